@@ -1,0 +1,29 @@
+/* /etc/efterlev/agent.yml: where to report, and how to enroll without a person. */
+#ifndef EFTERLEV_AGENT_CONFIG_H
+#define EFTERLEV_AGENT_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#define EF_CFG_MAX_POLICIES 16
+#define EF_URL_MAX 512
+
+struct agent_config {
+    char collector[EF_URL_MAX]; /* https://host:port */
+    char ca[PATH_MAX];          /* CA file to verify the collector with */
+    char token[256];            /* department enrollment token, for the first run */
+    char hostname[256];         /* override the reported host name */
+    char machine_id[129];       /* override /etc/machine-id (cloned images, tests) */
+    char *policies[EF_CFG_MAX_POLICIES];
+    int npolicies;
+    long spool_max_reports;    /* bound on spooled reports */
+    long long spool_max_bytes; /* bound on spooled bytes */
+    long timeout_s;            /* per upload request */
+};
+
+void agent_config_defaults(struct agent_config *c);
+void agent_config_free(struct agent_config *c);
+/* Load path; a missing file leaves the defaults (return 0). Errors name file and line. */
+int agent_config_load(struct agent_config *c, const char *path, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,162 @@
+#include "agent_state.h"
+
+#include "efterlev/sign.h"
+#include "efterlev/util.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define STATE_FILE_MAX (64 * 1024)
+
+int state_path(char *out, size_t outlen, const char *dir, const char *name)
+{
+    int n = snprintf(out, outlen, "%s/%s", dir, name);
+    return n >= 0 && (size_t)n < outlen ? 0 : -1;
+}
+
+int state_prepare(const char *dir, char *err, size_t errlen)
+{
+    if (ef_mkdirs(dir, 0700) != 0) {
+        snprintf(err, errlen, "cannot create state directory %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "state directory %s is not a directory", dir);
+        return -1;
+    }
+    if ((st.st_mode & 077) != 0 && chmod(dir, 0700) != 0) {
+        snprintf(err, errlen, "cannot restrict %s to mode 0700: %s", dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+EVP_PKEY *state_key(const char *dir, char *err, size_t errlen)
+{
+    char path[PATH_MAX];
+    if (state_path(path, sizeof(path), dir, "key.pem") != 0) {
+        snprintf(err, errlen, "state directory path too long");
+        return NULL;
+    }
+    return ef_key_load_or_create(path, err, errlen);
+}
+
+static int copy_field(json_t *o, const char *key, char *dst, size_t cap)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s != NULL && strlcpy(dst, s, cap) < cap ? 0 : -1;
+}
+
+int state_load_enrollment(const char *dir, struct enrollment *e, char *err, size_t errlen)
+{
+    char path[PATH_MAX], *text = NULL;
+    size_t len;
+    memset(e, 0, sizeof(*e));
+    if (state_path(path, sizeof(path), dir, "enrollment.json") != 0)
+        return -1;
+    int rc = ef_read_file(path, STATE_FILE_MAX, &text, &len);
+    if (rc == -ENOENT)
+        return 0;
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(-rc));
+        return -1;
+    }
+    json_error_t je;
+    json_t *o = json_loadb(text, len, 0, &je);
+    free(text);
+    const char *level = json_string_value(json_object_get(o, "level"));
+    if (o == NULL || copy_field(o, "agent_id", e->agent_id, sizeof(e->agent_id)) ||
+        copy_field(o, "collector", e->collector, sizeof(e->collector)) ||
+        copy_field(o, "ca", e->ca, sizeof(e->ca)) ||
+        copy_field(o, "department", e->department, sizeof(e->department)) ||
+        copy_field(o, "enrolled_at", e->enrolled_at, sizeof(e->enrolled_at)) || level == NULL ||
+        ef_level_parse(level, &e->level) != 0) {
+        snprintf(err, errlen, "%s is damaged; enroll again (efterlev-agent enroll)", path);
+        json_decref(o);
+        return -1;
+    }
+    json_decref(o);
+    return 1;
+}
+
+int state_save_enrollment(const char *dir, const struct enrollment *e, char *err, size_t errlen)
+{
+    char path[PATH_MAX];
+    if (state_path(path, sizeof(path), dir, "enrollment.json") != 0)
+        return -1;
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "agent_id", e->agent_id, "collector",
+                          e->collector, "ca", e->ca, "department", e->department, "level",
+                          ef_level_name(e->level), "enrolled_at", e->enrolled_at);
+    char *text = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+    json_decref(o);
+    if (text == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = ef_write_file_atomic(path, text, strlen(text), 0600, err, errlen);
+    free(text);
+    return rc;
+}
+
+int state_last_seq(const char *dir, uint64_t *seq)
+{
+    char path[PATH_MAX], *text = NULL;
+    *seq = 0;
+    if (state_path(path, sizeof(path), dir, "seq") != 0)
+        return -1;
+    int rc = ef_read_file(path, 64, &text, NULL);
+    if (rc == -ENOENT)
+        return 0;
+    if (rc != 0)
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    int bad = errno != 0 || end == text || (*end != '\n' && *end != '\0');
+    free(text);
+    if (bad)
+        return -1;
+    *seq = v;
+    return 0;
+}
+
+int state_next_seq(const char *dir, uint64_t *seq, char *err, size_t errlen)
+{
+    uint64_t last;
+    char path[PATH_MAX], buf[32];
+    if (state_last_seq(dir, &last) != 0) {
+        snprintf(err, errlen, "%s/seq is damaged: it must hold the last report number", dir);
+        return -1;
+    }
+    if (state_path(path, sizeof(path), dir, "seq") != 0)
+        return -1;
+    int n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", last + 1);
+    if (ef_write_file_atomic(path, buf, (size_t)n, 0600, err, errlen) != 0)
+        return -1;
+    *seq = last + 1;
+    return 0;
+}
+
+int state_save_last_run(const char *dir, const char *json, char *err, size_t errlen)
+{
+    char path[PATH_MAX];
+    if (state_path(path, sizeof(path), dir, "last-run.json") != 0)
+        return -1;
+    return ef_write_file_atomic(path, json, strlen(json), 0600, err, errlen);
+}
+
+char *state_load_last_run(const char *dir)
+{
+    char path[PATH_MAX], *text = NULL;
+    if (state_path(path, sizeof(path), dir, "last-run.json") != 0)
+        return NULL;
+    if (ef_read_file(path, STATE_FILE_MAX, &text, NULL) != 0)
+        return NULL;
+    return text;
+}

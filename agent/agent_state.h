@@ -1,0 +1,43 @@
+/* The agent's state directory (0700): its key, its enrollment, its report sequence number
+ * and its spool. Every file is written atomically, so a crash leaves the old or the new
+ * version, never half of one. */
+#ifndef EFTERLEV_AGENT_STATE_H
+#define EFTERLEV_AGENT_STATE_H
+
+#include "efterlev/report.h"
+
+#include <limits.h>
+#include <openssl/evp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct enrollment {
+    char agent_id[EF_ID_MAX + 1];
+    char collector[512];
+    char ca[PATH_MAX];
+    char department[256];
+    ef_level level;
+    char enrolled_at[32];
+};
+
+/* Create the state directory (mode 0700) if needed. */
+int state_prepare(const char *dir, char *err, size_t errlen);
+/* Build dir/name into out. */
+int state_path(char *out, size_t outlen, const char *dir, const char *name);
+
+EVP_PKEY *state_key(const char *dir, char *err, size_t errlen);
+
+/* 1 loaded, 0 not enrolled, -1 error. */
+int state_load_enrollment(const char *dir, struct enrollment *e, char *err, size_t errlen);
+int state_save_enrollment(const char *dir, const struct enrollment *e, char *err, size_t errlen);
+
+/* Reserve the next report sequence number: it is on disk before it is used, so seq never
+ * repeats across crashes and reboots. */
+int state_next_seq(const char *dir, uint64_t *seq, char *err, size_t errlen);
+int state_last_seq(const char *dir, uint64_t *seq);
+
+/* The record of the last `run`, as a JSON object text. */
+int state_save_last_run(const char *dir, const char *json, char *err, size_t errlen);
+char *state_load_last_run(const char *dir);
+
+#endif

@@ -1,0 +1,132 @@
+/* efterlev-agent scan: run the checks and print the results; nothing is sent. */
+#include "agent.h"
+#include "agent_state.h"
+#include "common_opts.h"
+#include "output.h"
+#include "report_build.h"
+
+#include "efterlev/log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: efterlev-agent scan [--root DIR] [--policy PATH]... [--level LEVEL]\n"
+    "                           [--format text|json] [--state-dir DIR] [--config FILE]\n"
+    "\n"
+    "Runs every check the protection level requires and prints the results: a table on a\n"
+    "terminal, otherwise the JSON report document (the one `run` signs and uploads, with an\n"
+    "empty agent_id and seq 0). Nothing is sent, nothing is spooled.\n"
+    "\n"
+    "  --root DIR         judge the system under DIR instead of / (a mounted image, a\n"
+    "                     test fixture); command rules then report unknown\n"
+    "  --policy PATH      a policy file or a directory of *.yml (repeatable); default: the\n"
+    "                     configuration's policies, else the installed default policy\n"
+    "  --level LEVEL      basic, elevated or high; default: the level the collector gave at\n"
+    "                     enrollment, else basic\n"
+    "  --format FORMAT    text or json (default: text on a terminal, json otherwise)\n"
+    "\n"
+    "exit status: 0 every check passed or was not applicable, 1 some check failed or was\n"
+    "in error, 2 usage, configuration or policy error.\n"
+    "\n"
+    "example: efterlev-agent scan --level elevated --format text\n";
+
+int cmd_scan(struct agent_ctx *ctx, int argc, char **argv)
+{
+    static const struct option opts[] = {{"root", required_argument, NULL, 'r'},
+                                         {"policy", required_argument, NULL, 'p'},
+                                         {"level", required_argument, NULL, 'l'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         COMMON_LONG_OPTS};
+    const char *root = "/";
+    char *policies[EF_CFG_MAX_POLICIES];
+    int npolicies = 0, level_set = 0, c;
+    ef_level level = EF_LEVEL_BASIC;
+    enum out_format fmt = OUT_AUTO;
+
+    while ((c = getopt_long(argc, argv, "r:p:l:f:vh", opts, NULL)) != -1) {
+        int handled = common_opt(ctx, c, optarg);
+        if (handled < 0)
+            return EXIT_USAGE;
+        if (handled)
+            continue;
+        switch (c) {
+        case 'r':
+            root = optarg;
+            break;
+        case 'p':
+            if (npolicies == EF_CFG_MAX_POLICIES) {
+                ef_error("at most %d --policy options", EF_CFG_MAX_POLICIES);
+                return EXIT_USAGE;
+            }
+            policies[npolicies++] = optarg;
+            break;
+        case 'l':
+            if (ef_level_parse(optarg, &level) != 0) {
+                ef_error("--level: \"%s\" is not basic, elevated or high", optarg);
+                return EXIT_USAGE;
+            }
+            level_set = 1;
+            break;
+        case 'f':
+            if (output_format_parse(optarg, &fmt) != 0) {
+                ef_error("--format: \"%s\" is not text or json", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return EXIT_OK;
+        default:
+            fputs(usage, stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind != argc) {
+        ef_error("unexpected argument \"%s\"", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (common_load_config(ctx) != 0)
+        return EXIT_USAGE;
+
+    struct enrollment en;
+    char err[512];
+    int enrolled = state_load_enrollment(ctx->state_dir, &en, err, sizeof(err));
+    if (!level_set && enrolled == 1)
+        level = en.level;
+
+    struct ef_policy_set ps;
+    if (agent_load_policies(ctx, policies, npolicies, &ps) != 0)
+        return EXIT_USAGE;
+    struct ef_report r;
+    if (agent_build_report(ctx, &ps, root, level, &r) != 0) {
+        ef_policy_free(&ps);
+        return EXIT_USAGE;
+    }
+    if (enrolled == 1)
+        strlcpy(r.agent_id, en.agent_id, sizeof(r.agent_id));
+
+    int rc = EXIT_OK;
+    if (output_resolve(fmt, stdout) == OUT_TEXT) {
+        output_scan_text(stdout, &r, level);
+    } else {
+        size_t len;
+        char *json = ef_report_serialize(&r, &len);
+        if (json == NULL) {
+            ef_error("out of memory");
+            rc = EXIT_USAGE;
+        } else {
+            fwrite(json, 1, len, stdout);
+            fputc('\n', stdout);
+            free(json);
+        }
+    }
+    size_t counts[EF_STATUS_COUNT];
+    ef_report_counts(&r, counts);
+    if (rc == EXIT_OK && (counts[EF_FAIL] > 0 || counts[EF_ERROR] > 0))
+        rc = EXIT_FAILED;
+    ef_report_free(&r);
+    ef_policy_free(&ps);
+    return rc;
+}

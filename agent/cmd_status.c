@@ -1,0 +1,110 @@
+/* efterlev-agent status: enrollment, last run, spool. */
+#include "agent.h"
+#include "agent_state.h"
+#include "common_opts.h"
+#include "output.h"
+#include "spool.h"
+
+#include "efterlev/log.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static const char usage[] = "usage: efterlev-agent status [--format text|json] [--state-dir DIR]\n"
+                            "\n"
+                            "Shows whether this machine is enrolled (agent id, collector,\n"
+                            "department, protection level), the last run and how many reports\n"
+                            "wait in the spool. exit status: 0 enrolled, 1 not enrolled.\n";
+
+int cmd_status(struct agent_ctx *ctx, int argc, char **argv)
+{
+    static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
+                                         COMMON_LONG_OPTS};
+    enum out_format fmt = OUT_TEXT;
+    int c;
+    while ((c = getopt_long(argc, argv, "f:vh", opts, NULL)) != -1) {
+        int handled = common_opt(ctx, c, optarg);
+        if (handled < 0)
+            return EXIT_USAGE;
+        if (handled)
+            continue;
+        if (c == 'f' && output_format_parse(optarg, &fmt) == 0)
+            continue;
+        if (c == 'h') {
+            fputs(usage, stdout);
+            return EXIT_OK;
+        }
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    if (optind != argc || common_load_config(ctx) != 0)
+        return EXIT_USAGE;
+
+    char err[512];
+    struct enrollment en;
+    int enrolled = state_load_enrollment(ctx->state_dir, &en, err, sizeof(err));
+    if (enrolled < 0) {
+        ef_error("%s", err);
+        return EXIT_USAGE;
+    }
+    uint64_t seq = 0;
+    state_last_seq(ctx->state_dir, &seq);
+    struct spool_entry *v = NULL;
+    long spooled = spool_list(ctx->state_dir, &v, err, sizeof(err));
+    long long bytes = 0;
+    for (long i = 0; i < spooled; i++)
+        bytes += v[i].size;
+    uint64_t oldest = spooled > 0 ? v[0].seq : 0;
+    free(v);
+    char *last = state_load_last_run(ctx->state_dir);
+    json_t *last_run = last ? json_loads(last, 0, NULL) : NULL;
+    free(last);
+
+    if (fmt == OUT_JSON) {
+        json_t *o =
+            json_pack("{s:s, s:b, s:I, s:{s:I, s:I, s:I}, s:o}", "state_dir", ctx->state_dir,
+                      "enrolled", enrolled == 1, "last_seq", (json_int_t)seq, "spool", "reports",
+                      (json_int_t)spooled, "bytes", (json_int_t)bytes, "oldest_seq",
+                      (json_int_t)oldest, "last_run", last_run ? last_run : json_null());
+        if (enrolled == 1)
+            json_object_set_new(o, "enrollment",
+                                json_pack("{s:s, s:s, s:s, s:s, s:s}", "agent_id", en.agent_id,
+                                          "collector", en.collector, "department", en.department,
+                                          "level", ef_level_name(en.level), "enrolled_at",
+                                          en.enrolled_at));
+        json_dumpf(o, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+        fputc('\n', stdout);
+        json_decref(o);
+    } else {
+        printf("state directory: %s\n", ctx->state_dir);
+        if (enrolled == 1)
+            printf("enrolled:        yes, agent %s\ncollector:       %s\ndepartment:      %s\n"
+                   "level:           %s\nenrolled at:     %s\n",
+                   en.agent_id, en.collector, en.department, ef_level_name(en.level),
+                   en.enrolled_at);
+        else
+            printf("enrolled:        no (efterlev-agent enroll --collector URL --token TOKEN)\n");
+        printf("last report seq: %" PRIu64 "\n", seq);
+        printf("spooled:         %ld report(s), %lld bytes%s\n", spooled < 0 ? 0 : spooled, bytes,
+               spooled > 0 ? " waiting for delivery" : "");
+        if (last_run) {
+            json_t *s = json_object_get(last_run, "summary");
+            printf("last run:        %s, seq %lld, %lld pass, %lld fail, delivered %lld%s%s\n",
+                   json_string_value(json_object_get(last_run, "finished_at")),
+                   json_integer_value(json_object_get(last_run, "seq")),
+                   json_integer_value(json_object_get(s, "pass")),
+                   json_integer_value(json_object_get(s, "fail")),
+                   json_integer_value(json_object_get(last_run, "delivered")),
+                   json_object_get(last_run, "delivery_error") ? "; " : "",
+                   json_object_get(last_run, "delivery_error")
+                       ? json_string_value(json_object_get(last_run, "delivery_error"))
+                       : "");
+        } else {
+            printf("last run:        never\n");
+        }
+        json_decref(last_run);
+    }
+    return enrolled == 1 ? EXIT_OK : EXIT_FAILED;
+}

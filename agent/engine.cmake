@@ -1,0 +1,18 @@
+# The check engine: evaluation of policies (engine.c), rule kinds (rules/), probes and the
+# fact cache (probes/). Linked by efterlev-agent and by the unit tests.
+add_library(efterlev_engine STATIC
+  engine.c
+  rules/command.c
+  rules/fact.c
+  rules/file.c
+  probes/facts.c
+  probes/journald.c
+  probes/logfiles.c
+  probes/os.c
+  probes/storage.c
+  probes/updates.c
+)
+target_include_directories(efterlev_engine
+  PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}
+  PRIVATE ${CMAKE_SOURCE_DIR}/lib)
+target_link_libraries(efterlev_engine PUBLIC efterlev_core)

@@ -1,0 +1,19 @@
+/* The check engine: evaluates a policy set against a system root. */
+#ifndef EFTERLEV_AGENT_ENGINE_H
+#define EFTERLEV_AGENT_ENGINE_H
+
+#include "efterlev/policy.h"
+#include "efterlev/report.h"
+
+struct ef_scan_opts {
+    const char *root; /* system root, "/" for this machine */
+    ef_level level;   /* protection level to judge at */
+};
+
+/* Evaluate every check of ps that is required at opts->level (check level <= opts->level),
+ * in policy order, appending one result per check to r: status, evidence, controls,
+ * severity, level (= opts->level) and duration_us. Checks above the level are left out.
+ * Returns 0, or -1 only when r cannot grow (out of memory / too many results). */
+int ef_scan(const struct ef_policy_set *ps, const struct ef_scan_opts *opts, struct ef_report *r);
+
+#endif

@@ -1,0 +1,77 @@
+/* Facts: typed values about the system under the scan root, computed by probes
+ * (agent/probes/). A probe runs at most once per scan, on the first request for any
+ * fact it provides; its facts are then cached in the scan's ef_facts. */
+#ifndef EFTERLEV_AGENT_FACTS_H
+#define EFTERLEV_AGENT_FACTS_H
+
+#include "efterlev/report.h"
+
+#include <stddef.h>
+#include <time.h>
+
+typedef enum { EF_FACT_BOOL = 0, EF_FACT_INT, EF_FACT_STR } ef_fact_type;
+
+#define EF_FACT_STR_MAX 255
+
+struct ef_fact {
+    const char *name;
+    ef_fact_type type;
+    int known;                          /* 1: value valid; 0: unknown, evidence says why */
+    int b;                              /* EF_FACT_BOOL */
+    long long i;                        /* EF_FACT_INT */
+    char s[EF_FACT_STR_MAX + 1];        /* EF_FACT_STR */
+    char evidence[EF_EVIDENCE_MAX + 1]; /* what was seen, or why it is unknown */
+};
+
+struct ef_facts;
+
+/* A fact cache for one scan of root, judged at time now. NULL when out of memory. */
+struct ef_facts *ef_facts_new(const char *root, time_t now);
+void ef_facts_free(struct ef_facts *f);
+
+/* The fact called name, running its probe on first use; NULL when no probe provides it. */
+const struct ef_fact *ef_facts_get(struct ef_facts *f, const char *name);
+/* The type of a fact name without running anything; -1 when no probe provides it. */
+int ef_fact_type_of(const char *name);
+/* All fact names, NULL-terminated (for `checks` listings and docs). */
+const char *const *ef_fact_names(void);
+
+/* The time scans judge ages against: EFTERLEV_NOW (RFC 3339) when set, else the clock.
+ * This is the only place the agent reads the override. Returns 0, or -1 when EFTERLEV_NOW
+ * is set but malformed. */
+int ef_engine_now(time_t *out);
+
+/* ---- for probes ---- */
+
+const char *ef_facts_root(const struct ef_facts *f);
+time_t ef_facts_time(const struct ef_facts *f);
+/* root + path into out; -1 when too long. */
+int ef_facts_path(const struct ef_facts *f, char *out, size_t outlen, const char *path);
+
+void ef_fact_bool(struct ef_facts *f, const char *name, int v, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void ef_fact_int(struct ef_facts *f, const char *name, long long v, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void ef_fact_str(struct ef_facts *f, const char *name, const char *v, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void ef_fact_unknown(struct ef_facts *f, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Probes: each sets every fact it provides (known or unknown). */
+void ef_probe_storage(struct ef_facts *f);
+void ef_probe_os(struct ef_facts *f);
+void ef_probe_updates(struct ef_facts *f);
+void ef_probe_journald(struct ef_facts *f);
+void ef_probe_logfiles(struct ef_facts *f);
+
+/* Helpers shared by probes and rules (agent/probes/facts.c). */
+/* Append src to dst (capacity cap incl. NUL), never splitting a UTF-8 sequence; replaces
+ * control characters and invalid UTF-8 with '?'. Copies at most srclen bytes of src. */
+void ef_text_append(char *dst, size_t cap, const char *src, size_t srclen);
+/* vsnprintf into dst, then cut back to a UTF-8 boundary if it was truncated. */
+void ef_text_printf(char *dst, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Cut s to at most max bytes on a UTF-8 boundary. */
+void ef_utf8_cut(char *s, size_t max);
+
+#endif

@@ -1,0 +1,312 @@
+/* The fact registry and cache: which probe provides which fact, run lazily once per scan. */
+#include "facts.h"
+
+#include "efterlev/util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct fact_def {
+    const char *name;
+    ef_fact_type type;
+    int probe; /* index into probes[] */
+};
+
+static const struct {
+    const char *name;
+    void (*run)(struct ef_facts *f);
+} probes[] = {
+    {"storage", ef_probe_storage},   {"os", ef_probe_os},
+    {"updates", ef_probe_updates},   {"journald", ef_probe_journald},
+    {"logfiles", ef_probe_logfiles},
+};
+
+static const struct fact_def defs[] = {
+    {"storage.root.encrypted", EF_FACT_BOOL, 0},
+    {"storage.swap.encrypted", EF_FACT_BOOL, 0},
+    {"os.id", EF_FACT_STR, 1},
+    {"os.version_id", EF_FACT_STR, 1},
+    {"os.pretty_name", EF_FACT_STR, 1},
+    {"os.supported", EF_FACT_BOOL, 1},
+    {"os.days_to_eol", EF_FACT_INT, 1},
+    {"updates.days_since_refresh", EF_FACT_INT, 2},
+    {"log.journald.storage", EF_FACT_STR, 3},
+    {"log.journald.persistent", EF_FACT_BOOL, 3},
+    {"log.files.world_writable_count", EF_FACT_INT, 4},
+    {"log.files.sensitive_world_readable_count", EF_FACT_INT, 4},
+};
+
+#define NDEFS EF_ARRAY_LEN(defs)
+#define NPROBES EF_ARRAY_LEN(probes)
+
+struct ef_facts {
+    char *root;
+    time_t now;
+    unsigned char ran[NPROBES];
+    unsigned char set[NDEFS];
+    struct ef_fact v[NDEFS];
+};
+
+static const char *const *names_cache(void)
+{
+    static const char *names[NDEFS + 1];
+    for (size_t i = 0; i < NDEFS; i++)
+        names[i] = defs[i].name;
+    names[NDEFS] = NULL;
+    return names;
+}
+
+const char *const *ef_fact_names(void)
+{
+    return names_cache();
+}
+
+static int find(const char *name)
+{
+    for (size_t i = 0; i < NDEFS; i++)
+        if (strcmp(defs[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+int ef_fact_type_of(const char *name)
+{
+    int i = find(name);
+    return i < 0 ? -1 : (int)defs[i].type;
+}
+
+struct ef_facts *ef_facts_new(const char *root, time_t now)
+{
+    struct ef_facts *f = calloc(1, sizeof(*f));
+
+    if (f == NULL)
+        return NULL;
+    if ((f->root = strdup(root && *root ? root : "/")) == NULL) {
+        free(f);
+        return NULL;
+    }
+    f->now = now;
+    for (size_t i = 0; i < NDEFS; i++) {
+        f->v[i].name = defs[i].name;
+        f->v[i].type = defs[i].type;
+    }
+    return f;
+}
+
+void ef_facts_free(struct ef_facts *f)
+{
+    if (f == NULL)
+        return;
+    free(f->root);
+    free(f);
+}
+
+const struct ef_fact *ef_facts_get(struct ef_facts *f, const char *name)
+{
+    int i = find(name);
+
+    if (i < 0)
+        return NULL;
+    int p = defs[i].probe;
+    if (!f->ran[p]) {
+        f->ran[p] = 1;
+        probes[p].run(f);
+        for (size_t j = 0; j < NDEFS; j++)
+            if (defs[j].probe == p && !f->set[j])
+                ef_fact_unknown(f, defs[j].name, "probe %s did not report %s", probes[p].name,
+                                defs[j].name);
+    }
+    return &f->v[i];
+}
+
+const char *ef_facts_root(const struct ef_facts *f)
+{
+    return f->root;
+}
+
+time_t ef_facts_time(const struct ef_facts *f)
+{
+    return f->now;
+}
+
+int ef_facts_path(const struct ef_facts *f, char *out, size_t outlen, const char *path)
+{
+    return ef_path_join(out, outlen, f->root, path);
+}
+
+int ef_engine_now(time_t *out)
+{
+    const char *s = getenv("EFTERLEV_NOW");
+
+    if (s == NULL || *s == '\0') {
+        *out = time(NULL);
+        return 0;
+    }
+    return ef_parse_rfc3339(s, out);
+}
+
+static struct ef_fact *slot(struct ef_facts *f, const char *name, ef_fact_type type)
+{
+    int i = find(name);
+
+    /* A probe setting a fact it does not declare, or with the wrong type, is a bug. */
+    if (i < 0 || defs[i].type != type)
+        abort();
+    f->set[i] = 1;
+    return &f->v[i];
+}
+
+static void vevidence(struct ef_fact *v, const char *fmt, va_list ap)
+{
+    char buf[EF_EVIDENCE_MAX + 1];
+
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    v->evidence[0] = '\0';
+    ef_text_append(v->evidence, sizeof(v->evidence), buf, strlen(buf));
+}
+
+void ef_fact_bool(struct ef_facts *f, const char *name, int b, const char *fmt, ...)
+{
+    struct ef_fact *v = slot(f, name, EF_FACT_BOOL);
+    va_list ap;
+
+    v->known = 1;
+    v->b = b != 0;
+    va_start(ap, fmt);
+    vevidence(v, fmt, ap);
+    va_end(ap);
+}
+
+void ef_fact_int(struct ef_facts *f, const char *name, long long i, const char *fmt, ...)
+{
+    struct ef_fact *v = slot(f, name, EF_FACT_INT);
+    va_list ap;
+
+    v->known = 1;
+    v->i = i;
+    va_start(ap, fmt);
+    vevidence(v, fmt, ap);
+    va_end(ap);
+}
+
+void ef_fact_str(struct ef_facts *f, const char *name, const char *s, const char *fmt, ...)
+{
+    struct ef_fact *v = slot(f, name, EF_FACT_STR);
+    va_list ap;
+
+    v->known = 1;
+    v->s[0] = '\0';
+    ef_text_append(v->s, sizeof(v->s), s, strlen(s));
+    va_start(ap, fmt);
+    vevidence(v, fmt, ap);
+    va_end(ap);
+}
+
+void ef_fact_unknown(struct ef_facts *f, const char *name, const char *fmt, ...)
+{
+    int i = find(name);
+    va_list ap;
+
+    if (i < 0)
+        abort();
+    f->set[i] = 1;
+    f->v[i].known = 0;
+    va_start(ap, fmt);
+    vevidence(&f->v[i], fmt, ap);
+    va_end(ap);
+}
+
+/* ---- text helpers ---- */
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 when invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    size_t len;
+    unsigned min;
+    unsigned cp;
+
+    if (s[0] < 0x80)
+        return 1;
+    if ((s[0] & 0xE0) == 0xC0) {
+        len = 2, cp = s[0] & 0x1F, min = 0x80;
+    } else if ((s[0] & 0xF0) == 0xE0) {
+        len = 3, cp = s[0] & 0x0F, min = 0x800;
+    } else if ((s[0] & 0xF8) == 0xF0) {
+        len = 4, cp = s[0] & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+void ef_text_append(char *dst, size_t cap, const char *src, size_t srclen)
+{
+    size_t used = strnlen(dst, cap);
+    const unsigned char *s = (const unsigned char *)src;
+    size_t i = 0;
+
+    if (cap == 0 || used >= cap)
+        return;
+    while (i < srclen && s[i] != '\0') {
+        size_t n = utf8_seq(s + i, srclen - i);
+        if (n == 0 || (n == 1 && (s[i] < 0x20 || s[i] == 0x7F))) {
+            if (used + 1 >= cap)
+                break;
+            dst[used++] = s[i] == '\t' ? ' ' : '?';
+            i++;
+            continue;
+        }
+        if (used + n >= cap)
+            break;
+        memcpy(dst + used, s + i, n);
+        used += n;
+        i += n;
+    }
+    dst[used] = '\0';
+}
+
+/* Drop an incomplete UTF-8 sequence at the end of s. */
+static void utf8_fix_tail(char *s)
+{
+    size_t len = strlen(s), k = len;
+
+    while (k > 0 && len - k < 4 && ((unsigned char)s[k - 1] & 0xC0) == 0x80)
+        k--;
+    if (k == 0)
+        return;
+    k--; /* the lead byte (or an ASCII byte) */
+    if (utf8_seq((const unsigned char *)s + k, len - k) != len - k)
+        s[((unsigned char)s[k] < 0x80) ? k + 1 : k] = '\0';
+}
+
+void ef_utf8_cut(char *s, size_t max)
+{
+    if (strlen(s) <= max)
+        return;
+    s[max] = '\0';
+    utf8_fix_tail(s);
+}
+
+void ef_text_printf(char *dst, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (cap == 0)
+        return;
+    va_start(ap, fmt);
+    int n = vsnprintf(dst, cap, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && (size_t)n >= cap)
+        utf8_fix_tail(dst);
+}

@@ -1,0 +1,409 @@
+/* Storage probe: is the root filesystem, and is swap, on an encrypted block device?
+ *
+ * The root device comes from ROOT/proc/self/mountinfo (the "/" line's MAJ:MIN, or its
+ * /dev source for filesystems with anonymous device numbers such as btrfs), which works on
+ * the live system and in fixture trees alike. From ROOT/sys/dev/block/MAJ:MIN the stack of
+ * devices is walked down through slaves/ (LVM on LUKS, RAID); a node whose dm/uuid starts
+ * with CRYPT-LUKS1- or CRYPT-LUKS2- (the prefixes systemd tests) is a LUKS layer. */
+#include "facts.h"
+
+#include "efterlev/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SMALL_MAX (64 * 1024)
+#define INFO_MAX (4 * 1024 * 1024)
+#define DEPTH_MAX 8
+#define MOUNTS_MAX 8192
+
+struct mount {
+    unsigned maj, min;
+    char *point;  /* decoded */
+    char *source; /* decoded */
+    char *fstype;
+};
+
+struct mounts {
+    struct mount *m;
+    size_t n;
+    char *buf;
+};
+
+static const char *const luks_prefixes[] = {"CRYPT-LUKS1-", "CRYPT-LUKS2-", NULL};
+static const char *const swap_prefixes[] = {"CRYPT-LUKS1-", "CRYPT-LUKS2-", "CRYPT-PLAIN-", NULL};
+
+/* Decode mountinfo/swaps octal escapes (\040 space, \011 tab, \012 newline, \134 \) in place. */
+static void unescape(char *s)
+{
+    char *w = s;
+
+    for (char *r = s; *r; r++) {
+        if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
+            r[3] >= '0' && r[3] <= '7') {
+            *w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+            r += 3;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
+}
+
+/* Read ROOT/path (small) into a NUL-terminated buffer; negative errno on failure. */
+static int read_under(struct ef_facts *f, const char *path, size_t max, char **buf)
+{
+    char full[PATH_MAX];
+    size_t len;
+
+    if (ef_facts_path(f, full, sizeof(full), path) != 0)
+        return -ENAMETOOLONG;
+    return ef_read_file(full, max, buf, &len);
+}
+
+/* First line of a small sysfs attribute, trimmed; 0 or -1. */
+static int read_attr(struct ef_facts *f, const char *path, char *out, size_t outlen)
+{
+    char *buf;
+
+    if (read_under(f, path, SMALL_MAX, &buf) != 0)
+        return -1;
+    buf[strcspn(buf, "\r\n")] = '\0';
+    int rc = strlcpy(out, buf, outlen) < outlen ? 0 : -1;
+    free(buf);
+    return rc;
+}
+
+static void mounts_free(struct mounts *ms)
+{
+    free(ms->m);
+    free(ms->buf);
+    memset(ms, 0, sizeof(*ms));
+}
+
+/* Parse ROOT/proc/self/mountinfo; negative errno on failure. */
+static int mounts_read(struct ef_facts *f, struct mounts *ms)
+{
+    char *save = NULL;
+    size_t cap = 0;
+    int rc;
+
+    memset(ms, 0, sizeof(*ms));
+    if ((rc = read_under(f, "/proc/self/mountinfo", INFO_MAX, &ms->buf)) != 0)
+        return rc;
+    for (char *line = strtok_r(ms->buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        /* id parent maj:min root point options [optional...] - fstype source superopts */
+        char *fld[6] = {0}, *sp = NULL, *tok;
+        int i = 0;
+        for (tok = strtok_r(line, " ", &sp); tok && i < 6; tok = strtok_r(NULL, " ", &sp))
+            fld[i++] = tok;
+        if (i < 6)
+            continue;
+        while (tok && strcmp(tok, "-") != 0)
+            tok = strtok_r(NULL, " ", &sp);
+        char *fstype = tok ? strtok_r(NULL, " ", &sp) : NULL;
+        char *source = fstype ? strtok_r(NULL, " ", &sp) : NULL;
+        unsigned maj, min;
+        if (source == NULL || sscanf(fld[2], "%u:%u", &maj, &min) != 2)
+            continue;
+        if (ms->n == cap) {
+            if (cap >= MOUNTS_MAX)
+                break;
+            size_t nc = cap ? cap * 2 : 64;
+            struct mount *g = reallocarray(ms->m, nc, sizeof(*ms->m));
+            if (g == NULL) {
+                mounts_free(ms);
+                return -ENOMEM;
+            }
+            ms->m = g;
+            cap = nc;
+        }
+        unescape(fld[4]);
+        unescape(source);
+        ms->m[ms->n++] = (struct mount){maj, min, fld[4], source, fstype};
+    }
+    return 0;
+}
+
+/* The mount holding path: the last mount whose point is the longest prefix of path. */
+static const struct mount *mount_of(const struct mounts *ms, const char *path)
+{
+    const struct mount *best = NULL;
+    size_t bestlen = 0;
+
+    for (size_t i = 0; i < ms->n; i++) {
+        const char *p = ms->m[i].point;
+        size_t l = strlen(p);
+        int prefix = strcmp(p, "/") == 0 ||
+                     (strncmp(path, p, l) == 0 && (path[l] == '/' || path[l] == '\0'));
+        if (prefix && (best == NULL || l >= bestlen)) {
+            best = &ms->m[i];
+            bestlen = l;
+        }
+    }
+    return best;
+}
+
+/* Kernel block device name for a /dev path: /dev/mapper/NAME via dm/name, else basename. */
+static int dev_name(struct ef_facts *f, const char *dev, char *out, size_t outlen)
+{
+    if (strncmp(dev, "/dev/mapper/", 12) == 0) {
+        char dir[PATH_MAX];
+        if (ef_facts_path(f, dir, sizeof(dir), "/sys/class/block") != 0)
+            return -1;
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        int rc = -1;
+        if (d == NULL)
+            return -1;
+        while (rc != 0 && (de = readdir(d)) != NULL) {
+            char p[PATH_MAX], name[256];
+            if (de->d_name[0] == '.')
+                continue;
+            snprintf(p, sizeof(p), "/sys/class/block/%s/dm/name", de->d_name);
+            if (read_attr(f, p, name, sizeof(name)) == 0 && strcmp(name, dev + 12) == 0)
+                rc = strlcpy(out, de->d_name, outlen) < outlen ? 0 : -1;
+        }
+        closedir(d);
+        return rc;
+    }
+    if (strncmp(dev, "/dev/", 5) != 0)
+        return -1;
+    const char *b = strrchr(dev, '/') + 1;
+    if (*b == '\0')
+        return -1;
+    return strlcpy(out, b, outlen) < outlen ? 0 : -1;
+}
+
+struct walk {
+    const char *const *prefixes;
+    char chain[512]; /* "dm-2 <- dm-1 <- sda3" */
+    char found[256]; /* "dm-1 dm/uuid CRYPT-LUKS2-..." of the first crypto layer */
+    int nodes;
+};
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+static void walk(struct ef_facts *f, const char *sysdir, const char *name, int depth,
+                 struct walk *w)
+{
+    char p[PATH_MAX], uuid[256];
+
+    if (depth > DEPTH_MAX || w->nodes++ > 64)
+        return;
+    if (depth > 0)
+        ef_text_append(w->chain, sizeof(w->chain), " <- ", 4);
+    ef_text_append(w->chain, sizeof(w->chain), name, strlen(name));
+    if ((size_t)snprintf(p, sizeof(p), "%s/dm/uuid", sysdir) < sizeof(p) &&
+        read_attr(f, p, uuid, sizeof(uuid)) == 0 && w->found[0] == '\0') {
+        for (const char *const *pre = w->prefixes; *pre; pre++)
+            if (strncmp(uuid, *pre, strlen(*pre)) == 0) {
+                ef_utf8_cut(uuid, 40);
+                ef_text_printf(w->found, sizeof(w->found), "%s dm/uuid %s...", name, uuid);
+                break;
+            }
+    }
+    if ((size_t)snprintf(p, sizeof(p), "%s/slaves", sysdir) >= sizeof(p))
+        return;
+    char full[PATH_MAX];
+    if (ef_facts_path(f, full, sizeof(full), p) != 0)
+        return;
+    DIR *d = opendir(full);
+    if (d == NULL)
+        return;
+    /* sorted for stable evidence */
+    char names[16][NAME_MAX + 1];
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL && n < 16)
+        if (de->d_name[0] != '.')
+            strlcpy(names[n++], de->d_name, sizeof(names[0]));
+    closedir(d);
+    qsort(names, (size_t)n, sizeof(names[0]), cmp_name);
+    for (int i = 0; i < n; i++) {
+        char sub[PATH_MAX];
+        snprintf(sub, sizeof(sub), "/sys/class/block/%.255s", names[i]);
+        walk(f, sub, names[i], depth + 1, w);
+    }
+}
+
+/* Name of the device at MAJ:MIN: the sysfs link's target basename, else uevent DEVNAME. */
+static int majmin_name(struct ef_facts *f, unsigned maj, unsigned min, char *out, size_t outlen)
+{
+    char p[64], full[PATH_MAX], link[PATH_MAX], ue[256];
+
+    snprintf(p, sizeof(p), "/sys/dev/block/%u:%u", maj, min);
+    if (ef_facts_path(f, full, sizeof(full), p) != 0)
+        return -1;
+    ssize_t n = readlink(full, link, sizeof(link) - 1);
+    if (n > 0) {
+        link[n] = '\0';
+        const char *b = strrchr(link, '/');
+        return strlcpy(out, b ? b + 1 : link, outlen) < outlen ? 0 : -1;
+    }
+    char *buf;
+    snprintf(ue, sizeof(ue), "%s/uevent", p);
+    if (read_under(f, ue, SMALL_MAX, &buf) != 0)
+        return -1;
+    int rc = -1;
+    char *s = strstr(buf, "DEVNAME=");
+    if (s) {
+        s += 8;
+        s[strcspn(s, "\n")] = '\0';
+        rc = strlcpy(out, s, outlen) < outlen ? 0 : -1;
+    }
+    free(buf);
+    return rc;
+}
+
+/* Walk the device under a mount. Returns 1 encrypted, 0 not, -1 unknown (why set). */
+static int mount_encrypted(struct ef_facts *f, const struct mount *m, const char *const *prefixes,
+                           char *ev, size_t evlen)
+{
+    struct walk w = {.prefixes = prefixes};
+    char name[NAME_MAX + 1], sysdir[PATH_MAX], full[PATH_MAX];
+    unsigned maj = m->maj, min = m->min;
+
+    if (maj == 0) {
+        /* anonymous device (btrfs, zfs, overlay, tmpfs): use the /dev source if any */
+        if (dev_name(f, m->source, name, sizeof(name)) != 0) {
+            ef_text_printf(ev, evlen,
+                           "%s is %s from %s, not on a block device the agent can "
+                           "inspect",
+                           m->point, m->fstype, m->source);
+            return -1;
+        }
+        snprintf(sysdir, sizeof(sysdir), "/sys/class/block/%s", name);
+    } else {
+        snprintf(sysdir, sizeof(sysdir), "/sys/dev/block/%u:%u", maj, min);
+        if (majmin_name(f, maj, min, name, sizeof(name)) != 0) {
+            ef_text_printf(ev, evlen, "%s on %u:%u: no %s in sysfs", m->point, maj, min, sysdir);
+            return -1;
+        }
+    }
+    if (ef_facts_path(f, full, sizeof(full), sysdir) != 0 || access(full, F_OK) != 0) {
+        ef_text_printf(ev, evlen, "%s on %s: no %s in sysfs", m->point, name, sysdir);
+        return -1;
+    }
+    walk(f, sysdir, name, 0, &w);
+    char where[PATH_MAX + 64];
+    if (maj != 0)
+        snprintf(where, sizeof(where), "%s on %u:%u", m->point, maj, min);
+    else if (strcmp(m->point, m->source) != 0)
+        snprintf(where, sizeof(where), "%s on %s", m->point, m->source);
+    else
+        strlcpy(where, m->point, sizeof(where)); /* a swap partition */
+    if (w.found[0]) {
+        ef_text_printf(ev, evlen, "%s (%s); %s", where, w.chain, w.found);
+        return 1;
+    }
+    ef_text_printf(ev, evlen, "%s (%s): no %s layer", where, w.chain,
+                   prefixes == luks_prefixes ? "LUKS" : "encryption");
+    return 0;
+}
+
+static void probe_root(struct ef_facts *f, const struct mounts *ms)
+{
+    char ev[EF_EVIDENCE_MAX + 1];
+    const struct mount *root = NULL;
+
+    for (size_t i = 0; i < ms->n; i++)
+        if (strcmp(ms->m[i].point, "/") == 0)
+            root = &ms->m[i]; /* the last one is on top */
+    if (root == NULL) {
+        ef_fact_unknown(f, "storage.root.encrypted", "no / entry in /proc/self/mountinfo");
+        return;
+    }
+    int rc = mount_encrypted(f, root, luks_prefixes, ev, sizeof(ev));
+    if (rc < 0)
+        ef_fact_unknown(f, "storage.root.encrypted", "%s", ev);
+    else
+        ef_fact_bool(f, "storage.root.encrypted", rc, "%s", ev);
+}
+
+static void add_piece(char *dst, size_t cap, const char *ev)
+{
+    if (dst[0])
+        ef_text_append(dst, cap, "; ", 2);
+    ef_text_append(dst, cap, ev, strlen(ev));
+}
+
+/* storage.swap.encrypted: every active swap is RAM (zram) or sits on a LUKS or plain
+ * dm-crypt layer; a swap file is judged by the device of the filesystem holding it. */
+static void probe_swap(struct ef_facts *f, const struct mounts *ms)
+{
+    char *buf, *save = NULL;
+    char plain[EF_EVIDENCE_MAX + 1] = "", enc[EF_EVIDENCE_MAX + 1] = "",
+                                 unk[EF_EVIDENCE_MAX + 1] = "", ev[EF_EVIDENCE_MAX + 1],
+                                 sub[EF_EVIDENCE_MAX + 1];
+    int n = 0, first = 1;
+    int rc = read_under(f, "/proc/swaps", SMALL_MAX, &buf);
+
+    if (rc != 0) {
+        ef_fact_unknown(f, "storage.swap.encrypted", "cannot read /proc/swaps: %s", strerror(-rc));
+        return;
+    }
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (first) { /* header */
+            first = 0;
+            continue;
+        }
+        char *sp = NULL, *file = strtok_r(line, " \t", &sp), *type = strtok_r(NULL, " \t", &sp);
+        if (file == NULL || type == NULL)
+            continue;
+        unescape(file);
+        n++;
+        int st; /* 1 encrypted, 0 plain, -1 unknown */
+        if (strncmp(file, "/dev/zram", 9) == 0) {
+            st = 1;
+            ef_text_printf(ev, sizeof(ev), "%s is compressed RAM", file);
+        } else if (strcmp(type, "file") == 0) {
+            const struct mount *mp = mount_of(ms, file);
+            if (mp == NULL) {
+                st = -1;
+                ef_text_printf(ev, sizeof(ev), "swap file %s: no filesystem holds it", file);
+            } else {
+                st = mount_encrypted(f, mp, swap_prefixes, sub, sizeof(sub));
+                ef_text_printf(ev, sizeof(ev), "swap file %s: %s", file, sub);
+            }
+        } else {
+            struct mount m = {.point = file, .source = file, .fstype = type};
+            st = mount_encrypted(f, &m, swap_prefixes, ev, sizeof(ev));
+        }
+        add_piece(st == 1 ? enc : st == 0 ? plain : unk, sizeof(enc), ev);
+    }
+    free(buf);
+    if (n == 0)
+        ef_fact_bool(f, "storage.swap.encrypted", 1, "no swap in use (/proc/swaps is empty)");
+    else if (plain[0])
+        ef_fact_bool(f, "storage.swap.encrypted", 0, "%s", plain);
+    else if (unk[0])
+        ef_fact_unknown(f, "storage.swap.encrypted", "%s", unk);
+    else
+        ef_fact_bool(f, "storage.swap.encrypted", 1, "%s", enc);
+}
+
+void ef_probe_storage(struct ef_facts *f)
+{
+    struct mounts ms;
+    int rc = mounts_read(f, &ms);
+
+    if (rc != 0) {
+        ef_fact_unknown(f, "storage.root.encrypted", "cannot read /proc/self/mountinfo: %s",
+                        strerror(-rc));
+        ef_fact_unknown(f, "storage.swap.encrypted", "cannot read /proc/self/mountinfo: %s",
+                        strerror(-rc));
+        return;
+    }
+    probe_root(f, &ms);
+    probe_swap(f, &ms);
+    mounts_free(&ms);
+}

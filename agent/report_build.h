@@ -1,0 +1,14 @@
+/* Building a report: load the policies, collect host facts, run the engine. */
+#ifndef EFTERLEV_AGENT_REPORT_BUILD_H
+#define EFTERLEV_AGENT_REPORT_BUILD_H
+
+#include "agent.h"
+#include "efterlev/policy.h"
+#include "efterlev/report.h"
+
+/* Run ps against root at level into r (host, policy, results, generated_at). agent_id and
+ * seq are left for the caller. Returns 0 or -1 (error printed). */
+int agent_build_report(struct agent_ctx *ctx, const struct ef_policy_set *ps, const char *root,
+                       ef_level level, struct ef_report *r);
+
+#endif

@@ -1,0 +1,93 @@
+/* fact: NAME rules: compare a probe's fact with equals, min, max, matches, in. */
+#include "rules.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void value_text(const struct ef_fact *f, char *out, size_t outlen)
+{
+    switch (f->type) {
+    case EF_FACT_BOOL:
+        snprintf(out, outlen, "%s", f->b ? "true" : "false");
+        break;
+    case EF_FACT_INT:
+        snprintf(out, outlen, "%lld", f->i);
+        break;
+    default:
+        out[0] = '\0';
+        ef_text_append(out, outlen, f->s, strlen(f->s));
+    }
+}
+
+void ef_rule_fact(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_eval *out)
+{
+    const struct ef_fact *f = ef_facts_get(ctx->facts, r->target);
+    const struct ef_param *p;
+    char val[EF_FACT_STR_MAX + 1], why[256] = "";
+    int lv = ctx->level, ok = 1;
+
+    if (f == NULL) {
+        ef_eval_set(out, EF_ERROR, "line %d: unknown fact '%s'", r->line, r->target);
+        return;
+    }
+    if (!f->known) {
+        ef_eval_set(out, EF_UNKNOWN, "%s unknown: %s", f->name, f->evidence);
+        return;
+    }
+    value_text(f, val, sizeof(val));
+
+    if ((p = ef_p(r, EF_P_EQUALS)) != NULL) {
+        const char *want = p->str[lv];
+        if (f->type == EF_FACT_BOOL && strcmp(want, "true") != 0 && strcmp(want, "false") != 0) {
+            ef_eval_set(out, EF_ERROR, "line %d: %s is a boolean; equals must be true or false",
+                        r->line, f->name);
+            return;
+        }
+        if (f->type == EF_FACT_INT) {
+            char *end;
+            long long w = strtoll(want, &end, 10);
+            if (*want == '\0' || *end != '\0') {
+                ef_eval_set(out, EF_ERROR, "line %d: %s is an integer; equals must be one", r->line,
+                            f->name);
+                return;
+            }
+            if (w != f->i)
+                ok = 0, snprintf(why, sizeof(why), " (expected %lld)", w);
+        } else if (strcmp(want, val) != 0) {
+            ok = 0;
+            snprintf(why, sizeof(why), " (expected %.120s)", want);
+        }
+    }
+    const struct ef_param *mn = ef_p(r, EF_P_MIN), *mx = ef_p(r, EF_P_MAX);
+    if ((mn || mx) && f->type != EF_FACT_INT) {
+        ef_eval_set(out, EF_ERROR, "line %d: min/max need an integer fact; %s is not", r->line,
+                    f->name);
+        return;
+    }
+    if (ok && mn && f->i < mn->num[lv])
+        ok = 0, snprintf(why, sizeof(why), " (min %lld)", mn->num[lv]);
+    if (ok && mx && f->i > mx->num[lv])
+        ok = 0, snprintf(why, sizeof(why), " (max %lld)", mx->num[lv]);
+    if (ok && (p = ef_p(r, EF_P_MATCHES)) != NULL) {
+        pcre2_match_data *md = pcre2_match_data_create_from_pattern(p->re[lv], NULL);
+        int rc = md ? pcre2_match(p->re[lv], (PCRE2_SPTR)val, strlen(val), 0, 0, md, NULL)
+                    : PCRE2_ERROR_NOMEMORY;
+        pcre2_match_data_free(md);
+        if (rc == PCRE2_ERROR_NOMATCH) {
+            ok = 0;
+            snprintf(why, sizeof(why), " (does not match '%.120s')", p->str[lv]);
+        } else if (rc < 0) {
+            ef_eval_set(out, EF_UNKNOWN, "%s: cannot match (PCRE2 error %d)", f->name, rc);
+            return;
+        }
+    }
+    if (ok && r->list != NULL) {
+        int found = 0;
+        for (char **v = r->list; *v && !found; v++)
+            found = strcmp(*v, val) == 0;
+        if (!found)
+            ok = 0, snprintf(why, sizeof(why), " (not in the allowed list)");
+    }
+    ef_eval_set(out, ok ? EF_PASS : EF_FAIL, "%s = %s%s: %s", f->name, val, why, f->evidence);
+}

@@ -1,0 +1,36 @@
+/* Rule evaluators: each judges one rule of a check against the scan's root and facts. */
+#ifndef EFTERLEV_AGENT_RULES_H
+#define EFTERLEV_AGENT_RULES_H
+
+#include "facts.h"
+#include "policy_internal.h"
+
+#include <stdarg.h>
+
+struct ef_eval {
+    ef_status status; /* EF_PASS, EF_FAIL, EF_UNKNOWN or EF_ERROR */
+    char evidence[EF_EVIDENCE_MAX + 1];
+};
+
+struct ef_ctx {
+    const char *root;
+    ef_level level;
+    struct ef_facts *facts;
+};
+
+void ef_eval_set(struct ef_eval *e, ef_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Append "; "-separated text to an evidence string, safely truncated. */
+void ef_evidence_add(char *ev, size_t cap, const char *text);
+
+void ef_rule_file(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_eval *out);
+void ef_rule_command(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_eval *out);
+void ef_rule_fact(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_eval *out);
+
+/* The value of a parameter at the context's level. */
+static inline const struct ef_param *ef_p(const struct ef_rule *r, ef_param_id id)
+{
+    return r->p[id].set ? &r->p[id] : NULL;
+}
+
+#endif

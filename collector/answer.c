@@ -1,0 +1,33 @@
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "answer.h"
+
+void ef_answer_clear(struct ef_answer *a)
+{
+    json_decref(a->body);
+    a->body = NULL;
+    a->status = 0;
+}
+
+void ef_answer_json(struct ef_answer *a, int status, json_t *body)
+{
+    json_decref(a->body);
+    a->body = body;
+    a->status = status;
+    if (body == NULL) {
+        a->status = 500;
+        a->body = json_pack("{s:s}", "error", "out of memory");
+    }
+}
+
+void ef_answer_error(struct ef_answer *a, int status, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    ef_answer_json(a, status, json_pack("{s:s}", "error", msg));
+}

@@ -1,0 +1,20 @@
+/* An HTTP answer built by the request logic (status + JSON body), independent of libevent
+ * so the logic can be unit-tested without a server. */
+#ifndef EF_COLLECTOR_ANSWER_H
+#define EF_COLLECTOR_ANSWER_H
+
+#include <jansson.h>
+
+struct ef_answer {
+    int status;
+    json_t *body; /* owned; NULL until set */
+};
+
+/* Set status and {"error": message}; replaces any previous body. */
+void ef_answer_error(struct ef_answer *a, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Set status and body (takes the reference; NULL body means out of memory -> 500). */
+void ef_answer_json(struct ef_answer *a, int status, json_t *body);
+void ef_answer_clear(struct ef_answer *a);
+
+#endif

@@ -1,0 +1,27 @@
+#include <stdio.h>
+
+#include "commands.h"
+#include "efterlev/log.h"
+
+int ef_cmd_open(const char *config_path, struct ef_coll_config *cfg, struct ef_store **store)
+{
+    const char *path = ef_coll_config_path(config_path);
+    char err[512];
+
+    if (ef_coll_config_load(path, cfg, err, sizeof(err)) != 0) {
+        ef_error("%s", err);
+        return EF_EXIT_USAGE;
+    }
+    *store = ef_store_open(cfg->database, 0, err, sizeof(err));
+    if (*store == NULL) {
+        ef_error("%s", err);
+        return EF_EXIT_FAIL;
+    }
+    return EF_EXIT_OK;
+}
+
+int ef_usage_hint(const char *cmd)
+{
+    fprintf(stderr, "Try 'efterlev-collector %s --help'.\n", cmd);
+    return EF_EXIT_USAGE;
+}

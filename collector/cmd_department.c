@@ -1,0 +1,160 @@
+#include <getopt.h>
+#include <jansson.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aggregate.h"
+#include "commands.h"
+#include "efterlev/log.h"
+#include "efterlev/report.h"
+#include "tokens.h"
+
+static const char help[] =
+    "Usage: efterlev-collector department add NAME --level basic|elevated|high [--config FILE]\n"
+    "       efterlev-collector department list [--format text|json] [--config FILE]\n"
+    "\n"
+    "add prints the department's enrollment token on stdout; agents enrol with it\n"
+    "(efterlev-agent enroll --token TOKEN). Only its hash is stored, so keep the output.\n"
+    "NAME is 1 to 128 bytes of UTF-8 without control characters.\n"
+    "\n"
+    "Examples:\n"
+    "  efterlev-collector department add Socialförvaltningen --level elevated\n"
+    "  efterlev-collector department list --format json\n";
+
+static int dept_add(const char *config, const char *name, const char *level_s)
+{
+    char secret[EF_SECRET_LEN + 1], hash[65];
+    struct ef_coll_config cfg;
+    struct ef_store *store;
+    ef_level level;
+    int64_t id;
+    int rc;
+
+    if (!ef_dept_name_valid(name)) {
+        ef_error("department name must be 1 to %d bytes of UTF-8 without control characters",
+                 EF_DEPT_NAME_MAX);
+        return EF_EXIT_USAGE;
+    }
+    if (level_s == NULL || ef_level_parse(level_s, &level) != 0) {
+        ef_error("--level must be basic, elevated or high");
+        return EF_EXIT_USAGE;
+    }
+    if ((rc = ef_cmd_open(config, &cfg, &store)) != EF_EXIT_OK)
+        return rc;
+    if (ef_secret_new(secret, hash) != 0) {
+        ef_error("cannot generate a token");
+        ef_store_close(store);
+        return EF_EXIT_FAIL;
+    }
+    rc = store->ops->department_add(store, name, level, hash, &id);
+    if (rc == EF_STORE_EXISTS) {
+        ef_error("a department named \"%s\" already exists", name);
+        rc = EF_EXIT_FAIL;
+    } else if (rc != EF_STORE_OK) {
+        ef_error("%s", store->err);
+        rc = EF_EXIT_FAIL;
+    } else {
+        printf("%" PRId64 ".%s\n", id, secret);
+        rc = fflush(stdout) == 0 ? EF_EXIT_OK : EF_EXIT_FAIL;
+        ef_info("added department \"%s\" (%s); the line above is its enrollment token", name,
+                ef_level_name(level));
+    }
+    explicit_bzero(secret, sizeof(secret));
+    ef_store_close(store);
+    return rc;
+}
+
+static int dept_list(const char *config, int json)
+{
+    struct ef_department *d = NULL;
+    struct ef_coll_config cfg;
+    struct ef_store *store;
+    size_t n, i;
+    int rc;
+
+    if ((rc = ef_cmd_open(config, &cfg, &store)) != EF_EXIT_OK)
+        return rc;
+    if (store->ops->department_list(store, &d, &n) != EF_STORE_OK) {
+        ef_error("%s", store->err);
+        ef_store_close(store);
+        return EF_EXIT_FAIL;
+    }
+    rc = EF_EXIT_OK;
+    if (json) {
+        json_t *arr = json_array();
+
+        for (i = 0; arr != NULL && i < n; i++)
+            if (json_array_append_new(arr, json_pack("{s:s, s:s, s:I}", "name", d[i].name, "level",
+                                                     ef_level_name(d[i].level), "hosts",
+                                                     (json_int_t)d[i].hosts)) != 0)
+                rc = EF_EXIT_FAIL;
+        if (arr == NULL || rc != EF_EXIT_OK || json_dumpf(arr, stdout, JSON_INDENT(2)) != 0)
+            rc = EF_EXIT_FAIL;
+        else
+            putchar('\n');
+        json_decref(arr);
+    } else {
+        size_t w = strlen("DEPARTMENT");
+
+        for (i = 0; i < n; i++)
+            if (ef_text_width(d[i].name) > w)
+                w = ef_text_width(d[i].name);
+        printf("DEPARTMENT%*s  %-8s  %s\n", (int)(w - strlen("DEPARTMENT")), "", "LEVEL", "HOSTS");
+        for (i = 0; i < n; i++)
+            printf("%s%*s  %-8s  %" PRId64 "\n", d[i].name, (int)(w - ef_text_width(d[i].name)), "",
+                   ef_level_name(d[i].level), d[i].hosts);
+    }
+    if (fflush(stdout) != 0)
+        rc = EF_EXIT_FAIL;
+    free(d);
+    ef_store_close(store);
+    return rc;
+}
+
+int cmd_department(int argc, char **argv)
+{
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"level", required_argument, NULL, 'l'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *config = NULL, *level = NULL, *format = "text";
+    int c;
+
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            config = optarg;
+            break;
+        case 'l':
+            level = optarg;
+            break;
+        case 'f':
+            format = optarg;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return EF_EXIT_OK;
+        default:
+            return ef_usage_hint("department");
+        }
+    }
+    if (optind < argc && strcmp(argv[optind], "add") == 0) {
+        if (argc - optind != 2) {
+            ef_error("department add takes exactly one NAME");
+            return ef_usage_hint("department");
+        }
+        return dept_add(config, argv[optind + 1], level);
+    }
+    if (optind < argc && strcmp(argv[optind], "list") == 0 && argc - optind == 1) {
+        if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
+            ef_error("--format must be text or json");
+            return EF_EXIT_USAGE;
+        }
+        return dept_list(config, strcmp(format, "json") == 0);
+    }
+    ef_error("expected \"department add NAME --level LEVEL\" or \"department list\"");
+    return ef_usage_hint("department");
+}

@@ -1,0 +1,120 @@
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "efterlev/log.h"
+#include "tokens.h"
+
+static const char help[] =
+    "Usage: efterlev-collector token add NAME --role ROLE [--config FILE]\n"
+    "\n"
+    "Print a bearer token for the read API (GET /api/v1/summary, ...). ROLE is\n"
+    "coordinator (everything), auditor (read everything) or department:NAME (only that\n"
+    "department). Only the token's hash is stored, so keep the output.\n"
+    "\n"
+    "Examples:\n"
+    "  efterlev-collector token add dashboard --role coordinator\n"
+    "  efterlev-collector token add soc-lead --role department:Socialförvaltningen\n"
+    "  curl --cacert tls/ca.pem -H \"Authorization: Bearer $TOKEN\" \\\n"
+    "       https://localhost:8443/api/v1/summary\n";
+
+static int dept_exists(struct ef_store *s, const char *name, int *exists)
+{
+    struct ef_department *d = NULL;
+    size_t n, i;
+
+    *exists = 0;
+    if (s->ops->department_list(s, &d, &n) != EF_STORE_OK)
+        return -1;
+    for (i = 0; i < n; i++)
+        if (strcmp(d[i].name, name) == 0)
+            *exists = 1;
+    free(d);
+    return 0;
+}
+
+static int token_add(const char *config, const char *name, const char *role)
+{
+    char secret[EF_SECRET_LEN + 1], hash[65];
+    struct ef_coll_config cfg;
+    struct ef_store *store;
+    const char *dept;
+    int64_t id;
+    int rc, exists;
+
+    if (!ef_dept_name_valid(name) || strlen(name) > EF_TOKEN_NAME_MAX) {
+        ef_error("token name must be 1 to %d bytes of UTF-8 without control characters",
+                 EF_TOKEN_NAME_MAX);
+        return EF_EXIT_USAGE;
+    }
+    if (role == NULL || ef_role_parse(role, &dept) != 0) {
+        ef_error("--role must be coordinator, auditor or department:NAME");
+        return EF_EXIT_USAGE;
+    }
+    if ((rc = ef_cmd_open(config, &cfg, &store)) != EF_EXIT_OK)
+        return rc;
+    rc = EF_EXIT_FAIL;
+    if (dept != NULL) {
+        if (dept_exists(store, dept, &exists) != 0) {
+            ef_error("%s", store->err);
+            goto out;
+        }
+        if (!exists) {
+            ef_error("no department named \"%s\"", dept);
+            goto out;
+        }
+    }
+    if (ef_secret_new(secret, hash) != 0) {
+        ef_error("cannot generate a token");
+        goto out;
+    }
+    switch (store->ops->token_add(store, name, role, hash, &id)) {
+    case EF_STORE_OK:
+        printf("%" PRId64 ".%s\n", id, secret);
+        rc = fflush(stdout) == 0 ? EF_EXIT_OK : EF_EXIT_FAIL;
+        ef_info("added token \"%s\" with role %s", name, role);
+        break;
+    case EF_STORE_EXISTS:
+        ef_error("a token named \"%s\" already exists", name);
+        break;
+    default:
+        ef_error("%s", store->err);
+    }
+    explicit_bzero(secret, sizeof(secret));
+out:
+    ef_store_close(store);
+    return rc;
+}
+
+int cmd_token(int argc, char **argv)
+{
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"role", required_argument, NULL, 'r'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *config = NULL, *role = NULL;
+    int c;
+
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            config = optarg;
+            break;
+        case 'r':
+            role = optarg;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return EF_EXIT_OK;
+        default:
+            return ef_usage_hint("token");
+        }
+    }
+    if (argc - optind == 2 && strcmp(argv[optind], "add") == 0)
+        return token_add(config, argv[optind + 1], role);
+    ef_error("expected \"token add NAME --role ROLE\"");
+    return ef_usage_hint("token");
+}

@@ -1,0 +1,26 @@
+/* The collector's subcommands. Each returns the process exit status:
+ * 0 success, 1 failure, 2 usage or configuration error. */
+#ifndef EF_COLLECTOR_COMMANDS_H
+#define EF_COLLECTOR_COMMANDS_H
+
+#include "config.h"
+#include "store/store.h"
+
+#define EF_EXIT_OK 0
+#define EF_EXIT_FAIL 1
+#define EF_EXIT_USAGE 2
+
+int cmd_init(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_department(int argc, char **argv);
+int cmd_token(int argc, char **argv);
+int cmd_summary(int argc, char **argv);
+
+/* Load the configuration (explicit path, env or default) and open its store. Returns
+ * EF_EXIT_OK, or the exit status to fail with (the reason is logged). */
+int ef_cmd_open(const char *config_path, struct ef_coll_config *cfg, struct ef_store **store);
+
+/* "Try '... --help'" on stderr; returns EF_EXIT_USAGE. */
+int ef_usage_hint(const char *cmd);
+
+#endif

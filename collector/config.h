@@ -1,0 +1,38 @@
+/* collector.yml: where the collector listens, its database and TLS files. */
+#ifndef EF_COLLECTOR_CONFIG_H
+#define EF_COLLECTOR_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#define EF_COLLECTOR_CONFIG_DEFAULT "/etc/efterlev/collector.yml"
+#define EF_COLLECTOR_DIR_DEFAULT "/var/lib/efterlev-collector"
+#define EF_LISTEN_DEFAULT "127.0.0.1:8443"
+#define EF_STALE_DAYS_DEFAULT 7
+#define EF_LISTEN_MAX 128
+
+struct ef_coll_config {
+    char path[PATH_MAX];          /* the file this was read from */
+    char listen[EF_LISTEN_MAX];   /* "ADDR:PORT", "[v6]:PORT" */
+    char database[PATH_MAX + 16]; /* "sqlite:/abs/path" */
+    char tls_cert[PATH_MAX];
+    char tls_key[PATH_MAX];
+    char tls_ca[PATH_MAX];
+    int stale_days;
+};
+
+/* The config path to use: explicit (--config), else $EFTERLEV_COLLECTOR_CONFIG, else the
+ * default. */
+const char *ef_coll_config_path(const char *explicit_path);
+
+/* Read and validate path. Unknown keys, wrong types and missing required keys are errors
+ * naming the line. Relative paths are resolved against the file's folder. 0 or -1. */
+int ef_coll_config_load(const char *path, struct ef_coll_config *c, char *err, size_t errlen);
+
+/* The YAML text of c (every key), for init. Caller frees; NULL on failure. */
+char *ef_coll_config_render(const struct ef_coll_config *c, size_t *len);
+
+/* Split "ADDR:PORT" or "[ADDR]:PORT" into addr (without brackets) and port. 0 or -1. */
+int ef_listen_parse(const char *s, char *addr, size_t addrlen, unsigned *port);
+
+#endif

@@ -1,0 +1,21 @@
+/* POST /api/v1/enroll and POST /api/v1/reports, as pure functions of the request. */
+#ifndef EF_COLLECTOR_ENROLL_H
+#define EF_COLLECTOR_ENROLL_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "answer.h"
+#include "store/store.h"
+
+#define EF_FUTURE_SKEW (10 * 60) /* seconds a report's generated_at may lie ahead */
+
+/* Enrol an agent from the JSON body: 201 {agent_id, department, level}, 400 malformed,
+ * 401 bad token, 500 store failure. */
+void ef_enroll(struct ef_store *s, const void *body, size_t len, struct ef_answer *ans);
+
+/* Accept a signed report. agent_hdr and sig_hdr may be NULL (missing). */
+void ef_ingest(struct ef_store *s, const char *agent_hdr, const char *sig_hdr, const void *body,
+               size_t len, time_t now, struct ef_answer *ans);
+
+#endif

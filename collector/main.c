@@ -1,0 +1,63 @@
+/* efterlev-collector: receives signed reports from agents, stores them, summarises them. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "commands.h"
+#include "efterlev/log.h"
+
+static const char usage[] =
+    "Usage: efterlev-collector COMMAND [OPTIONS]\n"
+    "\n"
+    "Receives signed compliance reports from efterlev agents over HTTPS, stores them and\n"
+    "summarises them per department and host.\n"
+    "\n"
+    "Commands:\n"
+    "  init [--dir DIR] [--hostname NAME]...   create config, database and TLS certificates\n"
+    "  serve [--config FILE] [--listen ADDR:PORT] [--ready-file FILE]\n"
+    "                                          run the HTTPS API\n"
+    "  department add NAME --level LEVEL       add a department, print its enrollment token\n"
+    "  department list [--format text|json]    list departments\n"
+    "  token add NAME --role ROLE              print a bearer token for the read API\n"
+    "  summary [--department NAME] [--format text|json|csv]\n"
+    "                                          compliance per department and host\n"
+    "\n"
+    "Every command but init reads the configuration from --config FILE, else\n"
+    "$EFTERLEV_COLLECTOR_CONFIG, else " EF_COLLECTOR_CONFIG_DEFAULT ".\n"
+    "Run 'efterlev-collector COMMAND --help' for a command's options and examples.\n"
+    "\n"
+    "Exit status: 0 success, 1 failure, 2 usage or configuration error.\n";
+
+int main(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*fn)(int, char **);
+    } cmds[] = {
+        {"init", cmd_init},   {"serve", cmd_serve},     {"department", cmd_department},
+        {"token", cmd_token}, {"summary", cmd_summary},
+    };
+    size_t i;
+
+    ef_log_init("efterlev-collector");
+    umask(027);
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return EF_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        fputs(usage, stdout);
+        return EF_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("efterlev-collector %s\n", EFTERLEV_VERSION);
+        return EF_EXIT_OK;
+    }
+    for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+        if (strcmp(argv[1], cmds[i].name) == 0)
+            return cmds[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "efterlev-collector: unknown command \"%s\"\n", argv[1]);
+    fputs("Run 'efterlev-collector --help' for the list of commands.\n", stderr);
+    return EF_EXIT_USAGE;
+}

@@ -1,0 +1,684 @@
+/* The SQLite store: one database file in WAL mode. Every statement is prepared and bound;
+ * nothing is ever spliced into SQL text.
+ *
+ * synchronous=FULL: a report is acknowledged to the agent only after COMMIT, and the agent
+ * then deletes it from its spool. With NORMAL, WAL mode may lose the last commits on power
+ * failure, and that report would be gone on both sides. FULL costs one fsync of the WAL
+ * per commit, which is fine at one report per agent per run. */
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "efterlev/util.h"
+#include "store/sqlite_schema.h"
+#include "store/store.h"
+
+#define BUSY_TIMEOUT_MS 5000
+
+struct sqlite_store {
+    struct ef_store base; /* first, so the pointers convert */
+    sqlite3 *db;
+};
+
+static sqlite3 *db_of(struct ef_store *s)
+{
+    return ((struct sqlite_store *)s)->db;
+}
+
+static int fail(struct ef_store *s, const char *what)
+{
+    snprintf(s->err, sizeof(s->err), "%s: %s", what, sqlite3_errmsg(db_of(s)));
+    return EF_STORE_ERR;
+}
+
+static sqlite3_stmt *prepare(struct ef_store *s, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+
+    if (sqlite3_prepare_v2(db_of(s), sql, -1, &st, NULL) != SQLITE_OK) {
+        fail(s, "prepare");
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    return st;
+}
+
+static int exec(struct ef_store *s, const char *sql)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(db_of(s), sql, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(s->err, sizeof(s->err), "%s", msg != NULL ? msg : "sqlite3_exec failed");
+        sqlite3_free(msg);
+        return EF_STORE_ERR;
+    }
+    return EF_STORE_OK;
+}
+
+static void rollback(struct ef_store *s)
+{
+    /* Keep the first error message; a failed ROLLBACK adds nothing useful. */
+    sqlite3_exec(db_of(s), "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Copy column i as text into dst (size dstlen); longer values are an error, since every
+ * value was length-checked on the way in. */
+static int col_text(struct ef_store *s, sqlite3_stmt *st, int i, char *dst, size_t dstlen)
+{
+    const unsigned char *v = sqlite3_column_text(st, i);
+    int n = sqlite3_column_bytes(st, i);
+
+    if (v == NULL)
+        n = 0;
+    if (n < 0 || (size_t)n >= dstlen) {
+        snprintf(s->err, sizeof(s->err), "stored value too long in column %d", i);
+        return EF_STORE_ERR;
+    }
+    if (n > 0)
+        memcpy(dst, v, (size_t)n);
+    dst[n] = '\0';
+    return EF_STORE_OK;
+}
+
+static void now_text(char out[32])
+{
+    ef_now_rfc3339(out);
+}
+
+/* ---- departments ---- */
+
+static int sq_department_add(struct ef_store *s, const char *name, ef_level level,
+                             const char *token_hash, int64_t *id)
+{
+    char now[32];
+    sqlite3_stmt *st;
+    int rc;
+
+    st = prepare(s, "INSERT INTO departments (name, level, token_hash, created_at) "
+                    "VALUES (?1, ?2, ?3, ?4)");
+    if (st == NULL)
+        return EF_STORE_ERR;
+    now_text(now);
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, (int)level);
+    sqlite3_bind_text(st, 3, token_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_CONSTRAINT)
+        return EF_STORE_EXISTS;
+    if (rc != SQLITE_DONE)
+        return fail(s, "insert department");
+    *id = sqlite3_last_insert_rowid(db_of(s));
+    return EF_STORE_OK;
+}
+
+static int read_department(struct ef_store *s, sqlite3_stmt *st, struct ef_department *d)
+{
+    int level;
+
+    memset(d, 0, sizeof(*d));
+    d->id = sqlite3_column_int64(st, 0);
+    if (col_text(s, st, 1, d->name, sizeof(d->name)) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    level = sqlite3_column_int(st, 2);
+    if (level < EF_LEVEL_BASIC || level > EF_LEVEL_HIGH) {
+        snprintf(s->err, sizeof(s->err), "department %s has invalid level %d", d->name, level);
+        return EF_STORE_ERR;
+    }
+    d->level = (ef_level)level;
+    if (col_text(s, st, 3, d->token_hash, sizeof(d->token_hash)) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    d->hosts = sqlite3_column_int64(st, 4);
+    return EF_STORE_OK;
+}
+
+static int sq_department_get(struct ef_store *s, int64_t id, struct ef_department *out)
+{
+    sqlite3_stmt *st;
+    int rc, ret;
+
+    st = prepare(s, "SELECT d.id, d.name, d.level, d.token_hash, "
+                    "(SELECT count(*) FROM agents a WHERE a.department_id = d.id) "
+                    "FROM departments d WHERE d.id = ?1");
+    if (st == NULL)
+        return EF_STORE_ERR;
+    sqlite3_bind_int64(st, 1, id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        ret = read_department(s, st, out);
+    else if (rc == SQLITE_DONE)
+        ret = EF_STORE_NOTFOUND;
+    else
+        ret = fail(s, "select department");
+    sqlite3_finalize(st);
+    return ret;
+}
+
+static int sq_department_list(struct ef_store *s, struct ef_department **out, size_t *n)
+{
+    struct ef_department *v = NULL, *nv;
+    size_t len = 0, cap = 0;
+    sqlite3_stmt *st;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    st = prepare(s, "SELECT d.id, d.name, d.level, d.token_hash, "
+                    "(SELECT count(*) FROM agents a WHERE a.department_id = d.id) "
+                    "FROM departments d ORDER BY d.name");
+    if (st == NULL)
+        return EF_STORE_ERR;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (len == cap) {
+            cap = cap ? cap * 2 : 16;
+            nv = reallocarray(v, cap, sizeof(*v));
+            if (nv == NULL) {
+                snprintf(s->err, sizeof(s->err), "out of memory");
+                goto err;
+            }
+            v = nv;
+        }
+        if (read_department(s, st, &v[len]) != EF_STORE_OK)
+            goto err;
+        len++;
+    }
+    if (rc != SQLITE_DONE) {
+        fail(s, "list departments");
+        goto err;
+    }
+    sqlite3_finalize(st);
+    *out = v;
+    *n = len;
+    return EF_STORE_OK;
+err:
+    sqlite3_finalize(st);
+    free(v);
+    return EF_STORE_ERR;
+}
+
+/* ---- agents ---- */
+
+static int read_agent(struct ef_store *s, sqlite3_stmt *st, struct ef_agent *a)
+{
+    const void *key;
+
+    memset(a, 0, sizeof(*a));
+    if (col_text(s, st, 0, a->agent_id, sizeof(a->agent_id)) != EF_STORE_OK ||
+        col_text(s, st, 1, a->machine_id, sizeof(a->machine_id)) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    a->department_id = sqlite3_column_int64(st, 2);
+    key = sqlite3_column_blob(st, 3);
+    if (key == NULL || sqlite3_column_bytes(st, 3) != EF_ED25519_PUB_LEN) {
+        snprintf(s->err, sizeof(s->err), "agent %s has a malformed public key", a->agent_id);
+        return EF_STORE_ERR;
+    }
+    memcpy(a->public_key, key, EF_ED25519_PUB_LEN);
+    a->last_seq = (uint64_t)sqlite3_column_int64(st, 4);
+    return col_text(s, st, 5, a->last_sha256, sizeof(a->last_sha256));
+}
+
+#define AGENT_COLUMNS "agent_id, machine_id, department_id, public_key, last_seq, last_sha256"
+
+static int agent_select(struct ef_store *s, const char *where, const char *value,
+                        struct ef_agent *out)
+{
+    char sql[256];
+    sqlite3_stmt *st;
+    int rc, ret;
+
+    /* where is one of two constant column names below, never input. */
+    snprintf(sql, sizeof(sql), "SELECT " AGENT_COLUMNS " FROM agents WHERE %s = ?1", where);
+    st = prepare(s, sql);
+    if (st == NULL)
+        return EF_STORE_ERR;
+    sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        ret = read_agent(s, st, out);
+    else if (rc == SQLITE_DONE)
+        ret = EF_STORE_NOTFOUND;
+    else
+        ret = fail(s, "select agent");
+    sqlite3_finalize(st);
+    return ret;
+}
+
+static int sq_agent_get(struct ef_store *s, const char *agent_id, struct ef_agent *out)
+{
+    return agent_select(s, "agent_id", agent_id, out);
+}
+
+static int sq_agent_enroll(struct ef_store *s, const struct ef_enrollment *e, struct ef_agent *out)
+{
+    struct ef_agent old;
+    sqlite3_stmt *st = NULL;
+    char now[32];
+    int rc, found;
+
+    if (exec(s, "BEGIN IMMEDIATE") != EF_STORE_OK)
+        return EF_STORE_ERR;
+    found = agent_select(s, "machine_id", e->machine_id, &old);
+    if (found == EF_STORE_ERR)
+        goto err;
+    now_text(now);
+    if (found == EF_STORE_OK) {
+        int key_changed = !ef_ct_equal(old.public_key, e->public_key, EF_ED25519_PUB_LEN);
+
+        st = prepare(s, "UPDATE agents SET public_key = ?1, hostname = ?2, department_id = ?3, "
+                        "enrolled_at = ?4, last_seq = CASE WHEN ?5 THEN 0 ELSE last_seq END "
+                        "WHERE agent_id = ?6");
+        if (st == NULL)
+            goto err;
+        sqlite3_bind_blob(st, 1, e->public_key, EF_ED25519_PUB_LEN, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, e->hostname, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, e->department_id);
+        sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 5, key_changed);
+        sqlite3_bind_text(st, 6, old.agent_id, -1, SQLITE_STATIC);
+    } else {
+        st = prepare(s, "INSERT INTO agents (agent_id, machine_id, department_id, public_key, "
+                        "hostname, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+        if (st == NULL)
+            goto err;
+        sqlite3_bind_text(st, 1, e->new_agent_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, e->machine_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, e->department_id);
+        sqlite3_bind_blob(st, 4, e->public_key, EF_ED25519_PUB_LEN, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, e->hostname, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
+    }
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        fail(s, "store agent");
+        goto err;
+    }
+    if (agent_select(s, "machine_id", e->machine_id, out) != EF_STORE_OK)
+        goto err;
+    if (exec(s, "COMMIT") != EF_STORE_OK)
+        goto err;
+    return EF_STORE_OK;
+err:
+    rollback(s);
+    return EF_STORE_ERR;
+}
+
+/* ---- reports ---- */
+
+static int controls_text(const struct ef_result *res, char *out, size_t outlen)
+{
+    size_t i, off = 0;
+    int n;
+
+    out[0] = '\0';
+    for (i = 0; i < res->ncontrols; i++) {
+        n = snprintf(out + off, outlen - off, "%s%s", i ? "," : "", res->controls[i]);
+        if (n < 0 || (size_t)n >= outlen - off)
+            return -1;
+        off += (size_t)n;
+    }
+    return 0;
+}
+
+static int bind_result(sqlite3_stmt *st, const char *agent_id, int64_t report_id,
+                       const struct ef_result *res, const char *controls)
+{
+    sqlite3_bind_text(st, 1, agent_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, res->check, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, ef_status_name(res->status), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, res->evidence, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, ef_severity_name(res->severity), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, ef_level_name(res->level), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, controls, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, report_id);
+    return sqlite3_step(st);
+}
+
+static int sq_report_store(struct ef_store *s, const struct ef_report_record *rec)
+{
+    const struct ef_report *r = rec->report;
+    sqlite3_stmt *st = NULL, *latest = NULL, *hist = NULL;
+    char received[32], controls[EF_CONTROLS_MAX * (EF_CONTROL_MAX + 1) + 1];
+    int64_t report_id;
+    size_t i;
+    int rc;
+
+    if (rec->body_len > (size_t)EF_BODY_MAX || r->seq > (uint64_t)INT64_MAX) {
+        snprintf(s->err, sizeof(s->err), "report out of range");
+        return EF_STORE_ERR;
+    }
+    ef_time_rfc3339(rec->received_at, received);
+    if (exec(s, "BEGIN IMMEDIATE") != EF_STORE_OK)
+        return EF_STORE_ERR;
+
+    /* Claim the seq first: if another writer stored this or a later seq meanwhile, no row
+     * changes and the report is refused. */
+    st = prepare(s, "UPDATE agents SET last_seq = ?1, last_sha256 = ?2, last_seen = ?3, "
+                    "hostname = ?4, os_pretty = ?5, kernel = ?6 "
+                    "WHERE agent_id = ?7 AND last_seq < ?1");
+    if (st == NULL)
+        goto err;
+    sqlite3_bind_int64(st, 1, (int64_t)r->seq);
+    sqlite3_bind_text(st, 2, rec->sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (int64_t)rec->received_at);
+    sqlite3_bind_text(st, 4, r->host.hostname, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, r->host.os_pretty, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, r->host.kernel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, rec->agent_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc != SQLITE_DONE) {
+        fail(s, "update agent");
+        goto err;
+    }
+    if (sqlite3_changes(db_of(s)) != 1) {
+        rollback(s);
+        return EF_STORE_EXISTS;
+    }
+
+    st = prepare(s, "INSERT INTO reports (agent_id, seq, body, signature, sha256, generated_at, "
+                    "received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    if (st == NULL)
+        goto err;
+    sqlite3_bind_text(st, 1, rec->agent_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (int64_t)r->seq);
+    sqlite3_bind_blob(st, 3, rec->body, (int)rec->body_len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, rec->signature, EF_ED25519_SIG_LEN, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, rec->sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, r->generated_at, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, received, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc != SQLITE_DONE) {
+        fail(s, "insert report");
+        goto err;
+    }
+    report_id = sqlite3_last_insert_rowid(db_of(s));
+
+    st = prepare(s, "DELETE FROM latest_results WHERE agent_id = ?1");
+    if (st == NULL)
+        goto err;
+    sqlite3_bind_text(st, 1, rec->agent_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc != SQLITE_DONE) {
+        fail(s, "delete latest results");
+        goto err;
+    }
+
+    latest = prepare(s, "INSERT OR REPLACE INTO latest_results (agent_id, check_id, status, "
+                        "evidence, severity, level, controls, report_id) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    hist = prepare(s, "INSERT INTO results_history (agent_id, check_id, status, evidence, "
+                      "severity, level, controls, report_id) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (latest == NULL || hist == NULL)
+        goto err;
+    for (i = 0; i < r->nresults; i++) {
+        if (controls_text(&r->results[i], controls, sizeof(controls)) != 0) {
+            snprintf(s->err, sizeof(s->err), "too many controls");
+            goto err;
+        }
+        if (bind_result(latest, rec->agent_id, report_id, &r->results[i], controls) !=
+                SQLITE_DONE ||
+            bind_result(hist, rec->agent_id, report_id, &r->results[i], controls) != SQLITE_DONE) {
+            fail(s, "insert result");
+            goto err;
+        }
+        sqlite3_reset(latest);
+        sqlite3_reset(hist);
+        sqlite3_clear_bindings(latest);
+        sqlite3_clear_bindings(hist);
+    }
+    sqlite3_finalize(latest);
+    sqlite3_finalize(hist);
+    latest = hist = NULL;
+    if (exec(s, "COMMIT") != EF_STORE_OK)
+        goto err;
+    return EF_STORE_OK;
+err:
+    sqlite3_finalize(st);
+    sqlite3_finalize(latest);
+    sqlite3_finalize(hist);
+    rollback(s);
+    return EF_STORE_ERR;
+}
+
+/* ---- API tokens ---- */
+
+static int sq_token_add(struct ef_store *s, const char *name, const char *role,
+                        const char *token_hash, int64_t *id)
+{
+    char now[32];
+    sqlite3_stmt *st;
+    int rc;
+
+    st = prepare(s, "INSERT INTO api_tokens (name, role, token_hash, created_at) "
+                    "VALUES (?1, ?2, ?3, ?4)");
+    if (st == NULL)
+        return EF_STORE_ERR;
+    now_text(now);
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, token_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_CONSTRAINT)
+        return EF_STORE_EXISTS;
+    if (rc != SQLITE_DONE)
+        return fail(s, "insert token");
+    *id = sqlite3_last_insert_rowid(db_of(s));
+    return EF_STORE_OK;
+}
+
+static int sq_token_get(struct ef_store *s, int64_t id, struct ef_api_token *out)
+{
+    sqlite3_stmt *st;
+    int rc, ret = EF_STORE_OK;
+
+    st = prepare(s, "SELECT id, name, role, token_hash FROM api_tokens WHERE id = ?1");
+    if (st == NULL)
+        return EF_STORE_ERR;
+    sqlite3_bind_int64(st, 1, id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        memset(out, 0, sizeof(*out));
+        out->id = sqlite3_column_int64(st, 0);
+        if (col_text(s, st, 1, out->name, sizeof(out->name)) != EF_STORE_OK ||
+            col_text(s, st, 2, out->role, sizeof(out->role)) != EF_STORE_OK ||
+            col_text(s, st, 3, out->token_hash, sizeof(out->token_hash)) != EF_STORE_OK)
+            ret = EF_STORE_ERR;
+    } else if (rc == SQLITE_DONE) {
+        ret = EF_STORE_NOTFOUND;
+    } else {
+        ret = fail(s, "select token");
+    }
+    sqlite3_finalize(st);
+    return ret;
+}
+
+/* ---- aggregation input ---- */
+
+static int sq_host_rows(struct ef_store *s, struct ef_host_row **out, size_t *n)
+{
+    struct ef_host_row *v = NULL, *nv, *h;
+    size_t len = 0, cap = 0;
+    sqlite3_stmt *st;
+    int rc, level, i;
+
+    *out = NULL;
+    *n = 0;
+    st = prepare(s, "SELECT a.agent_id, a.hostname, d.name, d.level, a.last_seen, a.last_seq, "
+                    "coalesce(sum(r.status = 'pass'), 0), coalesce(sum(r.status = 'fail'), 0), "
+                    "coalesce(sum(r.status = 'na'), 0), coalesce(sum(r.status = 'unknown'), 0), "
+                    "coalesce(sum(r.status = 'error'), 0) "
+                    "FROM agents a JOIN departments d ON d.id = a.department_id "
+                    "LEFT JOIN latest_results r ON r.agent_id = a.agent_id "
+                    "GROUP BY a.agent_id ORDER BY d.name, a.hostname, a.agent_id");
+    if (st == NULL)
+        return EF_STORE_ERR;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (len == cap) {
+            cap = cap ? cap * 2 : 64;
+            nv = reallocarray(v, cap, sizeof(*v));
+            if (nv == NULL) {
+                snprintf(s->err, sizeof(s->err), "out of memory");
+                goto err;
+            }
+            v = nv;
+        }
+        h = &v[len];
+        memset(h, 0, sizeof(*h));
+        if (col_text(s, st, 0, h->agent_id, sizeof(h->agent_id)) != EF_STORE_OK ||
+            col_text(s, st, 1, h->hostname, sizeof(h->hostname)) != EF_STORE_OK ||
+            col_text(s, st, 2, h->department, sizeof(h->department)) != EF_STORE_OK)
+            goto err;
+        level = sqlite3_column_int(st, 3);
+        h->level =
+            (level >= EF_LEVEL_BASIC && level <= EF_LEVEL_HIGH) ? (ef_level)level : EF_LEVEL_BASIC;
+        h->last_seen = sqlite3_column_int64(st, 4);
+        h->last_seq = (uint64_t)sqlite3_column_int64(st, 5);
+        for (i = 0; i < EF_STATUS_COUNT; i++)
+            h->counts[i] = sqlite3_column_int64(st, 6 + i);
+        len++;
+    }
+    if (rc != SQLITE_DONE) {
+        fail(s, "list hosts");
+        goto err;
+    }
+    sqlite3_finalize(st);
+    *out = v;
+    *n = len;
+    return EF_STORE_OK;
+err:
+    sqlite3_finalize(st);
+    free(v);
+    return EF_STORE_ERR;
+}
+
+/* ---- open / close ---- */
+
+static void sq_close(struct ef_store *s)
+{
+    struct sqlite_store *q = (struct sqlite_store *)s;
+
+    if (sqlite3_close(q->db) != SQLITE_OK)
+        sqlite3_close_v2(q->db);
+    free(q);
+}
+
+static const struct ef_store_ops sqlite_ops = {
+    .close = sq_close,
+    .department_add = sq_department_add,
+    .department_get = sq_department_get,
+    .department_list = sq_department_list,
+    .agent_enroll = sq_agent_enroll,
+    .agent_get = sq_agent_get,
+    .report_store = sq_report_store,
+    .token_add = sq_token_add,
+    .token_get = sq_token_get,
+    .host_rows = sq_host_rows,
+};
+
+static int pragma_text(struct ef_store *s, const char *sql, char *out, size_t outlen)
+{
+    sqlite3_stmt *st = prepare(s, sql);
+    int rc, ret = EF_STORE_OK;
+
+    if (st == NULL)
+        return EF_STORE_ERR;
+    out[0] = '\0';
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        ret = col_text(s, st, 0, out, outlen);
+    else if (rc != SQLITE_DONE)
+        ret = fail(s, sql);
+    sqlite3_finalize(st);
+    return ret;
+}
+
+static int ensure_schema(struct ef_store *s)
+{
+    char buf[32];
+    long version;
+
+    if (pragma_text(s,
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                    "name = 'schema_version'",
+                    buf, sizeof(buf)) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    if (strcmp(buf, "0") == 0) {
+        if (exec(s, "BEGIN IMMEDIATE") != EF_STORE_OK)
+            return EF_STORE_ERR;
+        if (exec(s, ef_sqlite_schema) != EF_STORE_OK || exec(s, "COMMIT") != EF_STORE_OK) {
+            rollback(s);
+            return EF_STORE_ERR;
+        }
+        return EF_STORE_OK;
+    }
+    if (pragma_text(s, "SELECT max(version) FROM schema_version", buf, sizeof(buf)) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    version = strtol(buf, NULL, 10);
+    if (version != EF_SQLITE_SCHEMA_VERSION) {
+        snprintf(s->err, sizeof(s->err),
+                 "database schema version %ld, this collector needs version %d", version,
+                 EF_SQLITE_SCHEMA_VERSION);
+        return EF_STORE_ERR;
+    }
+    return EF_STORE_OK;
+}
+
+struct ef_store *ef_store_sqlite_open(const char *path, int create, char *err, size_t errlen)
+{
+    struct sqlite_store *q;
+    char mode[16];
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+
+    if (create)
+        flags |= SQLITE_OPEN_CREATE;
+    q = calloc(1, sizeof(*q));
+    if (q == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    q->base.ops = &sqlite_ops;
+    if (sqlite3_open_v2(path, &q->db, flags, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open database %s: %s", path,
+                 q->db != NULL ? sqlite3_errmsg(q->db) : "out of memory");
+        sqlite3_close(q->db);
+        free(q);
+        return NULL;
+    }
+    sqlite3_extended_result_codes(q->db, 0);
+    if (sqlite3_busy_timeout(q->db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
+        pragma_text(&q->base, "PRAGMA journal_mode = WAL", mode, sizeof(mode)) != EF_STORE_OK ||
+        exec(&q->base, "PRAGMA synchronous = FULL") != EF_STORE_OK ||
+        exec(&q->base, "PRAGMA foreign_keys = ON") != EF_STORE_OK)
+        goto fail;
+    if (strcmp(mode, "wal") != 0) {
+        snprintf(q->base.err, sizeof(q->base.err), "cannot switch to WAL mode (got %s)", mode);
+        goto fail;
+    }
+    if (ensure_schema(&q->base) != EF_STORE_OK)
+        goto fail;
+    return &q->base;
+fail:
+    snprintf(err, errlen, "database %s: %s", path, q->base.err);
+    sq_close(&q->base);
+    return NULL;
+}
+
+struct ef_store *ef_store_open(const char *url, int create, char *err, size_t errlen)
+{
+    if (strncmp(url, "sqlite:", 7) == 0 && url[7] != '\0')
+        return ef_store_sqlite_open(url + 7, create, err, errlen);
+    snprintf(err, errlen, "unsupported database URL \"%s\" (expected sqlite:PATH)", url);
+    return NULL;
+}

@@ -1,0 +1,293 @@
+/* The summary as JSON (the API and --format json), an aligned text table for people, and
+ * RFC 4180 CSV for spreadsheets. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "aggregate.h"
+#include "efterlev/util.h"
+
+static const char *const status_keys[EF_STATUS_COUNT] = {"pass", "fail", "na", "unknown", "error"};
+
+static int set_counts(json_t *o, const int64_t counts[EF_STATUS_COUNT])
+{
+    int i;
+
+    for (i = 0; i < EF_STATUS_COUNT; i++)
+        if (json_object_set_new(o, status_keys[i], json_integer(counts[i])) != 0)
+            return -1;
+    return 0;
+}
+
+static void pct_text(const int64_t counts[EF_STATUS_COUNT], char *out, size_t outlen)
+{
+    double pct = ef_compliance_pct(counts);
+
+    if (pct < 0)
+        snprintf(out, outlen, "-");
+    else
+        snprintf(out, outlen, "%.1f", pct);
+}
+
+/* Complete o with the counts and append it to array; o is consumed either way. */
+static int add(json_t *array, json_t *o, const int64_t counts[EF_STATUS_COUNT])
+{
+    if (o == NULL || set_counts(o, counts) != 0) {
+        json_decref(o);
+        return -1;
+    }
+    return json_array_append_new(array, o);
+}
+
+json_t *ef_summary_json(const struct ef_summary *sum)
+{
+    json_t *root, *depts, *hosts, *o;
+    char when[32];
+    size_t i;
+
+    ef_time_rfc3339(sum->generated_at, when);
+    root = json_pack("{s:s, s:i, s:[], s:[]}", "generated_at", when, "stale_days", sum->stale_days,
+                     "departments", "hosts");
+    if (root == NULL)
+        return NULL;
+    depts = json_object_get(root, "departments");
+    hosts = json_object_get(root, "hosts");
+    for (i = 0; i < sum->ndepts; i++) {
+        const struct ef_dept_summary *d = &sum->depts[i];
+        double pct = ef_compliance_pct(d->counts);
+
+        o = json_pack("{s:s, s:s, s:I, s:I, s:o}", "name", d->name, "level",
+                      ef_level_name(d->level), "hosts", (json_int_t)d->hosts, "stale_hosts",
+                      (json_int_t)d->stale_hosts, "compliance_pct",
+                      pct < 0 ? json_null() : json_real((double)(long)(pct * 10 + 0.5) / 10));
+        if (add(depts, o, d->counts) != 0)
+            goto fail;
+    }
+    for (i = 0; i < sum->nhosts; i++) {
+        const struct ef_host_row *h = &sum->hosts[i];
+
+        if (h->last_seen > 0)
+            ef_time_rfc3339((time_t)h->last_seen, when);
+        o = json_pack("{s:s, s:s, s:s, s:o, s:I, s:b}", "hostname", h->hostname, "agent_id",
+                      h->agent_id, "department", h->department, "last_seen",
+                      h->last_seen > 0 ? json_string(when) : json_null(), "last_seq",
+                      (json_int_t)h->last_seq, "stale", h->stale);
+        if (add(hosts, o, h->counts) != 0)
+            goto fail;
+    }
+    return root;
+fail:
+    json_decref(root);
+    return NULL;
+}
+
+/* ---- text ---- */
+
+#define DEPT_COLS 10
+#define HOST_COLS 11
+#define CELL_MAX 300
+
+size_t ef_text_width(const char *s)
+{
+    size_t w = 0;
+
+    for (; *s != '\0'; s++)
+        if (((unsigned char)*s & 0xc0) != 0x80)
+            w++;
+    return w;
+}
+
+static void dept_cell(const struct ef_summary *sum, size_t row, int col, char *out)
+{
+    static const char *const head[DEPT_COLS] = {"DEPARTMENT", "LEVEL",     "HOSTS", "STALE",
+                                                "PASS",       "FAIL",      "NA",    "UNKNOWN",
+                                                "ERROR",      "COMPLIANCE"};
+    const struct ef_dept_summary *d;
+
+    if (row == 0) {
+        snprintf(out, CELL_MAX, "%s", head[col]);
+        return;
+    }
+    d = &sum->depts[row - 1];
+    switch (col) {
+    case 0:
+        snprintf(out, CELL_MAX, "%s", d->name);
+        break;
+    case 1:
+        snprintf(out, CELL_MAX, "%s", ef_level_name(d->level));
+        break;
+    case 2:
+        snprintf(out, CELL_MAX, "%" PRId64, d->hosts);
+        break;
+    case 3:
+        snprintf(out, CELL_MAX, "%" PRId64, d->stale_hosts);
+        break;
+    case 9:
+        pct_text(d->counts, out, CELL_MAX);
+        if (strcmp(out, "-") != 0)
+            snprintf(out + strlen(out), CELL_MAX - strlen(out), "%%");
+        break;
+    default:
+        snprintf(out, CELL_MAX, "%" PRId64, d->counts[col - 4]);
+    }
+}
+
+static void host_cell(const struct ef_summary *sum, size_t row, int col, char *out)
+{
+    static const char *const head[HOST_COLS] = {"HOST",    "AGENT", "DEPARTMENT", "LAST SEEN",
+                                                "SEQ",     "PASS",  "FAIL",       "NA",
+                                                "UNKNOWN", "ERROR", "STALE"};
+    const struct ef_host_row *h;
+
+    if (row == 0) {
+        snprintf(out, CELL_MAX, "%s", head[col]);
+        return;
+    }
+    h = &sum->hosts[row - 1];
+    switch (col) {
+    case 0:
+        snprintf(out, CELL_MAX, "%s", h->hostname);
+        break;
+    case 1:
+        snprintf(out, CELL_MAX, "%s", h->agent_id);
+        break;
+    case 2:
+        snprintf(out, CELL_MAX, "%s", h->department);
+        break;
+    case 3:
+        if (h->last_seen > 0)
+            ef_time_rfc3339((time_t)h->last_seen, out);
+        else
+            snprintf(out, CELL_MAX, "never");
+        break;
+    case 4:
+        snprintf(out, CELL_MAX, "%" PRIu64, h->last_seq);
+        break;
+    case 10:
+        snprintf(out, CELL_MAX, "%s", h->stale ? "yes" : "no");
+        break;
+    default:
+        snprintf(out, CELL_MAX, "%" PRId64, h->counts[col - 5]);
+    }
+}
+
+typedef void (*cell_fn)(const struct ef_summary *, size_t, int, char *);
+
+/* Two passes: measure every column, then print padded; text columns (the first textcols)
+ * are left-aligned, numbers right-aligned. */
+static int table(const struct ef_summary *sum, size_t rows, int cols, int textcols, cell_fn cell,
+                 FILE *out)
+{
+    size_t w[HOST_COLS] = {0}, r, cw;
+    char buf[CELL_MAX];
+    int c;
+
+    for (r = 0; r <= rows; r++)
+        for (c = 0; c < cols; c++) {
+            cell(sum, r, c, buf);
+            cw = ef_text_width(buf);
+            if (cw > w[c])
+                w[c] = cw;
+        }
+    for (r = 0; r <= rows; r++) {
+        for (c = 0; c < cols; c++) {
+            int left = c < textcols || r == 0;
+            size_t pad;
+
+            cell(sum, r, c, buf);
+            pad = w[c] - ef_text_width(buf);
+            if (!left)
+                fprintf(out, "%*s", (int)pad, "");
+            fputs(buf, out);
+            if (c + 1 < cols)
+                fprintf(out, "%*s", (int)(left ? pad + 2 : 2), "");
+        }
+        fputc('\n', out);
+    }
+    return ferror(out) ? -1 : 0;
+}
+
+int ef_summary_text(const struct ef_summary *sum, FILE *out)
+{
+    char when[32];
+
+    ef_time_rfc3339(sum->generated_at, when);
+    fprintf(out,
+            "Compliance summary at %s (hosts silent for %d days are stale and not "
+            "counted)\n\n",
+            when, sum->stale_days);
+    if (table(sum, sum->ndepts, DEPT_COLS, 2, dept_cell, out) != 0)
+        return -1;
+    fputc('\n', out);
+    if (sum->nhosts == 0) {
+        fprintf(out, "No hosts enrolled yet.\n");
+        return ferror(out) ? -1 : 0;
+    }
+    return table(sum, sum->nhosts, HOST_COLS, 4, host_cell, out);
+}
+
+/* ---- CSV ---- */
+
+static void csv_field(FILE *out, const char *s, int last)
+{
+    if (strpbrk(s, ",\"\r\n") != NULL) {
+        fputc('"', out);
+        for (; *s != '\0'; s++) {
+            if (*s == '"')
+                fputc('"', out);
+            fputc(*s, out);
+        }
+        fputc('"', out);
+    } else {
+        fputs(s, out);
+    }
+    fputs(last ? "\r\n" : ",", out);
+}
+
+static void csv_counts(FILE *out, const int64_t counts[EF_STATUS_COUNT])
+{
+    int i;
+
+    for (i = 0; i < EF_STATUS_COUNT; i++)
+        fprintf(out, "%" PRId64 ",", counts[i]);
+}
+
+/* One table for both kinds of row, so every record has the same fields (RFC 4180): "row" is
+ * "department" or "host"; fields that do not apply to a kind are empty. */
+int ef_summary_csv(const struct ef_summary *sum, FILE *out)
+{
+    char when[32], pct[16];
+    size_t i;
+
+    fputs("row,department,level,hostname,agent_id,last_seen,last_seq,stale,hosts,stale_hosts,"
+          "pass,fail,na,unknown,error,compliance_pct\r\n",
+          out);
+    for (i = 0; i < sum->ndepts; i++) {
+        const struct ef_dept_summary *d = &sum->depts[i];
+
+        fputs("department,", out);
+        csv_field(out, d->name, 0);
+        fprintf(out, "%s,,,,,,%" PRId64 ",%" PRId64 ",", ef_level_name(d->level), d->hosts,
+                d->stale_hosts);
+        csv_counts(out, d->counts);
+        pct_text(d->counts, pct, sizeof(pct));
+        csv_field(out, strcmp(pct, "-") == 0 ? "" : pct, 1);
+    }
+    for (i = 0; i < sum->nhosts; i++) {
+        const struct ef_host_row *h = &sum->hosts[i];
+
+        fputs("host,", out);
+        csv_field(out, h->department, 0);
+        fprintf(out, "%s,", ef_level_name(h->level));
+        csv_field(out, h->hostname, 0);
+        csv_field(out, h->agent_id, 0);
+        if (h->last_seen > 0)
+            ef_time_rfc3339((time_t)h->last_seen, when);
+        else
+            when[0] = '\0';
+        fprintf(out, "%s,%" PRIu64 ",%s,,,", when, h->last_seq, h->stale ? "yes" : "no");
+        csv_counts(out, h->counts);
+        fputs("\r\n", out);
+    }
+    return ferror(out) ? -1 : 0;
+}

@@ -1,0 +1,51 @@
+/* Policies: YAML files holding checks (DESIGN §3, docs/policy-format.md). The loader is
+ * strict: any unknown key, missing field, bad control number, bad pattern, duplicate id or
+ * unknown level is an error naming file, line and what is wrong. */
+#ifndef EFTERLEV_POLICY_H
+#define EFTERLEV_POLICY_H
+
+#include "efterlev/report.h"
+
+#include <stddef.h>
+
+struct ef_cond; /* a condition (all/any/none) over rules; defined in lib/policy_internal.h */
+
+struct ef_check {
+    char id[EF_ID_MAX + 1];
+    char *title;
+    char *description;
+    char *rationale;
+    char *remediation;
+    char controls[EF_CONTROLS_MAX][EF_CONTROL_MAX + 1];
+    size_t ncontrols;
+    ef_severity severity;
+    ef_level level;             /* lowest protection level that requires the check */
+    char **platforms;           /* NULL-terminated os ids, or NULL for all */
+    struct ef_cond *applies_if; /* NULL: always applies */
+    struct ef_cond *condition;
+    char *file; /* where it was declared, for messages */
+    int line;
+};
+
+struct ef_policy_set {
+    struct ef_check *checks;
+    size_t nchecks;
+    char id[EF_ID_MAX + 1]; /* "a+b" when several files are loaded */
+    char version[EF_SHORT_MAX + 1];
+    char sha256[65];             /* over the loaded files' bytes, in load order */
+    struct ef_policy_priv *priv; /* loader state (running hash); opaque */
+};
+
+void ef_policy_init(struct ef_policy_set *ps);
+void ef_policy_free(struct ef_policy_set *ps);
+
+/* Load a policy file, or every *.yml in a directory (sorted by name), adding its checks to
+ * ps. controls_file is the ISO/IEC 27002:2022 catalog every control number is checked
+ * against (NULL skips that check). Returns 0, or -1 with err as "FILE:LINE: what". */
+int ef_policy_load(struct ef_policy_set *ps, const char *path, const char *controls_file, char *err,
+                   size_t errlen);
+
+/* Look up a check by id; NULL when absent. */
+const struct ef_check *ef_policy_find(const struct ef_policy_set *ps, const char *id);
+
+#endif

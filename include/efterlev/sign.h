@@ -1,0 +1,32 @@
+/* Ed25519 keys and signatures (OpenSSL EVP). The wire form of a public key is the raw
+ * 32 bytes in base64; a signature is the raw 64 bytes in base64. */
+#ifndef EFTERLEV_SIGN_H
+#define EFTERLEV_SIGN_H
+
+#include <openssl/evp.h>
+#include <stddef.h>
+
+#define EF_ED25519_PUB_LEN 32
+#define EF_ED25519_SIG_LEN 64
+
+/* Load the PKCS#8 PEM private key at path; if the file does not exist, create a new key
+ * and write it atomically with mode 0600. A key file readable by group or others is
+ * refused. Returns the key or NULL with err filled in. */
+EVP_PKEY *ef_key_load_or_create(const char *path, char *err, size_t errlen);
+EVP_PKEY *ef_key_load(const char *path, char *err, size_t errlen);
+
+int ef_key_public_raw(EVP_PKEY *key, unsigned char out[EF_ED25519_PUB_LEN]);
+/* Public key as base64 of the raw 32 bytes; caller frees. */
+char *ef_key_public_b64(EVP_PKEY *key);
+
+int ef_sign(EVP_PKEY *key, const void *msg, size_t len, unsigned char sig[EF_ED25519_SIG_LEN]);
+/* The header value "ed25519=<base64>" for msg; caller frees. */
+char *ef_sign_header(EVP_PKEY *key, const void *msg, size_t len);
+
+/* 1 when sig is a valid signature of msg by pub, else 0. */
+int ef_verify(const unsigned char pub[EF_ED25519_PUB_LEN], const void *msg, size_t len,
+              const unsigned char sig[EF_ED25519_SIG_LEN]);
+/* Parse "ed25519=<base64>" into sig; 0 or -1. */
+int ef_sig_header_parse(const char *value, unsigned char sig[EF_ED25519_SIG_LEN]);
+
+#endif

@@ -1,0 +1,78 @@
+/* The compiled form of a policy: conditions over rules, with parameters resolved per
+ * protection level. Shared by the loader (lib/policy*.c) and the engine (agent/engine*.c);
+ * not part of the public API. */
+#ifndef EFTERLEV_POLICY_INTERNAL_H
+#define EFTERLEV_POLICY_INTERNAL_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "efterlev/policy.h"
+
+#define EF_LEVELS 4 /* indexed by ef_level (1..3); slot 0 unused */
+
+typedef enum { EF_COND_ALL = 0, EF_COND_ANY, EF_COND_NONE } ef_cond_op;
+
+typedef enum {
+    EF_RULE_COND = 0, /* a nested condition */
+    EF_RULE_FILE,
+    EF_RULE_COMMAND,
+    EF_RULE_FACT
+} ef_rule_kind;
+
+/* Scalar parameters of rules. Each may be written per level in the policy. */
+typedef enum {
+    EF_P_EXISTS = 0,
+    EF_P_MODE_MAX,
+    EF_P_OWNER,
+    EF_P_LINE_MATCHES,
+    EF_P_NO_LINE_MATCHES,
+    EF_P_EXIT_CODE,
+    EF_P_OUTPUT_MATCHES,
+    EF_P_TIMEOUT_MS,
+    EF_P_EQUALS,
+    EF_P_MIN,
+    EF_P_MAX,
+    EF_P_MATCHES,
+    EF_P_COUNT
+} ef_param_id;
+
+typedef enum { EF_PT_BOOL, EF_PT_INT, EF_PT_MODE, EF_PT_STR, EF_PT_REGEX } ef_param_type;
+
+struct ef_param {
+    int set;                   /* declared in the policy */
+    char *str[EF_LEVELS];      /* the value as written, per level */
+    long long num[EF_LEVELS];  /* BOOL (0/1), INT, MODE (octal) */
+    pcre2_code *re[EF_LEVELS]; /* REGEX */
+};
+
+struct ef_rule {
+    ef_rule_kind kind;
+    int line;
+    char *target; /* file path, fact name; NULL for command and cond */
+    char **argv;  /* command: NULL-terminated */
+    char **list;  /* file: group names; fact: "in" values; NULL-terminated */
+    size_t nlist;
+    struct ef_param p[EF_P_COUNT];
+    struct ef_cond *cond; /* EF_RULE_COND */
+};
+
+struct ef_cond {
+    ef_cond_op op;
+    int line;
+    struct ef_rule *rules;
+    size_t nrules;
+};
+
+/* Descriptor of a parameter key, shared by loader, engine and docs. */
+struct ef_param_desc {
+    const char *key;
+    ef_param_type type;
+    unsigned kinds; /* bit (1 << ef_rule_kind) for each kind that accepts it */
+};
+extern const struct ef_param_desc ef_param_descs[EF_P_COUNT];
+
+const char *ef_cond_op_name(ef_cond_op op);
+void ef_cond_free(struct ef_cond *c);
+
+#endif

@@ -1,0 +1,165 @@
+/* Ed25519 with OpenSSL 3: keys as PKCS#8 PEM on disk, raw 32-byte public keys on the wire. */
+#include "efterlev/sign.h"
+
+#include "efterlev/b64.h"
+#include "efterlev/util.h"
+
+#include <errno.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define KEY_FILE_MAX 16384
+
+static void ssl_err(char *err, size_t errlen, const char *what, const char *path)
+{
+    unsigned long e = ERR_get_error();
+    char buf[256] = "unknown OpenSSL error";
+    if (e != 0)
+        ERR_error_string_n(e, buf, sizeof(buf));
+    snprintf(err, errlen, "%s %s: %s", what, path, buf);
+    ERR_clear_error();
+}
+
+EVP_PKEY *ef_key_load(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(err, errlen, "cannot read key %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (st.st_mode & 077) {
+        snprintf(err, errlen, "key %s is accessible by group or others (mode %04o); chmod 600 it",
+                 path, (unsigned)(st.st_mode & 07777));
+        return NULL;
+    }
+    char *pem = NULL;
+    size_t len = 0;
+    int rc = ef_read_file(path, KEY_FILE_MAX, &pem, &len);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot read key %s: %s", path, strerror(-rc));
+        return NULL;
+    }
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    EVP_PKEY *key = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+    BIO_free(bio);
+    OPENSSL_cleanse(pem, len);
+    free(pem);
+    if (key == NULL) {
+        ssl_err(err, errlen, "cannot parse key", path);
+        return NULL;
+    }
+    if (EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {
+        snprintf(err, errlen, "key %s is not an Ed25519 key", path);
+        EVP_PKEY_free(key);
+        return NULL;
+    }
+    return key;
+}
+
+static EVP_PKEY *key_create(const char *path, char *err, size_t errlen)
+{
+    EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    if (key == NULL) {
+        ssl_err(err, errlen, "cannot generate key for", path);
+        return NULL;
+    }
+    BIO *bio = BIO_new(BIO_s_secmem());
+    if (bio == NULL || !PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL)) {
+        ssl_err(err, errlen, "cannot encode key for", path);
+        BIO_free(bio);
+        EVP_PKEY_free(key);
+        return NULL;
+    }
+    char *data = NULL;
+    long n = BIO_get_mem_data(bio, &data);
+    int rc = ef_write_file_atomic(path, data, (size_t)n, 0600, err, errlen);
+    BIO_free(bio);
+    if (rc != 0) {
+        EVP_PKEY_free(key);
+        return NULL;
+    }
+    return key;
+}
+
+EVP_PKEY *ef_key_load_or_create(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 && errno == ENOENT)
+        return key_create(path, err, errlen);
+    return ef_key_load(path, err, errlen);
+}
+
+int ef_key_public_raw(EVP_PKEY *key, unsigned char out[EF_ED25519_PUB_LEN])
+{
+    size_t len = EF_ED25519_PUB_LEN;
+    if (!EVP_PKEY_get_raw_public_key(key, out, &len) || len != EF_ED25519_PUB_LEN)
+        return -1;
+    return 0;
+}
+
+char *ef_key_public_b64(EVP_PKEY *key)
+{
+    unsigned char raw[EF_ED25519_PUB_LEN];
+    if (ef_key_public_raw(key, raw) != 0)
+        return NULL;
+    return ef_b64_encode(raw, sizeof(raw));
+}
+
+int ef_sign(EVP_PKEY *key, const void *msg, size_t len, unsigned char sig[EF_ED25519_SIG_LEN])
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    size_t siglen = EF_ED25519_SIG_LEN;
+    int ok = ctx != NULL && EVP_DigestSignInit(ctx, NULL, NULL, NULL, key) == 1 &&
+             EVP_DigestSign(ctx, sig, &siglen, msg, len) == 1 && siglen == EF_ED25519_SIG_LEN;
+    EVP_MD_CTX_free(ctx);
+    return ok ? 0 : -1;
+}
+
+char *ef_sign_header(EVP_PKEY *key, const void *msg, size_t len)
+{
+    unsigned char sig[EF_ED25519_SIG_LEN];
+    if (ef_sign(key, msg, len, sig) != 0)
+        return NULL;
+    char *b64 = ef_b64_encode(sig, sizeof(sig));
+    if (b64 == NULL)
+        return NULL;
+    size_t n = strlen("ed25519=") + strlen(b64) + 1;
+    char *out = malloc(n);
+    if (out != NULL)
+        snprintf(out, n, "ed25519=%s", b64);
+    free(b64);
+    return out;
+}
+
+int ef_verify(const unsigned char pub[EF_ED25519_PUB_LEN], const void *msg, size_t len,
+              const unsigned char sig[EF_ED25519_SIG_LEN])
+{
+    EVP_PKEY *key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, EF_ED25519_PUB_LEN);
+    if (key == NULL) {
+        ERR_clear_error();
+        return 0;
+    }
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok = ctx != NULL && EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key) == 1 &&
+             EVP_DigestVerify(ctx, sig, EF_ED25519_SIG_LEN, msg, len) == 1;
+    EVP_MD_CTX_free(ctx);
+    EVP_PKEY_free(key);
+    ERR_clear_error();
+    return ok;
+}
+
+int ef_sig_header_parse(const char *value, unsigned char sig[EF_ED25519_SIG_LEN])
+{
+    static const char prefix[] = "ed25519=";
+    if (value == NULL || strncmp(value, prefix, sizeof(prefix) - 1) != 0)
+        return -1;
+    const char *b64 = value + sizeof(prefix) - 1;
+    if (strlen(b64) != 88) /* 64 bytes -> 88 base64 characters */
+        return -1;
+    return ef_b64_decode(b64, sig, EF_ED25519_SIG_LEN) == EF_ED25519_SIG_LEN ? 0 : -1;
+}

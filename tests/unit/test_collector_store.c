@@ -1,0 +1,442 @@
+/* The collector's store and request logic, against a real SQLite database in a temporary
+ * folder: departments and tokens, enrollment, report ingestion, seq bookkeeping and the
+ * summary (including a stale agent). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aggregate.h"
+#include "efterlev/b64.h"
+#include "efterlev/report.h"
+#include "efterlev/sign.h"
+#include "efterlev/util.h"
+#include "enroll.h"
+#include "store/store.h"
+#include "tokens.h"
+
+struct fx {
+    char dir[64];
+    char db[128];
+    struct ef_store *s;
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    char err[256], url[160];
+
+    assert_non_null(f);
+    snprintf(f->dir, sizeof(f->dir), "/tmp/ef-coll-unit.XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->db, sizeof(f->db), "%s/efterlev.db", f->dir);
+    snprintf(url, sizeof(url), "sqlite:%s", f->db);
+    f->s = ef_store_open(url, 1, err, sizeof(err));
+    if (f->s == NULL)
+        fail_msg("open: %s", err);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    char p[160];
+
+    ef_store_close(f->s);
+    unlink(f->db);
+    snprintf(p, sizeof(p), "%s-wal", f->db);
+    unlink(p);
+    snprintf(p, sizeof(p), "%s-shm", f->db);
+    unlink(p);
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+/* Add a department; token receives "<id>.<secret>". */
+static int64_t add_dept(struct ef_store *s, const char *name, ef_level level, char *token,
+                        size_t tokenlen)
+{
+    char secret[EF_SECRET_LEN + 1], hash[65];
+    int64_t id = 0;
+
+    assert_int_equal(ef_secret_new(secret, hash), 0);
+    assert_int_equal(s->ops->department_add(s, name, level, hash, &id), EF_STORE_OK);
+    snprintf(token, tokenlen, "%lld.%s", (long long)id, secret);
+    return id;
+}
+
+static EVP_PKEY *new_key(unsigned char pub[EF_ED25519_PUB_LEN])
+{
+    EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+
+    assert_non_null(k);
+    assert_int_equal(ef_key_public_raw(k, pub), 0);
+    return k;
+}
+
+/* Enrol through the request logic; returns the HTTP status, agent_id into id. */
+static int enroll(struct ef_store *s, const char *token, const char *machine,
+                  const unsigned char pub[EF_ED25519_PUB_LEN], char *id, size_t idlen)
+{
+    struct ef_answer ans = {0};
+    char *b64 = ef_b64_encode(pub, EF_ED25519_PUB_LEN), *body;
+    json_t *req;
+    int status;
+
+    assert_non_null(b64);
+    req = json_pack("{s:s, s:s, s:s, s:s}", "token", token, "hostname", "host-1", "machine_id",
+                    machine, "public_key", b64);
+    body = json_dumps(req, JSON_COMPACT);
+    ef_enroll(s, body, strlen(body), &ans);
+    status = ans.status;
+    if (status == 201 && id != NULL)
+        snprintf(id, idlen, "%s", json_string_value(json_object_get(ans.body, "agent_id")));
+    ef_answer_clear(&ans);
+    json_decref(req);
+    free(body);
+    free(b64);
+    return status;
+}
+
+/* A report with np passes and nf failures, serialised into *body (caller frees). */
+static char *make_report(const char *agent_id, uint64_t seq, int np, int nf, const char *tag,
+                         size_t *len)
+{
+    struct ef_report r;
+    char *out;
+    int i;
+
+    ef_report_init(&r);
+    snprintf(r.agent_id, sizeof(r.agent_id), "%s", agent_id);
+    r.seq = seq;
+    ef_now_rfc3339(r.generated_at);
+    snprintf(r.host.hostname, sizeof(r.host.hostname), "host-%s", tag);
+    snprintf(r.host.machine_id, sizeof(r.host.machine_id), "m");
+    snprintf(r.host.os_pretty, sizeof(r.host.os_pretty), "Debian GNU/Linux 12");
+    snprintf(r.host.kernel, sizeof(r.host.kernel), "6.1.0");
+    snprintf(r.agent_version, sizeof(r.agent_version), "0.1.0");
+    snprintf(r.policy_id, sizeof(r.policy_id), "baseline");
+    for (i = 0; i < np + nf; i++) {
+        struct ef_result *res = ef_report_add(&r);
+
+        assert_non_null(res);
+        snprintf(res->check, sizeof(res->check), "%s-check-%d", tag, i);
+        res->status = i < np ? EF_PASS : EF_FAIL;
+        snprintf(res->evidence, sizeof(res->evidence), "evidence %d", i);
+        snprintf(res->controls[0], sizeof(res->controls[0]), "8.9");
+        res->ncontrols = 1;
+        res->severity = EF_SEV_MEDIUM;
+        res->level = EF_LEVEL_BASIC;
+    }
+    out = ef_report_serialize(&r, len);
+    assert_non_null(out);
+    ef_report_free(&r);
+    return out;
+}
+
+static int ingest(struct ef_store *s, EVP_PKEY *key, const char *agent_id, const char *body,
+                  size_t len)
+{
+    struct ef_answer ans = {0};
+    char *sig = ef_sign_header(key, body, len);
+    int status;
+
+    assert_non_null(sig);
+    ef_ingest(s, agent_id, sig, body, len, time(NULL), &ans);
+    status = ans.status;
+    assert_non_null(ans.body);
+    if (status >= 400)
+        assert_non_null(json_string_value(json_object_get(ans.body, "error")));
+    ef_answer_clear(&ans);
+    free(sig);
+    return status;
+}
+
+static int64_t count_rows(struct fx *f, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    int64_t n;
+
+    assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+static void test_department_and_token(void **state)
+{
+    struct fx *f = *state;
+    struct ef_store *s = f->s;
+    struct ef_department d, *list = NULL;
+    char token[128], hash[65], secret[EF_SECRET_LEN + 1], h2[65];
+    int64_t id, tid;
+    size_t n;
+
+    id = add_dept(s, "Socialförvaltningen", EF_LEVEL_ELEVATED, token, sizeof(token));
+    assert_int_equal(ef_token_split(token, &tid, hash), 0);
+    assert_int_equal(tid, id);
+    assert_int_equal(s->ops->department_get(s, tid, &d), EF_STORE_OK);
+    assert_string_equal(d.name, "Socialförvaltningen");
+    assert_int_equal(d.level, EF_LEVEL_ELEVATED);
+    assert_true(ef_token_hash_equal(d.token_hash, hash));
+    /* The stored value is the hash, never the secret. */
+    assert_null(strstr(d.token_hash, strchr(token, '.') + 1));
+
+    token[strlen(token) - 1] ^= 1; /* another secret of the same shape */
+    if (ef_token_split(token, &tid, hash) == 0)
+        assert_false(ef_token_hash_equal(d.token_hash, hash));
+    assert_int_equal(ef_token_split("12", &tid, hash), -1);
+    assert_int_equal(ef_token_split("x.abc", &tid, hash), -1);
+    assert_int_equal(s->ops->department_get(s, id + 100, &d), EF_STORE_NOTFOUND);
+
+    assert_int_equal(ef_secret_new(secret, h2), 0);
+    assert_int_equal(s->ops->department_add(s, "Socialförvaltningen", EF_LEVEL_BASIC, h2, &id),
+                     EF_STORE_EXISTS);
+    add_dept(s, "Kultur", EF_LEVEL_BASIC, token, sizeof(token));
+    assert_int_equal(s->ops->department_list(s, &list, &n), EF_STORE_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(list[0].name, "Kultur");
+    assert_int_equal(list[1].hosts, 0);
+    free(list);
+
+    assert_true(ef_dept_name_valid("Socialförvaltningen"));
+    assert_false(ef_dept_name_valid(""));
+    assert_false(ef_dept_name_valid("tab\there"));
+    assert_false(ef_dept_name_valid("c1\xc2\x85"));
+    assert_false(ef_dept_name_valid("bad\xff"));
+}
+
+static void test_enroll_and_reenroll(void **state)
+{
+    struct fx *f = *state;
+    struct ef_store *s = f->s;
+    unsigned char pub1[EF_ED25519_PUB_LEN], pub2[EF_ED25519_PUB_LEN];
+    char token[128], bad[128], id1[64], id2[64], *body;
+    EVP_PKEY *k1 = new_key(pub1), *k2 = new_key(pub2);
+    struct ef_agent a;
+    size_t len;
+
+    add_dept(s, "IT", EF_LEVEL_HIGH, token, sizeof(token));
+    snprintf(bad, sizeof(bad), "%s", token);
+    bad[strlen(bad) - 2] = bad[strlen(bad) - 2] == 'A' ? 'B' : 'A';
+    assert_int_equal(enroll(s, bad, "mach", pub1, NULL, 0), 401);
+    assert_int_equal(
+        enroll(s, "999.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "mach", pub1, NULL, 0), 401);
+
+    assert_int_equal(enroll(s, token, "mach", pub1, id1, sizeof(id1)), 201);
+    assert_int_equal(strlen(id1), EF_AGENT_ID_LEN);
+    body = make_report(id1, 5, 1, 0, "a", &len);
+    assert_int_equal(ingest(s, k1, id1, body, len), 202);
+    free(body);
+    assert_int_equal(s->ops->agent_get(s, id1, &a), EF_STORE_OK);
+    assert_int_equal(a.last_seq, 5);
+
+    /* Same key again: same id, seq kept, so replays stay refused. */
+    assert_int_equal(enroll(s, token, "mach", pub1, id2, sizeof(id2)), 201);
+    assert_string_equal(id1, id2);
+    assert_int_equal(s->ops->agent_get(s, id1, &a), EF_STORE_OK);
+    assert_int_equal(a.last_seq, 5);
+
+    /* New key: same id, key replaced, seq reset. */
+    assert_int_equal(enroll(s, token, "mach", pub2, id2, sizeof(id2)), 201);
+    assert_string_equal(id1, id2);
+    assert_int_equal(s->ops->agent_get(s, id1, &a), EF_STORE_OK);
+    assert_int_equal(a.last_seq, 0);
+    assert_memory_equal(a.public_key, pub2, EF_ED25519_PUB_LEN);
+    body = make_report(id1, 1, 1, 0, "a", &len);
+    assert_int_equal(ingest(s, k1, id1, body, len), 401); /* old key */
+    assert_int_equal(ingest(s, k2, id1, body, len), 202);
+    free(body);
+
+    /* Another machine gets another id. */
+    assert_int_equal(enroll(s, token, "mach-2", pub1, id2, sizeof(id2)), 201);
+    assert_string_not_equal(id1, id2);
+    EVP_PKEY_free(k1);
+    EVP_PKEY_free(k2);
+}
+
+static void test_ingest_and_seq(void **state)
+{
+    struct fx *f = *state;
+    struct ef_store *s = f->s;
+    unsigned char pub[EF_ED25519_PUB_LEN];
+    char token[128], id[64], *r1, *r1b, *r2;
+    EVP_PKEY *k = new_key(pub);
+    struct ef_host_row *rows = NULL;
+    struct ef_answer ans = {0};
+    size_t l1, l1b, l2, n;
+
+    add_dept(s, "IT", EF_LEVEL_BASIC, token, sizeof(token));
+    assert_int_equal(enroll(s, token, "mach", pub, id, sizeof(id)), 201);
+
+    r1 = make_report(id, 1, 3, 1, "x", &l1);
+    r1b = make_report(id, 1, 1, 1, "y", &l1b);
+    r2 = make_report(id, 2, 1, 2, "z", &l2);
+    assert_int_equal(ingest(s, k, id, r1, l1), 202);
+    assert_int_equal(ingest(s, k, id, r1, l1), 200);   /* duplicate */
+    assert_int_equal(ingest(s, k, id, r1b, l1b), 409); /* same seq, other body */
+    assert_int_equal(count_rows(f, "SELECT count(*) FROM latest_results"), 4);
+
+    assert_int_equal(ingest(s, k, id, r2, l2), 202);
+    assert_int_equal(ingest(s, k, id, r1, l1), 409); /* older */
+    /* Latest results replaced (other check ids), history kept. */
+    assert_int_equal(count_rows(f, "SELECT count(*) FROM latest_results"), 3);
+    assert_int_equal(count_rows(f, "SELECT count(*) FROM latest_results WHERE check_id "
+                                   "LIKE 'x-%'"),
+                     0);
+    assert_int_equal(count_rows(f, "SELECT count(*) FROM results_history"), 7);
+    assert_int_equal(count_rows(f, "SELECT count(*) FROM reports"), 2);
+    assert_int_equal(count_rows(f, "SELECT length(body) FROM reports WHERE seq = 2"), l2);
+    assert_int_equal(count_rows(f, "SELECT length(signature) FROM reports WHERE seq = 2"), 64);
+
+    assert_int_equal(s->ops->host_rows(s, &rows, &n), EF_STORE_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].hostname, "host-z");
+    assert_int_equal(rows[0].last_seq, 2);
+    assert_int_equal(rows[0].counts[EF_PASS], 1);
+    assert_int_equal(rows[0].counts[EF_FAIL], 2);
+    free(rows);
+
+    /* Refusals in order. */
+    ef_ingest(s, NULL, "x", r2, l2, time(NULL), &ans);
+    assert_int_equal(ans.status, 400);
+    ef_ingest(s, "ag-nobody", "ed25519=AAAA", r2, l2, time(NULL), &ans);
+    assert_int_equal(ans.status, 401);
+    ef_ingest(s, id, "ed25519=AAAA", r2, l2, time(NULL), &ans);
+    assert_int_equal(ans.status, 401);
+    ef_ingest(s, id, "x", r2, EF_BODY_MAX + 1, time(NULL), &ans);
+    assert_int_equal(ans.status, 413);
+    ef_answer_clear(&ans);
+
+    free(r1);
+    free(r1b);
+    free(r2);
+    EVP_PKEY_free(k);
+}
+
+static void test_summary_stale(void **state)
+{
+    struct fx *f = *state;
+    struct ef_store *s = f->s;
+    unsigned char pub1[EF_ED25519_PUB_LEN], pub2[EF_ED25519_PUB_LEN], pub3[EF_ED25519_PUB_LEN];
+    char token[128], other[128], id1[64], id2[64], id3[64], *b;
+    EVP_PKEY *k1 = new_key(pub1), *k2 = new_key(pub2), *k3 = new_key(pub3);
+    struct ef_report r;
+    struct ef_report_record rec;
+    struct ef_summary sum;
+    unsigned char sig[EF_ED25519_SIG_LEN] = {0};
+    char sha[65], err[128];
+    time_t now = time(NULL);
+    size_t len;
+
+    add_dept(s, "IT", EF_LEVEL_ELEVATED, token, sizeof(token));
+    add_dept(s, "Kultur", EF_LEVEL_BASIC, other, sizeof(other));
+    assert_int_equal(enroll(s, token, "m1", pub1, id1, sizeof(id1)), 201);
+    assert_int_equal(enroll(s, token, "m2", pub2, id2, sizeof(id2)), 201);
+    assert_int_equal(enroll(s, other, "m3", pub3, id3, sizeof(id3)), 201);
+
+    b = make_report(id1, 1, 3, 1, "fresh", &len);
+    assert_int_equal(ingest(s, k1, id1, b, len), 202);
+    free(b);
+
+    /* id2 last reported 30 days ago: stored directly with an old received_at. */
+    b = make_report(id2, 1, 0, 5, "old", &len);
+    assert_int_equal(ef_report_parse(b, len, &r, err, sizeof(err)), 0);
+    ef_sha256_hex(b, len, sha);
+    rec = (struct ef_report_record){.agent_id = id2,
+                                    .body = b,
+                                    .body_len = len,
+                                    .signature = sig,
+                                    .sha256 = sha,
+                                    .received_at = now - 30 * 24 * 3600,
+                                    .report = &r};
+    assert_int_equal(s->ops->report_store(s, &rec), EF_STORE_OK);
+    assert_int_equal(s->ops->report_store(s, &rec), EF_STORE_EXISTS); /* seq claimed */
+    ef_report_free(&r);
+    free(b);
+
+    assert_int_equal(ef_summary_build(s, NULL, 7, now, &sum), EF_STORE_OK);
+    assert_int_equal(sum.ndepts, 2);
+    assert_string_equal(sum.depts[0].name, "IT");
+    assert_int_equal(sum.depts[0].hosts, 2);
+    assert_int_equal(sum.depts[0].stale_hosts, 1);
+    assert_int_equal(sum.depts[0].counts[EF_PASS], 3); /* the stale 5 failures left out */
+    assert_int_equal(sum.depts[0].counts[EF_FAIL], 1);
+    assert_true(ef_compliance_pct(sum.depts[0].counts) > 74.9);
+    assert_true(ef_compliance_pct(sum.depts[0].counts) < 75.1);
+    assert_int_equal(sum.depts[1].hosts, 1);
+    assert_int_equal(sum.depts[1].stale_hosts, 1); /* never reported */
+    assert_true(ef_compliance_pct(sum.depts[1].counts) < 0);
+    assert_int_equal(sum.nhosts, 3);
+    for (len = 0; len < sum.nhosts; len++) {
+        if (strcmp(sum.hosts[len].agent_id, id1) == 0)
+            assert_false(sum.hosts[len].stale);
+        else
+            assert_true(sum.hosts[len].stale);
+    }
+    ef_summary_free(&sum);
+
+    assert_int_equal(ef_summary_build(s, "Kultur", 7, now, &sum), EF_STORE_OK);
+    assert_int_equal(sum.ndepts, 1);
+    assert_int_equal(sum.nhosts, 1);
+    assert_string_equal(sum.hosts[0].agent_id, id3);
+    ef_summary_free(&sum);
+    assert_int_equal(ef_summary_build(s, "Nope", 7, now, &sum), EF_STORE_NOTFOUND);
+
+    /* With a 60-day window the old agent counts again. */
+    assert_int_equal(ef_summary_build(s, "IT", 60, now, &sum), EF_STORE_OK);
+    assert_int_equal(sum.depts[0].stale_hosts, 0);
+    assert_int_equal(sum.depts[0].counts[EF_FAIL], 6);
+    ef_summary_free(&sum);
+
+    EVP_PKEY_free(k1);
+    EVP_PKEY_free(k2);
+    EVP_PKEY_free(k3);
+}
+
+static void test_reopen_keeps_schema(void **state)
+{
+    struct fx *f = *state;
+    char url[160], err[256], token[128];
+    struct ef_department *list = NULL;
+    struct ef_store *s2;
+    size_t n;
+
+    add_dept(f->s, "IT", EF_LEVEL_BASIC, token, sizeof(token));
+    snprintf(url, sizeof(url), "sqlite:%s", f->db);
+    s2 = ef_store_open(url, 0, err, sizeof(err));
+    assert_non_null(s2);
+    assert_int_equal(s2->ops->department_list(s2, &list, &n), EF_STORE_OK);
+    assert_int_equal(n, 1);
+    free(list);
+    ef_store_close(s2);
+    assert_null(ef_store_open("sqlite:/nonexistent/dir/x.db", 0, err, sizeof(err)));
+    assert_null(ef_store_open("postgres://x", 0, err, sizeof(err)));
+    assert_int_equal(count_rows(f, "SELECT version FROM schema_version"), 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_department_and_token, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_enroll_and_reenroll, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ingest_and_seq, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_summary_stale, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reopen_keeps_schema, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

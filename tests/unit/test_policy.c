@@ -1,0 +1,450 @@
+/* Policy loader: the default policy, and one test per kind of loader error, each asserting
+ * the message names file:line and the problem. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "efterlev/policy.h"
+#include "efterlev/util.h"
+#include "policy_internal.h"
+
+#define CONTROLS EF_SOURCE_DIR "/checks/iso27002-2022.yml"
+#define DEFAULT_POLICY EF_SOURCE_DIR "/checks/policies/default.yml"
+
+static char tmpdir[256];
+
+static int group_setup(void **state)
+{
+    (void)state;
+    strlcpy(tmpdir, "/tmp/efterlev-policy-XXXXXX", sizeof(tmpdir));
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    char cmd[PATH_MAX];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Write text to tmpdir/name; returns the path (static). */
+static const char *write_policy(const char *name, const char *text)
+{
+    static char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+    return path;
+}
+
+#define assert_contains(hay, needle)                                                               \
+    do {                                                                                           \
+        if (strstr((hay), (needle)) == NULL)                                                       \
+            fail_msg("expected \"%s\" in \"%s\"", (needle), (hay));                                \
+    } while (0)
+
+/* The policy text must fail to load with "bad.yml:LINE: ..." containing what. */
+static void expect_error(const char *text, int line, const char *what)
+{
+    struct ef_policy_set ps;
+    char err[512] = "", where[PATH_MAX + 32];
+    const char *path = write_policy("bad.yml", text);
+
+    snprintf(where, sizeof(where), "%s:%d: ", path, line);
+    ef_policy_init(&ps);
+    assert_int_equal(ef_policy_load(&ps, path, CONTROLS, err, sizeof(err)), -1);
+    if (strncmp(err, where, strlen(where)) != 0)
+        fail_msg("expected \"%s\" at the start of \"%s\"", where, err);
+    assert_contains(err, what);
+    assert_int_equal(ps.nchecks, 0); /* nothing of a failed file is kept */
+    ef_policy_free(&ps);
+}
+
+/* A valid check, lines 3..13 of the file. */
+#define HEAD                                                                                       \
+    "policy: {id: test, version: \"1\"}\n" /* 1 */                                                 \
+    "checks:\n"                            /* 2 */
+#define CHECK_A                                                                                    \
+    "  - id: t.a\n"               /* 3 */                                                          \
+    "    title: A\n"              /* 4 */                                                          \
+    "    description: D\n"        /* 5 */                                                          \
+    "    rationale: R\n"          /* 6 */                                                          \
+    "    remediation: M\n"        /* 7 */                                                          \
+    "    controls: [\"8.5\"]\n"   /* 8 */                                                          \
+    "    severity: high\n"        /* 9 */                                                          \
+    "    level: basic\n"          /* 10 */                                                         \
+    "    all:\n"                  /* 11 */                                                         \
+    "      - file: /etc/passwd\n" /* 12 */                                                         \
+    "        exists: true\n"      /* 13 */
+#define CHECK_B_HEAD                                                                               \
+    "  - id: t.b\n"        /* 14 */                                                                \
+    "    title: B\n"       /* 15 */                                                                \
+    "    description: D\n" /* 16 */                                                                \
+    "    rationale: R\n"   /* 17 */                                                                \
+    "    remediation: M\n" /* 18 */
+
+static void test_default_policy(void **state)
+{
+    (void)state;
+    static const char *ids[] = {
+        "enc.root_luks",          "enc.swap_encrypted",      "patch.os_supported",
+        "patch.metadata_fresh",   "log.journald_persistent", "log.file_permissions",
+        "acct.uid0_only_root",    "acct.no_empty_passwords", "acct.shadowed_passwords",
+        "acct.shadow_file_perms",
+    };
+    struct ef_policy_set ps;
+    char err[512] = "";
+
+    ef_policy_init(&ps);
+    if (ef_policy_load(&ps, DEFAULT_POLICY, CONTROLS, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(ps.nchecks, sizeof(ids) / sizeof(ids[0]));
+    for (size_t i = 0; i < ps.nchecks; i++) {
+        assert_string_equal(ps.checks[i].id, ids[i]);
+        assert_non_null(ps.checks[i].title);
+        assert_non_null(ps.checks[i].remediation);
+        assert_true(ps.checks[i].ncontrols >= 1);
+        assert_non_null(ps.checks[i].condition);
+    }
+    assert_string_equal(ps.id, "efterlev-default");
+    assert_string_equal(ps.version, "0.1.0");
+    assert_int_equal(strlen(ps.sha256), 64);
+
+    /* sha256 is over the file's bytes */
+    char *buf;
+    size_t len;
+    char hex[65];
+    assert_int_equal(ef_read_file(DEFAULT_POLICY, 1 << 22, &buf, &len), 0);
+    ef_sha256_hex(buf, len, hex);
+    assert_string_equal(ps.sha256, hex);
+    free(buf);
+
+    const struct ef_check *c = ef_policy_find(&ps, "enc.swap_encrypted");
+    assert_non_null(c);
+    assert_int_equal(c->level, EF_LEVEL_ELEVATED);
+    assert_int_equal(c->severity, EF_SEV_MEDIUM);
+    assert_string_equal(c->controls[0], "8.24");
+    assert_string_equal(c->controls[1], "8.1");
+    c = ef_policy_find(&ps, "patch.metadata_fresh");
+    assert_non_null(c->platforms);
+    assert_string_equal(c->platforms[0], "debian");
+    assert_null(ef_policy_find(&ps, "no.such"));
+    ef_policy_free(&ps);
+
+    /* the directory form loads the same */
+    ef_policy_init(&ps);
+    if (ef_policy_load(&ps, EF_SOURCE_DIR "/checks/policies", CONTROLS, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_true(ps.nchecks >= 10);
+    ef_policy_free(&ps);
+}
+
+static void test_two_files(void **state)
+{
+    (void)state;
+    struct ef_policy_set ps;
+    char err[512] = "", pa[PATH_MAX], pb[PATH_MAX];
+
+    strlcpy(pa, write_policy("a.yml", HEAD CHECK_A), sizeof(pa));
+    strlcpy(pb,
+            write_policy("b.yml", "policy: {id: site, version: \"2\"}\n"
+                                  "checks:\n" CHECK_B_HEAD "    controls: [\"5.17\"]\n"
+                                  "    severity: low\n"
+                                  "    level: high\n"
+                                  "    none:\n"
+                                  "      - file: /etc/x\n"
+                                  "        exists: true\n"),
+            sizeof(pb));
+    ef_policy_init(&ps);
+    assert_int_equal(ef_policy_load(&ps, pa, CONTROLS, err, sizeof(err)), 0);
+    char first[65];
+    strlcpy(first, ps.sha256, sizeof(first));
+    assert_int_equal(ef_policy_load(&ps, pb, CONTROLS, err, sizeof(err)), 0);
+    assert_int_equal(ps.nchecks, 2);
+    assert_string_equal(ps.id, "test+site");
+    assert_string_equal(ps.version, "1+2");
+    assert_string_not_equal(ps.sha256, first);
+    assert_int_equal(ps.checks[1].condition->op, EF_COND_NONE);
+
+    /* the same check id again: rejected, set unchanged */
+    assert_int_equal(ef_policy_load(&ps, pa, CONTROLS, err, sizeof(err)), -1);
+    assert_contains(err, "a.yml:3: duplicate check id 't.a'");
+    assert_int_equal(ps.nchecks, 2);
+    ef_policy_free(&ps);
+}
+
+static void test_per_level_params(void **state)
+{
+    (void)state;
+    struct ef_policy_set ps;
+    char err[512] = "";
+    const char *p = write_policy("lv.yml", HEAD CHECK_A CHECK_B_HEAD
+                                 "    controls: [\"8.8\"]\n"
+                                 "    severity: low\n"
+                                 "    level: basic\n"
+                                 "    any:\n"
+                                 "      - fact: updates.days_since_refresh\n"
+                                 "        max: {basic: 30, high: 7}\n"
+                                 "      - fact: os.days_to_eol\n"
+                                 "        min: {elevated: 90}\n"
+                                 "      - all:\n"
+                                 "          - file: /etc/shadow\n"
+                                 "            mode_max: {basic: \"0640\", elevated: \"0600\"}\n"
+                                 "            no_line_matches: {basic: 'a', high: 'b+'}\n");
+    ef_policy_init(&ps);
+    if (ef_policy_load(&ps, p, CONTROLS, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    const struct ef_cond *c = ps.checks[1].condition;
+    assert_int_equal(c->op, EF_COND_ANY);
+    assert_int_equal(c->nrules, 3);
+    const struct ef_param *mx = &c->rules[0].p[EF_P_MAX];
+    assert_int_equal(mx->num[EF_LEVEL_BASIC], 30);
+    assert_int_equal(mx->num[EF_LEVEL_ELEVATED], 30); /* inherits from basic */
+    assert_int_equal(mx->num[EF_LEVEL_HIGH], 7);
+    const struct ef_param *mn = &c->rules[1].p[EF_P_MIN];
+    assert_int_equal(mn->num[EF_LEVEL_BASIC], 90); /* below the lowest declared: that one */
+    assert_int_equal(mn->num[EF_LEVEL_HIGH], 90);
+    const struct ef_rule *nested = &c->rules[2];
+    assert_int_equal(nested->kind, EF_RULE_COND);
+    const struct ef_param *mode = &nested->cond->rules[0].p[EF_P_MODE_MAX];
+    assert_int_equal(mode->num[EF_LEVEL_BASIC], 0640);
+    assert_int_equal(mode->num[EF_LEVEL_HIGH], 0600);
+    const struct ef_param *re = &nested->cond->rules[0].p[EF_P_NO_LINE_MATCHES];
+    assert_string_equal(re->str[EF_LEVEL_ELEVATED], "a");
+    assert_string_equal(re->str[EF_LEVEL_HIGH], "b+");
+    assert_non_null(re->re[EF_LEVEL_HIGH]);
+    ef_policy_free(&ps);
+}
+
+static void test_err_unknown_key(void **state)
+{
+    (void)state;
+    expect_error(HEAD CHECK_A "    colour: red\n", 14, "unknown key 'colour' in check t.a");
+    expect_error(HEAD CHECK_A "        exist: true\n", 14, "unknown key 'exist' in a file rule");
+    expect_error("policy: {id: t, version: \"1\"}\nchecks: []\nextra: 1\n", 3,
+                 "unknown key 'extra' at top level");
+    expect_error("policy: {id: t, version: \"1\", owner: me}\nchecks: []\n", 1,
+                 "unknown key 'owner' in policy header");
+}
+
+static void test_err_missing_field(void **state)
+{
+    (void)state;
+    expect_error(HEAD "  - id: t.a\n"
+                      "    title: A\n"
+                      "    description: D\n"
+                      "    rationale: R\n"
+                      "    remediation: M\n"
+                      "    severity: high\n"
+                      "    level: basic\n"
+                      "    all:\n"
+                      "      - fact: os.supported\n"
+                      "        equals: true\n",
+                 3, "check t.a: missing field 'controls'");
+    expect_error(HEAD "  - id: t.a\n"
+                      "    title: A\n"
+                      "    description: D\n"
+                      "    rationale: R\n"
+                      "    remediation: M\n"
+                      "    controls: [\"8.5\"]\n"
+                      "    severity: high\n"
+                      "    level: basic\n",
+                 3, "missing field 'all, any or none'");
+    expect_error("checks: []\n", 1, "missing 'policy:' header");
+    expect_error(HEAD CHECK_B_HEAD, 3, "missing field 'controls'"); /* no id line 3: B at 3 */
+}
+
+static void test_err_controls(void **state)
+{
+    (void)state;
+    const char *tail = "    severity: high\n"
+                       "    level: basic\n"
+                       "    all:\n"
+                       "      - fact: os.supported\n"
+                       "        equals: true\n";
+    char buf[2048];
+    snprintf(buf, sizeof(buf), HEAD CHECK_B_HEAD "    controls: [\"8.5\", \"9.99\"]\n%s", tail);
+    expect_error(buf, 8, "'9.99' is not an ISO/IEC 27002:2022 control number");
+    snprintf(buf, sizeof(buf), HEAD CHECK_B_HEAD "    controls:\n      - \"5.99\"\n%s", tail);
+    expect_error(buf, 9, "unknown control '5.99'");
+    snprintf(buf, sizeof(buf), HEAD CHECK_B_HEAD "    controls: []\n%s", tail);
+    expect_error(buf, 8, "controls: needs at least one");
+    snprintf(buf, sizeof(buf), HEAD CHECK_B_HEAD "    controls: [\"8.5\", \"8.5\"]\n%s", tail);
+    expect_error(buf, 8, "'8.5' listed twice");
+}
+
+static void test_err_duplicate_id(void **state)
+{
+    (void)state;
+    expect_error(HEAD CHECK_A CHECK_A, 14, "duplicate check id 't.a'");
+    expect_error(HEAD CHECK_A "    title: again\n", 14, "duplicate key 'title'");
+}
+
+static void test_err_bad_regex(void **state)
+{
+    (void)state;
+    expect_error(HEAD CHECK_A "        line_matches: '^(root'\n", 14,
+                 "line_matches: bad regular expression '^(root': missing closing parenthesis "
+                 "at offset 6");
+    expect_error(HEAD CHECK_A "        no_line_matches: {basic: 'ok', high: 'a{2,1}'}\n", 14,
+                 "bad regular expression 'a{2,1}'");
+}
+
+static void test_err_bad_level_severity(void **state)
+{
+    (void)state;
+    char buf[2048];
+    snprintf(buf, sizeof(buf), "%s", HEAD CHECK_A);
+    char *p = strstr(buf, "level: basic");
+    memcpy(p, "level: ultra", 12);
+    expect_error(buf, 10, "level: unknown level 'ultra' (expected basic, elevated or high)");
+    snprintf(buf, sizeof(buf), "%s", HEAD CHECK_A);
+    p = strstr(buf, "severity: high");
+    memcpy(p, "severity: huge", 14);
+    expect_error(buf, 9, "severity: unknown severity 'huge'");
+    expect_error(HEAD CHECK_A "        mode_max: {basic: \"0640\", extreme: \"0600\"}\n", 14,
+                 "mode_max: unknown level 'extreme'");
+}
+
+static void test_err_wrong_type(void **state)
+{
+    (void)state;
+    char buf[2048];
+    snprintf(buf, sizeof(buf), "%s", HEAD CHECK_A);
+    char *p = strstr(buf, "controls: [\"8.5\"]");
+    memcpy(p, "controls: \"8.5\"  ", 17);
+    expect_error(buf, 8, "controls: wrong type: expected a list, got a scalar");
+    expect_error(HEAD CHECK_A "        mode_max: 999\n", 14,
+                 "mode_max: expected an octal mode like \"0640\", got '999'");
+    expect_error(HEAD CHECK_A "      - fact: updates.days_since_refresh\n"
+                              "        max: seven\n",
+                 15, "max: wrong type: expected an integer, got 'seven'");
+    expect_error(HEAD CHECK_A "      - file: /etc/x\n"
+                              "        exists: maybe\n",
+                 15, "exists: wrong type: expected true or false");
+    expect_error(HEAD CHECK_A "    title: [a, b]\n", 14, "duplicate key 'title'");
+    expect_error(HEAD "  - id: t.a\n    title: [a]\n", 4,
+                 "title: wrong type: expected a scalar, got a list");
+    expect_error("policy: [1]\nchecks: []\n", 1, "policy: wrong type: expected a mapping");
+}
+
+static void test_err_rules(void **state)
+{
+    (void)state;
+    expect_error(HEAD CHECK_A "      - file: etc/passwd\n        exists: true\n", 14,
+                 "must be an absolute path without '..'");
+    expect_error(HEAD CHECK_A "      - file: /etc/../root/x\n        exists: true\n", 14,
+                 "without '..'");
+    expect_error(HEAD CHECK_A "      - file: /etc/passwd\n", 14, "file rule has nothing to test");
+    expect_error(HEAD CHECK_A "      - sysctl: kernel.x\n        equals: 1\n", 14,
+                 "rule kind 'sysctl' is not implemented yet");
+    expect_error(HEAD CHECK_A "      - equals: 1\n", 14, "missing rule kind");
+    expect_error(HEAD CHECK_A "      - file: /a\n        fact: os.id\n", 15,
+                 "a rule has exactly one of file, command, fact");
+    expect_error(HEAD CHECK_A "      - command: [/bin/true]\n        exit_code: 300\n", 15,
+                 "exit_code: must be 0..255");
+    expect_error(HEAD CHECK_A "      - fact: os.id\n        mode_max: \"0600\"\n", 15,
+                 "unknown key 'mode_max' in a fact rule");
+    expect_error(HEAD CHECK_A "    any:\n      - fact: os.id\n        equals: x\n", 14,
+                 "a check has exactly one of all, any, none");
+    expect_error(HEAD CHECK_A "      - any: []\n", 14, "any: needs at least one rule");
+}
+
+static void test_err_yaml_syntax(void **state)
+{
+    (void)state;
+    expect_error(HEAD "  - id: t.a\n    title: [unclosed\n", 5, "YAML syntax error");
+    expect_error(HEAD CHECK_A "---\npolicy: {}\n", 15, "more than one YAML document");
+}
+
+static void test_err_missing_file(void **state)
+{
+    (void)state;
+    struct ef_policy_set ps;
+    char err[512];
+
+    ef_policy_init(&ps);
+    assert_int_equal(ef_policy_load(&ps, "/nonexistent/p.yml", CONTROLS, err, sizeof(err)), -1);
+    assert_contains(err, "/nonexistent/p.yml: No such file or directory");
+    assert_int_equal(ef_policy_load(&ps, DEFAULT_POLICY, "/nonexistent/c.yml", err, sizeof(err)),
+                     -1);
+    assert_contains(err, "/nonexistent/c.yml");
+    ef_policy_free(&ps);
+}
+
+static void test_alias_bomb(void **state)
+{
+    (void)state;
+    /* Nested aliases expand exponentially (8^9 rules); the loader must stop, not hang. */
+    char buf[4096];
+    int n =
+        snprintf(buf, sizeof(buf), "%s", HEAD CHECK_A "      - &r0 {file: /etc/x, exists: true}\n");
+    for (int i = 1; i < 10; i++) {
+        n += snprintf(buf + n, sizeof(buf) - (size_t)n, "      - &r%d {all: [", i);
+        for (int j = 0; j < 8; j++)
+            n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s*r%d", j ? ", " : "", i - 1);
+        n += snprintf(buf + n, sizeof(buf) - (size_t)n, "]}\n");
+    }
+    assert_true(n < (int)sizeof(buf));
+    expect_error(buf, 14, "aliases expand to too many nodes");
+}
+
+/* The worked example in docs/policy-format.md must load as written. */
+static void test_docs_example(void **state)
+{
+    (void)state;
+    char *doc, err[512];
+    size_t len;
+    struct ef_policy_set ps;
+
+    assert_int_equal(ef_read_file(EF_SOURCE_DIR "/docs/policy-format.md", 1 << 20, &doc, &len), 0);
+    char *start = strstr(doc, "```yaml\npolicy:\n  id: kommun-site");
+    assert_non_null(start);
+    start += strlen("```yaml\n");
+    char *end = strstr(start, "```");
+    assert_non_null(end);
+    *end = '\0';
+    const char *path = write_policy("kommun.yml", start);
+    free(doc);
+    ef_policy_init(&ps);
+    if (ef_policy_load(&ps, path, CONTROLS, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(ps.nchecks, 2);
+    assert_string_equal(ps.checks[0].id, "kommun.backup_client");
+    assert_int_equal(ps.checks[1].level, EF_LEVEL_ELEVATED);
+    ef_policy_free(&ps);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_default_policy),
+        cmocka_unit_test(test_two_files),
+        cmocka_unit_test(test_per_level_params),
+        cmocka_unit_test(test_err_unknown_key),
+        cmocka_unit_test(test_err_missing_field),
+        cmocka_unit_test(test_err_controls),
+        cmocka_unit_test(test_err_duplicate_id),
+        cmocka_unit_test(test_err_bad_regex),
+        cmocka_unit_test(test_err_bad_level_severity),
+        cmocka_unit_test(test_err_wrong_type),
+        cmocka_unit_test(test_err_rules),
+        cmocka_unit_test(test_err_yaml_syntax),
+        cmocka_unit_test(test_err_missing_file),
+        cmocka_unit_test(test_alias_bomb),
+        cmocka_unit_test(test_docs_example),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
