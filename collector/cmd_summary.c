@@ -75,7 +75,7 @@ int cmd_summary(int argc, char **argv)
     if (strcmp(format, "json") == 0) {
         json_t *j = ef_summary_json(&sum);
 
-        if (j == NULL || json_dumpf(j, stdout, JSON_INDENT(2)) != 0)
+        if (j == NULL || json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) != 0)
             rc = EF_EXIT_FAIL;
         else
             putchar('\n');

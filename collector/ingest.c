@@ -1,5 +1,5 @@
 /* Report acceptance. The checks run in a fixed order (documented in
- * docs/collector-notes.md) so an agent always learns the first thing that is wrong. */
+ * docs/protocol.md) so an agent always learns the first thing that is wrong. */
 #include <stdio.h>
 #include <string.h>
 

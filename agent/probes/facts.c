@@ -159,6 +159,8 @@ static struct ef_fact *slot(struct ef_facts *f, const char *name, ef_fact_type t
 }
 
 static void vevidence(struct ef_fact *v, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+static void vevidence(struct ef_fact *v, const char *fmt, va_list ap)
 {
     char buf[EF_EVIDENCE_MAX + 1];
 

@@ -80,7 +80,7 @@ static void send_answer(struct evhttp_request *req, const char *path, struct ef_
 
     if (ans->body == NULL)
         ef_answer_error(ans, 500, "internal error");
-    text = json_dumps(ans->body, JSON_COMPACT);
+    text = json_dumps(ans->body, JSON_COMPACT | JSON_REAL_PRECISION(10));
     evhttp_add_header(h, "Content-Type", "application/json");
     evhttp_add_header(h, "Cache-Control", "no-store");
     evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
