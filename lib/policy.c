@@ -1038,6 +1038,21 @@ static int hash_update(struct ef_policy_set *ps, const char *buf, size_t len)
     return 0;
 }
 
+/* 1 when add is one of the '+'-separated components of joined. */
+static int has_component(const char *joined, const char *add)
+{
+    size_t n = strlen(add);
+    for (const char *p = joined; *p;) {
+        size_t len = strcspn(p, "+");
+        if (len == n && strncmp(p, add, n) == 0)
+            return 1;
+        p += len;
+        if (*p == '+')
+            p++;
+    }
+    return 0;
+}
+
 static int join_plus(char *dst, size_t dstlen, const char *add)
 {
     if (dst[0] == '\0')
@@ -1070,7 +1085,9 @@ static int load_file(struct ef_policy_set *ps, const char *path, const struct ca
     char id[sizeof(ps->id)], version[sizeof(ps->version)];
     strlcpy(id, ps->id, sizeof(id));
     strlcpy(version, ps->version, sizeof(version));
-    if (join_plus(id, sizeof(id), fr.id) != 0 || join_plus(version, sizeof(version), fr.version)) {
+    /* A policy may be split over several files sharing one policy id: name it once. */
+    if (!has_component(id, fr.id) &&
+        (join_plus(id, sizeof(id), fr.id) != 0 || join_plus(version, sizeof(version), fr.version))) {
         snprintf(err, errlen, "%s: too many policies: joined id or version too long", path);
         goto out;
     }

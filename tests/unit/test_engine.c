@@ -21,7 +21,7 @@
 #include "engine.h"
 
 #define CONTROLS EF_SOURCE_DIR "/checks/iso27002-2022.yml"
-#define DEFAULT_POLICY EF_SOURCE_DIR "/checks/policies/default.yml"
+#define DEFAULT_POLICY EF_SOURCE_DIR "/checks/policies"
 
 const char *fx_setup(void);
 void fx_teardown(void);
