@@ -16,7 +16,8 @@ void ef_log_set_verbose(int v)
     verbose = v;
 }
 
-static void vlog(const char *tag, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+static void vlog(const char *tag, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 static void vlog(const char *tag, const char *fmt, va_list ap)
 {
     char msg[2048];

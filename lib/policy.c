@@ -1086,8 +1086,8 @@ static int load_file(struct ef_policy_set *ps, const char *path, const struct ca
     strlcpy(id, ps->id, sizeof(id));
     strlcpy(version, ps->version, sizeof(version));
     /* A policy may be split over several files sharing one policy id: name it once. */
-    if (!has_component(id, fr.id) &&
-        (join_plus(id, sizeof(id), fr.id) != 0 || join_plus(version, sizeof(version), fr.version))) {
+    if (!has_component(id, fr.id) && (join_plus(id, sizeof(id), fr.id) != 0 ||
+                                      join_plus(version, sizeof(version), fr.version))) {
         snprintf(err, errlen, "%s: too many policies: joined id or version too long", path);
         goto out;
     }

@@ -84,8 +84,7 @@ static void test_spool_order_bounds_and_damage(void **state)
     /* Out of order on purpose: 10 must come after 9. */
     uint64_t seqs[] = {10, 9, 11, 2};
     for (size_t i = 0; i < 4; i++)
-        assert_int_equal(spool_put(dir, seqs[i], "ed25519=AAAA", "{\"x\":1}", 7, err,
-                                   sizeof(err)),
+        assert_int_equal(spool_put(dir, seqs[i], "ed25519=AAAA", "{\"x\":1}", 7, err, sizeof(err)),
                          0);
     /* What a crash in the middle of an atomic write leaves behind. */
     char tmp[160];

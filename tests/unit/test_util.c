@@ -23,10 +23,10 @@ static void test_b64(void **state)
     assert_int_equal(ef_b64_decode(e, out, sizeof(out)), 11);
     assert_memory_equal(out, "efterlevnad", 11);
     free(e);
-    assert_int_equal(ef_b64_decode("ZWZ0", out, 2), -1);     /* does not fit */
-    assert_int_equal(ef_b64_decode("ZWZ", out, 32), -1);     /* not a multiple of 4 */
-    assert_int_equal(ef_b64_decode("Z=Z0", out, 32), -1);    /* padding inside */
-    assert_int_equal(ef_b64_decode("ZW!0", out, 32), -1);    /* not the alphabet */
+    assert_int_equal(ef_b64_decode("ZWZ0", out, 2), -1);  /* does not fit */
+    assert_int_equal(ef_b64_decode("ZWZ", out, 32), -1);  /* not a multiple of 4 */
+    assert_int_equal(ef_b64_decode("Z=Z0", out, 32), -1); /* padding inside */
+    assert_int_equal(ef_b64_decode("ZW!0", out, 32), -1); /* not the alphabet */
 }
 
 static void test_rfc3339(void **state)
@@ -62,10 +62,10 @@ static void test_utf8(void **state)
     (void)state;
     const char *ok = "Socialförvaltningen Äldreomsorgen";
     assert_true(ef_utf8_valid(ok, strlen(ok)));
-    assert_false(ef_utf8_valid("\xc3", 1));             /* truncated */
-    assert_false(ef_utf8_valid("\xc0\xaf", 2));         /* overlong */
-    assert_false(ef_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
-    assert_false(ef_utf8_valid("a\0b", 3));             /* NUL */
+    assert_false(ef_utf8_valid("\xc3", 1));         /* truncated */
+    assert_false(ef_utf8_valid("\xc0\xaf", 2));     /* overlong */
+    assert_false(ef_utf8_valid("\xed\xa0\x80", 3)); /* surrogate */
+    assert_false(ef_utf8_valid("a\0b", 3));         /* NUL */
 }
 
 static void test_atomic_write(void **state)
@@ -98,8 +98,8 @@ static void test_atomic_write(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_b64),       cmocka_unit_test(test_rfc3339),
-        cmocka_unit_test(test_path_join), cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_b64),          cmocka_unit_test(test_rfc3339),
+        cmocka_unit_test(test_path_join),    cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_atomic_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
