@@ -8,43 +8,46 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Each fact names the probe that computes it; a probe runs once per scan, on the first
+ * request for any of its facts. Keep each probe's facts together, one block per probe. */
 struct fact_def {
     const char *name;
     ef_fact_type type;
-    int probe; /* index into probes[] */
+    const char *probe;
+    void (*run)(struct ef_facts *f);
 };
 
-static const struct {
-    const char *name;
-    void (*run)(struct ef_facts *f);
-} probes[] = {
-    {"storage", ef_probe_storage},   {"os", ef_probe_os},
-    {"updates", ef_probe_updates},   {"journald", ef_probe_journald},
-    {"logfiles", ef_probe_logfiles},
-};
+#define STORAGE "storage", ef_probe_storage
+#define OS "os", ef_probe_os
+#define UPDATES "updates", ef_probe_updates
+#define JOURNALD "journald", ef_probe_journald
+#define LOGFILES "logfiles", ef_probe_logfiles
 
 static const struct fact_def defs[] = {
-    {"storage.root.encrypted", EF_FACT_BOOL, 0},
-    {"storage.swap.encrypted", EF_FACT_BOOL, 0},
-    {"os.id", EF_FACT_STR, 1},
-    {"os.version_id", EF_FACT_STR, 1},
-    {"os.pretty_name", EF_FACT_STR, 1},
-    {"os.supported", EF_FACT_BOOL, 1},
-    {"os.days_to_eol", EF_FACT_INT, 1},
-    {"updates.days_since_refresh", EF_FACT_INT, 2},
-    {"log.journald.storage", EF_FACT_STR, 3},
-    {"log.journald.persistent", EF_FACT_BOOL, 3},
-    {"log.files.world_writable_count", EF_FACT_INT, 4},
-    {"log.files.sensitive_world_readable_count", EF_FACT_INT, 4},
+    {"storage.root.encrypted", EF_FACT_BOOL, STORAGE},
+    {"storage.swap.encrypted", EF_FACT_BOOL, STORAGE},
+
+    {"os.id", EF_FACT_STR, OS},
+    {"os.version_id", EF_FACT_STR, OS},
+    {"os.pretty_name", EF_FACT_STR, OS},
+    {"os.supported", EF_FACT_BOOL, OS},
+    {"os.days_to_eol", EF_FACT_INT, OS},
+
+    {"updates.days_since_refresh", EF_FACT_INT, UPDATES},
+
+    {"log.journald.storage", EF_FACT_STR, JOURNALD},
+    {"log.journald.persistent", EF_FACT_BOOL, JOURNALD},
+
+    {"log.files.world_writable_count", EF_FACT_INT, LOGFILES},
+    {"log.files.sensitive_world_readable_count", EF_FACT_INT, LOGFILES},
 };
 
 #define NDEFS EF_ARRAY_LEN(defs)
-#define NPROBES EF_ARRAY_LEN(probes)
 
 struct ef_facts {
     char *root;
     time_t now;
-    unsigned char ran[NPROBES];
+    unsigned char ran[NDEFS]; /* the probe of defs[i] has run */
     unsigned char set[NDEFS];
     struct ef_fact v[NDEFS];
 };
@@ -109,13 +112,15 @@ const struct ef_fact *ef_facts_get(struct ef_facts *f, const char *name)
 
     if (i < 0)
         return NULL;
-    int p = defs[i].probe;
-    if (!f->ran[p]) {
-        f->ran[p] = 1;
-        probes[p].run(f);
+    if (!f->ran[i]) {
+        void (*run)(struct ef_facts *) = defs[i].run;
         for (size_t j = 0; j < NDEFS; j++)
-            if (defs[j].probe == p && !f->set[j])
-                ef_fact_unknown(f, defs[j].name, "probe %s did not report %s", probes[p].name,
+            if (defs[j].run == run)
+                f->ran[j] = 1;
+        run(f);
+        for (size_t j = 0; j < NDEFS; j++)
+            if (defs[j].run == run && !f->set[j])
+                ef_fact_unknown(f, defs[j].name, "probe %s did not report %s", defs[j].probe,
                                 defs[j].name);
     }
     return &f->v[i];
