@@ -50,6 +50,18 @@ static void eval_rule(const struct ef_ctx *ctx, const struct ef_rule *r, struct 
     case EF_RULE_FACT:
         ef_rule_fact(ctx, r, out);
         break;
+    case EF_RULE_SYSCTL:
+        ef_rule_sysctl(ctx, r, out);
+        break;
+    case EF_RULE_SERVICE:
+        ef_rule_service(ctx, r, out);
+        break;
+    case EF_RULE_DIR:
+        ef_rule_dir(ctx, r, out);
+        break;
+    case EF_RULE_PACKAGE:
+        ef_rule_package(ctx, r, out);
+        break;
     default:
         ef_eval_set(out, EF_ERROR, "line %d: unknown rule kind", r->line);
     }

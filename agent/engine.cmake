@@ -3,13 +3,18 @@
 add_library(efterlev_engine STATIC
   engine.c
   rules/command.c
+  rules/dir.c
   rules/fact.c
   rules/file.c
+  rules/package.c
+  rules/service.c
+  rules/sysctl.c
   probes/facts.c
   probes/journald.c
   probes/logfiles.c
   probes/os.c
   probes/storage.c
+  probes/systemd_units.c
   probes/updates.c
 )
 target_include_directories(efterlev_engine

@@ -6,6 +6,7 @@
 #include "efterlev/util.h"
 
 #include <dirent.h>
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -27,20 +28,33 @@
 #define FILE_BIT KIND_BIT(EF_RULE_FILE)
 #define CMD_BIT KIND_BIT(EF_RULE_COMMAND)
 #define FACT_BIT KIND_BIT(EF_RULE_FACT)
+#define SYSCTL_BIT KIND_BIT(EF_RULE_SYSCTL)
+#define SERVICE_BIT KIND_BIT(EF_RULE_SERVICE)
+#define DIR_BIT KIND_BIT(EF_RULE_DIR)
+#define PKG_BIT KIND_BIT(EF_RULE_PACKAGE)
 
 const struct ef_param_desc ef_param_descs[EF_P_COUNT] = {
-    [EF_P_EXISTS] = {"exists", EF_PT_BOOL, FILE_BIT},
-    [EF_P_MODE_MAX] = {"mode_max", EF_PT_MODE, FILE_BIT},
-    [EF_P_OWNER] = {"owner", EF_PT_STR, FILE_BIT},
-    [EF_P_LINE_MATCHES] = {"line_matches", EF_PT_REGEX, FILE_BIT},
-    [EF_P_NO_LINE_MATCHES] = {"no_line_matches", EF_PT_REGEX, FILE_BIT},
+    [EF_P_EXISTS] = {"exists", EF_PT_BOOL, FILE_BIT | DIR_BIT},
+    [EF_P_MODE_MAX] = {"mode_max", EF_PT_MODE, FILE_BIT | DIR_BIT},
+    [EF_P_OWNER] = {"owner", EF_PT_STR, FILE_BIT | DIR_BIT},
+    [EF_P_LINE_MATCHES] = {"line_matches", EF_PT_REGEX, FILE_BIT | DIR_BIT},
+    [EF_P_NO_LINE_MATCHES] = {"no_line_matches", EF_PT_REGEX, FILE_BIT | DIR_BIT},
     [EF_P_EXIT_CODE] = {"exit_code", EF_PT_INT, CMD_BIT},
     [EF_P_OUTPUT_MATCHES] = {"output_matches", EF_PT_REGEX, CMD_BIT},
     [EF_P_TIMEOUT_MS] = {"timeout_ms", EF_PT_INT, CMD_BIT},
-    [EF_P_EQUALS] = {"equals", EF_PT_STR, FACT_BIT},
-    [EF_P_MIN] = {"min", EF_PT_INT, FACT_BIT},
-    [EF_P_MAX] = {"max", EF_PT_INT, FACT_BIT},
+    [EF_P_EQUALS] = {"equals", EF_PT_STR, FACT_BIT | SYSCTL_BIT},
+    [EF_P_MIN] = {"min", EF_PT_INT, FACT_BIT | SYSCTL_BIT},
+    [EF_P_MAX] = {"max", EF_PT_INT, FACT_BIT | SYSCTL_BIT},
     [EF_P_MATCHES] = {"matches", EF_PT_REGEX, FACT_BIT},
+    [EF_P_ENABLED] = {"enabled", EF_PT_BOOL, SERVICE_BIT},
+    [EF_P_ACTIVE] = {"active", EF_PT_BOOL, SERVICE_BIT},
+    [EF_P_FILES_MATCHING] = {"files_matching", EF_PT_REGEX, DIR_BIT},
+    [EF_P_INSTALLED] = {"installed", EF_PT_BOOL, PKG_BIT},
+    [EF_P_MIN_VERSION] = {"min_version", EF_PT_STR, PKG_BIT},
+    [EF_P_KEY] = {"key", EF_PT_STR, FILE_BIT | DIR_BIT},
+    [EF_P_VALUE] = {"value", EF_PT_STR, FILE_BIT | DIR_BIT},
+    [EF_P_VALUE_MIN] = {"value_min", EF_PT_INT, FILE_BIT | DIR_BIT},
+    [EF_P_VALUE_MAX] = {"value_max", EF_PT_INT, FILE_BIT | DIR_BIT},
 };
 
 struct ef_policy_priv {
@@ -63,7 +77,8 @@ struct ld {
 };
 
 static const char *cond_names[] = {"all", "any", "none"};
-static const char *kind_names[] = {"condition", "file", "command", "fact"};
+static const char *kind_names[] = {"condition", "file",    "command", "fact",
+                                   "sysctl",    "service", "dir",     "package"};
 
 const char *ef_cond_op_name(ef_cond_op op)
 {
@@ -232,6 +247,17 @@ static int name_valid(const char *s)
     for (; *s; s++)
         if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' ||
               *s == '.'))
+            return 0;
+    return 1;
+}
+
+/* systemd unit and package names: letters, digits and ._-@:+ (no '/', no spaces). */
+static int unit_name_valid(const char *s)
+{
+    if (*s == '\0' || *s == '.' || strlen(s) > 255)
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && strchr("._-@:+", *s) == NULL)
             return 0;
     return 1;
 }
@@ -500,24 +526,20 @@ static int parse_rule(struct ld *l, const yaml_node_t *n, int depth, struct ef_r
         const char *key;
         if (pair_key(l, p, &kn, &vn, &key) != 0 || dup_key(l, n, p, kn, key) != 0)
             return -1;
-        ef_rule_kind k;
-        if (strcmp(key, "file") == 0)
-            k = EF_RULE_FILE;
-        else if (strcmp(key, "command") == 0)
-            k = EF_RULE_COMMAND;
-        else if (strcmp(key, "fact") == 0)
-            k = EF_RULE_FACT;
-        else if (strcmp(key, "dir") == 0 || strcmp(key, "sysctl") == 0 ||
-                 strcmp(key, "service") == 0 || strcmp(key, "package") == 0)
-            return fail(l, kn, "rule kind '%s' is not implemented yet", key);
+        ef_rule_kind k = EF_RULE_KIND_COUNT;
+        for (int i = EF_RULE_FILE; i < EF_RULE_KIND_COUNT; i++)
+            if (strcmp(key, kind_names[i]) == 0)
+                k = (ef_rule_kind)i;
+        if (k != EF_RULE_KIND_COUNT)
+            ;
         else if (strcmp(key, "all") == 0 || strcmp(key, "any") == 0 || strcmp(key, "none") == 0)
             return fail(l, kn, "'%s' must be the only key of its mapping", key);
         else
             continue;
         if (found)
             return fail(l, kn,
-                        "a rule has exactly one of file, command, fact; found '%s' "
-                        "after '%s'",
+                        "a rule has exactly one kind (file, dir, command, fact, sysctl, "
+                        "service, package); found '%s' after '%s'",
                         key, kind_names[r->kind]);
         found = 1;
         r->kind = k;
@@ -529,16 +551,20 @@ static int parse_rule(struct ld *l, const yaml_node_t *n, int depth, struct ef_r
         } else {
             if (string_dup(l, vn, key, &r->target) != 0)
                 return -1;
-            if (k == EF_RULE_FILE && !path_valid(r->target))
-                return fail(l, vn, "file: '%s' must be an absolute path without '..'", r->target);
+            if ((k == EF_RULE_FILE || k == EF_RULE_DIR) && !path_valid(r->target))
+                return fail(l, vn, "%s: '%s' must be an absolute path without '..'", key,
+                            r->target);
+            if ((k == EF_RULE_SYSCTL && !name_valid(r->target)) ||
+                ((k == EF_RULE_SERVICE || k == EF_RULE_PACKAGE) && !unit_name_valid(r->target)))
+                return fail(l, vn, "%s: bad name '%s'", key, r->target);
             if (k == EF_RULE_FACT && !name_valid(r->target))
                 return fail(l, vn, "fact: bad fact name '%s'", r->target);
         }
     }
     if (!found)
         return fail(l, n,
-                    "missing rule kind: a rule needs one of file, command, fact (or a "
-                    "nested all/any/none)");
+                    "missing rule kind: a rule needs one of file, dir, command, fact, sysctl, "
+                    "service, package (or a nested all/any/none)");
 
     int tests = 0;
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
@@ -548,7 +574,7 @@ static int parse_rule(struct ld *l, const yaml_node_t *n, int depth, struct ef_r
             return -1;
         if (strcmp(key, kind_names[r->kind]) == 0)
             continue;
-        if (r->kind == EF_RULE_FILE && strcmp(key, "group") == 0) {
+        if ((r->kind == EF_RULE_FILE || r->kind == EF_RULE_DIR) && strcmp(key, "group") == 0) {
             if (parse_strlist(l, vn, "group", 1, &r->list, &r->nlist) != 0)
                 return -1;
             tests++;
@@ -568,13 +594,16 @@ static int parse_rule(struct ld *l, const yaml_node_t *n, int depth, struct ef_r
             return fail(l, kn, "unknown key '%s' in a %s rule", key, kind_names[r->kind]);
         if (parse_param(l, vn, (ef_param_id)id, &r->p[id]) != 0)
             return -1;
-        if (id != EF_P_TIMEOUT_MS)
+        if (id != EF_P_TIMEOUT_MS && id != EF_P_FILES_MATCHING && id != EF_P_KEY)
             tests++;
     }
     if (tests == 0)
         return fail(l, n, "%s rule has nothing to test (add e.g. %s)", kind_names[r->kind],
-                    r->kind == EF_RULE_FILE      ? "exists, mode_max or line_matches"
+                    r->kind == EF_RULE_FILE || r->kind == EF_RULE_DIR
+                        ? "exists, mode_max, line_matches or key with value"
                     : r->kind == EF_RULE_COMMAND ? "exit_code or output_matches"
+                    : r->kind == EF_RULE_SERVICE ? "enabled or active"
+                    : r->kind == EF_RULE_PACKAGE ? "installed or min_version"
                                                  : "equals, min, max, matches or in");
     return 0;
 }

@@ -17,7 +17,12 @@ typedef enum {
     EF_RULE_COND = 0, /* a nested condition */
     EF_RULE_FILE,
     EF_RULE_COMMAND,
-    EF_RULE_FACT
+    EF_RULE_FACT,
+    EF_RULE_SYSCTL,  /* sysctl: kernel.randomize_va_space, read from /proc/sys */
+    EF_RULE_SERVICE, /* service: auditd (a systemd unit; .service when no suffix) */
+    EF_RULE_DIR,     /* dir: /etc/modprobe.d, files_matching, then file tests on each */
+    EF_RULE_PACKAGE, /* package: aide (dpkg status or rpm database) */
+    EF_RULE_KIND_COUNT
 } ef_rule_kind;
 
 /* Scalar parameters of rules. Each may be written per level in the policy. */
@@ -34,6 +39,15 @@ typedef enum {
     EF_P_MIN,
     EF_P_MAX,
     EF_P_MATCHES,
+    EF_P_ENABLED,        /* service */
+    EF_P_ACTIVE,         /* service */
+    EF_P_FILES_MATCHING, /* dir: which file names to test */
+    EF_P_INSTALLED,      /* package */
+    EF_P_MIN_VERSION,    /* package: dpkg/rpm version ordering */
+    EF_P_KEY,            /* file, dir: a setting in a "key value" or "key=value" file */
+    EF_P_VALUE,          /* ... whose effective value must equal this */
+    EF_P_VALUE_MIN,      /* ... or be a number at least this */
+    EF_P_VALUE_MAX,      /* ... or at most this */
     EF_P_COUNT
 } ef_param_id;
 

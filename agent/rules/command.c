@@ -39,9 +39,8 @@ static void cmd_text(const struct ef_rule *r, char *out, size_t outlen)
     ef_utf8_cut(out, 120);
 }
 
-/* Run argv; returns 0 with the wait status and output, or -1 with why (timeout, not found). */
-static int run(char *const argv[], int timeout_ms, int *wstatus, char *buf, size_t *len, char *why,
-               size_t whylen)
+int ef_run_command(char *const argv[], int timeout_ms, int *wstatus, char *buf, size_t *len,
+                   char *why, size_t whylen)
 {
     int outp[2], errp[2];
     const char *path = getenv("PATH");
@@ -172,7 +171,7 @@ void ef_rule_command(const struct ef_ctx *ctx, const struct ef_rule *r, struct e
     }
     p = ef_p(r, EF_P_TIMEOUT_MS);
     int timeout = p ? (int)p->num[lv] : TIMEOUT_DEFAULT_MS;
-    if (run(r->argv, timeout, &wstatus, buf, &len, why, sizeof(why)) != 0) {
+    if (ef_run_command(r->argv, timeout, &wstatus, buf, &len, why, sizeof(why)) != 0) {
         ef_eval_set(out, EF_UNKNOWN, "%s", why);
         free(buf);
         return;

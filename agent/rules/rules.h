@@ -26,6 +26,16 @@ void ef_evidence_add(char *ev, size_t cap, const char *text);
 void ef_rule_file(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_eval *out);
 void ef_rule_command(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_eval *out);
 void ef_rule_fact(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_eval *out);
+void ef_rule_sysctl(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_eval *out);
+void ef_rule_service(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_eval *out);
+void ef_rule_dir(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_eval *out);
+void ef_rule_package(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_eval *out);
+
+/* Run argv (no shell, LC_ALL=C, stdin /dev/null) with a time limit; stdout and stderr are
+ * captured into buf (capacity *len in, bytes out). Returns 0 with the wait status, or -1 with
+ * why (timed out, not found, ...). */
+int ef_run_command(char *const argv[], int timeout_ms, int *wstatus, char *buf, size_t *len,
+                   char *why, size_t whylen);
 
 /* The value of a parameter at the context's level. */
 static inline const struct ef_param *ef_p(const struct ef_rule *r, ef_param_id id)

@@ -8,3 +8,6 @@ ef_unit_test(test_probe SOURCES test_probe.c test_engine_fixture.c LIBS efterlev
 
 ef_unit_test(test_engine SOURCES test_engine.c test_engine_fixture.c LIBS efterlev_engine)
 target_include_directories(test_engine PRIVATE ${CMAKE_SOURCE_DIR}/lib)
+
+ef_unit_test(test_rules_system SOURCES test_rules_system.c test_engine_fixture.c
+             LIBS efterlev_engine)
