@@ -360,11 +360,17 @@ static void test_err_rules(void **state)
     expect_error(HEAD CHECK_A "      - file: /etc/../root/x\n        exists: true\n", 14,
                  "without '..'");
     expect_error(HEAD CHECK_A "      - file: /etc/passwd\n", 14, "file rule has nothing to test");
-    expect_error(HEAD CHECK_A "      - sysctl: kernel.x\n        equals: 1\n", 14,
-                 "rule kind 'sysctl' is not implemented yet");
+    expect_error(HEAD CHECK_A "      - sysctl: kernel/x\n        equals: 1\n", 14,
+                 "sysctl: bad name 'kernel/x'");
+    expect_error(HEAD CHECK_A "      - service: \"a b\"\n        enabled: true\n", 14,
+                 "service: bad name 'a b'");
+    expect_error(HEAD CHECK_A "      - service: auditd\n        equals: x\n", 15,
+                 "unknown key 'equals' in a service rule");
+    expect_error(HEAD CHECK_A "      - service: auditd\n", 14,
+                 "service rule has nothing to test (add e.g. enabled or active)");
     expect_error(HEAD CHECK_A "      - equals: 1\n", 14, "missing rule kind");
     expect_error(HEAD CHECK_A "      - file: /a\n        fact: os.id\n", 15,
-                 "a rule has exactly one of file, command, fact");
+                 "a rule has exactly one kind");
     expect_error(HEAD CHECK_A "      - command: [/bin/true]\n        exit_code: 300\n", 15,
                  "exit_code: must be 0..255");
     expect_error(HEAD CHECK_A "      - fact: os.id\n        mode_max: \"0600\"\n", 15,
