@@ -16,6 +16,9 @@ add_library(efterlev_engine STATIC
   probes/storage.c
   probes/systemd_units.c
   probes/updates.c
+  # --- patch and accounts sources ---
+  # --- encryption and logging sources ---
+  # --- network, malware, desktop and system sources ---
 )
 target_include_directories(efterlev_engine
   PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}

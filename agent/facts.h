@@ -63,6 +63,9 @@ void ef_probe_os(struct ef_facts *f);
 void ef_probe_updates(struct ef_facts *f);
 void ef_probe_journald(struct ef_facts *f);
 void ef_probe_logfiles(struct ef_facts *f);
+/* --- patch and accounts probes --- */
+/* --- encryption and logging probes --- */
+/* --- network, malware, desktop and system probes --- */
 
 /* Helpers shared by probes and rules (agent/probes/facts.c). */
 /* Append src to dst (capacity cap incl. NUL), never splitting a UTF-8 sequence; replaces

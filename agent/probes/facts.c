@@ -22,6 +22,9 @@ struct fact_def {
 #define UPDATES "updates", ef_probe_updates
 #define JOURNALD "journald", ef_probe_journald
 #define LOGFILES "logfiles", ef_probe_logfiles
+/* --- patch and accounts probes --- */
+/* --- encryption and logging probes --- */
+/* --- network, malware, desktop and system probes --- */
 
 static const struct fact_def defs[] = {
     {"storage.root.encrypted", EF_FACT_BOOL, STORAGE},
@@ -40,6 +43,12 @@ static const struct fact_def defs[] = {
 
     {"log.files.world_writable_count", EF_FACT_INT, LOGFILES},
     {"log.files.sensitive_world_readable_count", EF_FACT_INT, LOGFILES},
+
+    /* --- patch and accounts facts --- */
+
+    /* --- encryption and logging facts --- */
+
+    /* --- network, malware, desktop and system facts --- */
 };
 
 #define NDEFS EF_ARRAY_LEN(defs)

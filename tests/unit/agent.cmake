@@ -11,3 +11,9 @@ target_include_directories(test_engine PRIVATE ${CMAKE_SOURCE_DIR}/lib)
 
 ef_unit_test(test_rules_system SOURCES test_rules_system.c test_engine_fixture.c
              LIBS efterlev_engine)
+
+# --- patch and accounts tests ---
+
+# --- encryption and logging tests ---
+
+# --- network, malware, desktop and system tests ---

@@ -137,12 +137,21 @@ static ef_status scan_one(const char *root, ef_level level, const char *extra, c
     return st;
 }
 
+/* How many checks of the default policy a scan at level must report. */
+static size_t required_at(ef_level level)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < defpol.nchecks; i++)
+        n += defpol.checks[i].level <= level;
+    return n;
+}
+
 static void test_default_all_pass(void **state)
 {
     (void)state;
     struct ef_report r;
     scan(&defpol, fx_root("debian12-luks"), EF_LEVEL_HIGH, &r);
-    assert_int_equal(r.nresults, 10);
+    assert_int_equal(r.nresults, defpol.nchecks);
     expect(&r, "enc.root_luks", EF_PASS,
            "/ on 253:2 (dm-2 <- dm-1 <- sda3); dm-1 dm/uuid CRYPT-LUKS2-");
     expect(&r, "enc.swap_encrypted", EF_PASS, "CRYPT-PLAIN-swap");
@@ -175,7 +184,7 @@ static void test_default_all_fail(void **state)
     (void)state;
     struct ef_report r;
     scan(&defpol, fx_root("debian10-plain"), EF_LEVEL_HIGH, &r);
-    assert_int_equal(r.nresults, 10);
+    assert_int_equal(r.nresults, defpol.nchecks);
     expect(&r, "enc.root_luks", EF_FAIL,
            "storage.root.encrypted = false (expected true): / on "
            "254:0 (vda): no LUKS layer");
@@ -206,13 +215,14 @@ static void test_levels_filter(void **state)
     (void)state;
     struct ef_report r;
     scan(&defpol, fx_root("debian12-luks"), EF_LEVEL_BASIC, &r);
-    assert_int_equal(r.nresults, 9);
+    assert_int_equal(r.nresults, required_at(EF_LEVEL_BASIC));
+    assert_true(required_at(EF_LEVEL_BASIC) < defpol.nchecks);
     assert_null(result(&r, "enc.swap_encrypted")); /* elevated */
     assert_non_null(result(&r, "enc.root_luks"));
     assert_int_equal(r.results[0].level, EF_LEVEL_BASIC);
     ef_report_free(&r);
     scan(&defpol, fx_root("debian12-luks"), EF_LEVEL_ELEVATED, &r);
-    assert_int_equal(r.nresults, 10);
+    assert_int_equal(r.nresults, required_at(EF_LEVEL_ELEVATED));
     ef_report_free(&r);
 }
 
