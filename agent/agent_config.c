@@ -18,6 +18,8 @@ void agent_config_defaults(struct agent_config *c)
     c->spool_max_reports = 1000;
     c->spool_max_bytes = 256LL * 1024 * 1024;
     c->timeout_s = 30;
+    c->retry_attempts = 3;
+    c->retry_base_ms = 2000;
 }
 
 void agent_config_free(struct agent_config *c)
@@ -119,10 +121,18 @@ static int load_doc(struct agent_config *c, yaml_document_t *doc, const char *pa
         } else if (strcmp(key, "timeout") == 0) {
             rc = set_number(&n, 1, 3600, val, path, line, key, err, errlen);
             c->timeout_s = (long)n;
+        } else if (strcmp(key, "retry_attempts") == 0) {
+            rc = set_number(&n, 1, 10, val, path, line, key, err, errlen);
+            c->retry_attempts = (long)n;
+        } else if (strcmp(key, "retry_base_ms") == 0) {
+            rc = set_number(&n, 10, 60000, val, path, line, key, err, errlen);
+            c->retry_base_ms = (long)n;
         } else {
             snprintf(err, errlen,
                      "%s:%zu: unknown setting \"%.64s\" (known: collector, ca, token, hostname, "
-                     "machine_id, policies, spool_max_reports, spool_max_bytes, timeout)",
+                     "machine_id, policies, spool_max_reports, spool_max_bytes, timeout, "
+                     "retry_attempts, "
+                     "retry_base_ms)",
                      path, line, key);
             return -1;
         }

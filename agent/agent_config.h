@@ -19,6 +19,8 @@ struct agent_config {
     long spool_max_reports;    /* bound on spooled reports */
     long long spool_max_bytes; /* bound on spooled bytes */
     long timeout_s;            /* per upload request */
+    long retry_attempts;       /* attempts per report and run when the collector is away */
+    long retry_base_ms;        /* first backoff; doubles per attempt, with jitter */
 };
 
 void agent_config_defaults(struct agent_config *c);

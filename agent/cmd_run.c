@@ -152,13 +152,17 @@ int cmd_run(struct agent_ctx *ctx, int argc, char **argv)
     int made = make_report(ctx, &en, policies, npolicies, &seq, counts);
     if (made == EXIT_USAGE)
         return EXIT_USAGE;
-    long dropped =
-        spool_enforce_bounds(ctx->state_dir, ctx->cfg.spool_max_reports, ctx->cfg.spool_max_bytes);
-    if (dropped > 0)
-        take_dropped(ctx->state_dir, dropped);
-
     struct deliver_result dr;
     int pending = deliver_spool(ctx, &en, &dr);
+    /* The bounds apply to what could not be delivered: drop the oldest of the backlog. */
+    if (pending) {
+        long dropped = spool_enforce_bounds(ctx->state_dir, ctx->cfg.spool_max_reports,
+                                            ctx->cfg.spool_max_bytes);
+        if (dropped > 0) {
+            take_dropped(ctx->state_dir, dropped);
+            dr.remaining -= dropped;
+        }
+    }
     if (made == EXIT_OK)
         ef_info("report %" PRIu64 " at level %s: %zu pass, %zu fail, %zu na, %zu unknown, "
                 "%zu error",

@@ -4,12 +4,15 @@
 #include "upload.h"
 
 #include "efterlev/log.h"
+#include "efterlev/util.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* The collector tells the department's current level in every answer: follow it. */
 static void follow_level(struct agent_ctx *ctx, struct enrollment *en,
@@ -26,6 +29,46 @@ static void follow_level(struct agent_ctx *ctx, struct enrollment *en,
             ef_warn("%s", err);
     }
     json_decref(o);
+}
+
+/* Backoff before attempt n (1-based, n >= 2): base * 2^(n-2), capped at 60 s, with "equal
+ * jitter" (half fixed, half random) so a thousand agents that lost the collector together do
+ * not come back together. A Retry-After from the collector wins, capped at 5 minutes. */
+static void backoff(const struct agent_config *cfg, int attempt, long retry_after)
+{
+    long long ms = cfg->retry_base_ms;
+    for (int i = 2; i < attempt && ms < 60000; i++)
+        ms *= 2;
+    if (ms > 60000)
+        ms = 60000;
+    unsigned r = 0;
+    ef_random(&r, sizeof(r));
+    ms = ms / 2 + (long long)(r % (unsigned)(ms / 2 + 1));
+    if (retry_after > 0)
+        ms = (retry_after > 300 ? 300 : retry_after) * 1000LL;
+    ef_debug("waiting %lld ms before attempt %d", ms, attempt);
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* POST one report, trying again after transient failures. */
+static int post_report(struct agent_ctx *ctx, const struct enrollment *en,
+                       const struct spooled_report *sr, struct http_response *resp)
+{
+    int rc = -1;
+    for (int attempt = 1; attempt <= ctx->cfg.retry_attempts; attempt++) {
+        if (attempt > 1) {
+            long ra = resp->retry_after;
+            http_response_free(resp);
+            backoff(&ctx->cfg, attempt, ra);
+        }
+        rc = upload_post(en->collector, "/api/v1/reports", en->ca, en->agent_id, sr->sig_header,
+                         sr->body, sr->body_len, ctx->cfg.timeout_s, resp);
+        if (!resp->retryable)
+            break;
+    }
+    return rc;
 }
 
 int deliver_spool(struct agent_ctx *ctx, struct enrollment *en, struct deliver_result *res)
@@ -47,8 +90,7 @@ int deliver_spool(struct agent_ctx *ctx, struct enrollment *en, struct deliver_r
             continue;
         }
         struct http_response resp;
-        int rc = upload_post(en->collector, "/api/v1/reports", en->ca, en->agent_id, sr.sig_header,
-                             sr.body, sr.body_len, ctx->cfg.timeout_s, &resp);
+        int rc = post_report(ctx, en, &sr, &resp);
         spooled_report_free(&sr);
         if (rc != 0) {
             snprintf(res->error, sizeof(res->error), "collector unreachable: %.480s", resp.error);

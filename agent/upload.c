@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "efterlev/log.h"
 
@@ -57,6 +58,44 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
     r->len += n;
     r->body[r->len] = '\0';
     return n;
+}
+
+/* Retry-After: N (seconds); the HTTP-date form is ignored. */
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    struct http_response *r = userdata;
+    size_t n = size * nmemb;
+    static const char name[] = "retry-after:";
+    if (n > sizeof(name) && strncasecmp(ptr, name, sizeof(name) - 1) == 0) {
+        char buf[32];
+        size_t len = n - (sizeof(name) - 1);
+        if (len >= sizeof(buf))
+            len = sizeof(buf) - 1;
+        memcpy(buf, ptr + sizeof(name) - 1, len);
+        buf[len] = '\0';
+        char *end;
+        long v = strtol(buf, &end, 10);
+        if (end != buf && v > 0)
+            r->retry_after = v;
+    }
+    return n;
+}
+
+/* Failures another attempt may cure. A certificate that does not verify is not one. */
+static int transient(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 int upload_post(const char *base_url, const char *path, const char *ca_file, const char *agent_id,
@@ -113,6 +152,8 @@ int upload_post(const char *base_url, const char *path, const char *ca_file, con
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, resp);
     char curl_err[CURL_ERROR_SIZE] = "";
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
 
@@ -121,9 +162,12 @@ int upload_post(const char *base_url, const char *path, const char *ca_file, con
     if (rc != CURLE_OK) {
         snprintf(resp->error, sizeof(resp->error), "%.200s: %.300s", url,
                  curl_err[0] ? curl_err : curl_easy_strerror(rc));
+        resp->retryable = transient(rc);
         ret = -1;
     } else {
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+        resp->retryable = resp->status == 429 || resp->status == 502 || resp->status == 503 ||
+                          resp->status == 504;
     }
     curl_slist_free_all(h);
     free(hdr_sig);

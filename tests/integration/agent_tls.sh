@@ -7,7 +7,7 @@ policy=$EF_SOURCE_DIR/tests/fixtures/policies/e2e.yml
 start_collector
 tok=$(add_department "Äldreomsorgen" basic)
 mkdir -p "$T/agent-a"
-printf 'hostname: host-a\nmachine_id: machine-a\npolicies: ["%s"]\n' "$policy" >"$T/agent-a/agent.yml"
+printf 'hostname: host-a\nmachine_id: machine-a\npolicies: ["%s"]\nretry_base_ms: 50\n' "$policy" >"$T/agent-a/agent.yml"
 
 # Another collector's CA: a certificate the agent must not accept.
 "$EF_COLLECTOR" init --dir "$T/other" >/dev/null 2>&1 || fail "second init"
@@ -51,13 +51,70 @@ assert_contains "$(cat "$T/run2.log")" "kept in the spool" "run says the report 
 assert_eq "$(agent a status --format json | jq .spool.reports)" 2 "two reports spooled"
 
 # Collector back on the same port, right CA back: both arrive, in order, once.
-"$EF_COLLECTOR" serve --config "$COLL_CONF" --listen "127.0.0.1:$port" \
-    --ready-file "$COLL_DIR/ready2" >"$T/coll2.log" 2>&1 &
-EF_PIDS+=("$!")
-for _ in $(seq 1 100); do [ -s "$COLL_DIR/ready2" ] && break; sleep 0.05; done
+serve_collector "127.0.0.1:$port"
 cp "$COLL_CA" "$T/trusted-ca.pem"
 agent a run 2>"$T/run3.log" || fail "delivery after recovery: $(cat "$T/run3.log")"
 assert_eq "$(agent a status --format json | jq .spool.reports)" 0 "spool empty after recovery"
-assert_eq "$(sqlite3 "$COLL_DIR/efterlev.db" 'select group_concat(seq) from (select seq from reports order by id)')" \
+assert_eq "$(stored_seqs "$(agent a status --format json | jq -r .enrollment.agent_id)")" \
     "1,2,3" "all three reports stored once, in seq order"
+
+# make_cert NAME SAN START END: a server certificate from the collector's own CA (so only the
+# property under test is wrong), with validity START..END (YYYYMMDDHHMMSSZ).
+make_cert() {
+    local d=$T/certs-$1
+    mkdir -p "$d/new"
+    : >"$d/index.txt"
+    printf '[ca]\ndefault_ca=t\n[t]\ndatabase=%s/index.txt\nnew_certs_dir=%s/new\n' "$d" "$d" >"$d/ca.cnf"
+    printf 'serial=%s/serial\ndefault_md=sha256\npolicy=p\ncopy_extensions=copy\n[p]\ncommonName=supplied\n' "$d" >>"$d/ca.cnf"
+    echo 1000 >"$d/serial"
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/key.pem" \
+        -subj "/CN=$1" -addext "subjectAltName=$2" -out "$d/req.csr" 2>/dev/null
+    openssl ca -batch -config "$d/ca.cnf" -cert "$COLL_DIR/tls/ca.pem" \
+        -keyfile "$COLL_DIR/tls/ca-key.pem" -startdate "$3" -enddate "$4" -in "$d/req.csr" \
+        -out "$d/cert.pem" -notext 2>/dev/null || fail "cannot make certificate $1"
+}
+
+# serve_with_cert NAME: restart the collector on its port with certificate NAME.
+serve_with_cert() {
+    stop_collector
+    cp "$T/certs-$1/cert.pem" "$COLL_DIR/tls/cert.pem"
+    cp "$T/certs-$1/key.pem" "$COLL_DIR/tls/key.pem"
+    serve_collector "127.0.0.1:$port"
+}
+
+cp -p "$COLL_DIR/tls/cert.pem" "$T/good-cert.pem"
+cp -p "$COLL_DIR/tls/key.pem" "$T/good-key.pem"
+stored_before=$(stored_seqs "$(agent a status --format json | jq -r .enrollment.agent_id)")
+
+# An expired certificate from the right CA, for the right address: refused, report kept.
+make_cert expired "IP:127.0.0.1,DNS:localhost" 20200101000000Z 20200201000000Z
+serve_with_cert expired
+set +e
+agent a run 2>"$T/expired.log"
+rc=$?
+set -e
+assert_eq "$rc" 1 "expired certificate: run exits 1"
+assert_contains "$(cat "$T/expired.log")" "expired" "expired certificate: the error says so"
+assert_eq "$(agent a status --format json | jq .spool.reports)" 1 "expired certificate: report kept"
+
+# A valid certificate from the right CA for another host name: refused, reports kept.
+make_cert otherhost "DNS:other.example" "$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)" \
+    "$(date -u -d '+30 days' +%Y%m%d%H%M%SZ)"
+serve_with_cert otherhost
+set +e
+agent a run 2>"$T/otherhost.log"
+rc=$?
+set -e
+assert_eq "$rc" 1 "wrong host name: run exits 1"
+assert_contains "$(cat "$T/otherhost.log")" "127.0.0.1" "wrong host name: the error names the host"
+assert_eq "$(agent a status --format json | jq .spool.reports)" 2 "wrong host name: reports kept"
+assert_eq "$(stored_seqs "$(agent a status --format json | jq -r .enrollment.agent_id)")" \
+    "$stored_before" "nothing reached the collector through a bad certificate"
+
+# The right certificate again: everything arrives.
+cp "$T/good-cert.pem" "$T/certs-otherhost/cert.pem"
+cp "$T/good-key.pem" "$T/certs-otherhost/key.pem"
+serve_with_cert otherhost
+agent a run 2>"$T/good.log" || fail "delivery with the right certificate: $(cat "$T/good.log")"
+assert_eq "$(agent a status --format json | jq .spool.reports)" 0 "spool empty again"
 echo "agent_tls: all assertions passed"

@@ -14,7 +14,7 @@ ef_cleanup() {
     local rc=$?
     for p in "${EF_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
     for p in "${EF_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-    if [ "$rc" -ne 0 ]; then
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
         echo "--- test failed (rc=$rc); logs kept in $T" >&2
         for f in "$T"/*.log; do [ -f "$f" ] && { echo "--- $f" >&2; tail -n 40 "$f" >&2; }; done
     else
@@ -55,6 +55,35 @@ start_collector() {
 stop_collector() {
     kill "$COLL_PID" 2>/dev/null || true
     wait "$COLL_PID" 2>/dev/null || true
+}
+
+# serve_collector ADDR:PORT: start the collector of start_collector again (after a stop or a
+# kill) on the given address, typically the same port, so enrolled agents find it.
+serve_collector() {
+    local ready=$COLL_DIR/ready.$RANDOM
+    "$EF_COLLECTOR" serve --config "$COLL_CONF" --listen "$1" --ready-file "$ready" \
+        >>"$T/coll.log" 2>&1 &
+    COLL_PID=$!
+    EF_PIDS+=("$COLL_PID")
+    local i
+    for i in $(seq 1 200); do
+        [ -s "$ready" ] && return 0
+        kill -0 "$COLL_PID" 2>/dev/null || fail "collector exited at restart"
+        sleep 0.05
+    done
+    fail "collector not ready after restart"
+}
+
+# The reports the collector stored for an agent, as "1,2,3" in storage order.
+stored_seqs() {
+    sqlite3 "$COLL_DIR/efterlev.db" \
+        "select group_concat(seq) from (select seq from reports where agent_id='$1' order by id)"
+}
+
+# skip WHY: this test cannot run here (ctest shows it as skipped).
+skip() {
+    echo "SKIP: $*"
+    exit 77
 }
 
 # add_department NAME LEVEL: prints the enrollment token.
