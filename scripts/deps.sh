@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
     build-essential cmake pkg-config git ca-certificates curl openssl
+    clang libclang-rt-14-dev
     libssl-dev libcurl4-openssl-dev libbsd-dev libjansson-dev libyaml-dev libpcre2-dev
     libsqlite3-dev libevent-dev libpq-dev libcmocka-dev
     jq sqlite3

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Quick start, command 2: install what is missing, build with AddressSanitizer and
-# UndefinedBehaviorSanitizer, and run every test (unit and integration) through ctest.
+# Quick start, command 2: install what is missing, build with clang, AddressSanitizer and
+# UndefinedBehaviorSanitizer (and libFuzzer targets), and run every test through ctest:
+# unit tests, integration tests (the real programs over HTTPS on loopback) and short
+# fuzzing runs. (scripts/demo.sh builds with the system's cc, so both compilers see the code.)
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${EFTERLEV_TEST_BUILD:-$src/build/test}
 
 bash "$src/scripts/deps.sh"
 echo "efterlev: building (sanitizers on) in $build" >&2
-bash "$src/scripts/build.sh" "$build" -DCMAKE_BUILD_TYPE=Debug -DEFTERLEV_SANITIZE=ON
+bash "$src/scripts/build.sh" "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+    -DEFTERLEV_SANITIZE=ON -DEFTERLEV_FUZZ=ON
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
