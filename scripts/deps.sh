@@ -8,7 +8,8 @@ packages=(
     clang libclang-rt-14-dev
     libssl-dev libcurl4-openssl-dev libbsd-dev libjansson-dev libyaml-dev libpcre2-dev
     libsqlite3-dev libevent-dev libpq-dev libcmocka-dev
-    jq sqlite3
+    jq sqlite3 python3
+    dpkg-dev file rpm lintian debootstrap
 )
 
 missing=()

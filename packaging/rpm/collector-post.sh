@@ -1,0 +1,25 @@
+# efterlev-collector %post ($1: 1 install, 2 upgrade): first-time init, then as %systemd_post.
+STATE=/var/lib/efterlev-collector
+if [ ! -d "$STATE" ]; then
+    mkdir -p "$STATE"
+    chown efterlev:efterlev "$STATE"
+    chmod 0750 "$STATE"
+fi
+if [ ! -e "$STATE/collector.yml" ] && [ ! -e "$STATE/efterlev.db" ] && [ ! -e "$STATE/tls" ]; then
+    if (umask 027 && setpriv --reuid=efterlev --regid=efterlev --clear-groups \
+            /usr/bin/efterlev-collector init --dir "$STATE" >/dev/null 2>&1); then
+        if [ -f "$STATE/tls/ca-key.pem" ]; then
+            chown root:root "$STATE/tls/ca-key.pem"
+            chmod 0600 "$STATE/tls/ca-key.pem"
+        fi
+    else
+        echo "efterlev-collector: 'efterlev-collector init --dir $STATE' failed; run it by hand" >&2
+    fi
+fi
+if [ "$1" -eq 1 ] && [ -x /usr/bin/systemctl ]; then
+    /usr/bin/systemctl --no-reload preset efterlev-collector.service >/dev/null 2>&1 || :
+fi
+if [ -d /run/systemd/system ]; then
+    /usr/bin/systemctl daemon-reload >/dev/null 2>&1 || :
+fi
+exit 0
