@@ -17,8 +17,35 @@ add_library(efterlev_engine STATIC
   probes/systemd_units.c
   probes/updates.c
   # --- patch and accounts sources ---
+  probes/accounts.c
+  probes/apt.c
+  probes/aptconf.c
+  probes/pa_util.c
+  probes/pam.c
+  probes/pkgdb.c
+  probes/reboot.c
+  probes/sshd.c
+  probes/sudoers.c
   # --- encryption and logging sources ---
+  probes/audit.c
+  probes/confdirs.c
+  probes/kmod.c
+  probes/logfwd.c
+  probes/logretention.c
+  probes/luks.c
+  probes/removable.c
+  probes/timesync.c
   # --- network, malware, desktop and system sources ---
+  probes/boot.c
+  probes/desktop.c
+  probes/firewall.c
+  probes/fswalk.c
+  probes/host.c
+  probes/integrity.c
+  probes/kernel.c
+  probes/listeners.c
+  probes/malware.c
+  probes/sysnet_util.c
 )
 target_include_directories(efterlev_engine
   PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}

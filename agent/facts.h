@@ -64,8 +64,34 @@ void ef_probe_updates(struct ef_facts *f);
 void ef_probe_journald(struct ef_facts *f);
 void ef_probe_logfiles(struct ef_facts *f);
 /* --- patch and accounts probes --- */
+void ef_probe_apt_pending(struct ef_facts *f);
+void ef_probe_apt_history(struct ef_facts *f);
+void ef_probe_aptconf(struct ef_facts *f);
+void ef_probe_reposig(struct ef_facts *f);
+void ef_probe_reboot(struct ef_facts *f);
+void ef_probe_accounts(struct ef_facts *f);
+void ef_probe_sudoers(struct ef_facts *f);
+void ef_probe_pam(struct ef_facts *f);
+void ef_probe_sshd(struct ef_facts *f);
 /* --- encryption and logging probes --- */
+void ef_probe_luks(struct ef_facts *f);
+void ef_probe_kmod(struct ef_facts *f);
+void ef_probe_usbguard(struct ef_facts *f);
+void ef_probe_removable(struct ef_facts *f);
+void ef_probe_audit(struct ef_facts *f);
+void ef_probe_timesync(struct ef_facts *f);
+void ef_probe_logfwd(struct ef_facts *f);
+void ef_probe_logretention(struct ef_facts *f);
 /* --- network, malware, desktop and system probes --- */
+void ef_probe_host(struct ef_facts *f);
+void ef_probe_firewall(struct ef_facts *f);
+void ef_probe_listeners(struct ef_facts *f);
+void ef_probe_malware(struct ef_facts *f);
+void ef_probe_desktop(struct ef_facts *f);
+void ef_probe_boot(struct ef_facts *f);
+void ef_probe_kernel(struct ef_facts *f);
+void ef_probe_fswalk(struct ef_facts *f);
+void ef_probe_integrity(struct ef_facts *f);
 
 /* Helpers shared by probes and rules (agent/probes/facts.c). */
 /* Append src to dst (capacity cap incl. NUL), never splitting a UTF-8 sequence; replaces

@@ -8,7 +8,11 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 build=${EFTERLEV_TEST_BUILD:-$src/build/test}
 
 bash "$src/scripts/deps.sh"
-echo "efterlev: building (sanitizers on) in $build" >&2
+echo "efterlev: building (clang, sanitizers, fuzzers) in $build" >&2
+# A tree configured with another compiler cannot be switched in place: start it afresh.
+if [ -f "$build/CMakeCache.txt" ] && ! grep -q '^CMAKE_C_COMPILER:[A-Z]*=.*clang' "$build/CMakeCache.txt"; then
+    rm -rf "$build"
+fi
 bash "$src/scripts/build.sh" "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
     -DEFTERLEV_SANITIZE=ON -DEFTERLEV_FUZZ=ON
 

@@ -1,4 +1,5 @@
-/* journald probe: the effective Storage= setting, read like systemd reads it.
+/* journald probe: the effective Storage= and MaxRetentionSec= settings, read like systemd
+ * reads them.
  *
  * ROOT/etc/systemd/journald.conf first, then every drop-in *.conf of
  * /usr/lib/systemd/journald.conf.d/, /run/systemd/journald.conf.d/ and
@@ -6,6 +7,7 @@
  * /etc masks one of the same name in /run, which masks /usr/lib. The last valid assignment
  * in the [Journal] section wins; the default is "auto", which is persistent only when
  * /var/log/journal exists. */
+#include "confdirs.h"
 #include "facts.h"
 
 #include "efterlev/util.h"
@@ -33,7 +35,7 @@ struct dropin {
 };
 
 struct setting {
-    char value[32];
+    char value[64];
     char file[PATH_MAX];
     int line;
 };
@@ -54,8 +56,9 @@ static char *trim(char *s)
     return s;
 }
 
-/* Apply the Storage= assignments of one file (path shown as shown). */
-static void parse_conf(struct ef_facts *f, const char *shown, struct setting *set)
+/* Apply the Storage= and MaxRetentionSec= assignments of one file (path shown as shown). */
+static void parse_conf(struct ef_facts *f, const char *shown, struct setting *set,
+                       struct setting *ret)
 {
     char full[PATH_MAX], *buf;
     size_t len;
@@ -83,11 +86,16 @@ static void parse_conf(struct ef_facts *f, const char *shown, struct setting *se
             continue;
         *eq = '\0';
         char *key = trim(line), *val = trim(eq + 1);
-        if (strcmp(key, "Storage") != 0 || !valid_storage(val))
-            continue; /* systemd ignores invalid values with a warning */
-        strlcpy(set->value, val, sizeof(set->value));
-        strlcpy(set->file, shown, sizeof(set->file));
-        set->line = lineno;
+        struct setting *to = NULL;
+        if (strcmp(key, "Storage") == 0 && valid_storage(val))
+            to = set; /* systemd ignores invalid values with a warning */
+        else if (strcmp(key, "MaxRetentionSec") == 0 && ef_timespan_sec(val) >= 0)
+            to = ret;
+        if (to == NULL)
+            continue;
+        strlcpy(to->value, val, sizeof(to->value));
+        strlcpy(to->file, shown, sizeof(to->file));
+        to->line = lineno;
     }
     free(buf);
 }
@@ -134,21 +142,22 @@ static size_t collect_dropins(struct ef_facts *f, struct dropin *out, size_t max
 
 void ef_probe_journald(struct ef_facts *f)
 {
-    struct setting set = {.value = "auto"};
+    struct setting set = {.value = "auto"}, ret = {.value = "0"};
     struct dropin *dropins = calloc(DROPINS_MAX, sizeof(*dropins));
     char ev[EF_EVIDENCE_MAX + 1], full[PATH_MAX];
 
     if (dropins == NULL) {
         ef_fact_unknown(f, "log.journald.storage", "out of memory");
         ef_fact_unknown(f, "log.journald.persistent", "out of memory");
+        ef_fact_unknown(f, "log.journald.max_retention_days", "out of memory");
         return;
     }
-    parse_conf(f, "/etc/systemd/journald.conf", &set);
+    parse_conf(f, "/etc/systemd/journald.conf", &set, &ret);
     size_t n = collect_dropins(f, dropins, DROPINS_MAX);
     for (size_t i = 0; i < n; i++) {
         char shown[PATH_MAX];
         snprintf(shown, sizeof(shown), "%s/%s", dropin_dirs[dropins[i].dir], dropins[i].name);
-        parse_conf(f, shown, &set);
+        parse_conf(f, shown, &set, &ret);
     }
     free(dropins);
 
@@ -160,6 +169,18 @@ void ef_probe_journald(struct ef_facts *f)
                        "Storage=auto (the default; not set in journald.conf or "
                        "its drop-ins)");
     ef_fact_str(f, "log.journald.storage", set.value, "%s", ev);
+
+    long long sec = ef_timespan_sec(ret.value);
+    if (ret.file[0] && sec > 0)
+        ef_fact_int(f, "log.journald.max_retention_days", sec / 86400,
+                    "MaxRetentionSec=%s set in %s line %d", ret.value, ret.file, ret.line);
+    else if (ret.file[0])
+        ef_fact_int(f, "log.journald.max_retention_days", 0,
+                    "MaxRetentionSec=%s set in %s line %d: no time limit", ret.value, ret.file,
+                    ret.line);
+    else
+        ef_fact_int(f, "log.journald.max_retention_days", 0,
+                    "MaxRetentionSec not set: journald deletes entries by size only");
 
     if (strcmp(set.value, "persistent") == 0) {
         ef_fact_bool(f, "log.journald.persistent", 1, "%s", ev);

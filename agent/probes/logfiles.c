@@ -3,7 +3,15 @@
  *     anyone may write;
  *   log.files.sensitive_world_readable_count: authentication and system logs (auth.log*,
  *     secure*, syslog*, messages*, sudo.log*, everything under audit/) and journal files
- *     (*.journal, *.journal~) that anyone may read. */
+ *     (*.journal, *.journal~) that anyone may read;
+ *   log.files.sensitive_bad_owner_count: those authentication, system and audit logs (not
+ *     journal files) owned by someone other than root or syslog (names from the root's own
+ *     /etc/passwd; uid 0 is always root);
+ *   log.files.audit_too_open_count: /var/log/audit itself when its mode exceeds 0750, and
+ *     files under it whose mode exceeds 0640;
+ *   log.files.journal_bad_group_count: journal files whose group is not systemd-journal
+ *     (from the root's own /etc/group). */
+#include "confdirs.h"
 #include "facts.h"
 
 #include "efterlev/util.h"
@@ -13,6 +21,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -22,11 +31,40 @@
 #define SHOWN_MAX 3
 
 struct tally {
-    long long ww, wr;
-    char ww_list[512], wr_list[512];
+    long long ww, wr, owner, audit, jgroup;
+    char ww_list[512], wr_list[512], owner_list[512], audit_list[512], jgroup_list[512];
     size_t entries;
     int truncated;
+    uid_t ok_uid[2]; /* root and syslog by name; (uid_t)-1 when absent */
+    gid_t journal_gid;
+    int have_journal_gid;
 };
+
+/* The id of name in a passwd or group file under the root (field 3); -1 when absent. */
+static long long id_of(struct ef_facts *f, const char *file, const char *name)
+{
+    char *buf, *p, *line;
+    long long id = -1;
+    size_t nl = strlen(name);
+
+    if (ef_conf_read(f, file, 16 * 1024 * 1024, &buf) != 0)
+        return -1;
+    p = buf;
+    while (id < 0 && (line = ef_conf_next_line(&p)) != NULL) {
+        char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (c2 && (size_t)(c1 - line) == nl && strncmp(line, name, nl) == 0)
+            id = strtoll(c2 + 1, NULL, 10);
+    }
+    free(buf);
+    return id;
+}
+
+static int is_journal_file(const char *name)
+{
+    size_t n = strlen(name);
+    return (n > 8 && strcmp(name + n - 8, ".journal") == 0) ||
+           (n > 9 && strcmp(name + n - 9, ".journal~") == 0);
+}
 
 static int sensitive(const char *rel, const char *name)
 {
@@ -80,6 +118,15 @@ static void walk(int dfd, const char *prefix, int depth, struct tally *t)
         }
         if (S_ISREG(st.st_mode) && (st.st_mode & S_IROTH) && sensitive(rel, de->d_name))
             note(t->wr_list, sizeof(t->wr_list), ++t->wr, rel);
+        if (S_ISREG(st.st_mode) && sensitive(rel, de->d_name) && !is_journal_file(de->d_name) &&
+            st.st_uid != 0 && st.st_uid != t->ok_uid[0] && st.st_uid != t->ok_uid[1])
+            note(t->owner_list, sizeof(t->owner_list), ++t->owner, rel);
+        if ((S_ISDIR(st.st_mode) && strcmp(rel, "audit") == 0 && (st.st_mode & 0777 & ~0750)) ||
+            (S_ISREG(st.st_mode) && strncmp(rel, "audit/", 6) == 0 && (st.st_mode & 0777 & ~0640)))
+            note(t->audit_list, sizeof(t->audit_list), ++t->audit, rel);
+        if (S_ISREG(st.st_mode) && is_journal_file(de->d_name) &&
+            (!t->have_journal_gid || st.st_gid != t->journal_gid))
+            note(t->jgroup_list, sizeof(t->jgroup_list), ++t->jgroup, rel);
         if (S_ISDIR(st.st_mode) && depth < DEPTH_MAX) {
             int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             char subprefix[PATH_MAX];
@@ -102,6 +149,13 @@ void ef_probe_logfiles(struct ef_facts *f)
     int fd = -1;
 
     memset(&t, 0, sizeof(t));
+    long long id = id_of(f, "/etc/passwd", "root");
+    t.ok_uid[0] = id < 0 ? (uid_t)-1 : (uid_t)id;
+    id = id_of(f, "/etc/passwd", "syslog");
+    t.ok_uid[1] = id < 0 ? (uid_t)-1 : (uid_t)id;
+    id = id_of(f, "/etc/group", "systemd-journal");
+    t.have_journal_gid = id >= 0;
+    t.journal_gid = id < 0 ? 0 : (gid_t)id;
     if (ef_facts_path(f, path, sizeof(path), "/var/log") == 0)
         fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
@@ -109,6 +163,9 @@ void ef_probe_logfiles(struct ef_facts *f)
         ef_fact_unknown(f, "log.files.world_writable_count", "cannot read /var/log: %s", why);
         ef_fact_unknown(f, "log.files.sensitive_world_readable_count", "cannot read /var/log: %s",
                         why);
+        ef_fact_unknown(f, "log.files.sensitive_bad_owner_count", "cannot read /var/log: %s", why);
+        ef_fact_unknown(f, "log.files.audit_too_open_count", "cannot read /var/log: %s", why);
+        ef_fact_unknown(f, "log.files.journal_bad_group_count", "cannot read /var/log: %s", why);
         return;
     }
     walk(fd, "", 0, &t);
@@ -116,6 +173,12 @@ void ef_probe_logfiles(struct ef_facts *f)
         ef_fact_unknown(f, "log.files.world_writable_count",
                         "more than %d entries under /var/log: walk stopped", ENTRIES_MAX);
         ef_fact_unknown(f, "log.files.sensitive_world_readable_count",
+                        "more than %d entries under /var/log: walk stopped", ENTRIES_MAX);
+        ef_fact_unknown(f, "log.files.sensitive_bad_owner_count",
+                        "more than %d entries under /var/log: walk stopped", ENTRIES_MAX);
+        ef_fact_unknown(f, "log.files.audit_too_open_count",
+                        "more than %d entries under /var/log: walk stopped", ENTRIES_MAX);
+        ef_fact_unknown(f, "log.files.journal_bad_group_count",
                         "more than %d entries under /var/log: walk stopped", ENTRIES_MAX);
         return;
     }
@@ -131,4 +194,26 @@ void ef_probe_logfiles(struct ef_facts *f)
     else
         ef_fact_int(f, "log.files.sensitive_world_readable_count", 0,
                     "no sensitive log under /var/log is world-readable");
+    if (t.owner)
+        ef_fact_int(f, "log.files.sensitive_bad_owner_count", t.owner,
+                    "not owned by root or syslog: %s%s", t.owner_list,
+                    t.owner > SHOWN_MAX ? ", ..." : "");
+    else
+        ef_fact_int(f, "log.files.sensitive_bad_owner_count", 0,
+                    "sensitive logs under /var/log are owned by root or syslog");
+    if (t.audit)
+        ef_fact_int(f, "log.files.audit_too_open_count", t.audit,
+                    "too open (directory over 0750, files over 0640): %s%s", t.audit_list,
+                    t.audit > SHOWN_MAX ? ", ..." : "");
+    else
+        ef_fact_int(f, "log.files.audit_too_open_count", 0,
+                    "/var/log/audit is at most 0750 and its files at most 0640 (or absent)");
+    if (t.jgroup)
+        ef_fact_int(f, "log.files.journal_bad_group_count", t.jgroup,
+                    "journal files not in group systemd-journal%s: %s%s",
+                    t.have_journal_gid ? "" : " (no such group in /etc/group)", t.jgroup_list,
+                    t.jgroup > SHOWN_MAX ? ", ..." : "");
+    else
+        ef_fact_int(f, "log.files.journal_bad_group_count", 0,
+                    "journal files are in group systemd-journal (or there are none)");
 }

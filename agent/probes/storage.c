@@ -1,4 +1,5 @@
-/* Storage probe: is the root filesystem, and is swap, on an encrypted block device?
+/* Storage probe: is the root filesystem, are swap and the other local data filesystems, and
+ * are mounted removable media on an encrypted block device?
  *
  * The root device comes from ROOT/proc/self/mountinfo (the "/" line's MAJ:MIN, or its
  * /dev source for filesystems with anonymous device numbers such as btrfs), which works on
@@ -180,11 +181,15 @@ static int dev_name(struct ef_facts *f, const char *dev, char *out, size_t outle
     return strlcpy(out, b, outlen) < outlen ? 0 : -1;
 }
 
+#define LEAVES_MAX 8
+
 struct walk {
     const char *const *prefixes;
     char chain[512]; /* "dm-2 <- dm-1 <- sda3" */
     char found[256]; /* "dm-1 dm/uuid CRYPT-LUKS2-..." of the first crypto layer */
     int nodes;
+    char leaves[LEAVES_MAX][NAME_MAX + 1]; /* the devices at the bottom (no slaves) */
+    int nleaves;
 };
 
 static int cmp_name(const void *a, const void *b)
@@ -217,8 +222,11 @@ static void walk(struct ef_facts *f, const char *sysdir, const char *name, int d
     if (ef_facts_path(f, full, sizeof(full), p) != 0)
         return;
     DIR *d = opendir(full);
-    if (d == NULL)
+    if (d == NULL) {
+        if (w->nleaves < LEAVES_MAX)
+            strlcpy(w->leaves[w->nleaves++], name, sizeof(w->leaves[0]));
         return;
+    }
     /* sorted for stable evidence */
     char names[16][NAME_MAX + 1];
     int n = 0;
@@ -227,6 +235,8 @@ static void walk(struct ef_facts *f, const char *sysdir, const char *name, int d
         if (de->d_name[0] != '.')
             strlcpy(names[n++], de->d_name, sizeof(names[0]));
     closedir(d);
+    if (n == 0 && w->nleaves < LEAVES_MAX)
+        strlcpy(w->leaves[w->nleaves++], name, sizeof(w->leaves[0]));
     qsort(names, (size_t)n, sizeof(names[0]), cmp_name);
     for (int i = 0; i < n; i++) {
         char sub[PATH_MAX];
@@ -264,11 +274,13 @@ static int majmin_name(struct ef_facts *f, unsigned maj, unsigned min, char *out
     return rc;
 }
 
-/* Walk the device under a mount. Returns 1 encrypted, 0 not, -1 unknown (why set). */
-static int mount_encrypted(struct ef_facts *f, const struct mount *m, const char *const *prefixes,
-                           char *ev, size_t evlen)
+/* Walk the device under a mount (the walk in *wp when not NULL). Returns 1 encrypted, 0 not,
+ * -1 unknown (why set). */
+static int mount_encrypted_walk(struct ef_facts *f, const struct mount *m,
+                                const char *const *prefixes, char *ev, size_t evlen,
+                                struct walk *wp)
 {
-    struct walk w = {.prefixes = prefixes};
+    struct walk local, *wq = wp ? wp : &local;
     char name[NAME_MAX + 1], sysdir[PATH_MAX], full[PATH_MAX];
     unsigned maj = m->maj, min = m->min;
 
@@ -293,7 +305,9 @@ static int mount_encrypted(struct ef_facts *f, const struct mount *m, const char
         ef_text_printf(ev, evlen, "%s on %s: no %s in sysfs", m->point, name, sysdir);
         return -1;
     }
-    walk(f, sysdir, name, 0, &w);
+    memset(wq, 0, sizeof(*wq));
+    wq->prefixes = prefixes;
+    walk(f, sysdir, name, 0, wq);
     char where[PATH_MAX + 64];
     if (maj != 0)
         snprintf(where, sizeof(where), "%s on %u:%u", m->point, maj, min);
@@ -301,13 +315,19 @@ static int mount_encrypted(struct ef_facts *f, const struct mount *m, const char
         snprintf(where, sizeof(where), "%s on %s", m->point, m->source);
     else
         strlcpy(where, m->point, sizeof(where)); /* a swap partition */
-    if (w.found[0]) {
-        ef_text_printf(ev, evlen, "%s (%s); %s", where, w.chain, w.found);
+    if (wq->found[0]) {
+        ef_text_printf(ev, evlen, "%s (%s); %s", where, wq->chain, wq->found);
         return 1;
     }
-    ef_text_printf(ev, evlen, "%s (%s): no %s layer", where, w.chain,
+    ef_text_printf(ev, evlen, "%s (%s): no %s layer", where, wq->chain,
                    prefixes == luks_prefixes ? "LUKS" : "encryption");
     return 0;
+}
+
+static int mount_encrypted(struct ef_facts *f, const struct mount *m, const char *const *prefixes,
+                           char *ev, size_t evlen)
+{
+    return mount_encrypted_walk(f, m, prefixes, ev, evlen, NULL);
 }
 
 static void probe_root(struct ef_facts *f, const struct mounts *ms)
@@ -391,6 +411,185 @@ static void probe_swap(struct ef_facts *f, const struct mounts *ms)
         ef_fact_bool(f, "storage.swap.encrypted", 1, "%s", enc);
 }
 
+/* ---- data filesystems and removable media ---- */
+
+static const char *const crypt_prefixes[] = {"CRYPT-", NULL};
+
+/* A leaf block device (kernel name) is removable: its disk's "removable" attribute is 1,
+ * or it hangs below a USB bus (USB disks often report removable 0). *how says which. */
+static int leaf_removable(struct ef_facts *f, const char *leaf, const char **how)
+{
+    char p[PATH_MAX], full[PATH_MAX], attr[16], link[PATH_MAX];
+
+    snprintf(p, sizeof(p), "/sys/class/block/%.255s/partition", leaf);
+    int part = ef_facts_path(f, full, sizeof(full), p) == 0 && access(full, F_OK) == 0;
+    snprintf(p, sizeof(p), "/sys/class/block/%.255s/%sremovable", leaf, part ? "../" : "");
+    if (read_attr(f, p, attr, sizeof(attr)) == 0 && strcmp(attr, "1") == 0) {
+        *how = "removable";
+        return 1;
+    }
+    snprintf(p, sizeof(p), "/sys/class/block/%.255s", leaf);
+    if (ef_facts_path(f, full, sizeof(full), p) == 0) {
+        ssize_t n = readlink(full, link, sizeof(link) - 1);
+        if (n > 0) {
+            link[n] = '\0';
+            if (strstr(link, "/usb") != NULL) {
+                *how = "USB";
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+static int walk_removable(struct ef_facts *f, const struct walk *w, const char **how)
+{
+    for (int i = 0; i < w->nleaves; i++)
+        if (leaf_removable(f, w->leaves[i], how))
+            return 1;
+    return 0;
+}
+
+static int path_in(const char *s, const char *const *list)
+{
+    for (; *list; list++)
+        if (strcmp(s, *list) == 0)
+            return 1;
+    return 0;
+}
+
+/* A mount on a block device the agent can inspect: a device number of a real block device,
+ * or an anonymous one (btrfs) with a /dev source. */
+static int block_backed(const struct mount *m)
+{
+    return m->maj != 0 || strncmp(m->source, "/dev/", 5) == 0;
+}
+
+/* Seen already: the same device mounted again (bind mounts, btrfs subvolumes). */
+static int seen_dev(const struct mounts *ms, size_t upto, const struct mount *m)
+{
+    for (size_t i = 0; i < upto; i++) {
+        const struct mount *o = &ms->m[i];
+        if (!block_backed(o))
+            continue;
+        if (m->maj != 0 ? (o->maj == m->maj && o->min == m->min)
+                        : (o->maj == 0 && strcmp(o->source, m->source) == 0))
+            return 1;
+    }
+    return 0;
+}
+
+/* A loop device's backing file: the mount holding it decides. Returns like mount_encrypted. */
+static int loop_encrypted(struct ef_facts *f, const struct mounts *ms, const char *loop, char *ev,
+                          size_t evlen)
+{
+    char p[PATH_MAX], file[PATH_MAX], sub[EF_EVIDENCE_MAX + 1];
+
+    snprintf(p, sizeof(p), "/sys/class/block/%.255s/loop/backing_file", loop);
+    if (read_attr(f, p, file, sizeof(file)) != 0 || file[0] != '/') {
+        ef_text_printf(ev, evlen, "%s: backing file unknown", loop);
+        return -1;
+    }
+    const struct mount *mp = mount_of(ms, file);
+    if (mp == NULL || !block_backed(mp)) {
+        ef_text_printf(ev, evlen, "%s backed by %s, not on an inspectable block device", loop,
+                       file);
+        return -1;
+    }
+    int rc = mount_encrypted(f, mp, luks_prefixes, sub, sizeof(sub));
+    ef_text_printf(ev, evlen, "%s backed by %s: %s", loop, file, sub);
+    return rc;
+}
+
+static const char *const skip_points[] = {"/boot", "/boot/efi", "/efi", NULL};
+static const char *const skip_fstypes[] = {"squashfs", "erofs", NULL};
+
+/* storage.data.encrypted: every local persistent filesystem on a block device (except
+ * /boot, /boot/efi, /efi, squashfs/erofs images and removable media) is on LUKS. */
+static void probe_data(struct ef_facts *f, const struct mounts *ms)
+{
+    char plain[EF_EVIDENCE_MAX + 1] = "", enc[EF_EVIDENCE_MAX + 1] = "",
+                                 unk[EF_EVIDENCE_MAX + 1] = "", ev[EF_EVIDENCE_MAX + 1];
+    int nenc = 0, nplain = 0, nunk = 0;
+
+    for (size_t i = 0; i < ms->n; i++) {
+        const struct mount *m = &ms->m[i];
+        struct walk w;
+        const char *how;
+        int st;
+        if (strcmp(m->fstype, "zfs") == 0) {
+            ef_text_printf(ev, sizeof(ev), "%s is ZFS dataset %s: encryption not inspected",
+                           m->point, m->source);
+            add_piece(unk, sizeof(unk), ev);
+            nunk++;
+            continue;
+        }
+        if (!block_backed(m) || path_in(m->point, skip_points) ||
+            path_in(m->fstype, skip_fstypes) || seen_dev(ms, i, m))
+            continue;
+        st = mount_encrypted_walk(f, m, luks_prefixes, ev, sizeof(ev), &w);
+        if (st >= 0 && walk_removable(f, &w, &how))
+            continue; /* removable media: enc.removable_media_policy */
+        if (st >= 0 && w.nleaves > 0 &&
+            (strncmp(w.leaves[0], "zram", 4) == 0 || strncmp(w.leaves[0], "ram", 3) == 0))
+            continue; /* RAM, not persistent */
+        if (st == 0 && w.nleaves == 1 && strncmp(w.leaves[0], "loop", 4) == 0) {
+            char sub[EF_EVIDENCE_MAX + 1];
+            st = loop_encrypted(f, ms, w.leaves[0], sub, sizeof(sub));
+            ef_text_printf(ev, sizeof(ev), "%s on %s", m->point, sub);
+        }
+        if (st == 1)
+            nenc++;
+        else if (st == 0)
+            nplain++;
+        else
+            nunk++;
+        add_piece(st == 1 ? enc : st == 0 ? plain : unk, sizeof(enc), ev);
+    }
+    if (nplain)
+        ef_fact_bool(f, "storage.data.encrypted", 0, "%d of %d local filesystems not on LUKS: %s",
+                     nplain, nplain + nenc + nunk, plain);
+    else if (nunk)
+        ef_fact_unknown(f, "storage.data.encrypted", "%s", unk);
+    else if (nenc == 0)
+        ef_fact_unknown(f, "storage.data.encrypted",
+                        "no local filesystem on a block device in /proc/self/mountinfo");
+    else
+        ef_fact_bool(f, "storage.data.encrypted", 1, "%d local filesystem%s on LUKS: %s", nenc,
+                     nenc == 1 ? "" : "s", enc);
+}
+
+/* storage.removable.encrypted: every mounted filesystem on removable media (or USB) sits on
+ * an encryption layer (any dm-crypt CRYPT- uuid: LUKS, plain, BitLocker, TrueCrypt). */
+static void probe_removable(struct ef_facts *f, const struct mounts *ms)
+{
+    char plain[EF_EVIDENCE_MAX + 1] = "", enc[EF_EVIDENCE_MAX + 1] = "", ev[EF_EVIDENCE_MAX + 1],
+                                 piece[EF_EVIDENCE_MAX + 64];
+    int nenc = 0, nplain = 0;
+
+    for (size_t i = 0; i < ms->n; i++) {
+        const struct mount *m = &ms->m[i];
+        struct walk w;
+        const char *how = "";
+        if (!block_backed(m) || seen_dev(ms, i, m))
+            continue;
+        int st = mount_encrypted_walk(f, m, crypt_prefixes, ev, sizeof(ev), &w);
+        if (st < 0 || !walk_removable(f, &w, &how))
+            continue;
+        ef_text_printf(piece, sizeof(piece), "%s [%s]", ev, how);
+        add_piece(st ? enc : plain, sizeof(enc), piece);
+        st ? nenc++ : nplain++;
+    }
+    if (nplain)
+        ef_fact_bool(f, "storage.removable.encrypted", 0, "unencrypted removable media mounted: %s",
+                     plain);
+    else if (nenc)
+        ef_fact_bool(f, "storage.removable.encrypted", 1, "removable media mounted, encrypted: %s",
+                     enc);
+    else
+        ef_fact_bool(f, "storage.removable.encrypted", 1, "no removable media mounted");
+}
+
 void ef_probe_storage(struct ef_facts *f)
 {
     struct mounts ms;
@@ -401,9 +600,15 @@ void ef_probe_storage(struct ef_facts *f)
                         strerror(-rc));
         ef_fact_unknown(f, "storage.swap.encrypted", "cannot read /proc/self/mountinfo: %s",
                         strerror(-rc));
+        ef_fact_unknown(f, "storage.data.encrypted", "cannot read /proc/self/mountinfo: %s",
+                        strerror(-rc));
+        ef_fact_unknown(f, "storage.removable.encrypted", "cannot read /proc/self/mountinfo: %s",
+                        strerror(-rc));
         return;
     }
     probe_root(f, &ms);
     probe_swap(f, &ms);
+    probe_data(f, &ms);
+    probe_removable(f, &ms);
     mounts_free(&ms);
 }

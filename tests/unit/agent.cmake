@@ -13,7 +13,17 @@ ef_unit_test(test_rules_system SOURCES test_rules_system.c test_engine_fixture.c
              LIBS efterlev_engine)
 
 # --- patch and accounts tests ---
+ef_unit_test(test_checks_patch_acct SOURCES test_checks_patch_acct.c test_engine_fixture.c
+             LIBS efterlev_engine)
+ef_unit_test(test_rules_dir_pkg SOURCES test_rules_dir_pkg.c test_engine_fixture.c
+             LIBS efterlev_engine)
 
 # --- encryption and logging tests ---
+ef_unit_test(test_checks_enc_log SOURCES test_checks_enc_log.c test_engine_fixture.c
+             LIBS efterlev_engine)
+target_include_directories(test_checks_enc_log PRIVATE ${CMAKE_SOURCE_DIR}/lib)
 
 # --- network, malware, desktop and system tests ---
+ef_unit_test(test_checks_sys_net SOURCES test_checks_sys_net.c test_engine_fixture.c
+             LIBS efterlev_engine)
+target_include_directories(test_checks_sys_net PRIVATE ${CMAKE_SOURCE_DIR}/lib)

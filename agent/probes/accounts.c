@@ -1,0 +1,407 @@
+/* Accounts probe: local accounts from ROOT/etc/passwd and ROOT/etc/shadow, judged with
+ * ROOT/etc/login.defs (UID_MIN, default 1000; last assignment wins) and ROOT/etc/shells.
+ *
+ * An account is interactive when UID_MIN <= uid, uid != 65534 (nobody), and its shell is a
+ * login shell (empty means /bin/sh; not one ending in /nologin, not /bin/false, /usr/bin/false;
+ * listed in /etc/shells when that file exists). Its password is usable unless the shadow field
+ * starts with '!' or '*'. An account whose shadow expiry date (field 8) has passed is
+ * disabled and not counted.
+ *
+ *   accounts.password_max_days_max   largest shadow maximum age (field 5) of the
+ *                                     interactive accounts with a usable password; an empty
+ *                                     field (no maximum) counts as 99999
+ *   accounts.password_inactive_max   largest shadow inactivity period (field 7) of the same
+ *                                     accounts; empty (never locked) counts as 99999
+ *   accounts.dormant_days_max        largest number of days since an interactive, usable
+ *                                     account last logged in (binary /var/log/lastlog,
+ *                                     records of 292 bytes indexed by uid); never logged in:
+ *                                     since the last password change (field 3); neither:
+ *                                     99999
+ *   accounts.system_login_count      accounts with uid < UID_MIN (or 65534), other than
+ *                                     root, sync, shutdown and halt, whose shell is not
+ *                                     nologin or false and whose password is usable
+ *
+ * Evidence names accounts and numbers only; never password fields. */
+#include "facts.h"
+#include "pa_util.h"
+
+#include "efterlev/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define NEVER 99999
+#define LASTLOG_RECORD 292 /* int32 time, char line[32], char host[256] */
+#define LIST_MAX 5
+
+struct user {
+    char *name;
+    unsigned long uid;
+    char *shell;
+    char *pw; /* passwd field 2 */
+    int in_shadow;
+    int locked;    /* shadow password starts with ! or *, or no usable entry */
+    long lastchg;  /* days since epoch, -1 empty */
+    long maxdays;  /* -1 empty */
+    long inactive; /* -1 empty */
+    long expire;   /* -1 empty */
+};
+
+/* Split a line at ':' into at most max fields in place; returns the count. */
+static size_t split(char *line, char **fields, size_t max)
+{
+    size_t n = 0;
+    fields[n++] = line;
+    for (char *p = line; *p && n < max; p++)
+        if (*p == ':') {
+            *p = '\0';
+            fields[n++] = p + 1;
+        }
+    return n;
+}
+
+static long num_field(const char *s)
+{
+    char *end;
+    if (*s == '\0')
+        return -1;
+    long v = strtol(s, &end, 10);
+    return *end == '\0' ? v : -1;
+}
+
+static long login_defs_long(const char *buf, size_t len, const char *key, long dflt)
+{
+    char *copy = malloc(len + 1), *line;
+    size_t pos = 0, ln = 0, klen = strlen(key);
+    long v = dflt;
+    if (copy == NULL)
+        return dflt;
+    memcpy(copy, buf, len + 1);
+    while ((line = pa_next_line(copy, len, &pos, &ln)) != NULL) {
+        line = pa_skip_ws(line);
+        if (strncmp(line, key, klen) != 0 || (line[klen] != ' ' && line[klen] != '\t'))
+            continue;
+        char *end;
+        long x = strtol(pa_skip_ws(line + klen), &end, 10);
+        if (end != pa_skip_ws(line + klen))
+            v = x;
+    }
+    free(copy);
+    return v;
+}
+
+static int nologin_shell(const char *sh)
+{
+    size_t n = strlen(sh);
+    return (n >= 8 && strcmp(sh + n - 8, "/nologin") == 0) || strcmp(sh, "/bin/false") == 0 ||
+           strcmp(sh, "/usr/bin/false") == 0;
+}
+
+static int in_shells(const char *shells, const char *sh)
+{
+    size_t n = strlen(sh);
+    for (const char *p = shells; (p = strstr(p, sh)) != NULL; p += n)
+        if ((p == shells || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0' || p[n] == '\r'))
+            return 1;
+    return 0;
+}
+
+struct listing {
+    size_t n;
+    char text[EF_EVIDENCE_MAX + 1];
+};
+
+static void listing_add(struct listing *l, const char *piece)
+{
+    if (l->n++ < LIST_MAX) {
+        if (l->text[0])
+            ef_text_append(l->text, sizeof(l->text), ", ", 2);
+        ef_text_append(l->text, sizeof(l->text), piece, strlen(piece));
+    }
+}
+
+static void listing_more(struct listing *l)
+{
+    if (l->n > LIST_MAX) {
+        char more[40];
+        snprintf(more, sizeof(more), " and %zu more", l->n - LIST_MAX);
+        ef_text_append(l->text, sizeof(l->text), more, strlen(more));
+    }
+}
+
+#define IDLE_MAX 4096
+
+struct idle {
+    long days;
+    char text[200];
+};
+
+static int idle_cmp(const void *a, const void *b)
+{
+    const struct idle *x = a, *y = b;
+    if (x->days != y->days)
+        return x->days > y->days ? -1 : 1;
+    return strcmp(x->text, y->text);
+}
+
+static const char *const FACTS_SHADOW[] = {"accounts.password_max_days_max",
+                                           "accounts.password_inactive_max",
+                                           "accounts.dormant_days_max"};
+
+void ef_probe_accounts(struct ef_facts *f)
+{
+    char *pwbuf = NULL, *shbuf = NULL, *defs = NULL, *shells = NULL;
+    size_t pwlen, shlen, deflen, shellslen;
+    struct user *u = NULL;
+    size_t nu = 0, cap = 0;
+    long today = (long)(ef_facts_time(f) / PA_DAY);
+
+    int rc = pa_read(f, "/etc/passwd", &pwbuf, &pwlen);
+    if (rc != 0) {
+        for (size_t i = 0; i < EF_ARRAY_LEN(FACTS_SHADOW); i++)
+            ef_fact_unknown(f, FACTS_SHADOW[i], "cannot read /etc/passwd: %s", pa_errtext(-rc));
+        ef_fact_unknown(f, "accounts.system_login_count", "cannot read /etc/passwd: %s",
+                        pa_errtext(-rc));
+        return;
+    }
+    long uid_min = 1000;
+    if (pa_read(f, "/etc/login.defs", &defs, &deflen) == 0)
+        uid_min = login_defs_long(defs, deflen, "UID_MIN", 1000);
+    int have_shells = pa_read(f, "/etc/shells", &shells, &shellslen) == 0;
+    int shadow_rc = pa_read(f, "/etc/shadow", &shbuf, &shlen);
+
+    size_t pos = 0, ln = 0;
+    char *line;
+    while ((line = pa_next_line(pwbuf, pwlen, &pos, &ln)) != NULL) {
+        char *fl[7];
+        if (*line == '\0' || *line == '#' || *line == '+' || *line == '-')
+            continue;
+        if (split(line, fl, 7) < 7)
+            continue;
+        if (nu == cap) {
+            size_t nc = cap ? cap * 2 : 64;
+            struct user *nn = realloc(u, nc * sizeof(*nn));
+            if (nn == NULL)
+                break;
+            u = nn, cap = nc;
+        }
+        char *end;
+        unsigned long uid = strtoul(fl[2], &end, 10);
+        if (*fl[2] == '\0' || *end != '\0')
+            continue;
+        u[nu++] = (struct user){.name = fl[0],
+                                .uid = uid,
+                                .shell = fl[6],
+                                .pw = fl[1],
+                                .locked = 1,
+                                .lastchg = -1,
+                                .maxdays = -1,
+                                .inactive = -1,
+                                .expire = -1};
+    }
+    /* accounts without a shadow entry: usable only with an empty passwd field */
+    for (size_t i = 0; i < nu; i++)
+        u[i].locked = u[i].pw[0] != '\0';
+    if (shadow_rc == 0) {
+        pos = ln = 0;
+        while ((line = pa_next_line(shbuf, shlen, &pos, &ln)) != NULL) {
+            char *fl[9];
+            if (split(line, fl, 9) < 8)
+                continue;
+            for (size_t i = 0; i < nu; i++) {
+                if (strcmp(u[i].name, fl[0]) != 0 || u[i].in_shadow)
+                    continue;
+                u[i].in_shadow = 1;
+                u[i].locked = fl[1][0] == '!' || fl[1][0] == '*';
+                u[i].lastchg = num_field(fl[2]);
+                u[i].maxdays = num_field(fl[4]);
+                u[i].inactive = num_field(fl[6]);
+                u[i].expire = num_field(fl[7]);
+                break;
+            }
+        }
+    }
+
+    /* system accounts that can log in */
+    struct listing sys = {0};
+    int sys_unknown = 0;
+    for (size_t i = 0; i < nu; i++) {
+        struct user *x = &u[i];
+        if ((long)x->uid >= uid_min && x->uid != 65534)
+            continue;
+        if (strcmp(x->name, "root") == 0 || strcmp(x->name, "sync") == 0 ||
+            strcmp(x->name, "shutdown") == 0 || strcmp(x->name, "halt") == 0)
+            continue;
+        const char *sh = x->shell[0] ? x->shell : "/bin/sh";
+        if (nologin_shell(sh))
+            continue;
+        if (shadow_rc != 0 && x->pw[0] != '\0' && !(x->pw[0] == '!' || x->pw[0] == '*')) {
+            sys_unknown = 1; /* the shell allows login; only shadow can tell */
+            continue;
+        }
+        if (x->locked)
+            continue;
+        char piece[200];
+        snprintf(piece, sizeof(piece), "%.64s (uid %lu, shell %.100s)", x->name, x->uid, sh);
+        listing_add(&sys, piece);
+    }
+    listing_more(&sys);
+    if (sys.n > 0)
+        ef_fact_int(f, "accounts.system_login_count", (long long)sys.n,
+                    "system accounts with a login shell and a usable password: %s", sys.text);
+    else if (sys_unknown)
+        ef_fact_unknown(f, "accounts.system_login_count",
+                        "a system account has a login shell; cannot read /etc/shadow: %s",
+                        pa_errtext(-shadow_rc));
+    else
+        ef_fact_int(f, "accounts.system_login_count", 0,
+                    "every system account (uid < %ld) has a nologin or false shell or a locked "
+                    "password (/etc/passwd, /etc/shadow)",
+                    uid_min);
+
+    if (shadow_rc != 0) {
+        for (size_t i = 0; i < EF_ARRAY_LEN(FACTS_SHADOW); i++)
+            ef_fact_unknown(f, FACTS_SHADOW[i], "cannot read /etc/shadow: %s",
+                            pa_errtext(-shadow_rc));
+        goto out;
+    }
+
+    /* interactive accounts with a usable password */
+    long max_age = 0, max_inactive = 0, max_idle = 0;
+    struct listing ages = {0}, inact = {0}, idle = {0};
+    size_t ninteractive = 0, nidle = 0;
+    static struct idle idles[IDLE_MAX];
+    char ll_path[PATH_MAX];
+    int ll_fd = -1, ll_err = 0;
+    if (ef_facts_path(f, ll_path, sizeof(ll_path), "/var/log/lastlog") == 0) {
+        ll_fd = open(ll_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (ll_fd < 0)
+            ll_err = errno;
+    }
+    for (size_t i = 0; i < nu; i++) {
+        struct user *x = &u[i];
+        const char *sh = x->shell[0] ? x->shell : "/bin/sh";
+        if ((long)x->uid < uid_min || x->uid == 65534 || nologin_shell(sh))
+            continue;
+        if (have_shells && !in_shells(shells, sh))
+            continue;
+        if (x->locked || (x->expire >= 0 && x->expire <= today))
+            continue;
+        ninteractive++;
+        char piece[200];
+        long age = x->maxdays < 0 ? NEVER : x->maxdays;
+        if (x->maxdays < 0)
+            snprintf(piece, sizeof(piece), "%.64s: no maximum", x->name);
+        else
+            snprintf(piece, sizeof(piece), "%.64s: %ld", x->name, x->maxdays);
+        if (age > max_age)
+            max_age = age;
+        if (x->maxdays < 0 || x->maxdays > 365)
+            listing_add(&ages, piece);
+        long ina = x->inactive < 0 ? NEVER : x->inactive;
+        if (ina > max_inactive)
+            max_inactive = ina;
+        if (x->inactive < 0)
+            snprintf(piece, sizeof(piece), "%.64s: never", x->name);
+        else
+            snprintf(piece, sizeof(piece), "%.64s: %ld", x->name, x->inactive);
+        if (x->inactive < 0 || x->inactive > 45)
+            listing_add(&inact, piece);
+
+        /* last login */
+        int32_t t = 0;
+        if (ll_fd >= 0) {
+            unsigned char rec[4];
+            ssize_t r = pread(ll_fd, rec, sizeof(rec), (off_t)x->uid * LASTLOG_RECORD);
+            if (r == (ssize_t)sizeof(rec))
+                memcpy(&t, rec, sizeof(t));
+        }
+        long days;
+        char when[32];
+        if (t > 0) {
+            days = (long)pa_days_since(f, (time_t)t);
+            ef_time_rfc3339((time_t)t, when);
+            snprintf(piece, sizeof(piece), "%.64s %ld days (last login %.10s)", x->name, days,
+                     when);
+        } else if (x->lastchg > 0) {
+            days = today > x->lastchg ? today - x->lastchg : 0;
+            snprintf(piece, sizeof(piece),
+                     "%.64s %ld days (never logged in; password set %ld "
+                     "days ago)",
+                     x->name, days, days);
+        } else {
+            days = NEVER;
+            snprintf(piece, sizeof(piece), "%.64s (never logged in, no password date)", x->name);
+        }
+        if (nidle < IDLE_MAX) {
+            idles[nidle].days = days;
+            snprintf(idles[nidle].text, sizeof(idles[nidle].text), "%s", piece);
+            nidle++;
+        }
+        if (days > max_idle)
+            max_idle = days;
+    }
+    if (ll_fd >= 0)
+        close(ll_fd);
+    listing_more(&ages);
+    listing_more(&inact);
+
+    if (ninteractive == 0) {
+        for (size_t i = 0; i < EF_ARRAY_LEN(FACTS_SHADOW); i++)
+            ef_fact_int(f, FACTS_SHADOW[i], 0,
+                        "no interactive account with a usable password (uid >= %ld, login "
+                        "shell)",
+                        uid_min);
+        goto out;
+    }
+    if (ages.n)
+        ef_fact_int(f, "accounts.password_max_days_max", max_age,
+                    "largest password maximum age %ld days (/etc/shadow field 5; over 365: %s)",
+                    max_age, ages.text);
+    else
+        ef_fact_int(f, "accounts.password_max_days_max", max_age,
+                    "largest password maximum age %ld days over %zu interactive account%s "
+                    "(/etc/shadow field 5)",
+                    max_age, ninteractive, ninteractive == 1 ? "" : "s");
+    if (inact.n)
+        ef_fact_int(f, "accounts.password_inactive_max", max_inactive,
+                    "largest inactivity lock %ld days (/etc/shadow field 7; over 45 or never: %s)",
+                    max_inactive, inact.text);
+    else
+        ef_fact_int(f, "accounts.password_inactive_max", max_inactive,
+                    "largest inactivity lock %ld days over %zu interactive account%s (/etc/shadow "
+                    "field 7)",
+                    max_inactive, ninteractive, ninteractive == 1 ? "" : "s");
+    if (ll_fd < 0 && ll_err != ENOENT)
+        ef_fact_unknown(f, "accounts.dormant_days_max", "cannot read /var/log/lastlog: %s",
+                        pa_errtext(ll_err));
+    else if (ll_fd < 0) {
+        struct stat st;
+        if (pa_stat(f, "/var/lib/lastlog/lastlog2.db", &st) == 0)
+            ef_fact_unknown(f, "accounts.dormant_days_max",
+                            "logins are recorded in /var/lib/lastlog/lastlog2.db (lastlog2, "
+                            "SQLite), which the agent does not read yet");
+        else
+            ef_fact_unknown(f, "accounts.dormant_days_max",
+                            "no login records (no /var/log/lastlog or lastlog2 database)");
+    } else {
+        qsort(idles, nidle, sizeof(*idles), idle_cmp);
+        for (size_t i = 0; i < nidle; i++)
+            listing_add(&idle, idles[i].text);
+        listing_more(&idle);
+        ef_fact_int(f, "accounts.dormant_days_max", max_idle,
+                    "most idle interactive accounts (/var/log/lastlog): %s", idle.text);
+    }
+out:
+    free(u);
+    free(pwbuf);
+    free(shbuf);
+    free(defs);
+    free(shells);
+}

@@ -1,0 +1,452 @@
+/* Patch probes for Debian and Ubuntu, without running apt:
+ *
+ * apt_pending  updates.security_pending, updates.security_pending_days,
+ *              updates.stale_metadata: installed packages (ROOT/var/lib/dpkg/status)
+ *              against the security package lists in ROOT/var/lib/apt/lists. A list is a
+ *              security list when its file name has "-security_" or "_security_", or when
+ *              the Release/InRelease file of its suite says "Suite: *-security" or
+ *              "Label: *Security*". A package is pending when a security list offers a
+ *              version newer by Debian ordering for the same architecture (or "all").
+ *              Age: without a record of when each update was first seen, the age of the
+ *              oldest pending update is the age of the list file offering it (apt keeps
+ *              the server's modification time): a lower bound.
+ * apt_history  updates.days_since_upgrade: newest install or upgrade in
+ *              /var/log/apt/history.log(.1) (End-Date of a transaction with Install: or
+ *              Upgrade:) and /var/log/dpkg.log(.1); rotated .gz files are not read. Fallback
+ *              the mtime of /var/lib/dpkg/status. On RHEL (live only): newest rpm INSTALLTIME.
+ */
+#include "facts.h"
+#include "pa_util.h"
+#include "pkgdb.h"
+#include "rules/rules.h"
+
+#include "efterlev/util.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+/* ---- security pending ---- */
+
+struct inst {
+    const char *name, *arch, *ver;
+    const char *cand;  /* newest security candidate, NULL when none */
+    char *cand_owned;  /* copy of cand */
+    time_t list_mtime; /* mtime of the list offering cand */
+    const char *list;  /* that list's file name */
+};
+
+struct instv {
+    struct inst *v;
+    size_t n, cap;
+};
+
+static void add_inst(const char *name, const char *arch, const char *version, void *ctx)
+{
+    struct instv *iv = ctx;
+    if (iv->n == iv->cap) {
+        size_t nc = iv->cap ? iv->cap * 2 : 256;
+        struct inst *nv = realloc(iv->v, nc * sizeof(*nv));
+        if (nv == NULL)
+            return;
+        iv->v = nv, iv->cap = nc;
+    }
+    iv->v[iv->n++] = (struct inst){.name = name, .arch = arch, .ver = version};
+}
+
+static int inst_cmp(const void *a, const void *b)
+{
+    const struct inst *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : strcmp(x->arch, y->arch);
+}
+
+static int ends_with(const char *s, const char *suf)
+{
+    size_t n = strlen(s), m = strlen(suf);
+    return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+/* Whether a Release/InRelease text names a security suite. */
+static int release_is_security(char *buf, size_t len)
+{
+    size_t pos = 0, ln = 0;
+    char *line;
+    while ((line = pa_next_line(buf, len, &pos, &ln)) != NULL) {
+        if (*line == '\0' && ln > 1)
+            break; /* end of the header stanza */
+        if (strncasecmp(line, "Suite:", 6) == 0 || strncasecmp(line, "Codename:", 9) == 0) {
+            char *v = pa_skip_ws(strchr(line, ':') + 1);
+            pa_rtrim(v);
+            if (ends_with(v, "-security") || ends_with(v, "/updates"))
+                return 1;
+        } else if (strncasecmp(line, "Label:", 6) == 0) {
+            if (strcasestr(line + 6, "security") != NULL)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* Apply one security Packages list to the installed packages. */
+static void scan_list(struct instv *iv, char *buf, size_t len, const char *list, time_t mtime)
+{
+    size_t pos = 0, ln = 0;
+    char *line;
+    const char *name = NULL, *ver = NULL, *arch = "";
+
+    for (;;) {
+        line = pa_next_line(buf, len, &pos, &ln);
+        if (line == NULL || *line == '\0') {
+            if (name && ver) {
+                struct inst key = {.name = name, .arch = arch};
+                /* any installed architecture of the name: compare per arch */
+                for (size_t lo = 0, hi = iv->n; lo < hi;) {
+                    size_t mid = (lo + hi) / 2;
+                    int c = strcmp(iv->v[mid].name, key.name);
+                    if (c < 0) {
+                        lo = mid + 1;
+                        continue;
+                    }
+                    if (c > 0) {
+                        hi = mid;
+                        continue;
+                    }
+                    while (mid > 0 && strcmp(iv->v[mid - 1].name, name) == 0)
+                        mid--;
+                    for (; mid < iv->n && strcmp(iv->v[mid].name, name) == 0; mid++) {
+                        struct inst *in = &iv->v[mid];
+                        if (strcmp(in->arch, arch) != 0 && strcmp(arch, "all") != 0 &&
+                            strcmp(in->arch, "all") != 0)
+                            continue;
+                        if (ef_dpkg_vercmp(ver, in->ver) <= 0)
+                            continue;
+                        if (in->cand && ef_dpkg_vercmp(ver, in->cand) <= 0)
+                            continue;
+                        char *copy = strdup(ver);
+                        if (copy == NULL)
+                            continue;
+                        free(in->cand_owned);
+                        in->cand = in->cand_owned = copy;
+                        in->list_mtime = mtime;
+                        in->list = list;
+                    }
+                    break;
+                }
+            }
+            name = ver = NULL;
+            arch = "";
+            if (line == NULL)
+                break;
+            continue;
+        }
+        if (strncmp(line, "Package:", 8) == 0)
+            name = pa_skip_ws(line + 8);
+        else if (strncmp(line, "Version:", 8) == 0)
+            ver = pa_skip_ws(line + 8);
+        else if (strncmp(line, "Architecture:", 13) == 0)
+            arch = pa_skip_ws(line + 13);
+    }
+}
+
+#define LISTS "/var/lib/apt/lists"
+
+static int is_security_list_name(const char *n)
+{
+    return strstr(n, "-security_") != NULL || strstr(n, "_security_") != NULL ||
+           strstr(n, "_updates_") != NULL; /* old Debian: security.debian.org/dists/X/updates */
+}
+
+void ef_probe_apt_pending(struct ef_facts *f)
+{
+    const struct ef_fact *fresh = ef_facts_get(f, "updates.days_since_refresh");
+    if (fresh && fresh->known)
+        ef_fact_unknown(f, "updates.stale_metadata",
+                        "package metadata is %lld days old (%s): a pass on it cannot be trusted",
+                        fresh->i, fresh->evidence);
+    else
+        ef_fact_unknown(f, "updates.stale_metadata", "package metadata age unknown: %s",
+                        fresh ? fresh->evidence : "no updates.days_since_refresh");
+
+    char *status = NULL, **names = NULL;
+    size_t slen = 0, nnames = 0;
+    int rc = pa_read(f, "/var/lib/dpkg/status", &status, &slen);
+    if (rc != 0) {
+        const char *why =
+            rc == -ENOENT ? "no /var/lib/dpkg/status (not a dpkg system)" : pa_errtext(-rc);
+        ef_fact_unknown(f, "updates.security_pending", "cannot read /var/lib/dpkg/status: %s", why);
+        ef_fact_unknown(f, "updates.security_pending_days", "cannot read /var/lib/dpkg/status: %s",
+                        why);
+        return;
+    }
+    rc = pa_list(f, LISTS, &names, &nnames);
+    if (rc != 0) {
+        ef_fact_unknown(f, "updates.security_pending", "cannot read %s: %s", LISTS,
+                        pa_errtext(-rc));
+        ef_fact_unknown(f, "updates.security_pending_days", "cannot read %s: %s", LISTS,
+                        pa_errtext(-rc));
+        free(status);
+        return;
+    }
+    struct instv iv = {0};
+    ef_dpkg_each_installed(status, slen, add_inst, &iv);
+    qsort(iv.v, iv.n, sizeof(*iv.v), inst_cmp);
+
+    /* Security suites by their Release files: the list name prefix before "InRelease". */
+    char **prefixes = calloc(nnames ? nnames : 1, sizeof(*prefixes));
+    size_t nprefixes = 0;
+    for (size_t i = 0; prefixes && i < nnames; i++) {
+        const char *n = names[i];
+        size_t cut = ends_with(n, "_InRelease") ? strlen(n) - 9
+                     : ends_with(n, "_Release") ? strlen(n) - 7
+                                                : 0;
+        if (cut == 0)
+            continue;
+        char rel[PATH_MAX], *buf;
+        size_t len;
+        snprintf(rel, sizeof(rel), "%s/%s", LISTS, n);
+        if (pa_read(f, rel, &buf, &len) != 0)
+            continue;
+        if (release_is_security(buf, len) && (prefixes[nprefixes] = strndup(n, cut)) != NULL)
+            nprefixes++;
+        free(buf);
+    }
+
+    size_t nsec = 0, ncompressed = 0;
+    char compressed[128] = "";
+    for (size_t i = 0; i < nnames; i++) {
+        const char *n = names[i];
+        int sec = is_security_list_name(n);
+        for (size_t p = 0; !sec && p < nprefixes; p++)
+            sec = strncmp(n, prefixes[p], strlen(prefixes[p])) == 0;
+        if (!sec || strstr(n, "_Packages") == NULL)
+            continue;
+        if (!ends_with(n, "_Packages")) {
+            if (ncompressed++ == 0)
+                snprintf(compressed, sizeof(compressed), "%.100s", n);
+            continue;
+        }
+        char rel[PATH_MAX], *buf;
+        size_t len;
+        struct stat st;
+        snprintf(rel, sizeof(rel), "%s/%s", LISTS, n);
+        if (pa_stat(f, rel, &st) != 0 || pa_read(f, rel, &buf, &len) != 0)
+            continue;
+        nsec++;
+        scan_list(&iv, buf, len, n, st.st_mtime);
+        free(buf);
+    }
+
+    if (nsec == 0) {
+        const char *why = ncompressed
+                              ? "the security package lists are compressed (apt's "
+                                "Acquire::GzipIndexes or lz4), which the agent does not read"
+                              : "no security package list in /var/lib/apt/lists (no security "
+                                "suite in the sources, or apt update never ran)";
+        ef_fact_unknown(f, "updates.security_pending", "%s%s%s", why, ncompressed ? ": " : "",
+                        compressed);
+        ef_fact_unknown(f, "updates.security_pending_days", "%s%s%s", why, ncompressed ? ": " : "",
+                        compressed);
+    } else {
+        size_t pending = 0;
+        long long oldest = 0;
+        char list[EF_EVIDENCE_MAX + 1] = "", piece[400], oldest_list[160] = "";
+        for (size_t i = 0; i < iv.n; i++) {
+            struct inst *in = &iv.v[i];
+            if (in->cand == NULL)
+                continue;
+            pending++;
+            long long d = pa_days_since(f, in->list_mtime);
+            if (pending == 1 || d > oldest) {
+                oldest = d;
+                snprintf(oldest_list, sizeof(oldest_list), "%.150s", in->list);
+            }
+            if (pending <= 5) {
+                snprintf(piece, sizeof(piece), "%s%.60s %.60s -> %.60s", pending > 1 ? ", " : "",
+                         in->name, in->ver, in->cand);
+                ef_text_append(list, sizeof(list), piece, strlen(piece));
+            }
+        }
+        if (pending == 0) {
+            ef_fact_int(f, "updates.security_pending", 0,
+                        "no security update pending (%zu installed packages against %zu security "
+                        "list%s)",
+                        iv.n, nsec, nsec == 1 ? "" : "s");
+            ef_fact_int(f, "updates.security_pending_days", 0, "no security update pending");
+        } else {
+            char more[40] = "";
+            if (pending > 5)
+                snprintf(more, sizeof(more), " and %zu more", pending - 5);
+            ef_fact_int(f, "updates.security_pending", (long long)pending,
+                        "%zu security update%s pending: %s%s", pending, pending == 1 ? "" : "s",
+                        list, more);
+            ef_fact_int(f, "updates.security_pending_days", oldest,
+                        "%zu security update%s pending, offered for at least %lld days by %s/%s "
+                        "(first: %s%s)",
+                        pending, pending == 1 ? "" : "s", oldest, LISTS, oldest_list, list, more);
+        }
+    }
+    for (size_t i = 0; i < iv.n; i++)
+        free(iv.v[i].cand_owned);
+    free(iv.v);
+    for (size_t p = 0; p < nprefixes; p++)
+        free(prefixes[p]);
+    free(prefixes);
+    pa_list_free(names, nnames);
+    free(status);
+}
+
+/* ---- history ---- */
+
+/* "2026-11-20  10:12:13" or "2026-11-20 10:12:13" as UTC (local time is unknown offline:
+ * an error of hours, irrelevant for ages in days). */
+static int parse_stamp(const char *s, time_t *out)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    s = pa_skip_ws((char *)s);
+    const char *e = strptime(s, "%Y-%m-%d", &tm);
+    if (e == NULL)
+        return -1;
+    e = pa_skip_ws((char *)e);
+    if (strptime(e, "%H:%M:%S", &tm) == NULL)
+        return -1;
+    *out = timegm(&tm);
+    return 0;
+}
+
+struct newest {
+    time_t t;
+    char where[160];
+};
+
+static void consider(struct newest *nw, time_t t, const char *file, size_t line)
+{
+    if (nw->where[0] == '\0' || t > nw->t) {
+        nw->t = t;
+        snprintf(nw->where, sizeof(nw->where), "%s line %zu", file, line);
+    }
+}
+
+static void read_history(struct ef_facts *f, const char *rel, struct newest *nw, int *seen)
+{
+    char *buf, *line;
+    size_t len, pos = 0, ln = 0;
+    int changed = 0;
+
+    if (pa_read(f, rel, &buf, &len) != 0)
+        return;
+    *seen = 1;
+    while ((line = pa_next_line(buf, len, &pos, &ln)) != NULL) {
+        time_t t;
+        if (strncmp(line, "Start-Date:", 11) == 0)
+            changed = 0;
+        else if (strncmp(line, "Install:", 8) == 0 || strncmp(line, "Upgrade:", 8) == 0)
+            changed = 1;
+        else if (strncmp(line, "End-Date:", 9) == 0 && changed && parse_stamp(line + 9, &t) == 0)
+            consider(nw, t, rel, ln);
+    }
+    free(buf);
+}
+
+static void read_dpkg_log(struct ef_facts *f, const char *rel, struct newest *nw, int *seen)
+{
+    char *buf, *line;
+    size_t len, pos = 0, ln = 0;
+
+    if (pa_read(f, rel, &buf, &len) != 0)
+        return;
+    *seen = 1;
+    while ((line = pa_next_line(buf, len, &pos, &ln)) != NULL) {
+        /* "2026-11-20 10:12:13 upgrade pkg:arch old new" */
+        time_t t;
+        if (strlen(line) < 20)
+            continue;
+        const char *act = line + 20;
+        if ((strncmp(act, "upgrade ", 8) == 0 || strncmp(act, "install ", 8) == 0) &&
+            parse_stamp(line, &t) == 0)
+            consider(nw, t, rel, ln);
+    }
+    free(buf);
+}
+
+static int rpm_newest(struct ef_facts *f, struct newest *nw, char *why, size_t whylen)
+{
+    static char out[65536];
+    char *argv[] = {"rpm", "-qa", "--qf", "%{INSTALLTIME}\\n", NULL};
+    size_t len = sizeof(out) - 1;
+    int ws;
+    (void)f;
+    if (ef_run_command(argv, 5000, &ws, out, &len, why, whylen) != 0)
+        return -1;
+    if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
+        snprintf(why, whylen, "rpm -qa failed");
+        return -1;
+    }
+    out[len] = '\0';
+    for (char *p = out; *p;) {
+        char *end;
+        long long v = strtoll(p, &end, 10);
+        if (end != p && v > 0 && (nw->where[0] == '\0' || (time_t)v > nw->t)) {
+            nw->t = (time_t)v;
+            snprintf(nw->where, sizeof(nw->where), "rpm database (rpm -qa INSTALLTIME)");
+        }
+        p = strchr(end, '\n');
+        if (p == NULL)
+            break;
+        p++;
+    }
+    return nw->where[0] ? 0 : -1;
+}
+
+void ef_probe_apt_history(struct ef_facts *f)
+{
+    struct newest nw = {0};
+    int seen = 0;
+    char when[32];
+    static const char *const hist[] = {"/var/log/apt/history.log", "/var/log/apt/history.log.1"};
+    static const char *const dlog[] = {"/var/log/dpkg.log", "/var/log/dpkg.log.1"};
+
+    if (ef_pkgdb_kind(ef_facts_root(f)) == EF_PKGDB_RPM) {
+        char why[256] = "";
+        if (strcmp(ef_facts_root(f), "/") != 0) {
+            ef_fact_unknown(f, "updates.days_since_upgrade",
+                            "the rpm database is read with rpm on the live system only (--root /)");
+            return;
+        }
+        if (rpm_newest(f, &nw, why, sizeof(why)) != 0) {
+            ef_fact_unknown(f, "updates.days_since_upgrade", "rpm -qa: %s", why);
+            return;
+        }
+        ef_time_rfc3339(nw.t, when);
+        ef_fact_int(f, "updates.days_since_upgrade", pa_days_since(f, nw.t),
+                    "newest package installed %s (%s)", when, nw.where);
+        return;
+    }
+    for (size_t i = 0; i < EF_ARRAY_LEN(hist); i++)
+        read_history(f, hist[i], &nw, &seen);
+    for (size_t i = 0; i < EF_ARRAY_LEN(dlog); i++)
+        read_dpkg_log(f, dlog[i], &nw, &seen);
+    if (nw.where[0]) {
+        ef_time_rfc3339(nw.t, when);
+        ef_fact_int(f, "updates.days_since_upgrade", pa_days_since(f, nw.t),
+                    "newest package install or upgrade %s (%s)", when, nw.where);
+        return;
+    }
+    struct stat st;
+    int rc = pa_stat(f, "/var/lib/dpkg/status", &st);
+    if (rc == 0) {
+        ef_time_rfc3339(st.st_mtime, when);
+        ef_fact_int(f, "updates.days_since_upgrade", pa_days_since(f, st.st_mtime),
+                    "%s; /var/lib/dpkg/status last changed %s",
+                    seen ? "no install or upgrade in the apt and dpkg logs" : "no apt or dpkg log",
+                    when);
+        return;
+    }
+    ef_fact_unknown(f, "updates.days_since_upgrade",
+                    "no apt or dpkg log and no /var/lib/dpkg/status (%s)", pa_errtext(-rc));
+}
