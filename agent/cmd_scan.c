@@ -13,7 +13,8 @@
 
 static const char usage[] =
     "usage: efterlev-agent scan [--root DIR] [--policy PATH]... [--level LEVEL]\n"
-    "                           [--format text|json] [--state-dir DIR] [--config FILE]\n"
+    "                           [--format text|json] [--skip CHECK]... [--state-dir DIR]\n"
+    "                           [--config FILE]\n"
     "\n"
     "Runs every check the protection level requires and prints the results: a table on a\n"
     "terminal, otherwise the JSON report document (the one `run` signs and uploads, with an\n"
@@ -26,6 +27,8 @@ static const char usage[] =
     "  --level LEVEL      basic, elevated or high; default: the level the collector gave at\n"
     "                     enrollment, else basic\n"
     "  --format FORMAT    text or json (default: text on a terminal, json otherwise)\n"
+    "  --skip CHECK       leave this check out (repeatable), e.g. fs.world_writable, the\n"
+    "                     one check that walks the whole file system\n"
     "\n"
     "exit status: 0 every check passed or was not applicable, 1 some check failed or was\n"
     "in error, 2 usage, configuration or policy error.\n"
@@ -34,18 +37,19 @@ static const char usage[] =
 
 int cmd_scan(struct agent_ctx *ctx, int argc, char **argv)
 {
-    static const struct option opts[] = {{"root", required_argument, NULL, 'r'},
-                                         {"policy", required_argument, NULL, 'p'},
-                                         {"level", required_argument, NULL, 'l'},
-                                         {"format", required_argument, NULL, 'f'},
-                                         COMMON_LONG_OPTS};
+    static const struct option opts[] = {
+        {"root", required_argument, NULL, 'r'},  {"policy", required_argument, NULL, 'p'},
+        {"level", required_argument, NULL, 'l'}, {"format", required_argument, NULL, 'f'},
+        {"skip", required_argument, NULL, 's'},  COMMON_LONG_OPTS};
     const char *root = "/";
+    const char *skip[EF_RESULTS_MAX + 1];
+    size_t nskip = 0;
     char *policies[EF_CFG_MAX_POLICIES];
     int npolicies = 0, level_set = 0, c;
     ef_level level = EF_LEVEL_BASIC;
     enum out_format fmt = OUT_AUTO;
 
-    while ((c = getopt_long(argc, argv, "r:p:l:f:vh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:p:l:f:s:vh", opts, NULL)) != -1) {
         int handled = common_opt(ctx, c, optarg);
         if (handled < 0)
             return EXIT_USAGE;
@@ -75,6 +79,13 @@ int cmd_scan(struct agent_ctx *ctx, int argc, char **argv)
                 return EXIT_USAGE;
             }
             break;
+        case 's':
+            if (nskip == EF_RESULTS_MAX) {
+                ef_error("too many --skip options");
+                return EXIT_USAGE;
+            }
+            skip[nskip++] = optarg;
+            break;
         case 'h':
             fputs(usage, stdout);
             return EXIT_OK;
@@ -83,6 +94,7 @@ int cmd_scan(struct agent_ctx *ctx, int argc, char **argv)
             return EXIT_USAGE;
         }
     }
+    skip[nskip] = NULL;
     if (optind != argc) {
         ef_error("unexpected argument \"%s\"", argv[optind]);
         return EXIT_USAGE;
@@ -100,7 +112,13 @@ int cmd_scan(struct agent_ctx *ctx, int argc, char **argv)
     if (agent_load_policies(ctx, policies, npolicies, &ps) != 0)
         return EXIT_USAGE;
     struct ef_report r;
-    if (agent_build_report(ctx, &ps, root, level, &r) != 0) {
+    for (size_t i = 0; i < nskip; i++)
+        if (ef_policy_find(&ps, skip[i]) == NULL) {
+            ef_error("--skip %s: no such check in the policy", skip[i]);
+            ef_policy_free(&ps);
+            return EXIT_USAGE;
+        }
+    if (agent_build_report(ctx, &ps, root, level, skip, &r) != 0) {
         ef_policy_free(&ps);
         return EXIT_USAGE;
     }

@@ -166,6 +166,14 @@ static uint64_t mono_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+static int skipped(const struct ef_scan_opts *opts, const char *id)
+{
+    for (const char *const *s = opts->skip; s != NULL && *s != NULL; s++)
+        if (strcmp(*s, id) == 0)
+            return 1;
+    return 0;
+}
+
 int ef_scan(const struct ef_policy_set *ps, const struct ef_scan_opts *opts, struct ef_report *r)
 {
     time_t now;
@@ -181,7 +189,7 @@ int ef_scan(const struct ef_policy_set *ps, const struct ef_scan_opts *opts, str
         ctx.level = EF_LEVEL_BASIC;
     for (size_t i = 0; i < ps->nchecks; i++) {
         const struct ef_check *c = &ps->checks[i];
-        if (c->level > ctx.level)
+        if (c->level > ctx.level || skipped(opts, c->id))
             continue;
         struct ef_result *res = ef_report_add(r);
         if (res == NULL) {

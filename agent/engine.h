@@ -6,13 +6,15 @@
 #include "efterlev/report.h"
 
 struct ef_scan_opts {
-    const char *root; /* system root, "/" for this machine */
-    ef_level level;   /* protection level to judge at */
+    const char *root;        /* system root, "/" for this machine */
+    ef_level level;          /* protection level to judge at */
+    const char *const *skip; /* check ids to leave out (NULL-terminated), or NULL */
 };
 
 /* Evaluate every check of ps that is required at opts->level (check level <= opts->level),
  * in policy order, appending one result per check to r: status, evidence, controls,
- * severity, level (= opts->level) and duration_us. Checks above the level are left out.
+ * severity, level (= opts->level) and duration_us. Checks above the level, and those named
+ * in opts->skip, are left out.
  * Returns 0, or -1 only when r cannot grow (out of memory / too many results). */
 int ef_scan(const struct ef_policy_set *ps, const struct ef_scan_opts *opts, struct ef_report *r);
 

@@ -6,9 +6,10 @@
 #include "efterlev/policy.h"
 #include "efterlev/report.h"
 
-/* Run ps against root at level into r (host, policy, results, generated_at). agent_id and
- * seq are left for the caller. Returns 0 or -1 (error printed). */
+/* Run ps against root at level into r (host, policy, results, generated_at), leaving out
+ * the checks named in skip (NULL-terminated, or NULL). agent_id and seq are left for the
+ * caller. Returns 0 or -1 (error printed). */
 int agent_build_report(struct agent_ctx *ctx, const struct ef_policy_set *ps, const char *root,
-                       ef_level level, struct ef_report *r);
+                       ef_level level, const char *const *skip, struct ef_report *r);
 
 #endif

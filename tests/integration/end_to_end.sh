@@ -75,6 +75,18 @@ assert_eq "$(jq -r '.results[] | select(.check=="e2e.impossible_file") | .status
 assert_contains "$(jq -r '.results[] | select(.check=="e2e.impossible_file") | .evidence' \
     "$T/scan.json")" "/nonexistent/efterlev-e2e-marker" "evidence names the file"
 
+# --skip leaves a check out; naming a check the policy lacks is a usage error.
+agent a scan --format json --level elevated --skip e2e.impossible_file >"$T/skip.json" ||
+    fail "scan without the failing check should exit 0"
+assert_eq "$(jq '[.results[].check] | index("e2e.impossible_file")' "$T/skip.json")" null \
+    "--skip leaves the check out"
+assert_eq "$(jq '.results | length' "$T/skip.json")" 2 "--skip keeps the others"
+set +e
+agent a scan --skip no.such_check >/dev/null 2>&1
+rc=$?
+set -e
+assert_eq "$rc" 2 "--skip of an unknown check is a usage error"
+
 # The default policy scans this machine with no check in error.
 "$EF_AGENT" scan --format json >"$T/default-scan.json" || true
 [ "$(jq '.results | length' "$T/default-scan.json")" -ge 8 ] || fail "default policy has < 8 checks"
