@@ -13,8 +13,8 @@
 
 static const char usage[] =
     "usage: efterlev-agent scan [--root DIR] [--policy PATH]... [--level LEVEL]\n"
-    "                           [--format text|json] [--skip CHECK]... [--state-dir DIR]\n"
-    "                           [--config FILE]\n"
+    "                           [--format text|json] [--skip|--only CHECK]...\n"
+    "                           [--state-dir DIR] [--config FILE]\n"
     "\n"
     "Runs every check the protection level requires and prints the results: a table on a\n"
     "terminal, otherwise the JSON report document (the one `run` signs and uploads, with an\n"
@@ -29,6 +29,7 @@ static const char usage[] =
     "  --format FORMAT    text or json (default: text on a terminal, json otherwise)\n"
     "  --skip CHECK       leave this check out (repeatable), e.g. fs.world_writable, the\n"
     "                     one check that walks the whole file system\n"
+    "  --only CHECK       run only this check (repeatable)\n"
     "\n"
     "exit status: 0 every check passed or was not applicable, 1 some check failed or was\n"
     "in error, 2 usage, configuration or policy error.\n"
@@ -37,19 +38,22 @@ static const char usage[] =
 
 int cmd_scan(struct agent_ctx *ctx, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"root", required_argument, NULL, 'r'},  {"policy", required_argument, NULL, 'p'},
-        {"level", required_argument, NULL, 'l'}, {"format", required_argument, NULL, 'f'},
-        {"skip", required_argument, NULL, 's'},  COMMON_LONG_OPTS};
+    static const struct option opts[] = {{"root", required_argument, NULL, 'r'},
+                                         {"policy", required_argument, NULL, 'p'},
+                                         {"level", required_argument, NULL, 'l'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"skip", required_argument, NULL, 's'},
+                                         {"only", required_argument, NULL, 'o'},
+                                         COMMON_LONG_OPTS};
     const char *root = "/";
-    const char *skip[EF_RESULTS_MAX + 1];
-    size_t nskip = 0;
+    const char *skip[EF_RESULTS_MAX + 1], *only[EF_RESULTS_MAX + 1];
+    size_t nskip = 0, nonly = 0;
     char *policies[EF_CFG_MAX_POLICIES];
     int npolicies = 0, level_set = 0, c;
     ef_level level = EF_LEVEL_BASIC;
     enum out_format fmt = OUT_AUTO;
 
-    while ((c = getopt_long(argc, argv, "r:p:l:f:s:vh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:p:l:f:s:o:vh", opts, NULL)) != -1) {
         int handled = common_opt(ctx, c, optarg);
         if (handled < 0)
             return EXIT_USAGE;
@@ -86,6 +90,13 @@ int cmd_scan(struct agent_ctx *ctx, int argc, char **argv)
             }
             skip[nskip++] = optarg;
             break;
+        case 'o':
+            if (nonly == EF_RESULTS_MAX) {
+                ef_error("too many --only options");
+                return EXIT_USAGE;
+            }
+            only[nonly++] = optarg;
+            break;
         case 'h':
             fputs(usage, stdout);
             return EXIT_OK;
@@ -112,12 +123,23 @@ int cmd_scan(struct agent_ctx *ctx, int argc, char **argv)
     if (agent_load_policies(ctx, policies, npolicies, &ps) != 0)
         return EXIT_USAGE;
     struct ef_report r;
-    for (size_t i = 0; i < nskip; i++)
-        if (ef_policy_find(&ps, skip[i]) == NULL) {
-            ef_error("--skip %s: no such check in the policy", skip[i]);
+    for (size_t i = 0; i < nskip + nonly; i++) {
+        const char *id = i < nskip ? skip[i] : only[i - nskip];
+        if (ef_policy_find(&ps, id) == NULL) {
+            ef_error("--%s %s: no such check in the policy", i < nskip ? "skip" : "only", id);
             ef_policy_free(&ps);
             return EXIT_USAGE;
         }
+    }
+    /* --only: skip every check not named. */
+    for (size_t i = 0; nonly > 0 && i < ps.nchecks && nskip < EF_RESULTS_MAX; i++) {
+        size_t k = 0;
+        while (k < nonly && strcmp(only[k], ps.checks[i].id) != 0)
+            k++;
+        if (k == nonly)
+            skip[nskip++] = ps.checks[i].id;
+    }
+    skip[nskip] = NULL;
     if (agent_build_report(ctx, &ps, root, level, skip, &r) != 0) {
         ef_policy_free(&ps);
         return EXIT_USAGE;

@@ -81,6 +81,9 @@ agent a scan --format json --level elevated --skip e2e.impossible_file >"$T/skip
 assert_eq "$(jq '[.results[].check] | index("e2e.impossible_file")' "$T/skip.json")" null \
     "--skip leaves the check out"
 assert_eq "$(jq '.results | length' "$T/skip.json")" 2 "--skip keeps the others"
+agent a scan --format json --level elevated --only e2e.passwd_present >"$T/only.json" ||
+    fail "scan --only a passing check should exit 0"
+assert_eq "$(jq -c '[.results[].check]' "$T/only.json")" '["e2e.passwd_present"]' "--only runs just that check"
 set +e
 agent a scan --skip no.such_check >/dev/null 2>&1
 rc=$?
