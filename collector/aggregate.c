@@ -1,17 +1,57 @@
-/* Summary computation. Stale agents are listed but never counted: a department's numbers
- * describe only the machines that reported within the staleness window. */
+/* Figures from the store's counters. Every entry point sweeps first, so staleness and
+ * acceptance expiry are current at `now`; after that each figure is a read of counters:
+ * departments O(departments), controls O(departments x checks), a host O(its results). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "aggregate.h"
+#include "efterlev/util.h"
+#include "now.h"
 
-double ef_compliance_pct(const int64_t counts[EF_STATUS_COUNT])
+static const char *const kind_keys[EF_KINDS] = {"pass",    "fail",  "na",
+                                                "unknown", "error", "accepted"};
+
+double ef_compliance_pct(const int64_t counts[EF_KINDS])
 {
     int64_t judged = counts[EF_PASS] + counts[EF_FAIL];
 
     if (judged <= 0)
         return -1;
     return 100.0 * (double)counts[EF_PASS] / (double)judged;
+}
+
+double ef_pct_round(double pct)
+{
+    return (double)(long)(pct * 10 + 0.5) / 10;
+}
+
+void ef_pct_text(const int64_t counts[EF_KINDS], int comma, int empty_dash, char *out,
+                 size_t outlen)
+{
+    double pct = ef_compliance_pct(counts);
+    char *dot;
+
+    if (pct < 0) {
+        snprintf(out, outlen, "%s", empty_dash ? "-" : "");
+        return;
+    }
+    snprintf(out, outlen, "%.1f", ef_pct_round(pct));
+    if (comma && (dot = strchr(out, '.')) != NULL)
+        *dot = ',';
+}
+
+int ef_counts_json(json_t *o, const int64_t counts[EF_KINDS])
+{
+    double pct = ef_compliance_pct(counts);
+    int k;
+
+    if (o == NULL)
+        return -1;
+    for (k = 0; k < EF_KINDS; k++)
+        if (json_object_set_new(o, kind_keys[k], json_integer(counts[k])) != 0)
+            return -1;
+    return json_object_set_new(o, "compliance_pct",
+                               pct < 0 ? json_null() : json_real(ef_pct_round(pct)));
 }
 
 void ef_summary_free(struct ef_summary *sum)
@@ -24,67 +64,465 @@ void ef_summary_free(struct ef_summary *sum)
 int ef_summary_build(struct ef_store *s, const char *only_dept, int stale_days, time_t now,
                      struct ef_summary *out)
 {
-    struct ef_department *depts = NULL;
-    struct ef_host_row *hosts = NULL;
-    size_t nd = 0, nh = 0, i, j, kd = 0, kh = 0;
-    time_t cutoff = now - (time_t)stale_days * 24 * 60 * 60;
-    int k;
+    return ef_summary_build_mode(s, only_dept, stale_days, now, EF_HOSTS_ALL, out);
+}
+
+int ef_summary_build_mode(struct ef_store *s, const char *only_dept, int stale_days, time_t now,
+                          enum ef_hosts_mode mode, struct ef_summary *out)
+{
+    struct ef_dept_counts *dc = NULL;
+    size_t nd = 0, i, kh = 0;
+    int rc;
 
     memset(out, 0, sizeof(*out));
     out->generated_at = now;
     out->stale_days = stale_days;
-    if (s->ops->department_list(s, &depts, &nd) != EF_STORE_OK)
+    if (s->ops->sweep(s, now, stale_days) != EF_STORE_OK)
         return EF_STORE_ERR;
-    if (s->ops->host_rows(s, &hosts, &nh) != EF_STORE_OK) {
-        free(depts);
-        return EF_STORE_ERR;
-    }
+    rc = s->ops->dept_counts(s, only_dept, &dc, &nd);
+    if (rc != EF_STORE_OK)
+        return rc;
     out->depts = calloc(nd ? nd : 1, sizeof(*out->depts));
     if (out->depts == NULL) {
         snprintf(s->err, sizeof(s->err), "out of memory");
-        free(depts);
-        free(hosts);
+        free(dc);
         return EF_STORE_ERR;
     }
     for (i = 0; i < nd; i++) {
-        struct ef_dept_summary *d;
+        struct ef_dept_summary *d = &out->depts[i];
 
-        if (only_dept != NULL && strcmp(depts[i].name, only_dept) != 0)
-            continue;
-        d = &out->depts[kd++];
-        memcpy(d->name, depts[i].name, sizeof(d->name));
-        d->level = depts[i].level;
+        memcpy(d->name, dc[i].name, sizeof(d->name));
+        d->level = dc[i].level;
+        d->hosts = dc[i].hosts;
+        d->stale_hosts = dc[i].hosts - dc[i].fresh_hosts;
+        memcpy(d->counts, dc[i].counts, sizeof(d->counts));
     }
-    free(depts);
-    if (only_dept != NULL && kd == 0) {
-        free(hosts);
+    out->ndepts = nd;
+    free(dc);
+    if (mode == EF_HOSTS_NONE)
+        return EF_STORE_OK;
+    if (s->ops->host_rows(s, only_dept, NULL, &out->hosts, &out->nhosts) != EF_STORE_OK) {
         ef_summary_free(out);
+        return EF_STORE_ERR;
+    }
+    if (mode == EF_HOSTS_STALE) {
+        for (i = 0; i < out->nhosts; i++)
+            if (out->hosts[i].stale)
+                out->hosts[kh++] = out->hosts[i];
+        out->nhosts = kh;
+    }
+    return EF_STORE_OK;
+}
+
+json_t *ef_host_row_json(const struct ef_host_row *h)
+{
+    char when[32];
+    json_t *o;
+
+    if (h->last_seen > 0)
+        ef_time_rfc3339((time_t)h->last_seen, when);
+    o = json_pack("{s:s, s:s, s:s, s:o, s:I, s:b}", "hostname", h->hostname, "agent_id",
+                  h->agent_id, "department", h->department, "last_seen",
+                  h->last_seen > 0 ? json_string(when) : json_null(), "last_seq",
+                  (json_int_t)h->last_seq, "stale", h->stale);
+    if (ef_counts_json(o, h->counts) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static const char *const state_names[] = {"active", "expired", "revoked"};
+
+json_t *ef_acceptance_json(const struct ef_acceptance *a)
+{
+    char created[32], until[32], ended[32];
+
+    ef_time_rfc3339((time_t)a->created_at, created);
+    ef_time_rfc3339((time_t)a->until, until);
+    ef_time_rfc3339((time_t)a->ended_at, ended);
+    return json_pack("{s:I, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "id",
+                     (json_int_t)a->id, "department", a->department, "check", a->check, "host",
+                     a->agent_id[0] ? json_string(a->agent_id) : json_null(), "hostname",
+                     a->hostname[0] ? json_string(a->hostname) : json_null(), "reason", a->reason,
+                     "by", a->by, "created_at", created, "until", until, "state",
+                     state_names[a->state <= EF_ACC_REVOKED ? a->state : 0], "ended_at",
+                     a->ended_at > 0 ? json_string(ended) : json_null(), "ended_by",
+                     a->ended_by[0] ? json_string(a->ended_by) : json_null());
+}
+
+/* ---- controls ---- */
+
+static int64_t dept_id_of(struct ef_store *s, const char *department, int *rc)
+{
+    struct ef_dept_counts *dc = NULL;
+    size_t n = 0;
+    int64_t id = 0;
+
+    *rc = s->ops->dept_counts(s, department, &dc, &n);
+    if (*rc == EF_STORE_OK && n > 0)
+        id = dc[0].id;
+    free(dc);
+    return id;
+}
+
+int ef_controls_build(struct ef_store *s, const struct ef_catalog *cat, const char *department,
+                      int numbering2013, struct ef_control_sum **out, size_t *n)
+{
+    struct ef_check_counts *rows = NULL;
+    size_t nrows = 0;
+    int64_t id = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if (department != NULL) {
+        id = dept_id_of(s, department, &rc);
+        if (rc != EF_STORE_OK)
+            return rc;
+    }
+    if (s->ops->check_counts(s, id, &rows, &nrows) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    rc = ef_control_sums(rows, nrows, numbering2013 ? cat : NULL, 0, out, n);
+    free(rows);
+    if (rc != 0) {
+        snprintf(s->err, sizeof(s->err), "out of memory");
+        return EF_STORE_ERR;
+    }
+    return EF_STORE_OK;
+}
+
+/* 2022 controls replacing a 2013 control, as a JSON array. */
+static json_t *replaced_by(const struct ef_catalog *cat, const char *num2013)
+{
+    json_t *a = json_array();
+    size_t i, j;
+
+    for (i = 0; a != NULL && cat != NULL && i < cat->n; i++)
+        for (j = 0; j < cat->v[i].nreplaces; j++)
+            if (strcmp(cat->v[i].replaces[j], num2013) == 0)
+                json_array_append_new(a, json_string(cat->v[i].number));
+    return a;
+}
+
+static json_t *control_json(const struct ef_catalog *cat, int numbering2013,
+                            const struct ef_control_sum *c)
+{
+    const struct ef_catalog_control *cc = numbering2013 ? NULL : ef_catalog_find(cat, c->control);
+    json_t *o = json_pack("{s:s, s:I}", "control", c->control, "checks", (json_int_t)c->checks);
+
+    if (o == NULL)
+        return NULL;
+    if (numbering2013)
+        json_object_set_new(o, "replaced_by", replaced_by(cat, c->control));
+    else
+        json_object_set_new(o, "title", json_string(cc != NULL ? cc->title : ""));
+    if (!numbering2013)
+        json_object_set_new(o, "theme", json_string(cc != NULL ? cc->theme : ""));
+    if (ef_counts_json(o, c->counts) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static int has_control(const struct ef_control_sum *v, size_t n, const char *num)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (strcmp(v[i].control, num) == 0)
+            return 1;
+    return 0;
+}
+
+/* The controls list and the catalog's controls no check evidences, into o. */
+static int controls_into(json_t *o, const struct ef_catalog *cat, int numbering2013,
+                         const struct ef_control_sum *v, size_t n)
+{
+    json_t *list = json_array(), *unc = json_array();
+    size_t i, j, ncat = 0;
+
+    if (list == NULL || unc == NULL)
+        goto fail;
+    for (i = 0; i < n; i++)
+        if (json_array_append_new(list, control_json(cat, numbering2013, &v[i])) != 0)
+            goto fail;
+    for (i = 0; cat != NULL && i < cat->n; i++) {
+        if (!numbering2013) {
+            ncat++;
+            if (!has_control(v, n, cat->v[i].number))
+                json_array_append_new(unc, json_pack("{s:s, s:s, s:s}", "control", cat->v[i].number,
+                                                     "theme", cat->v[i].theme, "title",
+                                                     cat->v[i].title));
+            continue;
+        }
+        for (j = 0; j < cat->v[i].nreplaces; j++) {
+            const char *num = cat->v[i].replaces[j];
+            size_t a, b, seen = 0;
+
+            /* Each 2013 number once, at its first appearance in the catalog. */
+            for (a = 0; a <= i && !seen; a++)
+                for (b = 0; b < cat->v[a].nreplaces && !seen; b++)
+                    if ((a < i || b < j) && strcmp(cat->v[a].replaces[b], num) == 0)
+                        seen = 1;
+            if (seen)
+                continue;
+            ncat++;
+            if (!has_control(v, n, num))
+                json_array_append_new(unc, json_pack("{s:s, s:o}", "control", num, "replaced_by",
+                                                     replaced_by(cat, num)));
+        }
+    }
+    if (json_object_set_new(o, "controls", list) != 0) {
+        list = NULL;
+        goto fail;
+    }
+    json_object_set_new(o, "catalog_controls", json_integer((json_int_t)ncat));
+    json_object_set_new(o, "covered_controls",
+                        json_integer((json_int_t)(ncat - json_array_size(unc))));
+    return json_object_set_new(o, "not_covered", unc);
+fail:
+    json_decref(list);
+    json_decref(unc);
+    return -1;
+}
+
+int ef_controls_json(struct ef_store *s, const struct ef_catalog *cat, const char *department,
+                     int numbering2013, int stale_days, time_t now, json_t **out)
+{
+    struct ef_control_sum *v = NULL;
+    size_t n = 0;
+    char when[32];
+    json_t *o;
+    int rc;
+
+    *out = NULL;
+    if (s->ops->sweep(s, now, stale_days) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    rc = ef_controls_build(s, cat, department, numbering2013, &v, &n);
+    if (rc != EF_STORE_OK)
+        return rc;
+    ef_time_rfc3339(now, when);
+    o = json_pack("{s:s, s:i, s:s, s:o}", "generated_at", when, "stale_days", stale_days,
+                  "numbering", numbering2013 ? "2013" : "2022", "department",
+                  department ? json_string(department) : json_null());
+    if (o == NULL || controls_into(o, cat, numbering2013, v, n) != 0) {
+        json_decref(o);
+        free(v);
+        snprintf(s->err, sizeof(s->err), "out of memory");
+        return EF_STORE_ERR;
+    }
+    free(v);
+    *out = o;
+    return EF_STORE_OK;
+}
+
+/* ---- department ---- */
+
+static json_t *checks_json(const struct ef_check_counts *rows, size_t n)
+{
+    json_t *a = json_array(), *o, *ctl;
+    char buf[EF_CONTROLS_TEXT_MAX], *save = NULL, *tok;
+    size_t i;
+
+    for (i = 0; a != NULL && i < n; i++) {
+        ctl = json_array();
+        snprintf(buf, sizeof(buf), "%s", rows[i].controls);
+        for (tok = strtok_r(buf, ",", &save); ctl != NULL && tok != NULL;
+             tok = strtok_r(NULL, ",", &save))
+            json_array_append_new(ctl, json_string(tok));
+        o = json_pack("{s:s, s:s, s:o}", "check", rows[i].check, "severity",
+                      ef_severity_name(rows[i].severity), "controls", ctl);
+        if (ef_counts_json(o, rows[i].counts) != 0 || json_array_append_new(a, o) != 0) {
+            json_decref(o);
+            json_decref(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
+int ef_department_json(struct ef_store *s, const struct ef_catalog *cat, const char *department,
+                       enum ef_hosts_mode mode, int stale_days, time_t now, json_t **out)
+{
+    struct ef_summary sum;
+    struct ef_check_counts *rows = NULL;
+    struct ef_control_sum *v = NULL;
+    struct ef_acceptance *acc = NULL;
+    size_t nrows = 0, nv = 0, nacc = 0, i;
+    json_t *o = NULL, *hosts, *accs;
+    int64_t id;
+    int rc;
+
+    *out = NULL;
+    rc = ef_summary_build_mode(s, department, stale_days, now, mode, &sum);
+    if (rc != EF_STORE_OK)
+        return rc;
+    rc = EF_STORE_ERR;
+    id = dept_id_of(s, department, &rc);
+    if (rc != EF_STORE_OK || s->ops->check_counts(s, id, &rows, &nrows) != EF_STORE_OK ||
+        s->ops->acceptance_list(s, 0, &acc, &nacc) != EF_STORE_OK)
+        goto out;
+    rc = EF_STORE_ERR;
+    if (ef_control_sums(rows, nrows, NULL, 0, &v, &nv) != 0)
+        goto oom;
+    o = ef_summary_json(&sum);
+    if (o == NULL)
+        goto oom;
+    /* The department's own object, with its lists added. */
+    {
+        json_t *d = json_incref(json_array_get(json_object_get(o, "departments"), 0));
+
+        hosts = json_incref(json_object_get(o, "hosts"));
+        json_object_set_new(d, "generated_at", json_incref(json_object_get(o, "generated_at")));
+        json_object_set_new(d, "stale_days", json_integer(stale_days));
+        json_decref(o);
+        o = d;
+    }
+    if (o == NULL || controls_into(o, cat, 0, v, nv) != 0 ||
+        json_object_set_new(o, "checks", checks_json(rows, nrows)) != 0)
+        goto oom_hosts;
+    accs = json_array();
+    for (i = 0; accs != NULL && i < nacc; i++)
+        if (strcmp(acc[i].department, department) == 0)
+            json_array_append_new(accs, ef_acceptance_json(&acc[i]));
+    if (json_object_set_new(o, "acceptances", accs) != 0 ||
+        json_object_set_new(o, "hosts", hosts) != 0)
+        goto oom;
+    *out = o;
+    o = NULL;
+    rc = EF_STORE_OK;
+    goto out;
+oom_hosts:
+    json_decref(hosts);
+oom:
+    snprintf(s->err, sizeof(s->err), "out of memory");
+out:
+    json_decref(o);
+    ef_summary_free(&sum);
+    free(rows);
+    free(v);
+    free(acc);
+    return rc;
+}
+
+/* ---- host ---- */
+
+int ef_host_json(struct ef_store *s, const char *agent_id, const char *only_dept, int stale_days,
+                 time_t now, json_t **out)
+{
+    struct ef_host_row *h = NULL;
+    struct ef_result_row *r = NULL;
+    size_t nh = 0, nr = 0, i;
+    json_t *o = NULL, *list, *ctl, *e;
+    char when[32], buf[EF_CONTROLS_TEXT_MAX], *save, *tok;
+    int rc = EF_STORE_ERR;
+
+    *out = NULL;
+    if (s->ops->sweep(s, now, stale_days) != EF_STORE_OK ||
+        s->ops->host_rows(s, only_dept, agent_id, &h, &nh) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    if (nh == 0) {
+        free(h);
         return EF_STORE_NOTFOUND;
     }
-    out->ndepts = kd;
-
-    /* Keep the hosts of the selected departments, in place, and add up the fresh ones. */
-    for (i = 0; i < nh; i++) {
-        struct ef_host_row *h = &hosts[i];
-        struct ef_dept_summary *d = NULL;
-
-        for (j = 0; j < kd && d == NULL; j++)
-            if (strcmp(out->depts[j].name, h->department) == 0)
-                d = &out->depts[j];
-        if (d == NULL)
-            continue;
-        h->stale = h->last_seen <= 0 || (time_t)h->last_seen < cutoff;
-        d->hosts++;
-        if (h->stale)
-            d->stale_hosts++;
-        else
-            for (k = 0; k < EF_STATUS_COUNT; k++)
-                d->counts[k] += h->counts[k];
-        if (kh != i)
-            hosts[kh] = *h;
-        kh++;
+    if (s->ops->host_results(s, agent_id, &r, &nr) != EF_STORE_OK)
+        goto out;
+    o = ef_host_row_json(&h[0]);
+    list = json_array();
+    if (o == NULL || list == NULL) {
+        json_decref(list);
+        goto oom;
     }
-    out->hosts = hosts;
-    out->nhosts = kh;
+    json_object_set_new(o, "level", json_string(ef_level_name(h[0].level)));
+    json_object_set_new(o, "os_pretty", json_string(h[0].os_pretty));
+    json_object_set_new(o, "kernel", json_string(h[0].kernel));
+    json_object_set_new(o, "results", list);
+    for (i = 0; i < nr; i++) {
+        ctl = json_array();
+        save = NULL;
+        snprintf(buf, sizeof(buf), "%s", r[i].controls);
+        for (tok = strtok_r(buf, ",", &save); ctl != NULL && tok != NULL;
+             tok = strtok_r(NULL, ",", &save))
+            json_array_append_new(ctl, json_string(tok));
+        ef_time_rfc3339((time_t)r[i].since, when);
+        e = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:s, s:s}", "check", r[i].check,
+                      "status", ef_status_name(r[i].status), "counted_as",
+                      r[i].accepted ? "accepted" : ef_status_name(r[i].status), "acceptance",
+                      r[i].accepted ? json_integer(r[i].acceptance) : json_null(), "since", when,
+                      "evidence", r[i].evidence, "controls", ctl, "severity",
+                      ef_severity_name(r[i].severity), "level", ef_level_name(r[i].level));
+        if (json_array_append_new(list, e) != 0)
+            goto oom;
+    }
+    *out = o;
+    o = NULL;
+    rc = EF_STORE_OK;
+    goto out;
+oom:
+    snprintf(s->err, sizeof(s->err), "out of memory");
+out:
+    json_decref(o);
+    free(h);
+    free(r);
+    return rc;
+}
+
+/* ---- trend ---- */
+
+int ef_trend_json(struct ef_store *s, const char *department, const char *control,
+                  const char *since_day, const char *until_day, int stale_days, time_t now,
+                  json_t **out)
+{
+    struct ef_snapshot_row *rows = NULL;
+    struct ef_dept_counts *dc = NULL;
+    size_t n = 0, nd = 0, i;
+    json_t *o = NULL, *pts, *p = NULL;
+    int64_t hosts = 0, fresh = 0, counts[EF_KINDS];
+    int rc, k;
+
+    *out = NULL;
+    if (s->ops->sweep(s, now, stale_days) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    if (department != NULL) {
+        rc = s->ops->dept_counts(s, department, &dc, &nd);
+        free(dc);
+        if (rc != EF_STORE_OK)
+            return rc;
+    }
+    if (s->ops->snapshots(s, department, control, since_day, until_day, &rows, &n) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    o = json_pack("{s:o, s:o, s:o, s:o, s:[]}", "department",
+                  department ? json_string(department) : json_null(), "control",
+                  control ? json_string(control) : json_null(), "since",
+                  since_day ? json_string(since_day) : json_null(), "until",
+                  until_day ? json_string(until_day) : json_null(), "points");
+    pts = json_object_get(o, "points");
+    memset(counts, 0, sizeof(counts));
+    /* Rows come by day: sum the departments of each day into one point. */
+    for (i = 0; o != NULL && i < n; i++) {
+        hosts += rows[i].hosts;
+        fresh += rows[i].fresh_hosts;
+        for (k = 0; k < EF_KINDS; k++)
+            counts[k] += rows[i].counts[k];
+        if (i + 1 < n && strcmp(rows[i + 1].day, rows[i].day) == 0)
+            continue;
+        p = json_pack("{s:s, s:I, s:I}", "day", rows[i].day, "hosts", (json_int_t)hosts,
+                      "stale_hosts", (json_int_t)(hosts - fresh));
+        if (ef_counts_json(p, counts) != 0 || json_array_append_new(pts, p) != 0) {
+            json_decref(o);
+            o = NULL;
+            break;
+        }
+        hosts = fresh = 0;
+        memset(counts, 0, sizeof(counts));
+    }
+    free(rows);
+    if (o == NULL) {
+        snprintf(s->err, sizeof(s->err), "out of memory");
+        return EF_STORE_ERR;
+    }
+    *out = o;
     return EF_STORE_OK;
 }

@@ -1,4 +1,6 @@
-/* The compliance summary: per department and per host, over each agent's latest report. */
+/* The figures (docs/figures.md): per department, host, check and control, from the
+ * store's counters, and the daily history. Every figure here is read from counters kept
+ * in the ingest transaction, never summed over all results at request time. */
 #ifndef EF_COLLECTOR_AGGREGATE_H
 #define EF_COLLECTOR_AGGREGATE_H
 
@@ -8,22 +10,28 @@
 
 #include <jansson.h>
 
+#include "controls.h"
+#include "csv.h"
 #include "store/store.h"
 
 struct ef_dept_summary {
     char name[EF_DEPT_NAME_MAX + 1];
     ef_level level;
-    int64_t hosts;                   /* enrolled agents */
-    int64_t stale_hosts;             /* of which not seen within stale_days (or never) */
-    int64_t counts[EF_STATUS_COUNT]; /* over fresh agents only */
+    int64_t hosts;            /* enrolled agents */
+    int64_t stale_hosts;      /* of which not seen within stale_days (or never) */
+    int64_t counts[EF_KINDS]; /* over fresh agents only */
 };
+
+/* Which hosts a summary lists: all (the default), only the stale ones, or none (large
+ * fleets: the department figures alone). */
+enum ef_hosts_mode { EF_HOSTS_ALL = 0, EF_HOSTS_STALE, EF_HOSTS_NONE };
 
 struct ef_summary {
     time_t generated_at;
     int stale_days;
     struct ef_dept_summary *depts;
     size_t ndepts;
-    struct ef_host_row *hosts; /* with .stale set */
+    struct ef_host_row *hosts;
     size_t nhosts;
 };
 
@@ -31,16 +39,47 @@ struct ef_summary {
  * Returns EF_STORE_OK, EF_STORE_NOTFOUND when only_dept does not exist, or EF_STORE_ERR. */
 int ef_summary_build(struct ef_store *s, const char *only_dept, int stale_days, time_t now,
                      struct ef_summary *out);
+int ef_summary_build_mode(struct ef_store *s, const char *only_dept, int stale_days, time_t now,
+                          enum ef_hosts_mode mode, struct ef_summary *out);
 void ef_summary_free(struct ef_summary *sum);
 
-/* Compliance in percent, or -1 when there is nothing passed or failed. */
-double ef_compliance_pct(const int64_t counts[EF_STATUS_COUNT]);
+/* Compliance in percent, pass / (pass + fail), or -1 when there is nothing passed or
+ * failed. ef_pct_round: to one decimal, halves away from zero. */
+double ef_compliance_pct(const int64_t counts[EF_KINDS]);
+double ef_pct_round(double pct);
+/* "66.7" or "-" (or "" with empty_dash 0); decimal comma with comma set. */
+void ef_pct_text(const int64_t counts[EF_KINDS], int comma, int empty_dash, char *out,
+                 size_t outlen);
 
-/* Formats. */
+/* Add pass..accepted and compliance_pct to o. 0 or -1. */
+int ef_counts_json(json_t *o, const int64_t counts[EF_KINDS]);
+json_t *ef_host_row_json(const struct ef_host_row *h);
+json_t *ef_acceptance_json(const struct ef_acceptance *a);
+
+/* Formats of the summary. */
 json_t *ef_summary_json(const struct ef_summary *sum);
 int ef_summary_text(const struct ef_summary *sum, FILE *out);
-int ef_summary_csv(const struct ef_summary *sum, FILE *out);
+int ef_summary_csv(const struct ef_summary *sum, const struct ef_csv_dialect *d, FILE *out);
 /* Display width of UTF-8 text in a terminal: one column per code point. */
 size_t ef_text_width(const char *s);
+
+/* Per-control figures: department NULL for all. cat may be NULL (no titles, no
+ * uncovered list). Every call sweeps first. The JSON documents are described in
+ * docs/protocol.md. Return EF_STORE_OK, EF_STORE_NOTFOUND (no such department/host) or
+ * EF_STORE_ERR. */
+int ef_controls_build(struct ef_store *s, const struct ef_catalog *cat, const char *department,
+                      int numbering2013, struct ef_control_sum **out, size_t *n);
+int ef_controls_json(struct ef_store *s, const struct ef_catalog *cat, const char *department,
+                     int numbering2013, int stale_days, time_t now, json_t **out);
+int ef_department_json(struct ef_store *s, const struct ef_catalog *cat, const char *department,
+                       enum ef_hosts_mode mode, int stale_days, time_t now, json_t **out);
+/* only_dept non-NULL: NOTFOUND unless the host is in that department. */
+int ef_host_json(struct ef_store *s, const char *agent_id, const char *only_dept, int stale_days,
+                 time_t now, json_t **out);
+/* Daily points between since_day and until_day ("YYYY-MM-DD" or NULL), summed over every
+ * department when department is NULL; control NULL for the department totals. */
+int ef_trend_json(struct ef_store *s, const char *department, const char *control,
+                  const char *since_day, const char *until_day, int stale_days, time_t now,
+                  json_t **out);
 
 #endif

@@ -1,17 +1,34 @@
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "answer.h"
 
 void ef_answer_clear(struct ef_answer *a)
 {
     json_decref(a->body);
+    free(a->raw);
     a->body = NULL;
+    a->raw = NULL;
+    a->raw_len = 0;
     a->status = 0;
+}
+
+void ef_answer_raw(struct ef_answer *a, int status, char *data, size_t len,
+                   const char *content_type, const char *filename)
+{
+    ef_answer_clear(a);
+    a->status = status;
+    a->raw = data;
+    a->raw_len = len;
+    a->content_type = content_type;
+    a->filename = filename;
 }
 
 void ef_answer_json(struct ef_answer *a, int status, json_t *body)
 {
+    free(a->raw);
+    a->raw = NULL;
     json_decref(a->body);
     a->body = body;
     a->status = status;

@@ -8,7 +8,16 @@
 struct ef_answer {
     int status;
     json_t *body; /* owned; NULL until set */
+    /* A non-JSON answer (exports): raw bytes, owned, with their type and file name. */
+    char *raw;
+    size_t raw_len;
+    const char *content_type;
+    const char *filename;
 };
+
+/* Set status and a raw body (takes ownership of data, which was malloc'd). */
+void ef_answer_raw(struct ef_answer *a, int status, char *data, size_t len,
+                   const char *content_type, const char *filename);
 
 /* Set status and {"error": message}; replaces any previous body. */
 void ef_answer_error(struct ef_answer *a, int status, const char *fmt, ...)

@@ -17,6 +17,7 @@ int ef_cmd_open(const char *config_path, struct ef_coll_config *cfg, struct ef_s
         ef_error("%s", err);
         return EF_EXIT_FAIL;
     }
+    (*store)->stale_days = cfg->stale_days;
     return EF_EXIT_OK;
 }
 

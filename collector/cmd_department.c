@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "aggregate.h"
+#include "audit.h"
+#include "now.h"
 #include "commands.h"
 #include "efterlev/log.h"
 #include "efterlev/report.h"
@@ -25,7 +27,7 @@ static const char help[] =
 
 static int dept_add(const char *config, const char *name, const char *level_s)
 {
-    char secret[EF_SECRET_LEN + 1], hash[65];
+    char secret[EF_SECRET_LEN + 1], hash[65], actor[EF_ACTOR_MAX + 1];
     struct ef_coll_config cfg;
     struct ef_store *store;
     ef_level level;
@@ -60,6 +62,13 @@ static int dept_add(const char *config, const char *name, const char *level_s)
         rc = fflush(stdout) == 0 ? EF_EXIT_OK : EF_EXIT_FAIL;
         ef_info("added department \"%s\" (%s); the line above is its enrollment token", name,
                 ef_level_name(level));
+        ef_cli_actor(actor, sizeof(actor));
+        if (ef_audit(store, ef_coll_now(), actor, "department.add",
+                     json_pack("{s:s, s:s}", "name", name, "level", ef_level_name(level))) !=
+            EF_STORE_OK) {
+            ef_error("audit log: %s", store->err);
+            rc = EF_EXIT_FAIL;
+        }
     }
     explicit_bzero(secret, sizeof(secret));
     ef_store_close(store);

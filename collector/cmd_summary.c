@@ -6,14 +6,18 @@
 #include "aggregate.h"
 #include "commands.h"
 #include "efterlev/log.h"
+#include "now.h"
 
 static const char help[] =
     "Usage: efterlev-collector summary [--department NAME] [--format text|json|csv]\n"
-    "                                  [--config FILE]\n"
+    "                                  [--hosts all|stale|none]\n"
+    "                                  [--csv-dialect rfc4180|excel-sv] [--config FILE]\n"
     "\n"
     "Compliance per department and per host over each agent's latest report. Compliance\n"
     "is pass / (pass + fail); agents silent for longer than stale_days are listed as\n"
-    "stale and left out of their department's counts.\n"
+    "stale and left out of their department's counts. Failures covered by a risk\n"
+    "acceptance count as accepted, neither pass nor fail. --hosts stale lists only the\n"
+    "stale hosts, --hosts none no hosts (large fleets). See docs/figures.md.\n"
     "\n"
     "Examples:\n"
     "  efterlev-collector summary\n"
@@ -24,9 +28,13 @@ int cmd_summary(int argc, char **argv)
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"department", required_argument, NULL, 'd'},
                                          {"format", required_argument, NULL, 'f'},
+                                         {"hosts", required_argument, NULL, 'H'},
+                                         {"csv-dialect", required_argument, NULL, 'D'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *config = NULL, *dept = NULL, *format = "text";
+    const char *config = NULL, *dept = NULL, *format = "text", *hosts = "all", *dialect = "rfc4180";
+    const struct ef_csv_dialect *dl;
+    enum ef_hosts_mode mode;
     struct ef_coll_config cfg;
     struct ef_store *store;
     struct ef_summary sum;
@@ -43,6 +51,12 @@ int cmd_summary(int argc, char **argv)
         case 'f':
             format = optarg;
             break;
+        case 'H':
+            hosts = optarg;
+            break;
+        case 'D':
+            dialect = optarg;
+            break;
         case 'h':
             fputs(help, stdout);
             return EF_EXIT_OK;
@@ -58,9 +72,23 @@ int cmd_summary(int argc, char **argv)
         ef_error("--format must be text, json or csv");
         return EF_EXIT_USAGE;
     }
+    if ((dl = ef_csv_dialect_parse(dialect)) == NULL) {
+        ef_error("--csv-dialect must be rfc4180 or excel-sv");
+        return EF_EXIT_USAGE;
+    }
+    if (strcmp(hosts, "all") == 0)
+        mode = EF_HOSTS_ALL;
+    else if (strcmp(hosts, "stale") == 0)
+        mode = EF_HOSTS_STALE;
+    else if (strcmp(hosts, "none") == 0)
+        mode = EF_HOSTS_NONE;
+    else {
+        ef_error("--hosts must be all, stale or none");
+        return EF_EXIT_USAGE;
+    }
     if ((rc = ef_cmd_open(config, &cfg, &store)) != EF_EXIT_OK)
         return rc;
-    rc = ef_summary_build(store, dept, cfg.stale_days, time(NULL), &sum);
+    rc = ef_summary_build_mode(store, dept, cfg.stale_days, ef_coll_now(), mode, &sum);
     if (rc == EF_STORE_NOTFOUND) {
         ef_error("no department named \"%s\"", dept);
         ef_store_close(store);
@@ -81,7 +109,7 @@ int cmd_summary(int argc, char **argv)
             putchar('\n');
         json_decref(j);
     } else if (strcmp(format, "csv") == 0) {
-        rc = ef_summary_csv(&sum, stdout) == 0 ? EF_EXIT_OK : EF_EXIT_FAIL;
+        rc = ef_summary_csv(&sum, dl, stdout) == 0 ? EF_EXIT_OK : EF_EXIT_FAIL;
     } else {
         rc = ef_summary_text(&sum, stdout) == 0 ? EF_EXIT_OK : EF_EXIT_FAIL;
     }

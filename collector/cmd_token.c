@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "commands.h"
+#include "now.h"
 #include "efterlev/log.h"
 #include "tokens.h"
 
@@ -38,7 +40,7 @@ static int dept_exists(struct ef_store *s, const char *name, int *exists)
 
 static int token_add(const char *config, const char *name, const char *role)
 {
-    char secret[EF_SECRET_LEN + 1], hash[65];
+    char secret[EF_SECRET_LEN + 1], hash[65], actor[EF_ACTOR_MAX + 1];
     struct ef_coll_config cfg;
     struct ef_store *store;
     const char *dept;
@@ -76,6 +78,12 @@ static int token_add(const char *config, const char *name, const char *role)
         printf("%" PRId64 ".%s\n", id, secret);
         rc = fflush(stdout) == 0 ? EF_EXIT_OK : EF_EXIT_FAIL;
         ef_info("added token \"%s\" with role %s", name, role);
+        ef_cli_actor(actor, sizeof(actor));
+        if (ef_audit(store, ef_coll_now(), actor, "token.add",
+                     json_pack("{s:s, s:s}", "name", name, "role", role)) != EF_STORE_OK) {
+            ef_error("audit log: %s", store->err);
+            rc = EF_EXIT_FAIL;
+        }
         break;
     case EF_STORE_EXISTS:
         ef_error("a token named \"%s\" already exists", name);

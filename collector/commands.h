@@ -15,6 +15,13 @@ int cmd_serve(int argc, char **argv);
 int cmd_department(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
+int cmd_accept(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_verify_export(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_controls(int argc, char **argv);
+int cmd_trend(int argc, char **argv);
 
 /* Load the configuration (explicit path, env or default) and open its store. Returns
  * EF_EXIT_OK, or the exit status to fail with (the reason is logged). */

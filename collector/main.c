@@ -19,10 +19,25 @@ static const char usage[] =
     "  department add NAME --level LEVEL       add a department, print its enrollment token\n"
     "  department list [--format text|json]    list departments\n"
     "  token add NAME --role ROLE              print a bearer token for the read API\n"
-    "  summary [--department NAME] [--format text|json|csv]\n"
+    "  summary [--department NAME] [--format text|json|csv] [--hosts all|stale|none]\n"
     "                                          compliance per department and host\n"
+    "  controls [--department NAME] [--numbering 2022|2013]\n"
+    "                                          compliance per ISO/IEC 27002 control\n"
+    "  trend [--department NAME] [--control N] [--since DATE] [--until DATE]\n"
+    "                                          the daily history\n"
+    "  accept CHECK --department NAME [--host HOST] --until DATE --reason TEXT --by NAME\n"
+    "  accept list [--all] | accept revoke ID --by NAME\n"
+    "                                          risk acceptances (riskacceptans)\n"
+    "  export --format csv|json|bundle [--department NAME] [--since DATE] [--until DATE]\n"
+    "         [--csv-dialect rfc4180|excel-sv] [--output FILE]\n"
+    "                                          evidence for internal control\n"
+    "  verify-export FILE [--collector-key KEY] re-verify an export offline\n"
+    "  report --period 2026H2 [--lang sv|en] [--output FILE]\n"
+    "                                          the board report (HTML)\n"
+    "  audit [--since DATE] [--format text|json]\n"
+    "                                          who did what, when\n"
     "\n"
-    "Every command but init reads the configuration from --config FILE, else\n"
+    "Every command but init and verify-export reads the configuration from --config FILE, else\n"
     "$EFTERLEV_COLLECTOR_CONFIG, else " EF_COLLECTOR_CONFIG_DEFAULT ".\n"
     "Run 'efterlev-collector COMMAND --help' for a command's options and examples.\n"
     "\n"
@@ -34,8 +49,10 @@ int main(int argc, char **argv)
         const char *name;
         int (*fn)(int, char **);
     } cmds[] = {
-        {"init", cmd_init},   {"serve", cmd_serve},     {"department", cmd_department},
-        {"token", cmd_token}, {"summary", cmd_summary},
+        {"init", cmd_init},     {"serve", cmd_serve},       {"department", cmd_department},
+        {"token", cmd_token},   {"summary", cmd_summary},   {"accept", cmd_accept},
+        {"audit", cmd_audit},   {"export", cmd_export},     {"verify-export", cmd_verify_export},
+        {"report", cmd_report}, {"controls", cmd_controls}, {"trend", cmd_trend},
     };
     size_t i;
 

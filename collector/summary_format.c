@@ -7,36 +7,9 @@
 #include "aggregate.h"
 #include "efterlev/util.h"
 
-static const char *const status_keys[EF_STATUS_COUNT] = {"pass", "fail", "na", "unknown", "error"};
-
-static int set_counts(json_t *o, const int64_t counts[EF_STATUS_COUNT])
+static void pct_text(const int64_t counts[EF_KINDS], char *out, size_t outlen)
 {
-    int i;
-
-    for (i = 0; i < EF_STATUS_COUNT; i++)
-        if (json_object_set_new(o, status_keys[i], json_integer(counts[i])) != 0)
-            return -1;
-    return 0;
-}
-
-static void pct_text(const int64_t counts[EF_STATUS_COUNT], char *out, size_t outlen)
-{
-    double pct = ef_compliance_pct(counts);
-
-    if (pct < 0)
-        snprintf(out, outlen, "-");
-    else
-        snprintf(out, outlen, "%.1f", pct);
-}
-
-/* Complete o with the counts and append it to array; o is consumed either way. */
-static int add(json_t *array, json_t *o, const int64_t counts[EF_STATUS_COUNT])
-{
-    if (o == NULL || set_counts(o, counts) != 0) {
-        json_decref(o);
-        return -1;
-    }
-    return json_array_append_new(array, o);
+    ef_pct_text(counts, 0, 1, out, outlen);
 }
 
 json_t *ef_summary_json(const struct ef_summary *sum)
@@ -54,27 +27,19 @@ json_t *ef_summary_json(const struct ef_summary *sum)
     hosts = json_object_get(root, "hosts");
     for (i = 0; i < sum->ndepts; i++) {
         const struct ef_dept_summary *d = &sum->depts[i];
-        double pct = ef_compliance_pct(d->counts);
 
-        o = json_pack("{s:s, s:s, s:I, s:I, s:o}", "name", d->name, "level",
+        /* compliance_pct keeps its place before the counts (the version 1 order). */
+        o = json_pack("{s:s, s:s, s:I, s:I, s:n}", "name", d->name, "level",
                       ef_level_name(d->level), "hosts", (json_int_t)d->hosts, "stale_hosts",
-                      (json_int_t)d->stale_hosts, "compliance_pct",
-                      pct < 0 ? json_null() : json_real((double)(long)(pct * 10 + 0.5) / 10));
-        if (add(depts, o, d->counts) != 0)
+                      (json_int_t)d->stale_hosts, "compliance_pct");
+        if (ef_counts_json(o, d->counts) != 0 || json_array_append_new(depts, o) != 0) {
+            json_decref(o);
             goto fail;
+        }
     }
-    for (i = 0; i < sum->nhosts; i++) {
-        const struct ef_host_row *h = &sum->hosts[i];
-
-        if (h->last_seen > 0)
-            ef_time_rfc3339((time_t)h->last_seen, when);
-        o = json_pack("{s:s, s:s, s:s, s:o, s:I, s:b}", "hostname", h->hostname, "agent_id",
-                      h->agent_id, "department", h->department, "last_seen",
-                      h->last_seen > 0 ? json_string(when) : json_null(), "last_seq",
-                      (json_int_t)h->last_seq, "stale", h->stale);
-        if (add(hosts, o, h->counts) != 0)
+    for (i = 0; i < sum->nhosts; i++)
+        if (json_array_append_new(hosts, ef_host_row_json(&sum->hosts[i])) != 0)
             goto fail;
-    }
     return root;
 fail:
     json_decref(root);
@@ -83,8 +48,8 @@ fail:
 
 /* ---- text ---- */
 
-#define DEPT_COLS 10
-#define HOST_COLS 11
+#define DEPT_COLS 11
+#define HOST_COLS 12
 #define CELL_MAX 300
 
 size_t ef_text_width(const char *s)
@@ -99,9 +64,9 @@ size_t ef_text_width(const char *s)
 
 static void dept_cell(const struct ef_summary *sum, size_t row, int col, char *out)
 {
-    static const char *const head[DEPT_COLS] = {"DEPARTMENT", "LEVEL",     "HOSTS", "STALE",
-                                                "PASS",       "FAIL",      "NA",    "UNKNOWN",
-                                                "ERROR",      "COMPLIANCE"};
+    static const char *const head[DEPT_COLS] = {"DEPARTMENT", "LEVEL",    "HOSTS",     "STALE",
+                                                "PASS",       "FAIL",     "NA",        "UNKNOWN",
+                                                "ERROR",      "ACCEPTED", "COMPLIANCE"};
     const struct ef_dept_summary *d;
 
     if (row == 0) {
@@ -122,7 +87,7 @@ static void dept_cell(const struct ef_summary *sum, size_t row, int col, char *o
     case 3:
         snprintf(out, CELL_MAX, "%" PRId64, d->stale_hosts);
         break;
-    case 9:
+    case 10:
         pct_text(d->counts, out, CELL_MAX);
         if (strcmp(out, "-") != 0)
             snprintf(out + strlen(out), CELL_MAX - strlen(out), "%%");
@@ -136,7 +101,7 @@ static void host_cell(const struct ef_summary *sum, size_t row, int col, char *o
 {
     static const char *const head[HOST_COLS] = {"HOST",    "AGENT", "DEPARTMENT", "LAST SEEN",
                                                 "SEQ",     "PASS",  "FAIL",       "NA",
-                                                "UNKNOWN", "ERROR", "STALE"};
+                                                "UNKNOWN", "ERROR", "ACCEPTED",   "STALE"};
     const struct ef_host_row *h;
 
     if (row == 0) {
@@ -163,7 +128,7 @@ static void host_cell(const struct ef_summary *sum, size_t row, int col, char *o
     case 4:
         snprintf(out, CELL_MAX, "%" PRIu64, h->last_seq);
         break;
-    case 10:
+    case 11:
         snprintf(out, CELL_MAX, "%s", h->stale ? "yes" : "no");
         break;
     default:
@@ -228,66 +193,65 @@ int ef_summary_text(const struct ef_summary *sum, FILE *out)
 
 /* ---- CSV ---- */
 
-static void csv_field(FILE *out, const char *s, int last)
-{
-    if (strpbrk(s, ",\"\r\n") != NULL) {
-        fputc('"', out);
-        for (; *s != '\0'; s++) {
-            if (*s == '"')
-                fputc('"', out);
-            fputc(*s, out);
-        }
-        fputc('"', out);
-    } else {
-        fputs(s, out);
-    }
-    fputs(last ? "\r\n" : ",", out);
-}
-
-static void csv_counts(FILE *out, const int64_t counts[EF_STATUS_COUNT])
+static void csv_counts(const struct ef_csv_dialect *dl, FILE *out, const int64_t counts[EF_KINDS])
 {
     int i;
 
     for (i = 0; i < EF_STATUS_COUNT; i++)
-        fprintf(out, "%" PRId64 ",", counts[i]);
+        ef_csv_int(dl, out, counts[i], 0);
 }
 
 /* One table for both kinds of row, so every record has the same fields (RFC 4180): "row" is
- * "department" or "host"; fields that do not apply to a kind are empty. */
-int ef_summary_csv(const struct ef_summary *sum, FILE *out)
+ * "department" or "host"; fields that do not apply to a kind are empty. "accepted" came
+ * with schema 2 and is the last column, so version 1 readers keep their column numbers. */
+int ef_summary_csv(const struct ef_summary *sum, const struct ef_csv_dialect *dl, FILE *out)
 {
+    static const char *const head[] = {
+        "row",      "department", "level", "hostname",       "agent_id", "last_seen",
+        "last_seq", "stale",      "hosts", "stale_hosts",    "pass",     "fail",
+        "na",       "unknown",    "error", "compliance_pct", "accepted"};
     char when[32], pct[16];
     size_t i;
 
-    fputs("row,department,level,hostname,agent_id,last_seen,last_seq,stale,hosts,stale_hosts,"
-          "pass,fail,na,unknown,error,compliance_pct\r\n",
-          out);
+    ef_csv_begin(dl, out);
+    for (i = 0; i < EF_ARRAY_LEN(head); i++)
+        ef_csv_str(dl, out, head[i], i + 1 == EF_ARRAY_LEN(head));
     for (i = 0; i < sum->ndepts; i++) {
         const struct ef_dept_summary *d = &sum->depts[i];
+        int j;
 
-        fputs("department,", out);
-        csv_field(out, d->name, 0);
-        fprintf(out, "%s,,,,,,%" PRId64 ",%" PRId64 ",", ef_level_name(d->level), d->hosts,
-                d->stale_hosts);
-        csv_counts(out, d->counts);
-        pct_text(d->counts, pct, sizeof(pct));
-        csv_field(out, strcmp(pct, "-") == 0 ? "" : pct, 1);
+        ef_csv_str(dl, out, "department", 0);
+        ef_csv_str(dl, out, d->name, 0);
+        ef_csv_str(dl, out, ef_level_name(d->level), 0);
+        for (j = 0; j < 5; j++)
+            ef_csv_str(dl, out, "", 0);
+        ef_csv_int(dl, out, d->hosts, 0);
+        ef_csv_int(dl, out, d->stale_hosts, 0);
+        csv_counts(dl, out, d->counts);
+        ef_pct_text(d->counts, dl->decimal_comma, 0, pct, sizeof(pct));
+        ef_csv_str(dl, out, pct, 0);
+        ef_csv_int(dl, out, d->counts[EF_ACCEPTED], 1);
     }
     for (i = 0; i < sum->nhosts; i++) {
         const struct ef_host_row *h = &sum->hosts[i];
 
-        fputs("host,", out);
-        csv_field(out, h->department, 0);
-        fprintf(out, "%s,", ef_level_name(h->level));
-        csv_field(out, h->hostname, 0);
-        csv_field(out, h->agent_id, 0);
+        ef_csv_str(dl, out, "host", 0);
+        ef_csv_str(dl, out, h->department, 0);
+        ef_csv_str(dl, out, ef_level_name(h->level), 0);
+        ef_csv_str(dl, out, h->hostname, 0);
+        ef_csv_str(dl, out, h->agent_id, 0);
         if (h->last_seen > 0)
             ef_time_rfc3339((time_t)h->last_seen, when);
         else
             when[0] = '\0';
-        fprintf(out, "%s,%" PRIu64 ",%s,,,", when, h->last_seq, h->stale ? "yes" : "no");
-        csv_counts(out, h->counts);
-        fputs("\r\n", out);
+        ef_csv_str(dl, out, when, 0);
+        ef_csv_int(dl, out, (int64_t)h->last_seq, 0);
+        ef_csv_str(dl, out, h->stale ? "yes" : "no", 0);
+        ef_csv_str(dl, out, "", 0);
+        ef_csv_str(dl, out, "", 0);
+        csv_counts(dl, out, h->counts);
+        ef_csv_str(dl, out, "", 0);
+        ef_csv_int(dl, out, h->counts[EF_ACCEPTED], 1);
     }
     return ferror(out) ? -1 : 0;
 }

@@ -17,6 +17,8 @@
 #include "efterlev/log.h"
 #include "efterlev/report.h"
 #include "enroll.h"
+#include "export.h"
+#include "now.h"
 #include "http/routes.h"
 #include "tokens.h"
 
@@ -78,6 +80,26 @@ static void send_answer(struct evhttp_request *req, const char *path, struct ef_
     struct evbuffer *buf = evbuffer_new();
     char *text = NULL;
 
+    if (ans->raw != NULL) {
+        char disp[160];
+
+        evhttp_add_header(h, "Content-Type", ans->content_type);
+        evhttp_add_header(h, "Cache-Control", "no-store");
+        evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+        if (ans->filename != NULL) {
+            snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", ans->filename);
+            evhttp_add_header(h, "Content-Disposition", disp);
+        }
+        if (buf == NULL || evbuffer_add(buf, ans->raw, ans->raw_len) != 0) {
+            ef_error("%s: out of memory answering", path);
+            evhttp_send_error(req, 500, NULL);
+        } else {
+            evhttp_send_reply(req, ans->status, reason(ans->status), buf);
+        }
+        if (buf != NULL)
+            evbuffer_free(buf);
+        return;
+    }
     if (ans->body == NULL)
         ef_answer_error(ans, 500, "internal error");
     text = json_dumps(ans->body, JSON_COMPACT | JSON_REAL_PRECISION(10));
@@ -171,13 +193,13 @@ static void do_report(struct ef_http_ctx *ctx, struct evhttp_request *req, struc
     if ((body = body_of(req, &len, ans)) == NULL)
         return;
     ef_ingest(ctx->store, evhttp_find_header(h, "Efterlev-Agent"),
-              evhttp_find_header(h, "Efterlev-Signature"), body, len, time(NULL), ans);
+              evhttp_find_header(h, "Efterlev-Signature"), body, len, ef_coll_now(), ans);
 }
 
 /* The caller's role from "Authorization: Bearer <token>", into role. 0, or -1 with ans
  * set. */
 static int authorize(struct ef_http_ctx *ctx, struct evhttp_request *req, char *role,
-                     size_t rolelen, struct ef_answer *ans)
+                     size_t rolelen, char *name, size_t namelen, struct ef_answer *ans)
 {
     struct evkeyvalq *h = evhttp_request_get_input_headers(req);
     const char *v = evhttp_find_header(h, "Authorization");
@@ -208,6 +230,7 @@ static int authorize(struct ef_http_ctx *ctx, struct evhttp_request *req, char *
         goto deny;
     }
     snprintf(role, rolelen, "%s", t.role);
+    snprintf(name, namelen, "%s", t.name);
     return 0;
 deny:
     evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
@@ -215,20 +238,71 @@ deny:
     return -1;
 }
 
+/* The caller's department scope after authorization: *dept NULL for coordinator and
+ * auditor. 0, or -1 with ans set. */
+struct caller {
+    char role[EF_ROLE_MAX + 1];
+    char name[EF_TOKEN_NAME_MAX + 1];
+    const char *dept;
+};
+
+static int caller_of(struct ef_http_ctx *ctx, struct evhttp_request *req, struct caller *c,
+                     struct ef_answer *ans)
+{
+    if (authorize(ctx, req, c->role, sizeof(c->role), c->name, sizeof(c->name), ans) != 0)
+        return -1;
+    if (ef_role_parse(c->role, &c->dept) != 0) {
+        ef_answer_error(ans, 403, "token has an unknown role");
+        return -1;
+    }
+    return 0;
+}
+
+/* Query parameters of the request; the caller clears q. */
+static void query_of(struct evhttp_request *req, struct evkeyvalq *q)
+{
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *qs = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+
+    /* It initialises q first, also when it then fails. */
+    evhttp_parse_query_str(qs != NULL ? qs : "", q);
+}
+
+static int store_error(struct ef_http_ctx *ctx, int rc, const char *what, struct ef_answer *ans)
+{
+    if (rc == EF_STORE_NOTFOUND)
+        ef_answer_error(ans, 404, "no such %s", what);
+    else {
+        ef_error("%s: %s", what, ctx->store->err);
+        ef_answer_error(ans, 500, "internal error");
+    }
+    return -1;
+}
+
 static void do_summary(struct ef_http_ctx *ctx, struct evhttp_request *req, struct ef_answer *ans)
 {
-    char role[EF_ROLE_MAX + 1];
-    const char *dept;
+    struct caller c;
+    struct evkeyvalq q;
     struct ef_summary sum;
+    const char *hosts;
+    enum ef_hosts_mode mode = EF_HOSTS_ALL;
     int rc;
 
-    if (authorize(ctx, req, role, sizeof(role), ans) != 0)
+    if (caller_of(ctx, req, &c, ans) != 0)
         return;
-    if (ef_role_parse(role, &dept) != 0) {
-        ef_answer_error(ans, 403, "token has an unknown role");
+    query_of(req, &q);
+    hosts = evhttp_find_header(&q, "hosts");
+    if (hosts != NULL && strcmp(hosts, "stale") == 0)
+        mode = EF_HOSTS_STALE;
+    else if (hosts != NULL && strcmp(hosts, "none") == 0)
+        mode = EF_HOSTS_NONE;
+    else if (hosts != NULL && strcmp(hosts, "all") != 0) {
+        evhttp_clear_headers(&q);
+        ef_answer_error(ans, 400, "hosts must be all, stale or none");
         return;
     }
-    rc = ef_summary_build(ctx->store, dept, ctx->stale_days, time(NULL), &sum);
+    evhttp_clear_headers(&q);
+    rc = ef_summary_build_mode(ctx->store, c.dept, ctx->stale_days, ef_coll_now(), mode, &sum);
     if (rc == EF_STORE_NOTFOUND) {
         ef_answer_error(ans, 403, "the token's department no longer exists");
         return;
@@ -242,8 +316,239 @@ static void do_summary(struct ef_http_ctx *ctx, struct evhttp_request *req, stru
     ef_summary_free(&sum);
 }
 
+/* The percent-decoded rest of the path after prefix; NULL (ans 404) when empty. */
+static char *path_arg(const char *path, const char *prefix, struct ef_answer *ans)
+{
+    size_t len;
+    char *v;
+
+    if (path[strlen(prefix)] == '\0') {
+        ef_answer_error(ans, 404, "no such endpoint: %.100s", path);
+        return NULL;
+    }
+    v = evhttp_uridecode(path + strlen(prefix), 0, &len);
+    if (v == NULL || strlen(v) != len || len > EF_DEPT_NAME_MAX) {
+        free(v);
+        ef_answer_error(ans, 404, "no such endpoint: %.100s", path);
+        return NULL;
+    }
+    return v;
+}
+
+static const char *req_path(struct evhttp_request *req)
+{
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+
+    return uri != NULL ? evhttp_uri_get_path(uri) : "";
+}
+
+static void do_department(struct ef_http_ctx *ctx, struct evhttp_request *req,
+                          struct ef_answer *ans)
+{
+    struct caller c;
+    struct evkeyvalq q;
+    const char *hosts;
+    enum ef_hosts_mode mode = EF_HOSTS_ALL;
+    char *name;
+    json_t *j = NULL;
+    int rc;
+
+    if (caller_of(ctx, req, &c, ans) != 0)
+        return;
+    if ((name = path_arg(req_path(req), "/api/v1/departments/", ans)) == NULL)
+        return;
+    if (c.dept != NULL && strcmp(c.dept, name) != 0) {
+        ef_answer_error(ans, 403, "this token sees only its own department");
+        free(name);
+        return;
+    }
+    query_of(req, &q);
+    hosts = evhttp_find_header(&q, "hosts");
+    if (hosts != NULL && strcmp(hosts, "stale") == 0)
+        mode = EF_HOSTS_STALE;
+    else if (hosts != NULL && strcmp(hosts, "none") == 0)
+        mode = EF_HOSTS_NONE;
+    evhttp_clear_headers(&q);
+    rc = ef_department_json(ctx->store, ctx->catalog, name, mode, ctx->stale_days, ef_coll_now(),
+                            &j);
+    free(name);
+    if (rc != EF_STORE_OK) {
+        store_error(ctx, rc, "department", ans);
+        return;
+    }
+    ef_answer_json(ans, 200, j);
+}
+
+static void do_host(struct ef_http_ctx *ctx, struct evhttp_request *req, struct ef_answer *ans)
+{
+    struct caller c;
+    char *id;
+    json_t *j = NULL;
+    int rc;
+
+    if (caller_of(ctx, req, &c, ans) != 0)
+        return;
+    if ((id = path_arg(req_path(req), "/api/v1/hosts/", ans)) == NULL)
+        return;
+    /* A host of another department is "not found" for a department token. */
+    rc = ef_host_json(ctx->store, id, c.dept, ctx->stale_days, ef_coll_now(), &j);
+    free(id);
+    if (rc != EF_STORE_OK) {
+        store_error(ctx, rc, "host", ans);
+        return;
+    }
+    ef_answer_json(ans, 200, j);
+}
+
+static void do_controls(struct ef_http_ctx *ctx, struct evhttp_request *req, struct ef_answer *ans)
+{
+    struct caller c;
+    struct evkeyvalq q;
+    const char *dept, *numbering;
+    json_t *j = NULL;
+    int rc, n2013;
+
+    if (caller_of(ctx, req, &c, ans) != 0)
+        return;
+    query_of(req, &q);
+    dept = evhttp_find_header(&q, "department");
+    numbering = evhttp_find_header(&q, "numbering");
+    n2013 = numbering != NULL && strcmp(numbering, "2013") == 0;
+    if (numbering != NULL && !n2013 && strcmp(numbering, "2022") != 0)
+        ef_answer_error(ans, 400, "numbering must be 2022 or 2013");
+    else if (c.dept != NULL && dept != NULL && strcmp(dept, c.dept) != 0)
+        ef_answer_error(ans, 403, "this token sees only its own department");
+    else {
+        rc = ef_controls_json(ctx->store, ctx->catalog, c.dept ? c.dept : dept, n2013,
+                              ctx->stale_days, ef_coll_now(), &j);
+        if (rc != EF_STORE_OK)
+            store_error(ctx, rc, "department", ans);
+        else
+            ef_answer_json(ans, 200, j);
+    }
+    evhttp_clear_headers(&q);
+}
+
+/* "YYYY-MM-DD" (or RFC 3339, reduced to its day) into out; 0 or -1. */
+static int day_param(const char *v, char out[11])
+{
+    time_t t;
+
+    if (v == NULL) {
+        out[0] = '\0';
+        return 0;
+    }
+    if (ef_parse_date(v, &t) != 0)
+        return -1;
+    ef_day_text(ef_day_of(t), out);
+    return 0;
+}
+
+static void do_trend(struct ef_http_ctx *ctx, struct evhttp_request *req, struct ef_answer *ans)
+{
+    struct caller c;
+    struct evkeyvalq q;
+    const char *dept, *control;
+    char since[11], until[11];
+    json_t *j = NULL;
+    int rc;
+
+    if (caller_of(ctx, req, &c, ans) != 0)
+        return;
+    query_of(req, &q);
+    dept = evhttp_find_header(&q, "department");
+    control = evhttp_find_header(&q, "control");
+    if (day_param(evhttp_find_header(&q, "since"), since) != 0 ||
+        day_param(evhttp_find_header(&q, "until"), until) != 0)
+        ef_answer_error(ans, 400, "since and until must be YYYY-MM-DD");
+    else if (c.dept != NULL && dept != NULL && strcmp(dept, c.dept) != 0)
+        ef_answer_error(ans, 403, "this token sees only its own department");
+    else if (control != NULL && !ef_control_valid(control))
+        ef_answer_error(ans, 400, "control must be a control number such as 8.9");
+    else {
+        rc = ef_trend_json(ctx->store, c.dept ? c.dept : dept, control, since[0] ? since : NULL,
+                           until[0] ? until : NULL, ctx->stale_days, ef_coll_now(), &j);
+        if (rc != EF_STORE_OK)
+            store_error(ctx, rc, "department", ans);
+        else
+            ef_answer_json(ans, 200, j);
+    }
+    evhttp_clear_headers(&q);
+}
+
+static void do_export(struct ef_http_ctx *ctx, struct evhttp_request *req, struct ef_answer *ans)
+{
+    struct caller c;
+    struct evkeyvalq q;
+    struct ef_export_opts o = {.format = NULL};
+    const char *v, *dialect;
+    char actor[EF_ACTOR_MAX + 1], err[512], *data = NULL;
+    size_t len = 0;
+    FILE *mem;
+    int rc;
+
+    if (caller_of(ctx, req, &c, ans) != 0)
+        return;
+    query_of(req, &q);
+    o.format = evhttp_find_header(&q, "format");
+    o.department = evhttp_find_header(&q, "department");
+    dialect = evhttp_find_header(&q, "csv_dialect");
+    o.dialect = ef_csv_dialect_parse(dialect != NULL ? dialect : "rfc4180");
+    if (o.format == NULL || (strcmp(o.format, "csv") != 0 && strcmp(o.format, "json") != 0 &&
+                             strcmp(o.format, "bundle") != 0)) {
+        ef_answer_error(ans, 400, "format must be csv, json or bundle");
+        goto out;
+    }
+    if (o.dialect == NULL) {
+        ef_answer_error(ans, 400, "csv_dialect must be rfc4180 or excel-sv");
+        goto out;
+    }
+    if (((v = evhttp_find_header(&q, "since")) != NULL && ef_parse_date(v, &o.since) != 0) ||
+        ((v = evhttp_find_header(&q, "until")) != NULL && ef_parse_date(v, &o.until) != 0)) {
+        ef_answer_error(ans, 400, "since and until must be YYYY-MM-DD or RFC 3339 times");
+        goto out;
+    }
+    if (v != NULL && strlen(v) == 10 && evhttp_find_header(&q, "until") == v)
+        o.until += 86400;
+    if (c.dept != NULL) {
+        if (o.department != NULL && strcmp(o.department, c.dept) != 0) {
+            ef_answer_error(ans, 403, "this token sees only its own department");
+            goto out;
+        }
+        o.department = c.dept;
+    }
+    snprintf(actor, sizeof(actor), "token:%s", c.name);
+    o.actor = actor;
+    o.key_path = ctx->key_path;
+    o.now = ef_coll_now();
+    if ((mem = open_memstream(&data, &len)) == NULL) {
+        ef_answer_error(ans, 500, "internal error");
+        goto out;
+    }
+    rc = ef_export(ctx->store, &o, mem, err, sizeof(err));
+    fclose(mem);
+    if (rc != EF_STORE_OK) {
+        free(data);
+        if (rc == EF_STORE_NOTFOUND)
+            ef_answer_error(ans, 404, "no such department");
+        else {
+            ef_error("export: %s", err);
+            ef_answer_error(ans, 500, "internal error");
+        }
+        goto out;
+    }
+    if (strcmp(o.format, "csv") == 0)
+        ef_answer_raw(ans, 200, data, len, "text/csv; charset=utf-8", "efterlev-export.csv");
+    else if (strcmp(o.format, "json") == 0)
+        ef_answer_raw(ans, 200, data, len, "application/json", "efterlev-export.json");
+    else
+        ef_answer_raw(ans, 200, data, len, "application/x-tar", "efterlev-export.tar");
+out:
+    evhttp_clear_headers(&q);
+}
+
 struct route {
-    const char *path;
+    const char *path; /* ending in '/': a prefix, the rest is an argument */
     enum evhttp_cmd_type method;
     void (*fn)(struct ef_http_ctx *, struct evhttp_request *, struct ef_answer *);
 };
@@ -260,6 +565,11 @@ static const struct route routes[] = {
     {"/api/v1/enroll", EVHTTP_REQ_POST, do_enroll},
     {"/api/v1/reports", EVHTTP_REQ_POST, do_report},
     {"/api/v1/summary", EVHTTP_REQ_GET, do_summary},
+    {"/api/v1/departments/", EVHTTP_REQ_GET, do_department},
+    {"/api/v1/hosts/", EVHTTP_REQ_GET, do_host},
+    {"/api/v1/controls", EVHTTP_REQ_GET, do_controls},
+    {"/api/v1/trend", EVHTTP_REQ_GET, do_trend},
+    {"/api/v1/export", EVHTTP_REQ_GET, do_export},
 };
 
 void ef_http_route(struct evhttp_request *req, void *arg)
@@ -280,7 +590,10 @@ void ef_http_route(struct evhttp_request *req, void *arg)
         goto send;
     }
     for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        if (strcmp(routes[i].path, path) == 0) {
+        size_t plen = strlen(routes[i].path);
+
+        if (routes[i].path[plen - 1] == '/' ? strncmp(routes[i].path, path, plen) == 0
+                                            : strcmp(routes[i].path, path) == 0) {
             found = &routes[i];
             break;
         }

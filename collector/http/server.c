@@ -26,8 +26,25 @@
 #include "efterlev/log.h"
 #include "efterlev/report.h"
 #include "efterlev/util.h"
+#include "controls.h"
+#include "export.h"
 #include "http/routes.h"
 #include "http/server.h"
+#include "now.h"
+
+#define SWEEP_SECS 60
+
+/* Once a minute: move agents that went stale out of the counters, expire acceptances,
+ * write the snapshot of a day that ended, so requests seldom find work to do. */
+static void on_sweep(evutil_socket_t fd, short events, void *arg)
+{
+    struct ef_http_ctx *ctx = arg;
+
+    (void)fd;
+    (void)events;
+    if (ctx->store->ops->sweep(ctx->store, ef_coll_now(), ctx->stale_days) != EF_STORE_OK)
+        ef_error("sweep: %s", ctx->store->err);
+}
 
 #define EVHTTP_BODY_MAX (4 * EF_BODY_MAX)
 #define HEADERS_MAX (16 * 1024)
@@ -154,7 +171,9 @@ int ef_http_serve(const struct ef_coll_config *cfg, const char *listen, const ch
 {
     struct server srv = {0};
     struct ef_http_ctx *ctx = NULL;
-    struct event *sigterm = NULL, *sigint = NULL;
+    struct event *sigterm = NULL, *sigint = NULL, *sweep = NULL;
+    struct timeval every = {SWEEP_SECS, 0};
+    struct ef_catalog cat = {0};
     char bound[EF_LISTEN_MAX + 16], line[EF_LISTEN_MAX + 18], err[256];
     int rc = -1;
 
@@ -168,6 +187,11 @@ int ef_http_serve(const struct ef_coll_config *cfg, const char *listen, const ch
     }
     ctx->store = store;
     ctx->stale_days = cfg->stale_days;
+    if (ef_catalog_load_default(&cat, err, sizeof(err)) == 0)
+        ctx->catalog = &cat;
+    else
+        ef_warn("%s (control titles and coverage will be missing)", err);
+    ef_export_key_path(cfg->path, ctx->key_path, sizeof(ctx->key_path));
     ef_rl_init(&ctx->enroll_rl, EF_ENROLL_PER_MINUTE, EF_ENROLL_BURST);
 
     if ((srv.ssl = tls_context(cfg)) == NULL)
@@ -195,6 +219,12 @@ int ef_http_serve(const struct ef_coll_config *cfg, const char *listen, const ch
         ef_error("cannot install signal handlers");
         goto out;
     }
+    sweep = event_new(srv.base, -1, EV_PERSIST, on_sweep, ctx);
+    if (sweep == NULL || event_add(sweep, &every) != 0) {
+        ef_error("cannot set up the sweep timer");
+        goto out;
+    }
+    on_sweep(-1, 0, ctx);
     ef_info("listening on https://%s", bound);
     if (ready_file != NULL) {
         snprintf(line, sizeof(line), "%s\n", bound);
@@ -214,6 +244,9 @@ out:
         event_free(sigterm);
     if (sigint != NULL)
         event_free(sigint);
+    if (sweep != NULL)
+        event_free(sweep);
+    ef_catalog_free(&cat);
     if (srv.http != NULL)
         evhttp_free(srv.http);
     if (srv.base != NULL)

@@ -12,40 +12,33 @@
 #include <string.h>
 
 #include "efterlev/util.h"
+#include "now.h"
+#include "store/sqlite_internal.h"
 #include "store/sqlite_schema.h"
+#include "store/sqlite_ops.h"
 #include "store/store.h"
 
 #define BUSY_TIMEOUT_MS 5000
 
-struct sqlite_store {
-    struct ef_store base; /* first, so the pointers convert */
-    sqlite3 *db;
-};
-
-static sqlite3 *db_of(struct ef_store *s)
-{
-    return ((struct sqlite_store *)s)->db;
-}
-
-static int fail(struct ef_store *s, const char *what)
+int sq_fail(struct ef_store *s, const char *what)
 {
     snprintf(s->err, sizeof(s->err), "%s: %s", what, sqlite3_errmsg(db_of(s)));
     return EF_STORE_ERR;
 }
 
-static sqlite3_stmt *prepare(struct ef_store *s, const char *sql)
+sqlite3_stmt *sq_prepare(struct ef_store *s, const char *sql)
 {
     sqlite3_stmt *st = NULL;
 
     if (sqlite3_prepare_v2(db_of(s), sql, -1, &st, NULL) != SQLITE_OK) {
-        fail(s, "prepare");
+        sq_fail(s, "prepare");
         sqlite3_finalize(st);
         return NULL;
     }
     return st;
 }
 
-static int exec(struct ef_store *s, const char *sql)
+int sq_exec(struct ef_store *s, const char *sql)
 {
     char *msg = NULL;
 
@@ -57,7 +50,7 @@ static int exec(struct ef_store *s, const char *sql)
     return EF_STORE_OK;
 }
 
-static void rollback(struct ef_store *s)
+void sq_rollback(struct ef_store *s)
 {
     /* Keep the first error message; a failed ROLLBACK adds nothing useful. */
     sqlite3_exec(db_of(s), "ROLLBACK", NULL, NULL, NULL);
@@ -65,7 +58,7 @@ static void rollback(struct ef_store *s)
 
 /* Copy column i as text into dst (size dstlen); longer values are an error, since every
  * value was length-checked on the way in. */
-static int col_text(struct ef_store *s, sqlite3_stmt *st, int i, char *dst, size_t dstlen)
+int sq_col_text(struct ef_store *s, sqlite3_stmt *st, int i, char *dst, size_t dstlen)
 {
     const unsigned char *v = sqlite3_column_text(st, i);
     int n = sqlite3_column_bytes(st, i);
@@ -82,6 +75,61 @@ static int col_text(struct ef_store *s, sqlite3_stmt *st, int i, char *dst, size
     return EF_STORE_OK;
 }
 
+int sq_run(struct ef_store *s, sqlite3_stmt *st, const char *what)
+{
+    int rc;
+
+    if (st == NULL)
+        return EF_STORE_ERR;
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        sq_fail(s, what);
+        sqlite3_finalize(st);
+        return EF_STORE_ERR;
+    }
+    sqlite3_finalize(st);
+    return EF_STORE_OK;
+}
+
+int sq_int64(struct ef_store *s, sqlite3_stmt *st, int64_t dflt, int64_t *out)
+{
+    int rc;
+
+    if (st == NULL)
+        return EF_STORE_ERR;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_type(st, 0) == SQLITE_NULL ? dflt : sqlite3_column_int64(st, 0);
+    else if (rc == SQLITE_DONE)
+        *out = dflt;
+    else {
+        sq_fail(s, "select");
+        sqlite3_finalize(st);
+        return EF_STORE_ERR;
+    }
+    sqlite3_finalize(st);
+    return EF_STORE_OK;
+}
+
+void *sq_grow(struct ef_store *s, void *v, size_t *cap, size_t len, size_t size)
+{
+    void *nv;
+
+    if (len < *cap)
+        return v;
+    *cap = *cap ? *cap * 2 : 16;
+    nv = reallocarray(v, *cap, size);
+    if (nv == NULL)
+        snprintf(s->err, sizeof(s->err), "out of memory");
+    return nv;
+}
+
+#define fail sq_fail
+#define prepare sq_prepare
+#define exec sq_exec
+#define rollback sq_rollback
+#define col_text sq_col_text
+
 static void now_text(char out[32])
 {
     ef_now_rfc3339(out);
@@ -96,10 +144,12 @@ static int sq_department_add(struct ef_store *s, const char *name, ef_level leve
     sqlite3_stmt *st;
     int rc;
 
+    if (exec(s, "BEGIN IMMEDIATE") != EF_STORE_OK)
+        return EF_STORE_ERR;
     st = prepare(s, "INSERT INTO departments (name, level, token_hash, created_at) "
                     "VALUES (?1, ?2, ?3, ?4)");
     if (st == NULL)
-        return EF_STORE_ERR;
+        goto err;
     now_text(now);
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 2, (int)level);
@@ -107,12 +157,25 @@ static int sq_department_add(struct ef_store *s, const char *name, ef_level leve
     sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (rc == SQLITE_CONSTRAINT)
+    if (rc == SQLITE_CONSTRAINT) {
+        rollback(s);
         return EF_STORE_EXISTS;
-    if (rc != SQLITE_DONE)
-        return fail(s, "insert department");
+    }
+    if (rc != SQLITE_DONE) {
+        fail(s, "insert department");
+        goto err;
+    }
     *id = sqlite3_last_insert_rowid(db_of(s));
+    st = prepare(s, "INSERT INTO dept_counts (department_id) VALUES (?1)");
+    if (st != NULL)
+        sqlite3_bind_int64(st, 1, *id);
+    if (sq_run(s, st, "insert department counters") != EF_STORE_OK ||
+        exec(s, "COMMIT") != EF_STORE_OK)
+        goto err;
     return EF_STORE_OK;
+err:
+    rollback(s);
+    return EF_STORE_ERR;
 }
 
 static int read_department(struct ef_store *s, sqlite3_stmt *st, struct ef_department *d)
@@ -251,12 +314,24 @@ static int sq_agent_get(struct ef_store *s, const char *agent_id, struct ef_agen
     return agent_select(s, "agent_id", agent_id, out);
 }
 
+static int hosts_delta(struct ef_store *s, int64_t department_id, int delta)
+{
+    sqlite3_stmt *st = prepare(s, "UPDATE dept_counts SET hosts = hosts + ?2 "
+                                  "WHERE department_id = ?1");
+
+    if (st != NULL) {
+        sqlite3_bind_int64(st, 1, department_id);
+        sqlite3_bind_int(st, 2, delta);
+    }
+    return sq_run(s, st, "update department hosts");
+}
+
 static int sq_agent_enroll(struct ef_store *s, const struct ef_enrollment *e, struct ef_agent *out)
 {
     struct ef_agent old;
     sqlite3_stmt *st = NULL;
     char now[32];
-    int rc, found;
+    int rc, found, moved = 0;
 
     if (exec(s, "BEGIN IMMEDIATE") != EF_STORE_OK)
         return EF_STORE_ERR;
@@ -267,8 +342,15 @@ static int sq_agent_enroll(struct ef_store *s, const struct ef_enrollment *e, st
     if (found == EF_STORE_OK) {
         int key_changed = !ef_ct_equal(old.public_key, e->public_key, EF_ED25519_PUB_LEN);
 
+        moved = old.department_id != e->department_id;
+        /* Its results leave the old department's counters before it moves. */
+        if (moved && (sq_agent_uncount(s, old.agent_id) != EF_STORE_OK ||
+                      hosts_delta(s, old.department_id, -1) != EF_STORE_OK ||
+                      hosts_delta(s, e->department_id, 1) != EF_STORE_OK))
+            goto err;
         st = prepare(s, "UPDATE agents SET public_key = ?1, hostname = ?2, department_id = ?3, "
-                        "enrolled_at = ?4, last_seq = CASE WHEN ?5 THEN 0 ELSE last_seq END "
+                        "enrolled_at = ?4, last_seq = CASE WHEN ?5 THEN 0 ELSE last_seq END, "
+                        "counted = CASE WHEN ?7 THEN 0 ELSE counted END "
                         "WHERE agent_id = ?6");
         if (st == NULL)
             goto err;
@@ -278,7 +360,10 @@ static int sq_agent_enroll(struct ef_store *s, const struct ef_enrollment *e, st
         sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
         sqlite3_bind_int(st, 5, key_changed);
         sqlite3_bind_text(st, 6, old.agent_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 7, moved);
     } else {
+        if (hosts_delta(s, e->department_id, 1) != EF_STORE_OK)
+            goto err;
         st = prepare(s, "INSERT INTO agents (agent_id, machine_id, department_id, public_key, "
                         "hostname, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
         if (st == NULL)
@@ -296,6 +381,16 @@ static int sq_agent_enroll(struct ef_store *s, const struct ef_enrollment *e, st
         fail(s, "store agent");
         goto err;
     }
+    /* Every key the agent ever had, so exports can verify its older reports. */
+    st = prepare(s, "INSERT OR IGNORE INTO agent_keys (agent_id, public_key, first_enrolled_at) "
+                    "SELECT agent_id, public_key, enrolled_at FROM agents WHERE machine_id = ?1");
+    if (st != NULL)
+        sqlite3_bind_text(st, 1, e->machine_id, -1, SQLITE_STATIC);
+    if (sq_run(s, st, "record agent key") != EF_STORE_OK)
+        goto err;
+    /* In the new department its failures meet that department's acceptances. */
+    if (moved && sq_agent_rebuild(s, old.agent_id, ef_coll_now()) != EF_STORE_OK)
+        goto err;
     if (agent_select(s, "machine_id", e->machine_id, out) != EF_STORE_OK)
         goto err;
     if (exec(s, "COMMIT") != EF_STORE_OK)
@@ -337,14 +432,66 @@ static int bind_result(sqlite3_stmt *st, const char *agent_id, int64_t report_id
     return sqlite3_step(st);
 }
 
+/* The agent's previous latest result of one check: its status and since when. */
+struct prev {
+    char check[EF_ID_MAX + 1];
+    char status[16];
+    int64_t since;
+};
+
+static int prev_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct prev *)a)->check, ((const struct prev *)b)->check);
+}
+
+static int load_prev(struct ef_store *s, const char *agent_id, struct prev **out, size_t *n)
+{
+    sqlite3_stmt *st;
+    struct prev *v = NULL, *nv;
+    size_t len = 0, cap = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    st = prepare(s, "SELECT check_id, status, since FROM latest_results WHERE agent_id = ?1");
+    if (st == NULL)
+        return EF_STORE_ERR;
+    sqlite3_bind_text(st, 1, agent_id, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((nv = sq_grow(s, v, &cap, len, sizeof(*v))) == NULL)
+            goto err;
+        v = nv;
+        if (col_text(s, st, 0, v[len].check, sizeof(v[len].check)) != EF_STORE_OK ||
+            col_text(s, st, 1, v[len].status, sizeof(v[len].status)) != EF_STORE_OK)
+            goto err;
+        v[len].since = sqlite3_column_int64(st, 2);
+        len++;
+    }
+    if (rc != SQLITE_DONE) {
+        fail(s, "previous results");
+        goto err;
+    }
+    sqlite3_finalize(st);
+    if (len > 1)
+        qsort(v, len, sizeof(*v), prev_cmp);
+    *out = v;
+    *n = len;
+    return EF_STORE_OK;
+err:
+    sqlite3_finalize(st);
+    free(v);
+    return EF_STORE_ERR;
+}
+
 static int sq_report_store(struct ef_store *s, const struct ef_report_record *rec)
 {
     const struct ef_report *r = rec->report;
     sqlite3_stmt *st = NULL, *latest = NULL, *hist = NULL;
-    char received[32], controls[EF_CONTROLS_MAX * (EF_CONTROL_MAX + 1) + 1];
-    int64_t report_id;
-    size_t i;
-    int rc;
+    char received[32], controls[EF_CONTROLS_TEXT_MAX];
+    int64_t report_id, department_id = 0, counted = 0, counts[EF_KINDS] = {0};
+    struct prev *prev = NULL, key, *hit;
+    size_t i, nprev = 0;
+    int rc, due = 0, k;
 
     if (rec->body_len > (size_t)EF_BODY_MAX || r->seq > (uint64_t)INT64_MAX) {
         snprintf(s->err, sizeof(s->err), "report out of range");
@@ -353,6 +500,10 @@ static int sq_report_store(struct ef_store *s, const struct ef_report_record *re
     ef_time_rfc3339(rec->received_at, received);
     if (exec(s, "BEGIN IMMEDIATE") != EF_STORE_OK)
         return EF_STORE_ERR;
+    /* A new day's first report first closes the days before it (their snapshots). */
+    if (sq_due(s, rec->received_at, s->stale_days, &due) != EF_STORE_OK ||
+        (due && sq_catch_up(s, rec->received_at, s->stale_days) != EF_STORE_OK))
+        goto err;
 
     /* Claim the seq first: if another writer stored this or a later seq meanwhile, no row
      * changes and the report is refused. */
@@ -379,9 +530,21 @@ static int sq_report_store(struct ef_store *s, const struct ef_report_record *re
         rollback(s);
         return EF_STORE_EXISTS;
     }
+    st = prepare(s, "SELECT department_id, counted FROM agents WHERE agent_id = ?1");
+    if (st == NULL)
+        goto err;
+    sqlite3_bind_text(st, 1, rec->agent_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        fail(s, "select agent");
+        goto err;
+    }
+    department_id = sqlite3_column_int64(st, 0);
+    counted = sqlite3_column_int64(st, 1);
+    sqlite3_finalize(st);
+    st = NULL;
 
     st = prepare(s, "INSERT INTO reports (agent_id, seq, body, signature, sha256, generated_at, "
-                    "received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+                    "received_at, department_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     if (st == NULL)
         goto err;
     sqlite3_bind_text(st, 1, rec->agent_id, -1, SQLITE_STATIC);
@@ -391,6 +554,7 @@ static int sq_report_store(struct ef_store *s, const struct ef_report_record *re
     sqlite3_bind_text(st, 5, rec->sha256, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, r->generated_at, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, received, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, department_id);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     st = NULL;
@@ -400,6 +564,11 @@ static int sq_report_store(struct ef_store *s, const struct ef_report_record *re
     }
     report_id = sqlite3_last_insert_rowid(db_of(s));
 
+    /* The old latest results leave the counters; the new ones enter below. */
+    if (load_prev(s, rec->agent_id, &prev, &nprev) != EF_STORE_OK)
+        goto err;
+    if (counted && sq_agent_apply(s, rec->agent_id, department_id, -1) != EF_STORE_OK)
+        goto err;
     st = prepare(s, "DELETE FROM latest_results WHERE agent_id = ?1");
     if (st == NULL)
         goto err;
@@ -413,21 +582,36 @@ static int sq_report_store(struct ef_store *s, const struct ef_report_record *re
     }
 
     latest = prepare(s, "INSERT OR REPLACE INTO latest_results (agent_id, check_id, status, "
-                        "evidence, severity, level, controls, report_id) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+                        "evidence, severity, level, controls, report_id, accepted_by, since) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     hist = prepare(s, "INSERT INTO results_history (agent_id, check_id, status, evidence, "
                       "severity, level, controls, report_id) "
                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     if (latest == NULL || hist == NULL)
         goto err;
     for (i = 0; i < r->nresults; i++) {
-        if (controls_text(&r->results[i], controls, sizeof(controls)) != 0) {
+        const struct ef_result *res = &r->results[i];
+        int64_t acc = 0, since = (int64_t)rec->received_at;
+
+        if (controls_text(res, controls, sizeof(controls)) != 0) {
             snprintf(s->err, sizeof(s->err), "too many controls");
             goto err;
         }
-        if (bind_result(latest, rec->agent_id, report_id, &r->results[i], controls) !=
-                SQLITE_DONE ||
-            bind_result(hist, rec->agent_id, report_id, &r->results[i], controls) != SQLITE_DONE) {
+        snprintf(key.check, sizeof(key.check), "%s", res->check);
+        hit = nprev ? bsearch(&key, prev, nprev, sizeof(*prev), prev_cmp) : NULL;
+        if (hit != NULL && strcmp(hit->status, ef_status_name(res->status)) == 0)
+            since = hit->since;
+        if (res->status == EF_FAIL &&
+            sq_acceptance_match(s, department_id, res->check, rec->agent_id, &acc) != EF_STORE_OK)
+            goto err;
+        counts[acc ? EF_ACCEPTED : (int)res->status]++;
+        if (acc)
+            sqlite3_bind_int64(latest, 9, acc);
+        else
+            sqlite3_bind_null(latest, 9);
+        sqlite3_bind_int64(latest, 10, since);
+        if (bind_result(latest, rec->agent_id, report_id, res, controls) != SQLITE_DONE ||
+            bind_result(hist, rec->agent_id, report_id, res, controls) != SQLITE_DONE) {
             fail(s, "insert result");
             goto err;
         }
@@ -439,13 +623,31 @@ static int sq_report_store(struct ef_store *s, const struct ef_report_record *re
     sqlite3_finalize(latest);
     sqlite3_finalize(hist);
     latest = hist = NULL;
+
+    /* Its own counts, and it is counted: it was seen just now. */
+    st = prepare(s, "UPDATE agents SET counted = 1, n_pass = ?2, n_fail = ?3, n_na = ?4, "
+                    "n_unknown = ?5, n_error = ?6, n_accepted = ?7 WHERE agent_id = ?1");
+    if (st == NULL)
+        goto err;
+    sqlite3_bind_text(st, 1, rec->agent_id, -1, SQLITE_STATIC);
+    for (k = 0; k < EF_KINDS; k++)
+        sqlite3_bind_int64(st, 2 + k, counts[k]);
+    if (sq_run(s, st, "update agent counts") != EF_STORE_OK) {
+        st = NULL;
+        goto err;
+    }
+    st = NULL;
+    if (sq_agent_apply(s, rec->agent_id, department_id, 1) != EF_STORE_OK)
+        goto err;
     if (exec(s, "COMMIT") != EF_STORE_OK)
         goto err;
+    free(prev);
     return EF_STORE_OK;
 err:
     sqlite3_finalize(st);
     sqlite3_finalize(latest);
     sqlite3_finalize(hist);
+    free(prev);
     rollback(s);
     return EF_STORE_ERR;
 }
@@ -506,7 +708,8 @@ static int sq_token_get(struct ef_store *s, int64_t id, struct ef_api_token *out
 
 /* ---- aggregation input ---- */
 
-static int sq_host_rows(struct ef_store *s, struct ef_host_row **out, size_t *n)
+static int sq_host_rows(struct ef_store *s, const char *department, const char *only_agent,
+                        struct ef_host_row **out, size_t *n)
 {
     struct ef_host_row *v = NULL, *nv, *h;
     size_t len = 0, cap = 0;
@@ -516,37 +719,37 @@ static int sq_host_rows(struct ef_store *s, struct ef_host_row **out, size_t *n)
     *out = NULL;
     *n = 0;
     st = prepare(s, "SELECT a.agent_id, a.hostname, d.name, d.level, a.last_seen, a.last_seq, "
-                    "coalesce(sum(r.status = 'pass'), 0), coalesce(sum(r.status = 'fail'), 0), "
-                    "coalesce(sum(r.status = 'na'), 0), coalesce(sum(r.status = 'unknown'), 0), "
-                    "coalesce(sum(r.status = 'error'), 0) "
+                    "a.n_pass, a.n_fail, a.n_na, a.n_unknown, a.n_error, a.n_accepted, "
+                    "a.counted, a.os_pretty, a.kernel "
                     "FROM agents a JOIN departments d ON d.id = a.department_id "
-                    "LEFT JOIN latest_results r ON r.agent_id = a.agent_id "
-                    "GROUP BY a.agent_id ORDER BY d.name, a.hostname, a.agent_id");
+                    "WHERE (?1 IS NULL OR d.name = ?1) AND (?2 IS NULL OR a.agent_id = ?2) "
+                    "ORDER BY d.name, a.hostname, a.agent_id");
     if (st == NULL)
         return EF_STORE_ERR;
+    if (department != NULL)
+        sqlite3_bind_text(st, 1, department, -1, SQLITE_STATIC);
+    if (only_agent != NULL)
+        sqlite3_bind_text(st, 2, only_agent, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (len == cap) {
-            cap = cap ? cap * 2 : 64;
-            nv = reallocarray(v, cap, sizeof(*v));
-            if (nv == NULL) {
-                snprintf(s->err, sizeof(s->err), "out of memory");
-                goto err;
-            }
-            v = nv;
-        }
+        if ((nv = sq_grow(s, v, &cap, len, sizeof(*v))) == NULL)
+            goto err;
+        v = nv;
         h = &v[len];
         memset(h, 0, sizeof(*h));
         if (col_text(s, st, 0, h->agent_id, sizeof(h->agent_id)) != EF_STORE_OK ||
             col_text(s, st, 1, h->hostname, sizeof(h->hostname)) != EF_STORE_OK ||
-            col_text(s, st, 2, h->department, sizeof(h->department)) != EF_STORE_OK)
+            col_text(s, st, 2, h->department, sizeof(h->department)) != EF_STORE_OK ||
+            col_text(s, st, 13, h->os_pretty, sizeof(h->os_pretty)) != EF_STORE_OK ||
+            col_text(s, st, 14, h->kernel, sizeof(h->kernel)) != EF_STORE_OK)
             goto err;
         level = sqlite3_column_int(st, 3);
         h->level =
             (level >= EF_LEVEL_BASIC && level <= EF_LEVEL_HIGH) ? (ef_level)level : EF_LEVEL_BASIC;
         h->last_seen = sqlite3_column_int64(st, 4);
         h->last_seq = (uint64_t)sqlite3_column_int64(st, 5);
-        for (i = 0; i < EF_STATUS_COUNT; i++)
+        for (i = 0; i < EF_KINDS; i++)
             h->counts[i] = sqlite3_column_int64(st, 6 + i);
+        h->stale = sqlite3_column_int(st, 12) == 0;
         len++;
     }
     if (rc != SQLITE_DONE) {
@@ -585,6 +788,18 @@ static const struct ef_store_ops sqlite_ops = {
     .token_add = sq_token_add,
     .token_get = sq_token_get,
     .host_rows = sq_host_rows,
+    .sweep = sq_sweep,
+    .dept_counts = sq_dept_counts,
+    .check_counts = sq_check_counts,
+    .host_results = sq_host_results,
+    .acceptance_add = sq_acceptance_add,
+    .acceptance_list = sq_acceptance_list,
+    .acceptance_revoke = sq_acceptance_revoke,
+    .audit_add = sq_audit_add,
+    .audit_list = sq_audit_list,
+    .snapshots = sq_snapshots,
+    .agent_list = sq_agent_list,
+    .report_iter = sq_report_iter,
 };
 
 static int pragma_text(struct ef_store *s, const char *sql, char *out, size_t outlen)
@@ -614,25 +829,35 @@ static int ensure_schema(struct ef_store *s)
                     "name = 'schema_version'",
                     buf, sizeof(buf)) != EF_STORE_OK)
         return EF_STORE_ERR;
+    if (exec(s, "BEGIN IMMEDIATE") != EF_STORE_OK)
+        return EF_STORE_ERR;
     if (strcmp(buf, "0") == 0) {
-        if (exec(s, "BEGIN IMMEDIATE") != EF_STORE_OK)
-            return EF_STORE_ERR;
-        if (exec(s, ef_sqlite_schema) != EF_STORE_OK || exec(s, "COMMIT") != EF_STORE_OK) {
-            rollback(s);
-            return EF_STORE_ERR;
-        }
-        return EF_STORE_OK;
+        if (exec(s, ef_sqlite_schema) != EF_STORE_OK)
+            goto err;
+        version = 1;
+    } else {
+        /* Read inside the transaction, so two processes cannot both migrate. */
+        if (pragma_text(s, "SELECT max(version) FROM schema_version", buf, sizeof(buf)) !=
+            EF_STORE_OK)
+            goto err;
+        version = strtol(buf, NULL, 10);
     }
-    if (pragma_text(s, "SELECT max(version) FROM schema_version", buf, sizeof(buf)) != EF_STORE_OK)
-        return EF_STORE_ERR;
-    version = strtol(buf, NULL, 10);
-    if (version != EF_SQLITE_SCHEMA_VERSION) {
+    if (version < 1 || version > EF_SQLITE_SCHEMA_VERSION) {
         snprintf(s->err, sizeof(s->err),
-                 "database schema version %ld, this collector needs version %d", version,
+                 "database schema version %ld, this collector knows versions 1 to %d", version,
                  EF_SQLITE_SCHEMA_VERSION);
-        return EF_STORE_ERR;
+        goto err;
     }
+    if (version < 2)
+        for (size_t i = 0; i < EF_ARRAY_LEN(ef_sqlite_migrate_2); i++)
+            if (exec(s, ef_sqlite_migrate_2[i]) != EF_STORE_OK)
+                goto err;
+    if (exec(s, "COMMIT") != EF_STORE_OK)
+        goto err;
     return EF_STORE_OK;
+err:
+    rollback(s);
+    return EF_STORE_ERR;
 }
 
 struct ef_store *ef_store_sqlite_open(const char *path, int create, char *err, size_t errlen)
@@ -649,6 +874,7 @@ struct ef_store *ef_store_sqlite_open(const char *path, int create, char *err, s
         return NULL;
     }
     q->base.ops = &sqlite_ops;
+    q->base.stale_days = 7;
     if (sqlite3_open_v2(path, &q->db, flags, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "cannot open database %s: %s", path,
                  q->db != NULL ? sqlite3_errmsg(q->db) : "out of memory");

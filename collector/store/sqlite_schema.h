@@ -1,9 +1,10 @@
-/* The SQLite schema, version 1. Applied in one transaction when the database is new;
- * schema_version records which version a database has so later releases can migrate. */
+/* The SQLite schema. A new database gets version 1 and then every migration, in one
+ * transaction, so a new database and an upgraded one are built by the same statements.
+ * schema_version records which version a database has. */
 #ifndef EF_COLLECTOR_SQLITE_SCHEMA_H
 #define EF_COLLECTOR_SQLITE_SCHEMA_H
 
-#define EF_SQLITE_SCHEMA_VERSION 1
+#define EF_SQLITE_SCHEMA_VERSION 2
 
 static const char ef_sqlite_schema[] =
     "CREATE TABLE schema_version (\n"
@@ -70,5 +71,120 @@ static const char ef_sqlite_schema[] =
     "    created_at TEXT NOT NULL\n"
     ");\n"
     "INSERT INTO schema_version (version) VALUES (1);\n";
+
+/* Version 2: incremental counters, risk acceptances, daily snapshots, the audit log.
+ * See docs/collector-internals.md for what each column holds. */
+static const char *const ef_sqlite_migrate_2[] = {
+    "ALTER TABLE agents ADD COLUMN counted INTEGER NOT NULL DEFAULT 0;\n",
+    "ALTER TABLE agents ADD COLUMN n_pass INTEGER NOT NULL DEFAULT 0;\n",
+    "ALTER TABLE agents ADD COLUMN n_fail INTEGER NOT NULL DEFAULT 0;\n",
+    "ALTER TABLE agents ADD COLUMN n_na INTEGER NOT NULL DEFAULT 0;\n",
+    "ALTER TABLE agents ADD COLUMN n_unknown INTEGER NOT NULL DEFAULT 0;\n",
+    "ALTER TABLE agents ADD COLUMN n_error INTEGER NOT NULL DEFAULT 0;\n",
+    "ALTER TABLE agents ADD COLUMN n_accepted INTEGER NOT NULL DEFAULT 0;\n",
+    "CREATE INDEX agents_counted_seen ON agents(counted, last_seen);\n",
+    "CREATE INDEX agents_department ON agents(department_id, hostname);\n",
+    "ALTER TABLE reports ADD COLUMN department_id INTEGER REFERENCES departments(id);\n",
+    "UPDATE reports SET department_id = (SELECT a.department_id FROM agents a\n"
+    "    WHERE a.agent_id = reports.agent_id);\n",
+    "CREATE INDEX reports_received ON reports(received_at);\n",
+    "ALTER TABLE latest_results ADD COLUMN accepted_by INTEGER;\n",
+    "ALTER TABLE latest_results ADD COLUMN since INTEGER NOT NULL DEFAULT 0;\n",
+    "UPDATE latest_results SET since = (SELECT a.last_seen FROM agents a\n"
+    "    WHERE a.agent_id = latest_results.agent_id);\n",
+    "CREATE INDEX latest_results_check ON latest_results(check_id, status);\n",
+    "CREATE INDEX results_history_report ON results_history(report_id);\n",
+    "UPDATE agents SET\n"
+    "    n_pass = (SELECT count(*) FROM latest_results r WHERE r.agent_id = agents.agent_id\n"
+    "              AND r.status = 'pass'),\n"
+    "    n_fail = (SELECT count(*) FROM latest_results r WHERE r.agent_id = agents.agent_id\n"
+    "              AND r.status = 'fail'),\n"
+    "    n_na = (SELECT count(*) FROM latest_results r WHERE r.agent_id = agents.agent_id\n"
+    "            AND r.status = 'na'),\n"
+    "    n_unknown = (SELECT count(*) FROM latest_results r WHERE r.agent_id = agents.agent_id\n"
+    "                 AND r.status = 'unknown'),\n"
+    "    n_error = (SELECT count(*) FROM latest_results r WHERE r.agent_id = agents.agent_id\n"
+    "               AND r.status = 'error');\n",
+    "CREATE TABLE dept_counts (\n"
+    "    department_id INTEGER PRIMARY KEY REFERENCES departments(id),\n"
+    "    hosts INTEGER NOT NULL DEFAULT 0,\n"
+    "    fresh_hosts INTEGER NOT NULL DEFAULT 0,\n"
+    "    pass INTEGER NOT NULL DEFAULT 0,\n"
+    "    fail INTEGER NOT NULL DEFAULT 0,\n"
+    "    na INTEGER NOT NULL DEFAULT 0,\n"
+    "    unknown INTEGER NOT NULL DEFAULT 0,\n"
+    "    error INTEGER NOT NULL DEFAULT 0,\n"
+    "    accepted INTEGER NOT NULL DEFAULT 0\n"
+    ");\n",
+    "INSERT INTO dept_counts (department_id, hosts)\n"
+    "    SELECT d.id, (SELECT count(*) FROM agents a WHERE a.department_id = d.id)\n"
+    "    FROM departments d;\n",
+    "CREATE TABLE dept_check_counts (\n"
+    "    department_id INTEGER NOT NULL REFERENCES departments(id),\n"
+    "    check_id TEXT NOT NULL,\n"
+    "    controls TEXT NOT NULL,\n"
+    "    severity TEXT NOT NULL,\n"
+    "    pass INTEGER NOT NULL DEFAULT 0,\n"
+    "    fail INTEGER NOT NULL DEFAULT 0,\n"
+    "    na INTEGER NOT NULL DEFAULT 0,\n"
+    "    unknown INTEGER NOT NULL DEFAULT 0,\n"
+    "    error INTEGER NOT NULL DEFAULT 0,\n"
+    "    accepted INTEGER NOT NULL DEFAULT 0,\n"
+    "    PRIMARY KEY (department_id, check_id, controls)\n"
+    ");\n",
+    "CREATE TABLE acceptances (\n"
+    "    id INTEGER PRIMARY KEY,\n"
+    "    department_id INTEGER NOT NULL REFERENCES departments(id),\n"
+    "    check_id TEXT NOT NULL,\n"
+    "    agent_id TEXT NOT NULL DEFAULT '',\n"
+    "    reason TEXT NOT NULL,\n"
+    "    accepted_by TEXT NOT NULL,\n"
+    "    created_at INTEGER NOT NULL,\n"
+    "    until INTEGER NOT NULL,\n"
+    "    state INTEGER NOT NULL DEFAULT 0,\n"
+    "    ended_at INTEGER NOT NULL DEFAULT 0,\n"
+    "    ended_by TEXT NOT NULL DEFAULT ''\n"
+    ");\n",
+    "CREATE INDEX acceptances_match ON acceptances(department_id, check_id, state);\n",
+    "CREATE INDEX acceptances_due ON acceptances(state, until);\n",
+    "CREATE TABLE snapshots (\n"
+    "    day TEXT NOT NULL,\n"
+    "    department_id INTEGER NOT NULL REFERENCES departments(id),\n"
+    "    control TEXT NOT NULL,\n"
+    "    level INTEGER NOT NULL,\n"
+    "    stale_days INTEGER NOT NULL,\n"
+    "    hosts INTEGER NOT NULL,\n"
+    "    fresh_hosts INTEGER NOT NULL,\n"
+    "    pass INTEGER NOT NULL,\n"
+    "    fail INTEGER NOT NULL,\n"
+    "    na INTEGER NOT NULL,\n"
+    "    unknown INTEGER NOT NULL,\n"
+    "    error INTEGER NOT NULL,\n"
+    "    accepted INTEGER NOT NULL,\n"
+    "    PRIMARY KEY (department_id, control, day)\n"
+    ");\n",
+    "CREATE INDEX snapshots_day ON snapshots(day);\n",
+    "CREATE TABLE meta (\n"
+    "    key TEXT PRIMARY KEY,\n"
+    "    value TEXT NOT NULL\n"
+    ");\n",
+    "CREATE TABLE audit_log (\n"
+    "    id INTEGER PRIMARY KEY,\n"
+    "    at TEXT NOT NULL,\n"
+    "    actor TEXT NOT NULL,\n"
+    "    action TEXT NOT NULL,\n"
+    "    details TEXT NOT NULL DEFAULT '{}'\n"
+    ");\n",
+    "CREATE INDEX audit_log_at ON audit_log(at);\n",
+    "CREATE TABLE agent_keys (\n"
+    "    agent_id TEXT NOT NULL REFERENCES agents(agent_id),\n"
+    "    public_key BLOB NOT NULL,\n"
+    "    first_enrolled_at TEXT NOT NULL,\n"
+    "    PRIMARY KEY (agent_id, public_key)\n"
+    ");\n",
+    "INSERT INTO agent_keys (agent_id, public_key, first_enrolled_at)\n"
+    "    SELECT agent_id, public_key, enrolled_at FROM agents;\n",
+    "UPDATE schema_version SET version = 2;\n",
+};
 
 #endif

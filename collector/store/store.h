@@ -21,6 +21,15 @@
 #define EF_TOKEN_NAME_MAX 128               /* name of an API token */
 #define EF_ROLE_MAX (11 + EF_DEPT_NAME_MAX) /* "department:" + name */
 #define EF_AGENT_ID_LEN 35                  /* "ag-" + 32 hex digits */
+#define EF_ACTOR_MAX 160                    /* "token:NAME", "cli:USER", a person's name */
+#define EF_REASON_MAX 1024                  /* text of a risk acceptance */
+#define EF_CONTROLS_TEXT_MAX (EF_CONTROLS_MAX * (EF_CONTROL_MAX + 1) + 1) /* "8.9,5.17" */
+
+/* Counted kinds: the five result statuses, then "accepted" (a failure covered by an active
+ * risk acceptance: neither pass nor fail). Arrays of counts are indexed by ef_status, and
+ * EF_ACCEPTED after them. */
+#define EF_ACCEPTED EF_STATUS_COUNT
+#define EF_KINDS (EF_STATUS_COUNT + 1)
 
 struct ef_department {
     int64_t id;
@@ -67,9 +76,111 @@ struct ef_host_row {
     ef_level level;
     int64_t last_seen; /* unix time of the last stored report, 0 when never */
     uint64_t last_seq;
-    int64_t counts[EF_STATUS_COUNT];
-    int stale; /* filled by the aggregation, not the store */
+    int64_t counts[EF_KINDS]; /* of its latest results, after acceptances */
+    int stale;                /* 1 when its results are not counted (not seen in the window) */
+    char os_pretty[EF_NAME_MAX + 1];
+    char kernel[EF_SHORT_MAX + 1];
 };
+
+/* Counters of one department (kept up to date in the ingest transaction and by sweep). */
+struct ef_dept_counts {
+    int64_t id;
+    char name[EF_DEPT_NAME_MAX + 1];
+    ef_level level;
+    int64_t hosts;       /* enrolled agents */
+    int64_t fresh_hosts; /* of which counted: seen within the staleness window */
+    int64_t counts[EF_KINDS];
+};
+
+/* Counters of one check in one department over the counted agents' latest results. */
+struct ef_check_counts {
+    int64_t department_id;
+    char check[EF_ID_MAX + 1];
+    char controls[EF_CONTROLS_TEXT_MAX]; /* "8.9,5.17", primary first */
+    ef_severity severity;
+    int64_t counts[EF_KINDS];
+};
+
+/* One latest result of a host. */
+struct ef_result_row {
+    char check[EF_ID_MAX + 1];
+    ef_status status;   /* as reported */
+    int accepted;       /* a failure covered by an active acceptance */
+    int64_t acceptance; /* its id, 0 when none */
+    int64_t since;      /* unix time from which the status has been the same */
+    char evidence[EF_EVIDENCE_MAX + 1];
+    char controls[EF_CONTROLS_TEXT_MAX];
+    ef_severity severity;
+    ef_level level;
+};
+
+enum ef_acceptance_state { EF_ACC_ACTIVE = 0, EF_ACC_EXPIRED, EF_ACC_REVOKED };
+
+/* A risk acceptance (riskacceptans). agent_id empty: the whole department. */
+struct ef_acceptance {
+    int64_t id;
+    int64_t department_id;
+    char department[EF_DEPT_NAME_MAX + 1];
+    char check[EF_ID_MAX + 1];
+    char agent_id[EF_ID_MAX + 1];
+    char hostname[EF_NAME_MAX + 1]; /* of agent_id, filled by list */
+    char reason[EF_REASON_MAX + 1];
+    char by[EF_ACTOR_MAX + 1];
+    int64_t created_at;
+    int64_t until; /* expires at this unix time */
+    enum ef_acceptance_state state;
+    int64_t ended_at; /* expired or revoked at, 0 while active */
+    char ended_by[EF_ACTOR_MAX + 1];
+};
+
+struct ef_audit_row {
+    int64_t id;
+    char at[32]; /* RFC 3339 */
+    char actor[EF_ACTOR_MAX + 1];
+    char action[64];
+    char *details; /* JSON text, owned by the array (freed with ef_audit_free) */
+};
+
+/* One row of the daily history: control "" holds the department's totals. */
+struct ef_snapshot_row {
+    char day[11]; /* YYYY-MM-DD */
+    char department[EF_DEPT_NAME_MAX + 1];
+    char control[EF_CONTROL_MAX + 1];
+    ef_level level;
+    int stale_days;
+    int64_t hosts, fresh_hosts;
+    int64_t counts[EF_KINDS];
+};
+
+/* An enrolled agent for exports: identity and key. */
+struct ef_agent_row {
+    char agent_id[EF_ID_MAX + 1];
+    char hostname[EF_NAME_MAX + 1];
+    char department[EF_DEPT_NAME_MAX + 1];
+    unsigned char public_key[EF_ED25519_PUB_LEN];
+};
+
+/* A stored report as exported. */
+struct ef_stored_report {
+    int64_t id;
+    const char *agent_id;
+    const char *department; /* at the time it was received */
+    uint64_t seq;
+    const char *received_at; /* RFC 3339 */
+    const char *sha256;
+    const void *body;
+    size_t body_len;
+    const unsigned char *signature; /* EF_ED25519_SIG_LEN bytes */
+};
+
+/* Which reports an export holds. NULL/0 fields do not filter. since/until compare the
+ * collector's receipt time: since <= received_at < until. */
+struct ef_report_filter {
+    const char *department;
+    time_t since, until;
+};
+
+typedef int (*ef_report_cb)(void *arg, const struct ef_stored_report *r);
 
 struct ef_api_token {
     int64_t id;
@@ -106,14 +217,70 @@ struct ef_store_ops {
                      int64_t *id);
     int (*token_get)(struct ef_store *s, int64_t id, struct ef_api_token *out);
 
-    /* Every agent ordered by department, hostname; caller frees *out. */
-    int (*host_rows)(struct ef_store *s, struct ef_host_row **out, size_t *n);
+    /* Agents ordered by department, hostname, with their counters; department NULL for
+     * all; only_agent (NULL for all) picks one agent. Call sweep first so .stale is
+     * current. Caller frees *out. */
+    int (*host_rows)(struct ef_store *s, const char *department, const char *only_agent,
+                     struct ef_host_row **out, size_t *n);
+
+    /* ---- analytics (schema 2) ---- */
+
+    /* Bring the counters to time now with the staleness window stale_days: write the
+     * daily snapshots of every UTC day that ended since the last one (each at that day's
+     * 23:59:59), move agents in and out of the counters as they become fresh or stale,
+     * and expire acceptances whose time ran out (audit-logged). Cheap when nothing is due.
+     * report_store does the same catch-up with the window of the last sweep. */
+    int (*sweep)(struct ef_store *s, time_t now, int stale_days);
+    /* Counters of every department (by name), or of one (NOTFOUND when absent). */
+    int (*dept_counts)(struct ef_store *s, const char *department, struct ef_dept_counts **out,
+                       size_t *n);
+    /* Check counters of one department (department_id > 0) or of all. */
+    int (*check_counts)(struct ef_store *s, int64_t department_id, struct ef_check_counts **out,
+                        size_t *n);
+    /* A host's latest results ordered by check. */
+    int (*host_results)(struct ef_store *s, const char *agent_id, struct ef_result_row **out,
+                        size_t *n);
+
+    /* Add an acceptance (a->department_id, check, agent_id, reason, by, until); it takes
+     * effect at once. Sets a->id. */
+    int (*acceptance_add)(struct ef_store *s, struct ef_acceptance *a, time_t now);
+    /* All acceptances (include_ended: also expired and revoked), newest first. */
+    int (*acceptance_list)(struct ef_store *s, int include_ended, struct ef_acceptance **out,
+                           size_t *n);
+    /* NOTFOUND when no active acceptance has this id. */
+    int (*acceptance_revoke)(struct ef_store *s, int64_t id, const char *by, time_t now);
+
+    /* Append to the audit log; details is JSON text (may be NULL). */
+    int (*audit_add)(struct ef_store *s, time_t at, const char *actor, const char *action,
+                     const char *details);
+    /* Entries at or after since (0: all), oldest first. Free with ef_audit_free. */
+    int (*audit_list)(struct ef_store *s, time_t since, struct ef_audit_row **out, size_t *n);
+
+    /* Daily snapshots between the days since_day and until_day (inclusive, "YYYY-MM-DD",
+     * NULL for open). department NULL: every department; control NULL: only the
+     * department totals, "*": every control row too, else that control. Ordered by day,
+     * department, control. */
+    int (*snapshots)(struct ef_store *s, const char *department, const char *control,
+                     const char *since_day, const char *until_day, struct ef_snapshot_row **out,
+                     size_t *n);
+
+    /* Agents with their public keys, one row per key the agent has had (department NULL:
+     * all agents of every department). */
+    int (*agent_list)(struct ef_store *s, const char *department, struct ef_agent_row **out,
+                      size_t *n);
+    /* Call cb for every stored report matching f, by agent then seq; cb returning non-zero
+     * stops with that value. */
+    int (*report_iter)(struct ef_store *s, const struct ef_report_filter *f, ef_report_cb cb,
+                       void *arg);
 };
 
 struct ef_store {
     const struct ef_store_ops *ops;
+    int stale_days; /* the window the counters were last swept with */
     char err[256];
 };
+
+void ef_audit_free(struct ef_audit_row *rows, size_t n);
 
 /* Open the store named by url ("sqlite:/path/to/efterlev.db"). With create set, the
  * database file may be created; otherwise it must exist. The schema is created or

@@ -207,7 +207,7 @@ case $SUM in
 esac
 CSV=$("$EF_COLLECTOR" summary --format csv --config "$COLL_CONF")
 assert_eq "$(printf '%s\n' "$CSV" | head -n1 | tr -d '\r')" \
-    "row,department,level,hostname,agent_id,last_seen,last_seq,stale,hosts,stale_hosts,pass,fail,na,unknown,error,compliance_pct" \
+    "row,department,level,hostname,agent_id,last_seen,last_seq,stale,hosts,stale_hosts,pass,fail,na,unknown,error,compliance_pct,accepted" \
     "csv header"
 assert_contains "$CSV" "host,$DEPT,elevated,web-01,$A1," "csv host row"
 TEXT=$("$EF_COLLECTOR" summary --config "$COLL_CONF")

@@ -7,3 +7,7 @@ ef_unit_test(test_collector_store
 ef_unit_test(test_collector_config
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_collector_config.c
   LIBS efterlev_collector_core)
+# Figures, acceptances, snapshots, board report, export/verify, schema migration.
+ef_unit_test(test_collector_analytics
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_collector_analytics.c
+  LIBS efterlev_collector_core PkgConfig::SQLITE)

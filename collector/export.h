@@ -1,0 +1,42 @@
+/* Exports for internal control (docs/figures.md, "Exports"): CSV of every result, and a
+ * JSON document or a tar bundle holding every raw report with its signature, the agents'
+ * public keys and a manifest signed with the collector's export key. verify-export checks
+ * such a file offline. */
+#ifndef EF_COLLECTOR_EXPORT_H
+#define EF_COLLECTOR_EXPORT_H
+
+#include <stdio.h>
+#include <time.h>
+
+#include "csv.h"
+#include "store/store.h"
+
+#define EF_EXPORT_FORMAT "efterlev.export/1"
+#define EF_MANIFEST_FORMAT "efterlev.manifest/1"
+#define EF_BUNDLE_DIR "efterlev-export"
+
+struct ef_export_opts {
+    const char *format; /* "csv", "json" or "bundle" */
+    const struct ef_csv_dialect *dialect;
+    const char *department; /* NULL: every department */
+    time_t since, until;    /* 0: open; reports received in [since, until) */
+    const char *actor;      /* for the audit log */
+    const char *key_path;   /* the collector's Ed25519 export key, made on first use */
+    time_t now;
+};
+
+/* Write the export to out and record it in the audit log. EF_STORE_OK, EF_STORE_NOTFOUND
+ * (no such department) or EF_STORE_ERR with err set. */
+int ef_export(struct ef_store *s, const struct ef_export_opts *o, FILE *out, char *err,
+              size_t errlen);
+
+/* The export key's path for a collector configured by config_path: next to it. */
+void ef_export_key_path(const char *config_path, char *out, size_t outlen);
+
+/* Verify an export file (JSON or bundle, told apart by content). Every problem is one line
+ * on out naming the report; a summary line ends it. pinned_key (base64, may be NULL) is
+ * the collector's export key as known independently. Returns the number of problems, or
+ * -1 when the file cannot be read as an export at all (err says why). */
+int ef_verify_export(const char *path, const char *pinned_key, FILE *out, char *err, size_t errlen);
+
+#endif

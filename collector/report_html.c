@@ -1,0 +1,684 @@
+/* The board report. Figures at the period's end come from that day's snapshot when the
+ * period is over, else from the live counters; the trend is the daily snapshots within
+ * the period. Everything is escaped; nothing is loaded from elsewhere (no scripts, no
+ * external styles or fonts), so the file can be archived and printed as is. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aggregate.h"
+#include "efterlev/util.h"
+#include "now.h"
+#include "report_html.h"
+
+#define WEAKEST_MAX 10
+#define STALE_LIST_MAX 200
+
+enum {
+    S_TITLE,
+    S_PERIOD,
+    S_GENERATED,
+    S_SUMMARY,
+    S_SUMMARY_TEXT,
+    S_DEPTS,
+    S_DEPT,
+    S_LEVEL,
+    S_HOSTS,
+    S_STALE,
+    S_PASS,
+    S_FAIL,
+    S_ACCEPTED,
+    S_UNJUDGED,
+    S_COMPLIANCE,
+    S_START,
+    S_CHANGE,
+    S_TREND,
+    S_CHART,
+    S_WEAKEST,
+    S_WEAKEST_TEXT,
+    S_CONTROL,
+    S_TITLE_COL,
+    S_RISKS,
+    S_RISKS_NONE,
+    S_CHECK,
+    S_HOST,
+    S_UNTIL,
+    S_REASON,
+    S_BY,
+    S_STALE_HOSTS,
+    S_STALE_NONE,
+    S_LAST_SEEN,
+    S_NEVER,
+    S_METHOD,
+    S_METHOD_TEXT,
+    S_CHECKS,
+    S_SEVERITY,
+    S_CONTROLS,
+    S_UNCOVERED,
+    S_ALL_HOSTS,
+    S_LEVEL_BASIC,
+    S_LEVEL_ELEVATED,
+    S_LEVEL_HIGH,
+    S_TOTAL,
+    S_NO_DATA,
+    S_MORE,
+    S_COUNT
+};
+
+static const char *const sv[S_COUNT] = {
+    "Uppföljning av informationssäkerhet till kommunstyrelsen",
+    "Period",
+    "Framtagen",
+    "Sammanfattning",
+    "Teknisk efterlevnad mäts på varje dator med efterlev-agenten mot förvaltningens "
+    "skyddsnivå. Efterlevnad = godkända / (godkända + underkända) kontroller på datorer som "
+    "rapporterat de senaste @1 dagarna. Riskaccepterade brister räknas varken som godkända "
+    "eller underkända.",
+    "Efterlevnad per förvaltning",
+    "Förvaltning",
+    "Skyddsnivå",
+    "Datorer",
+    "Inaktuella",
+    "Godkända",
+    "Underkända",
+    "Riskaccepterade",
+    "Ej bedömda",
+    "Efterlevnad",
+    "Vid periodens början",
+    "Förändring",
+    "Utveckling",
+    "Efterlevnad per förvaltning vid periodens slut",
+    "Svagaste kontroller (ISO/IEC 27002:2022)",
+    "Kontroller med lägst efterlevnad över alla förvaltningar.",
+    "Kontroll",
+    "Benämning",
+    "Riskacceptanser under perioden",
+    "Inga riskacceptanser under perioden.",
+    "Kontroll (check)",
+    "Dator",
+    "Gäller till",
+    "Motivering",
+    "Beslutad av",
+    "Inaktuella datorer (ej rapporterat inom @1 dagar)",
+    "Inga inaktuella datorer.",
+    "Senast rapporterad",
+    "aldrig",
+    "Metod",
+    "Varje dator kör efterlev-agenten, som utför tekniska kontroller och signerar sin rapport "
+    "med datorns egen nyckel (Ed25519). Insamlingsservern verifierar varje signatur. En "
+    "förvaltnings datorer bedöms mot förvaltningens skyddsnivå: grundläggande, förhöjd eller "
+    "hög (ungefär KLASSA nivå 1–3); högre nivå lägger till kontroller och skärper gränser. "
+    "Varje dator räknas med sin senaste rapport. Datorer som inte rapporterat inom @1 dagar "
+    "redovisas som inaktuella och räknas inte. Ej bedömda = kontroller som inte kunde "
+    "utföras (unknown) eller är felaktiga (error). Dagliga ögonblicksbilder sparas vid "
+    "dygnets slut (UTC). Underlaget kan exporteras och verifieras av internkontrollen "
+    "(efterlevnad export, verify-export).",
+    "Kontroller som ingått",
+    "Allvarlighet",
+    "ISO/IEC 27002:2022",
+    ("@1 av @2 kontroller i ISO/IEC 27002:2022 styrks av tekniska kontroller; övriga "
+     "(till exempel @3) kräver annat underlag som riktlinjer, rutiner och avtal."),
+    "Alla datorer",
+    "grundläggande",
+    "förhöjd",
+    "hög",
+    "Totalt",
+    "Inga uppgifter",
+    "och @1 till",
+};
+
+static const char *const en[S_COUNT] = {
+    "Information security follow-up for the municipal executive board",
+    "Period",
+    "Generated",
+    "Summary",
+    "Technical compliance is measured on every computer by the efterlev agent against its "
+    "department's protection level. Compliance = passed / (passed + failed) checks on "
+    "computers that reported within the last @1 days. Accepted risks count neither as "
+    "passed nor as failed.",
+    "Compliance per department",
+    "Department",
+    "Protection level",
+    "Computers",
+    "Stale",
+    "Passed",
+    "Failed",
+    "Risk accepted",
+    "Not judged",
+    "Compliance",
+    "At period start",
+    "Change",
+    "Trend",
+    "Compliance per department at the end of the period",
+    "Weakest controls (ISO/IEC 27002:2022)",
+    "Controls with the lowest compliance across all departments.",
+    "Control",
+    "Title",
+    "Risk acceptances in the period",
+    "No risk acceptances in the period.",
+    "Check",
+    "Computer",
+    "Valid until",
+    "Reason",
+    "Decided by",
+    "Stale computers (no report within @1 days)",
+    "No stale computers.",
+    "Last report",
+    "never",
+    "Method",
+    "Every computer runs the efterlev agent, which performs technical checks and signs its "
+    "report with the computer's own key (Ed25519). The collector verifies every signature. "
+    "A department's computers are judged at the department's protection level: basic, "
+    "elevated or high (roughly KLASSA levels 1-3); higher levels add checks and tighten "
+    "thresholds. Each computer counts with its latest report. Computers silent for more "
+    "than @1 days are listed as stale and not counted. Not judged = checks that could not "
+    "be evaluated (unknown) or are broken (error). Daily snapshots are taken at the end of "
+    "each UTC day. The evidence can be exported and verified by internal control "
+    "(efterlev-collector export, verify-export).",
+    "Checks in use",
+    "Severity",
+    "ISO/IEC 27002:2022",
+    ("@1 of the @2 controls of ISO/IEC 27002:2022 are evidenced by technical checks; the "
+     "others (for example @3) need other evidence such as policies, routines and contracts."),
+    "All computers",
+    "basic",
+    "elevated",
+    "high",
+    "Total",
+    "No data",
+    "and @1 more",
+};
+
+int ef_period_parse(const char *p, int64_t *first, int64_t *last)
+{
+    int y, n = 0, len = (int)strlen(p);
+    char kind = 'Y', buf[32];
+    int m0, m1; /* first and last month, 1..12 */
+    time_t t0, t1;
+
+    if (len < 4 || sscanf(p, "%4d", &y) != 1 || y < 1970 || y > 9999)
+        return -1;
+    if (len == 4) {
+        m0 = 1;
+        m1 = 12;
+    } else if (len == 6 && (p[4] == 'H' || p[4] == 'Q') && p[5] >= '1' && p[5] <= '4') {
+        kind = p[4];
+        n = p[5] - '0';
+        if (kind == 'H' && n > 2)
+            return -1;
+        m0 = kind == 'H' ? (n - 1) * 6 + 1 : (n - 1) * 3 + 1;
+        m1 = kind == 'H' ? n * 6 : n * 3;
+    } else if (len == 7 && p[4] == '-' && sscanf(p + 5, "%2d", &n) == 1 && n >= 1 && n <= 12 &&
+               p[5] >= '0' && p[5] <= '1' && p[6] >= '0' && p[6] <= '9') {
+        m0 = m1 = n;
+    } else {
+        return -1;
+    }
+    snprintf(buf, sizeof(buf), "%04d-%02d-01T00:00:00Z", y, m0);
+    if (ef_parse_rfc3339(buf, &t0) != 0)
+        return -1;
+    if (m1 == 12)
+        snprintf(buf, sizeof(buf), "%04d-01-01T00:00:00Z", y + 1);
+    else
+        snprintf(buf, sizeof(buf), "%04d-%02d-01T00:00:00Z", y, m1 + 1);
+    if (ef_parse_rfc3339(buf, &t1) != 0)
+        return -1;
+    *first = ef_day_of(t0);
+    *last = ef_day_of(t1) - 1;
+    return 0;
+}
+
+static void esc(FILE *out, const char *s);
+
+/* A translated sentence with @1, @2, @3 replaced by the (escaped) arguments. */
+static void tpl(FILE *out, const char *t, const char *a1, const char *a2, const char *a3)
+{
+    const char *args[3] = {a1, a2, a3};
+    char buf[8];
+
+    for (; *t != '\0'; t++) {
+        if (t[0] == '@' && t[1] >= '1' && t[1] <= '3' && args[t[1] - '1'] != NULL) {
+            esc(out, args[t[1] - '1']);
+            t++;
+        } else {
+            buf[0] = *t;
+            buf[1] = '\0';
+            esc(out, buf);
+        }
+    }
+}
+
+static void esc(FILE *out, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        switch (*s) {
+        case '&':
+            fputs("&amp;", out);
+            break;
+        case '<':
+            fputs("&lt;", out);
+            break;
+        case '>':
+            fputs("&gt;", out);
+            break;
+        case '"':
+            fputs("&quot;", out);
+            break;
+        case '\'':
+            fputs("&#39;", out);
+            break;
+        default:
+            fputc(*s, out);
+        }
+    }
+}
+
+static void pct_cell(FILE *out, const int64_t counts[EF_KINDS], int sv_lang)
+{
+    char buf[16];
+
+    ef_pct_text(counts, sv_lang, 1, buf, sizeof(buf));
+    fputs(buf, out);
+    if (strcmp(buf, "-") != 0)
+        fputs(sv_lang ? "\xc2\xa0%" : "%", out);
+}
+
+/* A compliance line over the period's days (0..100 %), or a dash when no day has data. */
+static void sparkline(FILE *out, const struct ef_snapshot_row *rows, size_t n, const char *dept,
+                      int64_t first, int64_t last)
+{
+    const double w = 160, h = 36;
+    int64_t span = last - first > 0 ? last - first : 1;
+    size_t i, pts = 0;
+    time_t t;
+
+    fprintf(out,
+            "<svg class=\"spark\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" "
+            "role=\"img\" aria-label=\"trend\"><rect x=\"0\" y=\"0\" width=\"%.0f\" "
+            "height=\"%.0f\" fill=\"#f4f4f4\"/><polyline fill=\"none\" stroke=\"#1f5fa8\" "
+            "stroke-width=\"1.5\" points=\"",
+            w, h, w, h, w, h);
+    for (i = 0; i < n; i++) {
+        double pct;
+
+        if (strcmp(rows[i].department, dept) != 0 ||
+            (pct = ef_compliance_pct(rows[i].counts)) < 0 || ef_parse_date(rows[i].day, &t) != 0)
+            continue;
+        fprintf(out, "%s%.1f,%.1f", pts++ ? " " : "",
+                (double)(ef_day_of(t) - first) * w / (double)span, h - pct * (h - 4) / 100 - 2);
+    }
+    fputs("\"/></svg>", out);
+}
+
+static void bar_chart(FILE *out, const struct ef_dept_counts *d, size_t n, int sv_lang)
+{
+    const double row = 22, label = 230, bar = 380;
+    size_t i;
+    double pct;
+    char buf[16];
+
+    fprintf(out, "<svg class=\"bars\" viewBox=\"0 0 %.0f %.0f\" width=\"100%%\" role=\"img\">",
+            label + bar + 70, row * (double)(n ? n : 1) + 4);
+    for (i = 0; i < n; i++) {
+        double y = row * (double)i + 2;
+
+        pct = ef_compliance_pct(d[i].counts);
+        fprintf(out, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\" class=\"lbl\">", label - 8,
+                y + 15);
+        esc(out, d[i].name);
+        fprintf(out,
+                "</text><rect x=\"%.0f\" y=\"%.1f\" width=\"%.0f\" height=\"16\" "
+                "fill=\"#eeeeee\"/>",
+                label, y + 2, bar);
+        if (pct >= 0)
+            fprintf(out,
+                    "<rect x=\"%.0f\" y=\"%.1f\" width=\"%.1f\" height=\"16\" "
+                    "fill=\"%s\"/>",
+                    label, y + 2, bar * ef_pct_round(pct) / 100,
+                    pct >= 90   ? "#2e7d32"
+                    : pct >= 70 ? "#f9a825"
+                                : "#c62828");
+        ef_pct_text(d[i].counts, sv_lang, 1, buf, sizeof(buf));
+        fprintf(out, "<text x=\"%.0f\" y=\"%.1f\" class=\"val\">%s%s</text>", label + bar + 6,
+                y + 15, buf, strcmp(buf, "-") ? "%" : "");
+    }
+    fputs("</svg>\n", out);
+}
+
+static const char *level_text(const char *const *L, ef_level l)
+{
+    return l == EF_LEVEL_HIGH       ? L[S_LEVEL_HIGH]
+           : l == EF_LEVEL_ELEVATED ? L[S_LEVEL_ELEVATED]
+                                    : L[S_LEVEL_BASIC];
+}
+
+static int weak_cmp(const void *x, const void *y)
+{
+    const struct ef_control_sum *a = x, *b = y;
+    double pa = ef_compliance_pct(a->counts), pb = ef_compliance_pct(b->counts);
+
+    if (pa != pb)
+        return pa < pb ? -1 : 1;
+    if (a->counts[EF_FAIL] != b->counts[EF_FAIL])
+        return a->counts[EF_FAIL] > b->counts[EF_FAIL] ? -1 : 1;
+    return ef_control_cmp(a->control, b->control);
+}
+
+/* The department figures at the end of the period: that day's snapshot when the period is
+ * over and the snapshot exists, else the live counters (dc as read). */
+static void at_end(struct ef_dept_counts *dc, size_t nd, const struct ef_snapshot_row *rows,
+                   size_t n, const char *endday)
+{
+    size_t i, j;
+
+    for (i = 0; i < nd; i++)
+        for (j = 0; j < n; j++)
+            if (strcmp(rows[j].day, endday) == 0 && strcmp(rows[j].department, dc[i].name) == 0) {
+                dc[i].level = rows[j].level;
+                dc[i].hosts = rows[j].hosts;
+                dc[i].fresh_hosts = rows[j].fresh_hosts;
+                memcpy(dc[i].counts, rows[j].counts, sizeof(dc[i].counts));
+            }
+}
+
+static const struct ef_snapshot_row *first_row(const struct ef_snapshot_row *rows, size_t n,
+                                               const char *dept)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (strcmp(rows[i].department, dept) == 0 && ef_compliance_pct(rows[i].counts) >= 0)
+            return &rows[i];
+    return NULL;
+}
+
+static const char css[] =
+    "body{font-family:'DejaVu Sans',Arial,sans-serif;font-size:10.5pt;color:#1a1a1a;"
+    "max-width:60em;margin:2em auto;padding:0 1em}"
+    "h1{font-size:17pt;margin-bottom:.2em}h2{font-size:13pt;margin-top:1.6em;"
+    "border-bottom:1px solid #999;page-break-after:avoid}"
+    "table{border-collapse:collapse;width:100%;margin:.5em 0;page-break-inside:auto}"
+    "tr{page-break-inside:avoid}th,td{border-bottom:1px solid #ddd;padding:3px 5px;"
+    "text-align:left;vertical-align:top}th{background:#f0f0f0}"
+    "td.n,th.n{text-align:right;white-space:nowrap}.meta{color:#555}"
+    ".lbl,.val{font-size:11px;font-family:inherit}.spark{vertical-align:middle}"
+    "@media print{body{margin:0;max-width:none}a{color:inherit}}"
+    "@page{size:A4;margin:18mm}";
+
+int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char *period,
+                    const char *lang, int stale_days, time_t now, FILE *out)
+{
+    const char *const *L = strcmp(lang, "en") == 0 ? en : sv;
+    int svl = L == sv;
+    int64_t first, last, today = ef_day_of(now), total[EF_KINDS] = {0}, hosts = 0, fresh = 0;
+    char d0[11], d1[11], when[32], buf[64], examples[128];
+    struct ef_dept_counts *dc = NULL;
+    struct ef_snapshot_row *rows = NULL, *crow = NULL;
+    struct ef_control_sum *cs = NULL;
+    struct ef_check_counts *checks = NULL;
+    struct ef_acceptance *acc = NULL;
+    struct ef_host_row *hr = NULL;
+    size_t nd = 0, nrows = 0, ncrow = 0, ncs = 0, nchecks = 0, nacc = 0, nhr = 0, i, k, shown;
+    int over, rc = EF_STORE_ERR;
+
+    if (ef_period_parse(period, &first, &last) != 0) {
+        snprintf(s->err, sizeof(s->err), "bad period \"%s\"", period);
+        return EF_STORE_ERR;
+    }
+    ef_day_text(first, d0);
+    ef_day_text(last, d1);
+    over = last < today;
+    if (s->ops->sweep(s, now, stale_days) != EF_STORE_OK ||
+        s->ops->dept_counts(s, NULL, &dc, &nd) != EF_STORE_OK ||
+        s->ops->snapshots(s, NULL, NULL, d0, d1, &rows, &nrows) != EF_STORE_OK ||
+        s->ops->check_counts(s, 0, &checks, &nchecks) != EF_STORE_OK ||
+        s->ops->acceptance_list(s, 1, &acc, &nacc) != EF_STORE_OK ||
+        s->ops->host_rows(s, NULL, NULL, &hr, &nhr) != EF_STORE_OK)
+        goto out;
+    if (over) {
+        at_end(dc, nd, rows, nrows, d1);
+        if (s->ops->snapshots(s, NULL, "*", d1, d1, &crow, &ncrow) != EF_STORE_OK)
+            goto out;
+        /* Control rows of the last day, summed over departments. */
+        cs = calloc(ncrow ? ncrow : 1, sizeof(*cs));
+        if (cs == NULL)
+            goto oom;
+        for (i = 0; i < ncrow; i++) {
+            if (crow[i].control[0] == '\0')
+                continue;
+            for (k = 0; k < ncs && strcmp(cs[k].control, crow[i].control) != 0; k++)
+                ;
+            if (k == ncs)
+                snprintf(cs[ncs++].control, sizeof(cs[0].control), "%s", crow[i].control);
+            for (int j = 0; j < EF_KINDS; j++)
+                cs[k].counts[j] += crow[i].counts[j];
+        }
+    } else if (ef_control_sums(checks, nchecks, NULL, 0, &cs, &ncs) != 0) {
+        goto oom;
+    }
+    for (i = 0; i < nd; i++) {
+        hosts += dc[i].hosts;
+        fresh += dc[i].fresh_hosts;
+        for (k = 0; k < EF_KINDS; k++)
+            total[k] += dc[i].counts[k];
+    }
+
+    ef_time_rfc3339(now, when);
+    fprintf(out,
+            "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width\">"
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+            "style-src 'unsafe-inline'\"><title>",
+            svl ? "sv" : "en");
+    esc(out, L[S_TITLE]);
+    fprintf(out, " %s</title><style>%s</style></head><body>\n<h1>", period, css);
+    esc(out, L[S_TITLE]);
+    fprintf(out, "</h1>\n<p class=\"meta\">%s: %s (%s – %s)%s. %s: %s</p>\n", L[S_PERIOD], period,
+            d0, d1, over ? "" : " *", L[S_GENERATED], when);
+
+    fprintf(out, "<h2>%s</h2>\n<p>", L[S_SUMMARY]);
+    snprintf(buf, sizeof(buf), "%d", stale_days);
+    tpl(out, L[S_SUMMARY_TEXT], buf, NULL, NULL);
+    fprintf(out,
+            "</p>\n<table><tr><th>%s</th><th class=\"n\">%s</th><th class=\"n\">%s</th>"
+            "<th class=\"n\">%s</th><th class=\"n\">%s</th><th class=\"n\">%s</th>"
+            "<th class=\"n\">%s</th></tr><tr><td>%s</td><td class=\"n\">%" PRId64
+            "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64
+            "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">",
+            L[S_TOTAL], L[S_HOSTS], L[S_STALE], L[S_PASS], L[S_FAIL], L[S_ACCEPTED],
+            L[S_COMPLIANCE], L[S_ALL_HOSTS], hosts, hosts - fresh, total[EF_PASS], total[EF_FAIL],
+            total[EF_ACCEPTED]);
+    pct_cell(out, total, svl);
+    fputs("</td></tr></table>\n", out);
+
+    /* Per department. */
+    fprintf(out,
+            "<h2>%s</h2>\n<table><tr><th>%s</th><th>%s</th><th class=\"n\">%s</th>"
+            "<th class=\"n\">%s</th><th class=\"n\">%s</th><th class=\"n\">%s</th>"
+            "<th class=\"n\">%s</th><th class=\"n\">%s</th><th class=\"n\">%s</th>"
+            "<th class=\"n\">%s</th><th>%s</th></tr>\n",
+            L[S_DEPTS], L[S_DEPT], L[S_LEVEL], L[S_HOSTS], L[S_STALE], L[S_PASS], L[S_FAIL],
+            L[S_ACCEPTED], L[S_UNJUDGED], L[S_COMPLIANCE], L[S_START], L[S_TREND]);
+    for (i = 0; i < nd; i++) {
+        const struct ef_snapshot_row *r0 = first_row(rows, nrows, dc[i].name);
+
+        fputs("<tr><td>", out);
+        esc(out, dc[i].name);
+        fprintf(out,
+                "</td><td>%s</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64
+                "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64
+                "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64
+                "</td><td class=\"n\">",
+                level_text(L, dc[i].level), dc[i].hosts, dc[i].hosts - dc[i].fresh_hosts,
+                dc[i].counts[EF_PASS], dc[i].counts[EF_FAIL], dc[i].counts[EF_ACCEPTED],
+                dc[i].counts[EF_UNKNOWN] + dc[i].counts[EF_ERROR]);
+        pct_cell(out, dc[i].counts, svl);
+        fputs("</td><td class=\"n\">", out);
+        if (r0 != NULL)
+            pct_cell(out, r0->counts, svl);
+        else
+            fputs("-", out);
+        fputs("</td><td>", out);
+        sparkline(out, rows, nrows, dc[i].name, first, last);
+        fputs("</td></tr>\n", out);
+    }
+    fputs("</table>\n", out);
+    if (!over)
+        fprintf(out, "<p class=\"meta\">* %s</p>\n",
+                svl ? "Perioden pågår: siffrorna gäller när rapporten togs fram."
+                    : "The period is not over: figures as of when the report was generated.");
+    fprintf(out, "<h2>%s</h2>\n", L[S_CHART]);
+    bar_chart(out, dc, nd, svl);
+
+    /* Weakest controls. */
+    fprintf(out,
+            "<h2>%s</h2>\n<p>%s</p>\n<table><tr><th>%s</th><th>%s</th><th class=\"n\">%s"
+            "</th><th class=\"n\">%s</th><th class=\"n\">%s</th><th class=\"n\">%s</th>"
+            "</tr>\n",
+            L[S_WEAKEST], L[S_WEAKEST_TEXT], L[S_CONTROL], L[S_TITLE_COL], L[S_PASS], L[S_FAIL],
+            L[S_ACCEPTED], L[S_COMPLIANCE]);
+    for (i = 0, k = 0; i < ncs; i++)
+        if (ef_compliance_pct(cs[i].counts) >= 0)
+            cs[k++] = cs[i];
+    ncs = k;
+    if (ncs > 1)
+        qsort(cs, ncs, sizeof(*cs), weak_cmp);
+    for (i = 0; i < ncs && i < WEAKEST_MAX; i++) {
+        const struct ef_catalog_control *cc = ef_catalog_find(cat, cs[i].control);
+
+        fprintf(out, "<tr><td>%s</td><td>", cs[i].control);
+        esc(out, cc != NULL ? cc->title : "");
+        fprintf(out,
+                "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64
+                "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">",
+                cs[i].counts[EF_PASS], cs[i].counts[EF_FAIL], cs[i].counts[EF_ACCEPTED]);
+        pct_cell(out, cs[i].counts, svl);
+        fputs("</td></tr>\n", out);
+    }
+    if (ncs == 0)
+        fprintf(out, "<tr><td colspan=\"6\">%s</td></tr>\n", L[S_NO_DATA]);
+    fputs("</table>\n", out);
+
+    /* Acceptances that were in force at some time in the period. */
+    fprintf(out, "<h2>%s</h2>\n", L[S_RISKS]);
+    for (i = 0, shown = 0; i < nacc; i++) {
+        const struct ef_acceptance *a = &acc[i];
+        int64_t end = a->ended_at > 0 ? a->ended_at : a->until;
+
+        if (ef_day_of((time_t)a->created_at) > last || ef_day_of((time_t)end) < first)
+            continue;
+        if (shown++ == 0)
+            fprintf(out,
+                    "<table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+                    "<th>%s</th></tr>\n",
+                    L[S_DEPT], L[S_CHECK], L[S_HOST], L[S_UNTIL], L[S_REASON], L[S_BY]);
+        fputs("<tr><td>", out);
+        esc(out, a->department);
+        fputs("</td><td>", out);
+        esc(out, a->check);
+        fputs("</td><td>", out);
+        esc(out, a->agent_id[0] ? (a->hostname[0] ? a->hostname : a->agent_id) : L[S_ALL_HOSTS]);
+        ef_time_rfc3339((time_t)a->until, buf);
+        fprintf(out, "</td><td>%.10s%s</td><td>", buf,
+                a->state == EF_ACC_REVOKED ? (svl ? " (återkallad)" : " (revoked)") : "");
+        esc(out, a->reason);
+        fputs("</td><td>", out);
+        esc(out, a->by);
+        fputs("</td></tr>\n", out);
+    }
+    fputs(shown ? "</table>\n" : "", out);
+    if (!shown)
+        fprintf(out, "<p>%s</p>\n", L[S_RISKS_NONE]);
+
+    /* Stale hosts (now). */
+    fputs("<h2>", out);
+    snprintf(buf, sizeof(buf), "%d", stale_days);
+    tpl(out, L[S_STALE_HOSTS], buf, NULL, NULL);
+    fputs("</h2>\n", out);
+    for (i = 0, shown = 0; i < nhr; i++) {
+        if (!hr[i].stale)
+            continue;
+        if (shown == STALE_LIST_MAX) {
+            shown++;
+            continue;
+        }
+        if (shown++ == 0)
+            fprintf(out, "<table><tr><th>%s</th><th>%s</th><th>%s</th></tr>\n", L[S_HOST],
+                    L[S_DEPT], L[S_LAST_SEEN]);
+        fputs("<tr><td>", out);
+        esc(out, hr[i].hostname);
+        fputs("</td><td>", out);
+        esc(out, hr[i].department);
+        if (hr[i].last_seen > 0)
+            ef_time_rfc3339((time_t)hr[i].last_seen, buf);
+        fprintf(out, "</td><td>%.10s</td></tr>\n", hr[i].last_seen > 0 ? buf : L[S_NEVER]);
+    }
+    if (shown)
+        fputs("</table>\n", out);
+    else
+        fprintf(out, "<p>%s</p>\n", L[S_STALE_NONE]);
+
+    /* Method. */
+    fprintf(out, "<h2>%s</h2>\n<p>", L[S_METHOD]);
+    snprintf(buf, sizeof(buf), "%d", stale_days);
+    tpl(out, L[S_METHOD_TEXT], buf, NULL, NULL);
+    fputs("</p>\n<ul>", out);
+    for (i = 0; i < nd; i++) {
+        fputs("<li>", out);
+        esc(out, dc[i].name);
+        fprintf(out, ": %s</li>", level_text(L, dc[i].level));
+    }
+    fprintf(out, "</ul>\n<h3>%s</h3>\n<table><tr><th>%s</th><th>%s</th><th>%s</th></tr>\n",
+            L[S_CHECKS], L[S_CHECK], L[S_SEVERITY], L[S_CONTROLS]);
+    for (i = 0; i < nchecks; i++) {
+        if (i > 0 && strcmp(checks[i - 1].check, checks[i].check) == 0)
+            continue;
+        fputs("<tr><td>", out);
+        esc(out, checks[i].check);
+        fprintf(out, "</td><td>%s</td><td>", ef_severity_name(checks[i].severity));
+        esc(out, checks[i].controls);
+        fputs("</td></tr>\n", out);
+    }
+    fputs("</table>\n", out);
+    if (cat != NULL && cat->n > 0) {
+        struct ef_control_sum *all = NULL;
+        size_t nall = 0, covered = 0, ex = 0;
+
+        if (ef_control_sums(checks, nchecks, NULL, 0, &all, &nall) != 0)
+            goto oom;
+        examples[0] = '\0';
+        for (i = 0; i < cat->n; i++) {
+            for (k = 0; k < nall && strcmp(all[k].control, cat->v[i].number) != 0; k++)
+                ;
+            if (k < nall)
+                covered++;
+            else if (ex++ < 3)
+                snprintf(examples + strlen(examples), sizeof(examples) - strlen(examples), "%s%s",
+                         ex > 1 ? ", " : "", cat->v[i].number);
+        }
+        free(all);
+        char n1[24], n2[24];
+
+        snprintf(n1, sizeof(n1), "%zu", covered);
+        snprintf(n2, sizeof(n2), "%zu", cat->n);
+        fputs("<p>", out);
+        tpl(out, L[S_UNCOVERED], n1, n2, examples);
+        fputs("</p>\n", out);
+    }
+    fputs("</body></html>\n", out);
+    rc = ferror(out) ? EF_STORE_ERR : EF_STORE_OK;
+    if (rc != EF_STORE_OK)
+        snprintf(s->err, sizeof(s->err), "write error");
+    goto out;
+oom:
+    snprintf(s->err, sizeof(s->err), "out of memory");
+out:
+    free(dc);
+    free(rows);
+    free(crow);
+    free(cs);
+    free(checks);
+    free(acc);
+    free(hr);
+    return rc;
+}

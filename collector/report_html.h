@@ -1,0 +1,20 @@
+/* The board report (uppföljning till kommunstyrelsen): one self-contained, print-friendly
+ * HTML file with inline SVG charts. */
+#ifndef EF_COLLECTOR_REPORT_HTML_H
+#define EF_COLLECTOR_REPORT_HTML_H
+
+#include <stdio.h>
+#include <time.h>
+
+#include "controls.h"
+#include "store/store.h"
+
+/* "2026" (year), "2026H2" (half), "2026Q3" (quarter) or "2026-11" (month) into its first
+ * and last day (day numbers). 0 or -1. */
+int ef_period_parse(const char *period, int64_t *first_day, int64_t *last_day);
+
+/* Write the report for period in lang ("sv" or "en"). EF_STORE_OK or EF_STORE_ERR. */
+int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char *period,
+                    const char *lang, int stale_days, time_t now, FILE *out);
+
+#endif

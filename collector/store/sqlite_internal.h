@@ -1,0 +1,55 @@
+/* Shared between the SQLite store's files: the handle and small statement helpers. */
+#ifndef EF_COLLECTOR_SQLITE_INTERNAL_H
+#define EF_COLLECTOR_SQLITE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+struct sqlite_store {
+    struct ef_store base; /* first, so the pointers convert */
+    sqlite3 *db;
+};
+
+static inline sqlite3 *db_of(struct ef_store *s)
+{
+    return ((struct sqlite_store *)s)->db;
+}
+
+/* s->err = "what: sqlite message"; returns EF_STORE_ERR. */
+int sq_fail(struct ef_store *s, const char *what);
+/* Prepare sql (a constant); NULL with s->err set on failure. */
+sqlite3_stmt *sq_prepare(struct ef_store *s, const char *sql);
+int sq_exec(struct ef_store *s, const char *sql);
+void sq_rollback(struct ef_store *s);
+/* Copy column i as text into dst; longer than dstlen-1 is an error. */
+int sq_col_text(struct ef_store *s, sqlite3_stmt *st, int i, char *dst, size_t dstlen);
+/* Step a statement that returns no rows, finalize it; EF_STORE_OK or EF_STORE_ERR. */
+int sq_run(struct ef_store *s, sqlite3_stmt *st, const char *what);
+/* A single integer result of st (finalized); *out = dflt when no row. */
+int sq_int64(struct ef_store *s, sqlite3_stmt *st, int64_t dflt, int64_t *out);
+void *sq_grow(struct ef_store *s, void *v, size_t *cap, size_t len, size_t size);
+
+/* Counters (sqlite_counters.c). Each runs inside the caller's transaction. */
+
+/* Add (sign +1) or remove (sign -1) the agent's latest results to or from its
+ * department's counters. */
+int sq_agent_apply(struct ef_store *s, const char *agent_id, int64_t department_id, int sign);
+/* Take the agent out of the counters when it is in them (counted = 0). */
+int sq_agent_uncount(struct ef_store *s, const char *agent_id);
+/* Recompute which of the agent's failures are accepted, its own counts, and whether it is
+ * counted (fresh at now with s->stale_days), keeping the department counters right. */
+int sq_agent_rebuild(struct ef_store *s, const char *agent_id, time_t now);
+/* The active acceptance covering a failure of check on agent in department; 0 when none. */
+int sq_acceptance_match(struct ef_store *s, int64_t department_id, const char *check,
+                        const char *agent_id, int64_t *id);
+/* Snapshot catch-up and staleness/expiry sweep to now (inside a transaction). */
+int sq_catch_up(struct ef_store *s, time_t now, int stale_days);
+/* 1 when sq_catch_up has anything to do at now. */
+int sq_due(struct ef_store *s, time_t now, int stale_days, int *due);
+int sq_audit(struct ef_store *s, time_t at, const char *actor, const char *action,
+             const char *details);
+
+extern const char *const sq_kind_col[EF_KINDS]; /* "pass", ..., "accepted" */
+
+#endif
