@@ -186,7 +186,7 @@ int ef_unit_active(const char *root, const char *unit, char *ev, size_t evlen)
     /* The exit status is the interface here, not the text. */
     char *argv[] = {"systemctl", "is-active", "--quiet", (char *)unit, NULL};
     char out[256], why[256];
-    size_t len = sizeof(out);
+    size_t len = sizeof(out) - 1;
     int ws;
     if (ef_run_command(argv, 5000, &ws, out, &len, why, sizeof(why)) != 0) {
         snprintf(ev, evlen, "cannot ask systemctl whether %s is active: %s", unit, why);

@@ -98,6 +98,7 @@ int ef_run_command(char *const argv[], int timeout_ms, int *wstatus, char *buf, 
 
     long long deadline = now_ms() + timeout_ms;
     int eof = 0, timed_out = 0;
+    size_t cap = *len; /* bytes buf holds besides the terminating NUL */
     *len = 0;
     for (;;) {
         long long left = deadline - now_ms();
@@ -121,8 +122,8 @@ int ef_run_command(char *const argv[], int timeout_ms, int *wstatus, char *buf, 
                 continue;
             }
             size_t take = (size_t)n;
-            if (take > OUTPUT_MAX - *len)
-                take = OUTPUT_MAX - *len; /* keep draining so the child never blocks */
+            if (take > cap - *len)
+                take = cap - *len; /* keep draining so the child never blocks */
             memcpy(buf + *len, tmp, take);
             *len += take;
             continue;
@@ -171,6 +172,7 @@ void ef_rule_command(const struct ef_ctx *ctx, const struct ef_rule *r, struct e
     }
     p = ef_p(r, EF_P_TIMEOUT_MS);
     int timeout = p ? (int)p->num[lv] : TIMEOUT_DEFAULT_MS;
+    len = OUTPUT_MAX;
     if (ef_run_command(r->argv, timeout, &wstatus, buf, &len, why, sizeof(why)) != 0) {
         ef_eval_set(out, EF_UNKNOWN, "%s", why);
         free(buf);

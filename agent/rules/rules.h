@@ -32,8 +32,9 @@ void ef_rule_dir(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_ev
 void ef_rule_package(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_eval *out);
 
 /* Run argv (no shell, LC_ALL=C, stdin /dev/null) with a time limit; stdout and stderr are
- * captured into buf (capacity *len in, bytes out). Returns 0 with the wait status, or -1 with
- * why (timed out, not found, ...). */
+ * captured into buf, NUL-terminated: *len in is how many bytes buf holds besides the NUL (so
+ * buf has *len + 1 bytes); *len out is how many were captured (output beyond is drained and
+ * dropped). Returns 0 with the wait status, or -1 with why (timed out, not found, ...). */
 int ef_run_command(char *const argv[], int timeout_ms, int *wstatus, char *buf, size_t *len,
                    char *why, size_t whylen);
 

@@ -11,6 +11,7 @@ target_include_directories(test_engine PRIVATE ${CMAKE_SOURCE_DIR}/lib)
 
 ef_unit_test(test_rules_system SOURCES test_rules_system.c test_engine_fixture.c
              LIBS efterlev_engine)
+target_include_directories(test_rules_system PRIVATE ${CMAKE_SOURCE_DIR}/lib)
 
 # --- patch and accounts tests ---
 ef_unit_test(test_checks_patch_acct SOURCES test_checks_patch_acct.c test_engine_fixture.c

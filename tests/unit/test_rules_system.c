@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "engine.h"
+#include "rules/rules.h"
 #include "efterlev/policy.h"
 
 #include <limits.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 const char *fx_setup(void);
@@ -149,6 +151,31 @@ static void test_service_active(void **state)
            "not enabled");
 }
 
+/* Output beyond the caller's buffer is drained and dropped, never written past its end
+ * (AddressSanitizer watches the array). */
+static void test_run_command_bounds(void **state)
+{
+    (void)state;
+    char *argv[] = {"/bin/sh", "-c", "head -c 100000 /dev/zero | tr '\\0' x; exit 3", NULL};
+    char small[17], why[128];
+    size_t len = sizeof(small) - 1;
+    int ws = 0;
+    assert_int_equal(ef_run_command(argv, 5000, &ws, small, &len, why, sizeof(why)), 0);
+    assert_int_equal(len, 16);
+    assert_string_equal(small, "xxxxxxxxxxxxxxxx");
+    assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 3);
+
+    char *slow[] = {"/bin/sh", "-c", "sleep 5", NULL};
+    len = sizeof(small) - 1;
+    assert_int_equal(ef_run_command(slow, 200, &ws, small, &len, why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "timed out after 200 ms"));
+
+    char *missing[] = {"/nonexistent/efterlev-tool", NULL};
+    len = sizeof(small) - 1;
+    assert_int_equal(ef_run_command(missing, 200, &ws, small, &len, why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "program not found"));
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -168,6 +195,7 @@ int main(void)
         cmocka_unit_test(test_sysctl),
         cmocka_unit_test(test_service_enabled),
         cmocka_unit_test(test_service_active),
+        cmocka_unit_test(test_run_command_bounds),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
