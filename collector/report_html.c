@@ -112,7 +112,7 @@ static const char *const sv[S_COUNT] = {
     "redovisas som inaktuella och räknas inte. Ej bedömda = kontroller som inte kunde "
     "utföras (unknown) eller är felaktiga (error). Dagliga ögonblicksbilder sparas vid "
     "dygnets slut (UTC). Underlaget kan exporteras och verifieras av internkontrollen "
-    "(efterlevnad export, verify-export).",
+    "(efterlev-collector export, verify-export).",
     "Kontroller som ingått",
     "Allvarlighet",
     "ISO/IEC 27002:2022",
@@ -394,13 +394,13 @@ static const struct ef_snapshot_row *first_row(const struct ef_snapshot_row *row
 
 static const char css[] =
     "body{font-family:'DejaVu Sans',Arial,sans-serif;font-size:10.5pt;color:#1a1a1a;"
-    "max-width:60em;margin:2em auto;padding:0 1em}"
+    "max-width:74em;margin:2em auto;padding:0 1em}"
     "h1{font-size:17pt;margin-bottom:.2em}h2{font-size:13pt;margin-top:1.6em;"
     "border-bottom:1px solid #999;page-break-after:avoid}"
     "table{border-collapse:collapse;width:100%;margin:.5em 0;page-break-inside:auto}"
-    "tr{page-break-inside:avoid}th,td{border-bottom:1px solid #ddd;padding:3px 5px;"
+    "tr{page-break-inside:avoid}th,td{border-bottom:1px solid #ddd;padding:3px 4px;"
     "text-align:left;vertical-align:top}th{background:#f0f0f0}"
-    "td.n,th.n{text-align:right;white-space:nowrap}.meta{color:#555}"
+    "td.n,th.n{text-align:right}td.n{white-space:nowrap}th{font-size:9pt}.meta{color:#555}"
     ".lbl,.val{font-size:11px;font-family:inherit}.spark{vertical-align:middle}"
     "@media print{body{margin:0;max-width:none}a{color:inherit}}"
     "@page{size:A4;margin:18mm}";

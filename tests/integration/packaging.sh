@@ -365,6 +365,9 @@ in_root efterlev-agent run >>"$LOG" 2>&1 || fail "run after the upgrade"
 [ "$(find "$R/var/lib/efterlev/spool" -maxdepth 1 -name '*.report' | wc -l)" = 0 ] ||
     fail "spooled report not delivered after the upgrade"
 as_efterlev efterlev-collector summary --format json >"$W/summary.json" 2>>"$LOG" || fail "summary"
+# The collector package brings its own copy of the ISO/IEC 27002 catalog (coverage, titles).
+[ "$(as_efterlev efterlev-collector controls --format json 2>>"$LOG" | jq .catalog_controls)" = 93 ] ||
+    fail "the installed collector does not find the control catalog"
 stop_collector
 pass "after the upgrade: seq continues ($((seq_spooled + 1))), the spooled report was delivered"
 
