@@ -13,6 +13,7 @@ add_library(efterlev_engine STATIC
   probes/journald.c
   probes/logfiles.c
   probes/os.c
+  probes/probe_util.c
   probes/storage.c
   probes/systemd_units.c
   probes/updates.c
@@ -20,7 +21,6 @@ add_library(efterlev_engine STATIC
   probes/accounts.c
   probes/apt.c
   probes/aptconf.c
-  probes/pa_util.c
   probes/pam.c
   probes/pkgdb.c
   probes/reboot.c
@@ -28,7 +28,6 @@ add_library(efterlev_engine STATIC
   probes/sudoers.c
   # --- encryption and logging sources ---
   probes/audit.c
-  probes/confdirs.c
   probes/kmod.c
   probes/logfwd.c
   probes/logretention.c
@@ -45,7 +44,6 @@ add_library(efterlev_engine STATIC
   probes/kernel.c
   probes/listeners.c
   probes/malware.c
-  probes/sysnet_util.c
 )
 target_include_directories(efterlev_engine
   PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}

@@ -23,7 +23,7 @@
  *
  * Evidence names accounts and numbers only; never password fields. */
 #include "facts.h"
-#include "pa_util.h"
+#include "probe_util.h"
 
 #include "efterlev/util.h"
 
@@ -83,13 +83,13 @@ static long login_defs_long(const char *buf, size_t len, const char *key, long d
     if (copy == NULL)
         return dflt;
     memcpy(copy, buf, len + 1);
-    while ((line = pa_next_line(copy, len, &pos, &ln)) != NULL) {
-        line = pa_skip_ws(line);
+    while ((line = ef_pu_next_line(copy, len, &pos, &ln)) != NULL) {
+        line = ef_pu_skip_ws(line);
         if (strncmp(line, key, klen) != 0 || (line[klen] != ' ' && line[klen] != '\t'))
             continue;
         char *end;
-        long x = strtol(pa_skip_ws(line + klen), &end, 10);
-        if (end != pa_skip_ws(line + klen))
+        long x = strtol(ef_pu_skip_ws(line + klen), &end, 10);
+        if (end != ef_pu_skip_ws(line + klen))
             v = x;
     }
     free(copy);
@@ -160,25 +160,25 @@ void ef_probe_accounts(struct ef_facts *f)
     size_t pwlen, shlen, deflen, shellslen;
     struct user *u = NULL;
     size_t nu = 0, cap = 0;
-    long today = (long)(ef_facts_time(f) / PA_DAY);
+    long today = (long)(ef_facts_time(f) / EF_PU_DAY);
 
-    int rc = pa_read(f, "/etc/passwd", &pwbuf, &pwlen);
+    int rc = ef_pu_read(f, "/etc/passwd", EF_PU_FILE_MAX, &pwbuf, &pwlen);
     if (rc != 0) {
         for (size_t i = 0; i < EF_ARRAY_LEN(FACTS_SHADOW); i++)
-            ef_fact_unknown(f, FACTS_SHADOW[i], "cannot read /etc/passwd: %s", pa_errtext(-rc));
+            ef_fact_unknown(f, FACTS_SHADOW[i], "cannot read /etc/passwd: %s", ef_pu_errtext(rc));
         ef_fact_unknown(f, "accounts.system_login_count", "cannot read /etc/passwd: %s",
-                        pa_errtext(-rc));
+                        ef_pu_errtext(rc));
         return;
     }
     long uid_min = 1000;
-    if (pa_read(f, "/etc/login.defs", &defs, &deflen) == 0)
+    if (ef_pu_read(f, "/etc/login.defs", EF_PU_FILE_MAX, &defs, &deflen) == 0)
         uid_min = login_defs_long(defs, deflen, "UID_MIN", 1000);
-    int have_shells = pa_read(f, "/etc/shells", &shells, &shellslen) == 0;
-    int shadow_rc = pa_read(f, "/etc/shadow", &shbuf, &shlen);
+    int have_shells = ef_pu_read(f, "/etc/shells", EF_PU_FILE_MAX, &shells, &shellslen) == 0;
+    int shadow_rc = ef_pu_read(f, "/etc/shadow", EF_PU_FILE_MAX, &shbuf, &shlen);
 
     size_t pos = 0, ln = 0;
     char *line;
-    while ((line = pa_next_line(pwbuf, pwlen, &pos, &ln)) != NULL) {
+    while ((line = ef_pu_next_line(pwbuf, pwlen, &pos, &ln)) != NULL) {
         char *fl[7];
         if (*line == '\0' || *line == '#' || *line == '+' || *line == '-')
             continue;
@@ -210,7 +210,7 @@ void ef_probe_accounts(struct ef_facts *f)
         u[i].locked = u[i].pw[0] != '\0';
     if (shadow_rc == 0) {
         pos = ln = 0;
-        while ((line = pa_next_line(shbuf, shlen, &pos, &ln)) != NULL) {
+        while ((line = ef_pu_next_line(shbuf, shlen, &pos, &ln)) != NULL) {
             char *fl[9];
             if (split(line, fl, 9) < 8)
                 continue;
@@ -258,7 +258,7 @@ void ef_probe_accounts(struct ef_facts *f)
     else if (sys_unknown)
         ef_fact_unknown(f, "accounts.system_login_count",
                         "a system account has a login shell; cannot read /etc/shadow: %s",
-                        pa_errtext(-shadow_rc));
+                        ef_pu_errtext(shadow_rc));
     else
         ef_fact_int(f, "accounts.system_login_count", 0,
                     "every system account (uid < %ld) has a nologin or false shell or a locked "
@@ -268,7 +268,7 @@ void ef_probe_accounts(struct ef_facts *f)
     if (shadow_rc != 0) {
         for (size_t i = 0; i < EF_ARRAY_LEN(FACTS_SHADOW); i++)
             ef_fact_unknown(f, FACTS_SHADOW[i], "cannot read /etc/shadow: %s",
-                            pa_errtext(-shadow_rc));
+                            ef_pu_errtext(shadow_rc));
         goto out;
     }
 
@@ -325,7 +325,7 @@ void ef_probe_accounts(struct ef_facts *f)
         long days;
         char when[32];
         if (t > 0) {
-            days = (long)pa_days_since(f, (time_t)t);
+            days = (long)ef_pu_days_since(f, (time_t)t);
             ef_time_rfc3339((time_t)t, when);
             snprintf(piece, sizeof(piece), "%.64s %ld days (last login %.10s)", x->name, days,
                      when);
@@ -380,10 +380,10 @@ void ef_probe_accounts(struct ef_facts *f)
                     max_inactive, ninteractive, ninteractive == 1 ? "" : "s");
     if (ll_fd < 0 && ll_err != ENOENT)
         ef_fact_unknown(f, "accounts.dormant_days_max", "cannot read /var/log/lastlog: %s",
-                        pa_errtext(ll_err));
+                        ef_pu_errtext(ll_err));
     else if (ll_fd < 0) {
         struct stat st;
-        if (pa_stat(f, "/var/lib/lastlog/lastlog2.db", &st) == 0)
+        if (ef_pu_stat(f, "/var/lib/lastlog/lastlog2.db", &st) == 0)
             ef_fact_unknown(f, "accounts.dormant_days_max",
                             "logins are recorded in /var/lib/lastlog/lastlog2.db (lastlog2, "
                             "SQLite), which the agent does not read yet");

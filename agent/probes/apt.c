@@ -16,7 +16,7 @@
  *              the mtime of /var/lib/dpkg/status. On RHEL (live only): newest rpm INSTALLTIME.
  */
 #include "facts.h"
-#include "pa_util.h"
+#include "probe_util.h"
 #include "pkgdb.h"
 #include "rules/rules.h"
 
@@ -76,12 +76,11 @@ static int release_is_security(char *buf, size_t len)
 {
     size_t pos = 0, ln = 0;
     char *line;
-    while ((line = pa_next_line(buf, len, &pos, &ln)) != NULL) {
+    while ((line = ef_pu_next_line(buf, len, &pos, &ln)) != NULL) {
         if (*line == '\0' && ln > 1)
             break; /* end of the header stanza */
         if (strncasecmp(line, "Suite:", 6) == 0 || strncasecmp(line, "Codename:", 9) == 0) {
-            char *v = pa_skip_ws(strchr(line, ':') + 1);
-            pa_rtrim(v);
+            char *v = ef_pu_trim(strchr(line, ':') + 1);
             if (ends_with(v, "-security") || ends_with(v, "/updates"))
                 return 1;
         } else if (strncasecmp(line, "Label:", 6) == 0) {
@@ -100,7 +99,7 @@ static void scan_list(struct instv *iv, char *buf, size_t len, const char *list,
     const char *name = NULL, *ver = NULL, *arch = "";
 
     for (;;) {
-        line = pa_next_line(buf, len, &pos, &ln);
+        line = ef_pu_next_line(buf, len, &pos, &ln);
         if (line == NULL || *line == '\0') {
             if (name && ver) {
                 struct inst key = {.name = name, .arch = arch};
@@ -145,11 +144,11 @@ static void scan_list(struct instv *iv, char *buf, size_t len, const char *list,
             continue;
         }
         if (strncmp(line, "Package:", 8) == 0)
-            name = pa_skip_ws(line + 8);
+            name = ef_pu_skip_ws(line + 8);
         else if (strncmp(line, "Version:", 8) == 0)
-            ver = pa_skip_ws(line + 8);
+            ver = ef_pu_skip_ws(line + 8);
         else if (strncmp(line, "Architecture:", 13) == 0)
-            arch = pa_skip_ws(line + 13);
+            arch = ef_pu_skip_ws(line + 13);
     }
 }
 
@@ -174,21 +173,21 @@ void ef_probe_apt_pending(struct ef_facts *f)
 
     char *status = NULL, **names = NULL;
     size_t slen = 0, nnames = 0;
-    int rc = pa_read(f, "/var/lib/dpkg/status", &status, &slen);
+    int rc = ef_pu_read(f, "/var/lib/dpkg/status", EF_PU_FILE_MAX, &status, &slen);
     if (rc != 0) {
         const char *why =
-            rc == -ENOENT ? "no /var/lib/dpkg/status (not a dpkg system)" : pa_errtext(-rc);
+            rc == -ENOENT ? "no /var/lib/dpkg/status (not a dpkg system)" : ef_pu_errtext(rc);
         ef_fact_unknown(f, "updates.security_pending", "cannot read /var/lib/dpkg/status: %s", why);
         ef_fact_unknown(f, "updates.security_pending_days", "cannot read /var/lib/dpkg/status: %s",
                         why);
         return;
     }
-    rc = pa_list(f, LISTS, &names, &nnames);
+    rc = ef_pu_list_sorted(f, LISTS, &names, &nnames);
     if (rc != 0) {
         ef_fact_unknown(f, "updates.security_pending", "cannot read %s: %s", LISTS,
-                        pa_errtext(-rc));
+                        ef_pu_errtext(rc));
         ef_fact_unknown(f, "updates.security_pending_days", "cannot read %s: %s", LISTS,
-                        pa_errtext(-rc));
+                        ef_pu_errtext(rc));
         free(status);
         return;
     }
@@ -209,7 +208,7 @@ void ef_probe_apt_pending(struct ef_facts *f)
         char rel[PATH_MAX], *buf;
         size_t len;
         snprintf(rel, sizeof(rel), "%s/%s", LISTS, n);
-        if (pa_read(f, rel, &buf, &len) != 0)
+        if (ef_pu_read(f, rel, EF_PU_FILE_MAX, &buf, &len) != 0)
             continue;
         if (release_is_security(buf, len) && (prefixes[nprefixes] = strndup(n, cut)) != NULL)
             nprefixes++;
@@ -234,7 +233,7 @@ void ef_probe_apt_pending(struct ef_facts *f)
         size_t len;
         struct stat st;
         snprintf(rel, sizeof(rel), "%s/%s", LISTS, n);
-        if (pa_stat(f, rel, &st) != 0 || pa_read(f, rel, &buf, &len) != 0)
+        if (ef_pu_stat(f, rel, &st) != 0 || ef_pu_read(f, rel, EF_PU_FILE_MAX, &buf, &len) != 0)
             continue;
         nsec++;
         scan_list(&iv, buf, len, n, st.st_mtime);
@@ -260,7 +259,7 @@ void ef_probe_apt_pending(struct ef_facts *f)
             if (in->cand == NULL)
                 continue;
             pending++;
-            long long d = pa_days_since(f, in->list_mtime);
+            long long d = ef_pu_days_since(f, in->list_mtime);
             if (pending == 1 || d > oldest) {
                 oldest = d;
                 snprintf(oldest_list, sizeof(oldest_list), "%.150s", in->list);
@@ -296,7 +295,7 @@ void ef_probe_apt_pending(struct ef_facts *f)
     for (size_t p = 0; p < nprefixes; p++)
         free(prefixes[p]);
     free(prefixes);
-    pa_list_free(names, nnames);
+    ef_pu_list_free(names, nnames);
     free(status);
 }
 
@@ -308,11 +307,11 @@ static int parse_stamp(const char *s, time_t *out)
 {
     struct tm tm;
     memset(&tm, 0, sizeof(tm));
-    s = pa_skip_ws((char *)s);
+    s = ef_pu_skip_ws((char *)s);
     const char *e = strptime(s, "%Y-%m-%d", &tm);
     if (e == NULL)
         return -1;
-    e = pa_skip_ws((char *)e);
+    e = ef_pu_skip_ws((char *)e);
     if (strptime(e, "%H:%M:%S", &tm) == NULL)
         return -1;
     *out = timegm(&tm);
@@ -338,10 +337,10 @@ static void read_history(struct ef_facts *f, const char *rel, struct newest *nw,
     size_t len, pos = 0, ln = 0;
     int changed = 0;
 
-    if (pa_read(f, rel, &buf, &len) != 0)
+    if (ef_pu_read(f, rel, EF_PU_FILE_MAX, &buf, &len) != 0)
         return;
     *seen = 1;
-    while ((line = pa_next_line(buf, len, &pos, &ln)) != NULL) {
+    while ((line = ef_pu_next_line(buf, len, &pos, &ln)) != NULL) {
         time_t t;
         if (strncmp(line, "Start-Date:", 11) == 0)
             changed = 0;
@@ -358,10 +357,10 @@ static void read_dpkg_log(struct ef_facts *f, const char *rel, struct newest *nw
     char *buf, *line;
     size_t len, pos = 0, ln = 0;
 
-    if (pa_read(f, rel, &buf, &len) != 0)
+    if (ef_pu_read(f, rel, EF_PU_FILE_MAX, &buf, &len) != 0)
         return;
     *seen = 1;
-    while ((line = pa_next_line(buf, len, &pos, &ln)) != NULL) {
+    while ((line = ef_pu_next_line(buf, len, &pos, &ln)) != NULL) {
         /* "2026-11-20 10:12:13 upgrade pkg:arch old new" */
         time_t t;
         if (strlen(line) < 20)
@@ -413,7 +412,7 @@ void ef_probe_apt_history(struct ef_facts *f)
 
     if (ef_pkgdb_kind(ef_facts_root(f)) == EF_PKGDB_RPM) {
         char why[256] = "";
-        if (strcmp(ef_facts_root(f), "/") != 0) {
+        if (!ef_pu_is_live(f)) {
             ef_fact_unknown(f, "updates.days_since_upgrade",
                             "the rpm database is read with rpm on the live system only (--root /)");
             return;
@@ -423,7 +422,7 @@ void ef_probe_apt_history(struct ef_facts *f)
             return;
         }
         ef_time_rfc3339(nw.t, when);
-        ef_fact_int(f, "updates.days_since_upgrade", pa_days_since(f, nw.t),
+        ef_fact_int(f, "updates.days_since_upgrade", ef_pu_days_since(f, nw.t),
                     "newest package installed %s (%s)", when, nw.where);
         return;
     }
@@ -433,20 +432,20 @@ void ef_probe_apt_history(struct ef_facts *f)
         read_dpkg_log(f, dlog[i], &nw, &seen);
     if (nw.where[0]) {
         ef_time_rfc3339(nw.t, when);
-        ef_fact_int(f, "updates.days_since_upgrade", pa_days_since(f, nw.t),
+        ef_fact_int(f, "updates.days_since_upgrade", ef_pu_days_since(f, nw.t),
                     "newest package install or upgrade %s (%s)", when, nw.where);
         return;
     }
     struct stat st;
-    int rc = pa_stat(f, "/var/lib/dpkg/status", &st);
+    int rc = ef_pu_stat(f, "/var/lib/dpkg/status", &st);
     if (rc == 0) {
         ef_time_rfc3339(st.st_mtime, when);
-        ef_fact_int(f, "updates.days_since_upgrade", pa_days_since(f, st.st_mtime),
+        ef_fact_int(f, "updates.days_since_upgrade", ef_pu_days_since(f, st.st_mtime),
                     "%s; /var/lib/dpkg/status last changed %s",
                     seen ? "no install or upgrade in the apt and dpkg logs" : "no apt or dpkg log",
                     when);
         return;
     }
     ef_fact_unknown(f, "updates.days_since_upgrade",
-                    "no apt or dpkg log and no /var/lib/dpkg/status (%s)", pa_errtext(-rc));
+                    "no apt or dpkg log and no /var/lib/dpkg/status (%s)", ef_pu_errtext(rc));
 }

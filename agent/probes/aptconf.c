@@ -14,7 +14,7 @@
  *           /etc/dnf/dnf.conf, /etc/yum.conf or /etc/yum.repos.d/ *.repo.
  */
 #include "facts.h"
-#include "pa_util.h"
+#include "probe_util.h"
 #include "rules/rules.h"
 
 #include "efterlev/util.h"
@@ -160,7 +160,7 @@ static void aptconf_each(struct ef_facts *f, aptconf_cb cb, void *ctx, int *nfil
     size_t n;
     *nfiles = 0;
     *err = 0;
-    int rc = pa_list(f, "/etc/apt/apt.conf.d", &names, &n);
+    int rc = ef_pu_list_sorted(f, "/etc/apt/apt.conf.d", &names, &n);
     if (rc != 0 && rc != -ENOENT)
         *err = -rc;
     for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -169,7 +169,7 @@ static void aptconf_each(struct ef_facts *f, aptconf_cb cb, void *ctx, int *nfil
         if (!aptconf_name_ok(names[i]))
             continue;
         snprintf(rel, sizeof(rel), "/etc/apt/apt.conf.d/%s", names[i]);
-        int r2 = pa_read(f, rel, &buf, &len);
+        int r2 = ef_pu_read(f, rel, EF_PU_FILE_MAX, &buf, &len);
         if (r2 != 0) {
             if (r2 != -EISDIR && r2 != -ENOENT)
                 *err = -r2;
@@ -180,10 +180,10 @@ static void aptconf_each(struct ef_facts *f, aptconf_cb cb, void *ctx, int *nfil
         free(buf);
     }
     if (rc == 0)
-        pa_list_free(names, n);
+        ef_pu_list_free(names, n);
     char *buf;
     size_t len;
-    if (pa_read(f, "/etc/apt/apt.conf", &buf, &len) == 0) {
+    if (ef_pu_read(f, "/etc/apt/apt.conf", EF_PU_FILE_MAX, &buf, &len) == 0) {
         (*nfiles)++;
         aptconf_parse(buf, len, "/etc/apt/apt.conf", cb, ctx);
         free(buf);
@@ -228,7 +228,7 @@ void ef_probe_aptconf(struct ef_facts *f)
     aptconf_each(f, settings_cb, s, &nfiles, &err);
     if (err && !s[0].found) {
         ef_fact_unknown(f, "updates.unattended_upgrade", "cannot read /etc/apt/apt.conf.d: %s",
-                        pa_errtext(err));
+                        ef_pu_errtext(err));
         return;
     }
     if (s[1].found && strcmp(s[1].value, "0") == 0) {
@@ -296,8 +296,8 @@ static void one_line_sources(char *buf, size_t len, const char *rel, struct inse
     size_t pos = 0, ln = 0;
     char *line;
     static const char *const opts[] = {"trusted", "allow-insecure", "allow-downgrade-to-insecure"};
-    while ((line = pa_next_line(buf, len, &pos, &ln)) != NULL) {
-        line = pa_skip_ws(line);
+    while ((line = ef_pu_next_line(buf, len, &pos, &ln)) != NULL) {
+        line = ef_pu_skip_ws(line);
         if (strncmp(line, "deb", 3) != 0)
             continue;
         char *lb = strchr(line, '['), *rb = lb ? strchr(lb, ']') : NULL;
@@ -323,8 +323,8 @@ static void deb822_sources(char *buf, size_t len, const char *rel, struct insecu
     static const char *const fields[] = {"Trusted", "Allow-Insecure",
                                          "Allow-Downgrade-To-Insecure"};
     for (;;) {
-        line = pa_next_line(buf, len, &pos, &ln);
-        if (line == NULL || *pa_skip_ws(line) == '\0') {
+        line = ef_pu_next_line(buf, len, &pos, &ln);
+        if (line == NULL || *ef_pu_skip_ws(line) == '\0') {
             if (bad && enabled)
                 insecure_add(in, "%s: yes in %s line %zu", bad_field, rel, bad_line);
             enabled = 1, bad = 0;
@@ -338,8 +338,7 @@ static void deb822_sources(char *buf, size_t len, const char *rel, struct insecu
         if (colon == NULL)
             continue;
         *colon = '\0';
-        char *v = pa_skip_ws(colon + 1);
-        pa_rtrim(v);
+        char *v = ef_pu_trim(colon + 1);
         if (strcasecmp(line, "Enabled") == 0 && strcasecmp(v, "no") == 0)
             enabled = 0;
         for (size_t i = 0; i < EF_ARRAY_LEN(fields); i++)
@@ -367,15 +366,14 @@ static void gpgcheck_off(char *buf, size_t len, const char *rel, struct insecure
 {
     size_t pos = 0, ln = 0;
     char *line;
-    while ((line = pa_next_line(buf, len, &pos, &ln)) != NULL) {
-        line = pa_skip_ws(line);
+    while ((line = ef_pu_next_line(buf, len, &pos, &ln)) != NULL) {
+        line = ef_pu_skip_ws(line);
         if (strncasecmp(line, "gpgcheck", 8) != 0)
             continue;
-        char *v = pa_skip_ws(line + 8);
+        char *v = ef_pu_skip_ws(line + 8);
         if (*v != '=')
             continue;
-        v = pa_skip_ws(v + 1);
-        pa_rtrim(v);
+        v = ef_pu_trim(v + 1);
         if (strcmp(v, "0") == 0 || strcasecmp(v, "false") == 0 || strcasecmp(v, "no") == 0)
             insecure_add(in, "gpgcheck=%s in %s line %zu", v, rel, ln);
     }
@@ -388,12 +386,12 @@ void ef_probe_reposig(struct ef_facts *f)
     size_t len, n;
     int read_any = 0, err = 0;
 
-    if (pa_read(f, "/etc/apt/sources.list", &buf, &len) == 0) {
+    if (ef_pu_read(f, "/etc/apt/sources.list", EF_PU_FILE_MAX, &buf, &len) == 0) {
         read_any = 1;
         one_line_sources(buf, len, "/etc/apt/sources.list", &in);
         free(buf);
     }
-    int rc = pa_list(f, "/etc/apt/sources.list.d", &names, &n);
+    int rc = ef_pu_list_sorted(f, "/etc/apt/sources.list.d", &names, &n);
     if (rc == 0) {
         read_any = 1;
         for (size_t i = 0; i < n; i++) {
@@ -405,7 +403,7 @@ void ef_probe_reposig(struct ef_facts *f)
             if (!list && !d822)
                 continue;
             snprintf(rel, sizeof(rel), "/etc/apt/sources.list.d/%s", names[i]);
-            int r2 = pa_read(f, rel, &buf, &len);
+            int r2 = ef_pu_read(f, rel, EF_PU_FILE_MAX, &buf, &len);
             if (r2 != 0) {
                 err = -r2;
                 continue;
@@ -416,7 +414,7 @@ void ef_probe_reposig(struct ef_facts *f)
                 deb822_sources(buf, len, rel, &in);
             free(buf);
         }
-        pa_list_free(names, n);
+        ef_pu_list_free(names, n);
     } else if (rc != -ENOENT) {
         err = -rc;
     }
@@ -428,25 +426,25 @@ void ef_probe_reposig(struct ef_facts *f)
     /* RHEL family */
     static const char *const rh[] = {"/etc/dnf/dnf.conf", "/etc/yum.conf"};
     for (size_t i = 0; i < EF_ARRAY_LEN(rh); i++)
-        if (pa_read(f, rh[i], &buf, &len) == 0) {
+        if (ef_pu_read(f, rh[i], EF_PU_FILE_MAX, &buf, &len) == 0) {
             read_any = 1;
             gpgcheck_off(buf, len, rh[i], &in);
             free(buf);
         }
-    if (pa_list(f, "/etc/yum.repos.d", &names, &n) == 0) {
+    if (ef_pu_list_sorted(f, "/etc/yum.repos.d", &names, &n) == 0) {
         for (size_t i = 0; i < n; i++) {
             char rel[PATH_MAX];
             size_t l = strlen(names[i]);
             if (l <= 5 || strcmp(names[i] + l - 5, ".repo") != 0)
                 continue;
             snprintf(rel, sizeof(rel), "/etc/yum.repos.d/%s", names[i]);
-            if (pa_read(f, rel, &buf, &len) == 0) {
+            if (ef_pu_read(f, rel, EF_PU_FILE_MAX, &buf, &len) == 0) {
                 read_any = 1;
                 gpgcheck_off(buf, len, rel, &in);
                 free(buf);
             }
         }
-        pa_list_free(names, n);
+        ef_pu_list_free(names, n);
     }
     if (in.n > 0) {
         char more[40] = "";
@@ -455,7 +453,7 @@ void ef_probe_reposig(struct ef_facts *f)
         ef_fact_int(f, "updates.insecure_sources", (long long)in.n, "%s%s", in.list, more);
     } else if (err) {
         ef_fact_unknown(f, "updates.insecure_sources", "cannot read the package sources: %s",
-                        pa_errtext(err));
+                        ef_pu_errtext(err));
     } else if (!read_any) {
         ef_fact_unknown(f, "updates.insecure_sources",
                         "no package manager configuration found (no /etc/apt/sources.list(.d), "
@@ -464,6 +462,7 @@ void ef_probe_reposig(struct ef_facts *f)
         ef_fact_int(f, "updates.insecure_sources", 0,
                     "no source or option disables signature checking (sources.list(.d), "
                     "apt.conf(.d)%s)",
-                    pa_stat(f, "/etc/yum.repos.d", &(struct stat){0}) == 0 ? ", yum.repos.d" : "");
+                    ef_pu_stat(f, "/etc/yum.repos.d", &(struct stat){0}) == 0 ? ", yum.repos.d"
+                                                                              : "");
     }
 }

@@ -11,9 +11,10 @@
  *   audit.rules.complete: the rules of `auditctl -l` (the loaded ones, not the files in
  *     /etc/audit/rules.d) cover every group of the baseline below; the evidence names the
  *     missing groups and items. */
-#include "confdirs.h"
 #include "facts.h"
+#include "probe_util.h"
 #include "rules/rules.h"
+#include "test_hooks.h"
 
 #include "efterlev/util.h"
 
@@ -185,13 +186,13 @@ static int auditctl(const char *prog, const char *opt, char *out, size_t cap, ch
 static void probe_cmdline(struct ef_facts *f)
 {
     char *cmd;
-    int rc = ef_conf_read(f, "/proc/cmdline", 64 * 1024, &cmd);
+    int rc = ef_pu_read(f, "/proc/cmdline", 64 * 1024, &cmd, NULL);
 
     if (rc != 0) {
         ef_fact_unknown(f, "audit.boot_enabled", "cannot read /proc/cmdline: %s",
-                        ef_conf_strerror(rc));
+                        ef_pu_errtext(rc));
         ef_fact_unknown(f, "audit.backlog_limit", "cannot read /proc/cmdline: %s",
-                        ef_conf_strerror(rc));
+                        ef_pu_errtext(rc));
         return;
     }
     const char *audit = NULL, *backlog = NULL;
@@ -247,7 +248,7 @@ void ef_probe_audit(struct ef_facts *f)
     probe_cmdline(f);
     if (cmd_hook != NULL) {
         /* tests: canned auditctl output for any root */
-    } else if (strcmp(ef_facts_root(f), "/") != 0) {
+    } else if (!ef_pu_is_live(f)) {
         both_unknown(f, "the kernel's audit state is known only on the live system (--root /)");
         return;
     } else if (geteuid() != 0) {
@@ -277,10 +278,11 @@ void ef_probe_audit(struct ef_facts *f)
         ef_fact_unknown(f, "audit.rules.complete", "%s", why);
     } else {
         struct loaded l;
-        char missing[EF_EVIDENCE_MAX + 1], *p = out, *line;
+        char missing[EF_EVIDENCE_MAX + 1], *line;
+        size_t pos = 0, len = strlen(out);
         memset(&l, 0, sizeof(l));
-        while ((line = ef_conf_next_line(&p)) != NULL)
-            parse_rule(ef_conf_trim(line), &l);
+        while ((line = ef_pu_next_line(out, len, &pos, NULL)) != NULL)
+            parse_rule(ef_pu_trim(line), &l);
         judge(&l, missing, sizeof(missing));
         if (missing[0])
             ef_fact_bool(f, "audit.rules.complete", 0,

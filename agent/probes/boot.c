@@ -13,7 +13,7 @@
  * The GRUB facts are unknown when no grub.cfg is found (other boot loaders are not
  * evaluated) or it cannot be read (run as root). Evidence never quotes a password hash. */
 #include "facts.h"
-#include "sysnet_util.h"
+#include "probe_util.h"
 
 #include "efterlev/util.h"
 
@@ -75,7 +75,7 @@ static void probe_secure_boot(struct ef_facts *f)
                          "no SecureBoot EFI variable: the firmware does not support Secure Boot");
         else
             ef_fact_unknown(f, "boot.secure_boot", "cannot read the SecureBoot EFI variable: %s",
-                            sb == -EINVAL ? "too short" : ef_sn_why(sb));
+                            sb == -EINVAL ? "too short" : ef_pu_errtext(sb));
         return;
     }
     int setup = efivar_byte(f, "SetupMode");
@@ -121,9 +121,9 @@ static void probe_grub(struct ef_facts *f)
         if (stat(path, &st) != 0) {
             if (errno == EACCES) {
                 ef_fact_unknown(f, "boot.grub.password", "cannot read %s: %s", cfgs[i],
-                                ef_sn_why(errno));
+                                ef_pu_errtext(errno));
                 ef_fact_unknown(f, "boot.grub.config_protected", "cannot read %s: %s", cfgs[i],
-                                ef_sn_why(EACCES));
+                                ef_pu_errtext(EACCES));
                 return;
             }
             continue;
@@ -157,7 +157,8 @@ static void probe_grub(struct ef_facts *f)
                      (unsigned)(st.st_mode & 07777), have_user ? ", user.cfg too" : "");
 
     if (rc != 0) {
-        ef_fact_unknown(f, "boot.grub.password", "cannot read %s: %s", cfg, ef_sn_why(rc));
+        ef_fact_unknown(f, "boot.grub.password", "cannot read %s: %s", cfg,
+                        rc == -ENOENT ? "not found" : ef_pu_errtext(rc));
         return;
     }
     int su = find_line(text, "^[[:space:]]*set[[:space:]]+superusers=[\"']?[^\"' ]");
@@ -169,7 +170,8 @@ static void probe_grub(struct ef_facts *f)
     if (!pw && pwvar && have_user) {
         int urc = ef_read_file(upath, CFG_MAX, &utext, NULL);
         if (urc != 0) {
-            ef_fact_unknown(f, "boot.grub.password", "cannot read %s: %s", ucfg, ef_sn_why(urc));
+            ef_fact_unknown(f, "boot.grub.password", "cannot read %s: %s", ucfg,
+                            urc == -ENOENT ? "not found" : ef_pu_errtext(urc));
             free(text);
             return;
         }

@@ -18,7 +18,7 @@
  * when the desktop is not GNOME (no /usr/bin/gnome-shell). */
 #include "facts.h"
 #include "probes/systemd_units.h"
-#include "sysnet_util.h"
+#include "probe_util.h"
 
 #include "efterlev/util.h"
 
@@ -98,61 +98,48 @@ static int list_files(struct ef_facts *f, const char *dir, char **names, int max
     return n;
 }
 
+struct keyfile {
+    const char *shown;
+    struct db *db;
+};
+
+/* Whether a key file's group header "[group]" names group (text after the ']' ignored). */
+static int in_group(const char *header, const char *group)
+{
+    size_t gl = strlen(group);
+    return header[0] == '[' && strncmp(header + 1, group, gl) == 0 && header[1 + gl] == ']';
+}
+
+/* One "key=value" line of a key file. */
+static void keyfile_line(const char *group, char *k, char *v, size_t lineno, void *ctx)
+{
+    struct keyfile *kf = ctx;
+    for (int i = 0; i < K_COUNT; i++) {
+        if (!in_group(group, keys[i].group) || strcmp(k, keys[i].name) != 0)
+            continue;
+        struct setting *st = &kf->db->s[i];
+        st->set = 1;
+        st->value[0] = '\0';
+        ef_text_append(st->value, sizeof(st->value), v, strlen(v));
+        snprintf(st->where, sizeof(st->where), "%.120s line %zu", kf->shown, lineno);
+    }
+}
+
 static void parse_keyfile(struct ef_facts *f, const char *shown, struct db *db)
 {
-    char path[PATH_MAX], *text = NULL, group[256] = "";
-    int lineno = 0;
-
-    if (ef_facts_path(f, path, sizeof(path), shown) != 0 ||
-        ef_read_file(path, KEYFILE_MAX, &text, NULL) != 0)
-        return;
-    for (char *p = text; p != NULL;) {
-        char *nl = strchr(p, '\n');
-        if (nl)
-            *nl = '\0';
-        lineno++;
-        char *s = ef_sn_trim(p);
-        p = nl ? nl + 1 : NULL;
-        if (*s == '\0' || *s == '#')
-            continue;
-        if (*s == '[') {
-            char *e = strchr(s, ']');
-            group[0] = '\0';
-            if (e)
-                ef_text_append(group, sizeof(group), s + 1, (size_t)(e - s - 1));
-            continue;
-        }
-        char *eq = strchr(s, '=');
-        if (eq == NULL)
-            continue;
-        *eq = '\0';
-        char *k = ef_sn_trim(s), *v = ef_sn_trim(eq + 1);
-        for (int i = 0; i < K_COUNT; i++) {
-            if (strcmp(group, keys[i].group) != 0 || strcmp(k, keys[i].name) != 0)
-                continue;
-            struct setting *st = &db->s[i];
-            st->set = 1;
-            st->value[0] = '\0';
-            ef_text_append(st->value, sizeof(st->value), v, strlen(v));
-            snprintf(st->where, sizeof(st->where), "%.120s line %d", shown, lineno);
-        }
-    }
-    free(text);
+    struct keyfile kf = {shown, db};
+    ef_pu_ini_each(f, shown, KEYFILE_MAX, keyfile_line, &kf);
 }
 
 static void parse_locks(struct ef_facts *f, const char *shown, struct db *db)
 {
-    char path[PATH_MAX], *text = NULL;
+    char *text, *line;
+    size_t len, pos = 0;
 
-    if (ef_facts_path(f, path, sizeof(path), shown) != 0 ||
-        ef_read_file(path, KEYFILE_MAX, &text, NULL) != 0)
+    if (ef_pu_read(f, shown, KEYFILE_MAX, &text, &len) != 0)
         return;
-    for (char *p = text; p != NULL;) {
-        char *nl = strchr(p, '\n');
-        if (nl)
-            *nl = '\0';
-        char *s = ef_sn_trim(p);
-        p = nl ? nl + 1 : NULL;
+    while ((line = ef_pu_next_line(text, len, &pos, NULL)) != NULL) {
+        char *s = ef_pu_trim(line);
         if (*s != '/')
             continue;
         size_t n = strlen(s);
@@ -169,50 +156,45 @@ static void parse_locks(struct ef_facts *f, const char *shown, struct db *db)
     free(text);
 }
 
+/* parse each regular file of dir, in name order. */
+static void parse_files(struct ef_facts *f, const char *dir, struct db *db,
+                        void (*parse)(struct ef_facts *, const char *, struct db *))
+{
+    char *names[FILES_MAX];
+    int n = list_files(f, dir, names, FILES_MAX);
+
+    for (int i = 0; i < n; i++) {
+        char shown[PATH_MAX];
+        snprintf(shown, sizeof(shown), "%s/%s", dir, names[i]);
+        parse(f, shown, db);
+        free(names[i]);
+    }
+}
+
 static void read_db(struct ef_facts *f, struct db *db)
 {
-    char dir[128], sub[160], *names[FILES_MAX];
-    int n;
+    char dir[128], sub[160];
 
     snprintf(dir, sizeof(dir), "/etc/dconf/db/%s.d", db->name);
-    if ((n = list_files(f, dir, names, FILES_MAX)) > 0) {
-        for (int i = 0; i < n; i++) {
-            char shown[PATH_MAX];
-            snprintf(shown, sizeof(shown), "%s/%s", dir, names[i]);
-            parse_keyfile(f, shown, db);
-            free(names[i]);
-        }
-    }
+    parse_files(f, dir, db, parse_keyfile);
     snprintf(sub, sizeof(sub), "%s/locks", dir);
-    if ((n = list_files(f, sub, names, FILES_MAX)) > 0) {
-        for (int i = 0; i < n; i++) {
-            char shown[PATH_MAX];
-            snprintf(shown, sizeof(shown), "%s/%s", sub, names[i]);
-            parse_locks(f, shown, db);
-            free(names[i]);
-        }
-    }
+    parse_files(f, sub, db, parse_locks);
 }
 
 /* The system databases of the user profile; -errno when the profile cannot be read. */
 static int read_profile(struct ef_facts *f, struct dconf *dc)
 {
-    char path[PATH_MAX], *text = NULL;
-    int rc;
+    char *text, *line;
+    size_t len, pos = 0;
+    int rc = ef_pu_read(f, "/etc/dconf/profile/user", KEYFILE_MAX, &text, &len);
 
-    if (ef_facts_path(f, path, sizeof(path), "/etc/dconf/profile/user") != 0)
-        return -ENAMETOOLONG;
-    if ((rc = ef_read_file(path, KEYFILE_MAX, &text, NULL)) != 0)
+    if (rc != 0)
         return rc;
-    for (char *p = text; p != NULL && dc->n < DBS_MAX;) {
-        char *nl = strchr(p, '\n');
-        if (nl)
-            *nl = '\0';
-        char *s = ef_sn_trim(p);
-        p = nl ? nl + 1 : NULL;
+    while (dc->n < DBS_MAX && (line = ef_pu_next_line(text, len, &pos, NULL)) != NULL) {
+        char *s = ef_pu_trim(line);
         if (strncmp(s, "system-db:", 10) != 0)
             continue;
-        s = ef_sn_trim(s + 10);
+        s = ef_pu_trim(s + 10);
         if (*s == '\0' || strchr(s, '/') != NULL || strlen(s) >= sizeof(dc->db[0].name))
             continue;
         strlcpy(dc->db[dc->n].name, s, sizeof(dc->db[0].name));
@@ -289,9 +271,9 @@ static void set_locked(struct ef_facts *f, const char *fact, const int *ks, int 
         const struct effective *x = &e[ks[i]];
         if (!x->locked) {
             all = 0;
-            ef_sn_list_add(missing, sizeof(missing), keys[ks[i]].name);
+            ef_pu_list_add(missing, sizeof(missing), keys[ks[i]].name);
         } else if (strstr(ev, x->lock_where) == NULL) {
-            ef_sn_list_add(ev, sizeof(ev), x->lock_where);
+            ef_pu_list_add(ev, sizeof(ev), x->lock_where);
         }
     }
     if (all)
@@ -395,7 +377,7 @@ void ef_probe_desktop(struct ef_facts *f)
     if (rc < 0 && rc != -ENOENT) {
         for (size_t i = 0; i < EF_ARRAY_LEN(gnome_facts); i++)
             ef_fact_unknown(f, gnome_facts[i], "cannot read /etc/dconf/profile/user: %s",
-                            ef_sn_why(rc));
+                            ef_pu_errtext(rc));
         free(dc);
         return;
     }

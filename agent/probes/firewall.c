@@ -17,7 +17,7 @@
 #include "facts.h"
 #include "probes/systemd_units.h"
 #include "rules/rules.h"
-#include "sysnet_util.h"
+#include "probe_util.h"
 
 #include "efterlev/util.h"
 
@@ -52,7 +52,7 @@ static void judge(struct fw *w, int deny, const char *ev)
 
 static void enabled(struct fw *w, const char *name, const char *ev)
 {
-    ef_sn_list_add(w->managers, sizeof(w->managers), name);
+    ef_pu_list_add(w->managers, sizeof(w->managers), name);
     w->count++;
     ef_evidence_add(w->ev, sizeof(w->ev), ev);
 }
@@ -61,10 +61,10 @@ static void probe_ufw(struct ef_facts *f, struct fw *w)
 {
     char val[64], pol[64], ev[512];
     int line = 0, pline = 0;
-    int rc = ef_sn_kv_last(f, "/etc/ufw/ufw.conf", "ENABLED", val, sizeof(val), &line);
+    int rc = ef_pu_kv_last(f, "/etc/ufw/ufw.conf", "ENABLED", val, sizeof(val), &line);
 
     if (rc < 0 && rc != -ENOENT) {
-        ef_text_printf(ev, sizeof(ev), "cannot read /etc/ufw/ufw.conf: %s", ef_sn_why(rc));
+        ef_text_printf(ev, sizeof(ev), "cannot read /etc/ufw/ufw.conf: %s", ef_pu_errtext(rc));
         ef_evidence_add(w->ev, sizeof(w->ev), ev);
         return;
     }
@@ -78,9 +78,10 @@ static void probe_ufw(struct ef_facts *f, struct fw *w)
     }
     ef_text_printf(ev, sizeof(ev), "ufw enabled (/etc/ufw/ufw.conf line %d ENABLED=yes)", line);
     enabled(w, "ufw", ev);
-    rc = ef_sn_kv_last(f, "/etc/default/ufw", "DEFAULT_INPUT_POLICY", pol, sizeof(pol), &pline);
+    rc = ef_pu_kv_last(f, "/etc/default/ufw", "DEFAULT_INPUT_POLICY", pol, sizeof(pol), &pline);
     if (rc < 0) {
-        ef_text_printf(ev, sizeof(ev), "ufw: cannot read /etc/default/ufw: %s", ef_sn_why(rc));
+        ef_text_printf(ev, sizeof(ev), "ufw: cannot read /etc/default/ufw: %s",
+                       rc == -ENOENT ? "not found" : ef_pu_errtext(rc));
         judge(w, DENY_UNKNOWN, ev);
     } else if (rc == 0) {
         judge(w, DENY_UNKNOWN, "ufw: no DEFAULT_INPUT_POLICY in /etc/default/ufw");
@@ -119,7 +120,7 @@ static int zone_target(const char *text, char *out, size_t outlen)
 
 static void probe_firewalld(struct ef_facts *f, struct fw *w)
 {
-    char ev[512], zone[64] = "public", target[64], path[PATH_MAX], shown[PATH_MAX];
+    char ev[512], zone[64] = "public", target[64], shown[PATH_MAX];
     int line = 0;
 
     if (!ef_unit_enabled(ef_facts_root(f), "firewalld.service", ev, sizeof(ev))) {
@@ -129,20 +130,19 @@ static void probe_firewalld(struct ef_facts *f, struct fw *w)
     }
     enabled(w, "firewalld", ev);
     int rc =
-        ef_sn_kv_last(f, "/etc/firewalld/firewalld.conf", "DefaultZone", zone, sizeof(zone), &line);
+        ef_pu_kv_last(f, "/etc/firewalld/firewalld.conf", "DefaultZone", zone, sizeof(zone), &line);
     if (rc <= 0 || zone[0] == '\0' || strchr(zone, '/') != NULL)
         strlcpy(zone, "public", sizeof(zone));
     static const char *const dirs[] = {"/etc/firewalld/zones", "/usr/lib/firewalld/zones"};
     for (size_t i = 0; i < EF_ARRAY_LEN(dirs); i++) {
         char *text = NULL;
         snprintf(shown, sizeof(shown), "%s/%s.xml", dirs[i], zone);
-        if (ef_facts_path(f, path, sizeof(path), shown) != 0)
-            continue;
-        rc = ef_read_file(path, 1 << 20, &text, NULL);
-        if (rc == -ENOENT)
+        rc = ef_pu_read(f, shown, 1 << 20, &text, NULL);
+        if (rc == -ENOENT || rc == -ENAMETOOLONG)
             continue;
         if (rc != 0) {
-            ef_text_printf(ev, sizeof(ev), "firewalld: cannot read %s: %s", shown, ef_sn_why(rc));
+            ef_text_printf(ev, sizeof(ev), "firewalld: cannot read %s: %s", shown,
+                           ef_pu_errtext(rc));
             judge(w, DENY_UNKNOWN, ev);
             return;
         }
@@ -255,7 +255,7 @@ static void probe_nftables(struct ef_facts *f, struct fw *w)
         return;
     }
     enabled(w, "nftables", ev);
-    if (!ef_sn_live(f)) {
+    if (!ef_pu_is_live(f)) {
         judge(w, DENY_UNKNOWN, "nftables: the loaded ruleset is known only on the live system");
         return;
     }
@@ -290,19 +290,14 @@ static void probe_nftables(struct ef_facts *f, struct fw *w)
 /* ":INPUT DROP" in the *filter table of an iptables-save file: 1, 0, or negative errno. */
 static int rules_input_drop(struct ef_facts *f, const char *shown)
 {
-    char path[PATH_MAX], *text = NULL;
-    int rc, in_filter = 0, drop = 0;
+    char *text, *line;
+    size_t len, pos = 0;
+    int in_filter = 0, drop = 0, rc = ef_pu_read(f, shown, 8 << 20, &text, &len);
 
-    if (ef_facts_path(f, path, sizeof(path), shown) != 0)
-        return -ENAMETOOLONG;
-    if ((rc = ef_read_file(path, 8 << 20, &text, NULL)) != 0)
+    if (rc != 0)
         return rc;
-    for (char *p = text; p != NULL;) {
-        char *nl = strchr(p, '\n');
-        if (nl)
-            *nl = '\0';
-        char *s = ef_sn_trim(p);
-        p = nl ? nl + 1 : NULL;
+    while ((line = ef_pu_next_line(text, len, &pos, NULL)) != NULL) {
+        char *s = ef_pu_trim(line);
         if (*s == '*')
             in_filter = strcmp(s, "*filter") == 0;
         else if (in_filter && strncmp(s, ":INPUT ", 7) == 0)
@@ -325,12 +320,12 @@ static void probe_persistent(struct ef_facts *f, struct fw *w)
     int v4 = rules_input_drop(f, "/etc/iptables/rules.v4");
     int v6 = rules_input_drop(f, "/etc/iptables/rules.v6");
     if (v4 < 0 && v4 != -ENOENT) {
-        ef_text_printf(ev, sizeof(ev), "cannot read /etc/iptables/rules.v4: %s", ef_sn_why(v4));
+        ef_text_printf(ev, sizeof(ev), "cannot read /etc/iptables/rules.v4: %s", ef_pu_errtext(v4));
         judge(w, DENY_UNKNOWN, ev);
         return;
     }
     if (v6 < 0 && v6 != -ENOENT) {
-        ef_text_printf(ev, sizeof(ev), "cannot read /etc/iptables/rules.v6: %s", ef_sn_why(v6));
+        ef_text_printf(ev, sizeof(ev), "cannot read /etc/iptables/rules.v6: %s", ef_pu_errtext(v6));
         judge(w, DENY_UNKNOWN, ev);
         return;
     }

@@ -17,7 +17,7 @@
  * Facts: fs.world_writable.files, fs.world_writable.dirs (counts), fs.world_writable.truncated
  * (the walk ran out of time). */
 #include "facts.h"
-#include "sysnet_util.h"
+#include "probe_util.h"
 
 #include "efterlev/util.h"
 
@@ -59,7 +59,7 @@ static void note(char *list, size_t cap, long long count, const char *path)
     const char *shown = path + w.prefix;
     if (count > SHOWN_MAX)
         return;
-    ef_sn_list_add(list, cap, *shown ? shown : "/");
+    ef_pu_list_add(list, cap, *shown ? shown : "/");
 }
 
 static int visit(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -92,22 +92,6 @@ static int local_fstype(const char *t)
     return 0;
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape(char *s)
-{
-    char *o = s;
-    for (char *p = s; *p; p++) {
-        if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' &&
-            p[3] >= '0' && p[3] <= '7') {
-            *o++ = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
-            p += 3;
-        } else {
-            *o++ = *p;
-        }
-    }
-    *o = '\0';
-}
-
 static int under(const char *mp, const char *dir)
 {
     size_t n = strlen(dir);
@@ -136,8 +120,8 @@ static void live_mounts(struct mounts *m)
         if (dash == NULL || sscanf(line, "%*s %*s %31s %4095s %4095s", devno, root, point) != 3 ||
             sscanf(dash + 3, "%63s", fstype) != 1)
             continue;
-        unescape(root);
-        unescape(point);
+        ef_pu_mount_unescape(root);
+        ef_pu_mount_unescape(point);
         if (!local_fstype(fstype) || under(point, "/proc") || under(point, "/sys") ||
             under(point, "/dev") || under(point, "/run"))
             continue;
@@ -152,7 +136,7 @@ static void live_mounts(struct mounts *m)
         if ((m->point[m->n] = strdup(point)) == NULL)
             continue;
         strlcpy(m->key[m->n], key, sizeof(m->key[0]));
-        ef_sn_list_add(m->shown, sizeof(m->shown), point);
+        ef_pu_list_add(m->shown, sizeof(m->shown), point);
         m->n++;
     }
     free(text);
@@ -195,7 +179,7 @@ void ef_probe_fswalk(struct ef_facts *f)
     }
     memset(&w, 0, sizeof(w));
     w.deadline_ms = t0 + budget;
-    if (ef_sn_live(f)) {
+    if (ef_pu_is_live(f)) {
         live_mounts(m);
     } else {
         m->point[m->n++] = strdup(root);
@@ -219,14 +203,16 @@ void ef_probe_fswalk(struct ef_facts *f)
 
     long long took = now_ms() - t0;
     char summary[512], why[400] = "";
-    if (ef_sn_live(f))
+    if (ef_pu_is_live(f))
         snprintf(summary, sizeof(summary), "%llu entries on %zu file system(s) (%s) in %lld ms",
                  w.entries, walked, m->shown, took);
     else
         snprintf(summary, sizeof(summary), "%llu entries in %lld ms", w.entries, took);
     free(m);
     if (walked == 0) {
-        const char *e = first_err ? ef_sn_why(first_err) : "no local file system";
+        const char *e = first_err == ENOENT ? "not found"
+                        : first_err         ? ef_pu_errtext(first_err)
+                                            : "no local file system";
         ef_fact_unknown(f, "fs.world_writable.files", "cannot walk: %s", e);
         ef_fact_unknown(f, "fs.world_writable.dirs", "cannot walk: %s", e);
         ef_fact_unknown(f, "fs.world_writable.truncated", "cannot walk: %s", e);

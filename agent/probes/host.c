@@ -12,6 +12,7 @@
  * Other types (docking stations, expansion chassis, ...) leave the role unknown. A
  * configuration override is planned. */
 #include "facts.h"
+#include "probe_util.h"
 
 #include "efterlev/util.h"
 
@@ -40,11 +41,9 @@ static const char *role_of(long t)
 
 void ef_probe_host(struct ef_facts *f)
 {
-    char path[PATH_MAX], *text = NULL, *end;
-    int rc = -ENAMETOOLONG;
+    char *text, *end;
+    int rc = ef_pu_read(f, "/sys/class/dmi/id/chassis_type", 64, &text, NULL);
 
-    if (ef_facts_path(f, path, sizeof(path), "/sys/class/dmi/id/chassis_type") == 0)
-        rc = ef_read_file(path, 64, &text, NULL);
     if (rc == -ENOENT) {
         ef_fact_str(f, "host.role", "server",
                     "no SMBIOS chassis type (/sys/class/dmi/id/chassis_type): treated as server");

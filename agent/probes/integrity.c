@@ -9,7 +9,7 @@
  *   /etc/cron.d/ *, /var/spool/cron/crontabs/root or /var/spool/cron/root. */
 #include "facts.h"
 #include "probes/systemd_units.h"
-#include "sysnet_util.h"
+#include "probe_util.h"
 
 #include "efterlev/util.h"
 
@@ -38,30 +38,25 @@ static int exists(struct ef_facts *f, const char *shown, int *err)
 /* Line number of a non-comment line running aide in a crontab, 0 when none. */
 static int cron_line(struct ef_facts *f, const char *shown)
 {
-    char path[PATH_MAX], *text = NULL;
+    char *text, *line;
     regex_t re;
-    int lineno = 0, found = 0;
+    size_t len, pos = 0, lineno = 0;
+    int found = 0;
 
-    if (ef_facts_path(f, path, sizeof(path), shown) != 0 ||
-        ef_read_file(path, 1 << 20, &text, NULL) != 0)
+    if (ef_pu_read(f, shown, 1 << 20, &text, &len) != 0)
         return 0;
     if (regcomp(&re, "(^|[[:space:]/])aide(check)?([[:space:]]|$)", REG_EXTENDED | REG_NOSUB) !=
         0) {
         free(text);
         return 0;
     }
-    for (char *p = text; p != NULL && !found;) {
-        char *nl = strchr(p, '\n');
-        if (nl)
-            *nl = '\0';
-        lineno++;
-        char *s = ef_sn_trim(p);
+    while (!found && (line = ef_pu_next_line(text, len, &pos, &lineno)) != NULL) {
+        char *s = ef_pu_trim(line);
         found = *s != '#' && *s != '\0' && regexec(&re, s, 0, NULL, 0) == 0;
-        p = nl ? nl + 1 : NULL;
     }
     regfree(&re);
     free(text);
-    return found ? lineno : 0;
+    return found ? (int)lineno : 0;
 }
 
 static int scheduled(struct ef_facts *f, char *ev, size_t evlen)
@@ -133,7 +128,7 @@ void ef_probe_integrity(struct ef_facts *f)
         ef_fact_bool(f, "integ.aide.database", 1, "/var/lib/aide/aide.db.gz present");
     else if (err)
         ef_fact_unknown(f, "integ.aide.database", "cannot look into /var/lib/aide: %s",
-                        ef_sn_why(err));
+                        ef_pu_errtext(err));
     else
         ef_fact_bool(f, "integ.aide.database", 0,
                      "no AIDE database (/var/lib/aide/aide.db, aide.db.gz): not initialised");

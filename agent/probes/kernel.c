@@ -16,7 +16,7 @@
  *   profile is in enforce (or kill) mode, complain when some are in complain mode, and
  *   disabled when none is loaded (nothing is confined). Otherwise "none" / "disabled". */
 #include "facts.h"
-#include "sysnet_util.h"
+#include "probe_util.h"
 
 #include "efterlev/util.h"
 
@@ -41,19 +41,13 @@ struct core_limit {
 
 static void limits_file(struct ef_facts *f, const char *shown, struct core_limit *cl)
 {
-    char path[PATH_MAX], *text = NULL;
-    int lineno = 0;
+    char *text, *line;
+    size_t len, pos = 0, lineno = 0;
 
-    if (ef_facts_path(f, path, sizeof(path), shown) != 0 ||
-        ef_read_file(path, CONF_MAX, &text, NULL) != 0)
+    if (ef_pu_read(f, shown, CONF_MAX, &text, &len) != 0)
         return;
-    for (char *p = text; p != NULL;) {
-        char *nl = strchr(p, '\n');
-        if (nl)
-            *nl = '\0';
-        lineno++;
-        char *s = ef_sn_trim(p);
-        p = nl ? nl + 1 : NULL;
+    while ((line = ef_pu_next_line(text, len, &pos, &lineno)) != NULL) {
+        char *s = ef_pu_trim(line);
         char dom[64], type[16], item[32], val[32];
         if (*s == '#' || sscanf(s, "%63s %15s %31s %31s", dom, type, item, val) != 4)
             continue;
@@ -62,44 +56,22 @@ static void limits_file(struct ef_facts *f, const char *shown, struct core_limit
             continue;
         cl->found = 1;
         strlcpy(cl->value, val, sizeof(cl->value));
-        snprintf(cl->where, sizeof(cl->where), "%.150s line %d", shown, lineno);
+        snprintf(cl->where, sizeof(cl->where), "%.150s line %zu", shown, lineno);
     }
     free(text);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static void probe_limits(struct ef_facts *f)
 {
+    static const char *const dirs[] = {"/etc/security/limits.d"};
     struct core_limit cl = {0};
-    char dir[PATH_MAX];
+    char(*files)[PATH_MAX] = calloc(DROPINS_MAX, sizeof(*files));
 
     limits_file(f, "/etc/security/limits.conf", &cl);
-    if (ef_facts_path(f, dir, sizeof(dir), "/etc/security/limits.d") == 0) {
-        DIR *d = opendir(dir);
-        char *names[DROPINS_MAX];
-        int n = 0;
-        struct dirent *de;
-        while (d && n < DROPINS_MAX && (de = readdir(d)) != NULL) {
-            size_t len = strlen(de->d_name);
-            if (de->d_name[0] == '.' || len < 6 || strcmp(de->d_name + len - 5, ".conf") != 0)
-                continue;
-            if ((names[n] = strdup(de->d_name)) != NULL)
-                n++;
-        }
-        if (d)
-            closedir(d);
-        qsort(names, (size_t)n, sizeof(*names), cmp_str);
-        for (int i = 0; i < n; i++) {
-            char shown[PATH_MAX];
-            snprintf(shown, sizeof(shown), "/etc/security/limits.d/%s", names[i]);
-            limits_file(f, shown, &cl);
-            free(names[i]);
-        }
-    }
+    size_t n = files ? ef_pu_dropins(f, dirs, 1, ".conf", files, DROPINS_MAX) : 0;
+    for (size_t i = 0; i < n; i++)
+        limits_file(f, files[i], &cl);
+    free(files);
     if (!cl.found)
         ef_fact_bool(f, "sys.limits.core_hard_zero", 0,
                      "no '* hard core 0' in /etc/security/limits.conf or limits.d/*.conf");
@@ -115,121 +87,70 @@ struct cd_setting {
     char where[200];
 };
 
-static void coredump_conf(struct ef_facts *f, const char *shown, struct cd_setting *storage,
-                          struct cd_setting *size)
-{
-    char path[PATH_MAX], *text = NULL;
-    int lineno = 0, in = 0;
-
-    if (ef_facts_path(f, path, sizeof(path), shown) != 0 ||
-        ef_read_file(path, CONF_MAX, &text, NULL) != 0)
-        return;
-    for (char *p = text; p != NULL;) {
-        char *nl = strchr(p, '\n');
-        if (nl)
-            *nl = '\0';
-        lineno++;
-        char *s = ef_sn_trim(p);
-        p = nl ? nl + 1 : NULL;
-        if (*s == '[') {
-            in = strcmp(s, "[Coredump]") == 0;
-            continue;
-        }
-        char *eq = strchr(s, '=');
-        if (!in || *s == '#' || *s == ';' || eq == NULL)
-            continue;
-        *eq = '\0';
-        char *k = ef_sn_trim(s), *v = ef_sn_trim(eq + 1);
-        struct cd_setting *t = strcmp(k, "Storage") == 0          ? storage
-                               : strcmp(k, "ProcessSizeMax") == 0 ? size
-                                                                  : NULL;
-        if (t == NULL)
-            continue;
-        t->value[0] = '\0';
-        ef_text_append(t->value, sizeof(t->value), v, strlen(v));
-        snprintf(t->where, sizeof(t->where), "%.150s line %d", shown, lineno);
-    }
-    free(text);
-}
-
-struct dropin {
-    char name[NAME_MAX + 1];
-    int dir;
+struct coredump {
+    const char *shown;
+    struct cd_setting storage, size;
 };
 
-static int cmp_dropin(const void *a, const void *b)
+/* One assignment of coredump.conf or a drop-in: Storage= and ProcessSizeMax= in [Coredump]. */
+static void coredump_line(const char *section, char *k, char *v, size_t lineno, void *ctx)
 {
-    return strcmp(((const struct dropin *)a)->name, ((const struct dropin *)b)->name);
+    struct coredump *cd = ctx;
+    struct cd_setting *t = strcmp(k, "Storage") == 0          ? &cd->storage
+                           : strcmp(k, "ProcessSizeMax") == 0 ? &cd->size
+                                                              : NULL;
+    if (t == NULL || strcmp(section, "[Coredump]") != 0)
+        return;
+    t->value[0] = '\0';
+    ef_text_append(t->value, sizeof(t->value), v, strlen(v));
+    snprintf(t->where, sizeof(t->where), "%.150s line %zu", cd->shown, lineno);
+}
+
+static void coredump_conf(struct ef_facts *f, const char *shown, struct coredump *cd)
+{
+    cd->shown = shown;
+    ef_pu_ini_each(f, shown, CONF_MAX, coredump_line, cd);
 }
 
 static void probe_coredump(struct ef_facts *f)
 {
     static const char *const bins[] = {"/usr/lib/systemd/systemd-coredump",
                                        "/lib/systemd/systemd-coredump"};
-    static const char *const dirs[] = {"/usr/lib/systemd/coredump.conf.d",
+    static const char *const dirs[] = {/* highest priority first */
+                                       "/etc/systemd/coredump.conf.d",
                                        "/run/systemd/coredump.conf.d",
-                                       "/etc/systemd/coredump.conf.d"};
-    char path[PATH_MAX];
+                                       "/usr/lib/systemd/coredump.conf.d"};
     struct stat st;
     int present = 0;
 
     for (size_t i = 0; i < EF_ARRAY_LEN(bins) && !present; i++)
-        present = ef_facts_path(f, path, sizeof(path), bins[i]) == 0 && stat(path, &st) == 0;
+        present = ef_pu_stat(f, bins[i], &st) == 0;
     if (!present) {
         ef_fact_bool(f, "sys.coredump.restricted", 1, "systemd-coredump is not installed");
         return;
     }
-    struct cd_setting storage = {"external", "default"}, size = {"default", "default"};
-    coredump_conf(f, "/etc/systemd/coredump.conf", &storage, &size);
+    struct coredump cd = {.storage = {"external", "default"}, .size = {"default", "default"}};
+    coredump_conf(f, "/etc/systemd/coredump.conf", &cd);
 
-    struct dropin *ds = calloc(DROPINS_MAX, sizeof(*ds));
-    size_t n = 0;
-    for (size_t i = 0; ds && i < EF_ARRAY_LEN(dirs); i++) {
-        if (ef_facts_path(f, path, sizeof(path), dirs[i]) != 0)
-            continue;
-        DIR *d = opendir(path);
-        struct dirent *de;
-        while (d && (de = readdir(d)) != NULL) {
-            size_t len = strlen(de->d_name);
-            if (de->d_name[0] == '.' || len < 6 || strcmp(de->d_name + len - 5, ".conf") != 0)
-                continue;
-            size_t j;
-            for (j = 0; j < n; j++)
-                if (strcmp(ds[j].name, de->d_name) == 0)
-                    break;
-            if (j == n && n < DROPINS_MAX)
-                strlcpy(ds[n++].name, de->d_name, sizeof(ds[0].name));
-            if (j < DROPINS_MAX)
-                ds[j].dir = (int)i; /* a later (higher-priority) directory masks */
-        }
-        if (d)
-            closedir(d);
-    }
-    if (ds) {
-        qsort(ds, n, sizeof(*ds), cmp_dropin);
-        for (size_t j = 0; j < n; j++) {
-            char shown[PATH_MAX];
-            snprintf(shown, sizeof(shown), "%s/%s", dirs[ds[j].dir], ds[j].name);
-            coredump_conf(f, shown, &storage, &size);
-        }
-        free(ds);
-    }
-    int ok = strcmp(storage.value, "none") == 0 && strcmp(size.value, "0") == 0;
+    char(*files)[PATH_MAX] = calloc(DROPINS_MAX, sizeof(*files));
+    size_t n = files ? ef_pu_dropins(f, dirs, EF_ARRAY_LEN(dirs), ".conf", files, DROPINS_MAX) : 0;
+    for (size_t j = 0; j < n; j++)
+        coredump_conf(f, files[j], &cd);
+    free(files);
+    int ok = strcmp(cd.storage.value, "none") == 0 && strcmp(cd.size.value, "0") == 0;
     ef_fact_bool(f, "sys.coredump.restricted", ok,
-                 "systemd-coredump: Storage=%s (%s), ProcessSizeMax=%s (%s)", storage.value,
-                 storage.where, size.value, size.where);
+                 "systemd-coredump: Storage=%s (%s), ProcessSizeMax=%s (%s)", cd.storage.value,
+                 cd.storage.where, cd.size.value, cd.size.where);
 }
 
 /* ---- MAC ---- */
 
 static int read_small(struct ef_facts *f, const char *shown, char *out, size_t outlen)
 {
-    char path[PATH_MAX], *text = NULL;
-    int rc;
+    char *text;
+    int rc = ef_pu_read(f, shown, 4096, &text, NULL);
 
-    if (ef_facts_path(f, path, sizeof(path), shown) != 0)
-        return -ENAMETOOLONG;
-    if ((rc = ef_read_file(path, 4096, &text, NULL)) != 0)
+    if (rc != 0)
         return rc;
     out[0] = '\0';
     ef_text_append(out, outlen, text, strcspn(text, "\n"));
@@ -241,7 +162,7 @@ static void probe_selinux(struct ef_facts *f, const char *enforce)
 {
     char cfg[32] = "";
     int line = 0;
-    int rc = ef_sn_kv_last(f, "/etc/selinux/config", "SELINUX", cfg, sizeof(cfg), &line);
+    int rc = ef_pu_kv_last(f, "/etc/selinux/config", "SELINUX", cfg, sizeof(cfg), &line);
     const char *mode = strcmp(enforce, "1") == 0 ? "enforcing" : "complain";
     char ev[256];
 
@@ -261,33 +182,28 @@ static void probe_selinux(struct ef_facts *f, const char *enforce)
 
 static void probe_apparmor(struct ef_facts *f)
 {
-    char path[PATH_MAX], *text = NULL;
-    int rc = -ENAMETOOLONG;
+    char *text, *line;
+    size_t len, pos = 0;
     long enforce = 0, complain = 0, other = 0;
 
     ef_fact_str(f, "sys.mac.name", "apparmor", "AppArmor enabled (/sys/module/apparmor)");
-    if (ef_facts_path(f, path, sizeof(path), "/sys/kernel/security/apparmor/profiles") == 0)
-        rc = ef_read_file(path, 16 << 20, &text, NULL);
+    int rc = ef_pu_read(f, "/sys/kernel/security/apparmor/profiles", 16 << 20, &text, &len);
     if (rc != 0) {
         ef_fact_unknown(f, "sys.mac.mode",
                         "AppArmor enabled; cannot read /sys/kernel/security/apparmor/profiles: %s",
-                        rc == -ENOENT ? "securityfs is not mounted" : ef_sn_why(rc));
+                        rc == -ENOENT ? "securityfs is not mounted" : ef_pu_errtext(rc));
         return;
     }
-    for (char *p = text; p != NULL;) {
-        char *nl = strchr(p, '\n');
-        if (nl)
-            *nl = '\0';
-        char *open = strrchr(p, '(');
-        if (open != NULL) {
-            if (strncmp(open, "(enforce)", 9) == 0 || strncmp(open, "(kill)", 6) == 0)
-                enforce++;
-            else if (strncmp(open, "(complain)", 10) == 0 || strncmp(open, "(prompt)", 8) == 0)
-                complain++;
-            else
-                other++;
-        }
-        p = nl ? nl + 1 : NULL;
+    while ((line = ef_pu_next_line(text, len, &pos, NULL)) != NULL) {
+        char *open = strrchr(line, '(');
+        if (open == NULL)
+            continue;
+        if (strncmp(open, "(enforce)", 9) == 0 || strncmp(open, "(kill)", 6) == 0)
+            enforce++;
+        else if (strncmp(open, "(complain)", 10) == 0 || strncmp(open, "(prompt)", 8) == 0)
+            complain++;
+        else
+            other++;
     }
     free(text);
     const char *mode = enforce + complain == 0 ? "disabled" : complain ? "complain" : "enforcing";

@@ -13,8 +13,8 @@
  *     (stops automatic loading by device alias only)
  *   kmod.usb_storage.loaded: ROOT/sys/module/usb_storage exists (unknown without
  *     ROOT/sys/module, e.g. on a mounted image). */
-#include "confdirs.h"
 #include "facts.h"
+#include "probe_util.h"
 
 #include "efterlev/util.h"
 
@@ -60,42 +60,40 @@ struct kmod_state {
     char install_ev[512], blacklist_ev[512];
 };
 
-/* Join backslash-continued lines in place (the backslash and newline become spaces). */
-static void join_continuations(char *buf)
+/* Join backslash-continued lines in place (the backslash, a CR and the newline become spaces):
+ * ef_pu_join_continued, plus a backslash before a CRLF line end. */
+static void join_continuations(char *buf, size_t len)
 {
-    for (char *p = buf; (p = strchr(p, '\\')) != NULL; p++)
-        if (p[1] == '\n')
-            p[0] = p[1] = ' ';
-        else if (p[1] == '\r' && p[2] == '\n')
-            p[0] = p[1] = p[2] = ' ';
+    ef_pu_join_continued(buf, len);
+    for (size_t i = 0; i + 2 < len; i++)
+        if (buf[i] == '\\' && buf[i + 1] == '\r' && buf[i + 2] == '\n')
+            buf[i] = buf[i + 1] = buf[i + 2] = ' ';
 }
 
 static void parse_file(struct ef_facts *f, const char *shown, struct kmod_state *st)
 {
-    char *buf, *p, *line;
-    int lineno = 0;
+    char *buf, *line;
+    size_t len, pos = 0, lineno = 0;
 
-    if (ef_conf_read(f, shown, CONF_MAX, &buf) != 0)
+    if (ef_pu_read(f, shown, CONF_MAX, &buf, &len) != 0)
         return;
-    join_continuations(buf);
-    p = buf;
-    while ((line = ef_conf_next_line(&p)) != NULL) {
-        lineno++;
-        line = ef_conf_trim(line);
+    join_continuations(buf, len);
+    while ((line = ef_pu_next_line(buf, len, &pos, &lineno)) != NULL) {
+        line = ef_pu_trim(line);
         if (*line == '#' || *line == '\0')
             continue;
         char *sp, *cmd = strtok_r(line, " \t", &sp), *mod = strtok_r(NULL, " \t", &sp);
         if (cmd == NULL || mod == NULL || !is_usb_storage(mod))
             continue;
         if (strcmp(cmd, "install") == 0 && !st->have_install) {
-            char *rest = ef_conf_trim(sp ? sp : (char *)"");
+            char *rest = ef_pu_trim(sp ? sp : (char *)"");
             st->have_install = 1;
             st->blocked = blocking_command(rest);
-            ef_text_printf(st->install_ev, sizeof(st->install_ev), "%s line %d: install %s %.60s",
+            ef_text_printf(st->install_ev, sizeof(st->install_ev), "%s line %zu: install %s %.60s",
                            shown, lineno, mod, rest);
         } else if (strcmp(cmd, "blacklist") == 0 && !st->blacklisted) {
             st->blacklisted = 1;
-            ef_text_printf(st->blacklist_ev, sizeof(st->blacklist_ev), "%s line %d: blacklist %s",
+            ef_text_printf(st->blacklist_ev, sizeof(st->blacklist_ev), "%s line %zu: blacklist %s",
                            shown, lineno, mod);
         }
     }
@@ -138,11 +136,11 @@ void ef_probe_kmod(struct ef_facts *f)
         return;
     }
     size_t n =
-        ef_conf_list(f, modprobe_dirs, EF_ARRAY_LEN(modprobe_dirs), ".conf", files, FILES_MAX);
+        ef_pu_dropins(f, modprobe_dirs, EF_ARRAY_LEN(modprobe_dirs), ".conf", files, FILES_MAX);
     for (size_t i = 0; i < n; i++)
         parse_file(f, files[i], &st);
     free(files);
-    if (ef_conf_read(f, "/proc/cmdline", 64 * 1024, &cmdline) != 0)
+    if (ef_pu_read(f, "/proc/cmdline", 64 * 1024, &cmdline, NULL) != 0)
         cmdline = NULL;
 
     if (cmdline && cmdline_lists(cmdline, "module_blacklist="))

@@ -13,7 +13,7 @@
  * with ","; "none" when nothing listens. net.listeners.count: how many distinct entries.
  * The addresses are in the evidence. */
 #include "facts.h"
-#include "sysnet_util.h"
+#include "probe_util.h"
 
 #include "efterlev/util.h"
 
@@ -77,13 +77,11 @@ static int loopback(const unsigned char *a, int v6)
 /* Add the listening sockets of one /proc/net file. Returns 0, or a negative errno. */
 static int read_net(struct ef_facts *f, const char *name, struct scan *sc)
 {
-    char rel[64], path[PATH_MAX], *text = NULL;
+    char rel[64], *text;
     int v6 = strchr(name, '6') != NULL, udp = name[0] == 'u', rc;
 
     snprintf(rel, sizeof(rel), "/proc/net/%s", name);
-    if (ef_facts_path(f, path, sizeof(path), rel) != 0)
-        return -ENAMETOOLONG;
-    if ((rc = ef_read_file(path, NET_FILE_MAX, &text, NULL)) != 0)
+    if ((rc = ef_pu_read(f, rel, NET_FILE_MAX, &text, NULL)) != 0)
         return rc;
     char *save = NULL;
     int first = 1;
@@ -217,10 +215,10 @@ void ef_probe_listeners(struct ef_facts *f)
             err = rc;
     }
     if (readable == 0) {
-        ef_fact_unknown(f, "net.listeners", "cannot read /proc/net/tcp, tcp6, udp, udp6: %s",
-                        ef_sn_why(err));
+        const char *why = err == -ENOENT ? "not found" : ef_pu_errtext(err);
+        ef_fact_unknown(f, "net.listeners", "cannot read /proc/net/tcp, tcp6, udp, udp6: %s", why);
         ef_fact_unknown(f, "net.listeners.count", "cannot read /proc/net/tcp, tcp6, udp, udp6: %s",
-                        ef_sn_why(err));
+                        why);
         free(sc.s);
         return;
     }
@@ -250,7 +248,7 @@ void ef_probe_listeners(struct ef_facts *f)
         snprintf(shown, sizeof(shown), "%s %s:%u/%s",
                  sc.s[i].mapped ? sc.s[i].proc : "- (no process holds it)", sc.s[i].addr,
                  sc.s[i].port, sc.s[i].udp ? "udp" : "tcp");
-        ef_sn_list_add(ev, sizeof(ev), shown);
+        ef_pu_list_add(ev, sizeof(ev), shown);
         size_t j;
         for (j = 0; j < ne; j++)
             if (strcmp(entries[j], e) == 0)

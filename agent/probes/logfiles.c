@@ -11,8 +11,8 @@
  *     files under it whose mode exceeds 0640;
  *   log.files.journal_bad_group_count: journal files whose group is not systemd-journal
  *     (from the root's own /etc/group). */
-#include "confdirs.h"
 #include "facts.h"
+#include "probe_util.h"
 
 #include "efterlev/util.h"
 
@@ -43,14 +43,13 @@ struct tally {
 /* The id of name in a passwd or group file under the root (field 3); -1 when absent. */
 static long long id_of(struct ef_facts *f, const char *file, const char *name)
 {
-    char *buf, *p, *line;
+    char *buf, *line;
     long long id = -1;
-    size_t nl = strlen(name);
+    size_t nl = strlen(name), len, pos = 0;
 
-    if (ef_conf_read(f, file, 16 * 1024 * 1024, &buf) != 0)
+    if (ef_pu_read(f, file, EF_PU_FILE_MAX, &buf, &len) != 0)
         return -1;
-    p = buf;
-    while (id < 0 && (line = ef_conf_next_line(&p)) != NULL) {
+    while (id < 0 && (line = ef_pu_next_line(buf, len, &pos, NULL)) != NULL) {
         char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
         if (c2 && (size_t)(c1 - line) == nl && strncmp(line, name, nl) == 0)
             id = strtoll(c2 + 1, NULL, 10);

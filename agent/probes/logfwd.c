@@ -14,8 +14,8 @@
  *     only configured ones cannot be judged: systemd not running);
  *   log.remote.target: the target host of the first running (else configured) forwarder,
  *     "" when none, so a site policy can require its own collector (`matches:`). */
-#include "confdirs.h"
 #include "facts.h"
+#include "probe_util.h"
 #include "probes/systemd_units.h"
 
 #include "efterlev/util.h"
@@ -119,7 +119,7 @@ static void scan_rsyslog(struct ef_facts *f, const char *file, struct fwds *fs)
 {
     char *buf;
 
-    if (ef_conf_read(f, file, CONF_MAX, &buf) != 0)
+    if (ef_pu_read(f, file, CONF_MAX, &buf, NULL) != 0)
         return;
     strip_comments(buf);
     /* RainerScript actions */
@@ -138,11 +138,11 @@ static void scan_rsyslog(struct ef_facts *f, const char *file, struct fwds *fs)
         }
     }
     /* legacy actions: "SELECTOR @host", "@@host", "@(o)host", ":omrelp:host,port" */
-    char *p = buf, *line;
-    int lineno = 0;
-    while ((line = ef_conf_next_line(&p)) != NULL) {
-        lineno++;
-        char *s = ef_conf_trim(line), *sp = s + strcspn(s, " \t");
+    /* the text up to the first NUL, as strip_comments and the search above saw it */
+    char *line;
+    size_t len = strlen(buf), pos = 0, lineno = 0;
+    while ((line = ef_pu_next_line(buf, len, &pos, &lineno)) != NULL) {
+        char *s = ef_pu_trim(line), *sp = s + strcspn(s, " \t");
         if (*s == '\0' || *s == '$' || strchr(s, '.') == NULL || sp == s || *sp == '\0')
             continue;
         char *act = sp + strspn(sp, " \t");
@@ -155,7 +155,7 @@ static void scan_rsyslog(struct ef_facts *f, const char *file, struct fwds *fs)
             t = act + 8;
         }
         if (t && *t && !isspace((unsigned char)*t))
-            fwd_add(fs, "rsyslog.service", file, lineno, t, strcspn(t, " \t;"));
+            fwd_add(fs, "rsyslog.service", file, (int)lineno, t, strcspn(t, " \t;"));
     }
     free(buf);
 }
@@ -165,7 +165,7 @@ static void scan_syslog_ng(struct ef_facts *f, const char *file, struct fwds *fs
     static const char *const drivers[] = {"network(", "syslog(", "tcp(", "udp(", "tcp6(", "udp6("};
     char *buf;
 
-    if (ef_conf_read(f, file, CONF_MAX, &buf) != 0)
+    if (ef_pu_read(f, file, CONF_MAX, &buf, NULL) != 0)
         return;
     strip_comments(buf);
     for (char *d = buf; (d = strstr(d, "destination")) != NULL;) {
@@ -204,21 +204,20 @@ static void scan_journal_upload(struct ef_facts *f, struct fwds *fs)
     if (files == NULL)
         return;
     strlcpy(files[0], "/etc/systemd/journal-upload.conf", sizeof(files[0]));
-    n = 1 + ef_conf_list(f, dirs, EF_ARRAY_LEN(dirs), ".conf", files + 1, FILES_MAX);
+    n = 1 + ef_pu_dropins(f, dirs, EF_ARRAY_LEN(dirs), ".conf", files + 1, FILES_MAX);
     for (size_t i = 0; i < n; i++) {
-        char *buf, *p, *line;
-        int lineno = 0, upload = 0;
-        if (ef_conf_read(f, files[i], CONF_MAX, &buf) != 0)
+        char *buf, *line;
+        size_t len, pos = 0, lineno = 0;
+        int upload = 0;
+        if (ef_pu_read(f, files[i], CONF_MAX, &buf, &len) != 0)
             continue;
-        p = buf;
-        while ((line = ef_conf_next_line(&p)) != NULL) {
-            lineno++;
-            line = ef_conf_trim(line);
+        while ((line = ef_pu_next_line(buf, len, &pos, &lineno)) != NULL) {
+            line = ef_pu_trim(line);
             if (*line == '[')
                 upload = strcmp(line, "[Upload]") == 0;
             else if (upload && strncmp(line, "URL=", 4) == 0) {
-                strlcpy(url, ef_conf_trim(line + 4), sizeof(url));
-                snprintf(where, sizeof(where), "%s line %d", files[i], lineno);
+                strlcpy(url, ef_pu_trim(line + 4), sizeof(url));
+                snprintf(where, sizeof(where), "%s line %zu", files[i], lineno);
             }
         }
         free(buf);
@@ -247,7 +246,7 @@ static void list_files(struct ef_facts *f, const char *main, const char *dir,
 {
     const char *dirs[] = {dir};
     strlcpy(files[0], main, sizeof(files[0]));
-    *n = 1 + ef_conf_list(f, dirs, 1, ".conf", files + 1, FILES_MAX);
+    *n = 1 + ef_pu_dropins(f, dirs, 1, ".conf", files + 1, FILES_MAX);
 }
 
 void ef_probe_logfwd(struct ef_facts *f)

@@ -12,8 +12,8 @@
  *     entry's age, capped by journald's MaxRetentionSec=) and the text logs'
  *     (log.logrotate.min_days). Unknown when a source exists but cannot be read (journal
  *     files need root or the systemd-journal/adm group) or when neither source is there. */
-#include "confdirs.h"
 #include "facts.h"
+#include "probe_util.h"
 
 #include "efterlev/util.h"
 
@@ -64,8 +64,7 @@ static void scan_journal_file(int dfd, const char *name, const char *shown, stru
     js->files++;
     if (fd < 0) {
         js->unreadable++;
-        snprintf(js->why, sizeof(js->why), "cannot read %.200s: %s", shown,
-                 ef_conf_strerror(errno));
+        snprintf(js->why, sizeof(js->why), "cannot read %.200s: %s", shown, ef_pu_errtext(errno));
         return;
     }
     ssize_t n = pread(fd, h, sizeof(h), 0);
@@ -95,7 +94,7 @@ static int scan_journal(struct ef_facts *f, struct journal_scan *js)
             return -1;
         js->unreadable++;
         snprintf(js->why, sizeof(js->why), "cannot read /var/log/journal: %s",
-                 ef_conf_strerror(errno));
+                 ef_pu_errtext(errno));
         return 0;
     }
     struct dirent *de;
@@ -113,7 +112,7 @@ static int scan_journal(struct ef_facts *f, struct journal_scan *js)
             if (errno == EACCES) {
                 js->unreadable++;
                 snprintf(js->why, sizeof(js->why), "cannot read %.200s: %s", shown,
-                         ef_conf_strerror(errno));
+                         ef_pu_errtext(errno));
             }
             continue;
         }
@@ -220,7 +219,7 @@ static void lr_include(struct lr_ctx *c, const char *target)
     }
     char(*files)[PATH_MAX] = calloc(256, sizeof(*files));
     const char *dirs[] = {target};
-    size_t n = files ? ef_conf_list(c->f, dirs, 1, NULL, files, 256) : 0;
+    size_t n = files ? ef_pu_dropins(c->f, dirs, 1, NULL, files, 256) : 0;
     for (size_t i = 0; i < n; i++) {
         const char *b = strrchr(files[i], '/');
         if (!taboo_name(b ? b + 1 : files[i]))
@@ -262,20 +261,19 @@ static void apply_block(struct lr_ctx *c, char patterns[][PATH_MAX], int npat, c
 
 static void lr_file(struct lr_ctx *c, const char *path)
 {
-    char *buf, *p, *line;
+    char *buf, *line;
     char(*pat)[PATH_MAX] = calloc(32, sizeof(*pat));
-    int npat = 0, inblock = 0, inscript = 0, lineno = 0, blockline = 0;
+    int npat = 0, inblock = 0, inscript = 0, blockline = 0;
+    size_t len, pos = 0, lineno = 0;
     struct rot r;
 
-    if (pat == NULL || ef_conf_read(c->f, path, CONF_MAX, &buf) != 0) {
+    if (pat == NULL || ef_pu_read(c->f, path, CONF_MAX, &buf, &len) != 0) {
         free(pat);
         return;
     }
     c->depth++;
-    p = buf;
-    while ((line = ef_conf_next_line(&p)) != NULL) {
-        lineno++;
-        line = ef_conf_trim(line);
+    while ((line = ef_pu_next_line(buf, len, &pos, &lineno)) != NULL) {
+        line = ef_pu_trim(line);
         if (*line == '#' || *line == '\0')
             continue;
         if (inscript) {
@@ -316,13 +314,13 @@ static void lr_file(struct lr_ctx *c, const char *path)
             }
             if (brace) {
                 inblock = 1;
-                blockline = lineno;
+                blockline = (int)lineno;
                 r = c->global;
             }
             continue;
         }
         if (strncmp(line, "include", 7) == 0 && (line[7] == ' ' || line[7] == '\t')) {
-            lr_include(c, ef_conf_trim(line + 8));
+            lr_include(c, ef_pu_trim(line + 8));
             continue;
         }
         directive(line, &c->global);

@@ -10,8 +10,8 @@
  * systemd-tpm2 enrolment. Reading a block device needs root: without it the KDF is unknown.
  * LUKS1 knows only PBKDF2, so a LUKS1 container fails without reading anything. Nothing
  * secret (salts, digests, key areas) is reported. */
-#include "confdirs.h"
 #include "facts.h"
+#include "probe_util.h"
 
 #include "efterlev/util.h"
 
@@ -111,12 +111,12 @@ static int judge_header(struct ef_facts *f, const char *dev, char *ev, size_t ev
     }
     int fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
-        ef_text_printf(ev, evlen, "cannot read %s: %s", rel, ef_conf_strerror(errno));
+        ef_text_printf(ev, evlen, "cannot read %s: %s", rel, ef_pu_errtext(errno));
         return -1;
     }
     int rc = read_full(fd, bin, sizeof(bin), 0);
     if (rc != 0) {
-        ef_text_printf(ev, evlen, "cannot read the header of %s: %s", rel, ef_conf_strerror(rc));
+        ef_text_printf(ev, evlen, "cannot read the header of %s: %s", rel, ef_pu_errtext(rc));
         close(fd);
         return -1;
     }
@@ -150,7 +150,7 @@ static int judge_header(struct ef_facts *f, const char *dev, char *ev, size_t ev
     if (rc != 0) {
         free(json);
         ef_text_printf(ev, evlen, "cannot read the LUKS2 metadata of %s: %s", rel,
-                       ef_conf_strerror(rc));
+                       ef_pu_errtext(rc));
         return -1;
     }
     json[jlen] = '\0';
@@ -159,17 +159,6 @@ static int judge_header(struct ef_facts *f, const char *dev, char *ev, size_t ev
     free(json);
     ef_text_printf(ev, evlen, "%s: %s", rel, sub);
     return ok;
-}
-
-static int read_line_attr(struct ef_facts *f, const char *path, char *out, size_t outlen)
-{
-    char *buf;
-    if (ef_conf_read(f, path, 64 * 1024, &buf) != 0)
-        return -1;
-    buf[strcspn(buf, "\r\n")] = '\0';
-    int rc = strlcpy(out, buf, outlen) < outlen ? 0 : -1;
-    free(buf);
-    return rc;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -187,18 +176,16 @@ static void add(char *dst, size_t cap, const char *piece)
 /* "crypttab: tpm2-device= in line N" when any line of ROOT/etc/crypttab asks for a TPM. */
 static void crypttab_tpm(struct ef_facts *f, char *out, size_t outlen)
 {
-    char *buf, *p, *line;
-    int n = 0;
+    char *buf, *line;
+    size_t len, pos = 0, n = 0;
 
     out[0] = '\0';
-    if (ef_conf_read(f, "/etc/crypttab", 1 << 20, &buf) != 0)
+    if (ef_pu_read(f, "/etc/crypttab", 1 << 20, &buf, &len) != 0)
         return;
-    p = buf;
-    while ((line = ef_conf_next_line(&p)) != NULL) {
-        n++;
-        line = ef_conf_trim(line);
+    while ((line = ef_pu_next_line(buf, len, &pos, &n)) != NULL) {
+        line = ef_pu_trim(line);
         if (*line != '#' && strstr(line, "tpm2-device=") != NULL) {
-            snprintf(out, outlen, "/etc/crypttab line %d: tpm2-device= (TPM unlock)", n);
+            snprintf(out, outlen, "/etc/crypttab line %zu: tpm2-device= (TPM unlock)", n);
             break;
         }
     }
@@ -230,7 +217,7 @@ void ef_probe_luks(struct ef_facts *f)
         if (de->d_name[0] == '.')
             continue;
         snprintf(p, sizeof(p), "/sys/class/block/%.255s/dm/uuid", de->d_name);
-        if (read_line_attr(f, p, uuid, sizeof(uuid)) == 0 &&
+        if (ef_pu_read_attr(f, p, uuid, sizeof(uuid)) == 0 &&
             (strncmp(uuid, "CRYPT-LUKS1-", 12) == 0 || strncmp(uuid, "CRYPT-LUKS2-", 12) == 0))
             strlcpy(names[n++], de->d_name, sizeof(names[0]));
     }
@@ -241,9 +228,9 @@ void ef_probe_luks(struct ef_facts *f)
         char p[PATH_MAX], uuid[256], dmname[128] = "", slave[NAME_MAX + 1] = "", sub[600],
                                      piece[EF_EVIDENCE_MAX + 1];
         snprintf(p, sizeof(p), "/sys/class/block/%.255s/dm/uuid", names[i]);
-        read_line_attr(f, p, uuid, sizeof(uuid));
+        ef_pu_read_attr(f, p, uuid, sizeof(uuid));
         snprintf(p, sizeof(p), "/sys/class/block/%.255s/dm/name", names[i]);
-        read_line_attr(f, p, dmname, sizeof(dmname));
+        ef_pu_read_attr(f, p, dmname, sizeof(dmname));
         snprintf(p, sizeof(p), "/sys/class/block/%.255s/slaves", names[i]);
         DIR *sd = ef_facts_path(f, dir, sizeof(dir), p) == 0 ? opendir(dir) : NULL;
         while (sd && (de = readdir(sd)) != NULL)

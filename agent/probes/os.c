@@ -7,6 +7,7 @@
  *   counted), Ubuntu until the later of eol and eol-server (ESM is not counted);
  *   a table built into the agent for when distro-info is absent. */
 #include "facts.h"
+#include "probe_util.h"
 
 #include "efterlev/util.h"
 
@@ -162,7 +163,7 @@ static void from_distro_info(struct ef_facts *f, const struct osrel *o, struct e
                              int *row_found)
 {
     const char *cols[2];
-    char path[PATH_MAX], rel[128], *buf, *save = NULL;
+    char rel[128], *buf, *save = NULL;
     size_t len;
 
     if (strcmp(o->id, "debian") == 0)
@@ -172,8 +173,7 @@ static void from_distro_info(struct ef_facts *f, const struct osrel *o, struct e
     else
         return;
     snprintf(rel, sizeof(rel), "/usr/share/distro-info/%s.csv", o->id);
-    if (ef_facts_path(f, path, sizeof(path), rel) != 0 ||
-        ef_read_file(path, CSV_MAX, &buf, &len) != 0)
+    if (ef_pu_read(f, rel, CSV_MAX, &buf, &len) != 0)
         return;
     int idx[2] = {-1, -1}, ver = -1, header = 1;
     for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {

@@ -18,7 +18,7 @@
  *   accounts.faillock_even_deny_root     even_deny_root given as module arguments
  */
 #include "facts.h"
-#include "pa_util.h"
+#include "probe_util.h"
 
 #include "efterlev/util.h"
 
@@ -49,15 +49,14 @@ static void pam_line(struct walk *w, const char *rel, size_t ln, char *s, int de
     char *hash = strchr(s, '#');
     if (hash)
         *hash = '\0';
-    s = pa_skip_ws(s);
-    pa_rtrim(s);
+    s = ef_pu_trim(s);
     if (*s == '\0')
         return;
     char *tok = s, *rest;
     rest = tok + strcspn(tok, " \t");
     if (*rest)
         *rest++ = '\0';
-    rest = pa_skip_ws(rest);
+    rest = ef_pu_skip_ws(rest);
     if (strcmp(tok, "@include") == 0) {
         pam_walk(w, rest, depth + 1);
         return;
@@ -73,17 +72,17 @@ static void pam_line(struct walk *w, const char *rel, size_t ln, char *s, int de
         if (rb == NULL)
             return;
         *rb = '\0';
-        mod = pa_skip_ws(rb + 1);
+        mod = ef_pu_skip_ws(rb + 1);
     } else {
         mod = ctl + strcspn(ctl, " \t");
         if (*mod)
             *mod++ = '\0';
-        mod = pa_skip_ws(mod);
+        mod = ef_pu_skip_ws(mod);
     }
     char *args = mod + strcspn(mod, " \t");
     if (*args)
         *args++ = '\0';
-    args = pa_skip_ws(args);
+    args = ef_pu_skip_ws(args);
     if (strcmp(ctl, "include") == 0 || strcmp(ctl, "substack") == 0) {
         pam_walk(w, mod, depth + 1);
         return;
@@ -99,7 +98,7 @@ static void pam_walk(struct walk *w, const char *name, int depth)
     if (depth > DEPTH_MAX || strchr(name, '/') != NULL || strcmp(name, "..") == 0)
         return;
     snprintf(rel, sizeof(rel), "/etc/pam.d/%s", name);
-    int rc = pa_read(w->f, rel, &buf, &len);
+    int rc = ef_pu_read(w->f, rel, EF_PU_FILE_MAX, &buf, &len);
     if (rc != 0) {
         if (!w->err) {
             w->err = -rc;
@@ -107,12 +106,10 @@ static void pam_walk(struct walk *w, const char *name, int depth)
         }
         return;
     }
-    for (size_t i = 0; i + 1 < len; i++)
-        if (buf[i] == '\\' && buf[i + 1] == '\n')
-            buf[i] = buf[i + 1] = ' ';
+    ef_pu_join_continued(buf, len);
     size_t pos = 0, ln = 0;
     char *line;
-    while ((line = pa_next_line(buf, len, &pos, &ln)) != NULL)
+    while ((line = ef_pu_next_line(buf, len, &pos, &ln)) != NULL)
         pam_line(w, rel, ln, line, depth);
     free(buf);
 }
@@ -185,22 +182,21 @@ static int conf_file(struct ef_facts *f, const char *rel, struct opts *o)
 {
     char *buf, *line;
     size_t len, pos = 0, ln = 0;
-    int rc = pa_read(f, rel, &buf, &len);
+    int rc = ef_pu_read(f, rel, EF_PU_FILE_MAX, &buf, &len);
     if (rc != 0)
         return rc;
-    while ((line = pa_next_line(buf, len, &pos, &ln)) != NULL) {
+    while ((line = ef_pu_next_line(buf, len, &pos, &ln)) != NULL) {
         char *hash = strchr(line, '#');
         if (hash)
             *hash = '\0';
-        line = pa_skip_ws(line);
-        pa_rtrim(line);
+        line = ef_pu_trim(line);
         if (*line == '\0')
             continue;
         char *eq = strchr(line, '='), *value = NULL;
         if (eq) {
             *eq = '\0';
-            value = pa_skip_ws(eq + 1);
-            pa_rtrim(line);
+            value = ef_pu_skip_ws(eq + 1); /* the line's end is trimmed already */
+            line = ef_pu_trim(line);
         }
         char where[PATH_MAX + 32];
         snprintf(where, sizeof(where), "%s line %zu", rel, ln);
@@ -216,13 +212,13 @@ static int stacks(struct ef_facts *f, const char *deb, const char *names[3])
     struct stat st;
     char rel[PATH_MAX];
     snprintf(rel, sizeof(rel), "/etc/pam.d/%s", deb);
-    if (pa_stat(f, rel, &st) == 0) {
+    if (ef_pu_stat(f, rel, &st) == 0) {
         names[0] = deb, names[1] = NULL;
         return 0;
     }
-    if (pa_stat(f, "/etc/pam.d/system-auth", &st) == 0) {
+    if (ef_pu_stat(f, "/etc/pam.d/system-auth", &st) == 0) {
         names[0] = "system-auth";
-        names[1] = pa_stat(f, "/etc/pam.d/password-auth", &st) == 0 ? "password-auth" : NULL;
+        names[1] = ef_pu_stat(f, "/etc/pam.d/password-auth", &st) == 0 ? "password-auth" : NULL;
         names[2] = NULL;
         return 0;
     }
@@ -241,7 +237,7 @@ static int in_all(struct ef_facts *f, const char *const *names, const char *type
         struct walk w = {.f = f, .type = type, .cb = module_cb, .ctx = &one};
         pam_walk(&w, names[i], 0);
         if (w.err) {
-            snprintf(err, errlen, "cannot read %s: %s", w.err_file, pa_errtext(w.err));
+            snprintf(err, errlen, "cannot read %s: %s", w.err_file, ef_pu_errtext(w.err));
             return -1;
         }
         if (!one.found) {
@@ -265,7 +261,7 @@ static void conf_with_dropins(struct ef_facts *f, const char *main_rel, const ch
 {
     char **names;
     size_t n;
-    if (dir_rel && pa_list(f, dir_rel, &names, &n) == 0) {
+    if (dir_rel && ef_pu_list_sorted(f, dir_rel, &names, &n) == 0) {
         for (size_t i = 0; i < n; i++) {
             size_t l = strlen(names[i]);
             if (l <= 5 || strcmp(names[i] + l - 5, ".conf") != 0)
@@ -274,7 +270,7 @@ static void conf_with_dropins(struct ef_facts *f, const char *main_rel, const ch
             snprintf(rel, sizeof(rel), "%s/%s", dir_rel, names[i]);
             conf_file(f, rel, o);
         }
-        pa_list_free(names, n);
+        ef_pu_list_free(names, n);
     }
     conf_file(f, main_rel, o);
 }

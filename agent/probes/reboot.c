@@ -9,7 +9,7 @@
  * running kernel is uname -r on the live system and ROOT/proc/sys/kernel/osrelease under
  * another root. */
 #include "facts.h"
-#include "pa_util.h"
+#include "probe_util.h"
 #include "rules/rules.h"
 #include "pkgdb.h"
 
@@ -42,7 +42,7 @@ static int is_symlink(struct ef_facts *f, const char *rel)
 
 void ef_probe_reboot(struct ef_facts *f)
 {
-    int live = strcmp(ef_facts_root(f), "/") == 0;
+    int live = ef_pu_is_live(f);
     char running[256] = "", why_running[200] = "";
     long long pending_days = -1;
     char ev[EF_EVIDENCE_MAX + 1] = "", piece[600], when[32];
@@ -51,13 +51,13 @@ void ef_probe_reboot(struct ef_facts *f)
     /* reboot-required flag file; /var/run is a link to /run on current systems, which
      * under another root would point at the live /run */
     const char *flag = NULL;
-    if (pa_stat(f, "/run/reboot-required", &st) == 0)
+    if (ef_pu_stat(f, "/run/reboot-required", &st) == 0)
         flag = "/run/reboot-required";
     else if ((live || !is_symlink(f, "/var/run")) &&
-             pa_stat(f, "/var/run/reboot-required", &st) == 0)
+             ef_pu_stat(f, "/var/run/reboot-required", &st) == 0)
         flag = "/var/run/reboot-required";
     if (flag) {
-        pending_days = pa_days_since(f, st.st_mtime);
+        pending_days = ef_pu_days_since(f, st.st_mtime);
         ef_time_rfc3339(st.st_mtime, when);
         snprintf(piece, sizeof(piece), "%s exists (since %s)", flag, when);
         ef_evidence_add(ev, sizeof(ev), piece);
@@ -73,13 +73,10 @@ void ef_probe_reboot(struct ef_facts *f)
     } else {
         char *buf;
         size_t len;
-        int rc = pa_read(f, "/proc/sys/kernel/osrelease", &buf, &len);
+        int rc = ef_pu_read(f, "/proc/sys/kernel/osrelease", EF_PU_FILE_MAX, &buf, &len);
         if (rc == 0) {
-            snprintf(running, sizeof(running), "%s", buf);
-            pa_rtrim(running);
-            char *nl = strchr(running, '\n');
-            if (nl)
-                *nl = '\0';
+            buf[strcspn(buf, "\n")] = '\0'; /* the first line, trimmed */
+            snprintf(running, sizeof(running), "%s", ef_pu_trim(buf));
             free(buf);
         } else {
             snprintf(why_running, sizeof(why_running), "running kernel unknown (no %s)",
@@ -97,20 +94,20 @@ void ef_probe_reboot(struct ef_facts *f)
         size_t n;
         if (!live && is_symlink(f, d == 0 ? "/usr/lib" : "/lib"))
             continue;
-        if (pa_list(f, dirs[d], &names, &n) != 0)
+        if (ef_pu_list_sorted(f, dirs[d], &names, &n) != 0)
             continue;
         for (size_t i = 0; i < n; i++) {
             char rel[PATH_MAX], rel2[PATH_MAX];
             struct stat kst, dst;
             snprintf(rel, sizeof(rel), "%s/%s", dirs[d], names[i]);
-            if (pa_stat(f, rel, &dst) != 0 || !S_ISDIR(dst.st_mode))
+            if (ef_pu_stat(f, rel, &dst) != 0 || !S_ISDIR(dst.st_mode))
                 continue;
             snprintf(rel2, sizeof(rel2), "%s/%s/modules.dep", dirs[d], names[i]);
-            int ok = pa_stat(f, rel2, &kst) == 0;
+            int ok = ef_pu_stat(f, rel2, &kst) == 0;
             snprintf(rel2, sizeof(rel2), "%s/%s/vmlinuz", dirs[d], names[i]);
-            ok = ok || pa_stat(f, rel2, &kst) == 0;
+            ok = ok || ef_pu_stat(f, rel2, &kst) == 0;
             snprintf(rel2, sizeof(rel2), "/boot/vmlinuz-%s", names[i]);
-            ok = ok || pa_stat(f, rel2, &kst) == 0;
+            ok = ok || ef_pu_stat(f, rel2, &kst) == 0;
             if (!ok)
                 continue;
             ninstalled++;
@@ -122,7 +119,7 @@ void ef_probe_reboot(struct ef_facts *f)
                 newest_t = dst.st_mtime;
             }
         }
-        pa_list_free(names, n);
+        ef_pu_list_free(names, n);
     }
 
     int kernel_unknown = 0;
@@ -133,7 +130,7 @@ void ef_probe_reboot(struct ef_facts *f)
     } else if (running[0] == '\0') {
         kernel_unknown = 1;
     } else if (newest[0] && ef_dpkg_vercmp(newest, running) > 0) {
-        long long d = pa_days_since(f, newest_t);
+        long long d = ef_pu_days_since(f, newest_t);
         if (d > pending_days)
             pending_days = d;
         ef_time_rfc3339(newest_t, when);

@@ -8,8 +8,8 @@
  *     enforces; never false: when neither is seen it is unknown ("no enforcement
  *     detectable: manual review"), because a site's own tool may enforce the policy in a way
  *     the agent cannot see. */
-#include "confdirs.h"
 #include "facts.h"
+#include "probe_util.h"
 #include "probes/systemd_units.h"
 
 #include "efterlev/util.h"
@@ -24,14 +24,14 @@
 
 static int count_rules(struct ef_facts *f, const char *path)
 {
-    char *buf, *p, *line;
+    char *buf, *line;
+    size_t len, pos = 0;
     int n = 0;
 
-    if (ef_conf_read(f, path, CONF_MAX, &buf) != 0)
+    if (ef_pu_read(f, path, CONF_MAX, &buf, &len) != 0)
         return 0;
-    p = buf;
-    while ((line = ef_conf_next_line(&p)) != NULL) {
-        line = ef_conf_trim(line);
+    while ((line = ef_pu_next_line(buf, len, &pos, NULL)) != NULL) {
+        line = ef_pu_trim(line);
         if (*line != '\0' && *line != '#')
             n++;
     }
@@ -39,52 +39,51 @@ static int count_rules(struct ef_facts *f, const char *path)
     return n;
 }
 
+struct daemon_conf {
+    char rule_file[PATH_MAX], rule_dir[PATH_MAX], target[32];
+};
+
+/* One KEY=VALUE line of usbguard-daemon.conf. */
+static void daemon_conf_line(const char *section, char *key, char *val, size_t lineno, void *ctx)
+{
+    struct daemon_conf *dc = ctx;
+    (void)section, (void)lineno;
+    if (strcmp(key, "RuleFile") == 0)
+        strlcpy(dc->rule_file, val, sizeof(dc->rule_file));
+    else if (strcmp(key, "RuleFolder") == 0)
+        strlcpy(dc->rule_dir, val, sizeof(dc->rule_dir));
+    else if (strcmp(key, "ImplicitPolicyTarget") == 0)
+        strlcpy(dc->target, val, sizeof(dc->target));
+}
+
 void ef_probe_usbguard(struct ef_facts *f)
 {
-    char rule_file[PATH_MAX] = "/etc/usbguard/rules.conf",
-         rule_dir[PATH_MAX] = "/etc/usbguard/rules.d";
-    char target[32] = "block", ev[512], *buf, *p, *line;
+    struct daemon_conf dc = {.rule_file = "/etc/usbguard/rules.conf",
+                             .rule_dir = "/etc/usbguard/rules.d",
+                             .target = "block"};
+    char ev[512];
     const char *conf = "/etc/usbguard/usbguard-daemon.conf";
-    int have_conf = ef_conf_read(f, conf, CONF_MAX, &buf) == 0;
-
-    if (have_conf) {
-        p = buf;
-        while ((line = ef_conf_next_line(&p)) != NULL) {
-            line = ef_conf_trim(line);
-            char *eq = strchr(line, '=');
-            if (*line == '#' || eq == NULL)
-                continue;
-            *eq = '\0';
-            char *key = ef_conf_trim(line), *val = ef_conf_trim(eq + 1);
-            if (strcmp(key, "RuleFile") == 0)
-                strlcpy(rule_file, val, sizeof(rule_file));
-            else if (strcmp(key, "RuleFolder") == 0)
-                strlcpy(rule_dir, val, sizeof(rule_dir));
-            else if (strcmp(key, "ImplicitPolicyTarget") == 0)
-                strlcpy(target, val, sizeof(target));
-        }
-        free(buf);
-    }
+    int have_conf = ef_pu_ini_each(f, conf, CONF_MAX, daemon_conf_line, &dc) == 0;
     int en = ef_unit_enabled(ef_facts_root(f), "usbguard.service", ev, sizeof(ev));
     if (!have_conf && !en && strstr(ev, "not installed") != NULL) {
         ef_fact_bool(f, "usbguard.enforcing", 0, "USBGuard is not installed (no %s)", conf);
         return;
     }
-    int rules = rule_file[0] == '/' ? count_rules(f, rule_file) : 0;
-    if (rule_dir[0] == '/') {
+    int rules = dc.rule_file[0] == '/' ? count_rules(f, dc.rule_file) : 0;
+    if (dc.rule_dir[0] == '/') {
         char(*files)[PATH_MAX] = calloc(RULE_FILES_MAX, sizeof(*files));
-        const char *dirs[] = {rule_dir};
-        size_t n = files ? ef_conf_list(f, dirs, 1, ".conf", files, RULE_FILES_MAX) : 0;
+        const char *dirs[] = {dc.rule_dir};
+        size_t n = files ? ef_pu_dropins(f, dirs, 1, ".conf", files, RULE_FILES_MAX) : 0;
         for (size_t i = 0; i < n; i++)
             rules += count_rules(f, files[i]);
         free(files);
     }
     if (rules == 0) {
-        ef_fact_bool(f, "usbguard.enforcing", 0, "USBGuard has no rules (%s, %s/*.conf)", rule_file,
-                     rule_dir);
+        ef_fact_bool(f, "usbguard.enforcing", 0, "USBGuard has no rules (%s, %s/*.conf)",
+                     dc.rule_file, dc.rule_dir);
         return;
     }
-    if (strcmp(target, "allow") == 0) {
+    if (strcmp(dc.target, "allow") == 0) {
         ef_fact_bool(f, "usbguard.enforcing", 0,
                      "USBGuard ImplicitPolicyTarget=allow in %s: unknown devices are allowed",
                      conf);
@@ -97,7 +96,7 @@ void ef_probe_usbguard(struct ef_facts *f)
     else
         ef_fact_bool(f, "usbguard.enforcing", active,
                      "USBGuard has %d rule%s (implicit target %s); %s", rules,
-                     rules == 1 ? "" : "s", target, ev);
+                     rules == 1 ? "" : "s", dc.target, ev);
 }
 
 void ef_probe_removable(struct ef_facts *f)

@@ -11,7 +11,7 @@
  * Unset: OpenSSH's defaults. ChallengeResponseAuthentication is the old name of
  * KbdInteractiveAuthentication; without-password the old name of prohibit-password. */
 #include "facts.h"
-#include "pa_util.h"
+#include "probe_util.h"
 
 #include "efterlev/util.h"
 
@@ -47,7 +47,7 @@ static void sshd_file(struct sctx *c, const char *rel, int depth, int ctx);
 
 static void take_token(char **p, char *out, size_t outlen)
 {
-    char *s = pa_skip_ws(*p);
+    char *s = ef_pu_skip_ws(*p);
     size_t n = 0;
     if (*s == '"') {
         s++;
@@ -101,7 +101,7 @@ static void sshd_file(struct sctx *c, const char *rel, int depth, int ctx)
     size_t len, pos = 0, ln = 0;
     if (depth > DEPTH_MAX)
         return;
-    int rc = pa_read(c->f, rel, &buf, &len);
+    int rc = ef_pu_read(c->f, rel, EF_PU_FILE_MAX, &buf, &len);
     if (rc != 0) {
         if (!c->err && !(rc == -ENOENT && depth > 0)) {
             c->err = -rc;
@@ -109,11 +109,10 @@ static void sshd_file(struct sctx *c, const char *rel, int depth, int ctx)
         }
         return;
     }
-    while ((line = pa_next_line(buf, len, &pos, &ln)) != NULL) {
-        char *p = pa_skip_ws(line);
+    while ((line = ef_pu_next_line(buf, len, &pos, &ln)) != NULL) {
+        char *p = ef_pu_trim(line);
         if (*p == '\0' || *p == '#')
             continue;
-        pa_rtrim(p);
         char kw[64];
         size_t n = 0;
         while (*p && *p != ' ' && *p != '\t' && *p != '=') {
@@ -122,9 +121,9 @@ static void sshd_file(struct sctx *c, const char *rel, int depth, int ctx)
             p++;
         }
         kw[n] = '\0';
-        p = pa_skip_ws(p);
+        p = ef_pu_skip_ws(p);
         if (*p == '=')
-            p = pa_skip_ws(p + 1);
+            p = ef_pu_skip_ws(p + 1);
         if (strcasecmp(kw, "Include") == 0) {
             char arg[PATH_MAX];
             for (take_token(&p, arg, sizeof(arg)); arg[0]; take_token(&p, arg, sizeof(arg)))
@@ -175,7 +174,7 @@ void ef_probe_sshd(struct ef_facts *f)
     };
     struct sctx c = {.f = f, .s = s, .ns = EF_ARRAY_LEN(s)};
     struct stat st;
-    int missing = pa_stat(f, "/etc/ssh/sshd_config", &st) == -ENOENT;
+    int missing = ef_pu_stat(f, "/etc/ssh/sshd_config", &st) == -ENOENT;
 
     if (!missing)
         sshd_file(&c, "/etc/ssh/sshd_config", 0, CTX_GLOBAL);
@@ -183,7 +182,7 @@ void ef_probe_sshd(struct ef_facts *f)
         struct setting *x = &s[i];
         char note[PATH_MAX + 128] = "";
         if (c.err) {
-            ef_fact_unknown(f, x->fact, "cannot read %s: %s", c.err_file, pa_errtext(c.err));
+            ef_fact_unknown(f, x->fact, "cannot read %s: %s", c.err_file, ef_pu_errtext(c.err));
             continue;
         }
         if (x->cond[0] && (x->all[0]      ? strcmp(x->cond, x->all)

@@ -7,6 +7,7 @@
  * devices is walked down through slaves/ (LVM on LUKS, RAID); a node whose dm/uuid starts
  * with CRYPT-LUKS1- or CRYPT-LUKS2- (the prefixes systemd tests) is a LUKS layer. */
 #include "facts.h"
+#include "probe_util.h"
 
 #include "efterlev/util.h"
 
@@ -39,47 +40,6 @@ struct mounts {
 static const char *const luks_prefixes[] = {"CRYPT-LUKS1-", "CRYPT-LUKS2-", NULL};
 static const char *const swap_prefixes[] = {"CRYPT-LUKS1-", "CRYPT-LUKS2-", "CRYPT-PLAIN-", NULL};
 
-/* Decode mountinfo/swaps octal escapes (\040 space, \011 tab, \012 newline, \134 \) in place. */
-static void unescape(char *s)
-{
-    char *w = s;
-
-    for (char *r = s; *r; r++) {
-        if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
-            r[3] >= '0' && r[3] <= '7') {
-            *w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
-            r += 3;
-        } else {
-            *w++ = *r;
-        }
-    }
-    *w = '\0';
-}
-
-/* Read ROOT/path (small) into a NUL-terminated buffer; negative errno on failure. */
-static int read_under(struct ef_facts *f, const char *path, size_t max, char **buf)
-{
-    char full[PATH_MAX];
-    size_t len;
-
-    if (ef_facts_path(f, full, sizeof(full), path) != 0)
-        return -ENAMETOOLONG;
-    return ef_read_file(full, max, buf, &len);
-}
-
-/* First line of a small sysfs attribute, trimmed; 0 or -1. */
-static int read_attr(struct ef_facts *f, const char *path, char *out, size_t outlen)
-{
-    char *buf;
-
-    if (read_under(f, path, SMALL_MAX, &buf) != 0)
-        return -1;
-    buf[strcspn(buf, "\r\n")] = '\0';
-    int rc = strlcpy(out, buf, outlen) < outlen ? 0 : -1;
-    free(buf);
-    return rc;
-}
-
 static void mounts_free(struct mounts *ms)
 {
     free(ms->m);
@@ -95,7 +55,7 @@ static int mounts_read(struct ef_facts *f, struct mounts *ms)
     int rc;
 
     memset(ms, 0, sizeof(*ms));
-    if ((rc = read_under(f, "/proc/self/mountinfo", INFO_MAX, &ms->buf)) != 0)
+    if ((rc = ef_pu_read(f, "/proc/self/mountinfo", INFO_MAX, &ms->buf, NULL)) != 0)
         return rc;
     for (char *line = strtok_r(ms->buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         /* id parent maj:min root point options [optional...] - fstype source superopts */
@@ -124,8 +84,8 @@ static int mounts_read(struct ef_facts *f, struct mounts *ms)
             ms->m = g;
             cap = nc;
         }
-        unescape(fld[4]);
-        unescape(source);
+        ef_pu_mount_unescape(fld[4]);
+        ef_pu_mount_unescape(source);
         ms->m[ms->n++] = (struct mount){maj, min, fld[4], source, fstype};
     }
     return 0;
@@ -167,7 +127,7 @@ static int dev_name(struct ef_facts *f, const char *dev, char *out, size_t outle
             if (de->d_name[0] == '.')
                 continue;
             snprintf(p, sizeof(p), "/sys/class/block/%s/dm/name", de->d_name);
-            if (read_attr(f, p, name, sizeof(name)) == 0 && strcmp(name, dev + 12) == 0)
+            if (ef_pu_read_attr(f, p, name, sizeof(name)) == 0 && strcmp(name, dev + 12) == 0)
                 rc = strlcpy(out, de->d_name, outlen) < outlen ? 0 : -1;
         }
         closedir(d);
@@ -208,7 +168,7 @@ static void walk(struct ef_facts *f, const char *sysdir, const char *name, int d
         ef_text_append(w->chain, sizeof(w->chain), " <- ", 4);
     ef_text_append(w->chain, sizeof(w->chain), name, strlen(name));
     if ((size_t)snprintf(p, sizeof(p), "%s/dm/uuid", sysdir) < sizeof(p) &&
-        read_attr(f, p, uuid, sizeof(uuid)) == 0 && w->found[0] == '\0') {
+        ef_pu_read_attr(f, p, uuid, sizeof(uuid)) == 0 && w->found[0] == '\0') {
         for (const char *const *pre = w->prefixes; *pre; pre++)
             if (strncmp(uuid, *pre, strlen(*pre)) == 0) {
                 ef_utf8_cut(uuid, 40);
@@ -261,7 +221,7 @@ static int majmin_name(struct ef_facts *f, unsigned maj, unsigned min, char *out
     }
     char *buf;
     snprintf(ue, sizeof(ue), "%s/uevent", p);
-    if (read_under(f, ue, SMALL_MAX, &buf) != 0)
+    if (ef_pu_read(f, ue, SMALL_MAX, &buf, NULL) != 0)
         return -1;
     int rc = -1;
     char *s = strstr(buf, "DEVNAME=");
@@ -365,7 +325,7 @@ static void probe_swap(struct ef_facts *f, const struct mounts *ms)
                                  unk[EF_EVIDENCE_MAX + 1] = "", ev[EF_EVIDENCE_MAX + 1],
                                  sub[EF_EVIDENCE_MAX + 1];
     int n = 0, first = 1;
-    int rc = read_under(f, "/proc/swaps", SMALL_MAX, &buf);
+    int rc = ef_pu_read(f, "/proc/swaps", SMALL_MAX, &buf, NULL);
 
     if (rc != 0) {
         ef_fact_unknown(f, "storage.swap.encrypted", "cannot read /proc/swaps: %s", strerror(-rc));
@@ -379,7 +339,7 @@ static void probe_swap(struct ef_facts *f, const struct mounts *ms)
         char *sp = NULL, *file = strtok_r(line, " \t", &sp), *type = strtok_r(NULL, " \t", &sp);
         if (file == NULL || type == NULL)
             continue;
-        unescape(file);
+        ef_pu_mount_unescape(file);
         n++;
         int st; /* 1 encrypted, 0 plain, -1 unknown */
         if (strncmp(file, "/dev/zram", 9) == 0) {
@@ -424,7 +384,7 @@ static int leaf_removable(struct ef_facts *f, const char *leaf, const char **how
     snprintf(p, sizeof(p), "/sys/class/block/%.255s/partition", leaf);
     int part = ef_facts_path(f, full, sizeof(full), p) == 0 && access(full, F_OK) == 0;
     snprintf(p, sizeof(p), "/sys/class/block/%.255s/%sremovable", leaf, part ? "../" : "");
-    if (read_attr(f, p, attr, sizeof(attr)) == 0 && strcmp(attr, "1") == 0) {
+    if (ef_pu_read_attr(f, p, attr, sizeof(attr)) == 0 && strcmp(attr, "1") == 0) {
         *how = "removable";
         return 1;
     }
@@ -486,7 +446,7 @@ static int loop_encrypted(struct ef_facts *f, const struct mounts *ms, const cha
     char p[PATH_MAX], file[PATH_MAX], sub[EF_EVIDENCE_MAX + 1];
 
     snprintf(p, sizeof(p), "/sys/class/block/%.255s/loop/backing_file", loop);
-    if (read_attr(f, p, file, sizeof(file)) != 0 || file[0] != '/') {
+    if (ef_pu_read_attr(f, p, file, sizeof(file)) != 0 || file[0] != '/') {
         ef_text_printf(ev, evlen, "%s: backing file unknown", loop);
         return -1;
     }

@@ -7,7 +7,7 @@
  * Lines continue after a trailing backslash; '#' starts a comment unless it starts an
  * include or a numeric uid ("#1000"). Evidence quotes at most 80 bytes of the rule. */
 #include "facts.h"
-#include "pa_util.h"
+#include "probe_util.h"
 #include "rules/rules.h"
 
 #include "efterlev/util.h"
@@ -47,7 +47,7 @@ static void include_dir(struct sctx *c, const char *rel, int depth)
 {
     char **names;
     size_t n;
-    int rc = pa_list(c->f, rel, &names, &n);
+    int rc = ef_pu_list_sorted(c->f, rel, &names, &n);
     if (rc != 0) {
         if (rc != -ENOENT && !c->err) {
             c->err = -rc;
@@ -64,7 +64,7 @@ static void include_dir(struct sctx *c, const char *rel, int depth)
         if (k > 0 && (size_t)k < sizeof(sub))
             sudoers_file(c, sub, depth + 1, 0);
     }
-    pa_list_free(names, n);
+    ef_pu_list_free(names, n);
 }
 
 static void record(struct sctx *c, const char *rel, size_t line, const char *text, const char *why)
@@ -92,8 +92,7 @@ static const char *word(const char *s, const char *w)
 
 static void sudoers_line(struct sctx *c, const char *rel, size_t ln, char *s, int depth)
 {
-    s = pa_skip_ws(s);
-    pa_rtrim(s);
+    s = ef_pu_trim(s);
     if (*s == '\0')
         return;
     int inc = 0, incdir = 0;
@@ -104,7 +103,7 @@ static void sudoers_line(struct sctx *c, const char *rel, size_t ln, char *s, in
         inc = 1, arg = s + 8;
     if ((inc || incdir) && (*arg == ' ' || *arg == '\t')) {
         char path[PATH_MAX], target[PATH_MAX];
-        snprintf(path, sizeof(path), "%s", pa_skip_ws((char *)arg));
+        snprintf(path, sizeof(path), "%s", ef_pu_skip_ws((char *)arg));
         size_t l = strlen(path);
         if (l >= 2 && path[0] == '"' && path[l - 1] == '"') {
             memmove(path, path + 1, l - 2);
@@ -123,7 +122,7 @@ static void sudoers_line(struct sctx *c, const char *rel, size_t ln, char *s, in
     for (char *p = s; *p; p++)
         if (*p == '#' && !isdigit((unsigned char)p[1])) {
             *p = '\0';
-            pa_rtrim(s);
+            s = ef_pu_trim(s);
             break;
         }
     if (strncmp(s, "Defaults", 8) == 0) {
@@ -146,7 +145,7 @@ static void sudoers_file(struct sctx *c, const char *rel, int depth, int must_ex
     size_t len;
     if (depth > DEPTH_MAX)
         return;
-    int rc = pa_read(c->f, rel, &buf, &len);
+    int rc = ef_pu_read(c->f, rel, EF_PU_FILE_MAX, &buf, &len);
     if (rc != 0) {
         if ((rc != -ENOENT || must_exist) && !c->err) {
             c->err = -rc;
@@ -155,13 +154,10 @@ static void sudoers_file(struct sctx *c, const char *rel, int depth, int must_ex
         return;
     }
     c->files++;
-    /* join continuation lines in place: "\\\n" becomes two spaces */
-    for (size_t i = 0; i + 1 < len; i++)
-        if (buf[i] == '\\' && buf[i + 1] == '\n')
-            buf[i] = buf[i + 1] = ' ';
+    ef_pu_join_continued(buf, len);
     size_t pos = 0, ln = 0;
     char *line;
-    while ((line = pa_next_line(buf, len, &pos, &ln)) != NULL)
+    while ((line = ef_pu_next_line(buf, len, &pos, &ln)) != NULL)
         sudoers_line(c, rel, ln, line, depth);
     free(buf);
 }
@@ -171,7 +167,7 @@ void ef_probe_sudoers(struct ef_facts *f)
     struct sctx c = {.f = f};
     struct stat st;
 
-    if (pa_stat(f, "/etc/sudoers", &st) != 0) {
+    if (ef_pu_stat(f, "/etc/sudoers", &st) != 0) {
         ef_fact_int(f, "accounts.sudo_nopasswd_count", 0,
                     "sudo is not configured (no /etc/sudoers)");
         return;
@@ -184,7 +180,7 @@ void ef_probe_sudoers(struct ef_facts *f)
         ef_fact_int(f, "accounts.sudo_nopasswd_count", (long long)c.n, "%s%s", c.list, more);
     } else if (c.err) {
         ef_fact_unknown(f, "accounts.sudo_nopasswd_count", "cannot read %s: %s", c.err_file,
-                        pa_errtext(c.err));
+                        ef_pu_errtext(c.err));
     } else {
         ef_fact_int(f, "accounts.sudo_nopasswd_count", 0,
                     "no NOPASSWD or !authenticate in /etc/sudoers and its includes (%zu file%s)",

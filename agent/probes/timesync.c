@@ -8,9 +8,10 @@
  *     systemd-timesyncd, ntpd (ntp.service, ntpd.service, ntpsec.service) and OpenNTPD count
  *     one each. A daemon whose unit file is not installed is not running; for installed ones
  *     the state comes from ef_unit_active (unknown where systemd is not running). */
-#include "confdirs.h"
 #include "facts.h"
+#include "probe_util.h"
 #include "probes/systemd_units.h"
+#include "test_hooks.h"
 
 #include "efterlev/util.h"
 
@@ -49,13 +50,6 @@ static int unit_installed(struct ef_facts *f, const char *unit)
     return 0;
 }
 
-static void add(char *dst, size_t cap, const char *piece)
-{
-    if (dst[0])
-        ef_text_append(dst, cap, ", ", 2);
-    ef_text_append(dst, cap, piece, strlen(piece));
-}
-
 static void probe_daemons(struct ef_facts *f)
 {
     char active[512] = "", unknown[EF_EVIDENCE_MAX + 1] = "", idle[512] = "";
@@ -81,12 +75,12 @@ static void probe_daemons(struct ef_facts *f)
         }
         if (on) {
             nactive++;
-            add(active, sizeof(active), families[i].name);
+            ef_pu_list_add(active, sizeof(active), families[i].name);
         } else if (installed && unk) {
             nunknown++;
-            add(unknown, sizeof(unknown), why);
+            ef_pu_list_add(unknown, sizeof(unknown), why);
         } else if (installed) {
-            add(idle, sizeof(idle), families[i].name);
+            ef_pu_list_add(idle, sizeof(idle), families[i].name);
         }
     }
     char ev[EF_EVIDENCE_MAX + 1];
@@ -109,7 +103,7 @@ static void probe_kernel(struct ef_facts *f)
 {
     struct timex tx;
 
-    if (adjtimex_fn == NULL && strcmp(ef_facts_root(f), "/") != 0) {
+    if (adjtimex_fn == NULL && !ef_pu_is_live(f)) {
         ef_fact_unknown(f, "time.kernel_synced",
                         "the kernel clock state is known only on the live system (--root /)");
         return;

@@ -24,7 +24,8 @@
 #include "efterlev/util.h"
 #include "engine.h"
 #include "facts.h"
-#include "probes/confdirs.h"
+#include "probes/probe_util.h"
+#include "probes/test_hooks.h"
 
 #define CONTROLS EF_SOURCE_DIR "/checks/iso27002-2022.yml"
 #define DEFAULT_POLICY EF_SOURCE_DIR "/checks/policies"
@@ -617,16 +618,16 @@ static void test_syslog_ng_and_upload(void **state)
 static void test_timespan(void **state)
 {
     (void)state;
-    assert_int_equal(ef_timespan_sec("1y"), 31557600);
-    assert_int_equal(ef_timespan_sec("2w 3d"), 2 * 604800 + 3 * 86400);
-    assert_int_equal(ef_timespan_sec("6month"), 6 * 2629800);
-    assert_int_equal(ef_timespan_sec("1h30min"), 5400);
-    assert_int_equal(ef_timespan_sec("3600"), 3600);
-    assert_int_equal(ef_timespan_sec("90 days"), 90 * 86400);
-    assert_int_equal(ef_timespan_sec("0"), 0);
-    assert_int_equal(ef_timespan_sec("1fortnight"), -1);
-    assert_int_equal(ef_timespan_sec(""), -1);
-    assert_int_equal(ef_timespan_sec("infinity"), -1);
+    assert_int_equal(ef_pu_timespan_sec("1y"), 31557600);
+    assert_int_equal(ef_pu_timespan_sec("2w 3d"), 2 * 604800 + 3 * 86400);
+    assert_int_equal(ef_pu_timespan_sec("6month"), 6 * 2629800);
+    assert_int_equal(ef_pu_timespan_sec("1h30min"), 5400);
+    assert_int_equal(ef_pu_timespan_sec("3600"), 3600);
+    assert_int_equal(ef_pu_timespan_sec("90 days"), 90 * 86400);
+    assert_int_equal(ef_pu_timespan_sec("0"), 0);
+    assert_int_equal(ef_pu_timespan_sec("1fortnight"), -1);
+    assert_int_equal(ef_pu_timespan_sec(""), -1);
+    assert_int_equal(ef_pu_timespan_sec("infinity"), -1);
 }
 
 int main(void)

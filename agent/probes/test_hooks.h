@@ -1,0 +1,19 @@
+/* Test hooks of the probes: replace what a probe would ask the running system, so unit tests
+ * can judge canned answers under any root. Not for production use. */
+#ifndef EFTERLEV_AGENT_TEST_HOOKS_H
+#define EFTERLEV_AGENT_TEST_HOOKS_H
+
+#include <stddef.h>
+
+/* Replace running `auditctl OPT` (opt "-s" or "-l") for every root: fn writes the output
+ * (NUL-terminated, at most cap bytes) and returns 0, or -1 with why. NULL restores auditctl.
+ * (audit.c) */
+typedef int (*ef_audit_cmd_fn)(const char *opt, char *out, size_t cap, char *why, size_t whylen);
+void ef_audit_set_command(ef_audit_cmd_fn fn);
+
+/* Replace adjtimex(2) for time.kernel_synced, for every root (NULL restores the system call).
+ * (timesync.c) */
+struct timex;
+void ef_timesync_set_adjtimex(int (*fn)(struct timex *));
+
+#endif
