@@ -67,7 +67,7 @@ static int make_report(struct agent_ctx *ctx, const struct enrollment *en, char 
         ef_policy_free(&ps);
         return EXIT_FAILED;
     }
-    if (agent_build_report(ctx, &ps, "/", en->level, NULL, &r) != 0)
+    if (agent_build_report(ctx, &ps, "/", en->level, NULL, 1, &r) != 0)
         goto out_key;
     strlcpy(r.agent_id, en->agent_id, sizeof(r.agent_id));
     r.spool_dropped = take_dropped(ctx->state_dir, 0);

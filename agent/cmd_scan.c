@@ -140,7 +140,7 @@ int cmd_scan(struct agent_ctx *ctx, int argc, char **argv)
             skip[nskip++] = ps.checks[i].id;
     }
     skip[nskip] = NULL;
-    if (agent_build_report(ctx, &ps, root, level, skip, &r) != 0) {
+    if (agent_build_report(ctx, &ps, root, level, skip, 0, &r) != 0) {
         ef_policy_free(&ps);
         return EXIT_USAGE;
     }

@@ -180,6 +180,8 @@ int ef_scan(const struct ef_policy_set *ps, const struct ef_scan_opts *opts, str
     int bad_now = ef_engine_now(&now) != 0;
     const char *root = opts->root && *opts->root ? opts->root : "/";
     struct ef_facts *facts = ef_facts_new(root, bad_now ? time(NULL) : now);
+    if (facts != NULL)
+        ef_facts_set_state(facts, opts->state_dir, opts->update_state);
     struct ef_ctx ctx = {.root = root, .level = opts->level, .facts = facts};
     int rc = 0;
 

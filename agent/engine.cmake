@@ -21,6 +21,8 @@ add_library(efterlev_engine STATIC
   probes/accounts.c
   probes/apt.c
   probes/aptconf.c
+  probes/decompress.c
+  probes/first_seen.c
   probes/pam.c
   probes/pkgdb.c
   probes/reboot.c
@@ -48,4 +50,4 @@ add_library(efterlev_engine STATIC
 target_include_directories(efterlev_engine
   PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}
   PRIVATE ${CMAKE_SOURCE_DIR}/lib)
-target_link_libraries(efterlev_engine PUBLIC efterlev_core)
+target_link_libraries(efterlev_engine PUBLIC efterlev_core PkgConfig::ZLIB PkgConfig::LZ4)

@@ -9,6 +9,8 @@ struct ef_scan_opts {
     const char *root;        /* system root, "/" for this machine */
     ef_level level;          /* protection level to judge at */
     const char *const *skip; /* check ids to leave out (NULL-terminated), or NULL */
+    const char *state_dir;   /* the agent's state directory, or NULL */
+    int update_state;        /* probes may update their state there (run, not scan) */
 };
 
 /* Evaluate every check of ps that is required at opts->level (check level <= opts->level),

@@ -44,6 +44,11 @@ int ef_engine_now(time_t *out);
 /* ---- for probes ---- */
 
 const char *ef_facts_root(const struct ef_facts *f);
+/* The agent's state directory, where probes keep what must survive between scans (first
+ * sightings of pending updates); NULL when there is none. Only `run` lets probes write it. */
+void ef_facts_set_state(struct ef_facts *f, const char *state_dir, int writable);
+const char *ef_facts_state_dir(const struct ef_facts *f);
+int ef_facts_state_writable(const struct ef_facts *f);
 time_t ef_facts_time(const struct ef_facts *f);
 /* root + path into out; -1 when too long. */
 int ef_facts_path(const struct ef_facts *f, char *out, size_t outlen, const char *path);

@@ -55,7 +55,8 @@ int agent_load_policies(struct agent_ctx *ctx, char **paths, int npaths, struct 
 }
 
 int agent_build_report(struct agent_ctx *ctx, const struct ef_policy_set *ps, const char *root,
-                       ef_level level, const char *const *skip, struct ef_report *r)
+                       ef_level level, const char *const *skip, int update_state,
+                       struct ef_report *r)
 {
     char err[512];
     ef_report_init(r);
@@ -66,7 +67,12 @@ int agent_build_report(struct agent_ctx *ctx, const struct ef_policy_set *ps, co
     strlcpy(r->policy_version, ps->version, sizeof(r->policy_version));
     strlcpy(r->policy_sha256, ps->sha256, sizeof(r->policy_sha256));
     ef_now_rfc3339(r->generated_at);
-    struct ef_scan_opts opts = {.root = root, .level = level, .skip = skip};
+    int live = strcmp(root, "/") == 0;
+    struct ef_scan_opts opts = {.root = root,
+                                .level = level,
+                                .skip = skip,
+                                .state_dir = live ? ctx->state_dir : NULL,
+                                .update_state = live && update_state};
     if (ef_scan(ps, &opts, r) != 0) {
         ef_error("scan failed: out of memory or more than %d results", EF_RESULTS_MAX);
         ef_report_free(r);

@@ -7,7 +7,7 @@ packages=(
     build-essential cmake pkg-config git ca-certificates curl openssl
     clang libclang-rt-14-dev
     libssl-dev libcurl4-openssl-dev libbsd-dev libjansson-dev libyaml-dev libpcre2-dev
-    libsqlite3-dev libevent-dev libpq-dev libcmocka-dev
+    libsqlite3-dev libevent-dev libpq-dev libcmocka-dev zlib1g-dev liblz4-dev
     jq sqlite3 python3
     dpkg-dev file rpm lintian debootstrap
 )

@@ -16,6 +16,8 @@
  *              the mtime of /var/lib/dpkg/status. On RHEL (live only): newest rpm INSTALLTIME.
  */
 #include "facts.h"
+#include "decompress.h"
+#include "first_seen.h"
 #include "probe_util.h"
 #include "pkgdb.h"
 #include "rules/rules.h"
@@ -152,6 +154,8 @@ static void scan_list(struct instv *iv, char *buf, size_t len, const char *list,
     }
 }
 
+/* In the agent state directory: when each pending security update was first seen. */
+#define FIRST_SEEN_FILE "pending-updates.json"
 #define LISTS "/var/lib/apt/lists"
 
 static int is_security_list_name(const char *n)
@@ -224,16 +228,25 @@ void ef_probe_apt_pending(struct ef_facts *f)
             sec = strncmp(n, prefixes[p], strlen(prefixes[p])) == 0;
         if (!sec || strstr(n, "_Packages") == NULL)
             continue;
-        if (!ends_with(n, "_Packages")) {
+        /* apt keeps lists plain, or compressed (lz4 on some images, gz with GzipIndexes). */
+        if (!ends_with(n, "_Packages") && !ef_decompress_supported(n)) {
             if (ncompressed++ == 0)
                 snprintf(compressed, sizeof(compressed), "%.100s", n);
             continue;
         }
-        char rel[PATH_MAX], *buf;
+        char rel[PATH_MAX], *buf, why[160];
         size_t len;
         struct stat st;
         snprintf(rel, sizeof(rel), "%s/%s", LISTS, n);
-        if (ef_pu_stat(f, rel, &st) != 0 || ef_pu_read(f, rel, EF_PU_FILE_MAX, &buf, &len) != 0)
+        if (ef_pu_stat(f, rel, &st) != 0)
+            continue;
+        rc = ef_pu_read_decompressed(f, rel, EF_PU_FILE_MAX, &buf, &len, why, sizeof(why));
+        if (rc == -EILSEQ) {
+            if (ncompressed++ == 0)
+                snprintf(compressed, sizeof(compressed), "%.60s: %.60s", n, why);
+            continue;
+        }
+        if (rc != 0)
             continue;
         nsec++;
         scan_list(&iv, buf, len, n, st.st_mtime);
@@ -242,8 +255,8 @@ void ef_probe_apt_pending(struct ef_facts *f)
 
     if (nsec == 0) {
         const char *why = ncompressed
-                              ? "the security package lists are compressed (apt's "
-                                "Acquire::GzipIndexes or lz4), which the agent does not read"
+                              ? "no security package list the agent can read (compressed in a "
+                                "format it does not read, or corrupt)"
                               : "no security package list in /var/lib/apt/lists (no security "
                                 "suite in the sources, or apt update never ran)";
         ef_fact_unknown(f, "updates.security_pending", "%s%s%s", why, ncompressed ? ": " : "",
@@ -254,12 +267,22 @@ void ef_probe_apt_pending(struct ef_facts *f)
         size_t pending = 0;
         long long oldest = 0;
         char list[EF_EVIDENCE_MAX + 1] = "", piece[400], oldest_list[160] = "";
+        /* How long each update has waited: since this agent first saw it pending, or since
+         * the list offering it was fetched, whichever is longer (both are lower bounds). */
+        struct ef_first_seen *seen = ef_first_seen_load(f, FIRST_SEEN_FILE);
         for (size_t i = 0; i < iv.n; i++) {
             struct inst *in = &iv.v[i];
             if (in->cand == NULL)
                 continue;
             pending++;
             long long d = ef_pu_days_since(f, in->list_mtime);
+            if (seen != NULL) {
+                char key[256];
+                snprintf(key, sizeof(key), "%.100s:%.30s %.100s", in->name, in->arch, in->cand);
+                long long ds = ef_pu_days_since(f, ef_first_seen_get(seen, key, ef_facts_time(f)));
+                if (ds > d)
+                    d = ds;
+            }
             if (pending == 1 || d > oldest) {
                 oldest = d;
                 snprintf(oldest_list, sizeof(oldest_list), "%.150s", in->list);
@@ -269,6 +292,10 @@ void ef_probe_apt_pending(struct ef_facts *f)
                          in->name, in->ver, in->cand);
                 ef_text_append(list, sizeof(list), piece, strlen(piece));
             }
+        }
+        if (seen != NULL) {
+            ef_first_seen_save(seen, f);
+            ef_first_seen_free(seen);
         }
         if (pending == 0) {
             ef_fact_int(f, "updates.security_pending", 0,
@@ -284,8 +311,8 @@ void ef_probe_apt_pending(struct ef_facts *f)
                         "%zu security update%s pending: %s%s", pending, pending == 1 ? "" : "s",
                         list, more);
             ef_fact_int(f, "updates.security_pending_days", oldest,
-                        "%zu security update%s pending, offered for at least %lld days by %s/%s "
-                        "(first: %s%s)",
+                        "%zu security update%s pending, the oldest for at least %lld days "
+                        "(pending since first seen by this agent, or offered by %s/%s; %s%s)",
                         pending, pending == 1 ? "" : "s", oldest, LISTS, oldest_list, list, more);
         }
     }

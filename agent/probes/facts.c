@@ -168,6 +168,8 @@ static const struct fact_def defs[] = {
 struct ef_facts {
     char *root;
     time_t now;
+    const char *state_dir;    /* the agent's state, or NULL */
+    int state_writable;       /* probes may update it (run), or only read it (scan) */
     unsigned char ran[NDEFS]; /* the probe of defs[i] has run */
     unsigned char set[NDEFS];
     struct ef_fact v[NDEFS];
@@ -217,6 +219,22 @@ struct ef_facts *ef_facts_new(const char *root, time_t now)
         f->v[i].type = defs[i].type;
     }
     return f;
+}
+
+void ef_facts_set_state(struct ef_facts *f, const char *state_dir, int writable)
+{
+    f->state_dir = state_dir;
+    f->state_writable = state_dir != NULL && writable;
+}
+
+const char *ef_facts_state_dir(const struct ef_facts *f)
+{
+    return f->state_dir;
+}
+
+int ef_facts_state_writable(const struct ef_facts *f)
+{
+    return f->state_writable;
 }
 
 void ef_facts_free(struct ef_facts *f)

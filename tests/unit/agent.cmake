@@ -28,3 +28,6 @@ target_include_directories(test_checks_enc_log PRIVATE ${CMAKE_SOURCE_DIR}/lib)
 ef_unit_test(test_checks_sys_net SOURCES test_checks_sys_net.c test_engine_fixture.c
              LIBS efterlev_engine)
 target_include_directories(test_checks_sys_net PRIVATE ${CMAKE_SOURCE_DIR}/lib)
+
+# Compressed apt lists and first sightings of pending updates (agent state).
+ef_unit_test(test_apt_state SOURCES test_apt_state.c test_engine_fixture.c LIBS efterlev_engine)

@@ -175,7 +175,7 @@ static void test_patch_bad(void **state)
     scan(fx_root("patch-bad"), EF_LEVEL_HIGH, &r);
     /* stale lists still prove a failure */
     expect(&r, "patch.security_updates_pending", EF_FAIL,
-           "updates.security_pending_days = 40 (max 7): 3 security updates pending, offered "
+           "updates.security_pending_days = 40 (max 7): 3 security updates pending, the oldest "
            "for at least 40 days");
     expect(&r, "patch.security_updates_pending", EF_FAIL,
            "openssl 3.0.11-1~deb12u2 -> 3.0.15-1~deb12u1");
