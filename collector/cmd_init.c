@@ -16,21 +16,25 @@
 #define MAX_HOSTNAMES 64
 
 static const char help[] =
-    "Usage: efterlev-collector init [--dir DIR] [--hostname NAME]...\n"
+    "Usage: efterlev-collector init [--dir DIR] [--hostname NAME]... [--database URL]\n"
     "\n"
     "Create DIR/collector.yml, the database DIR/efterlev.db and DIR/tls/ with a private CA\n"
     "(ca.pem, ca-key.pem) and the server's certificate (cert.pem, key.pem). The certificate\n"
     "is valid for localhost, 127.0.0.1, ::1, this machine's host name and every --hostname\n"
     "(a DNS name or IP address). Agents need DIR/tls/ca.pem to trust the collector.\n"
-    "Refuses to run when DIR/collector.yml exists.\n"
+    "With --database, the database is that one instead: sqlite:PATH, or a PostgreSQL URI\n"
+    "(postgresql://USER@HOST/DBNAME; the database must exist, its tables are created), so that\n"
+    "several collectors can share it. Refuses to run when DIR/collector.yml exists.\n"
     "\n"
     "Options:\n"
     "  --dir DIR         where to put everything (default " EF_COLLECTOR_DIR_DEFAULT ")\n"
     "  --hostname NAME   another name agents use to reach the collector (repeatable)\n"
+    "  --database URL    sqlite:PATH or postgresql://... (default sqlite:DIR/efterlev.db)\n"
     "\n"
     "Examples:\n"
     "  efterlev-collector init\n"
-    "  efterlev-collector init --dir /srv/efterlev --hostname collector.example.se\n";
+    "  efterlev-collector init --dir /srv/efterlev --hostname collector.example.se\n"
+    "  efterlev-collector init --database postgresql://efterlev@db.example.se/efterlev\n";
 
 static int join(char *out, size_t outlen, const char *dir, const char *file)
 {
@@ -47,9 +51,10 @@ int cmd_init(int argc, char **argv)
 {
     static const struct option opts[] = {{"dir", required_argument, NULL, 'd'},
                                          {"hostname", required_argument, NULL, 'n'},
+                                         {"database", required_argument, NULL, 'D'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *dirarg = EF_COLLECTOR_DIR_DEFAULT, *names[MAX_HOSTNAMES + 1];
+    const char *dirarg = EF_COLLECTOR_DIR_DEFAULT, *names[MAX_HOSTNAMES + 1], *database = NULL;
     char dir[PATH_MAX], path[PATH_MAX], tlsdir[PATH_MAX], host[256], err[512];
     struct ef_coll_config cfg;
     struct ef_store *store;
@@ -73,6 +78,14 @@ int cmd_init(int argc, char **argv)
                 return EF_EXIT_USAGE;
             }
             names[nnames++] = optarg;
+            break;
+        case 'D':
+            if (strncmp(optarg, "sqlite:", 7) != 0 && strncmp(optarg, "postgresql://", 13) != 0 &&
+                strncmp(optarg, "postgres://", 11) != 0) {
+                ef_error("--database must be sqlite:PATH or a postgresql:// URI");
+                return EF_EXIT_USAGE;
+            }
+            database = optarg;
             break;
         case 'h':
             fputs(help, stdout);
@@ -120,7 +133,9 @@ int cmd_init(int argc, char **argv)
     memset(&cfg, 0, sizeof(cfg));
     snprintf(cfg.listen, sizeof(cfg.listen), "%s", EF_LISTEN_DEFAULT);
     cfg.stale_days = EF_STALE_DAYS_DEFAULT;
-    if (snprintf(cfg.database, sizeof(cfg.database), "sqlite:%s/efterlev.db", dir) >=
+    if ((database != NULL
+             ? snprintf(cfg.database, sizeof(cfg.database), "%s", database)
+             : snprintf(cfg.database, sizeof(cfg.database), "sqlite:%s/efterlev.db", dir)) >=
             (int)sizeof(cfg.database) ||
         join(cfg.tls_cert, sizeof(cfg.tls_cert), tlsdir, "cert.pem") != 0 ||
         join(cfg.tls_key, sizeof(cfg.tls_key), tlsdir, "key.pem") != 0 ||
@@ -149,7 +164,11 @@ int cmd_init(int argc, char **argv)
     }
     free(yml);
 
-    ef_info("created %s, %s/efterlev.db and %s/", path, dir, tlsdir);
+    if (database != NULL)
+        ef_info("created %s and %s/; the database is %s", path, tlsdir,
+                strncmp(database, "sqlite:", 7) == 0 ? database + 7 : "the PostgreSQL one given");
+    else
+        ef_info("created %s, %s/efterlev.db and %s/", path, dir, tlsdir);
     ef_info("agents must trust %s/ca.pem", tlsdir);
     ef_info("next: efterlev-collector department add NAME --level basic --config %s", path);
     return EF_EXIT_OK;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +72,7 @@ static int path_value(struct ctx *x, const yaml_node_t *n, const char *key, cons
         return -1;
     if (plen > 0) {
         if (strncmp(raw, prefix, plen) != 0)
-            return bad(x, n, "%s must start with \"sqlite:\"", key);
+            return bad(x, n, "%s must be sqlite:PATH or a postgresql:// URI", key);
         p = raw + plen;
         if (*p == '\0')
             return bad(x, n, "%s names no file", key);
@@ -115,6 +116,23 @@ static int load_tls(struct ctx *x, const yaml_node_t *map, struct ef_coll_config
     return 0;
 }
 
+/* A whole number from min to max. */
+static int number(struct ctx *x, const yaml_node_t *n, const char *key, long min, long max,
+                  int *out)
+{
+    char num[24], *end;
+    long v;
+
+    if (scalar(x, n, key, num, sizeof(num)) != 0)
+        return -1;
+    errno = 0;
+    v = strtol(num, &end, 10);
+    if (errno != 0 || *end != '\0' || end == num || v < min || v > max)
+        return bad(x, n, "%s must be a whole number from %ld to %ld, not %s", key, min, max, num);
+    *out = (int)v;
+    return 0;
+}
+
 static int load_root(struct ctx *x, const yaml_node_t *root, struct ef_coll_config *c)
 {
     yaml_node_pair_t *pair;
@@ -142,8 +160,15 @@ static int load_root(struct ctx *x, const yaml_node_t *root, struct ef_coll_conf
             if (ef_listen_parse(c->listen, addr, sizeof(addr), &port) != 0)
                 return bad(x, v, "listen must be ADDR:PORT, not \"%s\"", c->listen);
         } else if (strcmp(key, "database") == 0) {
-            if (path_value(x, v, key, "sqlite:", c->database, sizeof(c->database)) != 0)
+            /* A PostgreSQL URI is taken as written; a sqlite: path is resolved. */
+            if (v->type == YAML_SCALAR_NODE &&
+                (strncmp((const char *)v->data.scalar.value, "postgresql://", 13) == 0 ||
+                 strncmp((const char *)v->data.scalar.value, "postgres://", 11) == 0)) {
+                if (scalar(x, v, key, c->database, sizeof(c->database)) != 0)
+                    return -1;
+            } else if (path_value(x, v, key, "sqlite:", c->database, sizeof(c->database)) != 0) {
                 return -1;
+            }
         } else if (strcmp(key, "tls") == 0) {
             if (load_tls(x, v, c) != 0)
                 return -1;
@@ -155,6 +180,18 @@ static int load_root(struct ctx *x, const yaml_node_t *root, struct ef_coll_conf
             if (errno != 0 || *end != '\0' || days < 1 || days > 3650)
                 return bad(x, v, "stale_days must be a number of days from 1 to 3650, not %s", num);
             c->stale_days = (int)days;
+        } else if (strcmp(key, "enroll_per_minute") == 0) {
+            if (number(x, v, key, 1, 100000000, &c->enroll_per_minute) != 0)
+                return -1;
+        } else if (strcmp(key, "enroll_burst") == 0) {
+            if (number(x, v, key, 1, 100000000, &c->enroll_burst) != 0)
+                return -1;
+        } else if (strcmp(key, "request_timeout") == 0) {
+            if (number(x, v, key, 1, 3600, &c->request_timeout) != 0)
+                return -1;
+        } else if (strcmp(key, "max_connections") == 0) {
+            if (number(x, v, key, 1, 1000000, &c->max_connections) != 0)
+                return -1;
         } else {
             return bad(x, k, "unknown key \"%s\"", key);
         }
@@ -178,6 +215,10 @@ int ef_coll_config_load(const char *path, struct ef_coll_config *c, char *err, s
     memset(c, 0, sizeof(*c));
     snprintf(c->listen, sizeof(c->listen), "%s", EF_LISTEN_DEFAULT);
     c->stale_days = EF_STALE_DAYS_DEFAULT;
+    c->enroll_per_minute = EF_ENROLL_PER_MINUTE_DEFAULT;
+    c->enroll_burst = EF_ENROLL_BURST_DEFAULT;
+    c->request_timeout = EF_REQUEST_TIMEOUT_DEFAULT;
+    c->max_connections = EF_MAX_CONNECTIONS_DEFAULT;
     if (strlen(path) >= sizeof(c->path)) {
         snprintf(err, errlen, "config path too long");
         return -1;
@@ -347,6 +388,33 @@ char *ef_coll_config_render(const struct ef_coll_config *c, size_t *len)
     rc |= emit_pair(&e, "ca", c->tls_ca, 1);
     rc |= emit_map(&e, 0);
     rc |= emit_pair(&e, "stale_days", days, 0);
+    /* The limits only when set (0 in a config that was never loaded means the default). */
+    {
+        static const struct {
+            const char *key;
+            size_t off;
+            int dflt;
+        } lim[] = {
+            {"enroll_per_minute", offsetof(struct ef_coll_config, enroll_per_minute),
+             EF_ENROLL_PER_MINUTE_DEFAULT},
+            {"enroll_burst", offsetof(struct ef_coll_config, enroll_burst),
+             EF_ENROLL_BURST_DEFAULT},
+            {"request_timeout", offsetof(struct ef_coll_config, request_timeout),
+             EF_REQUEST_TIMEOUT_DEFAULT},
+            {"max_connections", offsetof(struct ef_coll_config, max_connections),
+             EF_MAX_CONNECTIONS_DEFAULT},
+        };
+        char val[16];
+
+        for (size_t i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
+            int v = *(const int *)((const char *)c + lim[i].off);
+
+            if (v == 0 || v == lim[i].dflt)
+                continue;
+            snprintf(val, sizeof(val), "%d", v);
+            rc |= emit_pair(&e, lim[i].key, val, 0);
+        }
+    }
     rc |= emit_map(&e, 0);
     rc |= emit(&e, &ev, yaml_document_end_event_initialize(&ev, 1));
     rc |= emit(&e, &ev, yaml_stream_end_event_initialize(&ev));

@@ -10,15 +10,27 @@
 #define EF_LISTEN_DEFAULT "127.0.0.1:8443"
 #define EF_STALE_DAYS_DEFAULT 7
 #define EF_LISTEN_MAX 128
+/* Limits (docs/operations.md, "Limits"). Enrollment: a whole site behind one NAT address
+ * enrolling at once (1,000 machines in under two minutes) must pass; the tokens are 256-bit
+ * random, so the limit guards the database, not the secret. */
+#define EF_ENROLL_PER_MINUTE_DEFAULT 600
+#define EF_ENROLL_BURST_DEFAULT 100
+#define EF_REQUEST_TIMEOUT_DEFAULT 30 /* seconds for a request's headers and body */
+#define EF_MAX_CONNECTIONS_DEFAULT 1000
 
 struct ef_coll_config {
     char path[PATH_MAX];          /* the file this was read from */
     char listen[EF_LISTEN_MAX];   /* "ADDR:PORT", "[v6]:PORT" */
-    char database[PATH_MAX + 16]; /* "sqlite:/abs/path" */
+    char database[PATH_MAX + 16]; /* "sqlite:/abs/path" or "postgresql://..." */
     char tls_cert[PATH_MAX];
     char tls_key[PATH_MAX];
     char tls_ca[PATH_MAX];
     int stale_days;
+    /* Limits. */
+    int enroll_per_minute; /* per source address */
+    int enroll_burst;
+    int request_timeout; /* seconds from connection start or the previous answer */
+    int max_connections; /* beyond it, 503 and close */
 };
 
 /* The config path to use: explicit (--config), else $EFTERLEV_COLLECTOR_CONFIG, else the

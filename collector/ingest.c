@@ -1,6 +1,12 @@
-/* Report acceptance. The checks run in a fixed order (documented in
- * docs/protocol.md) so an agent always learns the first thing that is wrong. */
+/* Report acceptance. The checks run in a fixed order (documented in docs/protocol.md) so an
+ * agent always learns the first thing that is wrong: the request (size, headers), the agent
+ * and its signature, the report itself, then its seq against the stored state.
+ *
+ * Split in two stages for the server's pipeline (ingest_job.h): ef_ingest_check needs no
+ * store and runs on worker threads; ef_ingest_store runs on the writer thread, in the
+ * batch transaction, so its seq decisions see every report stored before it. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "efterlev/log.h"
@@ -8,13 +14,52 @@
 #include "efterlev/sign.h"
 #include "efterlev/util.h"
 #include "enroll.h"
+#include "ingest_job.h"
+
+struct ef_job *ef_job_new(enum ef_job_kind kind)
+{
+    struct ef_job *j = calloc(1, sizeof(*j));
+
+    if (j == NULL)
+        return NULL;
+    j->kind = kind;
+    ef_report_init(&j->report);
+    return j;
+}
+
+void ef_job_free(struct ef_job *j)
+{
+    if (j == NULL)
+        return;
+    ef_report_free(&j->report);
+    ef_answer_clear(&j->ans);
+    free(j->body);
+    free(j);
+}
+
+static int department_of(struct ef_store *s, int64_t id, struct ef_dept_cache *dc,
+                         struct ef_department *out)
+{
+    size_t i;
+    int rc;
+
+    for (i = 0; dc != NULL && i < dc->n; i++)
+        if (dc->d[i].id == id) {
+            *out = dc->d[i];
+            return EF_STORE_OK;
+        }
+    rc = s->ops->department_get(s, id, out);
+    if (rc == EF_STORE_OK && dc != NULL && dc->n < EF_DEPT_CACHE)
+        dc->d[dc->n++] = *out;
+    return rc;
+}
 
 static void accepted(struct ef_store *s, const struct ef_agent *a, int status, int duplicate,
-                     struct ef_answer *ans)
+                     struct ef_dept_cache *dc, struct ef_answer *ans)
 {
     struct ef_department d;
 
-    if (s->ops->department_get(s, a->department_id, &d) != EF_STORE_OK) {
+    if (department_of(s, a->department_id, dc, &d) != EF_STORE_OK) {
         ef_error("report from %s: department lookup: %s", a->agent_id, s->err);
         ef_answer_error(ans, 500, "internal error");
         return;
@@ -35,96 +80,156 @@ static void seq_conflict(const struct ef_agent *a, const struct ef_report *r, st
                     (unsigned long long)r->seq, (unsigned long long)a->last_seq);
 }
 
+int ef_ingest_check(struct ef_job *j)
+{
+    struct ef_report *r = &j->report;
+    time_t generated;
+
+    if (ef_sig_header_parse(j->sig_hdr, j->sig) != 0) {
+        ef_answer_error(&j->ans, 401, "bad signature");
+        return 0;
+    }
+    j->verified = ef_verify(j->key, j->body, j->len, j->sig);
+    if (!j->verified && !j->key_cached) {
+        ef_answer_error(&j->ans, 401, "bad signature");
+        return 0;
+    }
+    if (ef_report_parse((const char *)j->body, j->len, r, j->err, sizeof(j->err)) != 0)
+        j->bad = 1;
+    else if (strcmp(r->agent_id, j->agent_id) != 0) {
+        j->bad = 1;
+        snprintf(j->err, sizeof(j->err),
+                 "agent_id in the report differs from the Efterlev-Agent header");
+    } else if (ef_parse_rfc3339(r->generated_at, &generated) != 0) {
+        j->bad = 1;
+        snprintf(j->err, sizeof(j->err), "generated_at: not an RFC 3339 time");
+    } else if (generated > j->now + EF_FUTURE_SKEW) {
+        j->bad = 1;
+        snprintf(j->err, sizeof(j->err), "generated_at lies more than %d minutes in the future",
+                 EF_FUTURE_SKEW / 60);
+    }
+    if (j->verified && j->bad) {
+        ef_answer_error(&j->ans, 400, "%s", j->err);
+        return 0;
+    }
+    if (!j->bad)
+        ef_sha256_hex(j->body, j->len, j->sha);
+    return 1;
+}
+
+void ef_ingest_store(struct ef_store *s, struct ef_job *j, struct ef_dept_cache *dc)
+{
+    struct ef_report *r = &j->report;
+    struct ef_report_record rec;
+    struct ef_agent a;
+    int rc;
+
+    rc = s->ops->agent_get(s, j->agent_id, &a);
+    if (rc == EF_STORE_ERR)
+        goto fail;
+    if (rc != EF_STORE_OK) {
+        ef_answer_error(&j->ans, 401, "unknown agent");
+        return;
+    }
+    /* The key the signature was checked with is no longer the agent's (re-enrolled since):
+     * the current one decides, as if the request had arrived now. */
+    if (!ef_ct_equal(a.public_key, j->key, EF_ED25519_PUB_LEN)) {
+        j->forget_key = 1;
+        memcpy(j->key, a.public_key, EF_ED25519_PUB_LEN);
+        j->verified = ef_verify(j->key, j->body, j->len, j->sig);
+    }
+    if (!j->verified) {
+        ef_answer_error(&j->ans, 401, "bad signature");
+        return;
+    }
+    if (j->bad) {
+        ef_answer_error(&j->ans, 400, "%s", j->err);
+        return;
+    }
+
+    if (r->seq <= a.last_seq) {
+        if (a.last_sha256[0] != '\0' && strcmp(j->sha, a.last_sha256) == 0)
+            accepted(s, &a, 200, 1, dc, &j->ans);
+        else
+            seq_conflict(&a, r, &j->ans);
+        return;
+    }
+    rec = (struct ef_report_record){.agent_id = a.agent_id,
+                                    .body = j->body,
+                                    .body_len = j->len,
+                                    .signature = j->sig,
+                                    .sha256 = j->sha,
+                                    .received_at = j->now,
+                                    .report = r};
+    rc = s->ops->report_store(s, &rec);
+    if (rc == EF_STORE_EXISTS) {
+        /* Another upload stored this seq meanwhile; answer from the fresh state. */
+        if (s->ops->agent_get(s, j->agent_id, &a) != EF_STORE_OK)
+            goto fail;
+        if (strcmp(j->sha, a.last_sha256) == 0)
+            accepted(s, &a, 200, 1, dc, &j->ans);
+        else
+            seq_conflict(&a, r, &j->ans);
+        return;
+    }
+    if (rc != EF_STORE_OK)
+        goto fail;
+    ef_debug("stored report %llu of %s (%zu results)", (unsigned long long)r->seq, a.agent_id,
+             r->nresults);
+    accepted(s, &a, 202, 0, dc, &j->ans);
+    return;
+fail:
+    ef_error("report from %s: %s", j->agent_id, s->err);
+    ef_answer_error(&j->ans, 500, "internal error");
+}
+
 void ef_ingest(struct ef_store *s, const char *agent_hdr, const char *sig_hdr, const void *body,
                size_t len, time_t now, struct ef_answer *ans)
 {
-    unsigned char sig[EF_ED25519_SIG_LEN];
-    char err[256], sha[65];
-    struct ef_report r;
-    struct ef_report_record rec;
+    struct ef_job j;
     struct ef_agent a;
-    time_t generated;
     int rc;
 
-    ef_report_init(&r);
     if (len > (size_t)EF_BODY_MAX) {
         ef_answer_error(ans, 413, "report larger than %d bytes", EF_BODY_MAX);
-        goto out;
+        return;
     }
     if (agent_hdr == NULL || sig_hdr == NULL) {
         ef_answer_error(ans, 400, "missing header %s",
                         agent_hdr == NULL ? "Efterlev-Agent" : "Efterlev-Signature");
-        goto out;
+        return;
     }
     if (strnlen(agent_hdr, EF_ID_MAX + 1) > EF_ID_MAX) {
         ef_answer_error(ans, 401, "unknown agent");
-        goto out;
+        return;
     }
     rc = s->ops->agent_get(s, agent_hdr, &a);
-    if (rc == EF_STORE_ERR)
-        goto fail;
+    if (rc == EF_STORE_ERR) {
+        ef_error("report from %s: %s", agent_hdr, s->err);
+        ef_answer_error(ans, 500, "internal error");
+        return;
+    }
     if (rc != EF_STORE_OK) {
         ef_answer_error(ans, 401, "unknown agent");
-        goto out;
+        return;
     }
-    if (ef_sig_header_parse(sig_hdr, sig) != 0 || !ef_verify(a.public_key, body, len, sig)) {
+    if (strlen(sig_hdr) >= sizeof(j.sig_hdr)) {
         ef_answer_error(ans, 401, "bad signature");
-        goto out;
+        return;
     }
-    if (ef_report_parse(body, len, &r, err, sizeof(err)) != 0) {
-        ef_answer_error(ans, 400, "%s", err);
-        goto out;
-    }
-    if (strcmp(r.agent_id, a.agent_id) != 0) {
-        ef_answer_error(ans, 400, "agent_id in the report differs from the Efterlev-Agent header");
-        goto out;
-    }
-    if (ef_parse_rfc3339(r.generated_at, &generated) != 0) {
-        ef_answer_error(ans, 400, "generated_at: not an RFC 3339 time");
-        goto out;
-    }
-    if (generated > now + EF_FUTURE_SKEW) {
-        ef_answer_error(ans, 400, "generated_at lies more than %d minutes in the future",
-                        EF_FUTURE_SKEW / 60);
-        goto out;
-    }
-
-    ef_sha256_hex(body, len, sha);
-    if (r.seq <= a.last_seq) {
-        if (a.last_sha256[0] != '\0' && strcmp(sha, a.last_sha256) == 0)
-            accepted(s, &a, 200, 1, ans);
-        else
-            seq_conflict(&a, &r, ans);
-        goto out;
-    }
-
-    rec = (struct ef_report_record){.agent_id = a.agent_id,
-                                    .body = body,
-                                    .body_len = len,
-                                    .signature = sig,
-                                    .sha256 = sha,
-                                    .received_at = now,
-                                    .report = &r};
-    rc = s->ops->report_store(s, &rec);
-    if (rc == EF_STORE_EXISTS) {
-        /* Another upload stored this seq meanwhile; answer from the fresh state. */
-        if (s->ops->agent_get(s, agent_hdr, &a) != EF_STORE_OK)
-            goto fail;
-        if (strcmp(sha, a.last_sha256) == 0)
-            accepted(s, &a, 200, 1, ans);
-        else
-            seq_conflict(&a, &r, ans);
-        goto out;
-    }
-    if (rc != EF_STORE_OK)
-        goto fail;
-    ef_debug("stored report %llu of %s (%zu results)", (unsigned long long)r.seq, a.agent_id,
-             r.nresults);
-    accepted(s, &a, 202, 0, ans);
-    goto out;
-fail:
-    ef_error("report from %s: %s", agent_hdr != NULL ? agent_hdr : "?", s->err);
-    ef_answer_error(ans, 500, "internal error");
-out:
-    ef_report_free(&r);
+    memset(&j, 0, sizeof(j));
+    ef_report_init(&j.report);
+    j.kind = EF_JOB_REPORT;
+    j.now = now;
+    j.body = (unsigned char *)body; /* borrowed: not freed here */
+    j.len = len;
+    snprintf(j.agent_id, sizeof(j.agent_id), "%s", agent_hdr);
+    snprintf(j.sig_hdr, sizeof(j.sig_hdr), "%s", sig_hdr);
+    memcpy(j.key, a.public_key, EF_ED25519_PUB_LEN);
+    if (ef_ingest_check(&j))
+        ef_ingest_store(s, &j, NULL);
+    /* Hand the answer over. */
+    ef_answer_clear(ans);
+    *ans = j.ans;
+    ef_report_free(&j.report);
 }

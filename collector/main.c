@@ -19,6 +19,9 @@ static const char usage[] =
     "  department add NAME --level LEVEL       add a department, print its enrollment token\n"
     "  department list [--format text|json]    list departments\n"
     "  token add NAME --role ROLE              print a bearer token for the read API\n"
+    "  user add NAME --role ROLE [--password-file FILE]\n"
+    "  user passwd NAME | user delete NAME | user list\n"
+    "                                          people who log in to the dashboard\n"
     "  summary [--department NAME] [--format text|json|csv] [--hosts all|stale|none]\n"
     "                                          compliance per department and host\n"
     "  controls [--department NAME] [--numbering 2022|2013]\n"
@@ -34,6 +37,8 @@ static const char usage[] =
     "  verify-export FILE [--collector-key KEY] re-verify an export offline\n"
     "  report --period 2026H2 [--lang sv|en] [--output FILE]\n"
     "                                          the board report (HTML)\n"
+    "  migrate --from sqlite:PATH --to postgresql://...\n"
+    "                                          move the data into PostgreSQL\n"
     "  audit [--since DATE] [--format text|json]\n"
     "                                          who did what, when\n"
     "\n"
@@ -42,6 +47,8 @@ static const char usage[] =
     "Run 'efterlev-collector COMMAND --help' for a command's options and examples.\n"
     "\n"
     "Exit status: 0 success, 1 failure, 2 usage or configuration error.\n";
+
+int cmd_migrate(int argc, char **argv); /* cmd_migrate.c */
 
 int main(int argc, char **argv)
 {
@@ -53,6 +60,7 @@ int main(int argc, char **argv)
         {"token", cmd_token},   {"summary", cmd_summary},   {"accept", cmd_accept},
         {"audit", cmd_audit},   {"export", cmd_export},     {"verify-export", cmd_verify_export},
         {"report", cmd_report}, {"controls", cmd_controls}, {"trend", cmd_trend},
+        {"user", cmd_user},     {"migrate", cmd_migrate},
     };
     size_t i;
 

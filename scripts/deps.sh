@@ -10,7 +10,13 @@ packages=(
     libsqlite3-dev libevent-dev libpq-dev libcmocka-dev zlib1g-dev liblz4-dev
     jq sqlite3 python3
     dpkg-dev file rpm lintian debootstrap
+    chromium
 )
+# The browser tests drive Chromium with playwright-core from npm. A Node.js from elsewhere
+# (NodeSource) brings its own npm and conflicts with Debian's npm package: add Debian's only
+# when there is no npm at all.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

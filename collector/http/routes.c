@@ -20,6 +20,8 @@
 #include "export.h"
 #include "now.h"
 #include "http/routes.h"
+#include "http/server.h"
+#include "http/web.h"
 #include "tokens.h"
 
 static const char *reason(int status)
@@ -45,8 +47,12 @@ static const char *reason(int status)
         return "Conflict";
     case 413:
         return "Payload Too Large";
+    case 408:
+        return "Request Timeout";
     case 429:
         return "Too Many Requests";
+    case 503:
+        return "Service Unavailable";
     default:
         return "Internal Server Error";
     }
@@ -102,6 +108,8 @@ static void send_answer(struct evhttp_request *req, const char *path, struct ef_
     }
     if (ans->body == NULL)
         ef_answer_error(ans, 500, "internal error");
+    if (ans->status == 503) /* overloaded, database busy, shutting down: agents retry */
+        evhttp_add_header(h, "Retry-After", "5");
     text = json_dumps(ans->body, JSON_COMPACT | JSON_REAL_PRECISION(10));
     evhttp_add_header(h, "Content-Type", "application/json");
     evhttp_add_header(h, "Cache-Control", "no-store");
@@ -176,10 +184,14 @@ static void do_enroll(struct ef_http_ctx *ctx, struct evhttp_request *req, struc
     clock_gettime(CLOCK_MONOTONIC, &ts);
     if (!ef_rl_take(&ctx->enroll_rl, peer, (double)ts.tv_sec + ts.tv_nsec / 1e9)) {
         ef_warn("enrollment rate limit hit by %s", peer);
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "10");
         ef_answer_error(ans, 429, "too many enrollment attempts; try again in a minute");
         return;
     }
     if ((body = body_of(req, &len, ans)) == NULL)
+        return;
+    /* The server's writer thread enrolls (the one connection that writes). */
+    if (ctx->async != NULL && ef_http_defer(ctx, req, 1, NULL, NULL, body, len, ans))
         return;
     ef_enroll(ctx->store, body, len, ans);
 }
@@ -192,12 +204,17 @@ static void do_report(struct ef_http_ctx *ctx, struct evhttp_request *req, struc
 
     if ((body = body_of(req, &len, ans)) == NULL)
         return;
+    /* The server's ingest pipeline answers later (server.c). */
+    if (ctx->async != NULL &&
+        ef_http_defer(ctx, req, 0, evhttp_find_header(h, "Efterlev-Agent"),
+                      evhttp_find_header(h, "Efterlev-Signature"), body, len, ans))
+        return;
     ef_ingest(ctx->store, evhttp_find_header(h, "Efterlev-Agent"),
               evhttp_find_header(h, "Efterlev-Signature"), body, len, ef_coll_now(), ans);
 }
 
-/* The caller's role from "Authorization: Bearer <token>", into role. 0, or -1 with ans
- * set. */
+/* The caller's role from "Authorization: Bearer <token>", or else from the dashboard's
+ * session cookie, into role; actor is "token:NAME" or "user:NAME". 0, or -1 with ans set. */
 static int authorize(struct ef_http_ctx *ctx, struct evhttp_request *req, char *role,
                      size_t rolelen, char *name, size_t namelen, struct ef_answer *ans)
 {
@@ -208,6 +225,13 @@ static int authorize(struct ef_http_ctx *ctx, struct evhttp_request *req, char *
     int64_t id;
     int rc;
 
+    if (v == NULL) {
+        rc = ef_web_session_caller(ctx, req, role, rolelen, name, namelen, ans);
+        if (rc > 0)
+            return 0;
+        if (rc < 0)
+            goto deny;
+    }
     if (v == NULL || strncasecmp(v, "Bearer ", 7) != 0) {
         ef_answer_error(ans, 401, "a bearer token is required");
         goto deny;
@@ -230,7 +254,7 @@ static int authorize(struct ef_http_ctx *ctx, struct evhttp_request *req, char *
         goto deny;
     }
     snprintf(role, rolelen, "%s", t.role);
-    snprintf(name, namelen, "%s", t.name);
+    snprintf(name, namelen, "token:%s", t.name);
     return 0;
 deny:
     evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
@@ -242,7 +266,7 @@ deny:
  * auditor. 0, or -1 with ans set. */
 struct caller {
     char role[EF_ROLE_MAX + 1];
-    char name[EF_TOKEN_NAME_MAX + 1];
+    char name[EF_ACTOR_MAX + 1]; /* the actor: "token:NAME" or "user:NAME" */
     const char *dept;
 };
 
@@ -517,7 +541,7 @@ static void do_export(struct ef_http_ctx *ctx, struct evhttp_request *req, struc
         }
         o.department = c.dept;
     }
-    snprintf(actor, sizeof(actor), "token:%s", c.name);
+    snprintf(actor, sizeof(actor), "%s", c.name);
     o.actor = actor;
     o.key_path = ctx->key_path;
     o.now = ef_coll_now();
@@ -547,6 +571,15 @@ out:
     evhttp_clear_headers(&q);
 }
 
+static void do_board_report(struct ef_http_ctx *ctx, struct evhttp_request *req,
+                            struct ef_answer *ans)
+{
+    struct caller c;
+
+    if (caller_of(ctx, req, &c, ans) == 0)
+        ef_web_board_report(ctx, req, c.dept, c.name, ans);
+}
+
 struct route {
     const char *path; /* ending in '/': a prefix, the rest is an argument */
     enum evhttp_cmd_type method;
@@ -570,6 +603,14 @@ static const struct route routes[] = {
     {"/api/v1/controls", EVHTTP_REQ_GET, do_controls},
     {"/api/v1/trend", EVHTTP_REQ_GET, do_trend},
     {"/api/v1/export", EVHTTP_REQ_GET, do_export},
+    /* the dashboard (http/web.c) */
+    {"/api/v1/report", EVHTTP_REQ_GET, do_board_report},
+    {"/api/v1/login", EVHTTP_REQ_POST, ef_web_login},
+    {"/api/v1/logout", EVHTTP_REQ_POST, ef_web_logout},
+    {"/api/v1/session", EVHTTP_REQ_GET, ef_web_session},
+    {"/", EVHTTP_REQ_GET, ef_web_asset},
+    {"/index.html", EVHTTP_REQ_GET, ef_web_asset},
+    {"/assets/", EVHTTP_REQ_GET, ef_web_asset},
 };
 
 void ef_http_route(struct evhttp_request *req, void *arg)
@@ -592,8 +633,8 @@ void ef_http_route(struct evhttp_request *req, void *arg)
     for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         size_t plen = strlen(routes[i].path);
 
-        if (routes[i].path[plen - 1] == '/' ? strncmp(routes[i].path, path, plen) == 0
-                                            : strcmp(routes[i].path, path) == 0) {
+        if (plen > 1 && routes[i].path[plen - 1] == '/' ? strncmp(routes[i].path, path, plen) == 0
+                                                        : strcmp(routes[i].path, path) == 0) {
             found = &routes[i];
             break;
         }
@@ -608,8 +649,17 @@ void ef_http_route(struct evhttp_request *req, void *arg)
         found->fn(ctx, req, &ans);
     }
 send:
+    if (ans.status == EF_HTTP_DEFERRED)
+        return;
     peer_of(req, peer, sizeof(peer));
     ef_debug("%s %s %s -> %d", peer, method_name(m), path, ans.status);
+    ef_web_security_headers(req);
     send_answer(req, path, &ans);
     ef_answer_clear(&ans);
+}
+
+void ef_http_send_answer(struct evhttp_request *req, const char *path, struct ef_answer *ans)
+{
+    ef_web_security_headers(req);
+    send_answer(req, path, ans);
 }

@@ -7,10 +7,11 @@
 #include "http/ratelimit.h"
 #include "store/store.h"
 
-#define EF_ENROLL_PER_MINUTE 10.0
-#define EF_ENROLL_BURST 10.0
-
 struct ef_catalog;
+struct ef_http_async;
+
+/* ans.status of a handler whose request is answered later (the ingest pipeline). */
+#define EF_HTTP_DEFERRED (-1)
 
 struct ef_http_ctx {
     struct ef_store *store;
@@ -18,9 +19,14 @@ struct ef_http_ctx {
     struct ef_ratelimit enroll_rl;
     const struct ef_catalog *catalog; /* ISO/IEC 27002 catalog, NULL when unreadable */
     char key_path[4200];              /* the export signing key */
+    struct ef_http_async *async;      /* server.c: ingest pipeline; NULL: answer in place */
 };
 
 /* The evhttp general callback; arg is a struct ef_http_ctx. */
 void ef_http_route(struct evhttp_request *req, void *arg);
+
+/* Send an answer (a deferred one too: the security headers, JSON, Retry-After on 503). */
+struct ef_answer;
+void ef_http_send_answer(struct evhttp_request *req, const char *path, struct ef_answer *ans);
 
 #endif

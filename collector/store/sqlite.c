@@ -13,6 +13,7 @@
 
 #include "efterlev/util.h"
 #include "now.h"
+#include "store/postgres.h"
 #include "store/sqlite_internal.h"
 #include "store/sqlite_schema.h"
 #include "store/sqlite_ops.h"
@@ -122,6 +123,86 @@ void *sq_grow(struct ef_store *s, void *v, size_t *cap, size_t len, size_t size)
     if (nv == NULL)
         snprintf(s->err, sizeof(s->err), "out of memory");
     return nv;
+}
+
+sqlite3_stmt *sq_cached(struct ef_store *s, enum sq_slot slot, const char *sql)
+{
+    struct sqlite_store *q = (struct sqlite_store *)s;
+    sqlite3_stmt *st = q->cached[slot];
+
+    if (st == NULL) {
+        if (sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
+            SQLITE_OK) {
+            sq_fail(s, "prepare");
+            sqlite3_finalize(st);
+            return NULL;
+        }
+        q->cached[slot] = st;
+        return st;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return st;
+}
+
+void sq_done(sqlite3_stmt *st)
+{
+    if (st != NULL)
+        sqlite3_reset(st);
+}
+
+int sq_run_cached(struct ef_store *s, sqlite3_stmt *st, const char *what)
+{
+    int rc;
+
+    if (st == NULL)
+        return EF_STORE_ERR;
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        sq_fail(s, what);
+        sqlite3_reset(st);
+        return EF_STORE_ERR;
+    }
+    sqlite3_reset(st);
+    return EF_STORE_OK;
+}
+
+static void reset_cached(struct ef_store *s)
+{
+    struct sqlite_store *q = (struct sqlite_store *)s;
+
+    for (int i = 0; i < SQ_SLOTS; i++)
+        if (q->cached[i] != NULL)
+            sqlite3_reset(q->cached[i]);
+}
+
+/* One unit of writing: its own BEGIN IMMEDIATE .. COMMIT, or inside a batch a savepoint
+ * of the batch's transaction. */
+static int tx_begin(struct ef_store *s)
+{
+    if (((struct sqlite_store *)s)->in_batch)
+        return sq_run_cached(s, sq_cached(s, SQ_SP_BEGIN, "SAVEPOINT unit"), "savepoint");
+    return sq_exec(s, "BEGIN IMMEDIATE");
+}
+
+static int tx_commit(struct ef_store *s)
+{
+    if (((struct sqlite_store *)s)->in_batch)
+        return sq_run_cached(s, sq_cached(s, SQ_SP_RELEASE, "RELEASE unit"), "release");
+    return sq_exec(s, "COMMIT");
+}
+
+static void tx_abort(struct ef_store *s)
+{
+    if (((struct sqlite_store *)s)->in_batch) {
+        /* ROLLBACK TO keeps the savepoint open; RELEASE ends it. */
+        reset_cached(s);
+        if (sq_run_cached(s, sq_cached(s, SQ_SP_ROLLBACK, "ROLLBACK TO unit"), "rollback") ==
+            EF_STORE_OK)
+            sq_run_cached(s, sq_cached(s, SQ_SP_RELEASE, "RELEASE unit"), "release");
+        return;
+    }
+    sq_rollback(s);
 }
 
 #define fail sq_fail
@@ -311,7 +392,22 @@ static int agent_select(struct ef_store *s, const char *where, const char *value
 
 static int sq_agent_get(struct ef_store *s, const char *agent_id, struct ef_agent *out)
 {
-    return agent_select(s, "agent_id", agent_id, out);
+    sqlite3_stmt *st;
+    int rc, ret;
+
+    st = sq_cached(s, SQ_AGENT_GET, "SELECT " AGENT_COLUMNS " FROM agents WHERE agent_id = ?1");
+    if (st == NULL)
+        return EF_STORE_ERR;
+    sqlite3_bind_text(st, 1, agent_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        ret = read_agent(s, st, out);
+    else if (rc == SQLITE_DONE)
+        ret = EF_STORE_NOTFOUND;
+    else
+        ret = fail(s, "select agent");
+    sq_done(st);
+    return ret;
 }
 
 static int hosts_delta(struct ef_store *s, int64_t department_id, int delta)
@@ -333,7 +429,7 @@ static int sq_agent_enroll(struct ef_store *s, const struct ef_enrollment *e, st
     char now[32];
     int rc, found, moved = 0;
 
-    if (exec(s, "BEGIN IMMEDIATE") != EF_STORE_OK)
+    if (tx_begin(s) != EF_STORE_OK)
         return EF_STORE_ERR;
     found = agent_select(s, "machine_id", e->machine_id, &old);
     if (found == EF_STORE_ERR)
@@ -393,11 +489,11 @@ static int sq_agent_enroll(struct ef_store *s, const struct ef_enrollment *e, st
         goto err;
     if (agent_select(s, "machine_id", e->machine_id, out) != EF_STORE_OK)
         goto err;
-    if (exec(s, "COMMIT") != EF_STORE_OK)
+    if (tx_commit(s) != EF_STORE_OK)
         goto err;
     return EF_STORE_OK;
 err:
-    rollback(s);
+    tx_abort(s);
     return EF_STORE_ERR;
 }
 
@@ -453,7 +549,8 @@ static int load_prev(struct ef_store *s, const char *agent_id, struct prev **out
 
     *out = NULL;
     *n = 0;
-    st = prepare(s, "SELECT check_id, status, since FROM latest_results WHERE agent_id = ?1");
+    st = sq_cached(s, SQ_PREV,
+                   "SELECT check_id, status, since FROM latest_results WHERE agent_id = ?1");
     if (st == NULL)
         return EF_STORE_ERR;
     sqlite3_bind_text(st, 1, agent_id, -1, SQLITE_STATIC);
@@ -471,14 +568,14 @@ static int load_prev(struct ef_store *s, const char *agent_id, struct prev **out
         fail(s, "previous results");
         goto err;
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     if (len > 1)
         qsort(v, len, sizeof(*v), prev_cmp);
     *out = v;
     *n = len;
     return EF_STORE_OK;
 err:
-    sqlite3_finalize(st);
+    sq_done(st);
     free(v);
     return EF_STORE_ERR;
 }
@@ -491,25 +588,28 @@ static int sq_report_store(struct ef_store *s, const struct ef_report_record *re
     int64_t report_id, department_id = 0, counted = 0, counts[EF_KINDS] = {0};
     struct prev *prev = NULL, key, *hit;
     size_t i, nprev = 0;
-    int rc, due = 0, k;
+    int due = 0, k;
 
     if (rec->body_len > (size_t)EF_BODY_MAX || r->seq > (uint64_t)INT64_MAX) {
         snprintf(s->err, sizeof(s->err), "report out of range");
         return EF_STORE_ERR;
     }
     ef_time_rfc3339(rec->received_at, received);
-    if (exec(s, "BEGIN IMMEDIATE") != EF_STORE_OK)
+    if (tx_begin(s) != EF_STORE_OK)
         return EF_STORE_ERR;
-    /* A new day's first report first closes the days before it (their snapshots). */
-    if (sq_due(s, rec->received_at, s->stale_days, &due) != EF_STORE_OK ||
-        (due && sq_catch_up(s, rec->received_at, s->stale_days) != EF_STORE_OK))
+    /* A new day's first report first closes the days before it (their snapshots). A batch
+     * did this once in batch_begin. */
+    if (!((struct sqlite_store *)s)->in_batch &&
+        (sq_due(s, rec->received_at, s->stale_days, &due) != EF_STORE_OK ||
+         (due && sq_catch_up(s, rec->received_at, s->stale_days) != EF_STORE_OK)))
         goto err;
 
     /* Claim the seq first: if another writer stored this or a later seq meanwhile, no row
      * changes and the report is refused. */
-    st = prepare(s, "UPDATE agents SET last_seq = ?1, last_sha256 = ?2, last_seen = ?3, "
-                    "hostname = ?4, os_pretty = ?5, kernel = ?6 "
-                    "WHERE agent_id = ?7 AND last_seq < ?1");
+    st = sq_cached(s, SQ_CLAIM_SEQ,
+                   "UPDATE agents SET last_seq = ?1, last_sha256 = ?2, last_seen = ?3, "
+                   "hostname = ?4, os_pretty = ?5, kernel = ?6 "
+                   "WHERE agent_id = ?7 AND last_seq < ?1");
     if (st == NULL)
         goto err;
     sqlite3_bind_int64(st, 1, (int64_t)r->seq);
@@ -519,32 +619,28 @@ static int sq_report_store(struct ef_store *s, const struct ef_report_record *re
     sqlite3_bind_text(st, 5, r->host.os_pretty, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, r->host.kernel, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, rec->agent_id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    st = NULL;
-    if (rc != SQLITE_DONE) {
-        fail(s, "update agent");
+    if (sq_run_cached(s, st, "update agent") != EF_STORE_OK)
         goto err;
-    }
     if (sqlite3_changes(db_of(s)) != 1) {
-        rollback(s);
+        tx_abort(s);
         return EF_STORE_EXISTS;
     }
-    st = prepare(s, "SELECT department_id, counted FROM agents WHERE agent_id = ?1");
+    st = sq_cached(s, SQ_AGENT_DEPT, "SELECT department_id, counted FROM agents WHERE agent_id = ?1");
     if (st == NULL)
         goto err;
     sqlite3_bind_text(st, 1, rec->agent_id, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_ROW) {
         fail(s, "select agent");
+        sq_done(st);
         goto err;
     }
     department_id = sqlite3_column_int64(st, 0);
     counted = sqlite3_column_int64(st, 1);
-    sqlite3_finalize(st);
-    st = NULL;
+    sq_done(st);
 
-    st = prepare(s, "INSERT INTO reports (agent_id, seq, body, signature, sha256, generated_at, "
-                    "received_at, department_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    st = sq_cached(s, SQ_REPORT_INSERT,
+                   "INSERT INTO reports (agent_id, seq, body, signature, sha256, generated_at, "
+                   "received_at, department_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     if (st == NULL)
         goto err;
     sqlite3_bind_text(st, 1, rec->agent_id, -1, SQLITE_STATIC);
@@ -555,13 +651,8 @@ static int sq_report_store(struct ef_store *s, const struct ef_report_record *re
     sqlite3_bind_text(st, 6, r->generated_at, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, received, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 8, department_id);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    st = NULL;
-    if (rc != SQLITE_DONE) {
-        fail(s, "insert report");
+    if (sq_run_cached(s, st, "insert report") != EF_STORE_OK)
         goto err;
-    }
     report_id = sqlite3_last_insert_rowid(db_of(s));
 
     /* The old latest results leave the counters; the new ones enter below. */
@@ -569,24 +660,21 @@ static int sq_report_store(struct ef_store *s, const struct ef_report_record *re
         goto err;
     if (counted && sq_agent_apply(s, rec->agent_id, department_id, -1) != EF_STORE_OK)
         goto err;
-    st = prepare(s, "DELETE FROM latest_results WHERE agent_id = ?1");
+    st = sq_cached(s, SQ_LATEST_DELETE, "DELETE FROM latest_results WHERE agent_id = ?1");
     if (st == NULL)
         goto err;
     sqlite3_bind_text(st, 1, rec->agent_id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    st = NULL;
-    if (rc != SQLITE_DONE) {
-        fail(s, "delete latest results");
+    if (sq_run_cached(s, st, "delete latest results") != EF_STORE_OK)
         goto err;
-    }
 
-    latest = prepare(s, "INSERT OR REPLACE INTO latest_results (agent_id, check_id, status, "
-                        "evidence, severity, level, controls, report_id, accepted_by, since) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-    hist = prepare(s, "INSERT INTO results_history (agent_id, check_id, status, evidence, "
-                      "severity, level, controls, report_id) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    latest = sq_cached(s, SQ_LATEST_INSERT,
+                       "INSERT OR REPLACE INTO latest_results (agent_id, check_id, status, "
+                       "evidence, severity, level, controls, report_id, accepted_by, since) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    hist = sq_cached(s, SQ_HIST_INSERT,
+                     "INSERT INTO results_history (agent_id, check_id, status, evidence, "
+                     "severity, level, controls, report_id) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     if (latest == NULL || hist == NULL)
         goto err;
     for (i = 0; i < r->nresults; i++) {
@@ -620,36 +708,85 @@ static int sq_report_store(struct ef_store *s, const struct ef_report_record *re
         sqlite3_clear_bindings(latest);
         sqlite3_clear_bindings(hist);
     }
-    sqlite3_finalize(latest);
-    sqlite3_finalize(hist);
-    latest = hist = NULL;
 
     /* Its own counts, and it is counted: it was seen just now. */
-    st = prepare(s, "UPDATE agents SET counted = 1, n_pass = ?2, n_fail = ?3, n_na = ?4, "
-                    "n_unknown = ?5, n_error = ?6, n_accepted = ?7 WHERE agent_id = ?1");
+    st = sq_cached(s, SQ_AGENT_COUNTS,
+                   "UPDATE agents SET counted = 1, n_pass = ?2, n_fail = ?3, n_na = ?4, "
+                   "n_unknown = ?5, n_error = ?6, n_accepted = ?7 WHERE agent_id = ?1");
     if (st == NULL)
         goto err;
     sqlite3_bind_text(st, 1, rec->agent_id, -1, SQLITE_STATIC);
     for (k = 0; k < EF_KINDS; k++)
         sqlite3_bind_int64(st, 2 + k, counts[k]);
-    if (sq_run(s, st, "update agent counts") != EF_STORE_OK) {
-        st = NULL;
+    if (sq_run_cached(s, st, "update agent counts") != EF_STORE_OK)
         goto err;
-    }
-    st = NULL;
     if (sq_agent_apply(s, rec->agent_id, department_id, 1) != EF_STORE_OK)
         goto err;
-    if (exec(s, "COMMIT") != EF_STORE_OK)
+    if (tx_commit(s) != EF_STORE_OK)
         goto err;
     free(prev);
     return EF_STORE_OK;
 err:
-    sqlite3_finalize(st);
-    sqlite3_finalize(latest);
-    sqlite3_finalize(hist);
     free(prev);
-    rollback(s);
+    tx_abort(s);
     return EF_STORE_ERR;
+}
+
+/* ---- batching (ingest writer) ---- */
+
+static int sq_batch_begin(struct ef_store *s, time_t now)
+{
+    struct sqlite_store *q = (struct sqlite_store *)s;
+    int due = 0;
+
+    if (q->in_batch) {
+        snprintf(s->err, sizeof(s->err), "batch already open");
+        return EF_STORE_ERR;
+    }
+    /* busy_timeout waits for another writer first; still locked after it is BUSY. */
+    if (sqlite3_exec(q->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        int busy = sqlite3_errcode(q->db) == SQLITE_BUSY;
+
+        sq_fail(s, "begin");
+        return busy ? EF_STORE_BUSY : EF_STORE_ERR;
+    }
+    if (sq_due(s, now, s->stale_days, &due) != EF_STORE_OK ||
+        (due && sq_catch_up(s, now, s->stale_days) != EF_STORE_OK)) {
+        sq_rollback(s);
+        return EF_STORE_ERR;
+    }
+    q->in_batch = 1;
+    return EF_STORE_OK;
+}
+
+static int sq_batch_commit(struct ef_store *s)
+{
+    struct sqlite_store *q = (struct sqlite_store *)s;
+
+    reset_cached(s);
+    if (sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        if (sqlite3_errcode(q->db) == SQLITE_BUSY && !sqlite3_get_autocommit(q->db)) {
+            sq_fail(s, "commit");
+            return EF_STORE_BUSY;
+        }
+        sq_fail(s, "commit");
+        if (!sqlite3_get_autocommit(q->db))
+            sq_rollback(s);
+        q->in_batch = 0;
+        return EF_STORE_ERR;
+    }
+    q->in_batch = 0;
+    return EF_STORE_OK;
+}
+
+static void sq_batch_rollback(struct ef_store *s)
+{
+    struct sqlite_store *q = (struct sqlite_store *)s;
+
+    reset_cached(s);
+    if (!sqlite3_get_autocommit(q->db))
+        sq_rollback(s);
+    q->in_batch = 0;
 }
 
 /* ---- API tokens ---- */
@@ -772,6 +909,8 @@ static void sq_close(struct ef_store *s)
 {
     struct sqlite_store *q = (struct sqlite_store *)s;
 
+    for (int i = 0; i < SQ_SLOTS; i++)
+        sqlite3_finalize(q->cached[i]);
     if (sqlite3_close(q->db) != SQLITE_OK)
         sqlite3_close_v2(q->db);
     free(q);
@@ -800,6 +939,22 @@ static const struct ef_store_ops sqlite_ops = {
     .snapshots = sq_snapshots,
     .agent_list = sq_agent_list,
     .report_iter = sq_report_iter,
+    /* --- users and sessions (dashboard), store/sqlite_users.c --- */
+    .user_add = sq_user_add,
+    .user_get = sq_user_get,
+    .user_list = sq_user_list,
+    .user_set_password = sq_user_set_password,
+    .user_delete = sq_user_delete,
+    .user_login_state = sq_user_login_state,
+    .session_add = sq_session_add,
+    .session_get = sq_session_get,
+    .session_touch = sq_session_touch,
+    .session_delete = sq_session_delete,
+    .session_purge = sq_session_purge,
+    /* --- batching (ingest writer) --- */
+    .batch_begin = sq_batch_begin,
+    .batch_commit = sq_batch_commit,
+    .batch_rollback = sq_batch_rollback,
 };
 
 static int pragma_text(struct ef_store *s, const char *sql, char *out, size_t outlen)
@@ -852,6 +1007,10 @@ static int ensure_schema(struct ef_store *s)
         for (size_t i = 0; i < EF_ARRAY_LEN(ef_sqlite_migrate_2); i++)
             if (exec(s, ef_sqlite_migrate_2[i]) != EF_STORE_OK)
                 goto err;
+    if (version < 3)
+        for (size_t i = 0; i < EF_ARRAY_LEN(ef_sqlite_migrate_3); i++)
+            if (exec(s, ef_sqlite_migrate_3[i]) != EF_STORE_OK)
+                goto err;
     if (exec(s, "COMMIT") != EF_STORE_OK)
         goto err;
     return EF_STORE_OK;
@@ -886,6 +1045,10 @@ struct ef_store *ef_store_sqlite_open(const char *path, int create, char *err, s
     if (sqlite3_busy_timeout(q->db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
         pragma_text(&q->base, "PRAGMA journal_mode = WAL", mode, sizeof(mode)) != EF_STORE_OK ||
         exec(&q->base, "PRAGMA synchronous = FULL") != EF_STORE_OK ||
+        /* A write-heavy server: a larger page cache, and checkpoints every ~40 MB of WAL
+         * so pages changed by many commits reach the database file once. */
+        exec(&q->base, "PRAGMA cache_size = -32768") != EF_STORE_OK ||
+        exec(&q->base, "PRAGMA wal_autocheckpoint = 10000") != EF_STORE_OK ||
         exec(&q->base, "PRAGMA foreign_keys = ON") != EF_STORE_OK)
         goto fail;
     if (strcmp(mode, "wal") != 0) {
@@ -905,6 +1068,15 @@ struct ef_store *ef_store_open(const char *url, int create, char *err, size_t er
 {
     if (strncmp(url, "sqlite:", 7) == 0 && url[7] != '\0')
         return ef_store_sqlite_open(url + 7, create, err, errlen);
-    snprintf(err, errlen, "unsupported database URL \"%s\" (expected sqlite:PATH)", url);
+    if (ef_store_url_is_postgres(url)) {
+#ifdef EF_HAVE_POSTGRES
+        return ef_store_pg_open(url, create, err, errlen);
+#else
+        snprintf(err, errlen, "this collector was built without PostgreSQL (EFTERLEV_POSTGRES)");
+        return NULL;
+#endif
+    }
+    snprintf(err, errlen,
+             "unsupported database URL \"%s\" (expected sqlite:PATH or postgresql://...)", url);
     return NULL;
 }

@@ -28,8 +28,9 @@ int sq_agent_apply(struct ef_store *s, const char *agent_id, int64_t department_
     sqlite3_stmt *st;
     int k, rc;
 
-    st = sq_prepare(
-        s, "INSERT INTO dept_check_counts (department_id, check_id, controls, severity, pass, "
+    st = sq_cached(
+        s, SQ_APPLY_CHECKS,
+        "INSERT INTO dept_check_counts (department_id, check_id, controls, severity, pass, "
            "fail, na, unknown, error, accepted) "
            "SELECT ?1, check_id, controls, severity, ?3 * (status = 'pass'), "
            "?3 * (status = 'fail' AND accepted_by IS NULL), ?3 * (status = 'na'), "
@@ -45,24 +46,25 @@ int sq_agent_apply(struct ef_store *s, const char *agent_id, int64_t department_
     sqlite3_bind_int64(st, 1, department_id);
     sqlite3_bind_text(st, 2, agent_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 3, sign);
-    if (sq_run(s, st, "update check counters") != EF_STORE_OK)
+    if (sq_run_cached(s, st, "update check counters") != EF_STORE_OK)
         return EF_STORE_ERR;
 
-    st = sq_prepare(s, "SELECT n_pass, n_fail, n_na, n_unknown, n_error, n_accepted "
-                       "FROM agents WHERE agent_id = ?1");
+    st = sq_cached(s, SQ_APPLY_AGENT,
+                   "SELECT n_pass, n_fail, n_na, n_unknown, n_error, n_accepted "
+                   "FROM agents WHERE agent_id = ?1");
     if (st == NULL)
         return EF_STORE_ERR;
     sqlite3_bind_text(st, 1, agent_id, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
         sq_fail(s, "agent counts");
-        sqlite3_finalize(st);
+        sq_done(st);
         return EF_STORE_ERR;
     }
     for (k = 0; k < EF_KINDS; k++)
         n[k] = sqlite3_column_int64(st, k) * sign;
-    sqlite3_finalize(st);
-    st = sq_prepare(s, "UPDATE dept_counts SET fresh_hosts = fresh_hosts + ?2, "
+    sq_done(st);
+    st = sq_cached(s, SQ_APPLY_DEPT, "UPDATE dept_counts SET fresh_hosts = fresh_hosts + ?2, "
                        "pass = pass + ?3, fail = fail + ?4, na = na + ?5, "
                        "unknown = unknown + ?6, error = error + ?7, accepted = accepted + ?8 "
                        "WHERE department_id = ?1");
@@ -72,7 +74,7 @@ int sq_agent_apply(struct ef_store *s, const char *agent_id, int64_t department_
     sqlite3_bind_int(st, 2, sign);
     for (k = 0; k < EF_KINDS; k++)
         sqlite3_bind_int64(st, 3 + k, n[k]);
-    return sq_run(s, st, "update department counters");
+    return sq_run_cached(s, st, "update department counters");
 }
 
 /* department_id, counted and last_seen of an agent. */
@@ -131,17 +133,24 @@ int sq_acceptance_match(struct ef_store *s, int64_t department_id, const char *c
                         const char *agent_id, int64_t *id)
 {
     /* A host's own acceptance is preferred over the department's; then the longest. */
-    sqlite3_stmt *st = sq_prepare(s, "SELECT id FROM acceptances WHERE department_id = ?1 "
-                                     "AND check_id = ?2 AND state = 0 "
-                                     "AND (agent_id = '' OR agent_id = ?3) "
-                                     "ORDER BY agent_id = '', until DESC, id LIMIT 1");
+    sqlite3_stmt *st = sq_cached(s, SQ_ACC_MATCH,
+                                 "SELECT id FROM acceptances WHERE department_id = ?1 "
+                                 "AND check_id = ?2 AND state = 0 "
+                                 "AND (agent_id = '' OR agent_id = ?3) "
+                                 "ORDER BY agent_id = '', until DESC, id LIMIT 1");
+    int rc;
 
     if (st == NULL)
         return EF_STORE_ERR;
     sqlite3_bind_int64(st, 1, department_id);
     sqlite3_bind_text(st, 2, check, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, agent_id, -1, SQLITE_STATIC);
-    return sq_int64(s, st, 0, id);
+    rc = sqlite3_step(st);
+    *id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sq_done(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sq_fail(s, "match acceptance");
+    return EF_STORE_OK;
 }
 
 int sq_agent_rebuild(struct ef_store *s, const char *agent_id, time_t now)

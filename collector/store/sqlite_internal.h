@@ -6,10 +6,41 @@
 
 #include "store/store.h"
 
+/* Statements of the ingest path, prepared once per connection and reused (sq_cached). */
+enum sq_slot {
+    SQ_AGENT_GET,
+    SQ_CLAIM_SEQ,
+    SQ_AGENT_DEPT,
+    SQ_REPORT_INSERT,
+    SQ_PREV,
+    SQ_LATEST_DELETE,
+    SQ_LATEST_INSERT,
+    SQ_HIST_INSERT,
+    SQ_AGENT_COUNTS,
+    SQ_APPLY_CHECKS,
+    SQ_APPLY_AGENT,
+    SQ_APPLY_DEPT,
+    SQ_ACC_MATCH,
+    SQ_SP_BEGIN,
+    SQ_SP_RELEASE,
+    SQ_SP_ROLLBACK,
+    SQ_SLOTS
+};
+
 struct sqlite_store {
     struct ef_store base; /* first, so the pointers convert */
     sqlite3 *db;
+    int in_batch; /* inside batch_begin .. batch_commit: calls use savepoints */
+    sqlite3_stmt *cached[SQ_SLOTS];
 };
+
+/* The statement of slot (sql is its constant text), prepared on first use, reset and
+ * unbound, ready to bind. Do not finalize it; sq_done() it after use. NULL with s->err. */
+sqlite3_stmt *sq_cached(struct ef_store *s, enum sq_slot slot, const char *sql);
+/* Reset a cached statement after use (keeps it prepared). */
+void sq_done(sqlite3_stmt *st);
+/* Step a cached statement that returns no rows, then reset it. */
+int sq_run_cached(struct ef_store *s, sqlite3_stmt *st, const char *what);
 
 static inline sqlite3 *db_of(struct ef_store *s)
 {

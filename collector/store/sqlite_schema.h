@@ -4,7 +4,7 @@
 #ifndef EF_COLLECTOR_SQLITE_SCHEMA_H
 #define EF_COLLECTOR_SQLITE_SCHEMA_H
 
-#define EF_SQLITE_SCHEMA_VERSION 2
+#define EF_SQLITE_SCHEMA_VERSION 3
 
 static const char ef_sqlite_schema[] =
     "CREATE TABLE schema_version (\n"
@@ -185,6 +185,31 @@ static const char *const ef_sqlite_migrate_2[] = {
     "INSERT INTO agent_keys (agent_id, public_key, first_enrolled_at)\n"
     "    SELECT agent_id, public_key, enrolled_at FROM agents;\n",
     "UPDATE schema_version SET version = 2;\n",
+};
+
+/* Version 3: people who log in to the dashboard and their sessions (docs/dashboard.md).
+ * Passwords are scrypt hashes with salt and parameters in the string; sessions are stored
+ * as the SHA-256 of the cookie's secret. */
+static const char *const ef_sqlite_migrate_3[] = {
+    "CREATE TABLE users (\n"
+    "    id INTEGER PRIMARY KEY,\n"
+    "    name TEXT NOT NULL UNIQUE,\n"
+    "    role TEXT NOT NULL,\n"
+    "    password_hash TEXT NOT NULL,\n"
+    "    created_at TEXT NOT NULL,\n"
+    "    failed_logins INTEGER NOT NULL DEFAULT 0,\n"
+    "    locked_until INTEGER NOT NULL DEFAULT 0\n"
+    ");\n",
+    "CREATE TABLE sessions (\n"
+    "    id_hash TEXT PRIMARY KEY,\n"
+    "    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n"
+    "    csrf TEXT NOT NULL,\n"
+    "    created_at INTEGER NOT NULL,\n"
+    "    last_seen INTEGER NOT NULL\n"
+    ");\n",
+    "CREATE INDEX sessions_user ON sessions(user_id);\n",
+    "CREATE INDEX sessions_last_seen ON sessions(last_seen);\n",
+    "UPDATE schema_version SET version = 3;\n",
 };
 
 #endif

@@ -16,6 +16,7 @@
 #define EF_STORE_ERR (-1)
 #define EF_STORE_NOTFOUND 1
 #define EF_STORE_EXISTS 2 /* unique name taken, or seq no longer greater than stored */
+#define EF_STORE_BUSY 3   /* the database stayed locked by another writer (batch_begin/commit) */
 
 #define EF_DEPT_NAME_MAX 128                /* bytes, UTF-8 */
 #define EF_TOKEN_NAME_MAX 128               /* name of an API token */
@@ -189,6 +190,28 @@ struct ef_api_token {
     char token_hash[65];
 };
 
+/* A person who logs in to the dashboard (efterlev-collector user add). */
+#define EF_USER_NAME_LEN 128 /* bytes */
+#define EF_PW_HASH_LEN 160   /* "$scrypt$ln=17,r=8,p=1$salt$key" */
+struct ef_user {
+    int64_t id;
+    char name[EF_USER_NAME_LEN + 1];
+    char role[EF_ROLE_MAX + 1];
+    char password_hash[EF_PW_HASH_LEN + 1];
+    int64_t failed_logins; /* failures in a row since the last success */
+    int64_t locked_until;  /* unix time; 0 when not locked */
+};
+
+/* A dashboard session. Only the SHA-256 of the cookie's secret is stored. */
+struct ef_session {
+    char id_hash[65];
+    int64_t user_id;
+    char user[EF_USER_NAME_LEN + 1]; /* filled by session_get */
+    char role[EF_ROLE_MAX + 1];      /* filled by session_get */
+    char csrf[65];                   /* sent back in X-CSRF-Token on logout */
+    int64_t created_at, last_seen;   /* unix times */
+};
+
 struct ef_store;
 
 struct ef_store_ops {
@@ -272,6 +295,46 @@ struct ef_store_ops {
      * stops with that value. */
     int (*report_iter)(struct ef_store *s, const struct ef_report_filter *f, ef_report_cb cb,
                        void *arg);
+
+    /* --- users and sessions (dashboard) --- */
+
+    /* EF_STORE_EXISTS when the name is taken. */
+    int (*user_add)(struct ef_store *s, const char *name, const char *role,
+                    const char *password_hash, int64_t *id);
+    /* By name; NOTFOUND when absent. */
+    int (*user_get)(struct ef_store *s, const char *name, struct ef_user *out);
+    /* All users ordered by name (password_hash left empty); caller frees *out. */
+    int (*user_list)(struct ef_store *s, struct ef_user **out, size_t *n);
+    /* Replace the password (and clear failures and lock); NOTFOUND when absent. */
+    int (*user_set_password)(struct ef_store *s, const char *name, const char *password_hash);
+    /* Delete the user and every session of theirs; NOTFOUND when absent. */
+    int (*user_delete)(struct ef_store *s, const char *name);
+    /* Record the outcome of a login: failed_logins and locked_until as given. */
+    int (*user_login_state)(struct ef_store *s, int64_t id, int64_t failed_logins,
+                            int64_t locked_until);
+    int (*session_add)(struct ef_store *s, const struct ef_session *sess);
+    /* By id_hash, with the user's name and role; NOTFOUND when absent. */
+    int (*session_get)(struct ef_store *s, const char *id_hash, struct ef_session *out);
+    int (*session_touch)(struct ef_store *s, const char *id_hash, int64_t last_seen);
+    /* Deleting an absent session is EF_STORE_OK. */
+    int (*session_delete)(struct ef_store *s, const char *id_hash);
+    /* Delete sessions idle since before idle_before or created before created_before. */
+    int (*session_purge)(struct ef_store *s, int64_t idle_before, int64_t created_before);
+
+    /* --- batching (ingest writer) --- */
+
+    /* Group commit: open one write transaction for many report_store and agent_enroll
+     * calls. Inside it each call runs in a savepoint (a failing one leaves the others) and
+     * its EF_STORE_OK means "stored if the batch commits". batch_begin also does the
+     * snapshot catch-up and staleness sweep due at now (with s->stale_days), so the calls
+     * inside skip it. EF_STORE_BUSY: another writer kept the database locked for the busy
+     * timeout; nothing is open, try again later. A NULL batch_begin means the backend
+     * has no batching: every call is its own transaction. */
+    int (*batch_begin)(struct ef_store *s, time_t now);
+    /* EF_STORE_OK once durable. EF_STORE_BUSY: still open, commit may be retried;
+     * EF_STORE_ERR: rolled back. */
+    int (*batch_commit)(struct ef_store *s);
+    void (*batch_rollback)(struct ef_store *s);
 };
 
 struct ef_store {

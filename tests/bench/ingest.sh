@@ -50,19 +50,16 @@ mode() {
         rm -f "$work/ready"
     done
     # Lines: "ingest: S stored, F failed in W s: R reports/s; latency p50 A ms, p99 B ms; collector CPU C us/report"
-    awk -v name="$name" '{
-        for (i = 1; i <= NF; i++) {
-            if ($(i+1) == "reports/s;") rps[NR] = $i
-            if ($i == "p50") p50[NR] = $(i+1)
-            if ($i == "p99") p99[NR] = $(i+1)
-            if ($i == "CPU") cpu[NR] = $(i+1)
-        }
-    } END {
-        n = NR; m = int((n + 1) / 2)
-        asort(rps); asort(p50); asort(p99); asort(cpu)
-        printf "%-38s %7.0f reports/s  p50 %6.2f ms  p99 %7.2f ms  collector CPU %5.0f us/report  (median of %d)\n",
-            name, rps[m], p50[m], p99[m], cpu[m], n
-    }' "$work/$name.txt"
+    local f=$work/$name.txt
+    col() { # col WORD-BEFORE-VALUE|-VALUE-BEFORE-WORD: that figure of every line, one a line
+        awk -v k="$1" '{ for (i = 1; i < NF; i++) {
+            if (k == "reports/s;") { if ($(i+1) == k) print $i }
+            else if ($i == k) print $(i+1) } }' "$f"
+    }
+    med() { sort -g | awk '{v[NR]=$1} END { if (NR == 0) print "nan"; else print v[int((NR+1)/2)] }'; }
+    printf '%-38s %7.0f reports/s  p50 %6.2f ms  p99 %7.2f ms  collector CPU %5.0f us/report  (median of %d)\n' \
+        "$name" "$(col reports/s\; | med)" "$(col p50 | med)" "$(col p99 | med)" "$(col CPU | med)" \
+        "$(wc -l <"$f")"
 }
 echo "load: $agents agents x $reports reports of 50 results, $conc connections"
 mode "keep-alive"

@@ -5,8 +5,10 @@ src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 bench_build=${EFTERLEV_BENCH_BUILD:-$src/build/bench}
 
 # ensure_release: build efterlev without sanitizers (what users run) if needed.
+# EFTERLEV_BENCH_NO_BUILD=1 uses the build as it is (the smoke runs in ctest do).
 ensure_release() {
-    bash "$src/scripts/build.sh" "$bench_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEFTERLEV_TESTS=ON >&2
+    [ "${EFTERLEV_BENCH_NO_BUILD:-0}" = 1 ] ||
+        bash "$src/scripts/build.sh" "$bench_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEFTERLEV_TESTS=ON >&2
     AGENT=$bench_build/agent/efterlev-agent
     COLLECTOR=$bench_build/collector/efterlev-collector
 }

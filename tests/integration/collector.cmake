@@ -2,3 +2,34 @@
 ef_integration_test(collector_protocol collector_protocol.sh)
 # Issue 4: figures, acceptances, API, exports and the board report with real agents.
 ef_integration_test(analytics_real_agents analytics_real_agents.sh)
+
+# PostgreSQL (issue 9). One throwaway cluster per ctest run (fixture "postgres": started by
+# integration.postgres.start, stopped by integration.postgres.stop; pg_fixture.sh), in which
+# every *.pg test makes its own database (lib.sh: EF_PG_FIXTURE).
+if(EFTERLEV_POSTGRES)
+  set(EF_PG_ENV ${CMAKE_BINARY_DIR}/pg-fixture.env)
+  add_test(NAME integration.postgres.start
+    COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/pg_fixture.sh start ${EF_PG_ENV})
+  set_tests_properties(integration.postgres.start PROPERTIES FIXTURES_SETUP postgres
+    LABELS "integration;postgres" TIMEOUT 120 SKIP_RETURN_CODE 77)
+  add_test(NAME integration.postgres.stop
+    COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/pg_fixture.sh stop ${EF_PG_ENV})
+  set_tests_properties(integration.postgres.stop PROPERTIES FIXTURES_CLEANUP postgres
+    LABELS "integration;postgres" TIMEOUT 60)
+  # ef_integration_pg_test(NAME SCRIPT): SCRIPT with its collectors on PostgreSQL.
+  function(ef_integration_pg_test name script)
+    ef_integration_test(${name}.pg ${script})
+    set_tests_properties(integration.${name}.pg PROPERTIES FIXTURES_REQUIRED postgres
+      LABELS "integration;postgres")
+    set_property(TEST integration.${name}.pg APPEND PROPERTY ENVIRONMENT
+      "EF_PG_FIXTURE=${EF_PG_ENV}")
+  endfunction()
+  ef_integration_pg_test(collector_protocol collector_protocol.sh)
+  ef_integration_pg_test(analytics_real_agents analytics_real_agents.sh)
+  ef_integration_pg_test(end_to_end end_to_end.sh)
+  ef_integration_pg_test(resilience_kill9 resilience_kill9.sh)
+  # Two collectors on one database, many agents at once; figures recomputed; replays.
+  ef_integration_pg_test(collectors_shared collectors_shared_pg.sh)
+  # migrate --from sqlite: --to postgresql://, exports verified before and after.
+  ef_integration_pg_test(migrate migrate_pg.sh)
+endif()

@@ -213,7 +213,11 @@ assert_contains "$CSV" "host,$DEPT,elevated,web-01,$A1," "csv host row"
 TEXT=$("$EF_COLLECTOR" summary --config "$COLL_CONF")
 assert_contains "$TEXT" "40.0%" "text summary shows compliance"
 
-# ---- enrollment rate limit (10 a minute per address; this test used 9 so far) ----
+# ---- enrollment rate limit: configured low here (the default burst is 100 per address);
+# the restart resets the limiter and this test enrolls at most 12 more times ----
+stop_collector
+printf 'enroll_per_minute: 10\nenroll_burst: 10\n' >>"$COLL_CONF"
+serve_collector "${COLL_URL#https://}"
 LIMITED=no
 for i in $(seq 1 12); do
     enroll "$TOKEN" web-01 mach-1 "$PUB1"

@@ -74,6 +74,34 @@ assert_eq "$CODE" 200 "served while a slow client trickles"
 pass "the slow client holds up no one ($elapsed_ms ms)"
 kill "$slow" 2>/dev/null || true
 
+# request_timeout: a total deadline for a request's headers and body. With 2 s, a client
+# trickling one byte a second is cut off after about 2 s, while others are served.
+stop_collector
+printf 'request_timeout: 2\n' >>"$COLL_CONF"
+serve_collector "${COLL_URL#https://}"
+(printf 'POST /api/v1/reports HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"x":' |
+    while IFS= read -r -n1 c; do
+        printf '%s' "$c"
+        sleep 1
+    done) | openssl s_client -quiet -connect "${COLL_URL#https://}" -CAfile "$COLL_CA" \
+    >"$T/slow2.out" 2>&1 &
+slow=$!
+EF_PIDS+=("$slow")
+start=$(date +%s%N)
+sleep 1
+http GET /api/v1/health
+assert_eq "$CODE" 200 "served while a slow client trickles (request_timeout 2 s)"
+cut=no
+for _ in $(seq 1 60); do
+    if ! kill -0 "$slow" 2>/dev/null; then cut=yes; break; fi
+    sleep 0.1
+done
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+assert_eq "$cut" yes "the slow client is cut off (after $elapsed_ms ms; its request needs ~70 s)"
+[ "$elapsed_ms" -ge 1500 ] || fail "cut off too early ($elapsed_ms ms)"
+grep -q "no complete request within 2 s" "$T/coll.log" || fail "the cut-off is not logged"
+pass "the cut-off is logged"
+
 # After all of it, a valid report is still stored.
 body 1 '[]' >"$T/ok"
 signed_post k "$T/ok" "$id"

@@ -28,7 +28,7 @@ done
 sleep 1.2
 kill -9 "$COLL_PID"
 wait "$COLL_PID" 2>/dev/null || true
-before=$(sqlite3 "$COLL_DIR/efterlev.db" 'select count(*) from reports' 2>/dev/null || echo "?")
+before=$(db_query 'select count(*) from reports' 2>/dev/null || echo "?")
 sleep 0.5
 serve_collector "$addr"
 for p in "${pids[@]}"; do wait "$p"; done
@@ -39,7 +39,7 @@ for a in $(seq 1 $agents); do
     agent "$a" run 2>>"$T/final-$a.log" || fail "final run of agent $a: $(tail -n 3 "$T/final-$a.log")"
 done
 
-assert_eq "$(sqlite3 "$COLL_DIR/efterlev.db" 'pragma integrity_check')" ok "database intact"
+db_intact && pass "database intact" || fail "database integrity check"
 for a in $(seq 1 $agents); do
     st=$(agent "$a" status --format json)
     id=$(jq -r .enrollment.agent_id <<<"$st")

@@ -11,3 +11,20 @@ ef_unit_test(test_collector_config
 ef_unit_test(test_collector_analytics
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_collector_analytics.c
   LIBS efterlev_collector_core PkgConfig::SQLITE)
+# Dashboard logins: scrypt hashes, lockout, session expiry and logout, cookie parsing.
+ef_unit_test(test_collector_auth
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_collector_auth.c
+  LIBS efterlev_collector_core)
+
+# The same store tests against PostgreSQL: pg_run.sh makes a new database in the ctest run's
+# throwaway cluster (fixture "postgres", tests/integration/collector.cmake) and passes its URI
+# in EF_TEST_DATABASE (test_db.h).
+if(EFTERLEV_POSTGRES)
+  foreach(t test_collector_store test_collector_analytics)
+    add_test(NAME unit.${t}.pg
+      COMMAND bash ${CMAKE_SOURCE_DIR}/tests/integration/pg_run.sh
+              ${CMAKE_BINARY_DIR}/pg-fixture.env $<TARGET_FILE:${t}>)
+    set_tests_properties(unit.${t}.pg PROPERTIES LABELS "unit;postgres" TIMEOUT 120
+      SKIP_RETURN_CODE 77 FIXTURES_REQUIRED postgres)
+  endforeach()
+endif()

@@ -42,8 +42,12 @@
 #include "export.h"
 #include "now.h"
 #include "report_html.h"
+#ifdef EF_HAVE_POSTGRES
+#include "store/postgres_schema.h"
+#endif
 #include "store/sqlite_schema.h"
 #include "store/store.h"
+#include "test_db.h"
 #include "tokens.h"
 
 #define DAY 86400
@@ -87,6 +91,7 @@ static int setup_empty(void **state)
     snprintf(f->db, sizeof(f->db), "%s/efterlev.db", f->dir);
     if (ef_catalog_load(EF_SOURCE_DIR "/checks/iso27002-2022.yml", &f->cat, err, sizeof(err)) != 0)
         fail_msg("catalog: %s", err);
+    test_db_reset();
     /* Ten o'clock UTC, 40 days from now: agents' real generated_at lies before it. */
     f->t0 = (time(NULL) / DAY + 40) * DAY + 10 * 3600;
     *state = f;
@@ -95,10 +100,10 @@ static int setup_empty(void **state)
 
 static struct ef_store *open_store(struct fx *f)
 {
-    char err[256], url[160];
+    char err[256], url[512];
     struct ef_store *s;
 
-    snprintf(url, sizeof(url), "sqlite:%s", f->db);
+    test_db_url(f->db, url, sizeof(url));
     s = ef_store_open(url, 1, err, sizeof(err));
     if (s == NULL)
         fail_msg("open: %s", err);
@@ -653,6 +658,27 @@ static void test_migration_from_v1(void **state)
     struct ef_summary sum;
     static const unsigned char key[32] = {1};
 
+#ifdef EF_HAVE_POSTGRES
+    if (test_db_pg() != NULL) {
+        /* The same version 1 database in PostgreSQL's schema. */
+        char sql[1024];
+
+        assert_int_equal(test_db_exec(NULL, ef_pg_schema), 0);
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO departments VALUES (1, 'Äldreomsorgen', 1, 'h', 'x');"
+                 "INSERT INTO agents (agent_id, machine_id, department_id, public_key, hostname, "
+                 "enrolled_at, last_seq, last_seen) VALUES ('ag-1', 'm', 1, "
+                 "'\\x0100000000000000000000000000000000000000000000000000000000000000', "
+                 "'old-host', 'x', 3, %lld);"
+                 "INSERT INTO reports VALUES (1, 'ag-1', 3, '\\x7b7d', '\\x00', 's', 'g', 'r');"
+                 "INSERT INTO latest_results VALUES ('ag-1','c1','pass','e','high','basic','8.9',1),"
+                 " ('ag-1','c2','fail','e','high','basic','8.8',1),"
+                 " ('ag-1','c3','error','e','high','basic','8.15',1);",
+                 (long long)(f->t0 - 3600));
+        assert_int_equal(test_db_exec(NULL, sql), 0);
+        goto opened;
+    }
+#endif
     assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, ef_sqlite_schema, NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(
@@ -683,7 +709,9 @@ static void test_migration_from_v1(void **state)
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
-
+#ifdef EF_HAVE_POSTGRES
+opened:
+#endif
     f->s = open_store(f);
     assert_int_equal(ef_summary_build(f->s, NULL, 7, f->t0, &sum), EF_STORE_OK);
     assert_int_equal(sum.ndepts, 1);

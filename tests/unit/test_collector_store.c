@@ -1,5 +1,5 @@
 /* The collector's store and request logic, against a real SQLite database in a temporary
- * folder: departments and tokens, enrollment, report ingestion, seq bookkeeping and the
+ * folder, or the PostgreSQL database EF_TEST_DATABASE names (test_db.h): departments and tokens, enrollment, report ingestion, seq bookkeeping and the
  * summary (including a stale agent). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +21,7 @@
 #include "efterlev/util.h"
 #include "enroll.h"
 #include "store/store.h"
+#include "test_db.h"
 #include "tokens.h"
 
 struct fx {
@@ -32,13 +33,14 @@ struct fx {
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    char err[256], url[160];
+    char err[256], url[512];
 
     assert_non_null(f);
     snprintf(f->dir, sizeof(f->dir), "/tmp/ef-coll-unit.XXXXXX");
     assert_non_null(mkdtemp(f->dir));
     snprintf(f->db, sizeof(f->db), "%s/efterlev.db", f->dir);
-    snprintf(url, sizeof(url), "sqlite:%s", f->db);
+    test_db_url(f->db, url, sizeof(url));
+    test_db_reset();
     f->s = ef_store_open(url, 1, err, sizeof(err));
     if (f->s == NULL)
         fail_msg("open: %s", err);
@@ -164,17 +166,7 @@ static int ingest(struct ef_store *s, EVP_PKEY *key, const char *agent_id, const
 
 static int64_t count_rows(struct fx *f, const char *sql)
 {
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    int64_t n;
-
-    assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
+    return test_db_int(f->db, sql);
 }
 
 static void test_department_and_token(void **state)
@@ -411,13 +403,13 @@ static void test_summary_stale(void **state)
 static void test_reopen_keeps_schema(void **state)
 {
     struct fx *f = *state;
-    char url[160], err[256], token[128];
+    char url[512], err[256], token[128];
     struct ef_department *list = NULL;
     struct ef_store *s2;
     size_t n;
 
     add_dept(f->s, "IT", EF_LEVEL_BASIC, token, sizeof(token));
-    snprintf(url, sizeof(url), "sqlite:%s", f->db);
+    test_db_url(f->db, url, sizeof(url));
     s2 = ef_store_open(url, 0, err, sizeof(err));
     assert_non_null(s2);
     assert_int_equal(s2->ops->department_list(s2, &list, &n), EF_STORE_OK);
@@ -426,7 +418,7 @@ static void test_reopen_keeps_schema(void **state)
     ef_store_close(s2);
     assert_null(ef_store_open("sqlite:/nonexistent/dir/x.db", 0, err, sizeof(err)));
     assert_null(ef_store_open("postgres://x", 0, err, sizeof(err)));
-    assert_int_equal(count_rows(f, "SELECT version FROM schema_version"), 2);
+    assert_int_equal(count_rows(f, "SELECT version FROM schema_version"), 3);
 }
 
 int main(void)

@@ -1,0 +1,1135 @@
+/* The PostgreSQL store: the same tables, version numbers and semantics as the SQLite store,
+ * for several collectors sharing one database (docs/collector-internals.md, "PostgreSQL").
+ *
+ * Concurrency. Every write runs in pg_tx: a READ COMMITTED transaction that is retried
+ * from the start on a serialization failure or deadlock. Exactness rests on three things:
+ *  - the agent row is the lock for everything of one agent: a report claims its seq with
+ *    UPDATE agents ... WHERE last_seq < seq (a concurrent claim waits for the row, then
+ *    finds the condition false: 409 or a 200 duplicate, never two stores of one seq), and
+ *    enrollment reads the agent with SELECT ... FOR UPDATE;
+ *  - counters only ever change by UPDATE n = n + delta or INSERT ... ON CONFLICT DO UPDATE
+ *    inside the statement (no read-modify-write in C), so concurrent ingests commute;
+ *  - the "counters" advisory lock: ingest and enrollment hold it shared (they run in
+ *    parallel, one agent each), while the operations that touch many agents at once (the
+ *    staleness sweep with its daily snapshots, adding, revoking and expiring acceptances)
+ *    hold it exclusively. An acceptance therefore never changes between an ingest's
+ *    matching of its failures and its commit, and two collectors sweeping at once run one
+ *    after the other (the second finds nothing left to do).
+ * Schema creation and migration run under another advisory lock (postgres_schema.h). */
+#include <errno.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "efterlev/util.h"
+#include "now.h"
+#include "store/postgres.h"
+#include "store/postgres_internal.h"
+#include "store/postgres_ops.h"
+#include "store/postgres_schema.h"
+#include "store/store.h"
+
+#define TX_ATTEMPTS 30
+
+/* ---- parameters ---- */
+
+void pa_text(struct pg_args *a, const char *v)
+{
+    a->v[a->n] = v;
+    a->len[a->n] = 0;
+    a->fmt[a->n] = 0;
+    a->n++;
+}
+
+void pa_int(struct pg_args *a, int64_t v)
+{
+    snprintf(a->num[a->n], sizeof(a->num[0]), "%lld", (long long)v);
+    pa_text(a, a->num[a->n]);
+}
+
+void pa_bin(struct pg_args *a, const void *v, size_t len)
+{
+    a->v[a->n] = v;
+    a->len[a->n] = (int)len;
+    a->fmt[a->n] = 1;
+    a->n++;
+}
+
+/* ---- statements ---- */
+
+static void set_error(struct ef_store *s, const PGresult *r, const char *what)
+{
+    struct pg_store *p = pg_of(s);
+    const char *msg = r != NULL ? PQresultErrorMessage(r) : "";
+    const char *state = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    size_t n;
+
+    if (msg == NULL || msg[0] == '\0')
+        msg = PQerrorMessage(p->conn);
+    snprintf(p->sqlstate, sizeof(p->sqlstate), "%s", state != NULL ? state : "");
+    snprintf(s->err, sizeof(s->err), "%s: %s", what, msg);
+    n = strlen(s->err);
+    while (n > 0 && (s->err[n - 1] == '\n' || s->err[n - 1] == ' '))
+        s->err[--n] = '\0';
+}
+
+static const char *prepared_name(struct ef_store *s, const char *sql, const char *what)
+{
+    struct pg_store *p = pg_of(s);
+    struct pg_prepared *e;
+    PGresult *r;
+    size_t i;
+
+    for (i = 0; i < p->nprepared; i++)
+        if (p->prepared[i].sql == sql)
+            return p->prepared[i].name;
+    if (p->nprepared == PG_MAX_PREPARED)
+        return ""; /* not cached: run unnamed */
+    e = &p->prepared[p->nprepared];
+    snprintf(e->name, sizeof(e->name), "ef%zu", p->nprepared);
+    r = PQprepare(p->conn, e->name, sql, 0, NULL);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        set_error(s, r, what);
+        PQclear(r);
+        return NULL;
+    }
+    PQclear(r);
+    e->sql = sql;
+    p->nprepared++;
+    return e->name;
+}
+
+static PGresult *run(struct ef_store *s, const char *sql, const struct pg_args *a, int binary,
+                     int once, const char *what)
+{
+    struct pg_store *p = pg_of(s);
+    const char *name = "";
+    ExecStatusType st;
+    PGresult *r;
+    int n = a != NULL ? a->n : 0;
+
+    if (!once && (name = prepared_name(s, sql, what)) == NULL)
+        return NULL;
+    if (name[0] != '\0')
+        r = PQexecPrepared(p->conn, name, n, a != NULL ? a->v : NULL,
+                           a != NULL ? a->len : NULL, a != NULL ? a->fmt : NULL, binary);
+    else
+        r = PQexecParams(p->conn, sql, n, NULL, a != NULL ? a->v : NULL,
+                         a != NULL ? a->len : NULL, a != NULL ? a->fmt : NULL, binary);
+    st = PQresultStatus(r);
+    if (r != NULL && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)) {
+        p->sqlstate[0] = '\0';
+        return r;
+    }
+    set_error(s, r, what);
+    PQclear(r);
+    return NULL;
+}
+
+PGresult *pg_q(struct ef_store *s, const char *sql, const struct pg_args *a, const char *what)
+{
+    return run(s, sql, a, 0, 0, what);
+}
+
+PGresult *pg_qb(struct ef_store *s, const char *sql, const struct pg_args *a, const char *what)
+{
+    return run(s, sql, a, 1, 0, what);
+}
+
+PGresult *pg_q_once(struct ef_store *s, const char *sql, const struct pg_args *a, int binary,
+                    const char *what)
+{
+    return run(s, sql, a, binary, 1, what);
+}
+
+int pg_cmd(struct ef_store *s, const char *sql, const struct pg_args *a, const char *what,
+           int64_t *changed)
+{
+    PGresult *r = pg_q(s, sql, a, what);
+
+    if (r == NULL)
+        return EF_STORE_ERR;
+    if (changed != NULL)
+        *changed = strtoll(PQcmdTuples(r), NULL, 10);
+    PQclear(r);
+    return EF_STORE_OK;
+}
+
+int pg_get_int(struct ef_store *s, const char *sql, const struct pg_args *a, int64_t dflt,
+             int64_t *out)
+{
+    PGresult *r = pg_q(s, sql, a, "select");
+
+    if (r == NULL)
+        return EF_STORE_ERR;
+    *out = PQntuples(r) > 0 && !PQgetisnull(r, 0, 0) ? pg_col_int(r, 0, 0) : dflt;
+    PQclear(r);
+    return EF_STORE_OK;
+}
+
+int pg_exec(struct ef_store *s, const char *sql)
+{
+    PGresult *r = PQexec(pg_of(s)->conn, sql);
+    ExecStatusType st = PQresultStatus(r);
+
+    if (r != NULL && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)) {
+        PQclear(r);
+        pg_of(s)->sqlstate[0] = '\0';
+        return EF_STORE_OK;
+    }
+    set_error(s, r, sql);
+    PQclear(r);
+    return EF_STORE_ERR;
+}
+
+int64_t pg_col_int(const PGresult *r, int row, int col)
+{
+    return PQgetisnull(r, row, col) ? 0 : strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+int pg_col_text(struct ef_store *s, const PGresult *r, int row, int col, char *dst, size_t dstlen)
+{
+    int n = PQgetlength(r, row, col);
+
+    if (n < 0 || (size_t)n >= dstlen) {
+        snprintf(s->err, sizeof(s->err), "stored value too long in column %d", col);
+        return EF_STORE_ERR;
+    }
+    memcpy(dst, PQgetvalue(r, row, col), (size_t)n);
+    dst[n] = '\0';
+    return EF_STORE_OK;
+}
+
+int pg_col_bytes(struct ef_store *s, const PGresult *r, int row, int col, void *dst, size_t len)
+{
+    size_t n = 0;
+    unsigned char *v = PQunescapeBytea((const unsigned char *)PQgetvalue(r, row, col), &n);
+
+    if (v == NULL || n != len) {
+        snprintf(s->err, sizeof(s->err), "stored byte string of %zu bytes, expected %zu", n, len);
+        PQfreemem(v);
+        return EF_STORE_ERR;
+    }
+    memcpy(dst, v, len);
+    PQfreemem(v);
+    return EF_STORE_OK;
+}
+
+void *pg_grow(struct ef_store *s, void *v, size_t *cap, size_t len, size_t size)
+{
+    void *nv;
+
+    if (len < *cap)
+        return v;
+    *cap = *cap ? *cap * 2 : 16;
+    nv = reallocarray(v, *cap, size);
+    if (nv == NULL)
+        snprintf(s->err, sizeof(s->err), "out of memory");
+    return nv;
+}
+
+/* ---- connection and transactions ---- */
+
+static void quiet(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg;
+}
+
+/* After a lost connection: connect again; the prepared statements are gone with it. */
+static int reconnect(struct ef_store *s)
+{
+    struct pg_store *p = pg_of(s);
+
+    p->nprepared = 0;
+    PQreset(p->conn);
+    if (PQstatus(p->conn) != CONNECTION_OK) {
+        snprintf(s->err, sizeof(s->err), "database connection lost: %s",
+                 PQerrorMessage(p->conn));
+        return EF_STORE_ERR;
+    }
+    PQsetClientEncoding(p->conn, "UTF8");
+    return EF_STORE_OK;
+}
+
+static int retryable(const char *state)
+{
+    return strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0;
+}
+
+static const char lock_shared_sql[] = "SELECT pg_advisory_xact_lock_shared($1::int, $2::int)";
+static const char lock_excl_sql[] = "SELECT pg_advisory_xact_lock($1::int, $2::int)";
+
+int pg_tx(struct ef_store *s, enum pg_lock lock, pg_body body, void *ctx)
+{
+    struct pg_store *p = pg_of(s);
+    struct pg_args a = {0};
+    int attempt, rc;
+
+    pa_int(&a, PG_LOCK_NS);
+    pa_int(&a, PG_LOCK_COUNTERS);
+    for (attempt = 1;; attempt++) {
+        int lost = 0;
+
+        if (PQstatus(p->conn) != CONNECTION_OK && reconnect(s) != EF_STORE_OK)
+            return EF_STORE_ERR;
+        rc = pg_exec(s, "BEGIN ISOLATION LEVEL READ COMMITTED");
+        if (rc == EF_STORE_OK && lock != PG_NO_LOCK)
+            rc = pg_cmd(s, lock == PG_SHARED ? lock_shared_sql : lock_excl_sql, &a,
+                        "counters lock", NULL);
+        if (rc == EF_STORE_OK) {
+            p->lock_held = lock;
+            rc = body(s, ctx);
+            p->lock_held = PG_NO_LOCK;
+            if (rc == EF_STORE_OK) {
+                if (pg_exec(s, "COMMIT") == EF_STORE_OK)
+                    return EF_STORE_OK;
+                /* A COMMIT that failed ended the transaction; whether a lost connection
+                 * committed is unknown, so that is not retried. */
+                if (!retryable(p->sqlstate))
+                    return EF_STORE_ERR;
+                rc = EF_STORE_ERR;
+            } else {
+                char keep[sizeof(s->err)], state[6];
+
+                memcpy(keep, s->err, sizeof(keep));
+                memcpy(state, p->sqlstate, sizeof(state));
+                PQclear(PQexec(p->conn, "ROLLBACK"));
+                memcpy(s->err, keep, sizeof(keep));
+                memcpy(p->sqlstate, state, sizeof(state));
+            }
+        } else {
+            PQclear(PQexec(p->conn, "ROLLBACK"));
+        }
+        lost = PQstatus(p->conn) != CONNECTION_OK;
+        if (attempt >= TX_ATTEMPTS ||
+            !(rc == PG_RETRY || (rc == EF_STORE_ERR && (lost || retryable(p->sqlstate)))))
+            break;
+        /* Back off a little, more each time, with jitter, so the losers do not collide
+         * again at once. */
+        {
+            struct timespec ts = {0, (long)(1 + (attempt < 8 ? attempt : 8)) * 500000L +
+                                         (long)(random() % 1000000)};
+            nanosleep(&ts, NULL);
+        }
+    }
+    if (rc == PG_RETRY) {
+        snprintf(s->err, sizeof(s->err), "gave up after %d attempts", TX_ATTEMPTS);
+        rc = EF_STORE_ERR;
+    }
+    return rc;
+}
+
+static void now_text(char out[32])
+{
+    ef_now_rfc3339(out);
+}
+
+/* ---- departments ---- */
+
+struct dept_add {
+    const char *name, *token_hash;
+    ef_level level;
+    int64_t id;
+};
+
+static int department_add_tx(struct ef_store *s, void *ctx)
+{
+    struct dept_add *d = ctx;
+    struct pg_args a = {0}, b = {0};
+    char now[32];
+    PGresult *r;
+
+    now_text(now);
+    pa_text(&a, d->name);
+    pa_int(&a, (int64_t)d->level);
+    pa_text(&a, d->token_hash);
+    pa_text(&a, now);
+    r = pg_q(s,
+             "INSERT INTO departments (name, level, token_hash, created_at) "
+             "VALUES ($1, $2, $3, $4) RETURNING id",
+             &a, "insert department");
+    if (r == NULL)
+        return strcmp(pg_of(s)->sqlstate, "23505") == 0 ? EF_STORE_EXISTS : EF_STORE_ERR;
+    d->id = pg_col_int(r, 0, 0);
+    PQclear(r);
+    pa_int(&b, d->id);
+    return pg_cmd(s, "INSERT INTO dept_counts (department_id) VALUES ($1)", &b,
+                  "insert department counters", NULL);
+}
+
+static int pg_department_add(struct ef_store *s, const char *name, ef_level level,
+                             const char *token_hash, int64_t *id)
+{
+    struct dept_add d = {.name = name, .token_hash = token_hash, .level = level};
+    int rc = pg_tx(s, PG_NO_LOCK, department_add_tx, &d);
+
+    if (rc == EF_STORE_OK)
+        *id = d.id;
+    return rc;
+}
+
+static int read_department(struct ef_store *s, const PGresult *r, int i, struct ef_department *d)
+{
+    int64_t level;
+
+    memset(d, 0, sizeof(*d));
+    d->id = pg_col_int(r, i, 0);
+    if (pg_col_text(s, r, i, 1, d->name, sizeof(d->name)) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    level = pg_col_int(r, i, 2);
+    if (level < EF_LEVEL_BASIC || level > EF_LEVEL_HIGH) {
+        snprintf(s->err, sizeof(s->err), "department %s has invalid level %lld", d->name,
+                 (long long)level);
+        return EF_STORE_ERR;
+    }
+    d->level = (ef_level)level;
+    if (pg_col_text(s, r, i, 3, d->token_hash, sizeof(d->token_hash)) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    d->hosts = pg_col_int(r, i, 4);
+    return EF_STORE_OK;
+}
+
+static int pg_department_get(struct ef_store *s, int64_t id, struct ef_department *out)
+{
+    struct pg_args a = {0};
+    PGresult *r;
+    int ret;
+
+    pa_int(&a, id);
+    r = pg_q(s,
+             "SELECT d.id, d.name, d.level, d.token_hash, "
+             "(SELECT count(*) FROM agents a WHERE a.department_id = d.id) "
+             "FROM departments d WHERE d.id = $1",
+             &a, "select department");
+    if (r == NULL)
+        return EF_STORE_ERR;
+    ret = PQntuples(r) == 0 ? EF_STORE_NOTFOUND : read_department(s, r, 0, out);
+    PQclear(r);
+    return ret;
+}
+
+static int pg_department_list(struct ef_store *s, struct ef_department **out, size_t *n)
+{
+    struct ef_department *v = NULL;
+    PGresult *r;
+    int i, rows;
+
+    *out = NULL;
+    *n = 0;
+    r = pg_q(s,
+             "SELECT d.id, d.name, d.level, d.token_hash, "
+             "(SELECT count(*) FROM agents a WHERE a.department_id = d.id) "
+             "FROM departments d ORDER BY d.name",
+             NULL, "list departments");
+    if (r == NULL)
+        return EF_STORE_ERR;
+    rows = PQntuples(r);
+    if (rows > 0 && (v = calloc((size_t)rows, sizeof(*v))) == NULL) {
+        snprintf(s->err, sizeof(s->err), "out of memory");
+        goto err;
+    }
+    for (i = 0; i < rows; i++)
+        if (read_department(s, r, i, &v[i]) != EF_STORE_OK)
+            goto err;
+    PQclear(r);
+    *out = v;
+    *n = (size_t)rows;
+    return EF_STORE_OK;
+err:
+    PQclear(r);
+    free(v);
+    return EF_STORE_ERR;
+}
+
+/* ---- agents ---- */
+
+static const char agent_by_id_sql[] = "SELECT agent_id, machine_id, department_id, public_key, "
+                                      "last_seq, last_sha256 FROM agents WHERE agent_id = $1";
+static const char agent_by_machine_sql[] =
+    "SELECT agent_id, machine_id, department_id, public_key, last_seq, last_sha256 "
+    "FROM agents WHERE machine_id = $1";
+static const char agent_lock_machine_sql[] =
+    "SELECT agent_id, machine_id, department_id, public_key, last_seq, last_sha256 "
+    "FROM agents WHERE machine_id = $1 FOR UPDATE";
+
+static int agent_select(struct ef_store *s, const char *sql, const char *value,
+                        struct ef_agent *a)
+{
+    struct pg_args args = {0};
+    PGresult *r;
+    int ret = EF_STORE_OK;
+
+    pa_text(&args, value);
+    r = pg_q(s, sql, &args, "select agent");
+    if (r == NULL)
+        return EF_STORE_ERR;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return EF_STORE_NOTFOUND;
+    }
+    memset(a, 0, sizeof(*a));
+    if (pg_col_text(s, r, 0, 0, a->agent_id, sizeof(a->agent_id)) != EF_STORE_OK ||
+        pg_col_text(s, r, 0, 1, a->machine_id, sizeof(a->machine_id)) != EF_STORE_OK ||
+        pg_col_bytes(s, r, 0, 3, a->public_key, EF_ED25519_PUB_LEN) != EF_STORE_OK ||
+        pg_col_text(s, r, 0, 5, a->last_sha256, sizeof(a->last_sha256)) != EF_STORE_OK)
+        ret = EF_STORE_ERR;
+    a->department_id = pg_col_int(r, 0, 2);
+    a->last_seq = (uint64_t)pg_col_int(r, 0, 4);
+    PQclear(r);
+    return ret;
+}
+
+static int pg_agent_get(struct ef_store *s, const char *agent_id, struct ef_agent *out)
+{
+    return agent_select(s, agent_by_id_sql, agent_id, out);
+}
+
+static int hosts_delta(struct ef_store *s, int64_t department_id, int delta)
+{
+    struct pg_args a = {0};
+
+    pa_int(&a, department_id);
+    pa_int(&a, delta);
+    return pg_cmd(s, "UPDATE dept_counts SET hosts = hosts + $2 WHERE department_id = $1", &a,
+                  "update department hosts", NULL);
+}
+
+struct enroll_ctx {
+    const struct ef_enrollment *e;
+    struct ef_agent *out;
+};
+
+static int enroll_tx(struct ef_store *s, void *ctx)
+{
+    const struct ef_enrollment *e = ((struct enroll_ctx *)ctx)->e;
+    struct ef_agent old;
+    struct pg_args a = {0};
+    char now[32];
+    int found, moved = 0;
+    int64_t changed = 0;
+
+    /* The agent row, locked: concurrent enrollments of one machine run one at a time. */
+    found = agent_select(s, agent_lock_machine_sql, e->machine_id, &old);
+    if (found == EF_STORE_ERR)
+        return EF_STORE_ERR;
+    now_text(now);
+    if (found == EF_STORE_OK) {
+        int key_changed = !ef_ct_equal(old.public_key, e->public_key, EF_ED25519_PUB_LEN);
+
+        moved = old.department_id != e->department_id;
+        if (moved && (pg_agent_uncount(s, old.agent_id) != EF_STORE_OK ||
+                      hosts_delta(s, old.department_id, -1) != EF_STORE_OK ||
+                      hosts_delta(s, e->department_id, 1) != EF_STORE_OK))
+            return EF_STORE_ERR;
+        pa_bin(&a, e->public_key, EF_ED25519_PUB_LEN);
+        pa_text(&a, e->hostname);
+        pa_int(&a, e->department_id);
+        pa_text(&a, now);
+        pa_int(&a, key_changed);
+        pa_text(&a, old.agent_id);
+        pa_int(&a, moved);
+        if (pg_cmd(s,
+                   "UPDATE agents SET public_key = $1, hostname = $2, department_id = $3, "
+                   "enrolled_at = $4, last_seq = CASE WHEN $5::int <> 0 THEN 0 ELSE last_seq END, "
+                   "counted = CASE WHEN $7::int <> 0 THEN 0 ELSE counted END "
+                   "WHERE agent_id = $6",
+                   &a, "store agent", NULL) != EF_STORE_OK)
+            return EF_STORE_ERR;
+    } else {
+        pa_text(&a, e->new_agent_id);
+        pa_text(&a, e->machine_id);
+        pa_int(&a, e->department_id);
+        pa_bin(&a, e->public_key, EF_ED25519_PUB_LEN);
+        pa_text(&a, e->hostname);
+        pa_text(&a, now);
+        if (pg_cmd(s,
+                   "INSERT INTO agents (agent_id, machine_id, department_id, public_key, "
+                   "hostname, enrolled_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                   &a, "store agent", &changed) != EF_STORE_OK)
+            return EF_STORE_ERR;
+        /* Another collector enrolled this machine meanwhile: start again, as a
+         * re-enrollment. */
+        if (changed != 1)
+            return PG_RETRY;
+        if (hosts_delta(s, e->department_id, 1) != EF_STORE_OK)
+            return EF_STORE_ERR;
+    }
+    memset(&a, 0, sizeof(a));
+    pa_text(&a, e->machine_id);
+    if (pg_cmd(s,
+               "INSERT INTO agent_keys (agent_id, public_key, first_enrolled_at) "
+               "SELECT agent_id, public_key, enrolled_at FROM agents WHERE machine_id = $1 "
+               "ON CONFLICT DO NOTHING",
+               &a, "record agent key", NULL) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    if (moved && pg_agent_rebuild(s, old.agent_id, ef_coll_now()) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    return agent_select(s, agent_by_machine_sql, e->machine_id,
+                        ((struct enroll_ctx *)ctx)->out) == EF_STORE_OK
+               ? EF_STORE_OK
+               : EF_STORE_ERR;
+}
+
+static int pg_agent_enroll(struct ef_store *s, const struct ef_enrollment *e, struct ef_agent *out)
+{
+    struct enroll_ctx c = {e, out};
+
+    return pg_tx(s, PG_SHARED, enroll_tx, &c);
+}
+
+/* ---- reports ---- */
+
+/* A growing text buffer for PostgreSQL array literals. */
+struct sbuf {
+    char *p;
+    size_t len, cap;
+    int oom;
+};
+
+static void sb_add(struct sbuf *b, const char *v, size_t n)
+{
+    char *np;
+
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        if ((np = realloc(b->p, cap)) == NULL) {
+            b->oom = 1;
+            return;
+        }
+        b->p = np;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, v, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+/* Append one element (NULL: SQL NULL) to an array literal being built as "{a,b,...". */
+static void arr_add(struct sbuf *b, const char *v)
+{
+    const char *q;
+
+    sb_add(b, b->len == 0 ? "{" : ",", 1);
+    if (v == NULL) {
+        sb_add(b, "NULL", 4);
+        return;
+    }
+    sb_add(b, "\"", 1);
+    for (q = v; *q != '\0'; q++) {
+        if (*q == '"' || *q == '\\')
+            sb_add(b, "\\", 1);
+        sb_add(b, q, 1);
+    }
+    sb_add(b, "\"", 1);
+}
+
+static void arr_int(struct sbuf *b, int64_t v)
+{
+    char num[24];
+
+    snprintf(num, sizeof(num), "%lld", (long long)v);
+    arr_add(b, num);
+}
+
+static void arr_end(struct sbuf *b)
+{
+    sb_add(b, b->len == 0 ? "{}" : "}", b->len == 0 ? 2 : 1);
+}
+
+static int controls_text(const struct ef_result *res, char *out, size_t outlen)
+{
+    size_t i, off = 0;
+    int n;
+
+    out[0] = '\0';
+    for (i = 0; i < res->ncontrols; i++) {
+        n = snprintf(out + off, outlen - off, "%s%s", i ? "," : "", res->controls[i]);
+        if (n < 0 || (size_t)n >= outlen - off)
+            return -1;
+        off += (size_t)n;
+    }
+    return 0;
+}
+
+/* The agent's previous latest result of one check: its status and since when. */
+struct prev {
+    char check[EF_ID_MAX + 1];
+    char status[16];
+    int64_t since;
+};
+
+static int prev_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct prev *)a)->check, ((const struct prev *)b)->check);
+}
+
+static int load_prev(struct ef_store *s, const char *agent_id, struct prev **out, size_t *n)
+{
+    struct pg_args a = {0};
+    struct prev *v = NULL;
+    PGresult *r;
+    int i, rows;
+
+    *out = NULL;
+    *n = 0;
+    pa_text(&a, agent_id);
+    r = pg_q(s, "SELECT check_id, status, since FROM latest_results WHERE agent_id = $1", &a,
+             "previous results");
+    if (r == NULL)
+        return EF_STORE_ERR;
+    rows = PQntuples(r);
+    if (rows > 0 && (v = calloc((size_t)rows, sizeof(*v))) == NULL) {
+        snprintf(s->err, sizeof(s->err), "out of memory");
+        goto err;
+    }
+    for (i = 0; i < rows; i++) {
+        if (pg_col_text(s, r, i, 0, v[i].check, sizeof(v[i].check)) != EF_STORE_OK ||
+            pg_col_text(s, r, i, 1, v[i].status, sizeof(v[i].status)) != EF_STORE_OK)
+            goto err;
+        v[i].since = pg_col_int(r, i, 2);
+    }
+    PQclear(r);
+    if (rows > 1)
+        qsort(v, (size_t)rows, sizeof(*v), prev_cmp);
+    *out = v;
+    *n = (size_t)rows;
+    return EF_STORE_OK;
+err:
+    PQclear(r);
+    free(v);
+    return EF_STORE_ERR;
+}
+
+struct store_ctx {
+    const struct ef_report_record *rec;
+    int catch_up; /* holding the counters lock exclusively to close past days first */
+};
+
+/* The new results as arrays, one element per result, for one INSERT ... unnest. */
+enum { A_CHECK, A_STATUS, A_EVIDENCE, A_SEVERITY, A_LEVEL, A_CONTROLS, A_ACCEPTED, A_SINCE, A_N };
+
+static int report_store_tx(struct ef_store *s, void *ctx)
+{
+    const struct ef_report_record *rec = ((struct store_ctx *)ctx)->rec;
+    const struct ef_report *r = rec->report;
+    struct sbuf arr[A_N];
+    char received[32], controls[EF_CONTROLS_TEXT_MAX];
+    int64_t report_id, department_id, counted, counts[EF_KINDS] = {0};
+    struct prev *prev = NULL, key, *hit;
+    struct pg_args a = {0};
+    PGresult *res;
+    size_t i, nprev = 0;
+    int k, ret = EF_STORE_ERR;
+
+    memset(arr, 0, sizeof(arr));
+    ef_time_rfc3339(rec->received_at, received);
+    /* A new day's first report first closes the days before it (their snapshots). */
+    if (((struct store_ctx *)ctx)->catch_up &&
+        pg_catch_up(s, rec->received_at, s->stale_days) != EF_STORE_OK)
+        return EF_STORE_ERR;
+
+    /* Claim the seq first. The row lock this takes makes a concurrent upload of the same
+     * agent (on this or another collector) wait; it then finds last_seq no longer lower,
+     * changes no row and is refused. */
+    pa_int(&a, (int64_t)r->seq);
+    pa_text(&a, rec->sha256);
+    pa_int(&a, (int64_t)rec->received_at);
+    pa_text(&a, r->host.hostname);
+    pa_text(&a, r->host.os_pretty);
+    pa_text(&a, r->host.kernel);
+    pa_text(&a, rec->agent_id);
+    res = pg_q(s,
+               "UPDATE agents SET last_seq = $1, last_sha256 = $2, last_seen = $3, "
+               "hostname = $4, os_pretty = $5, kernel = $6 "
+               "WHERE agent_id = $7 AND last_seq < $1 RETURNING department_id, counted",
+               &a, "update agent");
+    if (res == NULL)
+        return EF_STORE_ERR;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        return EF_STORE_EXISTS;
+    }
+    department_id = pg_col_int(res, 0, 0);
+    counted = pg_col_int(res, 0, 1);
+    PQclear(res);
+
+    memset(&a, 0, sizeof(a));
+    pa_text(&a, rec->agent_id);
+    pa_int(&a, (int64_t)r->seq);
+    pa_bin(&a, rec->body, rec->body_len);
+    pa_bin(&a, rec->signature, EF_ED25519_SIG_LEN);
+    pa_text(&a, rec->sha256);
+    pa_text(&a, r->generated_at);
+    pa_text(&a, received);
+    pa_int(&a, department_id);
+    res = pg_q(s,
+               "INSERT INTO reports (agent_id, seq, body, signature, sha256, generated_at, "
+               "received_at, department_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+               "RETURNING id",
+               &a, "insert report");
+    if (res == NULL)
+        return EF_STORE_ERR;
+    report_id = pg_col_int(res, 0, 0);
+    PQclear(res);
+
+    /* The new results, with since and acceptance worked out before any counter is
+     * touched: the counter rows are shared by every agent of the department, so they are
+     * changed last, in a few statements just before COMMIT. */
+    if (load_prev(s, rec->agent_id, &prev, &nprev) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    for (i = 0; i < r->nresults; i++) {
+        const struct ef_result *res_i = &r->results[i];
+        int64_t acc = 0, since = (int64_t)rec->received_at;
+
+        if (controls_text(res_i, controls, sizeof(controls)) != 0) {
+            snprintf(s->err, sizeof(s->err), "too many controls");
+            goto out;
+        }
+        snprintf(key.check, sizeof(key.check), "%s", res_i->check);
+        hit = nprev ? bsearch(&key, prev, nprev, sizeof(*prev), prev_cmp) : NULL;
+        if (hit != NULL && strcmp(hit->status, ef_status_name(res_i->status)) == 0)
+            since = hit->since;
+        if (res_i->status == EF_FAIL &&
+            pg_acceptance_match(s, department_id, res_i->check, rec->agent_id, &acc) !=
+                EF_STORE_OK)
+            goto out;
+        counts[acc ? EF_ACCEPTED : (int)res_i->status]++;
+        arr_add(&arr[A_CHECK], res_i->check);
+        arr_add(&arr[A_STATUS], ef_status_name(res_i->status));
+        arr_add(&arr[A_EVIDENCE], res_i->evidence);
+        arr_add(&arr[A_SEVERITY], ef_severity_name(res_i->severity));
+        arr_add(&arr[A_LEVEL], ef_level_name(res_i->level));
+        arr_add(&arr[A_CONTROLS], controls);
+        if (acc)
+            arr_int(&arr[A_ACCEPTED], acc);
+        else
+            arr_add(&arr[A_ACCEPTED], NULL);
+        arr_int(&arr[A_SINCE], since);
+    }
+    for (k = 0; k < A_N; k++) {
+        arr_end(&arr[k]);
+        if (arr[k].oom) {
+            snprintf(s->err, sizeof(s->err), "out of memory");
+            goto out;
+        }
+    }
+
+    /* The old latest results leave the counters; the new ones enter. */
+    if (counted && pg_agent_apply(s, rec->agent_id, department_id, -1) != EF_STORE_OK)
+        goto out;
+    memset(&a, 0, sizeof(a));
+    pa_text(&a, rec->agent_id);
+    if (pg_cmd(s, "DELETE FROM latest_results WHERE agent_id = $1", &a, "delete latest results",
+               NULL) != EF_STORE_OK)
+        goto out;
+    for (k = 0; k < A_N; k++)
+        pa_text(&a, arr[k].p);
+    pa_int(&a, report_id);
+    if (pg_cmd(s,
+               "WITH n AS (SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], "
+               "$6::text[], $7::text[], $8::bigint[], $9::bigint[]) "
+               "AS u(check_id, status, evidence, severity, level, controls, accepted_by, since)), "
+               "h AS (INSERT INTO results_history (agent_id, check_id, status, evidence, "
+               "severity, level, controls, report_id) SELECT $1, check_id, status, evidence, "
+               "severity, level, controls, $10 FROM n) "
+               "INSERT INTO latest_results (agent_id, check_id, status, evidence, severity, "
+               "level, controls, report_id, accepted_by, since) SELECT $1, check_id, status, "
+               "evidence, severity, level, controls, $10, accepted_by, since FROM n",
+               &a, "insert results", NULL) != EF_STORE_OK)
+        goto out;
+
+    /* Its own counts, and it is counted: it was seen just now. */
+    memset(&a, 0, sizeof(a));
+    pa_text(&a, rec->agent_id);
+    for (k = 0; k < EF_KINDS; k++)
+        pa_int(&a, counts[k]);
+    if (pg_cmd(s,
+               "UPDATE agents SET counted = 1, n_pass = $2, n_fail = $3, n_na = $4, "
+               "n_unknown = $5, n_error = $6, n_accepted = $7 WHERE agent_id = $1",
+               &a, "update agent counts", NULL) != EF_STORE_OK ||
+        pg_agent_apply(s, rec->agent_id, department_id, 1) != EF_STORE_OK)
+        goto out;
+    ret = EF_STORE_OK;
+out:
+    for (k = 0; k < A_N; k++)
+        free(arr[k].p);
+    free(prev);
+    return ret;
+}
+
+static int pg_report_store(struct ef_store *s, const struct ef_report_record *rec)
+{
+    struct store_ctx c = {.rec = rec};
+    int due = 0;
+
+    if (rec->body_len > (size_t)EF_BODY_MAX || rec->report->seq > (uint64_t)INT64_MAX) {
+        snprintf(s->err, sizeof(s->err), "report out of range");
+        return EF_STORE_ERR;
+    }
+    /* Whether past days must be closed first decides the lock: exclusive when so (the
+     * sweep's work), shared otherwise. Once a day has been closed, no later check says
+     * so again, so an ingest holding the lock shared never runs before the close. */
+    if (pg_due(s, rec->received_at, s->stale_days, &due) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    c.catch_up = due;
+    return pg_tx(s, due ? PG_EXCLUSIVE : PG_SHARED, report_store_tx, &c);
+}
+
+/* ---- API tokens ---- */
+
+static int pg_token_add(struct ef_store *s, const char *name, const char *role,
+                        const char *token_hash, int64_t *id)
+{
+    struct pg_args a = {0};
+    char now[32];
+    PGresult *r;
+
+    now_text(now);
+    pa_text(&a, name);
+    pa_text(&a, role);
+    pa_text(&a, token_hash);
+    pa_text(&a, now);
+    r = pg_q(s,
+             "INSERT INTO api_tokens (name, role, token_hash, created_at) "
+             "VALUES ($1, $2, $3, $4) RETURNING id",
+             &a, "insert token");
+    if (r == NULL)
+        return strcmp(pg_of(s)->sqlstate, "23505") == 0 ? EF_STORE_EXISTS : EF_STORE_ERR;
+    *id = pg_col_int(r, 0, 0);
+    PQclear(r);
+    return EF_STORE_OK;
+}
+
+static int pg_token_get(struct ef_store *s, int64_t id, struct ef_api_token *out)
+{
+    struct pg_args a = {0};
+    PGresult *r;
+    int ret = EF_STORE_OK;
+
+    pa_int(&a, id);
+    r = pg_q(s, "SELECT id, name, role, token_hash FROM api_tokens WHERE id = $1", &a,
+             "select token");
+    if (r == NULL)
+        return EF_STORE_ERR;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return EF_STORE_NOTFOUND;
+    }
+    memset(out, 0, sizeof(*out));
+    out->id = pg_col_int(r, 0, 0);
+    if (pg_col_text(s, r, 0, 1, out->name, sizeof(out->name)) != EF_STORE_OK ||
+        pg_col_text(s, r, 0, 2, out->role, sizeof(out->role)) != EF_STORE_OK ||
+        pg_col_text(s, r, 0, 3, out->token_hash, sizeof(out->token_hash)) != EF_STORE_OK)
+        ret = EF_STORE_ERR;
+    PQclear(r);
+    return ret;
+}
+
+/* ---- aggregation input ---- */
+
+static int pg_host_rows(struct ef_store *s, const char *department, const char *only_agent,
+                        struct ef_host_row **out, size_t *n)
+{
+    struct ef_host_row *v = NULL, *h;
+    struct pg_args a = {0};
+    PGresult *r;
+    int64_t level;
+    int i, k, rows;
+
+    *out = NULL;
+    *n = 0;
+    pa_text(&a, department);
+    pa_text(&a, only_agent);
+    r = pg_q(s,
+             "SELECT a.agent_id, a.hostname, d.name, d.level, a.last_seen, a.last_seq, "
+             "a.n_pass, a.n_fail, a.n_na, a.n_unknown, a.n_error, a.n_accepted, "
+             "a.counted, a.os_pretty, a.kernel "
+             "FROM agents a JOIN departments d ON d.id = a.department_id "
+             "WHERE ($1::text IS NULL OR d.name = $1::text) "
+             "AND ($2::text IS NULL OR a.agent_id = $2::text) "
+             "ORDER BY d.name, a.hostname, a.agent_id",
+             &a, "list hosts");
+    if (r == NULL)
+        return EF_STORE_ERR;
+    rows = PQntuples(r);
+    if (rows > 0 && (v = calloc((size_t)rows, sizeof(*v))) == NULL) {
+        snprintf(s->err, sizeof(s->err), "out of memory");
+        goto err;
+    }
+    for (i = 0; i < rows; i++) {
+        h = &v[i];
+        if (pg_col_text(s, r, i, 0, h->agent_id, sizeof(h->agent_id)) != EF_STORE_OK ||
+            pg_col_text(s, r, i, 1, h->hostname, sizeof(h->hostname)) != EF_STORE_OK ||
+            pg_col_text(s, r, i, 2, h->department, sizeof(h->department)) != EF_STORE_OK ||
+            pg_col_text(s, r, i, 13, h->os_pretty, sizeof(h->os_pretty)) != EF_STORE_OK ||
+            pg_col_text(s, r, i, 14, h->kernel, sizeof(h->kernel)) != EF_STORE_OK)
+            goto err;
+        level = pg_col_int(r, i, 3);
+        h->level =
+            (level >= EF_LEVEL_BASIC && level <= EF_LEVEL_HIGH) ? (ef_level)level : EF_LEVEL_BASIC;
+        h->last_seen = pg_col_int(r, i, 4);
+        h->last_seq = (uint64_t)pg_col_int(r, i, 5);
+        for (k = 0; k < EF_KINDS; k++)
+            h->counts[k] = pg_col_int(r, i, 6 + k);
+        h->stale = pg_col_int(r, i, 12) == 0;
+    }
+    PQclear(r);
+    *out = v;
+    *n = (size_t)rows;
+    return EF_STORE_OK;
+err:
+    PQclear(r);
+    free(v);
+    return EF_STORE_ERR;
+}
+
+/* ---- open / close ---- */
+
+static void pg_close(struct ef_store *s)
+{
+    struct pg_store *p = pg_of(s);
+
+    PQfinish(p->conn);
+    free(p);
+}
+
+static const struct ef_store_ops postgres_ops = {
+    .close = pg_close,
+    .department_add = pg_department_add,
+    .department_get = pg_department_get,
+    .department_list = pg_department_list,
+    .agent_enroll = pg_agent_enroll,
+    .agent_get = pg_agent_get,
+    .report_store = pg_report_store,
+    .token_add = pg_token_add,
+    .token_get = pg_token_get,
+    .host_rows = pg_host_rows,
+    .sweep = pg_sweep,
+    .dept_counts = pg_dept_counts,
+    .check_counts = pg_check_counts,
+    .host_results = pg_host_results,
+    .acceptance_add = pg_acceptance_add,
+    .acceptance_list = pg_acceptance_list,
+    .acceptance_revoke = pg_acceptance_revoke,
+    .audit_add = pg_audit_add,
+    .audit_list = pg_audit_list,
+    .snapshots = pg_snapshots,
+    .agent_list = pg_agent_list,
+    .report_iter = pg_report_iter,
+    /* --- users and sessions (dashboard), postgres_users.c --- */
+    .user_add = pg_user_add,
+    .user_get = pg_user_get,
+    .user_list = pg_user_list,
+    .user_set_password = pg_user_set_password,
+    .user_delete = pg_user_delete,
+    .user_login_state = pg_user_login_state,
+    .session_add = pg_session_add,
+    .session_get = pg_session_get,
+    .session_touch = pg_session_touch,
+    .session_delete = pg_session_delete,
+    .session_purge = pg_session_purge,
+};
+
+static int migrate_tx(struct ef_store *s, void *ctx)
+{
+    struct pg_args a = {0};
+    int64_t exists = 0, version = 1;
+    size_t i;
+
+    (void)ctx;
+    /* Under the migration lock, so a second collector starting at the same time waits and
+     * then finds the schema current. */
+    pa_int(&a, PG_LOCK_NS);
+    pa_int(&a, PG_LOCK_MIGRATE);
+    if (pg_cmd(s, lock_excl_sql, &a, "migration lock", NULL) != EF_STORE_OK ||
+        pg_get_int(s, "SELECT (to_regclass('schema_version') IS NOT NULL)::int", NULL, 0,
+                 &exists) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    if (!exists) {
+        if (pg_exec(s, ef_pg_schema) != EF_STORE_OK)
+            return EF_STORE_ERR;
+    } else if (pg_get_int(s, "SELECT max(version) FROM schema_version", NULL, 0, &version) !=
+               EF_STORE_OK) {
+        return EF_STORE_ERR;
+    }
+    if (version < 1 || version > EF_PG_SCHEMA_VERSION) {
+        snprintf(s->err, sizeof(s->err),
+                 "database schema version %lld, this collector knows versions 1 to %d",
+                 (long long)version, EF_PG_SCHEMA_VERSION);
+        return EF_STORE_ERR;
+    }
+    if (version < 2)
+        for (i = 0; i < EF_ARRAY_LEN(ef_pg_migrate_2); i++)
+            if (pg_exec(s, ef_pg_migrate_2[i]) != EF_STORE_OK)
+                return EF_STORE_ERR;
+    if (version < 3)
+        for (i = 0; i < EF_ARRAY_LEN(ef_pg_migrate_3); i++)
+            if (pg_exec(s, ef_pg_migrate_3[i]) != EF_STORE_OK)
+                return EF_STORE_ERR;
+    return EF_STORE_OK;
+}
+
+/* The URL for messages: the password (user:PASSWORD@) left out. */
+static void url_for_messages(const char *url, char *out, size_t outlen)
+{
+    const char *scheme = strstr(url, "://"), *at, *colon;
+
+    if (scheme == NULL) {
+        snprintf(out, outlen, "%s", url);
+        return;
+    }
+    scheme += 3;
+    at = strchr(scheme, '@');
+    colon = at != NULL ? memchr(scheme, ':', (size_t)(at - scheme)) : NULL;
+    if (colon == NULL)
+        snprintf(out, outlen, "%s", url);
+    else
+        snprintf(out, outlen, "%.*s:***%s", (int)(colon - url), url, at);
+}
+
+struct ef_store *ef_store_pg_open(const char *url, int create, char *err, size_t errlen)
+{
+    struct pg_store *p;
+    char shown[512];
+
+    (void)create; /* the database must exist; its tables are created when missing */
+    url_for_messages(url, shown, sizeof(shown));
+    p = calloc(1, sizeof(*p));
+    if (p == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    p->base.ops = &postgres_ops;
+    p->base.stale_days = 7;
+    p->conn = PQconnectdb(url);
+    if (p->conn == NULL || PQstatus(p->conn) != CONNECTION_OK) {
+        snprintf(err, errlen, "cannot connect to %s: %s", shown,
+                 p->conn != NULL ? PQerrorMessage(p->conn) : "out of memory");
+        /* libpq's messages end in a newline */
+        if (strlen(err) > 0 && err[strlen(err) - 1] == '\n')
+            err[strlen(err) - 1] = '\0';
+        pg_close(&p->base);
+        return NULL;
+    }
+    PQsetNoticeProcessor(p->conn, quiet, NULL);
+    if (PQsetClientEncoding(p->conn, "UTF8") != 0) {
+        snprintf(err, errlen, "database %s: cannot use UTF-8", shown);
+        pg_close(&p->base);
+        return NULL;
+    }
+    if (pg_tx(&p->base, PG_NO_LOCK, migrate_tx, NULL) != EF_STORE_OK) {
+        snprintf(err, errlen, "database %s: %s", shown, p->base.err);
+        pg_close(&p->base);
+        return NULL;
+    }
+    return &p->base;
+}

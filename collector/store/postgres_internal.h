@@ -1,0 +1,102 @@
+/* Shared between the PostgreSQL store's files: the handle, parameters, statements and
+ * transactions (docs/collector-internals.md, "PostgreSQL").
+ *
+ * Every statement is a constant string sent with parameters (never spliced): prepared once
+ * per connection (PQprepare, cached by the string's address) and run with PQexecPrepared.
+ * Parameters are text, except byte strings (report bodies, signatures, keys), which are
+ * sent in binary format with their length, so they arrive byte for byte. */
+#ifndef EF_COLLECTOR_POSTGRES_INTERNAL_H
+#define EF_COLLECTOR_POSTGRES_INTERNAL_H
+
+#include <libpq-fe.h>
+
+#include "store/store.h"
+
+#define PG_MAX_ARGS 16
+#define PG_MAX_PREPARED 160
+
+/* Advisory lock keys (the two-int form; the first is "EF"). */
+#define PG_LOCK_NS 0x4546
+#define PG_LOCK_MIGRATE 1  /* schema creation and migrations */
+#define PG_LOCK_COUNTERS 2 /* shared: ingest, enrollment; exclusive: sweep, acceptances */
+#define PG_LOCK_IMPORT 3   /* migrate --to */
+
+struct pg_prepared {
+    const char *sql; /* the constant's address */
+    char name[12];
+};
+
+struct pg_store {
+    struct ef_store base; /* first, so the pointers convert */
+    PGconn *conn;
+    char sqlstate[6]; /* of the last failed statement, "" when none */
+    int lock_held;    /* the PG_LOCK_COUNTERS mode of the current transaction */
+    size_t nprepared;
+    struct pg_prepared prepared[PG_MAX_PREPARED];
+};
+
+static inline struct pg_store *pg_of(struct ef_store *s)
+{
+    return (struct pg_store *)s;
+}
+
+/* Parameters of one statement: text values, 64-bit integers as text, byte strings binary. */
+struct pg_args {
+    int n;
+    const char *v[PG_MAX_ARGS];
+    int len[PG_MAX_ARGS];
+    int fmt[PG_MAX_ARGS];
+    char num[PG_MAX_ARGS][24];
+};
+
+void pa_text(struct pg_args *a, const char *v); /* NULL: SQL NULL */
+void pa_int(struct pg_args *a, int64_t v);
+void pa_bin(struct pg_args *a, const void *v, size_t len);
+
+/* Run sql (a string constant) with args (may be NULL). Returns the result of a command or
+ * query, or NULL with s->err and the SQLSTATE set. PQclear the result. binary: results in
+ * binary format (raw bytes for text and bytea columns). */
+PGresult *pg_q(struct ef_store *s, const char *sql, const struct pg_args *a, const char *what);
+PGresult *pg_qb(struct ef_store *s, const char *sql, const struct pg_args *a, const char *what);
+/* The same for a statement that cannot be prepared (DECLARE, FETCH, BEGIN ...). */
+PGresult *pg_q_once(struct ef_store *s, const char *sql, const struct pg_args *a, int binary,
+                    const char *what);
+/* A statement without rows; *changed (may be NULL) is the number of rows it touched. */
+int pg_cmd(struct ef_store *s, const char *sql, const struct pg_args *a, const char *what,
+           int64_t *changed);
+/* A single integer value (first row, first column); dflt when no row or NULL. */
+int pg_get_int(struct ef_store *s, const char *sql, const struct pg_args *a, int64_t dflt,
+             int64_t *out);
+int pg_exec(struct ef_store *s, const char *sql); /* constant SQL without parameters */
+
+int64_t pg_col_int(const PGresult *r, int row, int col);
+/* Copy a text column into dst; longer than dstlen-1 is an error. */
+int pg_col_text(struct ef_store *s, const PGresult *r, int row, int col, char *dst,
+                size_t dstlen);
+/* A bytea column (text result) of exactly len bytes into dst. */
+int pg_col_bytes(struct ef_store *s, const PGresult *r, int row, int col, void *dst, size_t len);
+void *pg_grow(struct ef_store *s, void *v, size_t *cap, size_t len, size_t size);
+
+/* Transactions. body runs between BEGIN and COMMIT, READ COMMITTED, holding the counters
+ * lock in the given mode; it is run again from the start when PostgreSQL reports a
+ * serialization failure or deadlock (40001, 40P01) or when it returns PG_RETRY, so it must
+ * have no effects outside the database. EF_STORE_OK commits; any other result rolls back
+ * and is returned. */
+enum pg_lock { PG_NO_LOCK = 0, PG_SHARED, PG_EXCLUSIVE };
+#define PG_RETRY 100
+typedef int (*pg_body)(struct ef_store *s, void *ctx);
+int pg_tx(struct ef_store *s, enum pg_lock lock, pg_body body, void *ctx);
+
+/* Counters (postgres_counters.c), the same design as the SQLite store's; each runs inside
+ * the caller's transaction. */
+int pg_agent_apply(struct ef_store *s, const char *agent_id, int64_t department_id, int sign);
+int pg_agent_uncount(struct ef_store *s, const char *agent_id);
+int pg_agent_rebuild(struct ef_store *s, const char *agent_id, time_t now);
+int pg_acceptance_match(struct ef_store *s, int64_t department_id, const char *check,
+                        const char *agent_id, int64_t *id);
+int pg_catch_up(struct ef_store *s, time_t now, int stale_days);
+int pg_due(struct ef_store *s, time_t now, int stale_days, int *due);
+int pg_audit(struct ef_store *s, time_t at, const char *actor, const char *action,
+             const char *details);
+
+#endif
