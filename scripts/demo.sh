@@ -60,11 +60,20 @@ echo
 "$collector" summary --config "$conf" --format text
 
 apitoken=$work/api.token
-[ -s "$apitoken" ] || "$collector" token add demo --role coordinator --config "$conf" >"$apitoken"
+(umask 077 && [ -s "$apitoken" ] ||
+    "$collector" token add demo --role coordinator --config "$conf" >"$apitoken")
+password=$work/dashboard.password
+if [ ! -s "$password" ]; then
+    (umask 077 && openssl rand -base64 18 >"$password")
+    "$collector" user add samordnare --role coordinator --password-file "$password" \
+        --config "$conf" >/dev/null
+fi
 cat <<MSG
 
 The collector keeps running (pid $(cat "$pidfile")); stop it with: kill \$(cat $pidfile)
 Its API, with the coordinator token in $apitoken:
   curl --cacert $ca -H "Authorization: Bearer \$(cat $apitoken)" $url/api/v1/summary
+The dashboard: $url/ (user samordnare, password in $password;
+  the certificate is signed by the demo's own CA, $ca)
 This machine's agent: EFTERLEV_STATE_DIR=$work/agent $agent status
 MSG
