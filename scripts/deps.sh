@@ -10,6 +10,7 @@ packages=(
     libsqlite3-dev libevent-dev libpq-dev libcmocka-dev zlib1g-dev liblz4-dev
     jq sqlite3 python3
     dpkg-dev file rpm lintian debootstrap
+    postgresql  # test-only: the throwaway clusters of tests/integration/pg.sh
     chromium
 )
 # The browser tests drive Chromium with playwright-core from npm. A Node.js from elsewhere

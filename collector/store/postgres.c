@@ -114,11 +114,11 @@ static PGresult *run(struct ef_store *s, const char *sql, const struct pg_args *
     if (!once && (name = prepared_name(s, sql, what)) == NULL)
         return NULL;
     if (name[0] != '\0')
-        r = PQexecPrepared(p->conn, name, n, a != NULL ? a->v : NULL,
-                           a != NULL ? a->len : NULL, a != NULL ? a->fmt : NULL, binary);
+        r = PQexecPrepared(p->conn, name, n, a != NULL ? a->v : NULL, a != NULL ? a->len : NULL,
+                           a != NULL ? a->fmt : NULL, binary);
     else
-        r = PQexecParams(p->conn, sql, n, NULL, a != NULL ? a->v : NULL,
-                         a != NULL ? a->len : NULL, a != NULL ? a->fmt : NULL, binary);
+        r = PQexecParams(p->conn, sql, n, NULL, a != NULL ? a->v : NULL, a != NULL ? a->len : NULL,
+                         a != NULL ? a->fmt : NULL, binary);
     st = PQresultStatus(r);
     if (r != NULL && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)) {
         p->sqlstate[0] = '\0';
@@ -159,7 +159,7 @@ int pg_cmd(struct ef_store *s, const char *sql, const struct pg_args *a, const c
 }
 
 int pg_get_int(struct ef_store *s, const char *sql, const struct pg_args *a, int64_t dflt,
-             int64_t *out)
+               int64_t *out)
 {
     PGresult *r = pg_q(s, sql, a, "select");
 
@@ -247,8 +247,7 @@ static int reconnect(struct ef_store *s)
     p->nprepared = 0;
     PQreset(p->conn);
     if (PQstatus(p->conn) != CONNECTION_OK) {
-        snprintf(s->err, sizeof(s->err), "database connection lost: %s",
-                 PQerrorMessage(p->conn));
+        snprintf(s->err, sizeof(s->err), "database connection lost: %s", PQerrorMessage(p->conn));
         return EF_STORE_ERR;
     }
     PQsetClientEncoding(p->conn, "UTF8");
@@ -278,8 +277,8 @@ int pg_tx(struct ef_store *s, enum pg_lock lock, pg_body body, void *ctx)
             return EF_STORE_ERR;
         rc = pg_exec(s, "BEGIN ISOLATION LEVEL READ COMMITTED");
         if (rc == EF_STORE_OK && lock != PG_NO_LOCK)
-            rc = pg_cmd(s, lock == PG_SHARED ? lock_shared_sql : lock_excl_sql, &a,
-                        "counters lock", NULL);
+            rc = pg_cmd(s, lock == PG_SHARED ? lock_shared_sql : lock_excl_sql, &a, "counters lock",
+                        NULL);
         if (rc == EF_STORE_OK) {
             p->lock_held = lock;
             rc = body(s, ctx);
@@ -456,8 +455,7 @@ static const char agent_lock_machine_sql[] =
     "SELECT agent_id, machine_id, department_id, public_key, last_seq, last_sha256 "
     "FROM agents WHERE machine_id = $1 FOR UPDATE";
 
-static int agent_select(struct ef_store *s, const char *sql, const char *value,
-                        struct ef_agent *a)
+static int agent_select(struct ef_store *s, const char *sql, const char *value, struct ef_agent *a)
 {
     struct pg_args args = {0};
     PGresult *r;
@@ -568,8 +566,8 @@ static int enroll_tx(struct ef_store *s, void *ctx)
         return EF_STORE_ERR;
     if (moved && pg_agent_rebuild(s, old.agent_id, ef_coll_now()) != EF_STORE_OK)
         return EF_STORE_ERR;
-    return agent_select(s, agent_by_machine_sql, e->machine_id,
-                        ((struct enroll_ctx *)ctx)->out) == EF_STORE_OK
+    return agent_select(s, agent_by_machine_sql, e->machine_id, ((struct enroll_ctx *)ctx)->out) ==
+                   EF_STORE_OK
                ? EF_STORE_OK
                : EF_STORE_ERR;
 }
@@ -799,8 +797,7 @@ static int report_store_tx(struct ef_store *s, void *ctx)
         if (hit != NULL && strcmp(hit->status, ef_status_name(res_i->status)) == 0)
             since = hit->since;
         if (res_i->status == EF_FAIL &&
-            pg_acceptance_match(s, department_id, res_i->check, rec->agent_id, &acc) !=
-                EF_STORE_OK)
+            pg_acceptance_match(s, department_id, res_i->check, rec->agent_id, &acc) != EF_STORE_OK)
             goto out;
         counts[acc ? EF_ACCEPTED : (int)res_i->status]++;
         arr_add(&arr[A_CHECK], res_i->check);
@@ -1052,7 +1049,7 @@ static int migrate_tx(struct ef_store *s, void *ctx)
     pa_int(&a, PG_LOCK_MIGRATE);
     if (pg_cmd(s, lock_excl_sql, &a, "migration lock", NULL) != EF_STORE_OK ||
         pg_get_int(s, "SELECT (to_regclass('schema_version') IS NOT NULL)::int", NULL, 0,
-                 &exists) != EF_STORE_OK)
+                   &exists) != EF_STORE_OK)
         return EF_STORE_ERR;
     if (!exists) {
         if (pg_exec(s, ef_pg_schema) != EF_STORE_OK)

@@ -33,8 +33,8 @@ int ef_pg_import_tables(struct ef_store *s, char (**names)[64], size_t *n);
 int ef_pg_import_columns(struct ef_store *s, const char *table, struct ef_pg_column **cols,
                          size_t *n);
 /* COPY table (cols) FROM STDIN in text format; rows are lines in COPY's text format. */
-int ef_pg_import_copy_start(struct ef_store *s, const char *table,
-                            const struct ef_pg_column *cols, size_t n);
+int ef_pg_import_copy_start(struct ef_store *s, const char *table, const struct ef_pg_column *cols,
+                            size_t n);
 int ef_pg_import_copy_data(struct ef_store *s, const char *data, size_t len);
 int ef_pg_import_copy_end(struct ef_store *s, int64_t *rows);
 /* Move every identity column's sequence past the imported ids, then COMMIT. */

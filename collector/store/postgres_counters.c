@@ -120,10 +120,10 @@ int pg_acceptance_match(struct ef_store *s, int64_t department_id, const char *c
     pa_text(&a, agent_id);
     /* A host's own acceptance is preferred over the department's; then the longest. */
     return pg_get_int(s,
-                    "SELECT id FROM acceptances WHERE department_id = $1 AND check_id = $2 "
-                    "AND state = 0 AND (agent_id = '' OR agent_id = $3) "
-                    "ORDER BY agent_id = '', until DESC, id LIMIT 1",
-                    &a, 0, id);
+                      "SELECT id FROM acceptances WHERE department_id = $1 AND check_id = $2 "
+                      "AND state = 0 AND (agent_id = '' OR agent_id = $3) "
+                      "ORDER BY agent_id = '', until DESC, id LIMIT 1",
+                      &a, 0, id);
 }
 
 int pg_agent_rebuild(struct ef_store *s, const char *agent_id, time_t now)
@@ -500,8 +500,7 @@ int pg_due(struct ef_store *s, time_t now, int stale_days, int *due)
         return EF_STORE_ERR;
     if (last == INT64_MIN || last < ef_day_of(now) - 1)
         return EF_STORE_OK;
-    if (exists(s,
-               "SELECT EXISTS (SELECT 1 FROM agents WHERE counted = 1 AND last_seen < $1)::int",
+    if (exists(s, "SELECT EXISTS (SELECT 1 FROM agents WHERE counted = 1 AND last_seen < $1)::int",
                cutoff, due) != EF_STORE_OK)
         return EF_STORE_ERR;
     if (*due)

@@ -13,9 +13,9 @@
 
 /* Parents before children; tables added by later versions go after these, by name. */
 static const char *const table_order[] = {
-    "departments", "agents",    "reports", "latest_results",    "results_history",
-    "api_tokens",  "dept_counts", "dept_check_counts", "acceptances", "snapshots",
-    "meta",        "audit_log", "agent_keys", "users", "sessions",
+    "departments", "agents",      "reports",           "latest_results", "results_history",
+    "api_tokens",  "dept_counts", "dept_check_counts", "acceptances",    "snapshots",
+    "meta",        "audit_log",   "agent_keys",        "users",          "sessions",
 };
 
 static void abort_tx(struct ef_store *s)
@@ -43,9 +43,9 @@ int ef_pg_import_begin(struct ef_store *s)
         pg_cmd(s, "SELECT pg_advisory_xact_lock($1::int, $2::int)", &b, "lock", NULL) !=
             EF_STORE_OK ||
         pg_get_int(s,
-                 "SELECT (EXISTS (SELECT 1 FROM departments) OR EXISTS (SELECT 1 FROM agents) "
-                 "OR EXISTS (SELECT 1 FROM reports) OR EXISTS (SELECT 1 FROM api_tokens))::int",
-                 NULL, 0, &used) != EF_STORE_OK) {
+                   "SELECT (EXISTS (SELECT 1 FROM departments) OR EXISTS (SELECT 1 FROM agents) "
+                   "OR EXISTS (SELECT 1 FROM reports) OR EXISTS (SELECT 1 FROM api_tokens))::int",
+                   NULL, 0, &used) != EF_STORE_OK) {
         abort_tx(s);
         return EF_STORE_ERR;
     }
@@ -166,8 +166,8 @@ static int add_ident(struct ef_store *s, char *sql, size_t len, const char *name
     return n < 0 || (size_t)n >= len - used ? -1 : 0;
 }
 
-int ef_pg_import_copy_start(struct ef_store *s, const char *table,
-                            const struct ef_pg_column *cols, size_t n)
+int ef_pg_import_copy_start(struct ef_store *s, const char *table, const struct ef_pg_column *cols,
+                            size_t n)
 {
     char sql[4096] = "COPY ";
     PGresult *r;

@@ -66,13 +66,12 @@ int pg_cmd(struct ef_store *s, const char *sql, const struct pg_args *a, const c
            int64_t *changed);
 /* A single integer value (first row, first column); dflt when no row or NULL. */
 int pg_get_int(struct ef_store *s, const char *sql, const struct pg_args *a, int64_t dflt,
-             int64_t *out);
+               int64_t *out);
 int pg_exec(struct ef_store *s, const char *sql); /* constant SQL without parameters */
 
 int64_t pg_col_int(const PGresult *r, int row, int col);
 /* Copy a text column into dst; longer than dstlen-1 is an error. */
-int pg_col_text(struct ef_store *s, const PGresult *r, int row, int col, char *dst,
-                size_t dstlen);
+int pg_col_text(struct ef_store *s, const PGresult *r, int row, int col, char *dst, size_t dstlen);
 /* A bytea column (text result) of exactly len bytes into dst. */
 int pg_col_bytes(struct ef_store *s, const PGresult *r, int row, int col, void *dst, size_t len);
 void *pg_grow(struct ef_store *s, void *v, size_t *cap, size_t len, size_t size);

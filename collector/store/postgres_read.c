@@ -432,13 +432,12 @@ int pg_report_iter(struct ef_store *s, const struct ef_report_filter *f, ef_repo
     }
     PQclear(PQexec(pg_of(s)->conn, "COMMIT"));
     return ret;
-fail:
-    {
-        char keep[sizeof(s->err)];
+fail : {
+    char keep[sizeof(s->err)];
 
-        memcpy(keep, s->err, sizeof(keep));
-        PQclear(PQexec(pg_of(s)->conn, "ROLLBACK"));
-        memcpy(s->err, keep, sizeof(keep));
-    }
+    memcpy(keep, s->err, sizeof(keep));
+    PQclear(PQexec(pg_of(s)->conn, "ROLLBACK"));
+    memcpy(s->err, keep, sizeof(keep));
+}
     return EF_STORE_ERR;
 }

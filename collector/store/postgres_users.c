@@ -72,8 +72,7 @@ int pg_user_list(struct ef_store *s, struct ef_user **out, size_t *n)
 
     *out = NULL;
     *n = 0;
-    r = pg_q(s,
-             "SELECT id, name, role, '', failed_logins, locked_until FROM users ORDER BY name",
+    r = pg_q(s, "SELECT id, name, role, '', failed_logins, locked_until FROM users ORDER BY name",
              NULL, "list users");
     if (r == NULL)
         return EF_STORE_ERR;
@@ -137,10 +136,9 @@ static int user_delete_tx(struct ef_store *s, void *ctx)
     int64_t changed = 0;
 
     pa_text(&a, c->name);
-    if (pg_cmd(s, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = $1)",
-               &a, "delete sessions", NULL) != EF_STORE_OK ||
-        pg_cmd(s, "DELETE FROM users WHERE name = $1", &a, "delete user", &changed) !=
-            EF_STORE_OK)
+    if (pg_cmd(s, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = $1)", &a,
+               "delete sessions", NULL) != EF_STORE_OK ||
+        pg_cmd(s, "DELETE FROM users WHERE name = $1", &a, "delete user", &changed) != EF_STORE_OK)
         return EF_STORE_ERR;
     c->found = changed > 0;
     return EF_STORE_OK;
@@ -216,8 +214,8 @@ int pg_session_touch(struct ef_store *s, const char *id_hash, int64_t last_seen)
 
     pa_text(&a, id_hash);
     pa_int(&a, last_seen);
-    return pg_cmd(s, "UPDATE sessions SET last_seen = $2 WHERE id_hash = $1", &a,
-                  "touch session", NULL);
+    return pg_cmd(s, "UPDATE sessions SET last_seen = $2 WHERE id_hash = $1", &a, "touch session",
+                  NULL);
 }
 
 int pg_session_delete(struct ef_store *s, const char *id_hash)

@@ -131,8 +131,7 @@ sqlite3_stmt *sq_cached(struct ef_store *s, enum sq_slot slot, const char *sql)
     sqlite3_stmt *st = q->cached[slot];
 
     if (st == NULL) {
-        if (sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
-            SQLITE_OK) {
+        if (sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
             sq_fail(s, "prepare");
             sqlite3_finalize(st);
             return NULL;
@@ -625,7 +624,8 @@ static int sq_report_store(struct ef_store *s, const struct ef_report_record *re
         tx_abort(s);
         return EF_STORE_EXISTS;
     }
-    st = sq_cached(s, SQ_AGENT_DEPT, "SELECT department_id, counted FROM agents WHERE agent_id = ?1");
+    st = sq_cached(s, SQ_AGENT_DEPT,
+                   "SELECT department_id, counted FROM agents WHERE agent_id = ?1");
     if (st == NULL)
         goto err;
     sqlite3_bind_text(st, 1, rec->agent_id, -1, SQLITE_STATIC);

@@ -31,16 +31,16 @@ int sq_agent_apply(struct ef_store *s, const char *agent_id, int64_t department_
     st = sq_cached(
         s, SQ_APPLY_CHECKS,
         "INSERT INTO dept_check_counts (department_id, check_id, controls, severity, pass, "
-           "fail, na, unknown, error, accepted) "
-           "SELECT ?1, check_id, controls, severity, ?3 * (status = 'pass'), "
-           "?3 * (status = 'fail' AND accepted_by IS NULL), ?3 * (status = 'na'), "
-           "?3 * (status = 'unknown'), ?3 * (status = 'error'), ?3 * (accepted_by IS NOT NULL) "
-           "FROM latest_results WHERE agent_id = ?2 "
-           "ON CONFLICT (department_id, check_id, controls) DO UPDATE SET "
-           "severity = excluded.severity, pass = pass + excluded.pass, "
-           "fail = fail + excluded.fail, na = na + excluded.na, "
-           "unknown = unknown + excluded.unknown, error = error + excluded.error, "
-           "accepted = accepted + excluded.accepted");
+        "fail, na, unknown, error, accepted) "
+        "SELECT ?1, check_id, controls, severity, ?3 * (status = 'pass'), "
+        "?3 * (status = 'fail' AND accepted_by IS NULL), ?3 * (status = 'na'), "
+        "?3 * (status = 'unknown'), ?3 * (status = 'error'), ?3 * (accepted_by IS NOT NULL) "
+        "FROM latest_results WHERE agent_id = ?2 "
+        "ON CONFLICT (department_id, check_id, controls) DO UPDATE SET "
+        "severity = excluded.severity, pass = pass + excluded.pass, "
+        "fail = fail + excluded.fail, na = na + excluded.na, "
+        "unknown = unknown + excluded.unknown, error = error + excluded.error, "
+        "accepted = accepted + excluded.accepted");
     if (st == NULL)
         return EF_STORE_ERR;
     sqlite3_bind_int64(st, 1, department_id);
@@ -64,10 +64,11 @@ int sq_agent_apply(struct ef_store *s, const char *agent_id, int64_t department_
     for (k = 0; k < EF_KINDS; k++)
         n[k] = sqlite3_column_int64(st, k) * sign;
     sq_done(st);
-    st = sq_cached(s, SQ_APPLY_DEPT, "UPDATE dept_counts SET fresh_hosts = fresh_hosts + ?2, "
-                       "pass = pass + ?3, fail = fail + ?4, na = na + ?5, "
-                       "unknown = unknown + ?6, error = error + ?7, accepted = accepted + ?8 "
-                       "WHERE department_id = ?1");
+    st = sq_cached(s, SQ_APPLY_DEPT,
+                   "UPDATE dept_counts SET fresh_hosts = fresh_hosts + ?2, "
+                   "pass = pass + ?3, fail = fail + ?4, na = na + ?5, "
+                   "unknown = unknown + ?6, error = error + ?7, accepted = accepted + ?8 "
+                   "WHERE department_id = ?1");
     if (st == NULL)
         return EF_STORE_ERR;
     sqlite3_bind_int64(st, 1, department_id);

@@ -86,13 +86,14 @@ for r in 1 2 3; do
 done
 # The same machine enrolling at A and B at the same moment: one agent, one host.
 pub=$(newkey raw1)
+rp=()
 for u in "$URL_A" "$URL_B"; do
     (printf '{"token":"%s","hostname":"raw-1","machine_id":"raw-machine-1","public_key":"%s"}' "$tok1" "$pub" |
         curl -sS --cacert "$COLL_CA" -X POST -H 'Content-Type: application/json' --data-binary @- \
             "$u/api/v1/enroll" >"$T/reenroll-${u##*:}.json") &
+    rp+=("$!")
 done
-wait %% 2>/dev/null || true
-sleep 0.5
+wait "${rp[@]}"
 id1=${raw_ids[0]}
 for f in "$T"/reenroll-*.json; do
     assert_eq "$(jq -r .agent_id "$f")" "$id1" "concurrent re-enrollment keeps the agent id"
@@ -150,11 +151,12 @@ assert_eq "$(db_query 'select count(*) from agents')" $((agents + 3)) "one agent
 # Two processes cross into tomorrow at the same moment: both sweep (catch-up with the daily
 # snapshot) and neither counts anything twice.
 tomorrow=$(date -u -d '+1 day' +%Y-%m-%dT00:00:30Z)
+sp=()
 for i in 1 2; do
     EFTERLEV_NOW=$tomorrow "$EF_COLLECTOR" summary --config "$COLL_CONF" --format json >"$T/sweep-$i.json" 2>>"$T/admin.log" &
+    sp+=("$!")
 done
-wait %1 %2 2>/dev/null || true
-sleep 0.3
+wait "${sp[@]}" || fail "a concurrent sweep failed"
 assert_eq "$(jq -S . "$T/sweep-1.json" | md5sum)" "$(jq -S . "$T/sweep-2.json" | md5sum)" "two concurrent sweeps agree"
 today=$(date -u +%Y-%m-%d)
 assert_eq "$(db_query "select count(*) from snapshots where day = '$today' and control = ''")" 2 \
@@ -216,11 +218,10 @@ for p in summary controls; do
     pass "/api/v1/$p: A and B answer the same"
 done
 sum_api=$(jq -r '[.departments[] | .pass, .fail] | map(tostring) | join(" ")' "$T/summary-${URL_A##*:}.json")
-sum_sql=$(db_query "select sum(l.status = 'pass' and true)::int || ' ' || 0 from latest_results l where false" >/dev/null;
-    db_query "select d.name, coalesce(sum((l.status = 'pass')::int), 0), coalesce(sum((l.status = 'fail' and l.accepted_by is null)::int), 0)
+sum_sql=$(db_query "select d.name, coalesce(sum((l.status = 'pass')::int), 0), coalesce(sum((l.status = 'fail' and l.accepted_by is null)::int), 0)
       from departments d left join agents a on a.department_id = d.id and a.counted = 1
       left join latest_results l on l.agent_id = a.agent_id group by d.name order by d.name collate \"C\"" |
-    awk -F'|' '{printf "%s%s %s", NR > 1 ? " " : "", $2, $3}')
+    awk -F'|' '{print $2, $3}' | paste -sd' ' -)
 assert_eq "$sum_api" "$sum_sql" "summary pass/fail per department = the recomputation"
 grep -q "ERROR\|internal error" "$T/coll.log" "$T/coll-b.log" && fail "a collector logged an error: $(grep -h 'ERROR\|internal error' "$T/coll.log" "$T/coll-b.log" | head -3)"
 echo "collectors_shared: all assertions passed"

@@ -20,7 +20,7 @@ ef_unit_test(test_collector_auth
 # throwaway cluster (fixture "postgres", tests/integration/collector.cmake) and passes its URI
 # in EF_TEST_DATABASE (test_db.h).
 if(EFTERLEV_POSTGRES)
-  foreach(t test_collector_store test_collector_analytics)
+  foreach(t test_collector_store test_collector_analytics test_collector_auth)
     add_test(NAME unit.${t}.pg
       COMMAND bash ${CMAKE_SOURCE_DIR}/tests/integration/pg_run.sh
               ${CMAKE_BINARY_DIR}/pg-fixture.env $<TARGET_FILE:${t}>)

@@ -95,7 +95,7 @@ static const char *make_root(const char *name, const char *suffix, const void *d
     free(status);
     snprintf(src, sizeof(src), "%s/" LISTS SEC "InRelease", fx_root("patch-bad"));
     char *rel = slurp(src, &n);
-    snprintf(path, sizeof(path), "%s" SEC "InRelease", dir);
+    snprintf(path, sizeof(path), "%.3800s" SEC "InRelease", dir);
     write_bytes(path, rel, n);
     free(rel);
     snprintf(src, sizeof(src), "%s/" LISTS SEC "main_binary-amd64_Packages", fx_root("patch-bad"));
@@ -104,7 +104,7 @@ static const char *make_root(const char *name, const char *suffix, const void *d
     void *comp =
         data ? NULL
              : (strcmp(suffix, "gz") == 0 ? gzip_buf(plain, n, &clen) : lz4_buf(plain, n, &clen));
-    snprintf(path, sizeof(path), "%s" SEC "main_binary-amd64_Packages.%s", dir, suffix);
+    snprintf(path, sizeof(path), "%.3800s" SEC "main_binary-amd64_Packages.%.8s", dir, suffix);
     write_bytes(path, data ? data : comp, clen);
     set_mtime(path, fx_now() - DAY);
     free(comp);

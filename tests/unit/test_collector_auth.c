@@ -15,6 +15,7 @@
 #include "auth.h"
 #include "sessions.h"
 #include "store/store.h"
+#include "test_db.h"
 
 #define T0 ((time_t)1790000000) /* 2026-09-21 */
 
@@ -27,12 +28,13 @@ struct fx {
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    char url[160], err[256];
+    char url[512], err[256];
 
     snprintf(f->dir, sizeof(f->dir), "/tmp/ef-auth-XXXXXX");
     assert_non_null(mkdtemp(f->dir));
     snprintf(f->db, sizeof(f->db), "%s/efterlev.db", f->dir);
-    snprintf(url, sizeof(url), "sqlite:%s", f->db);
+    test_db_url(f->db, url, sizeof(url)); /* SQLite, or EF_TEST_DATABASE (test_db.h) */
+    test_db_reset();
     f->s = ef_store_open(url, 1, err, sizeof(err));
     assert_non_null(f->s);
     *state = f;

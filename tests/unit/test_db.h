@@ -62,9 +62,8 @@ static inline int test_db_exec(const char *sqlite_path, const char *sql)
     {
         PGconn *c = test_db_pg_connect();
         PGresult *r = PQexec(c, sql);
-        int rc = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK
-                     ? 0
-                     : -1;
+        int rc =
+            PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK ? 0 : -1;
 
         if (rc != 0)
             fprintf(stderr, "test database: %s", PQresultErrorMessage(r));
@@ -82,8 +81,9 @@ static inline int test_db_exec(const char *sqlite_path, const char *sql)
 static inline void test_db_reset(void)
 {
     if (test_db_pg() != NULL &&
-        test_db_exec(NULL, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS public CASCADE; "
-                                       "CREATE SCHEMA public") != 0)
+        test_db_exec(NULL,
+                     "SET client_min_messages = warning; DROP SCHEMA IF EXISTS public CASCADE; "
+                     "CREATE SCHEMA public") != 0)
         abort();
 }
 
