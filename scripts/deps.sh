@@ -1,23 +1,39 @@
 #!/usr/bin/env bash
-# Install the Debian packages efterlev needs to build, run and test (DESIGN §2).
-# Installs only what is missing; needs root (or sudo) when something is.
+# Install the Debian packages efterlev needs (DESIGN §2). Installs only what is missing;
+# needs root (or sudo) when something is.
+#
+#   scripts/deps.sh          what building and running efterlev needs (scripts/demo.sh)
+#   scripts/deps.sh test     that, plus what the tests need (scripts/test.sh)
 set -euo pipefail
 
-packages=(
+build=(
     build-essential cmake pkg-config git ca-certificates curl openssl
-    clang libclang-rt-14-dev
     libssl-dev libcurl4-openssl-dev libbsd-dev libjansson-dev libyaml-dev libpcre2-dev
-    libsqlite3-dev libevent-dev libpq-dev libcmocka-dev zlib1g-dev liblz4-dev
-    jq sqlite3 python3
-    dpkg-dev file rpm lintian debootstrap
-    postgresql  # test-only: the throwaway clusters of tests/integration/pg.sh
-    chromium
+    libsqlite3-dev libevent-dev libpq-dev zlib1g-dev liblz4-dev
 )
-# The browser tests drive Chromium with playwright-core from npm. A Node.js from elsewhere
-# (NodeSource) brings its own npm and conflicts with Debian's npm package: add Debian's only
-# when there is no npm at all.
-command -v node >/dev/null 2>&1 || packages+=(nodejs)
-command -v npm >/dev/null 2>&1 || packages+=(npm)
+test=(
+    clang libclang-rt-14-dev libcmocka-dev     # sanitizers, libFuzzer, unit tests
+    jq sqlite3 python3                          # integration tests read what they check
+    dpkg-dev file rpm lintian debootstrap       # packaging test
+    postgresql                                  # the collector suite on PostgreSQL
+    chromium                                    # browser test (driven by playwright-core)
+)
+
+packages=("${build[@]}")
+case "${1:-build}" in
+build) ;;
+test)
+    packages+=("${test[@]}")
+    # playwright-core comes from npm. A Node.js from elsewhere (NodeSource) brings its own
+    # npm and conflicts with Debian's npm package: add Debian's only when there is none.
+    command -v node >/dev/null 2>&1 || packages+=(nodejs)
+    command -v npm >/dev/null 2>&1 || packages+=(npm)
+    ;;
+*)
+    echo "usage: $0 [build|test]" >&2
+    exit 2
+    ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -11,7 +11,7 @@
 #   EFTERLEV_PKG_RELEASE     package release: Debian revision / RPM Release (default 1);
 #                            raise it to upgrade installed packages of the same version
 #   EFTERLEV_PKG_GENERATORS  cpack generators      (default "DEB;RPM"; RPM needs rpmbuild)
-# Needs what scripts/deps.sh installs (dpkg-dev and file for dpkg-shlibdeps, rpm).
+# Needs what `scripts/deps.sh test` installs (dpkg-dev and file for dpkg-shlibdeps, rpm).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${EFTERLEV_PKG_BUILD:-$src/build/package}

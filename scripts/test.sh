@@ -7,7 +7,7 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${EFTERLEV_TEST_BUILD:-$src/build/test}
 
-bash "$src/scripts/deps.sh"
+bash "$src/scripts/deps.sh" test
 echo "efterlev: building (clang, sanitizers, fuzzers) in $build" >&2
 # A tree configured with another compiler cannot be switched in place: start it afresh.
 if [ -f "$build/CMakeCache.txt" ] && ! grep -q '^CMAKE_C_COMPILER:[A-Z]*=.*clang' "$build/CMakeCache.txt"; then

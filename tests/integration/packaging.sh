@@ -112,7 +112,7 @@ debian_mirror() {
 
 # ---------------------------------------------------------------------------------------
 step "tools"
-bash "$EF_SOURCE_DIR/scripts/deps.sh" >>"$LOG" 2>&1
+bash "$EF_SOURCE_DIR/scripts/deps.sh" test >>"$LOG" 2>&1
 for t in debootstrap rpm rpmbuild lintian dpkg-deb dpkg-shlibdeps file chroot mountpoint; do
     command -v "$t" >/dev/null || fail "$t is missing (scripts/deps.sh installs it)"
 done
