@@ -13,7 +13,7 @@ build=(
 )
 test=(
     clang libclang-rt-14-dev libcmocka-dev     # sanitizers, libFuzzer, unit tests
-    jq sqlite3 python3                          # integration tests read what they check
+    jq sqlite3 python3 time                     # tests read what they check; benchmarks time it
     dpkg-dev file rpm lintian debootstrap       # packaging test
     postgresql                                  # the collector suite on PostgreSQL
     chromium                                    # browser test (driven by playwright-core)
