@@ -208,44 +208,109 @@ static size_t split_controls(const char *text, const struct ef_catalog *map2013,
     return n;
 }
 
+/* Open-addressing index of the sums by (department, control): slots hold index + 1. */
+struct sum_index {
+    size_t *slot;
+    size_t cap; /* a power of two, at least twice the entries */
+};
+
+static size_t sum_hash(int64_t department_id, const char *control)
+{
+    uint64_t h = 14695981039346656037ULL ^ (uint64_t)department_id;
+
+    for (; *control != '\0'; control++)
+        h = (h ^ (unsigned char)*control) * 1099511628211ULL;
+    return (size_t)(h ^ (h >> 29));
+}
+
+/* The sum of (department_id, control) in *v, added (zeroed) when new; -1 when out of memory. */
+static long sum_find(struct sum_index *ix, struct ef_control_sum **v, size_t *len, size_t *cap,
+                     int64_t department_id, const char *control)
+{
+    struct ef_control_sum *nv;
+    size_t i, j, *ns;
+
+    if (2 * (*len + 1) > ix->cap) {
+        size_t ncap = ix->cap ? ix->cap * 2 : 256;
+
+        if ((ns = calloc(ncap, sizeof(*ns))) == NULL)
+            return -1;
+        for (j = 0; j < *len; j++) {
+            for (i = sum_hash((*v)[j].department_id, (*v)[j].control) & (ncap - 1); ns[i] != 0;
+                 i = (i + 1) & (ncap - 1))
+                ;
+            ns[i] = j + 1;
+        }
+        free(ix->slot);
+        ix->slot = ns;
+        ix->cap = ncap;
+    }
+    for (i = sum_hash(department_id, control) & (ix->cap - 1); ix->slot[i] != 0;
+         i = (i + 1) & (ix->cap - 1)) {
+        const struct ef_control_sum *e = &(*v)[ix->slot[i] - 1];
+
+        if (e->department_id == department_id && strcmp(e->control, control) == 0)
+            return (long)(ix->slot[i] - 1);
+    }
+    if (*len == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 64;
+
+        if ((nv = reallocarray(*v, ncap, sizeof(**v))) == NULL)
+            return -1;
+        *v = nv;
+        *cap = ncap;
+    }
+    memset(&(*v)[*len], 0, sizeof((*v)[*len]));
+    (*v)[*len].department_id = department_id;
+    memcpy((*v)[*len].control, control, strnlen(control, sizeof((*v)[*len].control) - 1));
+    ix->slot[i] = *len + 1;
+    return (long)(*len)++;
+}
+
 int ef_control_sums(const struct ef_check_counts *rows, size_t n, const struct ef_catalog *map2013,
                     int per_department, struct ef_control_sum **out, size_t *nout)
 {
     char nums[EF_CONTROLS_MAX * EF_REPLACES_MAX][EF_CONTROL_NUM_MAX + 1];
-    struct ef_control_sum *v = NULL, *nv;
-    size_t len = 0, cap = 0, i, j, m, w;
-    int k;
+    size_t idx[EF_ARRAY_LEN(nums)];
+    struct sum_index ix = {NULL, 0};
+    struct ef_control_sum *v = NULL, *e;
+    size_t len = 0, cap = 0, i, j, m = 0, w;
+    int64_t dept;
+    long at;
+    int k, first;
 
     *out = NULL;
     *nout = 0;
+    /* Summed in place per (department, control) through a hash index; rows in a run with the
+     * same controls (and department, when kept apart) reuse the previous row's sums. */
     for (i = 0; i < n; i++) {
-        m = split_controls(rows[i].controls, map2013, nums, EF_ARRAY_LEN(nums));
-        for (j = 0; j < m; j++) {
-            if (len == cap) {
-                cap = cap ? cap * 2 : 64;
-                nv = reallocarray(v, cap, sizeof(*v));
-                if (nv == NULL) {
+        dept = per_department ? rows[i].department_id : 0;
+        if (i == 0 || strcmp(rows[i - 1].controls, rows[i].controls) != 0 ||
+            (per_department && rows[i - 1].department_id != rows[i].department_id)) {
+            m = split_controls(rows[i].controls, map2013, nums, EF_ARRAY_LEN(nums));
+            for (j = 0; j < m; j++) {
+                if ((at = sum_find(&ix, &v, &len, &cap, dept, nums[j])) < 0) {
+                    free(ix.slot);
                     free(v);
                     return -1;
                 }
-                v = nv;
+                idx[j] = (size_t)at;
             }
-            memset(&v[len], 0, sizeof(v[len]));
-            v[len].department_id = per_department ? rows[i].department_id : 0;
-            memcpy(v[len].control, nums[j], sizeof(v[len].control)); /* same size, NUL-ended */
+        }
+        /* rows come ordered by check: count a check once per (department, control). */
+        first = i == 0 || strcmp(rows[i - 1].check, rows[i].check) != 0 ||
+                (per_department && rows[i - 1].department_id != rows[i].department_id);
+        for (j = 0; j < m; j++) {
+            e = &v[idx[j]];
             for (k = 0; k < EF_KINDS; k++)
-                v[len].counts[k] = rows[i].counts[k];
-            /* rows come ordered by check: count a check once per (department, control). */
-            v[len].checks = (i == 0 || strcmp(rows[i - 1].check, rows[i].check) != 0 ||
-                             (per_department && rows[i - 1].department_id != rows[i].department_id))
-                                ? 1
-                                : 0;
-            len++;
+                e->counts[k] += rows[i].counts[k];
+            e->checks += first;
         }
     }
+    free(ix.slot);
     if (len > 1)
         qsort(v, len, sizeof(*v), sum_cmp);
-    /* Merge equal (department, control) neighbours. */
+    /* Merge neighbours the numbering orders as equal ("5.1" and "5.01"). */
     for (i = 0, w = 0; i < len; i++) {
         if (w > 0 && sum_cmp(&v[w - 1], &v[i]) == 0) {
             for (k = 0; k < EF_KINDS; k++)

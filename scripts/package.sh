@@ -36,7 +36,7 @@ fi
 
 echo "efterlev: building packages (release $release) in $build" >&2
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr \
-    -DEFTERLEV_TESTS=OFF -DEFTERLEV_SANITIZE=OFF -DEFTERLEV_PACKAGE_RELEASE="$release" \
+    -DEFTERLEV_TESTS=OFF -DEFTERLEV_SANITIZE=OFF -DEFTERLEV_POSTGRES=ON -DEFTERLEV_PACKAGE_RELEASE="$release" \
     -DCMAKE_C_FLAGS="$cflags" -DCMAKE_EXE_LINKER_FLAGS="$ldflags" >/dev/null
 cmake --build "$build" -j"$(nproc)" >/dev/null
 rm -rf "$build/cpack"

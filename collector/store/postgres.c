@@ -30,6 +30,7 @@
 #include "store/postgres_internal.h"
 #include "store/postgres_ops.h"
 #include "store/postgres_schema.h"
+#include "store/result_diff.h"
 #include "store/store.h"
 
 #define TX_ATTEMPTS 30
@@ -643,68 +644,30 @@ static void arr_end(struct sbuf *b)
     sb_add(b, b->len == 0 ? "{}" : "}", b->len == 0 ? 2 : 1);
 }
 
-static int controls_text(const struct ef_result *res, char *out, size_t outlen)
-{
-    size_t i, off = 0;
-    int n;
-
-    out[0] = '\0';
-    for (i = 0; i < res->ncontrols; i++) {
-        n = snprintf(out + off, outlen - off, "%s%s", i ? "," : "", res->controls[i]);
-        if (n < 0 || (size_t)n >= outlen - off)
-            return -1;
-        off += (size_t)n;
-    }
-    return 0;
-}
-
-/* The agent's previous latest result of one check: its status and since when. */
-struct prev {
-    char check[EF_ID_MAX + 1];
-    char status[16];
-    int64_t since;
-};
-
-static int prev_cmp(const void *a, const void *b)
-{
-    return strcmp(((const struct prev *)a)->check, ((const struct prev *)b)->check);
-}
-
-static int load_prev(struct ef_store *s, const char *agent_id, struct prev **out, size_t *n)
+/* Feed the agent's stored latest results to the diff. */
+static int load_prev(struct ef_store *s, const char *agent_id, struct ef_result_diff *d)
 {
     struct pg_args a = {0};
-    struct prev *v = NULL;
     PGresult *r;
     int i, rows;
 
-    *out = NULL;
-    *n = 0;
     pa_text(&a, agent_id);
-    r = pg_q(s, "SELECT check_id, status, since FROM latest_results WHERE agent_id = $1", &a,
-             "previous results");
+    r = pg_q(s,
+             "SELECT check_id, status, evidence, severity, level, controls, accepted_by, since "
+             "FROM latest_results WHERE agent_id = $1",
+             &a, "previous results");
     if (r == NULL)
         return EF_STORE_ERR;
     rows = PQntuples(r);
-    if (rows > 0 && (v = calloc((size_t)rows, sizeof(*v))) == NULL) {
-        snprintf(s->err, sizeof(s->err), "out of memory");
-        goto err;
-    }
-    for (i = 0; i < rows; i++) {
-        if (pg_col_text(s, r, i, 0, v[i].check, sizeof(v[i].check)) != EF_STORE_OK ||
-            pg_col_text(s, r, i, 1, v[i].status, sizeof(v[i].status)) != EF_STORE_OK)
-            goto err;
-        v[i].since = pg_col_int(r, i, 2);
-    }
+    for (i = 0; i < rows; i++)
+        if (ef_diff_prev(d, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+                         PQgetvalue(r, i, 3), PQgetvalue(r, i, 4), PQgetvalue(r, i, 5),
+                         pg_col_int(r, i, 6), pg_col_int(r, i, 7), s->err, sizeof(s->err)) != 0) {
+            PQclear(r);
+            return EF_STORE_ERR;
+        }
     PQclear(r);
-    if (rows > 1)
-        qsort(v, (size_t)rows, sizeof(*v), prev_cmp);
-    *out = v;
-    *n = (size_t)rows;
     return EF_STORE_OK;
-err:
-    PQclear(r);
-    free(v);
-    return EF_STORE_ERR;
 }
 
 struct store_ctx {
@@ -712,23 +675,172 @@ struct store_ctx {
     int catch_up; /* holding the counters lock exclusively to close past days first */
 };
 
-/* The new results as arrays, one element per result, for one INSERT ... unnest. */
+/* The changed and new results as arrays, one element per result, for one INSERT ... unnest. */
 enum { A_CHECK, A_STATUS, A_EVIDENCE, A_SEVERITY, A_LEVEL, A_CONTROLS, A_ACCEPTED, A_SINCE, A_N };
+/* The counter deltas as arrays. */
+enum { D_CHECK, D_CONTROLS, D_SEVERITY, D_KIND0, D_N = D_KIND0 + EF_KINDS };
+
+static int arrays_done(struct ef_store *s, struct sbuf *arr, int n)
+{
+    int k;
+
+    for (k = 0; k < n; k++) {
+        arr_end(&arr[k]);
+        if (arr[k].oom) {
+            snprintf(s->err, sizeof(s->err), "out of memory");
+            return EF_STORE_ERR;
+        }
+    }
+    return EF_STORE_OK;
+}
+
+/* Write what changed in the agent's latest results: changed and new rows in place (and into
+ * the history), rows of checks no longer reported deleted. */
+static int write_changes(struct ef_store *s, const struct ef_report_record *rec, int64_t report_id,
+                         const struct ef_result_diff *d)
+{
+    const struct ef_report *r = rec->report;
+    struct sbuf arr[A_N], gone = {0};
+    struct pg_args a = {0};
+    size_t i, nchanged = 0;
+    int k, ret = EF_STORE_ERR;
+
+    memset(arr, 0, sizeof(arr));
+    for (i = 0; i < r->nresults; i++) {
+        const struct ef_result *res = &r->results[i];
+
+        if (d->old[i].same)
+            continue;
+        nchanged++;
+        arr_add(&arr[A_CHECK], res->check);
+        arr_add(&arr[A_STATUS], ef_status_name(res->status));
+        arr_add(&arr[A_EVIDENCE], res->evidence);
+        arr_add(&arr[A_SEVERITY], ef_severity_name(res->severity));
+        arr_add(&arr[A_LEVEL], ef_level_name(res->level));
+        arr_add(&arr[A_CONTROLS], d->ctl[i]);
+        if (d->acc[i])
+            arr_int(&arr[A_ACCEPTED], d->acc[i]);
+        else
+            arr_add(&arr[A_ACCEPTED], NULL);
+        arr_int(&arr[A_SINCE], ef_diff_since(d, i, (int64_t)rec->received_at));
+    }
+    for (i = 0; i < d->ngone; i++)
+        arr_add(&gone, d->gone[i].check);
+    if (arrays_done(s, arr, A_N) != EF_STORE_OK || arrays_done(s, &gone, 1) != EF_STORE_OK)
+        goto out;
+    pa_text(&a, rec->agent_id);
+    if (d->ngone > 0) {
+        pa_text(&a, gone.p);
+        if (pg_cmd(s, "DELETE FROM latest_results WHERE agent_id = $1 AND check_id = ANY($2)", &a,
+                   "delete results", NULL) != EF_STORE_OK)
+            goto out;
+        a.n = 1;
+    }
+    if (nchanged > 0) {
+        for (k = 0; k < A_N; k++)
+            pa_text(&a, arr[k].p);
+        pa_int(&a, report_id);
+        if (pg_cmd(s,
+                   "WITH n AS (SELECT * FROM unnest($2::text[], $3::text[], $4::text[], "
+                   "$5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[]) "
+                   "AS u(check_id, status, evidence, severity, level, controls, accepted_by, "
+                   "since)), "
+                   "h AS (INSERT INTO results_history (agent_id, check_id, status, evidence, "
+                   "severity, level, controls, report_id) SELECT $1, check_id, status, "
+                   "evidence, severity, level, controls, $10 FROM n) "
+                   "INSERT INTO latest_results (agent_id, check_id, status, evidence, severity, "
+                   "level, controls, report_id, accepted_by, since) SELECT $1, check_id, "
+                   "status, evidence, severity, level, controls, $10, accepted_by, since FROM n "
+                   "ON CONFLICT (agent_id, check_id) DO UPDATE SET status = excluded.status, "
+                   "evidence = excluded.evidence, severity = excluded.severity, "
+                   "level = excluded.level, controls = excluded.controls, "
+                   "report_id = excluded.report_id, accepted_by = excluded.accepted_by, "
+                   "since = excluded.since",
+                   &a, "write results", NULL) != EF_STORE_OK)
+            goto out;
+    }
+    ret = EF_STORE_OK;
+out:
+    for (k = 0; k < A_N; k++)
+        free(arr[k].p);
+    free(gone.p);
+    return ret;
+}
+
+/* A counted agent's report: the diff's counter deltas, in (check, controls) order so that
+ * concurrent ingests lock the shared rows in one order. */
+static int apply_deltas(struct ef_store *s, int64_t department_id, const struct ef_result_diff *d)
+{
+    struct sbuf arr[D_N];
+    struct pg_args a = {0};
+    size_t i;
+    int k, any = 0, ret = EF_STORE_ERR;
+
+    memset(arr, 0, sizeof(arr));
+    if (d->ndelta > 0) {
+        for (i = 0; i < d->ndelta; i++) {
+            arr_add(&arr[D_CHECK], d->delta[i].check);
+            arr_add(&arr[D_CONTROLS], d->delta[i].controls);
+            arr_add(&arr[D_SEVERITY], d->delta[i].severity);
+            for (k = 0; k < EF_KINDS; k++)
+                arr_int(&arr[D_KIND0 + k], d->delta[i].d[k]);
+        }
+        if (arrays_done(s, arr, D_N) != EF_STORE_OK)
+            goto out;
+        pa_int(&a, department_id);
+        for (k = 0; k < D_N; k++)
+            pa_text(&a, arr[k].p);
+        if (pg_cmd(s,
+                   "INSERT INTO dept_check_counts (department_id, check_id, controls, severity, "
+                   "pass, fail, na, unknown, error, accepted) "
+                   "SELECT $1::bigint, u.* FROM unnest($2::text[], $3::text[], $4::text[], "
+                   "$5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], "
+                   "$10::bigint[]) AS u(check_id, controls, severity, pass, fail, na, unknown, "
+                   "error, accepted) ORDER BY check_id, controls "
+                   "ON CONFLICT (department_id, check_id, controls) DO UPDATE SET "
+                   "severity = excluded.severity, "
+                   "pass = dept_check_counts.pass + excluded.pass, "
+                   "fail = dept_check_counts.fail + excluded.fail, "
+                   "na = dept_check_counts.na + excluded.na, "
+                   "unknown = dept_check_counts.unknown + excluded.unknown, "
+                   "error = dept_check_counts.error + excluded.error, "
+                   "accepted = dept_check_counts.accepted + excluded.accepted",
+                   &a, "update check counters", NULL) != EF_STORE_OK)
+            goto out;
+    }
+    for (k = 0; k < EF_KINDS; k++)
+        any |= d->dept[k] != 0;
+    if (any) {
+        memset(&a, 0, sizeof(a));
+        pa_int(&a, department_id);
+        for (k = 0; k < EF_KINDS; k++)
+            pa_int(&a, d->dept[k]);
+        if (pg_cmd(s,
+                   "UPDATE dept_counts SET pass = pass + $2, fail = fail + $3, na = na + $4, "
+                   "unknown = unknown + $5, error = error + $6, accepted = accepted + $7 "
+                   "WHERE department_id = $1",
+                   &a, "update department counters", NULL) != EF_STORE_OK)
+            goto out;
+    }
+    ret = EF_STORE_OK;
+out:
+    for (k = 0; k < D_N; k++)
+        free(arr[k].p);
+    return ret;
+}
 
 static int report_store_tx(struct ef_store *s, void *ctx)
 {
     const struct ef_report_record *rec = ((struct store_ctx *)ctx)->rec;
     const struct ef_report *r = rec->report;
-    struct sbuf arr[A_N];
-    char received[32], controls[EF_CONTROLS_TEXT_MAX];
-    int64_t report_id, department_id, counted, counts[EF_KINDS] = {0};
-    struct prev *prev = NULL, key, *hit;
+    char received[32];
+    int64_t report_id, department_id, counted, n_old[EF_KINDS];
+    struct ef_result_diff d;
     struct pg_args a = {0};
     PGresult *res;
-    size_t i, nprev = 0;
-    int k, ret = EF_STORE_ERR;
+    size_t i;
+    int k, same_counts = 1, ret = EF_STORE_ERR;
 
-    memset(arr, 0, sizeof(arr));
     ef_time_rfc3339(rec->received_at, received);
     /* A new day's first report first closes the days before it (their snapshots). */
     if (((struct store_ctx *)ctx)->catch_up &&
@@ -748,7 +860,8 @@ static int report_store_tx(struct ef_store *s, void *ctx)
     res = pg_q(s,
                "UPDATE agents SET last_seq = $1, last_sha256 = $2, last_seen = $3, "
                "hostname = $4, os_pretty = $5, kernel = $6 "
-               "WHERE agent_id = $7 AND last_seq < $1 RETURNING department_id, counted",
+               "WHERE agent_id = $7 AND last_seq < $1 RETURNING department_id, counted, "
+               "n_pass, n_fail, n_na, n_unknown, n_error, n_accepted",
                &a, "update agent");
     if (res == NULL)
         return EF_STORE_ERR;
@@ -758,6 +871,8 @@ static int report_store_tx(struct ef_store *s, void *ctx)
     }
     department_id = pg_col_int(res, 0, 0);
     counted = pg_col_int(res, 0, 1);
+    for (k = 0; k < EF_KINDS; k++)
+        n_old[k] = pg_col_int(res, 0, 2 + k);
     PQclear(res);
 
     memset(&a, 0, sizeof(a));
@@ -779,87 +894,42 @@ static int report_store_tx(struct ef_store *s, void *ctx)
     report_id = pg_col_int(res, 0, 0);
     PQclear(res);
 
-    /* The new results, with since and acceptance worked out before any counter is
-     * touched: the counter rows are shared by every agent of the department, so they are
-     * changed last, in a few statements just before COMMIT. */
-    if (load_prev(s, rec->agent_id, &prev, &nprev) != EF_STORE_OK)
+    /* Each failure matched against the active acceptances, then compared with the stored
+     * row of its check: only what differs is written. The counter rows are shared by every
+     * agent of the department, so they are changed last, just before COMMIT. */
+    if (ef_diff_init(&d, r, s->err, sizeof(s->err)) != 0)
         return EF_STORE_ERR;
-    for (i = 0; i < r->nresults; i++) {
-        const struct ef_result *res_i = &r->results[i];
-        int64_t acc = 0, since = (int64_t)rec->received_at;
-
-        if (controls_text(res_i, controls, sizeof(controls)) != 0) {
-            snprintf(s->err, sizeof(s->err), "too many controls");
+    for (i = 0; i < r->nresults; i++)
+        if (r->results[i].status == EF_FAIL &&
+            pg_acceptance_match(s, department_id, r->results[i].check, rec->agent_id, &d.acc[i]) !=
+                EF_STORE_OK)
             goto out;
-        }
-        snprintf(key.check, sizeof(key.check), "%s", res_i->check);
-        hit = nprev ? bsearch(&key, prev, nprev, sizeof(*prev), prev_cmp) : NULL;
-        if (hit != NULL && strcmp(hit->status, ef_status_name(res_i->status)) == 0)
-            since = hit->since;
-        if (res_i->status == EF_FAIL &&
-            pg_acceptance_match(s, department_id, res_i->check, rec->agent_id, &acc) != EF_STORE_OK)
-            goto out;
-        counts[acc ? EF_ACCEPTED : (int)res_i->status]++;
-        arr_add(&arr[A_CHECK], res_i->check);
-        arr_add(&arr[A_STATUS], ef_status_name(res_i->status));
-        arr_add(&arr[A_EVIDENCE], res_i->evidence);
-        arr_add(&arr[A_SEVERITY], ef_severity_name(res_i->severity));
-        arr_add(&arr[A_LEVEL], ef_level_name(res_i->level));
-        arr_add(&arr[A_CONTROLS], controls);
-        if (acc)
-            arr_int(&arr[A_ACCEPTED], acc);
-        else
-            arr_add(&arr[A_ACCEPTED], NULL);
-        arr_int(&arr[A_SINCE], since);
-    }
-    for (k = 0; k < A_N; k++) {
-        arr_end(&arr[k]);
-        if (arr[k].oom) {
-            snprintf(s->err, sizeof(s->err), "out of memory");
-            goto out;
-        }
-    }
-
-    /* The old latest results leave the counters; the new ones enter. */
-    if (counted && pg_agent_apply(s, rec->agent_id, department_id, -1) != EF_STORE_OK)
-        goto out;
-    memset(&a, 0, sizeof(a));
-    pa_text(&a, rec->agent_id);
-    if (pg_cmd(s, "DELETE FROM latest_results WHERE agent_id = $1", &a, "delete latest results",
-               NULL) != EF_STORE_OK)
-        goto out;
-    for (k = 0; k < A_N; k++)
-        pa_text(&a, arr[k].p);
-    pa_int(&a, report_id);
-    if (pg_cmd(s,
-               "WITH n AS (SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], "
-               "$6::text[], $7::text[], $8::bigint[], $9::bigint[]) "
-               "AS u(check_id, status, evidence, severity, level, controls, accepted_by, since)), "
-               "h AS (INSERT INTO results_history (agent_id, check_id, status, evidence, "
-               "severity, level, controls, report_id) SELECT $1, check_id, status, evidence, "
-               "severity, level, controls, $10 FROM n) "
-               "INSERT INTO latest_results (agent_id, check_id, status, evidence, severity, "
-               "level, controls, report_id, accepted_by, since) SELECT $1, check_id, status, "
-               "evidence, severity, level, controls, $10, accepted_by, since FROM n",
-               &a, "insert results", NULL) != EF_STORE_OK)
+    if (load_prev(s, rec->agent_id, &d) != EF_STORE_OK ||
+        ef_diff_finish(&d, s->err, sizeof(s->err)) != 0 ||
+        write_changes(s, rec, report_id, &d) != EF_STORE_OK)
         goto out;
 
-    /* Its own counts, and it is counted: it was seen just now. */
-    memset(&a, 0, sizeof(a));
-    pa_text(&a, rec->agent_id);
+    /* Its own counts, and it is counted: it was seen just now. A counted agent's counters
+     * get the deltas; one that was not counted (new, or stale until now) enters wholesale. */
     for (k = 0; k < EF_KINDS; k++)
-        pa_int(&a, counts[k]);
-    if (pg_cmd(s,
-               "UPDATE agents SET counted = 1, n_pass = $2, n_fail = $3, n_na = $4, "
-               "n_unknown = $5, n_error = $6, n_accepted = $7 WHERE agent_id = $1",
-               &a, "update agent counts", NULL) != EF_STORE_OK ||
-        pg_agent_apply(s, rec->agent_id, department_id, 1) != EF_STORE_OK)
+        same_counts &= d.counts[k] == n_old[k];
+    if (!counted || !same_counts) {
+        memset(&a, 0, sizeof(a));
+        pa_text(&a, rec->agent_id);
+        for (k = 0; k < EF_KINDS; k++)
+            pa_int(&a, d.counts[k]);
+        if (pg_cmd(s,
+                   "UPDATE agents SET counted = 1, n_pass = $2, n_fail = $3, n_na = $4, "
+                   "n_unknown = $5, n_error = $6, n_accepted = $7 WHERE agent_id = $1",
+                   &a, "update agent counts", NULL) != EF_STORE_OK)
+            goto out;
+    }
+    if (counted ? apply_deltas(s, department_id, &d) != EF_STORE_OK
+                : pg_agent_apply(s, rec->agent_id, department_id, 1) != EF_STORE_OK)
         goto out;
     ret = EF_STORE_OK;
 out:
-    for (k = 0; k < A_N; k++)
-        free(arr[k].p);
-    free(prev);
+    ef_diff_free(&d);
     return ret;
 }
 

@@ -86,11 +86,15 @@ int pg_check_counts(struct ef_store *s, int64_t department_id, struct ef_check_c
     *out = NULL;
     *n = 0;
     pa_int(&a, department_id);
+    /* One statement per filter, as sqlite_read.c: one department through the key. */
     r = pg_q(s,
-             "SELECT department_id, check_id, controls, severity, pass, fail, na, "
-             "unknown, error, accepted FROM dept_check_counts "
-             "WHERE $1::bigint = 0 OR department_id = $1::bigint "
-             "ORDER BY check_id, department_id, controls",
+             department_id != 0
+                 ? "SELECT department_id, check_id, controls, severity, pass, fail, na, "
+                   "unknown, error, accepted FROM dept_check_counts "
+                   "WHERE department_id = $1::bigint ORDER BY check_id, controls"
+                 : "SELECT department_id, check_id, controls, severity, pass, fail, na, "
+                   "unknown, error, accepted FROM dept_check_counts "
+                   "WHERE $1::bigint = 0 ORDER BY check_id, department_id, controls",
              &a, "check counters");
     if (r == NULL)
         return EF_STORE_ERR;
@@ -270,6 +274,32 @@ err:
     return EF_STORE_ERR;
 }
 
+/* The snapshot statements, one per combination of filters (as sqlite_read.c), so that each
+ * plan, generic ones too, can use the (department_id, control, day) key: a filter not given
+ * is a constant term ($N IS NULL). Index: [department given][control: NULL totals only,
+ * '*' every row, else one control][since given][until given]. */
+#define SNAP_SELECT                                                                                \
+    "SELECT p.day, d.name, p.control, p.level, p.stale_days, p.hosts, p.fresh_hosts, p.pass, "     \
+    "p.fail, p.na, p.unknown, p.error, p.accepted "                                                \
+    "FROM snapshots p JOIN departments d ON d.id = p.department_id WHERE "
+#define SNAP_ORDER " ORDER BY p.day, d.name, p.control"
+#define SNAP_DAYS(D, C, S)                                                                         \
+    {                                                                                              \
+        SNAP_SELECT D " AND " C " AND " S " AND $4::text IS NULL" SNAP_ORDER,                      \
+            SNAP_SELECT D " AND " C " AND " S " AND p.day <= $4::text" SNAP_ORDER                  \
+    }
+#define SNAP_CONTROL(D, C)                                                                         \
+    {                                                                                              \
+        SNAP_DAYS(D, C, "$3::text IS NULL"), SNAP_DAYS(D, C, "p.day >= $3::text")                  \
+    }
+#define SNAP_DEPT(D)                                                                               \
+    {                                                                                              \
+        SNAP_CONTROL(D, "$2::text IS NULL AND p.control = ''"), SNAP_CONTROL(D, "$2::text = '*'"), \
+            SNAP_CONTROL(D, "p.control = $2::text")                                                \
+    }
+static const char *const snap_sql[2][3][2][2] = {SNAP_DEPT("$1::text IS NULL"),
+                                                 SNAP_DEPT("d.name = $1::text")};
+
 int pg_snapshots(struct ef_store *s, const char *department, const char *control,
                  const char *since_day, const char *until_day, struct ef_snapshot_row **out,
                  size_t *n)
@@ -277,26 +307,18 @@ int pg_snapshots(struct ef_store *s, const char *department, const char *control
     struct ef_snapshot_row *v = NULL, *x;
     struct pg_args a = {0};
     PGresult *r;
-    int i, k, rows;
+    int i, k, rows, which;
 
+    /* Control: NULL totals only, '*' every row, else one control. */
+    which = control == NULL ? 0 : strcmp(control, "*") == 0 ? 1 : 2;
     *out = NULL;
     *n = 0;
     pa_text(&a, department);
     pa_text(&a, control);
     pa_text(&a, since_day);
     pa_text(&a, until_day);
-    /* $2: NULL totals only, '*' every row, else one control. */
-    r = pg_q(s,
-             "SELECT p.day, d.name, p.control, p.level, p.stale_days, p.hosts, "
-             "p.fresh_hosts, p.pass, p.fail, p.na, p.unknown, p.error, p.accepted "
-             "FROM snapshots p JOIN departments d ON d.id = p.department_id "
-             "WHERE ($1::text IS NULL OR d.name = $1::text) "
-             "AND (CASE WHEN $2::text IS NULL THEN p.control = '' WHEN $2::text = '*' THEN true "
-             "     ELSE p.control = $2::text END) "
-             "AND ($3::text IS NULL OR p.day >= $3::text) "
-             "AND ($4::text IS NULL OR p.day <= $4::text) "
-             "ORDER BY p.day, d.name, p.control",
-             &a, "snapshots");
+    r = pg_q(s, snap_sql[department != NULL][which][since_day != NULL][until_day != NULL], &a,
+             "snapshots");
     if (r == NULL)
         return EF_STORE_ERR;
     rows = PQntuples(r);

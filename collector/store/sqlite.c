@@ -14,6 +14,7 @@
 #include "efterlev/util.h"
 #include "now.h"
 #include "store/postgres.h"
+#include "store/result_diff.h"
 #include "store/sqlite_internal.h"
 #include "store/sqlite_schema.h"
 #include "store/sqlite_ops.h"
@@ -498,23 +499,9 @@ err:
 
 /* ---- reports ---- */
 
-static int controls_text(const struct ef_result *res, char *out, size_t outlen)
-{
-    size_t i, off = 0;
-    int n;
-
-    out[0] = '\0';
-    for (i = 0; i < res->ncontrols; i++) {
-        n = snprintf(out + off, outlen - off, "%s%s", i ? "," : "", res->controls[i]);
-        if (n < 0 || (size_t)n >= outlen - off)
-            return -1;
-        off += (size_t)n;
-    }
-    return 0;
-}
-
-static int bind_result(sqlite3_stmt *st, const char *agent_id, int64_t report_id,
-                       const struct ef_result *res, const char *controls)
+/* Bind one result's columns (1 agent_id .. 8 report_id). */
+static void bind_result(sqlite3_stmt *st, const char *agent_id, int64_t report_id,
+                        const struct ef_result *res, const char *controls)
 {
     sqlite3_bind_text(st, 1, agent_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, res->check, -1, SQLITE_STATIC);
@@ -524,78 +511,112 @@ static int bind_result(sqlite3_stmt *st, const char *agent_id, int64_t report_id
     sqlite3_bind_text(st, 6, ef_level_name(res->level), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, controls, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 8, report_id);
-    return sqlite3_step(st);
 }
 
-/* The agent's previous latest result of one check: its status and since when. */
-struct prev {
-    char check[EF_ID_MAX + 1];
-    char status[16];
-    int64_t since;
-};
-
-static int prev_cmp(const void *a, const void *b)
+static const char *col_str(sqlite3_stmt *st, int i)
 {
-    return strcmp(((const struct prev *)a)->check, ((const struct prev *)b)->check);
+    const unsigned char *t = sqlite3_column_text(st, i);
+
+    return t != NULL ? (const char *)t : "";
 }
 
-static int load_prev(struct ef_store *s, const char *agent_id, struct prev **out, size_t *n)
+/* Feed the agent's stored latest results to the diff. */
+static int load_prev(struct ef_store *s, const char *agent_id, struct ef_result_diff *d)
 {
     sqlite3_stmt *st;
-    struct prev *v = NULL, *nv;
-    size_t len = 0, cap = 0;
     int rc;
 
-    *out = NULL;
-    *n = 0;
     st = sq_cached(s, SQ_PREV,
-                   "SELECT check_id, status, since FROM latest_results WHERE agent_id = ?1");
+                   "SELECT check_id, status, evidence, severity, level, controls, accepted_by, "
+                   "since FROM latest_results WHERE agent_id = ?1");
     if (st == NULL)
         return EF_STORE_ERR;
     sqlite3_bind_text(st, 1, agent_id, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((nv = sq_grow(s, v, &cap, len, sizeof(*v))) == NULL)
-            goto err;
-        v = nv;
-        if (col_text(s, st, 0, v[len].check, sizeof(v[len].check)) != EF_STORE_OK ||
-            col_text(s, st, 1, v[len].status, sizeof(v[len].status)) != EF_STORE_OK)
-            goto err;
-        v[len].since = sqlite3_column_int64(st, 2);
-        len++;
-    }
-    if (rc != SQLITE_DONE) {
-        fail(s, "previous results");
-        goto err;
-    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (ef_diff_prev(d, col_str(st, 0), col_str(st, 1), col_str(st, 2), col_str(st, 3),
+                         col_str(st, 4), col_str(st, 5), sqlite3_column_int64(st, 6),
+                         sqlite3_column_int64(st, 7), s->err, sizeof(s->err)) != 0) {
+            sq_done(st);
+            return EF_STORE_ERR;
+        }
     sq_done(st);
-    if (len > 1)
-        qsort(v, len, sizeof(*v), prev_cmp);
-    *out = v;
-    *n = len;
+    if (rc != SQLITE_DONE)
+        return fail(s, "previous results");
     return EF_STORE_OK;
-err:
-    sq_done(st);
-    free(v);
-    return EF_STORE_ERR;
+}
+
+/* Write what changed in the agent's latest results: changed and new rows in place (and into
+ * the history), rows of checks no longer reported deleted. */
+static int write_changes(struct ef_store *s, const struct ef_report_record *rec, int64_t report_id,
+                         const struct ef_result_diff *d)
+{
+    const struct ef_report *r = rec->report;
+    sqlite3_stmt *latest, *hist, *del;
+    size_t i;
+
+    latest = sq_cached(s, SQ_LATEST_UPSERT,
+                       "INSERT INTO latest_results (agent_id, check_id, status, evidence, "
+                       "severity, level, controls, report_id, accepted_by, since) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+                       "ON CONFLICT (agent_id, check_id) DO UPDATE SET "
+                       "status = excluded.status, evidence = excluded.evidence, "
+                       "severity = excluded.severity, level = excluded.level, "
+                       "controls = excluded.controls, report_id = excluded.report_id, "
+                       "accepted_by = excluded.accepted_by, since = excluded.since");
+    hist = sq_cached(s, SQ_HIST_INSERT,
+                     "INSERT INTO results_history (agent_id, check_id, status, evidence, "
+                     "severity, level, controls, report_id) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    del = sq_cached(s, SQ_LATEST_DELETE,
+                    "DELETE FROM latest_results WHERE agent_id = ?1 AND check_id = ?2");
+    if (latest == NULL || hist == NULL || del == NULL)
+        return EF_STORE_ERR;
+    for (i = 0; i < r->nresults; i++) {
+        const struct ef_result *res = &r->results[i];
+
+        if (d->old[i].same)
+            continue;
+        bind_result(latest, rec->agent_id, report_id, res, d->ctl[i]);
+        if (d->acc[i])
+            sqlite3_bind_int64(latest, 9, d->acc[i]);
+        else
+            sqlite3_bind_null(latest, 9);
+        sqlite3_bind_int64(latest, 10, ef_diff_since(d, i, (int64_t)rec->received_at));
+        bind_result(hist, rec->agent_id, report_id, res, d->ctl[i]);
+        if (sq_run_cached(s, latest, "write result") != EF_STORE_OK ||
+            sq_run_cached(s, hist, "result history") != EF_STORE_OK)
+            return EF_STORE_ERR;
+    }
+    for (i = 0; i < d->ngone; i++) {
+        sqlite3_bind_text(del, 1, rec->agent_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(del, 2, d->gone[i].check, -1, SQLITE_STATIC);
+        if (sq_run_cached(s, del, "delete result") != EF_STORE_OK)
+            return EF_STORE_ERR;
+    }
+    return EF_STORE_OK;
 }
 
 static int sq_report_store(struct ef_store *s, const struct ef_report_record *rec)
 {
     const struct ef_report *r = rec->report;
-    sqlite3_stmt *st = NULL, *latest = NULL, *hist = NULL;
-    char received[32], controls[EF_CONTROLS_TEXT_MAX];
-    int64_t report_id, department_id = 0, counted = 0, counts[EF_KINDS] = {0};
-    struct prev *prev = NULL, key, *hit;
-    size_t i, nprev = 0;
-    int due = 0, k;
+    sqlite3_stmt *st = NULL;
+    char received[32];
+    int64_t report_id, department_id = 0, counted = 0, n_old[EF_KINDS];
+    struct ef_result_diff d;
+    size_t i;
+    int due = 0, k, same_counts = 1;
 
     if (rec->body_len > (size_t)EF_BODY_MAX || r->seq > (uint64_t)INT64_MAX) {
         snprintf(s->err, sizeof(s->err), "report out of range");
         return EF_STORE_ERR;
     }
-    ef_time_rfc3339(rec->received_at, received);
-    if (tx_begin(s) != EF_STORE_OK)
+    if (ef_diff_init(&d, r, s->err, sizeof(s->err)) != 0)
         return EF_STORE_ERR;
+    ef_time_rfc3339(rec->received_at, received);
+    if (tx_begin(s) != EF_STORE_OK) {
+        ef_diff_free(&d);
+        return EF_STORE_ERR;
+    }
     /* A new day's first report first closes the days before it (their snapshots). A batch
      * did this once in batch_begin. */
     if (!((struct sqlite_store *)s)->in_batch &&
@@ -622,10 +643,12 @@ static int sq_report_store(struct ef_store *s, const struct ef_report_record *re
         goto err;
     if (sqlite3_changes(db_of(s)) != 1) {
         tx_abort(s);
+        ef_diff_free(&d);
         return EF_STORE_EXISTS;
     }
     st = sq_cached(s, SQ_AGENT_DEPT,
-                   "SELECT department_id, counted FROM agents WHERE agent_id = ?1");
+                   "SELECT department_id, counted, n_pass, n_fail, n_na, n_unknown, n_error, "
+                   "n_accepted FROM agents WHERE agent_id = ?1");
     if (st == NULL)
         goto err;
     sqlite3_bind_text(st, 1, rec->agent_id, -1, SQLITE_STATIC);
@@ -636,6 +659,8 @@ static int sq_report_store(struct ef_store *s, const struct ef_report_record *re
     }
     department_id = sqlite3_column_int64(st, 0);
     counted = sqlite3_column_int64(st, 1);
+    for (k = 0; k < EF_KINDS; k++)
+        n_old[k] = sqlite3_column_int64(st, 2 + k);
     sq_done(st);
 
     st = sq_cached(s, SQ_REPORT_INSERT,
@@ -655,79 +680,43 @@ static int sq_report_store(struct ef_store *s, const struct ef_report_record *re
         goto err;
     report_id = sqlite3_last_insert_rowid(db_of(s));
 
-    /* The old latest results leave the counters; the new ones enter below. */
-    if (load_prev(s, rec->agent_id, &prev, &nprev) != EF_STORE_OK)
-        goto err;
-    if (counted && sq_agent_apply(s, rec->agent_id, department_id, -1) != EF_STORE_OK)
-        goto err;
-    st = sq_cached(s, SQ_LATEST_DELETE, "DELETE FROM latest_results WHERE agent_id = ?1");
-    if (st == NULL)
-        goto err;
-    sqlite3_bind_text(st, 1, rec->agent_id, -1, SQLITE_STATIC);
-    if (sq_run_cached(s, st, "delete latest results") != EF_STORE_OK)
+    /* Each failure matched against the active acceptances, then compared with the stored
+     * row of its check: only what differs is written. */
+    for (i = 0; i < r->nresults; i++)
+        if (r->results[i].status == EF_FAIL &&
+            sq_acceptance_match(s, department_id, r->results[i].check, rec->agent_id, &d.acc[i]) !=
+                EF_STORE_OK)
+            goto err;
+    if (load_prev(s, rec->agent_id, &d) != EF_STORE_OK ||
+        ef_diff_finish(&d, s->err, sizeof(s->err)) != 0 ||
+        write_changes(s, rec, report_id, &d) != EF_STORE_OK)
         goto err;
 
-    latest = sq_cached(s, SQ_LATEST_INSERT,
-                       "INSERT OR REPLACE INTO latest_results (agent_id, check_id, status, "
-                       "evidence, severity, level, controls, report_id, accepted_by, since) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-    hist = sq_cached(s, SQ_HIST_INSERT,
-                     "INSERT INTO results_history (agent_id, check_id, status, evidence, "
-                     "severity, level, controls, report_id) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-    if (latest == NULL || hist == NULL)
-        goto err;
-    for (i = 0; i < r->nresults; i++) {
-        const struct ef_result *res = &r->results[i];
-        int64_t acc = 0, since = (int64_t)rec->received_at;
-
-        if (controls_text(res, controls, sizeof(controls)) != 0) {
-            snprintf(s->err, sizeof(s->err), "too many controls");
-            goto err;
-        }
-        snprintf(key.check, sizeof(key.check), "%s", res->check);
-        hit = nprev ? bsearch(&key, prev, nprev, sizeof(*prev), prev_cmp) : NULL;
-        if (hit != NULL && strcmp(hit->status, ef_status_name(res->status)) == 0)
-            since = hit->since;
-        if (res->status == EF_FAIL &&
-            sq_acceptance_match(s, department_id, res->check, rec->agent_id, &acc) != EF_STORE_OK)
-            goto err;
-        counts[acc ? EF_ACCEPTED : (int)res->status]++;
-        if (acc)
-            sqlite3_bind_int64(latest, 9, acc);
-        else
-            sqlite3_bind_null(latest, 9);
-        sqlite3_bind_int64(latest, 10, since);
-        if (bind_result(latest, rec->agent_id, report_id, res, controls) != SQLITE_DONE ||
-            bind_result(hist, rec->agent_id, report_id, res, controls) != SQLITE_DONE) {
-            fail(s, "insert result");
-            goto err;
-        }
-        sqlite3_reset(latest);
-        sqlite3_reset(hist);
-        sqlite3_clear_bindings(latest);
-        sqlite3_clear_bindings(hist);
-    }
-
-    /* Its own counts, and it is counted: it was seen just now. */
-    st = sq_cached(s, SQ_AGENT_COUNTS,
-                   "UPDATE agents SET counted = 1, n_pass = ?2, n_fail = ?3, n_na = ?4, "
-                   "n_unknown = ?5, n_error = ?6, n_accepted = ?7 WHERE agent_id = ?1");
-    if (st == NULL)
-        goto err;
-    sqlite3_bind_text(st, 1, rec->agent_id, -1, SQLITE_STATIC);
+    /* Its own counts, and it is counted: it was seen just now. A counted agent's counters
+     * get the deltas; one that was not counted (new, or stale until now) enters wholesale. */
     for (k = 0; k < EF_KINDS; k++)
-        sqlite3_bind_int64(st, 2 + k, counts[k]);
-    if (sq_run_cached(s, st, "update agent counts") != EF_STORE_OK)
-        goto err;
-    if (sq_agent_apply(s, rec->agent_id, department_id, 1) != EF_STORE_OK)
+        same_counts &= d.counts[k] == n_old[k];
+    if (!counted || !same_counts) {
+        st = sq_cached(s, SQ_AGENT_COUNTS,
+                       "UPDATE agents SET counted = 1, n_pass = ?2, n_fail = ?3, n_na = ?4, "
+                       "n_unknown = ?5, n_error = ?6, n_accepted = ?7 WHERE agent_id = ?1");
+        if (st == NULL)
+            goto err;
+        sqlite3_bind_text(st, 1, rec->agent_id, -1, SQLITE_STATIC);
+        for (k = 0; k < EF_KINDS; k++)
+            sqlite3_bind_int64(st, 2 + k, d.counts[k]);
+        if (sq_run_cached(s, st, "update agent counts") != EF_STORE_OK)
+            goto err;
+    }
+    if (counted ? sq_apply_deltas(s, department_id, &d) != EF_STORE_OK
+                : sq_agent_apply(s, rec->agent_id, department_id, 1) != EF_STORE_OK)
         goto err;
     if (tx_commit(s) != EF_STORE_OK)
         goto err;
-    free(prev);
+    ef_diff_free(&d);
     return EF_STORE_OK;
 err:
-    free(prev);
+    ef_diff_free(&d);
     tx_abort(s);
     return EF_STORE_ERR;
 }

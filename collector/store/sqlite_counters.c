@@ -14,6 +14,7 @@
 #include "controls.h"
 #include "efterlev/util.h"
 #include "now.h"
+#include "store/result_diff.h"
 #include "store/sqlite_internal.h"
 #include "store/sqlite_ops.h"
 
@@ -75,6 +76,51 @@ int sq_agent_apply(struct ef_store *s, const char *agent_id, int64_t department_
     sqlite3_bind_int(st, 2, sign);
     for (k = 0; k < EF_KINDS; k++)
         sqlite3_bind_int64(st, 3 + k, n[k]);
+    return sq_run_cached(s, st, "update department counters");
+}
+
+int sq_apply_deltas(struct ef_store *s, int64_t department_id, const struct ef_result_diff *d)
+{
+    sqlite3_stmt *st;
+    size_t i;
+    int k, any = 0;
+
+    for (i = 0; i < d->ndelta; i++) {
+        const struct ef_check_delta *x = &d->delta[i];
+
+        st = sq_cached(s, SQ_CHECK_DELTA,
+                       "INSERT INTO dept_check_counts (department_id, check_id, controls, "
+                       "severity, pass, fail, na, unknown, error, accepted) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+                       "ON CONFLICT (department_id, check_id, controls) DO UPDATE SET "
+                       "severity = excluded.severity, pass = pass + excluded.pass, "
+                       "fail = fail + excluded.fail, na = na + excluded.na, "
+                       "unknown = unknown + excluded.unknown, error = error + excluded.error, "
+                       "accepted = accepted + excluded.accepted");
+        if (st == NULL)
+            return EF_STORE_ERR;
+        sqlite3_bind_int64(st, 1, department_id);
+        sqlite3_bind_text(st, 2, x->check, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, x->controls, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, x->severity, -1, SQLITE_STATIC);
+        for (k = 0; k < EF_KINDS; k++)
+            sqlite3_bind_int64(st, 5 + k, x->d[k]);
+        if (sq_run_cached(s, st, "update check counters") != EF_STORE_OK)
+            return EF_STORE_ERR;
+    }
+    for (k = 0; k < EF_KINDS; k++)
+        any |= d->dept[k] != 0;
+    if (!any)
+        return EF_STORE_OK;
+    st = sq_cached(s, SQ_DEPT_DELTA,
+                   "UPDATE dept_counts SET pass = pass + ?2, fail = fail + ?3, na = na + ?4, "
+                   "unknown = unknown + ?5, error = error + ?6, accepted = accepted + ?7 "
+                   "WHERE department_id = ?1");
+    if (st == NULL)
+        return EF_STORE_ERR;
+    sqlite3_bind_int64(st, 1, department_id);
+    for (k = 0; k < EF_KINDS; k++)
+        sqlite3_bind_int64(st, 2 + k, d->dept[k]);
     return sq_run_cached(s, st, "update department counters");
 }
 

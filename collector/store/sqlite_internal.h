@@ -14,12 +14,14 @@ enum sq_slot {
     SQ_REPORT_INSERT,
     SQ_PREV,
     SQ_LATEST_DELETE,
-    SQ_LATEST_INSERT,
+    SQ_LATEST_UPSERT,
     SQ_HIST_INSERT,
     SQ_AGENT_COUNTS,
     SQ_APPLY_CHECKS,
     SQ_APPLY_AGENT,
     SQ_APPLY_DEPT,
+    SQ_CHECK_DELTA,
+    SQ_DEPT_DELTA,
     SQ_ACC_MATCH,
     SQ_SP_BEGIN,
     SQ_SP_RELEASE,
@@ -66,6 +68,10 @@ void *sq_grow(struct ef_store *s, void *v, size_t *cap, size_t len, size_t size)
 /* Add (sign +1) or remove (sign -1) the agent's latest results to or from its
  * department's counters. */
 int sq_agent_apply(struct ef_store *s, const char *agent_id, int64_t department_id, int sign);
+struct ef_result_diff;
+/* A counted agent's report: add the diff's counter deltas (changed, new and vanished
+ * results) to dept_check_counts and its department's dept_counts row. */
+int sq_apply_deltas(struct ef_store *s, int64_t department_id, const struct ef_result_diff *d);
 /* Take the agent out of the counters when it is in them (counted = 0). */
 int sq_agent_uncount(struct ef_store *s, const char *agent_id);
 /* Recompute which of the agent's failures are accepted, its own counts, and whether it is

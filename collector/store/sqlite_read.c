@@ -65,6 +65,71 @@ err:
     return EF_STORE_ERR;
 }
 
+/* Rows of every department in key order (department, check, controls) into the order
+ * (check, department, controls) without a sort of the rows: a stable bucket sort by check
+ * (the distinct checks found through a hash index, then sorted by name). */
+static int order_by_check(struct ef_store *s, struct ef_check_counts **v, size_t len)
+{
+    struct ef_check_counts *w = NULL;
+    size_t *slot = NULL, *group = NULL, *first = NULL, *order = NULL, cap = 64, ng = 0, i, j, at;
+    uint64_t h;
+    const char *c;
+    int rc = EF_STORE_ERR;
+
+    if (len < 2)
+        return EF_STORE_OK;
+    while (cap < 2 * len)
+        cap *= 2;
+    slot = calloc(cap, sizeof(*slot)); /* group + 1 */
+    group = malloc(len * sizeof(*group));
+    first = malloc(len * sizeof(*first)); /* a row of each group, then its first position */
+    order = malloc(len * sizeof(*order));
+    w = malloc(len * sizeof(*w));
+    if (slot == NULL || group == NULL || first == NULL || order == NULL || w == NULL) {
+        snprintf(s->err, sizeof(s->err), "out of memory");
+        goto out;
+    }
+    for (i = 0; i < len; i++) {
+        for (h = 14695981039346656037ULL, c = (*v)[i].check; *c != '\0'; c++)
+            h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+        for (j = (size_t)h & (cap - 1); slot[j] != 0; j = (j + 1) & (cap - 1))
+            if (strcmp((*v)[first[slot[j] - 1]].check, (*v)[i].check) == 0)
+                break;
+        if (slot[j] == 0) {
+            first[ng] = i;
+            slot[j] = ++ng;
+        }
+        group[i] = slot[j] - 1;
+    }
+    /* order: the groups by check name (insertion sort: a few dozen checks). */
+    for (i = 0; i < ng; i++) {
+        for (j = i; j > 0 && strcmp((*v)[first[order[j - 1]]].check, (*v)[first[i]].check) > 0; j--)
+            order[j] = order[j - 1];
+        order[j] = i;
+    }
+    /* first[g]: where group g starts (slot reused for the group sizes). */
+    memset(slot, 0, ng * sizeof(*slot));
+    for (i = 0; i < len; i++)
+        slot[group[i]]++;
+    for (i = 0, at = 0; i < ng; i++) {
+        first[order[i]] = at;
+        at += slot[order[i]];
+    }
+    for (i = 0; i < len; i++)
+        w[first[group[i]]++] = (*v)[i];
+    free(*v);
+    *v = w;
+    w = NULL;
+    rc = EF_STORE_OK;
+out:
+    free(slot);
+    free(group);
+    free(first);
+    free(order);
+    free(w);
+    return rc;
+}
+
 int sq_check_counts(struct ef_store *s, int64_t department_id, struct ef_check_counts **out,
                     size_t *n)
 {
@@ -76,10 +141,15 @@ int sq_check_counts(struct ef_store *s, int64_t department_id, struct ef_check_c
 
     *out = NULL;
     *n = 0;
-    st = sq_prepare(s, "SELECT department_id, check_id, controls, severity, pass, fail, na, "
-                       "unknown, error, accepted FROM dept_check_counts "
-                       "WHERE ?1 = 0 OR department_id = ?1 "
-                       "ORDER BY check_id, department_id, controls");
+    /* Ordered by (check, department, controls). Every department's rows are read in key
+     * order and reordered by order_by_check (sorting them in SQLite took longer). */
+    st = sq_prepare(s, department_id != 0
+                           ? "SELECT department_id, check_id, controls, severity, pass, fail, na, "
+                             "unknown, error, accepted FROM dept_check_counts "
+                             "WHERE department_id = ?1 ORDER BY check_id, controls"
+                           : "SELECT department_id, check_id, controls, severity, pass, fail, na, "
+                             "unknown, error, accepted FROM dept_check_counts "
+                             "ORDER BY department_id, check_id, controls");
     if (st == NULL)
         return EF_STORE_ERR;
     sqlite3_bind_int64(st, 1, department_id);
@@ -105,6 +175,10 @@ int sq_check_counts(struct ef_store *s, int64_t department_id, struct ef_check_c
         goto err;
     }
     sqlite3_finalize(st);
+    if (department_id == 0 && order_by_check(s, &v, len) != EF_STORE_OK) {
+        free(v);
+        return EF_STORE_ERR;
+    }
     *out = v;
     *n = len;
     return EF_STORE_OK;
@@ -287,6 +361,34 @@ err:
     return EF_STORE_ERR;
 }
 
+/* The snapshot statements, one per combination of filters, so that each can use the
+ * (department_id, control, day) key: a filter not given is a constant term (?N IS NULL).
+ * With one control (or the totals, control '') CROSS JOIN keeps the departments the outer
+ * loop, each a search of the key; otherwise the planner's order (the day index).
+ * Index: [department given][control: NULL totals only, '*' every row, else one control]
+ * [since given][until given]. */
+#define SNAP_SELECT                                                                                \
+    "SELECT p.day, d.name, p.control, p.level, p.stale_days, p.hosts, p.fresh_hosts, p.pass, "     \
+    "p.fail, p.na, p.unknown, p.error, p.accepted FROM "
+#define SNAP_BY_KEY "departments d CROSS JOIN snapshots p ON d.id = p.department_id WHERE "
+#define SNAP_ANY "snapshots p JOIN departments d ON d.id = p.department_id WHERE "
+#define SNAP_ORDER " ORDER BY p.day, d.name, p.control"
+#define SNAP_DAYS(F, D, C, S)                                                                      \
+    {                                                                                              \
+        SNAP_SELECT F D " AND " C " AND " S " AND ?4 IS NULL" SNAP_ORDER,                          \
+            SNAP_SELECT F D " AND " C " AND " S " AND p.day <= ?4" SNAP_ORDER                      \
+    }
+#define SNAP_CONTROL(F, D, C)                                                                      \
+    {                                                                                              \
+        SNAP_DAYS(F, D, C, "?3 IS NULL"), SNAP_DAYS(F, D, C, "p.day >= ?3")                        \
+    }
+#define SNAP_DEPT(D)                                                                               \
+    {                                                                                              \
+        SNAP_CONTROL(SNAP_BY_KEY, D, "?2 IS NULL AND p.control = ''"),                             \
+            SNAP_CONTROL(SNAP_ANY, D, "?2 = '*'"), SNAP_CONTROL(SNAP_BY_KEY, D, "p.control = ?2")  \
+    }
+static const char *const snap_sql[2][3][2][2] = {SNAP_DEPT("?1 IS NULL"), SNAP_DEPT("d.name = ?1")};
+
 int sq_snapshots(struct ef_store *s, const char *department, const char *control,
                  const char *since_day, const char *until_day, struct ef_snapshot_row **out,
                  size_t *n)
@@ -294,19 +396,13 @@ int sq_snapshots(struct ef_store *s, const char *department, const char *control
     struct ef_snapshot_row *v = NULL, *nv, *r;
     size_t len = 0, cap = 0;
     sqlite3_stmt *st;
-    int rc, k;
+    int rc, k, which;
 
+    /* Control: NULL totals only, '*' every row, else one control. */
+    which = control == NULL ? 0 : strcmp(control, "*") == 0 ? 1 : 2;
     *out = NULL;
     *n = 0;
-    /* ?2: NULL totals only, '*' every row, else one control. */
-    st = sq_prepare(s, "SELECT p.day, d.name, p.control, p.level, p.stale_days, p.hosts, "
-                       "p.fresh_hosts, p.pass, p.fail, p.na, p.unknown, p.error, p.accepted "
-                       "FROM snapshots p JOIN departments d ON d.id = p.department_id "
-                       "WHERE (?1 IS NULL OR d.name = ?1) "
-                       "AND (CASE WHEN ?2 IS NULL THEN p.control = '' WHEN ?2 = '*' THEN 1 "
-                       "     ELSE p.control = ?2 END) "
-                       "AND (?3 IS NULL OR p.day >= ?3) AND (?4 IS NULL OR p.day <= ?4) "
-                       "ORDER BY p.day, d.name, p.control");
+    st = sq_prepare(s, snap_sql[department != NULL][which][since_day != NULL][until_day != NULL]);
     if (st == NULL)
         return EF_STORE_ERR;
     if (department != NULL)

@@ -6,7 +6,7 @@
  *
  *   efterlev-bench-ingest --url https://127.0.0.1:8443 --ca ca.pem --token TOKEN
  *       [--agents 100] [--reports 10] [--results 50] [--concurrency 16]
- *       [--new-connection] [--resume] [--collector-pid PID]
+ *       [--new-connection] [--resume] [--collector-pid PID] [--name-prefix P]
  */
 #include "efterlev/report.h"
 #include "efterlev/sign.h"
@@ -37,10 +37,10 @@ struct lane { /* one connection: the reports of its agents, in order */
 };
 
 static struct {
-    const char *url, *ca, *token;
+    const char *url, *ca, *token, *prefix;
     long agents, reports, results, concurrency, pid;
     int new_conn, resume;
-} opt = {.agents = 100, .reports = 10, .results = 50, .concurrency = 16};
+} opt = {.agents = 100, .reports = 10, .results = 50, .concurrency = 16, .prefix = ""};
 
 static double now_s(void)
 {
@@ -82,8 +82,8 @@ static EVP_PKEY *enroll(long i, char *agent_id, size_t cap)
     EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
     char *pub = key ? ef_key_public_b64(key) : NULL;
     char host[64], mid[64], url[1024], *answer = NULL;
-    snprintf(host, sizeof(host), "bench-%06ld", i);
-    snprintf(mid, sizeof(mid), "bench-machine-%06ld", i);
+    snprintf(host, sizeof(host), "%sbench-%06ld", opt.prefix, i);
+    snprintf(mid, sizeof(mid), "%sbench-machine-%06ld", opt.prefix, i);
     json_t *req = json_pack("{s:s, s:s, s:s, s:s}", "token", opt.token, "hostname", host,
                             "machine_id", mid, "public_key", pub ? pub : "");
     char *body = json_dumps(req, JSON_COMPACT);
@@ -126,8 +126,9 @@ static void make_job(struct job *j, EVP_PKEY *key, const char *agent_id, long ag
     strlcpy(r.agent_id, agent_id, sizeof(r.agent_id));
     r.seq = (uint64_t)seq;
     ef_now_rfc3339(r.generated_at);
-    snprintf(r.host.hostname, sizeof(r.host.hostname), "bench-%06ld", agent);
-    snprintf(r.host.machine_id, sizeof(r.host.machine_id), "bench-machine-%06ld", agent);
+    snprintf(r.host.hostname, sizeof(r.host.hostname), "%sbench-%06ld", opt.prefix, agent);
+    snprintf(r.host.machine_id, sizeof(r.host.machine_id), "%sbench-machine-%06ld", opt.prefix,
+             agent);
     strcpy(r.host.os_id, "debian");
     strcpy(r.host.os_version, "12");
     strcpy(r.host.os_pretty, "Debian GNU/Linux 12 (bookworm)");
@@ -213,12 +214,20 @@ int main(int argc, char **argv)
                                        {"collector-pid", required_argument, NULL, 'p'},
                                        {"new-connection", no_argument, NULL, 'n'},
                                        {"resume", no_argument, NULL, 's'},
+                                       {"name-prefix", required_argument, NULL, 'P'},
                                        {NULL, 0, NULL, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (ch) {
         case 'u':
             opt.url = optarg;
+            break;
+        case 'P': /* several generators at once: distinct machines */
+            if (strlen(optarg) > 16) {
+                fprintf(stderr, "efterlev-bench-ingest: --name-prefix: at most 16 characters\n");
+                return 2;
+            }
+            opt.prefix = optarg;
             break;
         case 'c':
             opt.ca = optarg;

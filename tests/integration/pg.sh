@@ -6,7 +6,7 @@
 # belongs to the "postgres" system user the package creates (else "nobody"); otherwise to
 # the caller. It listens on 127.0.0.1 only, on a free port, with its socket in its own
 # folder and trust authentication for local connections. Durability is off (fsync=off):
-# the cluster lives for one ctest run.
+# the cluster lives for one ctest run (EFTERLEV_PG_DURABLE=1 keeps it on, for benchmarks).
 #
 # The fixture's state is one file of shell assignments (PG_DIR, PG_PORT, PG_USER, PG_URI),
 # written by pg_cluster_start and read by pg_cluster_load.
@@ -51,10 +51,14 @@ pg_cluster_start() {
     [ "$(id -u)" -eq 0 ] && chown -R "$PG_USER" "$PG_DIR"
     pg_as "$bin/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
         >"$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log" >&2; return 1; }
+    # Tests: no durability (the cluster lives for one run). Benchmarks set
+    # EFTERLEV_PG_DURABLE=1 to measure a database that keeps what it acknowledged.
+    local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    [ "${EFTERLEV_PG_DURABLE:-0}" = 1 ] && durability=""
     for try in 1 2 3 4 5; do
         PG_PORT=$(pg_free_port)
         if pg_as "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 30 start \
-            -o "-k $PG_DIR -h 127.0.0.1 -p $PG_PORT -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+            -o "-k $PG_DIR -h 127.0.0.1 -p $PG_PORT $durability -c max_connections=200" \
             >>"$PG_DIR/pg_ctl.log" 2>&1; then
             break
         fi

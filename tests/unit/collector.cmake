@@ -11,6 +11,10 @@ ef_unit_test(test_collector_config
 ef_unit_test(test_collector_analytics
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_collector_analytics.c
   LIBS efterlev_collector_core PkgConfig::SQLITE)
+# Counter deltas at ingest against a recomputation after every step.
+ef_unit_test(test_collector_counters
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_collector_counters.c
+  LIBS efterlev_collector_core PkgConfig::SQLITE)
 # Dashboard logins: scrypt hashes, lockout, session expiry and logout, cookie parsing.
 ef_unit_test(test_collector_auth
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_collector_auth.c
@@ -20,7 +24,8 @@ ef_unit_test(test_collector_auth
 # throwaway cluster (fixture "postgres", tests/integration/collector.cmake) and passes its URI
 # in EF_TEST_DATABASE (test_db.h).
 if(EFTERLEV_POSTGRES)
-  foreach(t test_collector_store test_collector_analytics test_collector_auth)
+  foreach(t test_collector_store test_collector_analytics test_collector_auth
+          test_collector_counters)
     add_test(NAME unit.${t}.pg
       COMMAND bash ${CMAKE_SOURCE_DIR}/tests/integration/pg_run.sh
               ${CMAKE_BINARY_DIR}/pg-fixture.env $<TARGET_FILE:${t}>)
