@@ -232,6 +232,37 @@ void *pg_grow(struct ef_store *s, void *v, size_t *cap, size_t len, size_t size)
     return nv;
 }
 
+int pg_collect(struct ef_store *s, PGresult *r, size_t elem_size, pg_row_fn row,
+               void (*free_rows)(void *v, size_t n), void **out, size_t *n)
+{
+    unsigned char *v = NULL;
+    int i, rows;
+
+    *out = NULL;
+    *n = 0;
+    if (r == NULL)
+        return EF_STORE_ERR;
+    rows = PQntuples(r);
+    if (rows > 0 && (v = calloc((size_t)rows, elem_size)) == NULL) {
+        snprintf(s->err, sizeof(s->err), "out of memory");
+        PQclear(r);
+        return EF_STORE_ERR;
+    }
+    for (i = 0; i < rows; i++)
+        if (row(s, r, i, v + (size_t)i * elem_size) != EF_STORE_OK) {
+            PQclear(r);
+            if (free_rows != NULL)
+                free_rows(v, (size_t)rows);
+            else
+                free(v);
+            return EF_STORE_ERR;
+        }
+    PQclear(r);
+    *out = v;
+    *n = (size_t)rows;
+    return EF_STORE_OK;
+}
+
 /* ---- connection and transactions ---- */
 
 static void quiet(void *arg, const char *msg)
@@ -412,11 +443,16 @@ static int pg_department_get(struct ef_store *s, int64_t id, struct ef_departmen
     return ret;
 }
 
+static int department_row(struct ef_store *s, const PGresult *r, int i, void *elem)
+{
+    return read_department(s, r, i, elem);
+}
+
 static int pg_department_list(struct ef_store *s, struct ef_department **out, size_t *n)
 {
-    struct ef_department *v = NULL;
     PGresult *r;
-    int i, rows;
+    void *v;
+    size_t len;
 
     *out = NULL;
     *n = 0;
@@ -425,24 +461,12 @@ static int pg_department_list(struct ef_store *s, struct ef_department **out, si
              "(SELECT count(*) FROM agents a WHERE a.department_id = d.id) "
              "FROM departments d ORDER BY d.name",
              NULL, "list departments");
-    if (r == NULL)
+    if (pg_collect(s, r, sizeof(struct ef_department), department_row, NULL, &v, &len) !=
+        EF_STORE_OK)
         return EF_STORE_ERR;
-    rows = PQntuples(r);
-    if (rows > 0 && (v = calloc((size_t)rows, sizeof(*v))) == NULL) {
-        snprintf(s->err, sizeof(s->err), "out of memory");
-        goto err;
-    }
-    for (i = 0; i < rows; i++)
-        if (read_department(s, r, i, &v[i]) != EF_STORE_OK)
-            goto err;
-    PQclear(r);
     *out = v;
-    *n = (size_t)rows;
+    *n = len;
     return EF_STORE_OK;
-err:
-    PQclear(r);
-    free(v);
-    return EF_STORE_ERR;
 }
 
 /* ---- agents ---- */
@@ -1003,14 +1027,36 @@ static int pg_token_get(struct ef_store *s, int64_t id, struct ef_api_token *out
 
 /* ---- aggregation input ---- */
 
+static int host_row(struct ef_store *s, const PGresult *r, int i, void *elem)
+{
+    struct ef_host_row *h = elem;
+    int64_t level;
+    int k;
+
+    if (pg_col_text(s, r, i, 0, h->agent_id, sizeof(h->agent_id)) != EF_STORE_OK ||
+        pg_col_text(s, r, i, 1, h->hostname, sizeof(h->hostname)) != EF_STORE_OK ||
+        pg_col_text(s, r, i, 2, h->department, sizeof(h->department)) != EF_STORE_OK ||
+        pg_col_text(s, r, i, 13, h->os_pretty, sizeof(h->os_pretty)) != EF_STORE_OK ||
+        pg_col_text(s, r, i, 14, h->kernel, sizeof(h->kernel)) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    level = pg_col_int(r, i, 3);
+    h->level =
+        (level >= EF_LEVEL_BASIC && level <= EF_LEVEL_HIGH) ? (ef_level)level : EF_LEVEL_BASIC;
+    h->last_seen = pg_col_int(r, i, 4);
+    h->last_seq = (uint64_t)pg_col_int(r, i, 5);
+    for (k = 0; k < EF_KINDS; k++)
+        h->counts[k] = pg_col_int(r, i, 6 + k);
+    h->stale = pg_col_int(r, i, 12) == 0;
+    return EF_STORE_OK;
+}
+
 static int pg_host_rows(struct ef_store *s, const char *department, const char *only_agent,
                         struct ef_host_row **out, size_t *n)
 {
-    struct ef_host_row *v = NULL, *h;
     struct pg_args a = {0};
     PGresult *r;
-    int64_t level;
-    int i, k, rows;
+    void *v;
+    size_t len;
 
     *out = NULL;
     *n = 0;
@@ -1025,38 +1071,11 @@ static int pg_host_rows(struct ef_store *s, const char *department, const char *
              "AND ($2::text IS NULL OR a.agent_id = $2::text) "
              "ORDER BY d.name, a.hostname, a.agent_id",
              &a, "list hosts");
-    if (r == NULL)
+    if (pg_collect(s, r, sizeof(struct ef_host_row), host_row, NULL, &v, &len) != EF_STORE_OK)
         return EF_STORE_ERR;
-    rows = PQntuples(r);
-    if (rows > 0 && (v = calloc((size_t)rows, sizeof(*v))) == NULL) {
-        snprintf(s->err, sizeof(s->err), "out of memory");
-        goto err;
-    }
-    for (i = 0; i < rows; i++) {
-        h = &v[i];
-        if (pg_col_text(s, r, i, 0, h->agent_id, sizeof(h->agent_id)) != EF_STORE_OK ||
-            pg_col_text(s, r, i, 1, h->hostname, sizeof(h->hostname)) != EF_STORE_OK ||
-            pg_col_text(s, r, i, 2, h->department, sizeof(h->department)) != EF_STORE_OK ||
-            pg_col_text(s, r, i, 13, h->os_pretty, sizeof(h->os_pretty)) != EF_STORE_OK ||
-            pg_col_text(s, r, i, 14, h->kernel, sizeof(h->kernel)) != EF_STORE_OK)
-            goto err;
-        level = pg_col_int(r, i, 3);
-        h->level =
-            (level >= EF_LEVEL_BASIC && level <= EF_LEVEL_HIGH) ? (ef_level)level : EF_LEVEL_BASIC;
-        h->last_seen = pg_col_int(r, i, 4);
-        h->last_seq = (uint64_t)pg_col_int(r, i, 5);
-        for (k = 0; k < EF_KINDS; k++)
-            h->counts[k] = pg_col_int(r, i, 6 + k);
-        h->stale = pg_col_int(r, i, 12) == 0;
-    }
-    PQclear(r);
     *out = v;
-    *n = (size_t)rows;
+    *n = len;
     return EF_STORE_OK;
-err:
-    PQclear(r);
-    free(v);
-    return EF_STORE_ERR;
 }
 
 /* ---- open / close ---- */

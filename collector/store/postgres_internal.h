@@ -75,6 +75,14 @@ int pg_col_text(struct ef_store *s, const PGresult *r, int row, int col, char *d
 /* A bytea column (text result) of exactly len bytes into dst. */
 int pg_col_bytes(struct ef_store *s, const PGresult *r, int row, int col, void *dst, size_t len);
 void *pg_grow(struct ef_store *s, void *v, size_t *cap, size_t len, size_t size);
+/* Converts row i of r into elem (zeroed); EF_STORE_OK or EF_STORE_ERR with s->err set. */
+typedef int (*pg_row_fn)(struct ef_store *s, const PGresult *r, int i, void *elem);
+/* Convert every row of r (a pg_q result; NULL: a failed query, s->err already set) with row
+ * into an array of elem_size elements, zeroed first: *out and *n (NULL and 0 on error). r
+ * is cleared in every case. On a failed row the whole array is released with
+ * free_rows(v, rows), or free() when free_rows is NULL. EF_STORE_OK or EF_STORE_ERR. */
+int pg_collect(struct ef_store *s, PGresult *r, size_t elem_size, pg_row_fn row,
+               void (*free_rows)(void *v, size_t n), void **out, size_t *n);
 
 /* Transactions. body runs between BEGIN and COMMIT, READ COMMITTED, holding the counters
  * lock in the given mode; it is run again from the start when PostgreSQL reports a

@@ -13,26 +13,29 @@ static ef_level level_of(int64_t v)
     return (v >= EF_LEVEL_BASIC && v <= EF_LEVEL_HIGH) ? (ef_level)v : EF_LEVEL_BASIC;
 }
 
-/* calloc for rows of a result; NULL with s->err set (and r cleared) when out of memory. */
-static void *rows_alloc(struct ef_store *s, PGresult *r, size_t size)
+static int dept_counts_row(struct ef_store *s, const PGresult *r, int i, void *elem)
 {
-    void *v;
+    struct ef_dept_counts *d = elem;
+    int k;
 
-    if (PQntuples(r) == 0)
-        return NULL;
-    v = calloc((size_t)PQntuples(r), size);
-    if (v == NULL)
-        snprintf(s->err, sizeof(s->err), "out of memory");
-    return v;
+    d->id = pg_col_int(r, i, 0);
+    if (pg_col_text(s, r, i, 1, d->name, sizeof(d->name)) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    d->level = level_of(pg_col_int(r, i, 2));
+    d->hosts = pg_col_int(r, i, 3);
+    d->fresh_hosts = pg_col_int(r, i, 4);
+    for (k = 0; k < EF_KINDS; k++)
+        d->counts[k] = pg_col_int(r, i, 5 + k);
+    return EF_STORE_OK;
 }
 
 int pg_dept_counts(struct ef_store *s, const char *department, struct ef_dept_counts **out,
                    size_t *n)
 {
-    struct ef_dept_counts *v, *d;
     struct pg_args a = {0};
     PGresult *r;
-    int i, k, rows;
+    void *v;
+    size_t len;
 
     *out = NULL;
     *n = 0;
@@ -43,142 +46,137 @@ int pg_dept_counts(struct ef_store *s, const char *department, struct ef_dept_co
              "FROM departments d JOIN dept_counts c ON c.department_id = d.id "
              "WHERE $1::text IS NULL OR d.name = $1::text ORDER BY d.name",
              &a, "department counters");
-    if (r == NULL)
+    if (pg_collect(s, r, sizeof(struct ef_dept_counts), dept_counts_row, NULL, &v, &len) !=
+        EF_STORE_OK)
         return EF_STORE_ERR;
-    rows = PQntuples(r);
-    if (rows == 0) {
-        PQclear(r);
+    if (len == 0)
         return department != NULL ? EF_STORE_NOTFOUND : EF_STORE_OK;
-    }
-    if ((v = rows_alloc(s, r, sizeof(*v))) == NULL)
-        goto err;
-    for (i = 0; i < rows; i++) {
-        d = &v[i];
-        d->id = pg_col_int(r, i, 0);
-        if (pg_col_text(s, r, i, 1, d->name, sizeof(d->name)) != EF_STORE_OK) {
-            free(v);
-            goto err;
-        }
-        d->level = level_of(pg_col_int(r, i, 2));
-        d->hosts = pg_col_int(r, i, 3);
-        d->fresh_hosts = pg_col_int(r, i, 4);
-        for (k = 0; k < EF_KINDS; k++)
-            d->counts[k] = pg_col_int(r, i, 5 + k);
-    }
-    PQclear(r);
     *out = v;
-    *n = (size_t)rows;
+    *n = len;
     return EF_STORE_OK;
-err:
-    PQclear(r);
-    return EF_STORE_ERR;
+}
+
+static int check_counts_row(struct ef_store *s, const PGresult *r, int i, void *elem)
+{
+    struct ef_check_counts *c = elem;
+    char sev[16];
+    int k;
+
+    c->department_id = pg_col_int(r, i, 0);
+    if (pg_col_text(s, r, i, 1, c->check, sizeof(c->check)) != EF_STORE_OK ||
+        pg_col_text(s, r, i, 2, c->controls, sizeof(c->controls)) != EF_STORE_OK ||
+        pg_col_text(s, r, i, 3, sev, sizeof(sev)) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    if (ef_severity_parse(sev, &c->severity) != 0)
+        c->severity = EF_SEV_MEDIUM;
+    for (k = 0; k < EF_KINDS; k++)
+        c->counts[k] = pg_col_int(r, i, 4 + k);
+    return EF_STORE_OK;
 }
 
 int pg_check_counts(struct ef_store *s, int64_t department_id, struct ef_check_counts **out,
                     size_t *n)
 {
-    struct ef_check_counts *v = NULL, *c;
     struct pg_args a = {0};
-    char sev[16];
     PGresult *r;
-    int i, k, rows;
+    void *v;
+    size_t len;
 
     *out = NULL;
     *n = 0;
     pa_int(&a, department_id);
     /* One statement per filter, as sqlite_read.c: one department through the key. */
     r = pg_q(s,
-             department_id != 0
-                 ? "SELECT department_id, check_id, controls, severity, pass, fail, na, "
-                   "unknown, error, accepted FROM dept_check_counts "
-                   "WHERE department_id = $1::bigint ORDER BY check_id, controls"
-                 : "SELECT department_id, check_id, controls, severity, pass, fail, na, "
-                   "unknown, error, accepted FROM dept_check_counts "
-                   "WHERE $1::bigint = 0 ORDER BY check_id, department_id, controls",
+             department_id != 0 ? "SELECT department_id, check_id, controls, severity, pass, fail, "
+                                  "na, unknown, error, accepted FROM dept_check_counts "
+                                  "WHERE department_id = $1::bigint ORDER BY check_id, controls"
+                                : "SELECT department_id, check_id, controls, severity, pass, fail, "
+                                  "na, unknown, error, accepted FROM dept_check_counts "
+                                  "WHERE $1::bigint = 0 ORDER BY check_id, department_id, controls",
              &a, "check counters");
-    if (r == NULL)
+    if (pg_collect(s, r, sizeof(struct ef_check_counts), check_counts_row, NULL, &v, &len) !=
+        EF_STORE_OK)
         return EF_STORE_ERR;
-    rows = PQntuples(r);
-    if (rows > 0 && (v = rows_alloc(s, r, sizeof(*v))) == NULL)
-        goto err;
-    for (i = 0; i < rows; i++) {
-        c = &v[i];
-        c->department_id = pg_col_int(r, i, 0);
-        if (pg_col_text(s, r, i, 1, c->check, sizeof(c->check)) != EF_STORE_OK ||
-            pg_col_text(s, r, i, 2, c->controls, sizeof(c->controls)) != EF_STORE_OK ||
-            pg_col_text(s, r, i, 3, sev, sizeof(sev)) != EF_STORE_OK)
-            goto err;
-        if (ef_severity_parse(sev, &c->severity) != 0)
-            c->severity = EF_SEV_MEDIUM;
-        for (k = 0; k < EF_KINDS; k++)
-            c->counts[k] = pg_col_int(r, i, 4 + k);
-    }
-    PQclear(r);
     *out = v;
-    *n = (size_t)rows;
+    *n = len;
     return EF_STORE_OK;
-err:
-    PQclear(r);
-    free(v);
+}
+
+static int result_row(struct ef_store *s, const PGresult *r, int i, void *elem)
+{
+    struct ef_result_row *x = elem;
+    char buf[16];
+
+    if (pg_col_text(s, r, i, 0, x->check, sizeof(x->check)) != EF_STORE_OK ||
+        pg_col_text(s, r, i, 1, buf, sizeof(buf)) != EF_STORE_OK ||
+        ef_status_parse(buf, &x->status) != 0)
+        goto bad;
+    x->acceptance = pg_col_int(r, i, 2);
+    x->accepted = !PQgetisnull(r, i, 2);
+    x->since = pg_col_int(r, i, 3);
+    if (pg_col_text(s, r, i, 4, x->evidence, sizeof(x->evidence)) != EF_STORE_OK ||
+        pg_col_text(s, r, i, 5, x->controls, sizeof(x->controls)) != EF_STORE_OK ||
+        pg_col_text(s, r, i, 6, buf, sizeof(buf)) != EF_STORE_OK ||
+        ef_severity_parse(buf, &x->severity) != 0 ||
+        pg_col_text(s, r, i, 7, buf, sizeof(buf)) != EF_STORE_OK ||
+        ef_level_parse(buf, &x->level) != 0)
+        goto bad;
+    return EF_STORE_OK;
+bad:
+    if (s->err[0] == '\0')
+        snprintf(s->err, sizeof(s->err), "malformed stored result");
     return EF_STORE_ERR;
 }
 
 int pg_host_results(struct ef_store *s, const char *agent_id, struct ef_result_row **out, size_t *n)
 {
-    struct ef_result_row *v = NULL, *x;
     struct pg_args a = {0};
-    char buf[16];
     PGresult *r;
-    int i, rows;
+    void *v;
+    size_t len;
 
     *out = NULL;
     *n = 0;
     pa_text(&a, agent_id);
     r = pg_q(s,
-             "SELECT check_id, status, accepted_by, since, evidence, controls, severity, level "
-             "FROM latest_results WHERE agent_id = $1 ORDER BY check_id",
+             "SELECT check_id, status, accepted_by, since, evidence, controls, "
+             "severity, level FROM latest_results WHERE agent_id = $1 "
+             "ORDER BY check_id",
              &a, "host results");
-    if (r == NULL)
+    if (pg_collect(s, r, sizeof(struct ef_result_row), result_row, NULL, &v, &len) != EF_STORE_OK)
         return EF_STORE_ERR;
-    rows = PQntuples(r);
-    if (rows > 0 && (v = rows_alloc(s, r, sizeof(*v))) == NULL)
-        goto err;
-    for (i = 0; i < rows; i++) {
-        x = &v[i];
-        if (pg_col_text(s, r, i, 0, x->check, sizeof(x->check)) != EF_STORE_OK ||
-            pg_col_text(s, r, i, 1, buf, sizeof(buf)) != EF_STORE_OK ||
-            ef_status_parse(buf, &x->status) != 0)
-            goto bad;
-        x->acceptance = pg_col_int(r, i, 2);
-        x->accepted = !PQgetisnull(r, i, 2);
-        x->since = pg_col_int(r, i, 3);
-        if (pg_col_text(s, r, i, 4, x->evidence, sizeof(x->evidence)) != EF_STORE_OK ||
-            pg_col_text(s, r, i, 5, x->controls, sizeof(x->controls)) != EF_STORE_OK ||
-            pg_col_text(s, r, i, 6, buf, sizeof(buf)) != EF_STORE_OK ||
-            ef_severity_parse(buf, &x->severity) != 0 ||
-            pg_col_text(s, r, i, 7, buf, sizeof(buf)) != EF_STORE_OK ||
-            ef_level_parse(buf, &x->level) != 0)
-            goto bad;
-    }
-    PQclear(r);
     *out = v;
-    *n = (size_t)rows;
+    *n = len;
     return EF_STORE_OK;
-bad:
-    if (s->err[0] == '\0')
-        snprintf(s->err, sizeof(s->err), "malformed stored result");
-err:
-    PQclear(r);
-    free(v);
-    return EF_STORE_ERR;
+}
+
+static int acceptance_row(struct ef_store *s, const PGresult *r, int i, void *elem)
+{
+    struct ef_acceptance *x = elem;
+
+    x->id = pg_col_int(r, i, 0);
+    x->department_id = pg_col_int(r, i, 1);
+    if (pg_col_text(s, r, i, 2, x->department, sizeof(x->department)) != EF_STORE_OK ||
+        pg_col_text(s, r, i, 3, x->check, sizeof(x->check)) != EF_STORE_OK ||
+        pg_col_text(s, r, i, 4, x->agent_id, sizeof(x->agent_id)) != EF_STORE_OK ||
+        pg_col_text(s, r, i, 5, x->hostname, sizeof(x->hostname)) != EF_STORE_OK ||
+        pg_col_text(s, r, i, 6, x->reason, sizeof(x->reason)) != EF_STORE_OK ||
+        pg_col_text(s, r, i, 7, x->by, sizeof(x->by)) != EF_STORE_OK ||
+        pg_col_text(s, r, i, 12, x->ended_by, sizeof(x->ended_by)) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    x->created_at = pg_col_int(r, i, 8);
+    x->until = pg_col_int(r, i, 9);
+    x->state = (enum ef_acceptance_state)pg_col_int(r, i, 10);
+    x->ended_at = pg_col_int(r, i, 11);
+    return EF_STORE_OK;
 }
 
 int pg_acceptance_list(struct ef_store *s, int include_ended, struct ef_acceptance **out, size_t *n)
 {
-    struct ef_acceptance *v = NULL, *x;
     struct pg_args a = {0};
     PGresult *r;
-    int i, rows;
+    void *v;
+    size_t len;
 
     *out = NULL;
     *n = 0;
@@ -191,36 +189,12 @@ int pg_acceptance_list(struct ef_store *s, int include_ended, struct ef_acceptan
              "LEFT JOIN agents g ON g.agent_id = c.agent_id "
              "WHERE $1::int <> 0 OR c.state = 0 ORDER BY c.id DESC",
              &a, "list acceptances");
-    if (r == NULL)
+    if (pg_collect(s, r, sizeof(struct ef_acceptance), acceptance_row, NULL, &v, &len) !=
+        EF_STORE_OK)
         return EF_STORE_ERR;
-    rows = PQntuples(r);
-    if (rows > 0 && (v = rows_alloc(s, r, sizeof(*v))) == NULL)
-        goto err;
-    for (i = 0; i < rows; i++) {
-        x = &v[i];
-        x->id = pg_col_int(r, i, 0);
-        x->department_id = pg_col_int(r, i, 1);
-        if (pg_col_text(s, r, i, 2, x->department, sizeof(x->department)) != EF_STORE_OK ||
-            pg_col_text(s, r, i, 3, x->check, sizeof(x->check)) != EF_STORE_OK ||
-            pg_col_text(s, r, i, 4, x->agent_id, sizeof(x->agent_id)) != EF_STORE_OK ||
-            pg_col_text(s, r, i, 5, x->hostname, sizeof(x->hostname)) != EF_STORE_OK ||
-            pg_col_text(s, r, i, 6, x->reason, sizeof(x->reason)) != EF_STORE_OK ||
-            pg_col_text(s, r, i, 7, x->by, sizeof(x->by)) != EF_STORE_OK ||
-            pg_col_text(s, r, i, 12, x->ended_by, sizeof(x->ended_by)) != EF_STORE_OK)
-            goto err;
-        x->created_at = pg_col_int(r, i, 8);
-        x->until = pg_col_int(r, i, 9);
-        x->state = (enum ef_acceptance_state)pg_col_int(r, i, 10);
-        x->ended_at = pg_col_int(r, i, 11);
-    }
-    PQclear(r);
     *out = v;
-    *n = (size_t)rows;
+    *n = len;
     return EF_STORE_OK;
-err:
-    PQclear(r);
-    free(v);
-    return EF_STORE_ERR;
 }
 
 int pg_audit_add(struct ef_store *s, time_t at, const char *actor, const char *action,
@@ -229,13 +203,35 @@ int pg_audit_add(struct ef_store *s, time_t at, const char *actor, const char *a
     return pg_audit(s, at, actor, action, details);
 }
 
+static int audit_row(struct ef_store *s, const PGresult *r, int i, void *elem)
+{
+    struct ef_audit_row *x = elem;
+
+    x->id = pg_col_int(r, i, 0);
+    x->details = strdup(PQgetvalue(r, i, 4));
+    if (x->details == NULL) {
+        snprintf(s->err, sizeof(s->err), "out of memory");
+        return EF_STORE_ERR;
+    }
+    if (pg_col_text(s, r, i, 1, x->at, sizeof(x->at)) != EF_STORE_OK ||
+        pg_col_text(s, r, i, 2, x->actor, sizeof(x->actor)) != EF_STORE_OK ||
+        pg_col_text(s, r, i, 3, x->action, sizeof(x->action)) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    return EF_STORE_OK;
+}
+
+static void audit_free(void *v, size_t n)
+{
+    ef_audit_free(v, n);
+}
+
 int pg_audit_list(struct ef_store *s, time_t since, struct ef_audit_row **out, size_t *n)
 {
-    struct ef_audit_row *v = NULL, *x;
     struct pg_args a = {0};
     char from[32];
     PGresult *r;
-    int i, rows;
+    void *v;
+    size_t len;
 
     *out = NULL;
     *n = 0;
@@ -245,33 +241,12 @@ int pg_audit_list(struct ef_store *s, time_t since, struct ef_audit_row **out, s
              "SELECT id, at, actor, action, details FROM audit_log WHERE at >= $1 "
              "ORDER BY at, id",
              &a, "audit log");
-    if (r == NULL)
+    if (pg_collect(s, r, sizeof(struct ef_audit_row), audit_row, audit_free, &v, &len) !=
+        EF_STORE_OK)
         return EF_STORE_ERR;
-    rows = PQntuples(r);
-    if (rows > 0 && (v = rows_alloc(s, r, sizeof(*v))) == NULL)
-        goto err;
-    for (i = 0; i < rows; i++) {
-        x = &v[i];
-        x->id = pg_col_int(r, i, 0);
-        x->details = strdup(PQgetvalue(r, i, 4));
-        if (x->details == NULL) {
-            snprintf(s->err, sizeof(s->err), "out of memory");
-            goto err;
-        }
-        if (pg_col_text(s, r, i, 1, x->at, sizeof(x->at)) != EF_STORE_OK ||
-            pg_col_text(s, r, i, 2, x->actor, sizeof(x->actor)) != EF_STORE_OK ||
-            pg_col_text(s, r, i, 3, x->action, sizeof(x->action)) != EF_STORE_OK)
-            goto err;
-    }
-    PQclear(r);
     *out = v;
-    *n = (size_t)rows;
+    *n = len;
     return EF_STORE_OK;
-err:
-    PQclear(r);
-    if (v != NULL)
-        ef_audit_free(v, (size_t)rows);
-    return EF_STORE_ERR;
 }
 
 /* The snapshot statements, one per combination of filters (as sqlite_read.c), so that each
@@ -300,14 +275,33 @@ err:
 static const char *const snap_sql[2][3][2][2] = {SNAP_DEPT("$1::text IS NULL"),
                                                  SNAP_DEPT("d.name = $1::text")};
 
+static int snapshot_row(struct ef_store *s, const PGresult *r, int i, void *elem)
+{
+    struct ef_snapshot_row *x = elem;
+    int k;
+
+    if (pg_col_text(s, r, i, 0, x->day, sizeof(x->day)) != EF_STORE_OK ||
+        pg_col_text(s, r, i, 1, x->department, sizeof(x->department)) != EF_STORE_OK ||
+        pg_col_text(s, r, i, 2, x->control, sizeof(x->control)) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    x->level = level_of(pg_col_int(r, i, 3));
+    x->stale_days = (int)pg_col_int(r, i, 4);
+    x->hosts = pg_col_int(r, i, 5);
+    x->fresh_hosts = pg_col_int(r, i, 6);
+    for (k = 0; k < EF_KINDS; k++)
+        x->counts[k] = pg_col_int(r, i, 7 + k);
+    return EF_STORE_OK;
+}
+
 int pg_snapshots(struct ef_store *s, const char *department, const char *control,
                  const char *since_day, const char *until_day, struct ef_snapshot_row **out,
                  size_t *n)
 {
-    struct ef_snapshot_row *v = NULL, *x;
     struct pg_args a = {0};
     PGresult *r;
-    int i, k, rows, which;
+    void *v;
+    size_t len;
+    int which;
 
     /* Control: NULL totals only, '*' every row, else one control. */
     which = control == NULL ? 0 : strcmp(control, "*") == 0 ? 1 : 2;
@@ -319,40 +313,32 @@ int pg_snapshots(struct ef_store *s, const char *department, const char *control
     pa_text(&a, until_day);
     r = pg_q(s, snap_sql[department != NULL][which][since_day != NULL][until_day != NULL], &a,
              "snapshots");
-    if (r == NULL)
+    if (pg_collect(s, r, sizeof(struct ef_snapshot_row), snapshot_row, NULL, &v, &len) !=
+        EF_STORE_OK)
         return EF_STORE_ERR;
-    rows = PQntuples(r);
-    if (rows > 0 && (v = rows_alloc(s, r, sizeof(*v))) == NULL)
-        goto err;
-    for (i = 0; i < rows; i++) {
-        x = &v[i];
-        if (pg_col_text(s, r, i, 0, x->day, sizeof(x->day)) != EF_STORE_OK ||
-            pg_col_text(s, r, i, 1, x->department, sizeof(x->department)) != EF_STORE_OK ||
-            pg_col_text(s, r, i, 2, x->control, sizeof(x->control)) != EF_STORE_OK)
-            goto err;
-        x->level = level_of(pg_col_int(r, i, 3));
-        x->stale_days = (int)pg_col_int(r, i, 4);
-        x->hosts = pg_col_int(r, i, 5);
-        x->fresh_hosts = pg_col_int(r, i, 6);
-        for (k = 0; k < EF_KINDS; k++)
-            x->counts[k] = pg_col_int(r, i, 7 + k);
-    }
-    PQclear(r);
     *out = v;
-    *n = (size_t)rows;
+    *n = len;
     return EF_STORE_OK;
-err:
-    PQclear(r);
-    free(v);
-    return EF_STORE_ERR;
+}
+
+static int agent_row(struct ef_store *s, const PGresult *r, int i, void *elem)
+{
+    struct ef_agent_row *x = elem;
+
+    if (pg_col_text(s, r, i, 0, x->agent_id, sizeof(x->agent_id)) != EF_STORE_OK ||
+        pg_col_text(s, r, i, 1, x->hostname, sizeof(x->hostname)) != EF_STORE_OK ||
+        pg_col_text(s, r, i, 2, x->department, sizeof(x->department)) != EF_STORE_OK ||
+        pg_col_bytes(s, r, i, 3, x->public_key, EF_ED25519_PUB_LEN) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    return EF_STORE_OK;
 }
 
 int pg_agent_list(struct ef_store *s, const char *department, struct ef_agent_row **out, size_t *n)
 {
-    struct ef_agent_row *v = NULL, *x;
     struct pg_args a = {0};
     PGresult *r;
-    int i, rows;
+    void *v;
+    size_t len;
 
     *out = NULL;
     *n = 0;
@@ -364,27 +350,11 @@ int pg_agent_list(struct ef_store *s, const char *department, struct ef_agent_ro
              "WHERE $1::text IS NULL OR d.name = $1::text "
              "ORDER BY a.agent_id, k.first_enrolled_at, k.public_key",
              &a, "list agents");
-    if (r == NULL)
+    if (pg_collect(s, r, sizeof(struct ef_agent_row), agent_row, NULL, &v, &len) != EF_STORE_OK)
         return EF_STORE_ERR;
-    rows = PQntuples(r);
-    if (rows > 0 && (v = rows_alloc(s, r, sizeof(*v))) == NULL)
-        goto err;
-    for (i = 0; i < rows; i++) {
-        x = &v[i];
-        if (pg_col_text(s, r, i, 0, x->agent_id, sizeof(x->agent_id)) != EF_STORE_OK ||
-            pg_col_text(s, r, i, 1, x->hostname, sizeof(x->hostname)) != EF_STORE_OK ||
-            pg_col_text(s, r, i, 2, x->department, sizeof(x->department)) != EF_STORE_OK ||
-            pg_col_bytes(s, r, i, 3, x->public_key, EF_ED25519_PUB_LEN) != EF_STORE_OK)
-            goto err;
-    }
-    PQclear(r);
     *out = v;
-    *n = (size_t)rows;
+    *n = len;
     return EF_STORE_OK;
-err:
-    PQclear(r);
-    free(v);
-    return EF_STORE_ERR;
 }
 
 /* The reports are read through a cursor, a batch at a time, in one REPEATABLE READ

@@ -64,34 +64,26 @@ int pg_user_get(struct ef_store *s, const char *name, struct ef_user *out)
     return ret;
 }
 
+static int user_list_row(struct ef_store *s, const PGresult *r, int i, void *elem)
+{
+    return user_row(s, r, i, elem, 0);
+}
+
 int pg_user_list(struct ef_store *s, struct ef_user **out, size_t *n)
 {
-    struct ef_user *v = NULL;
     PGresult *r;
-    int i, rows;
+    void *v;
+    size_t len;
 
     *out = NULL;
     *n = 0;
     r = pg_q(s, "SELECT id, name, role, '', failed_logins, locked_until FROM users ORDER BY name",
              NULL, "list users");
-    if (r == NULL)
+    if (pg_collect(s, r, sizeof(struct ef_user), user_list_row, NULL, &v, &len) != EF_STORE_OK)
         return EF_STORE_ERR;
-    rows = PQntuples(r);
-    if (rows > 0 && (v = calloc((size_t)rows, sizeof(*v))) == NULL) {
-        snprintf(s->err, sizeof(s->err), "out of memory");
-        goto err;
-    }
-    for (i = 0; i < rows; i++)
-        if (user_row(s, r, i, &v[i], 0) != EF_STORE_OK)
-            goto err;
-    PQclear(r);
     *out = v;
-    *n = (size_t)rows;
+    *n = len;
     return EF_STORE_OK;
-err:
-    PQclear(r);
-    free(v);
-    return EF_STORE_ERR;
 }
 
 struct user_ctx {

@@ -126,6 +126,43 @@ void *sq_grow(struct ef_store *s, void *v, size_t *cap, size_t len, size_t size)
     return nv;
 }
 
+int sq_collect(struct ef_store *s, sqlite3_stmt *st, size_t elem_size, sq_row_fn row,
+               void (*free_rows)(void *v, size_t n), void **out, size_t *n, const char *what)
+{
+    unsigned char *v = NULL, *nv;
+    size_t len = 0, cap = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((nv = sq_grow(s, v, &cap, len, elem_size)) == NULL)
+            goto err;
+        v = nv;
+        memset(v + len * elem_size, 0, elem_size);
+        if (row(s, st, v + len * elem_size) != EF_STORE_OK) {
+            len++; /* the failed row may hold something to free */
+            goto err;
+        }
+        len++;
+    }
+    if (rc != SQLITE_DONE) {
+        sq_fail(s, what);
+        goto err;
+    }
+    sqlite3_finalize(st);
+    *out = v;
+    *n = len;
+    return EF_STORE_OK;
+err:
+    sqlite3_finalize(st);
+    if (free_rows != NULL)
+        free_rows(v, len);
+    else
+        free(v);
+    return EF_STORE_ERR;
+}
+
 sqlite3_stmt *sq_cached(struct ef_store *s, enum sq_slot slot, const char *sql)
 {
     struct sqlite_store *q = (struct sqlite_store *)s;
@@ -301,12 +338,16 @@ static int sq_department_get(struct ef_store *s, int64_t id, struct ef_departmen
     return ret;
 }
 
+static int department_row(struct ef_store *s, sqlite3_stmt *st, void *elem)
+{
+    return read_department(s, st, elem);
+}
+
 static int sq_department_list(struct ef_store *s, struct ef_department **out, size_t *n)
 {
-    struct ef_department *v = NULL, *nv;
-    size_t len = 0, cap = 0;
     sqlite3_stmt *st;
-    int rc;
+    void *v;
+    size_t len;
 
     *out = NULL;
     *n = 0;
@@ -315,32 +356,12 @@ static int sq_department_list(struct ef_store *s, struct ef_department **out, si
                     "FROM departments d ORDER BY d.name");
     if (st == NULL)
         return EF_STORE_ERR;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (len == cap) {
-            cap = cap ? cap * 2 : 16;
-            nv = reallocarray(v, cap, sizeof(*v));
-            if (nv == NULL) {
-                snprintf(s->err, sizeof(s->err), "out of memory");
-                goto err;
-            }
-            v = nv;
-        }
-        if (read_department(s, st, &v[len]) != EF_STORE_OK)
-            goto err;
-        len++;
-    }
-    if (rc != SQLITE_DONE) {
-        fail(s, "list departments");
-        goto err;
-    }
-    sqlite3_finalize(st);
+    if (sq_collect(s, st, sizeof(struct ef_department), department_row, NULL, &v, &len,
+                   "list departments") != EF_STORE_OK)
+        return EF_STORE_ERR;
     *out = v;
     *n = len;
     return EF_STORE_OK;
-err:
-    sqlite3_finalize(st);
-    free(v);
-    return EF_STORE_ERR;
 }
 
 /* ---- agents ---- */
@@ -834,13 +855,34 @@ static int sq_token_get(struct ef_store *s, int64_t id, struct ef_api_token *out
 
 /* ---- aggregation input ---- */
 
+static int host_row(struct ef_store *s, sqlite3_stmt *st, void *elem)
+{
+    struct ef_host_row *h = elem;
+    int level, i;
+
+    if (col_text(s, st, 0, h->agent_id, sizeof(h->agent_id)) != EF_STORE_OK ||
+        col_text(s, st, 1, h->hostname, sizeof(h->hostname)) != EF_STORE_OK ||
+        col_text(s, st, 2, h->department, sizeof(h->department)) != EF_STORE_OK ||
+        col_text(s, st, 13, h->os_pretty, sizeof(h->os_pretty)) != EF_STORE_OK ||
+        col_text(s, st, 14, h->kernel, sizeof(h->kernel)) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    level = sqlite3_column_int(st, 3);
+    h->level =
+        (level >= EF_LEVEL_BASIC && level <= EF_LEVEL_HIGH) ? (ef_level)level : EF_LEVEL_BASIC;
+    h->last_seen = sqlite3_column_int64(st, 4);
+    h->last_seq = (uint64_t)sqlite3_column_int64(st, 5);
+    for (i = 0; i < EF_KINDS; i++)
+        h->counts[i] = sqlite3_column_int64(st, 6 + i);
+    h->stale = sqlite3_column_int(st, 12) == 0;
+    return EF_STORE_OK;
+}
+
 static int sq_host_rows(struct ef_store *s, const char *department, const char *only_agent,
                         struct ef_host_row **out, size_t *n)
 {
-    struct ef_host_row *v = NULL, *nv, *h;
-    size_t len = 0, cap = 0;
     sqlite3_stmt *st;
-    int rc, level, i;
+    void *v;
+    size_t len;
 
     *out = NULL;
     *n = 0;
@@ -856,40 +898,12 @@ static int sq_host_rows(struct ef_store *s, const char *department, const char *
         sqlite3_bind_text(st, 1, department, -1, SQLITE_STATIC);
     if (only_agent != NULL)
         sqlite3_bind_text(st, 2, only_agent, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((nv = sq_grow(s, v, &cap, len, sizeof(*v))) == NULL)
-            goto err;
-        v = nv;
-        h = &v[len];
-        memset(h, 0, sizeof(*h));
-        if (col_text(s, st, 0, h->agent_id, sizeof(h->agent_id)) != EF_STORE_OK ||
-            col_text(s, st, 1, h->hostname, sizeof(h->hostname)) != EF_STORE_OK ||
-            col_text(s, st, 2, h->department, sizeof(h->department)) != EF_STORE_OK ||
-            col_text(s, st, 13, h->os_pretty, sizeof(h->os_pretty)) != EF_STORE_OK ||
-            col_text(s, st, 14, h->kernel, sizeof(h->kernel)) != EF_STORE_OK)
-            goto err;
-        level = sqlite3_column_int(st, 3);
-        h->level =
-            (level >= EF_LEVEL_BASIC && level <= EF_LEVEL_HIGH) ? (ef_level)level : EF_LEVEL_BASIC;
-        h->last_seen = sqlite3_column_int64(st, 4);
-        h->last_seq = (uint64_t)sqlite3_column_int64(st, 5);
-        for (i = 0; i < EF_KINDS; i++)
-            h->counts[i] = sqlite3_column_int64(st, 6 + i);
-        h->stale = sqlite3_column_int(st, 12) == 0;
-        len++;
-    }
-    if (rc != SQLITE_DONE) {
-        fail(s, "list hosts");
-        goto err;
-    }
-    sqlite3_finalize(st);
+    if (sq_collect(s, st, sizeof(struct ef_host_row), host_row, NULL, &v, &len, "list hosts") !=
+        EF_STORE_OK)
+        return EF_STORE_ERR;
     *out = v;
     *n = len;
     return EF_STORE_OK;
-err:
-    sqlite3_finalize(st);
-    free(v);
-    return EF_STORE_ERR;
 }
 
 /* ---- open / close ---- */

@@ -62,6 +62,16 @@ int sq_run(struct ef_store *s, sqlite3_stmt *st, const char *what);
 /* A single integer result of st (finalized); *out = dflt when no row. */
 int sq_int64(struct ef_store *s, sqlite3_stmt *st, int64_t dflt, int64_t *out);
 void *sq_grow(struct ef_store *s, void *v, size_t *cap, size_t len, size_t size);
+/* Converts the current row of st into elem (zeroed); EF_STORE_OK or EF_STORE_ERR with
+ * s->err set. */
+typedef int (*sq_row_fn)(struct ef_store *s, sqlite3_stmt *st, void *elem);
+/* Step st (prepared and bound, not cached: it is finalized in every case), converting each
+ * row with row into a growing array of elem_size elements: *out and *n (NULL and 0 on
+ * error). A failed step sets s->err = "what: sqlite message". On error the rows read so
+ * far, the failed one included, are released with free_rows(v, count), or free() when
+ * free_rows is NULL. EF_STORE_OK or EF_STORE_ERR. */
+int sq_collect(struct ef_store *s, sqlite3_stmt *st, size_t elem_size, sq_row_fn row,
+               void (*free_rows)(void *v, size_t n), void **out, size_t *n, const char *what);
 
 /* Counters (sqlite_counters.c). Each runs inside the caller's transaction. */
 

@@ -15,13 +15,28 @@ static ef_level level_of(int v)
     return (v >= EF_LEVEL_BASIC && v <= EF_LEVEL_HIGH) ? (ef_level)v : EF_LEVEL_BASIC;
 }
 
+static int dept_counts_row(struct ef_store *s, sqlite3_stmt *st, void *elem)
+{
+    struct ef_dept_counts *d = elem;
+    int k;
+
+    d->id = sqlite3_column_int64(st, 0);
+    if (sq_col_text(s, st, 1, d->name, sizeof(d->name)) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    d->level = level_of(sqlite3_column_int(st, 2));
+    d->hosts = sqlite3_column_int64(st, 3);
+    d->fresh_hosts = sqlite3_column_int64(st, 4);
+    for (k = 0; k < EF_KINDS; k++)
+        d->counts[k] = sqlite3_column_int64(st, 5 + k);
+    return EF_STORE_OK;
+}
+
 int sq_dept_counts(struct ef_store *s, const char *department, struct ef_dept_counts **out,
                    size_t *n)
 {
-    struct ef_dept_counts *v = NULL, *nv, *d;
-    size_t len = 0, cap = 0;
     sqlite3_stmt *st;
-    int rc, k;
+    void *v;
+    size_t len;
 
     *out = NULL;
     *n = 0;
@@ -33,36 +48,14 @@ int sq_dept_counts(struct ef_store *s, const char *department, struct ef_dept_co
         return EF_STORE_ERR;
     if (department != NULL)
         sqlite3_bind_text(st, 1, department, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((nv = sq_grow(s, v, &cap, len, sizeof(*v))) == NULL)
-            goto err;
-        v = nv;
-        d = &v[len];
-        memset(d, 0, sizeof(*d));
-        d->id = sqlite3_column_int64(st, 0);
-        if (sq_col_text(s, st, 1, d->name, sizeof(d->name)) != EF_STORE_OK)
-            goto err;
-        d->level = level_of(sqlite3_column_int(st, 2));
-        d->hosts = sqlite3_column_int64(st, 3);
-        d->fresh_hosts = sqlite3_column_int64(st, 4);
-        for (k = 0; k < EF_KINDS; k++)
-            d->counts[k] = sqlite3_column_int64(st, 5 + k);
-        len++;
-    }
-    if (rc != SQLITE_DONE) {
-        sq_fail(s, "department counters");
-        goto err;
-    }
-    sqlite3_finalize(st);
+    if (sq_collect(s, st, sizeof(struct ef_dept_counts), dept_counts_row, NULL, &v, &len,
+                   "department counters") != EF_STORE_OK)
+        return EF_STORE_ERR;
     if (department != NULL && len == 0)
         return EF_STORE_NOTFOUND;
     *out = v;
     *n = len;
     return EF_STORE_OK;
-err:
-    sqlite3_finalize(st);
-    free(v);
-    return EF_STORE_ERR;
 }
 
 /* Rows of every department in key order (department, check, controls) into the order
@@ -130,14 +123,31 @@ out:
     return rc;
 }
 
+static int check_counts_row(struct ef_store *s, sqlite3_stmt *st, void *elem)
+{
+    struct ef_check_counts *c = elem;
+    char sev[16];
+    int k;
+
+    c->department_id = sqlite3_column_int64(st, 0);
+    if (sq_col_text(s, st, 1, c->check, sizeof(c->check)) != EF_STORE_OK ||
+        sq_col_text(s, st, 2, c->controls, sizeof(c->controls)) != EF_STORE_OK ||
+        sq_col_text(s, st, 3, sev, sizeof(sev)) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    if (ef_severity_parse(sev, &c->severity) != 0)
+        c->severity = EF_SEV_MEDIUM;
+    for (k = 0; k < EF_KINDS; k++)
+        c->counts[k] = sqlite3_column_int64(st, 4 + k);
+    return EF_STORE_OK;
+}
+
 int sq_check_counts(struct ef_store *s, int64_t department_id, struct ef_check_counts **out,
                     size_t *n)
 {
-    struct ef_check_counts *v = NULL, *nv, *c;
-    size_t len = 0, cap = 0;
+    struct ef_check_counts *v;
     sqlite3_stmt *st;
-    char sev[16];
-    int rc, k;
+    void *rows;
+    size_t len;
 
     *out = NULL;
     *n = 0;
@@ -153,28 +163,10 @@ int sq_check_counts(struct ef_store *s, int64_t department_id, struct ef_check_c
     if (st == NULL)
         return EF_STORE_ERR;
     sqlite3_bind_int64(st, 1, department_id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((nv = sq_grow(s, v, &cap, len, sizeof(*v))) == NULL)
-            goto err;
-        v = nv;
-        c = &v[len];
-        memset(c, 0, sizeof(*c));
-        c->department_id = sqlite3_column_int64(st, 0);
-        if (sq_col_text(s, st, 1, c->check, sizeof(c->check)) != EF_STORE_OK ||
-            sq_col_text(s, st, 2, c->controls, sizeof(c->controls)) != EF_STORE_OK ||
-            sq_col_text(s, st, 3, sev, sizeof(sev)) != EF_STORE_OK)
-            goto err;
-        if (ef_severity_parse(sev, &c->severity) != 0)
-            c->severity = EF_SEV_MEDIUM;
-        for (k = 0; k < EF_KINDS; k++)
-            c->counts[k] = sqlite3_column_int64(st, 4 + k);
-        len++;
-    }
-    if (rc != SQLITE_DONE) {
-        sq_fail(s, "check counters");
-        goto err;
-    }
-    sqlite3_finalize(st);
+    if (sq_collect(s, st, sizeof(*v), check_counts_row, NULL, &rows, &len, "check counters") !=
+        EF_STORE_OK)
+        return EF_STORE_ERR;
+    v = rows;
     if (department_id == 0 && order_by_check(s, &v, len) != EF_STORE_OK) {
         free(v);
         return EF_STORE_ERR;
@@ -182,19 +174,39 @@ int sq_check_counts(struct ef_store *s, int64_t department_id, struct ef_check_c
     *out = v;
     *n = len;
     return EF_STORE_OK;
-err:
-    sqlite3_finalize(st);
-    free(v);
+}
+
+static int result_row(struct ef_store *s, sqlite3_stmt *st, void *elem)
+{
+    struct ef_result_row *r = elem;
+    char buf[16];
+
+    if (sq_col_text(s, st, 0, r->check, sizeof(r->check)) != EF_STORE_OK ||
+        sq_col_text(s, st, 1, buf, sizeof(buf)) != EF_STORE_OK ||
+        ef_status_parse(buf, &r->status) != 0)
+        goto bad;
+    r->acceptance = sqlite3_column_int64(st, 2);
+    r->accepted = sqlite3_column_type(st, 2) != SQLITE_NULL;
+    r->since = sqlite3_column_int64(st, 3);
+    if (sq_col_text(s, st, 4, r->evidence, sizeof(r->evidence)) != EF_STORE_OK ||
+        sq_col_text(s, st, 5, r->controls, sizeof(r->controls)) != EF_STORE_OK ||
+        sq_col_text(s, st, 6, buf, sizeof(buf)) != EF_STORE_OK ||
+        ef_severity_parse(buf, &r->severity) != 0 ||
+        sq_col_text(s, st, 7, buf, sizeof(buf)) != EF_STORE_OK ||
+        ef_level_parse(buf, &r->level) != 0)
+        goto bad;
+    return EF_STORE_OK;
+bad:
+    if (s->err[0] == '\0')
+        snprintf(s->err, sizeof(s->err), "malformed stored result");
     return EF_STORE_ERR;
 }
 
 int sq_host_results(struct ef_store *s, const char *agent_id, struct ef_result_row **out, size_t *n)
 {
-    struct ef_result_row *v = NULL, *nv, *r;
-    size_t len = 0, cap = 0;
     sqlite3_stmt *st;
-    char buf[16];
-    int rc;
+    void *v;
+    size_t len;
 
     *out = NULL;
     *n = 0;
@@ -204,51 +216,40 @@ int sq_host_results(struct ef_store *s, const char *agent_id, struct ef_result_r
     if (st == NULL)
         return EF_STORE_ERR;
     sqlite3_bind_text(st, 1, agent_id, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((nv = sq_grow(s, v, &cap, len, sizeof(*v))) == NULL)
-            goto err;
-        v = nv;
-        r = &v[len];
-        memset(r, 0, sizeof(*r));
-        if (sq_col_text(s, st, 0, r->check, sizeof(r->check)) != EF_STORE_OK ||
-            sq_col_text(s, st, 1, buf, sizeof(buf)) != EF_STORE_OK ||
-            ef_status_parse(buf, &r->status) != 0)
-            goto bad;
-        r->acceptance = sqlite3_column_int64(st, 2);
-        r->accepted = sqlite3_column_type(st, 2) != SQLITE_NULL;
-        r->since = sqlite3_column_int64(st, 3);
-        if (sq_col_text(s, st, 4, r->evidence, sizeof(r->evidence)) != EF_STORE_OK ||
-            sq_col_text(s, st, 5, r->controls, sizeof(r->controls)) != EF_STORE_OK ||
-            sq_col_text(s, st, 6, buf, sizeof(buf)) != EF_STORE_OK ||
-            ef_severity_parse(buf, &r->severity) != 0 ||
-            sq_col_text(s, st, 7, buf, sizeof(buf)) != EF_STORE_OK ||
-            ef_level_parse(buf, &r->level) != 0)
-            goto bad;
-        len++;
-    }
-    if (rc != SQLITE_DONE) {
-        sq_fail(s, "host results");
-        goto err;
-    }
-    sqlite3_finalize(st);
+    if (sq_collect(s, st, sizeof(struct ef_result_row), result_row, NULL, &v, &len,
+                   "host results") != EF_STORE_OK)
+        return EF_STORE_ERR;
     *out = v;
     *n = len;
     return EF_STORE_OK;
-bad:
-    if (s->err[0] == '\0')
-        snprintf(s->err, sizeof(s->err), "malformed stored result");
-err:
-    sqlite3_finalize(st);
-    free(v);
-    return EF_STORE_ERR;
+}
+
+static int acceptance_row(struct ef_store *s, sqlite3_stmt *st, void *elem)
+{
+    struct ef_acceptance *a = elem;
+
+    a->id = sqlite3_column_int64(st, 0);
+    a->department_id = sqlite3_column_int64(st, 1);
+    if (sq_col_text(s, st, 2, a->department, sizeof(a->department)) != EF_STORE_OK ||
+        sq_col_text(s, st, 3, a->check, sizeof(a->check)) != EF_STORE_OK ||
+        sq_col_text(s, st, 4, a->agent_id, sizeof(a->agent_id)) != EF_STORE_OK ||
+        sq_col_text(s, st, 5, a->hostname, sizeof(a->hostname)) != EF_STORE_OK ||
+        sq_col_text(s, st, 6, a->reason, sizeof(a->reason)) != EF_STORE_OK ||
+        sq_col_text(s, st, 7, a->by, sizeof(a->by)) != EF_STORE_OK ||
+        sq_col_text(s, st, 12, a->ended_by, sizeof(a->ended_by)) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    a->created_at = sqlite3_column_int64(st, 8);
+    a->until = sqlite3_column_int64(st, 9);
+    a->state = (enum ef_acceptance_state)sqlite3_column_int(st, 10);
+    a->ended_at = sqlite3_column_int64(st, 11);
+    return EF_STORE_OK;
 }
 
 int sq_acceptance_list(struct ef_store *s, int include_ended, struct ef_acceptance **out, size_t *n)
 {
-    struct ef_acceptance *v = NULL, *nv, *a;
-    size_t len = 0, cap = 0;
     sqlite3_stmt *st;
-    int rc;
+    void *v;
+    size_t len;
 
     *out = NULL;
     *n = 0;
@@ -261,40 +262,12 @@ int sq_acceptance_list(struct ef_store *s, int include_ended, struct ef_acceptan
     if (st == NULL)
         return EF_STORE_ERR;
     sqlite3_bind_int(st, 1, include_ended);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((nv = sq_grow(s, v, &cap, len, sizeof(*v))) == NULL)
-            goto err;
-        v = nv;
-        a = &v[len];
-        memset(a, 0, sizeof(*a));
-        a->id = sqlite3_column_int64(st, 0);
-        a->department_id = sqlite3_column_int64(st, 1);
-        if (sq_col_text(s, st, 2, a->department, sizeof(a->department)) != EF_STORE_OK ||
-            sq_col_text(s, st, 3, a->check, sizeof(a->check)) != EF_STORE_OK ||
-            sq_col_text(s, st, 4, a->agent_id, sizeof(a->agent_id)) != EF_STORE_OK ||
-            sq_col_text(s, st, 5, a->hostname, sizeof(a->hostname)) != EF_STORE_OK ||
-            sq_col_text(s, st, 6, a->reason, sizeof(a->reason)) != EF_STORE_OK ||
-            sq_col_text(s, st, 7, a->by, sizeof(a->by)) != EF_STORE_OK ||
-            sq_col_text(s, st, 12, a->ended_by, sizeof(a->ended_by)) != EF_STORE_OK)
-            goto err;
-        a->created_at = sqlite3_column_int64(st, 8);
-        a->until = sqlite3_column_int64(st, 9);
-        a->state = (enum ef_acceptance_state)sqlite3_column_int(st, 10);
-        a->ended_at = sqlite3_column_int64(st, 11);
-        len++;
-    }
-    if (rc != SQLITE_DONE) {
-        sq_fail(s, "list acceptances");
-        goto err;
-    }
-    sqlite3_finalize(st);
+    if (sq_collect(s, st, sizeof(struct ef_acceptance), acceptance_row, NULL, &v, &len,
+                   "list acceptances") != EF_STORE_OK)
+        return EF_STORE_ERR;
     *out = v;
     *n = len;
     return EF_STORE_OK;
-err:
-    sqlite3_finalize(st);
-    free(v);
-    return EF_STORE_ERR;
 }
 
 int sq_audit_add(struct ef_store *s, time_t at, const char *actor, const char *action,
@@ -312,13 +285,35 @@ void ef_audit_free(struct ef_audit_row *rows, size_t n)
     free(rows);
 }
 
+static int audit_row(struct ef_store *s, sqlite3_stmt *st, void *elem)
+{
+    struct ef_audit_row *a = elem;
+
+    a->id = sqlite3_column_int64(st, 0);
+    a->details = strdup(
+        sqlite3_column_text(st, 4) != NULL ? (const char *)sqlite3_column_text(st, 4) : "{}");
+    if (a->details == NULL) {
+        snprintf(s->err, sizeof(s->err), "out of memory");
+        return EF_STORE_ERR;
+    }
+    if (sq_col_text(s, st, 1, a->at, sizeof(a->at)) != EF_STORE_OK ||
+        sq_col_text(s, st, 2, a->actor, sizeof(a->actor)) != EF_STORE_OK ||
+        sq_col_text(s, st, 3, a->action, sizeof(a->action)) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    return EF_STORE_OK;
+}
+
+static void audit_free(void *v, size_t n)
+{
+    ef_audit_free(v, n);
+}
+
 int sq_audit_list(struct ef_store *s, time_t since, struct ef_audit_row **out, size_t *n)
 {
-    struct ef_audit_row *v = NULL, *nv, *a;
-    size_t len = 0, cap = 0;
     sqlite3_stmt *st;
     char from[32];
-    int rc;
+    void *v;
+    size_t len;
 
     *out = NULL;
     *n = 0;
@@ -328,37 +323,12 @@ int sq_audit_list(struct ef_store *s, time_t since, struct ef_audit_row **out, s
     if (st == NULL)
         return EF_STORE_ERR;
     sqlite3_bind_text(st, 1, since > 0 ? from : "", -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((nv = sq_grow(s, v, &cap, len, sizeof(*v))) == NULL)
-            goto err;
-        v = nv;
-        a = &v[len];
-        memset(a, 0, sizeof(*a));
-        a->id = sqlite3_column_int64(st, 0);
-        a->details = strdup(
-            sqlite3_column_text(st, 4) != NULL ? (const char *)sqlite3_column_text(st, 4) : "{}");
-        len++;
-        if (a->details == NULL) {
-            snprintf(s->err, sizeof(s->err), "out of memory");
-            goto err;
-        }
-        if (sq_col_text(s, st, 1, a->at, sizeof(a->at)) != EF_STORE_OK ||
-            sq_col_text(s, st, 2, a->actor, sizeof(a->actor)) != EF_STORE_OK ||
-            sq_col_text(s, st, 3, a->action, sizeof(a->action)) != EF_STORE_OK)
-            goto err;
-    }
-    if (rc != SQLITE_DONE) {
-        sq_fail(s, "audit log");
-        goto err;
-    }
-    sqlite3_finalize(st);
+    if (sq_collect(s, st, sizeof(struct ef_audit_row), audit_row, audit_free, &v, &len,
+                   "audit log") != EF_STORE_OK)
+        return EF_STORE_ERR;
     *out = v;
     *n = len;
     return EF_STORE_OK;
-err:
-    sqlite3_finalize(st);
-    ef_audit_free(v, len);
-    return EF_STORE_ERR;
 }
 
 /* The snapshot statements, one per combination of filters, so that each can use the
@@ -389,14 +359,32 @@ err:
     }
 static const char *const snap_sql[2][3][2][2] = {SNAP_DEPT("?1 IS NULL"), SNAP_DEPT("d.name = ?1")};
 
+static int snapshot_row(struct ef_store *s, sqlite3_stmt *st, void *elem)
+{
+    struct ef_snapshot_row *r = elem;
+    int k;
+
+    if (sq_col_text(s, st, 0, r->day, sizeof(r->day)) != EF_STORE_OK ||
+        sq_col_text(s, st, 1, r->department, sizeof(r->department)) != EF_STORE_OK ||
+        sq_col_text(s, st, 2, r->control, sizeof(r->control)) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    r->level = level_of(sqlite3_column_int(st, 3));
+    r->stale_days = sqlite3_column_int(st, 4);
+    r->hosts = sqlite3_column_int64(st, 5);
+    r->fresh_hosts = sqlite3_column_int64(st, 6);
+    for (k = 0; k < EF_KINDS; k++)
+        r->counts[k] = sqlite3_column_int64(st, 7 + k);
+    return EF_STORE_OK;
+}
+
 int sq_snapshots(struct ef_store *s, const char *department, const char *control,
                  const char *since_day, const char *until_day, struct ef_snapshot_row **out,
                  size_t *n)
 {
-    struct ef_snapshot_row *v = NULL, *nv, *r;
-    size_t len = 0, cap = 0;
     sqlite3_stmt *st;
-    int rc, k, which;
+    void *v;
+    size_t len;
+    int which;
 
     /* Control: NULL totals only, '*' every row, else one control. */
     which = control == NULL ? 0 : strcmp(control, "*") == 0 ? 1 : 2;
@@ -413,44 +401,35 @@ int sq_snapshots(struct ef_store *s, const char *department, const char *control
         sqlite3_bind_text(st, 3, since_day, -1, SQLITE_STATIC);
     if (until_day != NULL)
         sqlite3_bind_text(st, 4, until_day, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((nv = sq_grow(s, v, &cap, len, sizeof(*v))) == NULL)
-            goto err;
-        v = nv;
-        r = &v[len];
-        memset(r, 0, sizeof(*r));
-        if (sq_col_text(s, st, 0, r->day, sizeof(r->day)) != EF_STORE_OK ||
-            sq_col_text(s, st, 1, r->department, sizeof(r->department)) != EF_STORE_OK ||
-            sq_col_text(s, st, 2, r->control, sizeof(r->control)) != EF_STORE_OK)
-            goto err;
-        r->level = level_of(sqlite3_column_int(st, 3));
-        r->stale_days = sqlite3_column_int(st, 4);
-        r->hosts = sqlite3_column_int64(st, 5);
-        r->fresh_hosts = sqlite3_column_int64(st, 6);
-        for (k = 0; k < EF_KINDS; k++)
-            r->counts[k] = sqlite3_column_int64(st, 7 + k);
-        len++;
-    }
-    if (rc != SQLITE_DONE) {
-        sq_fail(s, "snapshots");
-        goto err;
-    }
-    sqlite3_finalize(st);
+    if (sq_collect(s, st, sizeof(struct ef_snapshot_row), snapshot_row, NULL, &v, &len,
+                   "snapshots") != EF_STORE_OK)
+        return EF_STORE_ERR;
     *out = v;
     *n = len;
     return EF_STORE_OK;
-err:
-    sqlite3_finalize(st);
-    free(v);
-    return EF_STORE_ERR;
+}
+
+static int agent_row(struct ef_store *s, sqlite3_stmt *st, void *elem)
+{
+    struct ef_agent_row *a = elem;
+
+    if (sq_col_text(s, st, 0, a->agent_id, sizeof(a->agent_id)) != EF_STORE_OK ||
+        sq_col_text(s, st, 1, a->hostname, sizeof(a->hostname)) != EF_STORE_OK ||
+        sq_col_text(s, st, 2, a->department, sizeof(a->department)) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    if (sqlite3_column_bytes(st, 3) != EF_ED25519_PUB_LEN) {
+        snprintf(s->err, sizeof(s->err), "agent %s has a malformed key", a->agent_id);
+        return EF_STORE_ERR;
+    }
+    memcpy(a->public_key, sqlite3_column_blob(st, 3), EF_ED25519_PUB_LEN);
+    return EF_STORE_OK;
 }
 
 int sq_agent_list(struct ef_store *s, const char *department, struct ef_agent_row **out, size_t *n)
 {
-    struct ef_agent_row *v = NULL, *nv, *a;
-    size_t len = 0, cap = 0;
     sqlite3_stmt *st;
-    int rc;
+    void *v;
+    size_t len;
 
     *out = NULL;
     *n = 0;
@@ -463,35 +442,12 @@ int sq_agent_list(struct ef_store *s, const char *department, struct ef_agent_ro
         return EF_STORE_ERR;
     if (department != NULL)
         sqlite3_bind_text(st, 1, department, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((nv = sq_grow(s, v, &cap, len, sizeof(*v))) == NULL)
-            goto err;
-        v = nv;
-        a = &v[len];
-        memset(a, 0, sizeof(*a));
-        if (sq_col_text(s, st, 0, a->agent_id, sizeof(a->agent_id)) != EF_STORE_OK ||
-            sq_col_text(s, st, 1, a->hostname, sizeof(a->hostname)) != EF_STORE_OK ||
-            sq_col_text(s, st, 2, a->department, sizeof(a->department)) != EF_STORE_OK)
-            goto err;
-        if (sqlite3_column_bytes(st, 3) != EF_ED25519_PUB_LEN) {
-            snprintf(s->err, sizeof(s->err), "agent %s has a malformed key", a->agent_id);
-            goto err;
-        }
-        memcpy(a->public_key, sqlite3_column_blob(st, 3), EF_ED25519_PUB_LEN);
-        len++;
-    }
-    if (rc != SQLITE_DONE) {
-        sq_fail(s, "list agents");
-        goto err;
-    }
-    sqlite3_finalize(st);
+    if (sq_collect(s, st, sizeof(struct ef_agent_row), agent_row, NULL, &v, &len, "list agents") !=
+        EF_STORE_OK)
+        return EF_STORE_ERR;
     *out = v;
     *n = len;
     return EF_STORE_OK;
-err:
-    sqlite3_finalize(st);
-    free(v);
-    return EF_STORE_ERR;
 }
 
 int sq_report_iter(struct ef_store *s, const struct ef_report_filter *f, ef_report_cb cb, void *arg)

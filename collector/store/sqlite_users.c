@@ -70,12 +70,16 @@ int sq_user_get(struct ef_store *s, const char *name, struct ef_user *out)
     return ret;
 }
 
+static int user_list_row(struct ef_store *s, sqlite3_stmt *st, void *elem)
+{
+    return user_row(s, st, elem, 0);
+}
+
 int sq_user_list(struct ef_store *s, struct ef_user **out, size_t *n)
 {
-    struct ef_user *v = NULL, *nv;
-    size_t len = 0, cap = 0;
     sqlite3_stmt *st;
-    int rc;
+    void *v;
+    size_t len;
 
     *out = NULL;
     *n = 0;
@@ -83,26 +87,12 @@ int sq_user_list(struct ef_store *s, struct ef_user **out, size_t *n)
                        "ORDER BY name");
     if (st == NULL)
         return EF_STORE_ERR;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((nv = sq_grow(s, v, &cap, len, sizeof(*v))) == NULL)
-            goto err;
-        v = nv;
-        if (user_row(s, st, &v[len], 0) != EF_STORE_OK)
-            goto err;
-        len++;
-    }
-    if (rc != SQLITE_DONE) {
-        sq_fail(s, "list users");
-        goto err;
-    }
-    sqlite3_finalize(st);
+    if (sq_collect(s, st, sizeof(struct ef_user), user_list_row, NULL, &v, &len, "list users") !=
+        EF_STORE_OK)
+        return EF_STORE_ERR;
     *out = v;
     *n = len;
     return EF_STORE_OK;
-err:
-    sqlite3_finalize(st);
-    free(v);
-    return EF_STORE_ERR;
 }
 
 /* Run st (bound), finalized; NOTFOUND when it changed no row. */
