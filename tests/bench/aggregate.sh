@@ -6,18 +6,22 @@
 # median and p90 server latency of each (curl's time from request sent to last byte).
 # Target: median under 5 ms each.
 #
-#   tests/bench/aggregate.sh [--agents N] [--checks C] [--departments D] [--repeat R] [--smoke]
+#   tests/bench/aggregate.sh [--agents N] [--checks C] [--departments D] [--repeat R]
+#                            [--postgres] [--smoke]
+#
+# --postgres: the same on a throwaway PostgreSQL cluster on 127.0.0.1 (issue 9).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-agents=100000 checks=50 depts=100 repeat=50
+agents=100000 checks=50 depts=100 repeat=50 postgres=0
 while [ $# -gt 0 ]; do
     case $1 in
+    --postgres) postgres=1 ;;
     --agents) agents=$2; shift ;;
     --checks) checks=$2; shift ;;
     --departments) depts=$2; shift ;;
     --repeat) repeat=$2; shift ;;
     --smoke) agents=500 checks=20 depts=5 repeat=5 ;;
-    *) echo "usage: $0 [--agents N] [--checks C] [--departments D] [--repeat R] [--smoke]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--agents N] [--checks C] [--departments D] [--repeat R] [--postgres] [--smoke]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -25,14 +29,22 @@ ensure_release
 SEED=$bench_build/tests/bench/efterlev-bench-seed
 work=$(mktemp -d)
 pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; [ "$postgres" = 1 ] && pg_cluster_stop "$work/pg.env"; rm -rf "$work"' EXIT
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(. /etc/os-release; echo "$PRETTY_NAME"), kernel $(uname -r)"
-"$COLLECTOR" init --dir "$work/c" >/dev/null 2>&1
+if [ "$postgres" = 1 ]; then
+    source "$src/tests/integration/pg.sh"
+    EFTERLEV_PG_DURABLE=1 pg_cluster_start "$work/pg.env"
+    pg_cluster_load "$work/pg.env"
+    "$COLLECTOR" init --dir "$work/c" --database "$(pg_new_database bench)" >/dev/null 2>&1
+    echo "database: PostgreSQL $(psql -X -qtA "$PG_URI/postgres" -c 'SHOW server_version')"
+else
+    "$COLLECTOR" init --dir "$work/c" >/dev/null 2>&1
+fi
 conf=$work/c/collector.yml
 # Six days old: the first sweep writes six days of snapshots for the trend.
 "$SEED" --config "$conf" --agents "$agents" --checks "$checks" --departments "$depts" --days-ago 6
-echo "database: $(du -m "$work/c/efterlev.db" | cut -f1) MB"
+[ "$postgres" = 1 ] || echo "database: $(du -m "$work/c/efterlev.db" | cut -f1) MB"
 token=$("$COLLECTOR" token add bench --role auditor --config "$conf" 2>/dev/null)
 "$COLLECTOR" serve --config "$conf" --listen 127.0.0.1:0 --ready-file "$work/ready" >"$work/c.log" 2>&1 &
 pid=$!

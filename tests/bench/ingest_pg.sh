@@ -43,6 +43,7 @@ echo "database: PostgreSQL $(psql -X -qtA "$PG_URI/postgres" -c 'SHOW server_ver
 # start_collector N URI: collector N on the shared database; sets URL_N, CA_N, PID_N.
 start_collector() {
     local n=$1 dir=$work/c$1
+    rm -rf "$dir"
     "$COLLECTOR" init --dir "$dir" --database "$2" >/dev/null 2>&1
     printf 'enroll_per_minute: 1000000\n' >>"$dir/collector.yml"
     rm -f "$dir/ready"

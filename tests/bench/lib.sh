@@ -8,7 +8,8 @@ bench_build=${EFTERLEV_BENCH_BUILD:-$src/build/bench}
 # EFTERLEV_BENCH_NO_BUILD=1 uses the build as it is (the smoke runs in ctest do).
 ensure_release() {
     [ "${EFTERLEV_BENCH_NO_BUILD:-0}" = 1 ] ||
-        bash "$src/scripts/build.sh" "$bench_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEFTERLEV_TESTS=ON >&2
+        bash "$src/scripts/build.sh" "$bench_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEFTERLEV_TESTS=ON \
+            -DEFTERLEV_POSTGRES=ON >&2
     AGENT=$bench_build/agent/efterlev-agent
     COLLECTOR=$bench_build/collector/efterlev-collector
 }
