@@ -4,7 +4,7 @@
 
 #include "efterlev/log.h"
 
-#include <curl/curl.h>
+#include "curl_api.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,11 +73,10 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
         if (strcmp(cmd, cmds[i].name) != 0)
             continue;
-        curl_global_init(CURL_GLOBAL_DEFAULT);
         /* Each command parses argv[1..]: argv[0] of its getopt is the command name. */
         int rc = cmds[i].fn(&ctx, argc - 1, argv + 1);
         agent_config_free(&ctx.cfg);
-        curl_global_cleanup();
+        curl_api_unload();
         return rc;
     }
     ef_error("unknown command \"%s\"; see 'efterlev-agent --help'", cmd);

@@ -1,6 +1,7 @@
 #include "upload.h"
 
-#include <curl/curl.h>
+#include "curl_api.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,12 +14,16 @@
 
 int upload_url_check(const char *url, char *err, size_t errlen)
 {
-    CURLU *u = curl_url();
+    err[0] = '\0';
+    const struct curl_api *C = curl_api(err, errlen);
+    if (C == NULL)
+        return -1;
+    CURLU *u = C->url();
     char *scheme = NULL, *host = NULL;
     int rc = -1;
-    if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+    if (u == NULL || C->url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+        C->url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        C->url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
         snprintf(err, errlen, "\"%s\" is not a valid URL (expected https://HOST:PORT)", url);
         goto out;
     }
@@ -38,9 +43,9 @@ int upload_url_check(const char *url, char *err, size_t errlen)
         snprintf(err, errlen, "unsupported URL scheme \"%s\" (expected https)", scheme);
     }
 out:
-    curl_free(scheme);
-    curl_free(host);
-    curl_url_cleanup(u);
+    C->free(scheme);
+    C->free(host);
+    C->url_cleanup(u);
     return rc;
 }
 
@@ -113,65 +118,67 @@ int upload_post(const char *base_url, const char *path, const char *ca_file, con
         snprintf(resp->error, sizeof(resp->error), "collector URL too long");
         return -1;
     }
-    CURL *c = curl_easy_init();
+    /* upload_url_check loaded libcurl; this cannot fail now. */
+    const struct curl_api *C = curl_api(resp->error, sizeof(resp->error));
+    CURL *c = C ? C->easy_init() : NULL;
     if (c == NULL) {
         snprintf(resp->error, sizeof(resp->error), "cannot initialise libcurl");
         return -1;
     }
-    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-    h = curl_slist_append(h, "Expect:"); /* no 100-continue round trip */
+    struct curl_slist *h = C->slist_append(NULL, "Content-Type: application/json");
+    h = C->slist_append(h, "Expect:"); /* no 100-continue round trip */
     if (agent_id != NULL) {
         snprintf(hdr_agent, sizeof(hdr_agent), "Efterlev-Agent: %s", agent_id);
-        h = curl_slist_append(h, hdr_agent);
+        h = C->slist_append(h, hdr_agent);
     }
     if (signature != NULL) {
         size_t n = strlen(signature) + 32;
         hdr_sig = malloc(n);
         if (hdr_sig != NULL) {
             snprintf(hdr_sig, n, "Efterlev-Signature: %s", signature);
-            h = curl_slist_append(h, hdr_sig);
+            h = C->slist_append(h, hdr_sig);
         }
     }
     char ua[64];
     snprintf(ua, sizeof(ua), "efterlev-agent/%s", EFTERLEV_VERSION);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, ua);
-    curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    C->easy_setopt(c, CURLOPT_URL, url);
+    C->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
+    C->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    C->easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    C->easy_setopt(c, CURLOPT_POST, 1L);
+    C->easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    C->easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    C->easy_setopt(c, CURLOPT_USERAGENT, ua);
+    C->easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+    C->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    C->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     if (ca_file != NULL && ca_file[0] != '\0')
-        curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, resp);
+        C->easy_setopt(c, CURLOPT_CAINFO, ca_file);
+    C->easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+    C->easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
+    C->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    C->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    C->easy_setopt(c, CURLOPT_WRITEDATA, resp);
+    C->easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    C->easy_setopt(c, CURLOPT_HEADERDATA, resp);
     char curl_err[CURL_ERROR_SIZE] = "";
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
+    C->easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
 
-    CURLcode rc = curl_easy_perform(c);
+    CURLcode rc = C->easy_perform(c);
     int ret = 0;
     if (rc != CURLE_OK) {
         snprintf(resp->error, sizeof(resp->error), "%.200s: %.300s", url,
-                 curl_err[0] ? curl_err : curl_easy_strerror(rc));
+                 curl_err[0] ? curl_err : C->easy_strerror(rc));
         resp->retryable = transient(rc);
         ret = -1;
     } else {
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+        C->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
         resp->retryable = resp->status == 429 || resp->status == 502 || resp->status == 503 ||
                           resp->status == 504;
     }
-    curl_slist_free_all(h);
+    C->slist_free_all(h);
     free(hdr_sig);
-    curl_easy_cleanup(c);
+    C->easy_cleanup(c);
     return ret;
 }
 

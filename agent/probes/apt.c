@@ -154,6 +154,18 @@ static void scan_list(struct instv *iv, char *buf, size_t len, const char *list,
     }
 }
 
+struct list_piece {
+    struct instv *iv;
+    const char *name;
+    time_t mtime;
+};
+
+static void scan_piece(char *piece, size_t len, void *ctx)
+{
+    struct list_piece *lp = ctx;
+    scan_list(lp->iv, piece, len, lp->name, lp->mtime);
+}
+
 /* In the agent state directory: when each pending security update was first seen. */
 #define FIRST_SEEN_FILE "pending-updates.json"
 #define LISTS "/var/lib/apt/lists"
@@ -234,13 +246,14 @@ void ef_probe_apt_pending(struct ef_facts *f)
                 snprintf(compressed, sizeof(compressed), "%.100s", n);
             continue;
         }
-        char rel[PATH_MAX], *buf, why[160];
-        size_t len;
+        char rel[PATH_MAX], why[160];
         struct stat st;
         snprintf(rel, sizeof(rel), "%s/%s", LISTS, n);
         if (ef_pu_stat(f, rel, &st) != 0)
             continue;
-        rc = ef_pu_read_decompressed(f, rel, EF_PU_FILE_MAX, &buf, &len, why, sizeof(why));
+        /* A list is read a piece at a time: a decompressed list is megabytes. */
+        struct list_piece lp = {.iv = &iv, .name = n, .mtime = st.st_mtime};
+        rc = ef_pu_each_stanzas(f, rel, EF_PU_FILE_MAX, scan_piece, &lp, why, sizeof(why));
         if (rc == -EILSEQ) {
             if (ncompressed++ == 0)
                 snprintf(compressed, sizeof(compressed), "%.60s: %.60s", n, why);
@@ -249,8 +262,6 @@ void ef_probe_apt_pending(struct ef_facts *f)
         if (rc != 0)
             continue;
         nsec++;
-        scan_list(&iv, buf, len, n, st.st_mtime);
-        free(buf);
     }
 
     if (nsec == 0) {

@@ -11,15 +11,13 @@
 /* 1 when name ends in a suffix this module can read (".gz", ".lz4"), else 0. */
 int ef_decompress_supported(const char *name);
 
-/* Decompress the whole of in (gzip or LZ4 frame format, by the suffix of name) into a
- * NUL-terminated buffer of at most max bytes that the caller frees. Returns 0, or -1 with why
- * (corrupt input, larger than max, out of memory). */
-int ef_decompress(const char *name, const void *in, size_t inlen, size_t max, char **out,
-                  size_t *outlen, char *why, size_t whylen);
-
-/* Read ROOT/rel, decompressing it when its name says it is compressed. Returns 0, a negative
- * errno when the file cannot be read, or -EILSEQ with why when it cannot be decompressed. */
-int ef_pu_read_decompressed(struct ef_facts *f, const char *rel, size_t max, char **buf,
-                            size_t *len, char *why, size_t whylen);
+/* Read ROOT/rel, decompressing it when its name says so (.gz, .lz4), and hand it to fn in
+ * pieces that each end at a blank line: every piece holds whole stanzas of a Debian control
+ * file (a package list), NUL-terminated, and fn may modify it. At most a piece is held in
+ * memory, not the whole file. Returns 0, a negative errno when the file cannot be read, or
+ * -EILSEQ with why when it is corrupt or truncated, or a stanza is longer than max. */
+int ef_pu_each_stanzas(struct ef_facts *f, const char *rel, size_t max,
+                       void (*fn)(char *piece, size_t len, void *ctx), void *ctx, char *why,
+                       size_t whylen);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "efterlev/util.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <lz4frame.h>
@@ -147,34 +148,71 @@ static void test_compressed_lists(void **state)
     ef_facts_free(f);
 }
 
-static void test_decompress_limits(void **state)
+/* The stanzas handed on: count them and keep the total size. */
+struct seen {
+    size_t pieces, bytes, stanzas;
+};
+
+static void count_piece(char *piece, size_t len, void *ctx)
+{
+    struct seen *s = ctx;
+    s->pieces++;
+    s->bytes += len;
+    for (const char *p = piece; (p = strstr(p, "Package: ")) != NULL; p++)
+        s->stanzas++;
+}
+
+static int stanzas_of(const char *name, const void *data, size_t len, size_t max, struct seen *seen,
+                      char *why, size_t whylen)
+{
+    char rel[64];
+    snprintf(rel, sizeof(rel), "/streams/%s", name);
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s/streams", fx_path("root-streams"));
+    ef_mkdirs(dir, 0755);
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    write_bytes(path, data, len);
+    struct ef_facts *f = ef_facts_new(fx_path("root-streams"), fx_now());
+    memset(seen, 0, sizeof(*seen));
+    int rc = ef_pu_each_stanzas(f, rel, max, count_piece, seen, why, whylen);
+    ef_facts_free(f);
+    return rc;
+}
+
+static void test_stream_stanzas(void **state)
 {
     (void)state;
-    char big[100000], *out, why[128];
-    size_t clen, outlen;
-    memset(big, 'a', sizeof(big));
-    void *z = gzip_buf(big, sizeof(big), &clen);
-    assert_int_equal(ef_decompress("x.gz", z, clen, sizeof(big), &out, &outlen, why, sizeof(why)),
-                     0);
-    assert_int_equal(outlen, sizeof(big));
-    free(out);
-    assert_int_equal(
-        ef_decompress("x.gz", z, clen, sizeof(big) - 1, &out, &outlen, why, sizeof(why)), -1);
-    assert_non_null(strstr(why, "larger than the limit"));
-    assert_int_equal(ef_decompress("x.gz", z, clen / 2, 1 << 20, &out, &outlen, why, sizeof(why)),
-                     -1);
-    assert_non_null(strstr(why, "corrupt or truncated"));
+    /* 20,000 stanzas, well over one 64 KiB chunk: every one arrives whole. */
+    size_t cap = 20000 * 64, n = 0;
+    char *list = malloc(cap), why[128];
+    for (int i = 0; i < 20000; i++)
+        n += (size_t)snprintf(list + n, cap - n, "Package: p%05d\nVersion: 1.%d\n\n", i, i);
+    struct seen seen;
+    size_t clen;
+    void *z = gzip_buf(list, n, &clen);
+    assert_int_equal(stanzas_of("a.gz", z, clen, 1 << 20, &seen, why, sizeof(why)), 0);
+    assert_int_equal(seen.stanzas, 20000);
+    assert_int_equal(seen.bytes, n);
+    assert_true(seen.pieces > 1); /* handed on in pieces, not as one buffer */
+    assert_int_equal(stanzas_of("b.gz", z, clen / 2, 1 << 20, &seen, why, sizeof(why)), -EILSEQ);
+    assert_non_null(strstr(why, "gzip data is"));
     free(z);
-    void *l = lz4_buf(big, sizeof(big), &clen);
-    assert_int_equal(ef_decompress("x.lz4", l, clen, sizeof(big), &out, &outlen, why, sizeof(why)),
-                     0);
-    assert_memory_equal(out, big, sizeof(big));
-    free(out);
-    assert_int_equal(ef_decompress("x.lz4", l, clen - 4, 1 << 20, &out, &outlen, why, sizeof(why)),
-                     -1);
+    void *l = lz4_buf(list, n, &clen);
+    assert_int_equal(stanzas_of("c.lz4", l, clen, 1 << 20, &seen, why, sizeof(why)), 0);
+    assert_int_equal(seen.stanzas, 20000);
+    assert_int_equal(stanzas_of("d.lz4", l, clen - 4, 1 << 20, &seen, why, sizeof(why)), -EILSEQ);
     assert_non_null(strstr(why, "lz4 data"));
     free(l);
-    assert_int_equal(ef_decompress("x.zst", "x", 1, 10, &out, &outlen, why, sizeof(why)), -1);
+    assert_int_equal(stanzas_of("e", list, n, 1 << 20, &seen, why, sizeof(why)), 0);
+    assert_int_equal(seen.stanzas, 20000);
+    /* One stanza larger than the limit is refused, not held. */
+    char big[200000];
+    memset(big, 'x', sizeof(big));
+    memcpy(big, "Package: ", 9);
+    assert_int_equal(stanzas_of("f", big, sizeof(big), 100000, &seen, why, sizeof(why)), -EILSEQ);
+    assert_non_null(strstr(why, "longer than the limit"));
+    free(list);
 }
 
 static void test_first_seen_ages_updates(void **state)
@@ -229,7 +267,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compressed_lists),
-        cmocka_unit_test(test_decompress_limits),
+        cmocka_unit_test(test_stream_stanzas),
         cmocka_unit_test(test_first_seen_ages_updates),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
