@@ -160,12 +160,19 @@ void ef_ingest_store(struct ef_store *s, struct ef_job *j, struct ef_dept_cache 
                                     .signature = j->sig,
                                     .sha256 = j->sha,
                                     .received_at = j->now,
-                                    .report = r};
+                                    .report = r,
+                                    .public_key = j->key};
     rc = s->ops->report_store(s, &rec);
     if (rc == EF_STORE_EXISTS) {
-        /* Another upload stored this seq meanwhile; answer from the fresh state. */
+        /* Another upload stored this seq meanwhile, or a re-enrollment (perhaps on another
+         * collector sharing the database) replaced the key: answer from the fresh state. */
         if (s->ops->agent_get(s, j->agent_id, &a) != EF_STORE_OK)
             goto fail;
+        if (!ef_ct_equal(a.public_key, j->key, EF_ED25519_PUB_LEN)) {
+            j->forget_key = 1;
+            ef_answer_error(&j->ans, 401, "bad signature");
+            return;
+        }
         if (strcmp(j->sha, a.last_sha256) == 0)
             accepted(s, &a, 200, 1, dc, &j->ans);
         else

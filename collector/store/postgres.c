@@ -881,10 +881,15 @@ static int report_store_tx(struct ef_store *s, void *ctx)
     pa_text(&a, r->host.os_pretty);
     pa_text(&a, r->host.kernel);
     pa_text(&a, rec->agent_id);
+    if (rec->public_key != NULL)
+        pa_bin(&a, rec->public_key, EF_ED25519_PUB_LEN);
+    else
+        pa_bin(&a, NULL, 0); /* a NULL value: no key condition */
     res = pg_q(s,
                "UPDATE agents SET last_seq = $1, last_sha256 = $2, last_seen = $3, "
                "hostname = $4, os_pretty = $5, kernel = $6 "
-               "WHERE agent_id = $7 AND last_seq < $1 RETURNING department_id, counted, "
+               "WHERE agent_id = $7 AND last_seq < $1 "
+               "AND ($8::bytea IS NULL OR public_key = $8) RETURNING department_id, counted, "
                "n_pass, n_fail, n_na, n_unknown, n_error, n_accepted",
                &a, "update agent");
     if (res == NULL)

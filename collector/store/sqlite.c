@@ -650,7 +650,7 @@ static int sq_report_store(struct ef_store *s, const struct ef_report_record *re
     st = sq_cached(s, SQ_CLAIM_SEQ,
                    "UPDATE agents SET last_seq = ?1, last_sha256 = ?2, last_seen = ?3, "
                    "hostname = ?4, os_pretty = ?5, kernel = ?6 "
-                   "WHERE agent_id = ?7 AND last_seq < ?1");
+                   "WHERE agent_id = ?7 AND last_seq < ?1 AND (?8 IS NULL OR public_key = ?8)");
     if (st == NULL)
         goto err;
     sqlite3_bind_int64(st, 1, (int64_t)r->seq);
@@ -660,6 +660,10 @@ static int sq_report_store(struct ef_store *s, const struct ef_report_record *re
     sqlite3_bind_text(st, 5, r->host.os_pretty, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, r->host.kernel, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, rec->agent_id, -1, SQLITE_STATIC);
+    if (rec->public_key != NULL)
+        sqlite3_bind_blob(st, 8, rec->public_key, EF_ED25519_PUB_LEN, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 8);
     if (sq_run_cached(s, st, "update agent") != EF_STORE_OK)
         goto err;
     if (sqlite3_changes(db_of(s)) != 1) {

@@ -67,6 +67,11 @@ struct ef_report_record {
     const char *sha256;             /* hex SHA-256 of body */
     time_t received_at;
     const struct ef_report *report; /* the parsed body */
+    /* The key the signature was verified with. The seq is claimed only while it is still
+     * the agent's key, so a report cannot be stored after a re-enrollment (here or on
+     * another collector) replaced the key it was signed with: EF_STORE_EXISTS then, and the
+     * caller looks at the fresh agent row. NULL: no such condition (tools, tests). */
+    const unsigned char *public_key;
 };
 
 /* One enrolled agent with the status counts of its latest results. */

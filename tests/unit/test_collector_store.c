@@ -1,6 +1,6 @@
 /* The collector's store and request logic, against a real SQLite database in a temporary
- * folder, or the PostgreSQL database EF_TEST_DATABASE names (test_db.h): departments and tokens, enrollment, report ingestion, seq bookkeeping and the
- * summary (including a stale agent). */
+ * folder, or the PostgreSQL database EF_TEST_DATABASE names (test_db.h): departments and tokens,
+ * enrollment, report ingestion, seq bookkeeping and the summary (including a stale agent). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -358,6 +358,25 @@ static void test_summary_stale(void **state)
                                     .report = &r};
     assert_int_equal(s->ops->report_store(s, &rec), EF_STORE_OK);
     assert_int_equal(s->ops->report_store(s, &rec), EF_STORE_EXISTS); /* seq claimed */
+    ef_report_free(&r);
+    free(b);
+
+    /* The seq is claimed only under the key the signature was verified with: a report
+     * checked against a key that a re-enrollment has since replaced is not stored. */
+    b = make_report(id1, 2, 3, 1, "fresh", &len);
+    assert_int_equal(ef_report_parse(b, len, &r, err, sizeof(err)), 0);
+    ef_sha256_hex(b, len, sha);
+    rec = (struct ef_report_record){.agent_id = id1,
+                                    .body = b,
+                                    .body_len = len,
+                                    .signature = sig,
+                                    .sha256 = sha,
+                                    .received_at = now,
+                                    .report = &r,
+                                    .public_key = pub2};
+    assert_int_equal(s->ops->report_store(s, &rec), EF_STORE_EXISTS);
+    rec.public_key = pub1;
+    assert_int_equal(s->ops->report_store(s, &rec), EF_STORE_OK);
     ef_report_free(&r);
     free(b);
 
