@@ -21,12 +21,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-const char *fx_setup(void);
-void fx_teardown(void);
-const char *fx_path(const char *rel);
-const char *fx_root(const char *name);
-int fx_write(const char *rel, const char *content, mode_t mode);
-time_t fx_now(void);
+#include "test_fixture.h"
 
 #define LISTS "var/lib/apt/lists/"
 #define SEC "security.debian.org_debian-security_dists_bookworm-security_"

@@ -26,13 +26,7 @@
 #define PATCH_POLICY EF_SOURCE_DIR "/checks/policies/20-patch.yml"
 #define ACCT_POLICY EF_SOURCE_DIR "/checks/policies/40-accounts.yml"
 
-const char *fx_setup(void);
-void fx_teardown(void);
-const char *fx_path(const char *rel);
-const char *fx_root(const char *name);
-int fx_write(const char *rel, const char *content, mode_t mode);
-int fx_age(const char *rel, long long days);
-time_t fx_now(void);
+#include "test_fixture.h"
 
 static struct ef_policy_set pol;
 

@@ -26,12 +26,7 @@
 #define POLICY_SYS EF_SOURCE_DIR "/checks/policies/60-system.yml"
 #define EFI_GUID "8be4df61-93ca-11d2-aa0d-00e098032b8c"
 
-const char *fx_setup(void);
-void fx_teardown(void);
-const char *fx_path(const char *rel);
-const char *fx_root(const char *name);
-int fx_write(const char *rel, const char *content, mode_t mode);
-int fx_age(const char *rel, long long days);
+#include "test_fixture.h"
 
 /* the JSON judge of the firewall probe */
 int ef_nft_json_input_drop(const char *json, char *ev, size_t evlen);

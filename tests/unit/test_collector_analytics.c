@@ -664,17 +664,18 @@ static void test_migration_from_v1(void **state)
         char sql[1024];
 
         assert_int_equal(test_db_exec(NULL, ef_pg_schema), 0);
-        snprintf(sql, sizeof(sql),
-                 "INSERT INTO departments VALUES (1, 'Äldreomsorgen', 1, 'h', 'x');"
-                 "INSERT INTO agents (agent_id, machine_id, department_id, public_key, hostname, "
-                 "enrolled_at, last_seq, last_seen) VALUES ('ag-1', 'm', 1, "
-                 "'\\x0100000000000000000000000000000000000000000000000000000000000000', "
-                 "'old-host', 'x', 3, %lld);"
-                 "INSERT INTO reports VALUES (1, 'ag-1', 3, '\\x7b7d', '\\x00', 's', 'g', 'r');"
-                 "INSERT INTO latest_results VALUES ('ag-1','c1','pass','e','high','basic','8.9',1),"
-                 " ('ag-1','c2','fail','e','high','basic','8.8',1),"
-                 " ('ag-1','c3','error','e','high','basic','8.15',1);",
-                 (long long)(f->t0 - 3600));
+        snprintf(
+            sql, sizeof(sql),
+            "INSERT INTO departments VALUES (1, 'Äldreomsorgen', 1, 'h', 'x');"
+            "INSERT INTO agents (agent_id, machine_id, department_id, public_key, hostname, "
+            "enrolled_at, last_seq, last_seen) VALUES ('ag-1', 'm', 1, "
+            "'\\x0100000000000000000000000000000000000000000000000000000000000000', "
+            "'old-host', 'x', 3, %lld);"
+            "INSERT INTO reports VALUES (1, 'ag-1', 3, '\\x7b7d', '\\x00', 's', 'g', 'r');"
+            "INSERT INTO latest_results VALUES ('ag-1','c1','pass','e','high','basic','8.9',1),"
+            " ('ag-1','c2','fail','e','high','basic','8.8',1),"
+            " ('ag-1','c3','error','e','high','basic','8.15',1);",
+            (long long)(f->t0 - 3600));
         assert_int_equal(test_db_exec(NULL, sql), 0);
         goto opened;
     }

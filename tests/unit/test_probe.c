@@ -14,13 +14,7 @@
 #include "efterlev/util.h"
 #include "facts.h"
 
-const char *fx_setup(void);
-void fx_teardown(void);
-const char *fx_path(const char *rel);
-const char *fx_root(const char *name);
-int fx_write(const char *rel, const char *content, mode_t mode);
-int fx_age(const char *rel, long long days);
-time_t fx_now(void);
+#include "test_fixture.h"
 
 static int group_setup(void **state)
 {

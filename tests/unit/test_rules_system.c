@@ -17,10 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-const char *fx_setup(void);
-void fx_teardown(void);
-const char *fx_path(const char *rel);
-int fx_write(const char *rel, const char *content, mode_t mode);
+#include "test_fixture.h"
 
 #define CONTROLS EF_SOURCE_DIR "/checks/iso27002-2022.yml"
 
