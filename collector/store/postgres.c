@@ -31,6 +31,7 @@
 #include "store/postgres_ops.h"
 #include "store/postgres_schema.h"
 #include "store/result_diff.h"
+#include "store/core.h"
 #include "store/store.h"
 
 #define TX_ATTEMPTS 30
@@ -61,7 +62,7 @@ void pa_bin(struct pg_args *a, const void *v, size_t len)
 
 /* ---- statements ---- */
 
-static void set_error(struct ef_store *s, const PGresult *r, const char *what)
+void pg_set_error(struct ef_store *s, const PGresult *r, const char *what)
 {
     struct pg_store *p = pg_of(s);
     const char *msg = r != NULL ? PQresultErrorMessage(r) : "";
@@ -93,7 +94,7 @@ static const char *prepared_name(struct ef_store *s, const char *sql, const char
     snprintf(e->name, sizeof(e->name), "ef%zu", p->nprepared);
     r = PQprepare(p->conn, e->name, sql, 0, NULL);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-        set_error(s, r, what);
+        pg_set_error(s, r, what);
         PQclear(r);
         return NULL;
     }
@@ -125,7 +126,7 @@ static PGresult *run(struct ef_store *s, const char *sql, const struct pg_args *
         p->sqlstate[0] = '\0';
         return r;
     }
-    set_error(s, r, what);
+    pg_set_error(s, r, what);
     PQclear(r);
     return NULL;
 }
@@ -181,7 +182,7 @@ int pg_exec(struct ef_store *s, const char *sql)
         pg_of(s)->sqlstate[0] = '\0';
         return EF_STORE_OK;
     }
-    set_error(s, r, sql);
+    pg_set_error(s, r, sql);
     PQclear(r);
     return EF_STORE_ERR;
 }
@@ -272,11 +273,12 @@ static void quiet(void *arg, const char *msg)
 }
 
 /* After a lost connection: connect again; the prepared statements are gone with it. */
-static int reconnect(struct ef_store *s)
+int pg_reconnect(struct ef_store *s)
 {
     struct pg_store *p = pg_of(s);
 
     p->nprepared = 0;
+    p->conn_gen++;
     PQreset(p->conn);
     if (PQstatus(p->conn) != CONNECTION_OK) {
         snprintf(s->err, sizeof(s->err), "database connection lost: %s", PQerrorMessage(p->conn));
@@ -286,7 +288,7 @@ static int reconnect(struct ef_store *s)
     return EF_STORE_OK;
 }
 
-static int retryable(const char *state)
+int pg_retryable(const char *state)
 {
     return strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0;
 }
@@ -305,7 +307,7 @@ int pg_tx(struct ef_store *s, enum pg_lock lock, pg_body body, void *ctx)
     for (attempt = 1;; attempt++) {
         int lost = 0;
 
-        if (PQstatus(p->conn) != CONNECTION_OK && reconnect(s) != EF_STORE_OK)
+        if (PQstatus(p->conn) != CONNECTION_OK && pg_reconnect(s) != EF_STORE_OK)
             return EF_STORE_ERR;
         rc = pg_exec(s, "BEGIN ISOLATION LEVEL READ COMMITTED");
         if (rc == EF_STORE_OK && lock != PG_NO_LOCK)
@@ -320,7 +322,7 @@ int pg_tx(struct ef_store *s, enum pg_lock lock, pg_body body, void *ctx)
                     return EF_STORE_OK;
                 /* A COMMIT that failed ended the transaction; whether a lost connection
                  * committed is unknown, so that is not retried. */
-                if (!retryable(p->sqlstate))
+                if (!pg_retryable(p->sqlstate))
                     return EF_STORE_ERR;
                 rc = EF_STORE_ERR;
             } else {
@@ -337,7 +339,7 @@ int pg_tx(struct ef_store *s, enum pg_lock lock, pg_body body, void *ctx)
         }
         lost = PQstatus(p->conn) != CONNECTION_OK;
         if (attempt >= TX_ATTEMPTS ||
-            !(rc == PG_RETRY || (rc == EF_STORE_ERR && (lost || retryable(p->sqlstate)))))
+            !(rc == PG_RETRY || (rc == EF_STORE_ERR && (lost || pg_retryable(p->sqlstate)))))
             break;
         /* Back off a little, more each time, with jitter, so the losers do not collide
          * again at once. */
@@ -982,54 +984,6 @@ static int pg_report_store(struct ef_store *s, const struct ef_report_record *re
 
 /* ---- API tokens ---- */
 
-static int pg_token_add(struct ef_store *s, const char *name, const char *role,
-                        const char *token_hash, int64_t *id)
-{
-    struct pg_args a = {0};
-    char now[32];
-    PGresult *r;
-
-    now_text(now);
-    pa_text(&a, name);
-    pa_text(&a, role);
-    pa_text(&a, token_hash);
-    pa_text(&a, now);
-    r = pg_q(s,
-             "INSERT INTO api_tokens (name, role, token_hash, created_at) "
-             "VALUES ($1, $2, $3, $4) RETURNING id",
-             &a, "insert token");
-    if (r == NULL)
-        return strcmp(pg_of(s)->sqlstate, "23505") == 0 ? EF_STORE_EXISTS : EF_STORE_ERR;
-    *id = pg_col_int(r, 0, 0);
-    PQclear(r);
-    return EF_STORE_OK;
-}
-
-static int pg_token_get(struct ef_store *s, int64_t id, struct ef_api_token *out)
-{
-    struct pg_args a = {0};
-    PGresult *r;
-    int ret = EF_STORE_OK;
-
-    pa_int(&a, id);
-    r = pg_q(s, "SELECT id, name, role, token_hash FROM api_tokens WHERE id = $1", &a,
-             "select token");
-    if (r == NULL)
-        return EF_STORE_ERR;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        return EF_STORE_NOTFOUND;
-    }
-    memset(out, 0, sizeof(*out));
-    out->id = pg_col_int(r, 0, 0);
-    if (pg_col_text(s, r, 0, 1, out->name, sizeof(out->name)) != EF_STORE_OK ||
-        pg_col_text(s, r, 0, 2, out->role, sizeof(out->role)) != EF_STORE_OK ||
-        pg_col_text(s, r, 0, 3, out->token_hash, sizeof(out->token_hash)) != EF_STORE_OK)
-        ret = EF_STORE_ERR;
-    PQclear(r);
-    return ret;
-}
-
 /* ---- aggregation input ---- */
 
 static int host_row(struct ef_store *s, const PGresult *r, int i, void *elem)
@@ -1085,24 +1039,25 @@ static int pg_host_rows(struct ef_store *s, const char *department, const char *
 
 /* ---- open / close ---- */
 
-static void pg_close(struct ef_store *s)
+void pg_close_store(struct ef_store *s)
 {
     struct pg_store *p = pg_of(s);
 
+    pgd_cache_free(p);
     PQfinish(p->conn);
     free(p);
 }
 
 static const struct ef_store_ops postgres_ops = {
-    .close = pg_close,
+    .close = pg_close_store,
     .department_add = pg_department_add,
     .department_get = pg_department_get,
     .department_list = pg_department_list,
     .agent_enroll = pg_agent_enroll,
     .agent_get = pg_agent_get,
     .report_store = pg_report_store,
-    .token_add = pg_token_add,
-    .token_get = pg_token_get,
+    .token_add = core_token_add,
+    .token_get = core_token_get,
     .host_rows = pg_host_rows,
     .sweep = pg_sweep,
     .dept_counts = pg_dept_counts,
@@ -1117,17 +1072,17 @@ static const struct ef_store_ops postgres_ops = {
     .agent_list = pg_agent_list,
     .report_iter = pg_report_iter,
     /* --- users and sessions (dashboard), postgres_users.c --- */
-    .user_add = pg_user_add,
-    .user_get = pg_user_get,
-    .user_list = pg_user_list,
-    .user_set_password = pg_user_set_password,
-    .user_delete = pg_user_delete,
-    .user_login_state = pg_user_login_state,
-    .session_add = pg_session_add,
-    .session_get = pg_session_get,
-    .session_touch = pg_session_touch,
-    .session_delete = pg_session_delete,
-    .session_purge = pg_session_purge,
+    .user_add = core_user_add,
+    .user_get = core_user_get,
+    .user_list = core_user_list,
+    .user_set_password = core_user_set_password,
+    .user_delete = core_user_delete,
+    .user_login_state = core_user_login_state,
+    .session_add = core_session_add,
+    .session_get = core_session_get,
+    .session_touch = core_session_touch,
+    .session_delete = core_session_delete,
+    .session_purge = core_session_purge,
 };
 
 static int migrate_tx(struct ef_store *s, void *ctx)
@@ -1200,6 +1155,7 @@ struct ef_store *ef_store_pg_open(const char *url, int create, char *err, size_t
         return NULL;
     }
     p->base.ops = &postgres_ops;
+    p->base.db = &ef_pg_db_ops;
     p->base.stale_days = 7;
     p->conn = PQconnectdb(url);
     if (p->conn == NULL || PQstatus(p->conn) != CONNECTION_OK) {
@@ -1208,18 +1164,18 @@ struct ef_store *ef_store_pg_open(const char *url, int create, char *err, size_t
         /* libpq's messages end in a newline */
         if (strlen(err) > 0 && err[strlen(err) - 1] == '\n')
             err[strlen(err) - 1] = '\0';
-        pg_close(&p->base);
+        pg_close_store(&p->base);
         return NULL;
     }
     PQsetNoticeProcessor(p->conn, quiet, NULL);
     if (PQsetClientEncoding(p->conn, "UTF8") != 0) {
         snprintf(err, errlen, "database %s: cannot use UTF-8", shown);
-        pg_close(&p->base);
+        pg_close_store(&p->base);
         return NULL;
     }
     if (pg_tx(&p->base, PG_NO_LOCK, migrate_tx, NULL) != EF_STORE_OK) {
         snprintf(err, errlen, "database %s: %s", shown, p->base.err);
-        pg_close(&p->base);
+        pg_close_store(&p->base);
         return NULL;
     }
     return &p->base;

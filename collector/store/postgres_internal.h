@@ -10,10 +10,12 @@
 
 #include <libpq-fe.h>
 
+#include "store/db.h"
 #include "store/store.h"
 
 #define PG_MAX_ARGS 16
 #define PG_MAX_PREPARED 160
+#define PGD_CACHE_SLOTS 512 /* a power of two, well above the core's statements */
 
 /* Advisory lock keys (the two-int form; the first is "EF"). */
 #define PG_LOCK_NS 0x4546
@@ -33,7 +35,22 @@ struct pg_store {
     int lock_held;    /* the PG_LOCK_COUNTERS mode of the current transaction */
     size_t nprepared;
     struct pg_prepared prepared[PG_MAX_PREPARED];
+    unsigned conn_gen; /* counts reconnections: statements prepared before are gone */
+    int in_batch;      /* inside batch_open .. batch_commit: tx calls use savepoints */
+    size_t ncache;
+    struct ef_db_stmt *cache[PGD_CACHE_SLOTS]; /* the core's statements (driver_postgres.c) */
 };
+
+extern const struct ef_db_ops ef_pg_db_ops;
+/* s->err = "what: message", and the SQLSTATE kept, from r (or the connection). */
+void pg_set_error(struct ef_store *s, const PGresult *r, const char *what);
+/* Connect again after a lost connection. */
+int pg_reconnect(struct ef_store *s);
+/* 1 for a serialization failure or deadlock: the transaction may be run again. */
+int pg_retryable(const char *state);
+/* Free the driver's statements (before closing the connection). */
+void pgd_cache_free(struct pg_store *p);
+void pg_close_store(struct ef_store *s);
 
 static inline struct pg_store *pg_of(struct ef_store *s)
 {

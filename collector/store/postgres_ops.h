@@ -26,19 +26,4 @@ int pg_agent_list(struct ef_store *s, const char *department, struct ef_agent_ro
 int pg_report_iter(struct ef_store *s, const struct ef_report_filter *f, ef_report_cb cb,
                    void *arg);
 
-/* --- users and sessions (dashboard), postgres_users.c --- */
-int pg_user_add(struct ef_store *s, const char *name, const char *role, const char *password_hash,
-                int64_t *id);
-int pg_user_get(struct ef_store *s, const char *name, struct ef_user *out);
-int pg_user_list(struct ef_store *s, struct ef_user **out, size_t *n);
-int pg_user_set_password(struct ef_store *s, const char *name, const char *password_hash);
-int pg_user_delete(struct ef_store *s, const char *name);
-int pg_user_login_state(struct ef_store *s, int64_t id, int64_t failed_logins,
-                        int64_t locked_until);
-int pg_session_add(struct ef_store *s, const struct ef_session *sess);
-int pg_session_get(struct ef_store *s, const char *id_hash, struct ef_session *out);
-int pg_session_touch(struct ef_store *s, const char *id_hash, int64_t last_seen);
-int pg_session_delete(struct ef_store *s, const char *id_hash);
-int pg_session_purge(struct ef_store *s, int64_t idle_before, int64_t created_before);
-
 #endif

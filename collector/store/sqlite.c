@@ -18,6 +18,7 @@
 #include "store/sqlite_internal.h"
 #include "store/sqlite_schema.h"
 #include "store/sqlite_ops.h"
+#include "store/core.h"
 #include "store/store.h"
 
 #define BUSY_TIMEOUT_MS 5000
@@ -805,58 +806,6 @@ static void sq_batch_rollback(struct ef_store *s)
 
 /* ---- API tokens ---- */
 
-static int sq_token_add(struct ef_store *s, const char *name, const char *role,
-                        const char *token_hash, int64_t *id)
-{
-    char now[32];
-    sqlite3_stmt *st;
-    int rc;
-
-    st = prepare(s, "INSERT INTO api_tokens (name, role, token_hash, created_at) "
-                    "VALUES (?1, ?2, ?3, ?4)");
-    if (st == NULL)
-        return EF_STORE_ERR;
-    now_text(now);
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, token_hash, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc == SQLITE_CONSTRAINT)
-        return EF_STORE_EXISTS;
-    if (rc != SQLITE_DONE)
-        return fail(s, "insert token");
-    *id = sqlite3_last_insert_rowid(db_of(s));
-    return EF_STORE_OK;
-}
-
-static int sq_token_get(struct ef_store *s, int64_t id, struct ef_api_token *out)
-{
-    sqlite3_stmt *st;
-    int rc, ret = EF_STORE_OK;
-
-    st = prepare(s, "SELECT id, name, role, token_hash FROM api_tokens WHERE id = ?1");
-    if (st == NULL)
-        return EF_STORE_ERR;
-    sqlite3_bind_int64(st, 1, id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        memset(out, 0, sizeof(*out));
-        out->id = sqlite3_column_int64(st, 0);
-        if (col_text(s, st, 1, out->name, sizeof(out->name)) != EF_STORE_OK ||
-            col_text(s, st, 2, out->role, sizeof(out->role)) != EF_STORE_OK ||
-            col_text(s, st, 3, out->token_hash, sizeof(out->token_hash)) != EF_STORE_OK)
-            ret = EF_STORE_ERR;
-    } else if (rc == SQLITE_DONE) {
-        ret = EF_STORE_NOTFOUND;
-    } else {
-        ret = fail(s, "select token");
-    }
-    sqlite3_finalize(st);
-    return ret;
-}
-
 /* ---- aggregation input ---- */
 
 static int host_row(struct ef_store *s, sqlite3_stmt *st, void *elem)
@@ -912,10 +861,11 @@ static int sq_host_rows(struct ef_store *s, const char *department, const char *
 
 /* ---- open / close ---- */
 
-static void sq_close(struct ef_store *s)
+void sq_close_store(struct ef_store *s)
 {
     struct sqlite_store *q = (struct sqlite_store *)s;
 
+    sq_cache_free(q);
     for (int i = 0; i < SQ_SLOTS; i++)
         sqlite3_finalize(q->cached[i]);
     if (sqlite3_close(q->db) != SQLITE_OK)
@@ -924,15 +874,15 @@ static void sq_close(struct ef_store *s)
 }
 
 static const struct ef_store_ops sqlite_ops = {
-    .close = sq_close,
+    .close = sq_close_store,
     .department_add = sq_department_add,
     .department_get = sq_department_get,
     .department_list = sq_department_list,
     .agent_enroll = sq_agent_enroll,
     .agent_get = sq_agent_get,
     .report_store = sq_report_store,
-    .token_add = sq_token_add,
-    .token_get = sq_token_get,
+    .token_add = core_token_add,
+    .token_get = core_token_get,
     .host_rows = sq_host_rows,
     .sweep = sq_sweep,
     .dept_counts = sq_dept_counts,
@@ -947,17 +897,17 @@ static const struct ef_store_ops sqlite_ops = {
     .agent_list = sq_agent_list,
     .report_iter = sq_report_iter,
     /* --- users and sessions (dashboard), store/sqlite_users.c --- */
-    .user_add = sq_user_add,
-    .user_get = sq_user_get,
-    .user_list = sq_user_list,
-    .user_set_password = sq_user_set_password,
-    .user_delete = sq_user_delete,
-    .user_login_state = sq_user_login_state,
-    .session_add = sq_session_add,
-    .session_get = sq_session_get,
-    .session_touch = sq_session_touch,
-    .session_delete = sq_session_delete,
-    .session_purge = sq_session_purge,
+    .user_add = core_user_add,
+    .user_get = core_user_get,
+    .user_list = core_user_list,
+    .user_set_password = core_user_set_password,
+    .user_delete = core_user_delete,
+    .user_login_state = core_user_login_state,
+    .session_add = core_session_add,
+    .session_get = core_session_get,
+    .session_touch = core_session_touch,
+    .session_delete = core_session_delete,
+    .session_purge = core_session_purge,
     /* --- batching (ingest writer) --- */
     .batch_begin = sq_batch_begin,
     .batch_commit = sq_batch_commit,
@@ -1040,6 +990,7 @@ struct ef_store *ef_store_sqlite_open(const char *path, int create, char *err, s
         return NULL;
     }
     q->base.ops = &sqlite_ops;
+    q->base.db = &ef_sqlite_db_ops;
     q->base.stale_days = 7;
     if (sqlite3_open_v2(path, &q->db, flags, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "cannot open database %s: %s", path,
@@ -1067,7 +1018,7 @@ struct ef_store *ef_store_sqlite_open(const char *path, int create, char *err, s
     return &q->base;
 fail:
     snprintf(err, errlen, "database %s: %s", path, q->base.err);
-    sq_close(&q->base);
+    sq_close_store(&q->base);
     return NULL;
 }
 

@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include "store/db.h"
 #include "store/store.h"
 
 /* Statements of the ingest path, prepared once per connection and reused (sq_cached). */
@@ -29,12 +30,26 @@ enum sq_slot {
     SQ_SLOTS
 };
 
+/* Prepared statements of the core, by the address of their SQL text (db.h). */
+#define SQ_CACHE_SLOTS 512 /* a power of two, well above the number of statements */
+struct sq_cache_entry {
+    const char *sql;
+    sqlite3_stmt *st;
+};
+
 struct sqlite_store {
     struct ef_store base; /* first, so the pointers convert */
     sqlite3 *db;
     int in_batch; /* inside batch_begin .. batch_commit: calls use savepoints */
     sqlite3_stmt *cached[SQ_SLOTS];
+    size_t ncache;
+    struct sq_cache_entry cache[SQ_CACHE_SLOTS];
 };
+
+extern const struct ef_db_ops ef_sqlite_db_ops;
+/* Finalize the driver's cached statements (driver_sqlite.c). */
+void sq_cache_free(struct sqlite_store *q);
+void sq_close_store(struct ef_store *s);
 
 /* The statement of slot (sql is its constant text), prepared on first use, reset and
  * unbound, ready to bind. Do not finalize it; sq_done() it after use. NULL with s->err. */

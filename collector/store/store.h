@@ -342,8 +342,11 @@ struct ef_store_ops {
     void (*batch_rollback)(struct ef_store *s);
 };
 
+struct ef_db_ops;
+
 struct ef_store {
     const struct ef_store_ops *ops;
+    const struct ef_db_ops *db; /* the backend's driver under the domain code (store/db.h) */
     int stale_days; /* the window the counters were last swept with */
     char err[256];
 };

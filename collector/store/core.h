@@ -1,0 +1,96 @@
+/* The store's domain code (core_*.c), written once over the driver calls of db.h, and the
+ * few helpers it shares. Nothing here knows which database is underneath. */
+#ifndef EF_COLLECTOR_STORE_CORE_H
+#define EF_COLLECTOR_STORE_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "store/db.h"
+#include "store/store.h"
+
+static inline const struct ef_db_ops *db_ops(struct ef_store *s)
+{
+    return s->db;
+}
+
+/* Prepare sql; NULL with s->err set. */
+struct ef_db_stmt *core_prepare(struct ef_store *s, const char *sql);
+/* Step st to its end and give it back: EF_STORE_OK, EF_STORE_EXISTS (a unique constraint)
+ * or EF_STORE_ERR. st NULL (a failed prepare) is EF_STORE_ERR. */
+int core_exec(struct ef_store *s, struct ef_db_stmt *st, const char *what);
+/* The same, NOTFOUND when the statement changed no row. */
+int core_exec_changed(struct ef_store *s, struct ef_db_stmt *st, const char *what);
+/* The first column of the first row as an integer (dflt when no row or NULL); st given back. */
+int core_int(struct ef_store *s, struct ef_db_stmt *st, int64_t dflt, int64_t *out,
+             const char *what);
+/* Step to the first row: EF_STORE_OK with the row ready (give st back after reading it),
+ * EF_STORE_NOTFOUND or EF_STORE_ERR (st already given back in both). */
+int core_row(struct ef_store *s, struct ef_db_stmt *st, const char *what);
+/* Copy text column i into dst; longer than dstlen-1 is an error (every value was
+ * length-checked on the way in). */
+int core_col_text(struct ef_store *s, struct ef_db_stmt *st, int i, char *dst, size_t dstlen);
+/* Text column i ("" for NULL), valid until the next step. */
+const char *core_col_str(struct ef_store *s, struct ef_db_stmt *st, int i);
+/* A blob column of exactly len bytes into dst. */
+int core_col_bytes(struct ef_store *s, struct ef_db_stmt *st, int i, void *dst, size_t len);
+
+/* Converts the current row of st into elem (zeroed); EF_STORE_OK or EF_STORE_ERR. */
+typedef int (*core_row_fn)(struct ef_store *s, struct ef_db_stmt *st, void *elem);
+/* Step st (bound) through its rows, converting each with row into a growing array of
+ * elem_size elements: *out and *n (NULL and 0 on error). st is given back in every case.
+ * On error the rows read so far, the failed one included, are released with
+ * free_rows(v, count), or free() when free_rows is NULL. */
+int core_collect(struct ef_store *s, struct ef_db_stmt *st, size_t elem_size, core_row_fn row,
+                 void (*free_rows)(void *v, size_t n), void **out, size_t *n, const char *what);
+
+/* A level column: out-of-range values read as basic. */
+ef_level core_level_of(int64_t v);
+
+/* ---- counters (core_counters.c); each runs inside the caller's transaction ---- */
+
+/* Add (sign +1) or remove (sign -1) the agent's latest results to or from its department's
+ * counters. */
+int core_agent_apply(struct ef_store *s, const char *agent_id, int64_t department_id, int sign);
+struct ef_result_diff;
+/* A counted agent's report: the diff's counter deltas. */
+int core_apply_deltas(struct ef_store *s, int64_t department_id, const struct ef_result_diff *d);
+/* Take the agent out of the counters when it is in them. */
+int core_agent_uncount(struct ef_store *s, const char *agent_id);
+/* Recompute which of the agent's failures are accepted, its own counts, and whether it is
+ * counted (fresh at now with s->stale_days), keeping the department counters right. */
+int core_agent_rebuild(struct ef_store *s, const char *agent_id, time_t now);
+/* The active acceptance covering a failure of check on agent in department; 0 when none. */
+int core_acceptance_match(struct ef_store *s, int64_t department_id, const char *check,
+                          const char *agent_id, int64_t *id);
+/* Snapshot catch-up and staleness/expiry sweep to now (inside a transaction holding the
+ * counters lock exclusively). */
+int core_catch_up(struct ef_store *s, time_t now, int stale_days);
+/* *due = 1 when core_catch_up has anything to do at now. */
+int core_due(struct ef_store *s, time_t now, int stale_days, int *due);
+int core_audit(struct ef_store *s, time_t at, const char *actor, const char *action,
+               const char *details);
+
+/* ---- the operations of struct ef_store_ops, one implementation for every backend ---- */
+/* core_users.c */
+int core_token_add(struct ef_store *s, const char *name, const char *role, const char *token_hash,
+                   int64_t *id);
+int core_token_get(struct ef_store *s, int64_t id, struct ef_api_token *out);
+int core_user_add(struct ef_store *s, const char *name, const char *role, const char *password_hash,
+                  int64_t *id);
+int core_user_get(struct ef_store *s, const char *name, struct ef_user *out);
+int core_user_list(struct ef_store *s, struct ef_user **out, size_t *n);
+int core_user_set_password(struct ef_store *s, const char *name, const char *password_hash);
+int core_user_delete(struct ef_store *s, const char *name);
+int core_user_login_state(struct ef_store *s, int64_t id, int64_t failed_logins,
+                          int64_t locked_until);
+int core_session_add(struct ef_store *s, const struct ef_session *sess);
+int core_session_get(struct ef_store *s, const char *id_hash, struct ef_session *out);
+int core_session_touch(struct ef_store *s, const char *id_hash, int64_t last_seen);
+int core_session_delete(struct ef_store *s, const char *id_hash);
+int core_session_purge(struct ef_store *s, int64_t idle_before, int64_t created_before);
+
+extern const struct ef_store_ops ef_store_core_ops;
+
+#endif
