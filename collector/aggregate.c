@@ -183,7 +183,11 @@ int ef_controls_build(struct ef_store *s, const struct ef_catalog *cat, const ch
     }
     if (s->ops->check_counts(s, id, &rows, &nrows) != EF_STORE_OK)
         return EF_STORE_ERR;
-    rc = ef_control_sums(rows, nrows, numbering2013 ? cat : NULL, 0, out, n);
+    {
+        struct ef_control_map m2013 = ef_control_map_2013(cat);
+
+        rc = ef_control_sums(rows, nrows, numbering2013 ? &m2013 : NULL, 0, out, n);
+    }
     free(rows);
     if (rc != 0) {
         snprintf(s->err, sizeof(s->err), "out of memory");

@@ -50,7 +50,7 @@ static int dept_add(const char *config, const char *name, const char *level_s)
         ef_store_close(store);
         return EF_EXIT_FAIL;
     }
-    rc = store->ops->department_add(store, name, level, hash, &id);
+    rc = store->ops->department_add(store, name, level, hash, ef_coll_now(), &id);
     if (rc == EF_STORE_EXISTS) {
         ef_error("a department named \"%s\" already exists", name);
         rc = EF_EXIT_FAIL;

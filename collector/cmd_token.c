@@ -73,7 +73,7 @@ static int token_add(const char *config, const char *name, const char *role)
         ef_error("cannot generate a token");
         goto out;
     }
-    switch (store->ops->token_add(store, name, role, hash, &id)) {
+    switch (store->ops->token_add(store, name, role, hash, ef_coll_now(), &id)) {
     case EF_STORE_OK:
         printf("%" PRId64 ".%s\n", id, secret);
         rc = fflush(stdout) == 0 ? EF_EXIT_OK : EF_EXIT_FAIL;

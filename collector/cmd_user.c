@@ -186,7 +186,7 @@ static int user_add(const char *config, const char *name, const char *role, cons
         goto out;
     }
     switch (replace ? store->ops->user_set_password(store, name, hash)
-                    : store->ops->user_add(store, name, role, hash, &id)) {
+                    : store->ops->user_add(store, name, role, hash, ef_coll_now(), &id)) {
     case EF_STORE_OK:
         rc = EF_EXIT_OK;
         if (replace) {

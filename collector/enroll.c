@@ -6,6 +6,7 @@
 #include "efterlev/log.h"
 #include "efterlev/util.h"
 #include "enroll.h"
+#include "now.h"
 #include "tokens.h"
 
 /* A required string field of at most max bytes, non-empty, UTF-8 without control chars. */
@@ -108,7 +109,8 @@ void ef_enroll(struct ef_store *s, const void *body, size_t len, struct ef_answe
                                .hostname = hostname,
                                .department_id = d.id,
                                .public_key = pub,
-                               .new_agent_id = agent_id};
+                               .new_agent_id = agent_id,
+                               .now = ef_coll_now()};
     if (s->ops->agent_enroll(s, &e, &a) != EF_STORE_OK)
         goto fail;
     ef_info("enrolled %s (%s) in %s", a.agent_id, hostname, d.name);

@@ -75,10 +75,10 @@ int core_audit(struct ef_store *s, time_t at, const char *actor, const char *act
 /* ---- the operations of struct ef_store_ops, one implementation for every backend ---- */
 /* core_users.c */
 int core_token_add(struct ef_store *s, const char *name, const char *role, const char *token_hash,
-                   int64_t *id);
+                   time_t now, int64_t *id);
 int core_token_get(struct ef_store *s, int64_t id, struct ef_api_token *out);
 int core_user_add(struct ef_store *s, const char *name, const char *role, const char *password_hash,
-                  int64_t *id);
+                  time_t now, int64_t *id);
 int core_user_get(struct ef_store *s, const char *name, struct ef_user *out);
 int core_user_list(struct ef_store *s, struct ef_user **out, size_t *n);
 int core_user_set_password(struct ef_store *s, const char *name, const char *password_hash);
@@ -90,6 +90,22 @@ int core_session_get(struct ef_store *s, const char *id_hash, struct ef_session 
 int core_session_touch(struct ef_store *s, const char *id_hash, int64_t last_seen);
 int core_session_delete(struct ef_store *s, const char *id_hash);
 int core_session_purge(struct ef_store *s, int64_t idle_before, int64_t created_before);
+
+/* core_write.c */
+int core_department_add(struct ef_store *s, const char *name, ef_level level,
+                        const char *token_hash, time_t now, int64_t *id);
+/* Read the agent columns "agent_id, machine_id, department_id, public_key, last_seq,
+ * last_sha256" of st's row. */
+int core_agent_row(struct ef_store *s, struct ef_db_stmt *st, struct ef_agent *a);
+int core_agent_enroll(struct ef_store *s, const struct ef_enrollment *e, struct ef_agent *out);
+int core_report_store(struct ef_store *s, const struct ef_report_record *rec);
+int core_batch_begin(struct ef_store *s, time_t now);
+int core_batch_commit(struct ef_store *s);
+void core_batch_rollback(struct ef_store *s);
+/* core_counters.c */
+int core_sweep(struct ef_store *s, time_t now, int stale_days);
+int core_acceptance_add(struct ef_store *s, struct ef_acceptance *a, time_t now);
+int core_acceptance_revoke(struct ef_store *s, int64_t id, const char *by, time_t now);
 
 extern const struct ef_store_ops ef_store_core_ops;
 

@@ -10,20 +10,20 @@
 /* ---- API tokens ---- */
 
 int core_token_add(struct ef_store *s, const char *name, const char *role, const char *token_hash,
-                   int64_t *id)
+                   time_t now, int64_t *id)
 {
     static const char sql[] = "INSERT INTO api_tokens (name, role, token_hash, created_at) "
                               "VALUES ($1, $2, $3, $4) RETURNING id";
     struct ef_db_stmt *st = core_prepare(s, sql);
-    char now[32];
+    char created[32];
 
     if (st == NULL)
         return EF_STORE_ERR;
-    ef_now_rfc3339(now);
+    ef_time_rfc3339(now, created);
     DB(s)->bind_text(st, 1, name);
     DB(s)->bind_text(st, 2, role);
     DB(s)->bind_text(st, 3, token_hash);
-    DB(s)->bind_text(st, 4, now);
+    DB(s)->bind_text(st, 4, created);
     return core_int(s, st, 0, id, "insert token");
 }
 
@@ -51,20 +51,20 @@ int core_token_get(struct ef_store *s, int64_t id, struct ef_api_token *out)
 /* ---- users ---- */
 
 int core_user_add(struct ef_store *s, const char *name, const char *role, const char *password_hash,
-                  int64_t *id)
+                  time_t now, int64_t *id)
 {
     static const char sql[] = "INSERT INTO users (name, role, password_hash, created_at) "
                               "VALUES ($1, $2, $3, $4) RETURNING id";
     struct ef_db_stmt *st = core_prepare(s, sql);
-    char now[32];
+    char created[32];
 
     if (st == NULL)
         return EF_STORE_ERR;
-    ef_now_rfc3339(now);
+    ef_time_rfc3339(now, created);
     DB(s)->bind_text(st, 1, name);
     DB(s)->bind_text(st, 2, role);
     DB(s)->bind_text(st, 3, password_hash);
-    DB(s)->bind_text(st, 4, now);
+    DB(s)->bind_text(st, 4, created);
     return core_int(s, st, 0, id, "insert user");
 }
 

@@ -131,7 +131,8 @@ static void pgd_bind_int(struct ef_db_stmt *st, int i, int64_t v)
 
 static void pgd_bind_text(struct ef_db_stmt *st, int i, const char *v)
 {
-    set_param(st, i, v, 0, 0, OID_TEXT);
+    /* A NULL takes its type from the statement (a bigint column, say), not text. */
+    set_param(st, i, v, 0, 0, v != NULL ? OID_TEXT : 0);
 }
 
 static void pgd_bind_blob(struct ef_db_stmt *st, int i, const void *v, size_t len)

@@ -56,6 +56,7 @@ struct ef_enrollment {
     int64_t department_id;
     const unsigned char *public_key; /* EF_ED25519_PUB_LEN bytes */
     const char *new_agent_id;        /* used only when machine_id is not enrolled yet */
+    time_t now;                      /* the time of the enrollment */
 };
 
 /* One accepted report, stored in a single transaction. */
@@ -224,7 +225,7 @@ struct ef_store_ops {
 
     /* EF_STORE_EXISTS when the name is taken. */
     int (*department_add)(struct ef_store *s, const char *name, ef_level level,
-                          const char *token_hash, int64_t *id);
+                          const char *token_hash, time_t now, int64_t *id);
     int (*department_get)(struct ef_store *s, int64_t id, struct ef_department *out);
     /* All departments ordered by name, with their host counts; caller frees *out. */
     int (*department_list)(struct ef_store *s, struct ef_department **out, size_t *n);
@@ -242,7 +243,7 @@ struct ef_store_ops {
 
     /* EF_STORE_EXISTS when the name is taken. */
     int (*token_add)(struct ef_store *s, const char *name, const char *role, const char *token_hash,
-                     int64_t *id);
+                     time_t now, int64_t *id);
     int (*token_get)(struct ef_store *s, int64_t id, struct ef_api_token *out);
 
     /* Agents ordered by department, hostname, with their counters; department NULL for
@@ -305,7 +306,7 @@ struct ef_store_ops {
 
     /* EF_STORE_EXISTS when the name is taken. */
     int (*user_add)(struct ef_store *s, const char *name, const char *role,
-                    const char *password_hash, int64_t *id);
+                    const char *password_hash, time_t now, int64_t *id);
     /* By name; NOTFOUND when absent. */
     int (*user_get)(struct ef_store *s, const char *name, struct ef_user *out);
     /* All users ordered by name (password_hash left empty); caller frees *out. */
@@ -347,7 +348,7 @@ struct ef_db_ops;
 struct ef_store {
     const struct ef_store_ops *ops;
     const struct ef_db_ops *db; /* the backend's driver under the domain code (store/db.h) */
-    int stale_days; /* the window the counters were last swept with */
+    int stale_days;             /* the window the counters were last swept with */
     char err[256];
 };
 

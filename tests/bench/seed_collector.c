@@ -105,7 +105,7 @@ int main(int argc, char **argv)
     for (long d = 0; d < depts; d++) {
         snprintf(name, sizeof(name), "Förvaltning %03ld", d + 1);
         ef_sha256_hex(name, strlen(name), hash); /* never a usable token */
-        if (s->ops->department_add(s, name, (ef_level)(1 + d % 3), hash, &dept_ids[d]) !=
+        if (s->ops->department_add(s, name, (ef_level)(1 + d % 3), hash, time(NULL), &dept_ids[d]) !=
             EF_STORE_OK)
             return fail_batch(s, "department add");
     }
@@ -132,7 +132,8 @@ int main(int argc, char **argv)
                                    .hostname = name,
                                    .department_id = dept_ids[a % depts],
                                    .public_key = key,
-                                   .new_agent_id = id};
+                                   .new_agent_id = id,
+                                   .now = time(NULL)};
         if (s->ops->agent_enroll(s, &e, &ag) != EF_STORE_OK)
             return fail_batch(s, "enroll");
 

@@ -118,7 +118,7 @@ static int64_t add_dept(struct ef_store *s, const char *name, ef_level level, ch
     int64_t id = 0;
 
     assert_int_equal(ef_secret_new(secret, hash), 0);
-    assert_int_equal(s->ops->department_add(s, name, level, hash, &id), EF_STORE_OK);
+    assert_int_equal(s->ops->department_add(s, name, level, hash, time(NULL), &id), EF_STORE_OK);
     snprintf(token, tokenlen, "%lld.%s", (long long)id, secret);
     return id;
 }

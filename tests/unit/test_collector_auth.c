@@ -156,7 +156,7 @@ static int64_t add_user(struct fx *f, const char *name, const char *role, const 
     int64_t id = 0;
 
     assert_int_equal(ef_password_hash_params(pw, strlen(pw), 10, 8, 1, h), 0);
-    assert_int_equal(f->s->ops->user_add(f->s, name, role, h, &id), EF_STORE_OK);
+    assert_int_equal(f->s->ops->user_add(f->s, name, role, h, time(NULL), &id), EF_STORE_OK);
     return id;
 }
 
@@ -168,7 +168,7 @@ static void test_login_and_lockout(void **state)
     const char *pw = "rätt lösenord 1";
 
     id = add_user(f, "karin", "coordinator", pw);
-    assert_int_equal(f->s->ops->user_add(f->s, "karin", "auditor", "x", &id), EF_STORE_EXISTS);
+    assert_int_equal(f->s->ops->user_add(f->s, "karin", "auditor", "x", time(NULL), &id), EF_STORE_EXISTS);
     assert_int_equal(ef_login(f->s, "karin", pw, strlen(pw), T0, &u, &retry, &failures),
                      EF_LOGIN_OK);
     assert_string_equal(u.role, "coordinator");

@@ -20,6 +20,7 @@
 
 #include "efterlev/report.h"
 #include "efterlev/sign.h"
+#include "now.h"
 #include "store/store.h"
 #include "test_db.h"
 
@@ -178,7 +179,8 @@ static void enroll(struct fx *f, const char *id, int64_t dept)
                               .hostname = id,
                               .department_id = dept,
                               .public_key = pub,
-                              .new_agent_id = id};
+                              .new_agent_id = id,
+                              .now = ef_coll_now()};
     struct ef_agent out;
 
     pub[0] = (unsigned char)id[strlen(id) - 1];
@@ -288,8 +290,8 @@ static void test_counter_deltas(void **state)
     time_t t = f->t0;
     int64_t h, acc1, acc2;
 
-    assert_int_equal(s->ops->department_add(s, "D1", EF_LEVEL_BASIC, "h1", &f->d1), EF_STORE_OK);
-    assert_int_equal(s->ops->department_add(s, "D2", EF_LEVEL_BASIC, "h2", &f->d2), EF_STORE_OK);
+    assert_int_equal(s->ops->department_add(s, "D1", EF_LEVEL_BASIC, "h1", time(NULL), &f->d1), EF_STORE_OK);
+    assert_int_equal(s->ops->department_add(s, "D2", EF_LEVEL_BASIC, "h2", time(NULL), &f->d2), EF_STORE_OK);
     sweep(f, t);
     enroll(f, "ag-1", f->d1);
     enroll(f, "ag-2", f->d1);

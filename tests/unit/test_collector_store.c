@@ -72,7 +72,7 @@ static int64_t add_dept(struct ef_store *s, const char *name, ef_level level, ch
     int64_t id = 0;
 
     assert_int_equal(ef_secret_new(secret, hash), 0);
-    assert_int_equal(s->ops->department_add(s, name, level, hash, &id), EF_STORE_OK);
+    assert_int_equal(s->ops->department_add(s, name, level, hash, time(NULL), &id), EF_STORE_OK);
     snprintf(token, tokenlen, "%lld.%s", (long long)id, secret);
     return id;
 }
@@ -196,7 +196,7 @@ static void test_department_and_token(void **state)
     assert_int_equal(s->ops->department_get(s, id + 100, &d), EF_STORE_NOTFOUND);
 
     assert_int_equal(ef_secret_new(secret, h2), 0);
-    assert_int_equal(s->ops->department_add(s, "Socialförvaltningen", EF_LEVEL_BASIC, h2, &id),
+    assert_int_equal(s->ops->department_add(s, "Socialförvaltningen", EF_LEVEL_BASIC, h2, time(NULL), &id),
                      EF_STORE_EXISTS);
     add_dept(s, "Kultur", EF_LEVEL_BASIC, token, sizeof(token));
     assert_int_equal(s->ops->department_list(s, &list, &n), EF_STORE_OK);

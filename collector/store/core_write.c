@@ -1,0 +1,454 @@
+/* The store's domain code on the write path: departments, enrollment, ingest of reports,
+ * and the group commit the ingest writer uses. Written once for every backend; what differs
+ * (transactions, retries, locks) is the driver's (db.h).
+ *
+ * Every operation here runs as a transaction body, which a backend may run again (PostgreSQL,
+ * after a serialization failure or deadlock): bodies keep their results in their context
+ * and have no other effects. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "efterlev/util.h"
+#include "store/core.h"
+#include "store/result_diff.h"
+
+#define DB(s) ((s)->db)
+
+/* ---- departments ---- */
+
+struct dept_ctx {
+    const char *name, *token_hash;
+    ef_level level;
+    time_t now;
+    int64_t id;
+};
+
+static int department_add_tx(struct ef_store *s, void *ctx)
+{
+    static const char dept_sql[] = "INSERT INTO departments (name, level, token_hash, created_at) "
+                                   "VALUES ($1, $2, $3, $4) RETURNING id";
+    static const char counts_sql[] = "INSERT INTO dept_counts (department_id) VALUES ($1)";
+    struct dept_ctx *c = ctx;
+    struct ef_db_stmt *st = core_prepare(s, dept_sql);
+    char created[32];
+    int rc;
+
+    if (st == NULL)
+        return EF_STORE_ERR;
+    ef_time_rfc3339(c->now, created);
+    DB(s)->bind_text(st, 1, c->name);
+    DB(s)->bind_int(st, 2, (int64_t)c->level);
+    DB(s)->bind_text(st, 3, c->token_hash);
+    DB(s)->bind_text(st, 4, created);
+    if ((rc = core_int(s, st, 0, &c->id, "insert department")) != EF_STORE_OK)
+        return rc;
+    if ((st = core_prepare(s, counts_sql)) == NULL)
+        return EF_STORE_ERR;
+    DB(s)->bind_int(st, 1, c->id);
+    return core_exec(s, st, "insert department counters");
+}
+
+int core_department_add(struct ef_store *s, const char *name, ef_level level,
+                        const char *token_hash, time_t now, int64_t *id)
+{
+    struct dept_ctx c = {name, token_hash, level, now, 0};
+    int rc = DB(s)->tx(s, EF_DB_SHARED, department_add_tx, &c);
+
+    if (rc == EF_STORE_OK)
+        *id = c.id;
+    return rc;
+}
+
+/* ---- agents ---- */
+
+#define AGENT_COLUMNS "agent_id, machine_id, department_id, public_key, last_seq, last_sha256"
+
+int core_agent_row(struct ef_store *s, struct ef_db_stmt *st, struct ef_agent *a)
+{
+    memset(a, 0, sizeof(*a));
+    if (core_col_text(s, st, 0, a->agent_id, sizeof(a->agent_id)) != EF_STORE_OK ||
+        core_col_text(s, st, 1, a->machine_id, sizeof(a->machine_id)) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    a->department_id = DB(s)->col_int(st, 2);
+    if (core_col_bytes(s, st, 3, a->public_key, EF_ED25519_PUB_LEN) != EF_STORE_OK) {
+        snprintf(s->err, sizeof(s->err), "agent %s has a malformed public key", a->agent_id);
+        return EF_STORE_ERR;
+    }
+    a->last_seq = (uint64_t)DB(s)->col_int(st, 4);
+    return core_col_text(s, st, 5, a->last_sha256, sizeof(a->last_sha256));
+}
+
+/* The agent of machine_id (locked for the rest of the transaction); NOTFOUND when none. */
+static int agent_by_machine(struct ef_store *s, const char *sql, const char *machine_id,
+                            struct ef_agent *out)
+{
+    struct ef_db_stmt *st = core_prepare(s, sql);
+    int rc;
+
+    if (st == NULL)
+        return EF_STORE_ERR;
+    DB(s)->bind_text(st, 1, machine_id);
+    if ((rc = core_row(s, st, "select agent")) != EF_STORE_OK)
+        return rc;
+    rc = core_agent_row(s, st, out);
+    DB(s)->done(st);
+    return rc;
+}
+
+static int hosts_delta(struct ef_store *s, int64_t department_id, int delta)
+{
+    static const char sql[] = "UPDATE dept_counts SET hosts = hosts + $2 WHERE department_id = $1";
+    struct ef_db_stmt *st = core_prepare(s, sql);
+
+    if (st == NULL)
+        return EF_STORE_ERR;
+    DB(s)->bind_int(st, 1, department_id);
+    DB(s)->bind_int(st, 2, delta);
+    return core_exec(s, st, "update department hosts");
+}
+
+struct enroll_ctx {
+    const struct ef_enrollment *e;
+    struct ef_agent *out;
+};
+
+static int enroll_tx(struct ef_store *s, void *ctx)
+{
+    static const char lock_sql[] = "SELECT " AGENT_COLUMNS " FROM agents WHERE machine_id = $1 "
+                                   "FOR UPDATE";
+    static const char select_sql[] = "SELECT " AGENT_COLUMNS " FROM agents WHERE machine_id = $1";
+    static const char update_sql[] =
+        "UPDATE agents SET public_key = $1, hostname = $2, department_id = $3, "
+        "enrolled_at = $4, last_seq = CASE WHEN $5 <> 0 THEN 0 ELSE last_seq END, "
+        "counted = CASE WHEN $7 <> 0 THEN 0 ELSE counted END WHERE agent_id = $6";
+    static const char insert_sql[] =
+        "INSERT INTO agents (agent_id, machine_id, department_id, public_key, hostname, "
+        "enrolled_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
+    /* Every key the agent ever had, so exports can verify its older reports. */
+    static const char key_sql[] =
+        "INSERT INTO agent_keys (agent_id, public_key, first_enrolled_at) "
+        "SELECT agent_id, public_key, enrolled_at FROM agents WHERE machine_id = $1 "
+        "ON CONFLICT DO NOTHING";
+    const struct ef_enrollment *e = ((struct enroll_ctx *)ctx)->e;
+    struct ef_db_stmt *st;
+    struct ef_agent old;
+    char now[32];
+    int found, moved = 0, rc;
+
+    /* The agent row, locked: concurrent enrollments of one machine run one at a time. */
+    found = agent_by_machine(s, lock_sql, e->machine_id, &old);
+    if (found == EF_STORE_ERR)
+        return EF_STORE_ERR;
+    ef_time_rfc3339(e->now, now);
+    if (found == EF_STORE_OK) {
+        int key_changed = !ef_ct_equal(old.public_key, e->public_key, EF_ED25519_PUB_LEN);
+
+        moved = old.department_id != e->department_id;
+        /* Its results leave the old department's counters before it moves. */
+        if (moved && (core_agent_uncount(s, old.agent_id) != EF_STORE_OK ||
+                      hosts_delta(s, old.department_id, -1) != EF_STORE_OK ||
+                      hosts_delta(s, e->department_id, 1) != EF_STORE_OK))
+            return EF_STORE_ERR;
+        if ((st = core_prepare(s, update_sql)) == NULL)
+            return EF_STORE_ERR;
+        DB(s)->bind_blob(st, 1, e->public_key, EF_ED25519_PUB_LEN);
+        DB(s)->bind_text(st, 2, e->hostname);
+        DB(s)->bind_int(st, 3, e->department_id);
+        DB(s)->bind_text(st, 4, now);
+        DB(s)->bind_int(st, 5, key_changed);
+        DB(s)->bind_text(st, 6, old.agent_id);
+        DB(s)->bind_int(st, 7, moved);
+        if (core_exec(s, st, "store agent") != EF_STORE_OK)
+            return EF_STORE_ERR;
+    } else {
+        if ((st = core_prepare(s, insert_sql)) == NULL)
+            return EF_STORE_ERR;
+        DB(s)->bind_text(st, 1, e->new_agent_id);
+        DB(s)->bind_text(st, 2, e->machine_id);
+        DB(s)->bind_int(st, 3, e->department_id);
+        DB(s)->bind_blob(st, 4, e->public_key, EF_ED25519_PUB_LEN);
+        DB(s)->bind_text(st, 5, e->hostname);
+        DB(s)->bind_text(st, 6, now);
+        rc = core_exec_changed(s, st, "store agent");
+        /* Another collector enrolled this machine meanwhile: start again, as a
+         * re-enrollment. */
+        if (rc == EF_STORE_NOTFOUND)
+            return EF_DB_RETRY;
+        if (rc != EF_STORE_OK || hosts_delta(s, e->department_id, 1) != EF_STORE_OK)
+            return EF_STORE_ERR;
+    }
+    if ((st = core_prepare(s, key_sql)) == NULL)
+        return EF_STORE_ERR;
+    DB(s)->bind_text(st, 1, e->machine_id);
+    if (core_exec(s, st, "record agent key") != EF_STORE_OK)
+        return EF_STORE_ERR;
+    /* In the new department its failures meet that department's acceptances. */
+    if (moved && core_agent_rebuild(s, old.agent_id, e->now) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    return agent_by_machine(s, select_sql, e->machine_id, ((struct enroll_ctx *)ctx)->out) ==
+                   EF_STORE_OK
+               ? EF_STORE_OK
+               : EF_STORE_ERR;
+}
+
+int core_agent_enroll(struct ef_store *s, const struct ef_enrollment *e, struct ef_agent *out)
+{
+    struct enroll_ctx c = {e, out};
+
+    return DB(s)->tx(s, EF_DB_SHARED, enroll_tx, &c);
+}
+
+/* ---- reports ---- */
+
+/* Feed the agent's stored latest results to the diff. */
+static int load_prev(struct ef_store *s, const char *agent_id, struct ef_result_diff *d)
+{
+    static const char sql[] = "SELECT check_id, status, evidence, severity, level, controls, "
+                              "accepted_by, since FROM latest_results WHERE agent_id = $1";
+    struct ef_db_stmt *st = core_prepare(s, sql);
+    int rc;
+
+    if (st == NULL)
+        return EF_STORE_ERR;
+    DB(s)->bind_text(st, 1, agent_id);
+    while ((rc = DB(s)->step(s, st, "previous results")) == EF_DB_ROW)
+        if (ef_diff_prev(d, core_col_str(s, st, 0), core_col_str(s, st, 1), core_col_str(s, st, 2),
+                         core_col_str(s, st, 3), core_col_str(s, st, 4), core_col_str(s, st, 5),
+                         DB(s)->col_int(st, 6), DB(s)->col_int(st, 7), s->err,
+                         sizeof(s->err)) != 0) {
+            rc = EF_STORE_ERR;
+            break;
+        }
+    DB(s)->done(st);
+    return rc == EF_DB_DONE ? EF_STORE_OK : EF_STORE_ERR;
+}
+
+/* Bind one result's columns ($1 agent_id .. $8 report_id). */
+static void bind_result(struct ef_store *s, struct ef_db_stmt *st, const char *agent_id,
+                        int64_t report_id, const struct ef_result *res, const char *controls)
+{
+    DB(s)->bind_text(st, 1, agent_id);
+    DB(s)->bind_text(st, 2, res->check);
+    DB(s)->bind_text(st, 3, ef_status_name(res->status));
+    DB(s)->bind_text(st, 4, res->evidence);
+    DB(s)->bind_text(st, 5, ef_severity_name(res->severity));
+    DB(s)->bind_text(st, 6, ef_level_name(res->level));
+    DB(s)->bind_text(st, 7, controls);
+    DB(s)->bind_int(st, 8, report_id);
+}
+
+/* Write what changed in the agent's latest results: changed and new rows in place (and into
+ * the history), rows of checks no longer reported deleted. */
+static int write_changes(struct ef_store *s, const struct ef_report_record *rec, int64_t report_id,
+                         const struct ef_result_diff *d)
+{
+    static const char latest_sql[] =
+        "INSERT INTO latest_results (agent_id, check_id, status, evidence, severity, level, "
+        "controls, report_id, accepted_by, since) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+        "ON CONFLICT (agent_id, check_id) DO UPDATE SET status = excluded.status, "
+        "evidence = excluded.evidence, severity = excluded.severity, level = excluded.level, "
+        "controls = excluded.controls, report_id = excluded.report_id, "
+        "accepted_by = excluded.accepted_by, since = excluded.since";
+    static const char hist_sql[] =
+        "INSERT INTO results_history (agent_id, check_id, status, evidence, severity, level, "
+        "controls, report_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    static const char delete_sql[] =
+        "DELETE FROM latest_results WHERE agent_id = $1 AND check_id = $2";
+    const struct ef_report *r = rec->report;
+    struct ef_db_stmt *st;
+    size_t i;
+
+    for (i = 0; i < r->nresults; i++) {
+        const struct ef_result *res = &r->results[i];
+
+        if (d->old[i].same)
+            continue;
+        if ((st = core_prepare(s, latest_sql)) == NULL)
+            return EF_STORE_ERR;
+        bind_result(s, st, rec->agent_id, report_id, res, d->ctl[i]);
+        if (d->acc[i])
+            DB(s)->bind_int(st, 9, d->acc[i]);
+        else
+            DB(s)->bind_text(st, 9, NULL);
+        DB(s)->bind_int(st, 10, ef_diff_since(d, i, (int64_t)rec->received_at));
+        if (core_exec(s, st, "write result") != EF_STORE_OK ||
+            (st = core_prepare(s, hist_sql)) == NULL)
+            return EF_STORE_ERR;
+        bind_result(s, st, rec->agent_id, report_id, res, d->ctl[i]);
+        if (core_exec(s, st, "result history") != EF_STORE_OK)
+            return EF_STORE_ERR;
+    }
+    for (i = 0; i < d->ngone; i++) {
+        if ((st = core_prepare(s, delete_sql)) == NULL)
+            return EF_STORE_ERR;
+        DB(s)->bind_text(st, 1, rec->agent_id);
+        DB(s)->bind_text(st, 2, d->gone[i].check);
+        if (core_exec(s, st, "delete result") != EF_STORE_OK)
+            return EF_STORE_ERR;
+    }
+    return EF_STORE_OK;
+}
+
+struct store_ctx {
+    const struct ef_report_record *rec;
+    int catch_up; /* close past days first (holding the counters lock exclusively) */
+};
+
+/* Claim the seq: the agent row changes (and is locked) only when the report's seq is still
+ * greater than the stored one and the agent still has the key the signature was verified
+ * with. A concurrent upload of the same agent (here or on another collector) waits for the
+ * lock, then finds last_seq no longer lower and is refused. */
+static int claim_seq(struct ef_store *s, const struct ef_report_record *rec, int64_t *dept,
+                     int64_t *counted, int64_t n_old[EF_KINDS])
+{
+    static const char sql[] =
+        "UPDATE agents SET last_seq = $1, last_sha256 = $2, last_seen = $3, hostname = $4, "
+        "os_pretty = $5, kernel = $6 "
+        "WHERE agent_id = $7 AND last_seq < $1 AND ($8 IS NULL OR public_key = $8) "
+        "RETURNING department_id, counted, n_pass, n_fail, n_na, n_unknown, n_error, n_accepted";
+    const struct ef_report *r = rec->report;
+    struct ef_db_stmt *st = core_prepare(s, sql);
+    int rc, k;
+
+    if (st == NULL)
+        return EF_STORE_ERR;
+    DB(s)->bind_int(st, 1, (int64_t)r->seq);
+    DB(s)->bind_text(st, 2, rec->sha256);
+    DB(s)->bind_int(st, 3, (int64_t)rec->received_at);
+    DB(s)->bind_text(st, 4, r->host.hostname);
+    DB(s)->bind_text(st, 5, r->host.os_pretty);
+    DB(s)->bind_text(st, 6, r->host.kernel);
+    DB(s)->bind_text(st, 7, rec->agent_id);
+    DB(s)->bind_blob(st, 8, rec->public_key, rec->public_key != NULL ? EF_ED25519_PUB_LEN : 0);
+    if ((rc = core_row(s, st, "update agent")) != EF_STORE_OK)
+        return rc == EF_STORE_NOTFOUND ? EF_STORE_EXISTS : rc;
+    *dept = DB(s)->col_int(st, 0);
+    *counted = DB(s)->col_int(st, 1);
+    for (k = 0; k < EF_KINDS; k++)
+        n_old[k] = DB(s)->col_int(st, 2 + k);
+    DB(s)->done(st);
+    return EF_STORE_OK;
+}
+
+static int report_store_tx(struct ef_store *s, void *ctx)
+{
+    static const char report_sql[] =
+        "INSERT INTO reports (agent_id, seq, body, signature, sha256, generated_at, received_at, "
+        "department_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
+    static const char counts_sql[] =
+        "UPDATE agents SET counted = 1, n_pass = $2, n_fail = $3, n_na = $4, n_unknown = $5, "
+        "n_error = $6, n_accepted = $7 WHERE agent_id = $1";
+    const struct ef_report_record *rec = ((struct store_ctx *)ctx)->rec;
+    const struct ef_report *r = rec->report;
+    int64_t report_id = 0, department_id = 0, counted = 0, n_old[EF_KINDS];
+    struct ef_result_diff d;
+    struct ef_db_stmt *st;
+    char received[32];
+    size_t i;
+    int k, rc, same_counts = 1;
+
+    /* A new day's first report first closes the days before it (their snapshots). */
+    if (((struct store_ctx *)ctx)->catch_up &&
+        core_catch_up(s, rec->received_at, s->stale_days) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    if ((rc = claim_seq(s, rec, &department_id, &counted, n_old)) != EF_STORE_OK)
+        return rc;
+    if ((st = core_prepare(s, report_sql)) == NULL)
+        return EF_STORE_ERR;
+    ef_time_rfc3339(rec->received_at, received);
+    DB(s)->bind_text(st, 1, rec->agent_id);
+    DB(s)->bind_int(st, 2, (int64_t)r->seq);
+    DB(s)->bind_blob(st, 3, rec->body, rec->body_len);
+    DB(s)->bind_blob(st, 4, rec->signature, EF_ED25519_SIG_LEN);
+    DB(s)->bind_text(st, 5, rec->sha256);
+    DB(s)->bind_text(st, 6, r->generated_at);
+    DB(s)->bind_text(st, 7, received);
+    DB(s)->bind_int(st, 8, department_id);
+    if (core_int(s, st, 0, &report_id, "insert report") != EF_STORE_OK)
+        return EF_STORE_ERR;
+
+    /* Each failure matched against the active acceptances, then compared with the stored row
+     * of its check: only what differs is written. The counter rows are shared by every agent
+     * of the department, so they are changed last, just before COMMIT. */
+    if (ef_diff_init(&d, r, s->err, sizeof(s->err)) != 0)
+        return EF_STORE_ERR;
+    rc = EF_STORE_ERR;
+    for (i = 0; i < r->nresults; i++)
+        if (r->results[i].status == EF_FAIL &&
+            core_acceptance_match(s, department_id, r->results[i].check, rec->agent_id,
+                                  &d.acc[i]) != EF_STORE_OK)
+            goto out;
+    if (load_prev(s, rec->agent_id, &d) != EF_STORE_OK ||
+        ef_diff_finish(&d, s->err, sizeof(s->err)) != 0 ||
+        write_changes(s, rec, report_id, &d) != EF_STORE_OK)
+        goto out;
+
+    /* Its own counts, and it is counted: it was seen just now. A counted agent's counters get
+     * the deltas; one that was not counted (new, or stale until now) enters wholesale. */
+    for (k = 0; k < EF_KINDS; k++)
+        same_counts &= d.counts[k] == n_old[k];
+    if (!counted || !same_counts) {
+        if ((st = core_prepare(s, counts_sql)) == NULL)
+            goto out;
+        DB(s)->bind_text(st, 1, rec->agent_id);
+        for (k = 0; k < EF_KINDS; k++)
+            DB(s)->bind_int(st, 2 + k, d.counts[k]);
+        if (core_exec(s, st, "update agent counts") != EF_STORE_OK)
+            goto out;
+    }
+    if (counted ? core_apply_deltas(s, department_id, &d) != EF_STORE_OK
+                : core_agent_apply(s, rec->agent_id, department_id, 1) != EF_STORE_OK)
+        goto out;
+    rc = EF_STORE_OK;
+out:
+    ef_diff_free(&d);
+    return rc;
+}
+
+int core_report_store(struct ef_store *s, const struct ef_report_record *rec)
+{
+    struct store_ctx c = {.rec = rec};
+    int due = 0;
+
+    if (rec->body_len > (size_t)EF_BODY_MAX || rec->report->seq > (uint64_t)INT64_MAX) {
+        snprintf(s->err, sizeof(s->err), "report out of range");
+        return EF_STORE_ERR;
+    }
+    /* Whether past days must be closed first decides the lock: exclusive when so (the sweep's
+     * work), shared otherwise. Once a day has been closed, no later check says so again, so
+     * an ingest holding the lock shared never runs before the close. A batch did this once,
+     * in core_batch_begin. */
+    if (!DB(s)->in_batch(s) && core_due(s, rec->received_at, s->stale_days, &due) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    c.catch_up = due;
+    return DB(s)->tx(s, due ? EF_DB_EXCLUSIVE : EF_DB_SHARED, report_store_tx, &c);
+}
+
+/* ---- group commit (ingest writer) ---- */
+
+int core_batch_begin(struct ef_store *s, time_t now)
+{
+    int due = 0, rc;
+
+    if (core_due(s, now, s->stale_days, &due) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    if ((rc = DB(s)->batch_open(s, due ? EF_DB_EXCLUSIVE : EF_DB_SHARED)) != EF_STORE_OK)
+        return rc;
+    if (due && core_catch_up(s, now, s->stale_days) != EF_STORE_OK) {
+        DB(s)->batch_rollback(s);
+        return EF_STORE_ERR;
+    }
+    return EF_STORE_OK;
+}
+
+int core_batch_commit(struct ef_store *s)
+{
+    return DB(s)->batch_commit(s);
+}
+
+void core_batch_rollback(struct ef_store *s)
+{
+    DB(s)->batch_rollback(s);
+}
