@@ -405,76 +405,8 @@ static int pg_department_add(struct ef_store *s, const char *name, ef_level leve
     return rc;
 }
 
-static int read_department(struct ef_store *s, const PGresult *r, int i, struct ef_department *d)
-{
-    int64_t level;
-
-    memset(d, 0, sizeof(*d));
-    d->id = pg_col_int(r, i, 0);
-    if (pg_col_text(s, r, i, 1, d->name, sizeof(d->name)) != EF_STORE_OK)
-        return EF_STORE_ERR;
-    level = pg_col_int(r, i, 2);
-    if (level < EF_LEVEL_BASIC || level > EF_LEVEL_HIGH) {
-        snprintf(s->err, sizeof(s->err), "department %s has invalid level %lld", d->name,
-                 (long long)level);
-        return EF_STORE_ERR;
-    }
-    d->level = (ef_level)level;
-    if (pg_col_text(s, r, i, 3, d->token_hash, sizeof(d->token_hash)) != EF_STORE_OK)
-        return EF_STORE_ERR;
-    d->hosts = pg_col_int(r, i, 4);
-    return EF_STORE_OK;
-}
-
-static int pg_department_get(struct ef_store *s, int64_t id, struct ef_department *out)
-{
-    struct pg_args a = {0};
-    PGresult *r;
-    int ret;
-
-    pa_int(&a, id);
-    r = pg_q(s,
-             "SELECT d.id, d.name, d.level, d.token_hash, "
-             "(SELECT count(*) FROM agents a WHERE a.department_id = d.id) "
-             "FROM departments d WHERE d.id = $1",
-             &a, "select department");
-    if (r == NULL)
-        return EF_STORE_ERR;
-    ret = PQntuples(r) == 0 ? EF_STORE_NOTFOUND : read_department(s, r, 0, out);
-    PQclear(r);
-    return ret;
-}
-
-static int department_row(struct ef_store *s, const PGresult *r, int i, void *elem)
-{
-    return read_department(s, r, i, elem);
-}
-
-static int pg_department_list(struct ef_store *s, struct ef_department **out, size_t *n)
-{
-    PGresult *r;
-    void *v;
-    size_t len;
-
-    *out = NULL;
-    *n = 0;
-    r = pg_q(s,
-             "SELECT d.id, d.name, d.level, d.token_hash, "
-             "(SELECT count(*) FROM agents a WHERE a.department_id = d.id) "
-             "FROM departments d ORDER BY d.name",
-             NULL, "list departments");
-    if (pg_collect(s, r, sizeof(struct ef_department), department_row, NULL, &v, &len) !=
-        EF_STORE_OK)
-        return EF_STORE_ERR;
-    *out = v;
-    *n = len;
-    return EF_STORE_OK;
-}
-
 /* ---- agents ---- */
 
-static const char agent_by_id_sql[] = "SELECT agent_id, machine_id, department_id, public_key, "
-                                      "last_seq, last_sha256 FROM agents WHERE agent_id = $1";
 static const char agent_by_machine_sql[] =
     "SELECT agent_id, machine_id, department_id, public_key, last_seq, last_sha256 "
     "FROM agents WHERE machine_id = $1";
@@ -506,11 +438,6 @@ static int agent_select(struct ef_store *s, const char *sql, const char *value, 
     a->last_seq = (uint64_t)pg_col_int(r, 0, 4);
     PQclear(r);
     return ret;
-}
-
-static int pg_agent_get(struct ef_store *s, const char *agent_id, struct ef_agent *out)
-{
-    return agent_select(s, agent_by_id_sql, agent_id, out);
 }
 
 static int hosts_delta(struct ef_store *s, int64_t department_id, int delta)
@@ -984,59 +911,6 @@ static int pg_report_store(struct ef_store *s, const struct ef_report_record *re
 
 /* ---- API tokens ---- */
 
-/* ---- aggregation input ---- */
-
-static int host_row(struct ef_store *s, const PGresult *r, int i, void *elem)
-{
-    struct ef_host_row *h = elem;
-    int64_t level;
-    int k;
-
-    if (pg_col_text(s, r, i, 0, h->agent_id, sizeof(h->agent_id)) != EF_STORE_OK ||
-        pg_col_text(s, r, i, 1, h->hostname, sizeof(h->hostname)) != EF_STORE_OK ||
-        pg_col_text(s, r, i, 2, h->department, sizeof(h->department)) != EF_STORE_OK ||
-        pg_col_text(s, r, i, 13, h->os_pretty, sizeof(h->os_pretty)) != EF_STORE_OK ||
-        pg_col_text(s, r, i, 14, h->kernel, sizeof(h->kernel)) != EF_STORE_OK)
-        return EF_STORE_ERR;
-    level = pg_col_int(r, i, 3);
-    h->level =
-        (level >= EF_LEVEL_BASIC && level <= EF_LEVEL_HIGH) ? (ef_level)level : EF_LEVEL_BASIC;
-    h->last_seen = pg_col_int(r, i, 4);
-    h->last_seq = (uint64_t)pg_col_int(r, i, 5);
-    for (k = 0; k < EF_KINDS; k++)
-        h->counts[k] = pg_col_int(r, i, 6 + k);
-    h->stale = pg_col_int(r, i, 12) == 0;
-    return EF_STORE_OK;
-}
-
-static int pg_host_rows(struct ef_store *s, const char *department, const char *only_agent,
-                        struct ef_host_row **out, size_t *n)
-{
-    struct pg_args a = {0};
-    PGresult *r;
-    void *v;
-    size_t len;
-
-    *out = NULL;
-    *n = 0;
-    pa_text(&a, department);
-    pa_text(&a, only_agent);
-    r = pg_q(s,
-             "SELECT a.agent_id, a.hostname, d.name, d.level, a.last_seen, a.last_seq, "
-             "a.n_pass, a.n_fail, a.n_na, a.n_unknown, a.n_error, a.n_accepted, "
-             "a.counted, a.os_pretty, a.kernel "
-             "FROM agents a JOIN departments d ON d.id = a.department_id "
-             "WHERE ($1::text IS NULL OR d.name = $1::text) "
-             "AND ($2::text IS NULL OR a.agent_id = $2::text) "
-             "ORDER BY d.name, a.hostname, a.agent_id",
-             &a, "list hosts");
-    if (pg_collect(s, r, sizeof(struct ef_host_row), host_row, NULL, &v, &len) != EF_STORE_OK)
-        return EF_STORE_ERR;
-    *out = v;
-    *n = len;
-    return EF_STORE_OK;
-}
-
 /* ---- open / close ---- */
 
 void pg_close_store(struct ef_store *s)
@@ -1051,26 +925,26 @@ void pg_close_store(struct ef_store *s)
 static const struct ef_store_ops postgres_ops = {
     .close = pg_close_store,
     .department_add = pg_department_add,
-    .department_get = pg_department_get,
-    .department_list = pg_department_list,
+    .department_get = core_department_get,
+    .department_list = core_department_list,
     .agent_enroll = pg_agent_enroll,
-    .agent_get = pg_agent_get,
+    .agent_get = core_agent_get,
     .report_store = pg_report_store,
     .token_add = core_token_add,
     .token_get = core_token_get,
-    .host_rows = pg_host_rows,
+    .host_rows = core_host_rows,
     .sweep = pg_sweep,
-    .dept_counts = pg_dept_counts,
-    .check_counts = pg_check_counts,
-    .host_results = pg_host_results,
+    .dept_counts = core_dept_counts,
+    .check_counts = core_check_counts,
+    .host_results = core_host_results,
     .acceptance_add = pg_acceptance_add,
-    .acceptance_list = pg_acceptance_list,
+    .acceptance_list = core_acceptance_list,
     .acceptance_revoke = pg_acceptance_revoke,
-    .audit_add = pg_audit_add,
-    .audit_list = pg_audit_list,
-    .snapshots = pg_snapshots,
-    .agent_list = pg_agent_list,
-    .report_iter = pg_report_iter,
+    .audit_add = core_audit_add,
+    .audit_list = core_audit_list,
+    .snapshots = core_snapshots,
+    .agent_list = core_agent_list,
+    .report_iter = core_report_iter,
     /* --- users and sessions (dashboard), postgres_users.c --- */
     .user_add = core_user_add,
     .user_get = core_user_get,

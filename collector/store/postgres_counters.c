@@ -416,7 +416,7 @@ static int write_snapshot(struct ef_store *s, int64_t day, int stale_days)
                "error = excluded.error, accepted = excluded.accepted",
                &a, "department snapshot", NULL) != EF_STORE_OK)
         return EF_STORE_ERR;
-    if (pg_check_counts(s, 0, &rows, &n) != EF_STORE_OK)
+    if (s->ops->check_counts(s, 0, &rows, &n) != EF_STORE_OK)
         return EF_STORE_ERR;
     if (ef_control_sums(rows, n, NULL, 1, &sums, &ns) != 0) {
         snprintf(s->err, sizeof(s->err), "out of memory");

@@ -297,74 +297,6 @@ err:
     return EF_STORE_ERR;
 }
 
-static int read_department(struct ef_store *s, sqlite3_stmt *st, struct ef_department *d)
-{
-    int level;
-
-    memset(d, 0, sizeof(*d));
-    d->id = sqlite3_column_int64(st, 0);
-    if (col_text(s, st, 1, d->name, sizeof(d->name)) != EF_STORE_OK)
-        return EF_STORE_ERR;
-    level = sqlite3_column_int(st, 2);
-    if (level < EF_LEVEL_BASIC || level > EF_LEVEL_HIGH) {
-        snprintf(s->err, sizeof(s->err), "department %s has invalid level %d", d->name, level);
-        return EF_STORE_ERR;
-    }
-    d->level = (ef_level)level;
-    if (col_text(s, st, 3, d->token_hash, sizeof(d->token_hash)) != EF_STORE_OK)
-        return EF_STORE_ERR;
-    d->hosts = sqlite3_column_int64(st, 4);
-    return EF_STORE_OK;
-}
-
-static int sq_department_get(struct ef_store *s, int64_t id, struct ef_department *out)
-{
-    sqlite3_stmt *st;
-    int rc, ret;
-
-    st = prepare(s, "SELECT d.id, d.name, d.level, d.token_hash, "
-                    "(SELECT count(*) FROM agents a WHERE a.department_id = d.id) "
-                    "FROM departments d WHERE d.id = ?1");
-    if (st == NULL)
-        return EF_STORE_ERR;
-    sqlite3_bind_int64(st, 1, id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        ret = read_department(s, st, out);
-    else if (rc == SQLITE_DONE)
-        ret = EF_STORE_NOTFOUND;
-    else
-        ret = fail(s, "select department");
-    sqlite3_finalize(st);
-    return ret;
-}
-
-static int department_row(struct ef_store *s, sqlite3_stmt *st, void *elem)
-{
-    return read_department(s, st, elem);
-}
-
-static int sq_department_list(struct ef_store *s, struct ef_department **out, size_t *n)
-{
-    sqlite3_stmt *st;
-    void *v;
-    size_t len;
-
-    *out = NULL;
-    *n = 0;
-    st = prepare(s, "SELECT d.id, d.name, d.level, d.token_hash, "
-                    "(SELECT count(*) FROM agents a WHERE a.department_id = d.id) "
-                    "FROM departments d ORDER BY d.name");
-    if (st == NULL)
-        return EF_STORE_ERR;
-    if (sq_collect(s, st, sizeof(struct ef_department), department_row, NULL, &v, &len,
-                   "list departments") != EF_STORE_OK)
-        return EF_STORE_ERR;
-    *out = v;
-    *n = len;
-    return EF_STORE_OK;
-}
-
 /* ---- agents ---- */
 
 static int read_agent(struct ef_store *s, sqlite3_stmt *st, struct ef_agent *a)
@@ -409,26 +341,6 @@ static int agent_select(struct ef_store *s, const char *where, const char *value
     else
         ret = fail(s, "select agent");
     sqlite3_finalize(st);
-    return ret;
-}
-
-static int sq_agent_get(struct ef_store *s, const char *agent_id, struct ef_agent *out)
-{
-    sqlite3_stmt *st;
-    int rc, ret;
-
-    st = sq_cached(s, SQ_AGENT_GET, "SELECT " AGENT_COLUMNS " FROM agents WHERE agent_id = ?1");
-    if (st == NULL)
-        return EF_STORE_ERR;
-    sqlite3_bind_text(st, 1, agent_id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        ret = read_agent(s, st, out);
-    else if (rc == SQLITE_DONE)
-        ret = EF_STORE_NOTFOUND;
-    else
-        ret = fail(s, "select agent");
-    sq_done(st);
     return ret;
 }
 
@@ -806,59 +718,6 @@ static void sq_batch_rollback(struct ef_store *s)
 
 /* ---- API tokens ---- */
 
-/* ---- aggregation input ---- */
-
-static int host_row(struct ef_store *s, sqlite3_stmt *st, void *elem)
-{
-    struct ef_host_row *h = elem;
-    int level, i;
-
-    if (col_text(s, st, 0, h->agent_id, sizeof(h->agent_id)) != EF_STORE_OK ||
-        col_text(s, st, 1, h->hostname, sizeof(h->hostname)) != EF_STORE_OK ||
-        col_text(s, st, 2, h->department, sizeof(h->department)) != EF_STORE_OK ||
-        col_text(s, st, 13, h->os_pretty, sizeof(h->os_pretty)) != EF_STORE_OK ||
-        col_text(s, st, 14, h->kernel, sizeof(h->kernel)) != EF_STORE_OK)
-        return EF_STORE_ERR;
-    level = sqlite3_column_int(st, 3);
-    h->level =
-        (level >= EF_LEVEL_BASIC && level <= EF_LEVEL_HIGH) ? (ef_level)level : EF_LEVEL_BASIC;
-    h->last_seen = sqlite3_column_int64(st, 4);
-    h->last_seq = (uint64_t)sqlite3_column_int64(st, 5);
-    for (i = 0; i < EF_KINDS; i++)
-        h->counts[i] = sqlite3_column_int64(st, 6 + i);
-    h->stale = sqlite3_column_int(st, 12) == 0;
-    return EF_STORE_OK;
-}
-
-static int sq_host_rows(struct ef_store *s, const char *department, const char *only_agent,
-                        struct ef_host_row **out, size_t *n)
-{
-    sqlite3_stmt *st;
-    void *v;
-    size_t len;
-
-    *out = NULL;
-    *n = 0;
-    st = prepare(s, "SELECT a.agent_id, a.hostname, d.name, d.level, a.last_seen, a.last_seq, "
-                    "a.n_pass, a.n_fail, a.n_na, a.n_unknown, a.n_error, a.n_accepted, "
-                    "a.counted, a.os_pretty, a.kernel "
-                    "FROM agents a JOIN departments d ON d.id = a.department_id "
-                    "WHERE (?1 IS NULL OR d.name = ?1) AND (?2 IS NULL OR a.agent_id = ?2) "
-                    "ORDER BY d.name, a.hostname, a.agent_id");
-    if (st == NULL)
-        return EF_STORE_ERR;
-    if (department != NULL)
-        sqlite3_bind_text(st, 1, department, -1, SQLITE_STATIC);
-    if (only_agent != NULL)
-        sqlite3_bind_text(st, 2, only_agent, -1, SQLITE_STATIC);
-    if (sq_collect(s, st, sizeof(struct ef_host_row), host_row, NULL, &v, &len, "list hosts") !=
-        EF_STORE_OK)
-        return EF_STORE_ERR;
-    *out = v;
-    *n = len;
-    return EF_STORE_OK;
-}
-
 /* ---- open / close ---- */
 
 void sq_close_store(struct ef_store *s)
@@ -876,26 +735,26 @@ void sq_close_store(struct ef_store *s)
 static const struct ef_store_ops sqlite_ops = {
     .close = sq_close_store,
     .department_add = sq_department_add,
-    .department_get = sq_department_get,
-    .department_list = sq_department_list,
+    .department_get = core_department_get,
+    .department_list = core_department_list,
     .agent_enroll = sq_agent_enroll,
-    .agent_get = sq_agent_get,
+    .agent_get = core_agent_get,
     .report_store = sq_report_store,
     .token_add = core_token_add,
     .token_get = core_token_get,
-    .host_rows = sq_host_rows,
+    .host_rows = core_host_rows,
     .sweep = sq_sweep,
-    .dept_counts = sq_dept_counts,
-    .check_counts = sq_check_counts,
-    .host_results = sq_host_results,
+    .dept_counts = core_dept_counts,
+    .check_counts = core_check_counts,
+    .host_results = core_host_results,
     .acceptance_add = sq_acceptance_add,
-    .acceptance_list = sq_acceptance_list,
+    .acceptance_list = core_acceptance_list,
     .acceptance_revoke = sq_acceptance_revoke,
-    .audit_add = sq_audit_add,
-    .audit_list = sq_audit_list,
-    .snapshots = sq_snapshots,
-    .agent_list = sq_agent_list,
-    .report_iter = sq_report_iter,
+    .audit_add = core_audit_add,
+    .audit_list = core_audit_list,
+    .snapshots = core_snapshots,
+    .agent_list = core_agent_list,
+    .report_iter = core_report_iter,
     /* --- users and sessions (dashboard), store/sqlite_users.c --- */
     .user_add = core_user_add,
     .user_get = core_user_get,

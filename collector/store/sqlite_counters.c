@@ -463,7 +463,7 @@ static int write_snapshot(struct ef_store *s, int64_t day, int stale_days)
     }
     if (sq_run(s, st, "department snapshot") != EF_STORE_OK)
         return EF_STORE_ERR;
-    if (sq_check_counts(s, 0, &rows, &n) != EF_STORE_OK)
+    if (s->ops->check_counts(s, 0, &rows, &n) != EF_STORE_OK)
         return EF_STORE_ERR;
     if (ef_control_sums(rows, n, NULL, 1, &sums, &ns) != 0) {
         snprintf(s->err, sizeof(s->err), "out of memory");
