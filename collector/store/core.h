@@ -106,6 +106,28 @@ void core_batch_rollback(struct ef_store *s);
 int core_sweep(struct ef_store *s, time_t now, int stale_days);
 int core_acceptance_add(struct ef_store *s, struct ef_acceptance *a, time_t now);
 int core_acceptance_revoke(struct ef_store *s, int64_t id, const char *by, time_t now);
+/* core_read.c */
+int core_department_get(struct ef_store *s, int64_t id, struct ef_department *out);
+int core_department_list(struct ef_store *s, struct ef_department **out, size_t *n);
+int core_agent_get(struct ef_store *s, const char *agent_id, struct ef_agent *out);
+int core_agent_list(struct ef_store *s, const char *department, struct ef_agent_row **out,
+                    size_t *n);
+int core_host_rows(struct ef_store *s, const char *department, const char *only_agent,
+                   struct ef_host_row **out, size_t *n);
+int core_dept_counts(struct ef_store *s, const char *department, struct ef_dept_counts **out,
+                     size_t *n);
+int core_check_counts(struct ef_store *s, int64_t department_id, struct ef_check_counts **out,
+                      size_t *n);
+int core_host_results(struct ef_store *s, const char *agent_id, struct ef_result_row **out,
+                      size_t *n);
+int core_acceptance_list(struct ef_store *s, int include_ended, struct ef_acceptance **out,
+                         size_t *n);
+int core_audit_list(struct ef_store *s, time_t since, struct ef_audit_row **out, size_t *n);
+int core_snapshots(struct ef_store *s, const char *department, const char *control,
+                   const char *since_day, const char *until_day, struct ef_snapshot_row **out,
+                   size_t *n);
+int core_report_iter(struct ef_store *s, const struct ef_report_filter *f, ef_report_cb cb,
+                     void *arg);
 
 extern const struct ef_store_ops ef_store_core_ops;
 

@@ -271,7 +271,7 @@ static int write_changes(struct ef_store *s, const struct ef_report_record *rec,
         if (d->acc[i])
             DB(s)->bind_int(st, 9, d->acc[i]);
         else
-            DB(s)->bind_text(st, 9, NULL);
+            DB(s)->bind_null(st, 9);
         DB(s)->bind_int(st, 10, ef_diff_since(d, i, (int64_t)rec->received_at));
         if (core_exec(s, st, "write result") != EF_STORE_OK ||
             (st = core_prepare(s, hist_sql)) == NULL)

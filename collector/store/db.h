@@ -61,6 +61,9 @@ struct ef_db_ops {
     void (*bind_int)(struct ef_db_stmt *st, int i, int64_t v);
     void (*bind_text)(struct ef_db_stmt *st, int i, const char *v);
     void (*bind_blob)(struct ef_db_stmt *st, int i, const void *v, size_t len);
+    /* SQL NULL of the type the statement gives the parameter (a bigint column, say). A NULL
+     * bound with bind_text is a text NULL, for "$1 IS NULL OR name = $1". */
+    void (*bind_null)(struct ef_db_stmt *st, int i);
     /* EF_DB_ROW, EF_DB_DONE, EF_STORE_EXISTS or EF_STORE_ERR ("what: message" in s->err). */
     int (*step)(struct ef_store *s, struct ef_db_stmt *st, const char *what);
     /* Columns of the current row (0-based). NULL reads as 0, "" or an empty blob. */

@@ -131,8 +131,12 @@ static void pgd_bind_int(struct ef_db_stmt *st, int i, int64_t v)
 
 static void pgd_bind_text(struct ef_db_stmt *st, int i, const char *v)
 {
-    /* A NULL takes its type from the statement (a bigint column, say), not text. */
-    set_param(st, i, v, 0, 0, v != NULL ? OID_TEXT : 0);
+    set_param(st, i, v, 0, 0, OID_TEXT);
+}
+
+static void pgd_bind_null(struct ef_db_stmt *st, int i)
+{
+    set_param(st, i, NULL, 0, 0, 0); /* type 0: PostgreSQL infers it from the statement */
 }
 
 static void pgd_bind_blob(struct ef_db_stmt *st, int i, const void *v, size_t len)
@@ -413,6 +417,7 @@ const struct ef_db_ops ef_pg_db_ops = {
     .bind_int = pgd_bind_int,
     .bind_text = pgd_bind_text,
     .bind_blob = pgd_bind_blob,
+    .bind_null = pgd_bind_null,
     .step = pgd_step,
     .col_null = pgd_col_null,
     .col_int = pgd_col_int,

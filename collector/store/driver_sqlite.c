@@ -112,6 +112,11 @@ static void sqd_bind_blob(struct ef_db_stmt *st, int i, const void *v, size_t le
         sqlite3_bind_blob((sqlite3_stmt *)st, i, v, (int)len, SQLITE_STATIC);
 }
 
+static void sqd_bind_null(struct ef_db_stmt *st, int i)
+{
+    sqlite3_bind_null((sqlite3_stmt *)st, i);
+}
+
 static int sqd_step(struct ef_store *s, struct ef_db_stmt *st, const char *what)
 {
     int rc = sqlite3_step((sqlite3_stmt *)st);
@@ -187,9 +192,6 @@ static void reset_all(struct sqlite_store *q)
     for (size_t i = 0; i < SQ_CACHE_SLOTS; i++)
         if (q->cache[i].st != NULL)
             sqlite3_reset(q->cache[i].st);
-    for (int i = 0; i < SQ_SLOTS; i++)
-        if (q->cached[i] != NULL)
-            sqlite3_reset(q->cached[i]);
 }
 
 static void rollback_keep_error(struct ef_store *s, const char *sql)
@@ -312,6 +314,7 @@ const struct ef_db_ops ef_sqlite_db_ops = {
     .bind_int = sqd_bind_int,
     .bind_text = sqd_bind_text,
     .bind_blob = sqd_bind_blob,
+    .bind_null = sqd_bind_null,
     .step = sqd_step,
     .col_null = sqd_col_null,
     .col_int = sqd_col_int,

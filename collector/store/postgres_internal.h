@@ -68,13 +68,11 @@ struct pg_args {
 
 void pa_text(struct pg_args *a, const char *v); /* NULL: SQL NULL */
 void pa_int(struct pg_args *a, int64_t v);
-void pa_bin(struct pg_args *a, const void *v, size_t len);
 
 /* Run sql (a string constant) with args (may be NULL). Returns the result of a command or
  * query, or NULL with s->err and the SQLSTATE set. PQclear the result. binary: results in
  * binary format (raw bytes for text and bytea columns). */
 PGresult *pg_q(struct ef_store *s, const char *sql, const struct pg_args *a, const char *what);
-PGresult *pg_qb(struct ef_store *s, const char *sql, const struct pg_args *a, const char *what);
 /* The same for a statement that cannot be prepared (DECLARE, FETCH, BEGIN ...). */
 PGresult *pg_q_once(struct ef_store *s, const char *sql, const struct pg_args *a, int binary,
                     const char *what);
@@ -89,17 +87,6 @@ int pg_exec(struct ef_store *s, const char *sql); /* constant SQL without parame
 int64_t pg_col_int(const PGresult *r, int row, int col);
 /* Copy a text column into dst; longer than dstlen-1 is an error. */
 int pg_col_text(struct ef_store *s, const PGresult *r, int row, int col, char *dst, size_t dstlen);
-/* A bytea column (text result) of exactly len bytes into dst. */
-int pg_col_bytes(struct ef_store *s, const PGresult *r, int row, int col, void *dst, size_t len);
-void *pg_grow(struct ef_store *s, void *v, size_t *cap, size_t len, size_t size);
-/* Converts row i of r into elem (zeroed); EF_STORE_OK or EF_STORE_ERR with s->err set. */
-typedef int (*pg_row_fn)(struct ef_store *s, const PGresult *r, int i, void *elem);
-/* Convert every row of r (a pg_q result; NULL: a failed query, s->err already set) with row
- * into an array of elem_size elements, zeroed first: *out and *n (NULL and 0 on error). r
- * is cleared in every case. On a failed row the whole array is released with
- * free_rows(v, rows), or free() when free_rows is NULL. EF_STORE_OK or EF_STORE_ERR. */
-int pg_collect(struct ef_store *s, PGresult *r, size_t elem_size, pg_row_fn row,
-               void (*free_rows)(void *v, size_t n), void **out, size_t *n);
 
 /* Transactions. body runs between BEGIN and COMMIT, READ COMMITTED, holding the counters
  * lock in the given mode; it is run again from the start when PostgreSQL reports a
@@ -110,17 +97,5 @@ enum pg_lock { PG_NO_LOCK = 0, PG_SHARED, PG_EXCLUSIVE };
 #define PG_RETRY 100
 typedef int (*pg_body)(struct ef_store *s, void *ctx);
 int pg_tx(struct ef_store *s, enum pg_lock lock, pg_body body, void *ctx);
-
-/* Counters (postgres_counters.c), the same design as the SQLite store's; each runs inside
- * the caller's transaction. */
-int pg_agent_apply(struct ef_store *s, const char *agent_id, int64_t department_id, int sign);
-int pg_agent_uncount(struct ef_store *s, const char *agent_id);
-int pg_agent_rebuild(struct ef_store *s, const char *agent_id, time_t now);
-int pg_acceptance_match(struct ef_store *s, int64_t department_id, const char *check,
-                        const char *agent_id, int64_t *id);
-int pg_catch_up(struct ef_store *s, time_t now, int stale_days);
-int pg_due(struct ef_store *s, time_t now, int stale_days, int *due);
-int pg_audit(struct ef_store *s, time_t at, const char *actor, const char *action,
-             const char *details);
 
 #endif

@@ -1,6 +1,7 @@
 /* The collector's store and request logic, against a real SQLite database in a temporary
  * folder, or the PostgreSQL database EF_TEST_DATABASE names (test_db.h): departments and tokens,
- * enrollment, report ingestion, seq bookkeeping and the summary (including a stale agent). */
+ * enrollment, report ingestion, seq bookkeeping, the summary (including a stale agent) and
+ * the paged reading of stored reports for exports. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -419,6 +420,131 @@ static void test_summary_stale(void **state)
     EVP_PKEY_free(k3);
 }
 
+/* What report_iter handed out, checked as it came: the order, and that the body (parsed
+ * while the callback runs) is the report it claims to be. */
+struct iter_seen {
+    char agent[8][EF_ID_MAX + 1];
+    int64_t last_id;
+    char last_agent[EF_ID_MAX + 1];
+    uint64_t seqs[8][80];
+    size_t per_agent[8], nagents, total, stop_at;
+};
+
+static int iter_cb(void *arg, const struct ef_stored_report *sr)
+{
+    struct iter_seen *w = arg;
+    struct ef_report r;
+    char err[256];
+    size_t a;
+
+    /* By agent, then in the order stored (id), whatever the seq. */
+    assert_true(strcmp(w->last_agent, sr->agent_id) <= 0);
+    if (strcmp(w->last_agent, sr->agent_id) == 0)
+        assert_true(sr->id > w->last_id);
+    snprintf(w->last_agent, sizeof(w->last_agent), "%s", sr->agent_id);
+    w->last_id = sr->id;
+    ef_report_init(&r);
+    assert_int_equal(ef_report_parse(sr->body, sr->body_len, &r, err, sizeof(err)), 0);
+    assert_string_equal(r.agent_id, sr->agent_id);
+    assert_int_equal(r.seq, sr->seq);
+    ef_report_free(&r);
+    assert_int_equal(strlen(sr->sha256), 64);
+    assert_int_equal(strlen(sr->received_at), 20);
+    for (a = 0; a < w->nagents && strcmp(w->agent[a], sr->agent_id) != 0; a++)
+        ;
+    if (a == w->nagents)
+        snprintf(w->agent[w->nagents++], sizeof(w->agent[0]), "%s", sr->agent_id);
+    w->seqs[a][w->per_agent[a]++] = sr->seq;
+    return ++w->total == w->stop_at ? 7 : 0;
+}
+
+static size_t agent_at(const struct iter_seen *w, const char *id)
+{
+    size_t a;
+
+    for (a = 0; a < w->nagents && strcmp(w->agent[a], id) != 0; a++)
+        ;
+    assert_true(a < w->nagents);
+    return a;
+}
+
+/* The export reads reports a page (64) at a time: every report once, in order, across page
+ * boundaries inside an agent and between agents, with the filters, and a callback's
+ * non-zero answer stops it. */
+static void test_report_iter_pages(void **state)
+{
+    struct fx *f = *state;
+    struct ef_store *s = f->s;
+    unsigned char pa[EF_ED25519_PUB_LEN], pb[EF_ED25519_PUB_LEN], pb2[EF_ED25519_PUB_LEN];
+    char token[128], other[128], ida[64], idb[64], *body;
+    EVP_PKEY *ka = new_key(pa), *kb = new_key(pb), *kb2 = new_key(pb2);
+    struct ef_report_filter all = {0}, it = {0}, later = {0};
+    struct iter_seen *w = calloc(1, sizeof(*w));
+    size_t len, a;
+    uint64_t seq;
+
+    assert_non_null(w);
+    add_dept(s, "IT", EF_LEVEL_BASIC, token, sizeof(token));
+    add_dept(s, "Sales", EF_LEVEL_BASIC, other, sizeof(other));
+    assert_int_equal(enroll(s, token, "mach-a", pa, ida, sizeof(ida)), 201);
+    assert_int_equal(enroll(s, other, "mach-b", pb, idb, sizeof(idb)), 201);
+    for (seq = 1; seq <= 70; seq++) {
+        body = make_report(ida, seq, 1, 0, "a", &len);
+        assert_int_equal(ingest(s, ka, ida, body, len), 202);
+        free(body);
+    }
+    /* Agent b: seq 1..3, then a new key resets its seq: 1, 2 again. */
+    for (seq = 1; seq <= 5; seq++) {
+        if (seq == 4)
+            assert_int_equal(enroll(s, other, "mach-b", pb2, idb, sizeof(idb)), 201);
+        body = make_report(idb, seq <= 3 ? seq : seq - 3, 1, 0, "b", &len);
+        assert_int_equal(ingest(s, seq <= 3 ? kb : kb2, idb, body, len), 202);
+        free(body);
+    }
+
+    assert_int_equal(s->ops->report_iter(s, &all, iter_cb, w), EF_STORE_OK);
+    assert_int_equal(w->total, 75);
+    assert_int_equal(w->nagents, 2);
+    a = agent_at(w, ida);
+    assert_int_equal(w->per_agent[a], 70);
+    for (seq = 1; seq <= 70; seq++)
+        assert_int_equal(w->seqs[a][seq - 1], seq);
+    a = agent_at(w, idb);
+    assert_int_equal(w->per_agent[a], 5);
+    assert_int_equal(w->seqs[a][0], 1);
+    assert_int_equal(w->seqs[a][2], 3);
+    assert_int_equal(w->seqs[a][3], 1);
+    assert_int_equal(w->seqs[a][4], 2);
+
+    /* One department; a stop inside the second page. */
+    memset(w, 0, sizeof(*w));
+    it.department = "IT";
+    assert_int_equal(s->ops->report_iter(s, &it, iter_cb, w), EF_STORE_OK);
+    assert_int_equal(w->total, 70);
+    assert_int_equal(w->nagents, 1);
+    assert_string_equal(w->agent[0], ida);
+    memset(w, 0, sizeof(*w));
+    w->stop_at = 66;
+    assert_int_equal(s->ops->report_iter(s, &all, iter_cb, w), 7);
+    assert_int_equal(w->total, 66);
+
+    /* Receipt time: everything is before a day from now, nothing after. */
+    memset(w, 0, sizeof(*w));
+    later.since = time(NULL) + 86400;
+    assert_int_equal(s->ops->report_iter(s, &later, iter_cb, w), EF_STORE_OK);
+    assert_int_equal(w->total, 0);
+    memset(w, 0, sizeof(*w));
+    later.since = 0;
+    later.until = time(NULL) + 86400;
+    assert_int_equal(s->ops->report_iter(s, &later, iter_cb, w), EF_STORE_OK);
+    assert_int_equal(w->total, 75);
+
+    free(w);
+    EVP_PKEY_free(ka);
+    EVP_PKEY_free(kb);
+    EVP_PKEY_free(kb2);
+}
+
 static void test_reopen_keeps_schema(void **state)
 {
     struct fx *f = *state;
@@ -447,6 +573,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_enroll_and_reenroll, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ingest_and_seq, setup, teardown),
         cmocka_unit_test_setup_teardown(test_summary_stale, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_iter_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_schema, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
