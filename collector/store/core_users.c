@@ -9,11 +9,11 @@
 
 /* ---- API tokens ---- */
 
-int core_token_add(struct ef_store *s, const char *name, const char *role, const char *token_hash,
-                   time_t now, int64_t *id)
+/* A named row with a role and a secret's hash: an API token or a dashboard user (sql has
+ * the parameters name, role, hash, created_at and returns the new id). */
+static int insert_named(struct ef_store *s, const char *sql, const char *name, const char *role,
+                        const char *hash, time_t now, int64_t *id, const char *what)
 {
-    static const char sql[] = "INSERT INTO api_tokens (name, role, token_hash, created_at) "
-                              "VALUES ($1, $2, $3, $4) RETURNING id";
     struct ef_db_stmt *st = core_prepare(s, sql);
     char created[32];
 
@@ -22,9 +22,18 @@ int core_token_add(struct ef_store *s, const char *name, const char *role, const
     ef_time_rfc3339(now, created);
     DB(s)->bind_text(st, 1, name);
     DB(s)->bind_text(st, 2, role);
-    DB(s)->bind_text(st, 3, token_hash);
+    DB(s)->bind_text(st, 3, hash);
     DB(s)->bind_text(st, 4, created);
-    return core_int(s, st, 0, id, "insert token");
+    return core_int(s, st, 0, id, what);
+}
+
+int core_token_add(struct ef_store *s, const char *name, const char *role, const char *token_hash,
+                   time_t now, int64_t *id)
+{
+    static const char sql[] = "INSERT INTO api_tokens (name, role, token_hash, created_at) "
+                              "VALUES ($1, $2, $3, $4) RETURNING id";
+
+    return insert_named(s, sql, name, role, token_hash, now, id, "insert token");
 }
 
 int core_token_get(struct ef_store *s, int64_t id, struct ef_api_token *out)
@@ -55,17 +64,8 @@ int core_user_add(struct ef_store *s, const char *name, const char *role, const 
 {
     static const char sql[] = "INSERT INTO users (name, role, password_hash, created_at) "
                               "VALUES ($1, $2, $3, $4) RETURNING id";
-    struct ef_db_stmt *st = core_prepare(s, sql);
-    char created[32];
 
-    if (st == NULL)
-        return EF_STORE_ERR;
-    ef_time_rfc3339(now, created);
-    DB(s)->bind_text(st, 1, name);
-    DB(s)->bind_text(st, 2, role);
-    DB(s)->bind_text(st, 3, password_hash);
-    DB(s)->bind_text(st, 4, created);
-    return core_int(s, st, 0, id, "insert user");
+    return insert_named(s, sql, name, role, password_hash, now, id, "insert user");
 }
 
 static int user_row(struct ef_store *s, struct ef_db_stmt *st, struct ef_user *u, int with_hash)

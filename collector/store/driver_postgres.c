@@ -295,6 +295,15 @@ static int may_retry(struct pg_store *p, int rc)
                                  (PQstatus(p->conn) != CONNECTION_OK || pg_retryable(p->sqlstate)));
 }
 
+/* The result of a transaction whose attempts ran out. */
+static int gave_up(struct ef_store *s, int rc)
+{
+    if (rc != EF_DB_RETRY)
+        return rc;
+    snprintf(s->err, sizeof(s->err), "gave up after %d attempts", UNIT_ATTEMPTS);
+    return EF_STORE_ERR;
+}
+
 /* One unit inside an open batch: its own savepoint, run again on a deadlock. */
 static int unit_in_batch(struct ef_store *s, ef_db_body body, void *ctx)
 {
@@ -315,11 +324,7 @@ static int unit_in_batch(struct ef_store *s, ef_db_body body, void *ctx)
             break;
         backoff(attempt);
     }
-    if (rc == EF_DB_RETRY) {
-        snprintf(s->err, sizeof(s->err), "gave up after %d attempts", UNIT_ATTEMPTS);
-        rc = EF_STORE_ERR;
-    }
-    return rc;
+    return gave_up(s, rc);
 }
 
 static int pgd_tx(struct ef_store *s, enum ef_db_lock lock, ef_db_body body, void *ctx)
@@ -353,11 +358,7 @@ static int pgd_tx(struct ef_store *s, enum ef_db_lock lock, ef_db_body body, voi
             break;
         backoff(attempt);
     }
-    if (rc == EF_DB_RETRY) {
-        snprintf(s->err, sizeof(s->err), "gave up after %d attempts", UNIT_ATTEMPTS);
-        rc = EF_STORE_ERR;
-    }
-    return rc;
+    return gave_up(s, rc);
 }
 
 static int pgd_batch_open(struct ef_store *s, enum ef_db_lock lock)
