@@ -132,9 +132,10 @@ static int visit(struct ld *l, const yaml_node_t *n)
     return 0;
 }
 
-/* The text of a scalar node, or -1 naming what was expected. */
+/* The text of a scalar node, or -1 naming what was expected (*out is then NULL). */
 static int scalar(struct ld *l, const yaml_node_t *n, const char *what, const char **out)
 {
+    *out = NULL;
     if (visit(l, n) != 0)
         return -1;
     if (n->type != YAML_SCALAR_NODE)

@@ -203,6 +203,7 @@ static int get_str(json_t *obj, const char *key, char *dst, size_t max, int allo
 
 static int get_uint(json_t *obj, const char *key, uint64_t *dst, const char *where, struct verr *e)
 {
+    *dst = 0; /* defined on failure too: callers' compilers cannot see that fail() returns -1 */
     json_t *v = json_object_get(obj, key);
     if (v == NULL)
         return fail(e, "%s%s: missing", where, key);
