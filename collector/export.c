@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "efterlev/array.h"
 #include "efterlev/b64.h"
 #include "efterlev/report.h"
 #include "efterlev/sign.h"
@@ -53,15 +54,11 @@ static void reps_free(struct reps *r)
 static int collect_cb(void *arg, const struct ef_stored_report *sr)
 {
     struct reps *r = arg;
-    struct rep *e, *nv;
+    struct rep *e, *nv = ef_array_grow(r->v, r->n, &r->cap, sizeof(*r->v), 64, EF_ARRAY_NO_MAX);
 
-    if (r->n == r->cap) {
-        r->cap = r->cap ? r->cap * 2 : 64;
-        nv = reallocarray(r->v, r->cap, sizeof(*r->v));
-        if (nv == NULL)
-            return -1;
-        r->v = nv;
-    }
+    if (nv == NULL)
+        return -1;
+    r->v = nv;
     e = &r->v[r->n];
     memset(e, 0, sizeof(*e));
     snprintf(e->agent_id, sizeof(e->agent_id), "%s", sr->agent_id);

@@ -25,7 +25,9 @@ static int grow(struct ef_buf *b, size_t n)
     size_t need = b->len + n + 1; /* <= max + 1: no overflow */
     if (need <= b->cap)
         return 0;
-    size_t ncap = b->cap ? b->cap : BUF_FIRST_CAP;
+    /* The first allocation is what is asked for (at least BUF_FIRST_CAP), so a buffer
+     * reserved for a known size holds no more; later ones double. */
+    size_t ncap = b->cap ? b->cap : need > BUF_FIRST_CAP ? need : BUF_FIRST_CAP;
     while (ncap < need)
         ncap = ncap <= SIZE_MAX / 2 ? ncap * 2 : need;
     if (ncap > b->max + 1)

@@ -96,26 +96,32 @@ static void test_printf_long_strings(void **state)
     z5000[5000] = '\0';
     ef_buf_init(&b, 10000);
 
-    /* Empty buffer: measured, grown 64 -> 512 (305 bytes with the NUL), printed again. */
+    /* Empty buffer: measured, allocated as asked (303 + NUL), printed again. */
     assert_int_equal(ef_buf_printf(&b, "%s-%d", a300, 42), 0);
     assert_int_equal(ef_buf_len(&b), 303);
-    assert_int_equal(b.cap, 512);
+    assert_int_equal(b.cap, 304);
     assert_memory_equal(ef_buf_str(&b), a300, 300);
     assert_string_equal(ef_buf_str(&b) + 300, "-42");
-    /* Fits in the room there is: printed once. */
+    /* No room left: the truncated first print is undone, the buffer doubled to 608. */
     assert_int_equal(ef_buf_printf(&b, "%05d", 7), 0);
+    assert_int_equal(b.cap, 608);
     assert_string_equal(ef_buf_str(&b) + 300, "-4200007");
-    /* Longer than the room: the truncated first print is undone, then grown to 8192. */
+    /* Longer than the room: doubled four times, 608 -> 9728 (>= 308 + 5002 + NUL). */
     assert_int_equal(ef_buf_printf(&b, "[%s]", z5000), 0);
     assert_int_equal(ef_buf_len(&b), 308 + 5002);
-    assert_int_equal(b.cap, 8192);
+    assert_int_equal(b.cap, 9728);
     assert_memory_equal(ef_buf_str(&b) + 300, "-4200007[", 9);
     assert_memory_equal(ef_buf_str(&b) + 309, z5000, 5000);
     assert_string_equal(ef_buf_str(&b) + 5309, "]");
-    /* Over the maximum (5310 + 5000 > 10000): refused, the content as it was, NUL and all. */
+    /* Fits in the room there is (9728 - 5311 = 4417 bytes free): printed once. */
+    assert_int_equal(ef_buf_printf(&b, "%s", a300), 0);
+    assert_int_equal(b.cap, 9728);
+    assert_int_equal(ef_buf_len(&b), 5610);
+    /* Over the maximum (5610 + 5000 > 10000): refused after a truncated print into the
+     * room; the content is as it was, NUL and all. */
     assert_int_equal(ef_buf_printf(&b, "%s", z5000), -EFBIG);
-    assert_int_equal(ef_buf_len(&b), 5310);
-    assert_int_equal(strlen(ef_buf_str(&b)), 5310);
+    assert_int_equal(ef_buf_len(&b), 5610);
+    assert_int_equal(strlen(ef_buf_str(&b)), 5610);
     ef_buf_free(&b);
 }
 
