@@ -99,7 +99,7 @@ static int load_doc(struct agent_config *c, yaml_document_t *doc, const char *pa
             return -1;
         }
         const char *val = (const char *)v->data.scalar.value;
-        long long n;
+        long long n; /* a number is stored only once it parsed: a rejected value changes nothing */
         int rc;
         if (strcmp(key, "collector") == 0)
             rc = set_string(c->collector, sizeof(c->collector), val, path, line, key, err, errlen);
@@ -113,20 +113,21 @@ static int load_doc(struct agent_config *c, yaml_document_t *doc, const char *pa
             rc =
                 set_string(c->machine_id, sizeof(c->machine_id), val, path, line, key, err, errlen);
         else if (strcmp(key, "spool_max_reports") == 0) {
-            rc = set_number(&n, 1, 1000000, val, path, line, key, err, errlen);
-            c->spool_max_reports = (long)n;
+            if ((rc = set_number(&n, 1, 1000000, val, path, line, key, err, errlen)) == 0)
+                c->spool_max_reports = (long)n;
         } else if (strcmp(key, "spool_max_bytes") == 0) {
-            rc = set_number(&n, 1024 * 1024, 1LL << 40, val, path, line, key, err, errlen);
-            c->spool_max_bytes = n;
+            if ((rc = set_number(&n, 1024 * 1024, 1LL << 40, val, path, line, key, err, errlen)) ==
+                0)
+                c->spool_max_bytes = n;
         } else if (strcmp(key, "timeout") == 0) {
-            rc = set_number(&n, 1, 3600, val, path, line, key, err, errlen);
-            c->timeout_s = (long)n;
+            if ((rc = set_number(&n, 1, 3600, val, path, line, key, err, errlen)) == 0)
+                c->timeout_s = (long)n;
         } else if (strcmp(key, "retry_attempts") == 0) {
-            rc = set_number(&n, 1, 10, val, path, line, key, err, errlen);
-            c->retry_attempts = (long)n;
+            if ((rc = set_number(&n, 1, 10, val, path, line, key, err, errlen)) == 0)
+                c->retry_attempts = (long)n;
         } else if (strcmp(key, "retry_base_ms") == 0) {
-            rc = set_number(&n, 10, 60000, val, path, line, key, err, errlen);
-            c->retry_base_ms = (long)n;
+            if ((rc = set_number(&n, 10, 60000, val, path, line, key, err, errlen)) == 0)
+                c->retry_base_ms = (long)n;
         } else {
             snprintf(err, errlen,
                      "%s:%zu: unknown setting \"%.64s\" (known: collector, ca, token, hostname, "

@@ -1,5 +1,6 @@
 #include "spool.h"
 
+#include "efterlev/array.h"
 #include "efterlev/log.h"
 #include "efterlev/report.h"
 #include "efterlev/util.h"
@@ -102,18 +103,14 @@ long spool_list(const char *state_dir, struct spool_entry **out, char *err, size
         struct stat st;
         if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
             continue;
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            struct spool_entry *nv = reallocarray(v, ncap, sizeof(*nv));
-            if (nv == NULL) {
-                free(v);
-                closedir(d);
-                snprintf(err, errlen, "out of memory");
-                return -1;
-            }
-            v = nv;
-            cap = ncap;
+        struct spool_entry *nv = ef_array_grow(v, n, &cap, sizeof(*nv), 16, EF_ARRAY_NO_MAX);
+        if (nv == NULL) {
+            free(v);
+            closedir(d);
+            snprintf(err, errlen, "out of memory");
+            return -1;
         }
+        v = nv;
         v[n].seq = strtoull(name, NULL, 10);
         v[n].size = (long long)st.st_size;
         n++;

@@ -9,6 +9,7 @@
  * failure leaves it empty. Both databases are first brought to the current schema version
  * by opening them as stores, so their tables match; a column the source has and the
  * target lacks is an error, never silently dropped. */
+#include <errno.h>
 #include <getopt.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "efterlev/buf.h"
 #include "efterlev/log.h"
 #include "store/postgres.h"
 
@@ -43,31 +45,15 @@ static const char help[] =
 
 #ifdef EF_HAVE_POSTGRES
 
-struct buf {
-    char *p;
-    size_t len, cap;
-};
-
-static int buf_add(struct buf *b, const void *v, size_t n)
-{
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 1 << 16;
-        char *np;
-
-        while (cap < b->len + n)
-            cap *= 2;
-        if ((np = realloc(b->p, cap)) == NULL)
-            return -1;
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, v, n);
-    b->len += n;
-    return 0;
-}
+/* Rows are sent to COPY a megabyte at a time; one row is at most a report body (1 MiB) with
+ * every byte escaped as hex, plus the other columns: 16 MiB leaves ample room. */
+#define COPY_FLUSH (1 << 20)
+#define COPY_BUF_MAX (16 << 20)
+/* The SELECT naming every column of one table. */
+#define SELECT_SQL_MAX (1 << 20)
 
 /* A value in COPY's text format: backslash, newline, carriage return and tab escaped. */
-static int add_text(struct buf *b, const unsigned char *v, size_t n)
+static int add_text(struct ef_buf *b, const unsigned char *v, size_t n)
 {
     size_t i;
     int rc = 0;
@@ -75,37 +61,37 @@ static int add_text(struct buf *b, const unsigned char *v, size_t n)
     for (i = 0; i < n && rc == 0; i++) {
         switch (v[i]) {
         case '\\':
-            rc = buf_add(b, "\\\\", 2);
+            rc = ef_buf_add(b, "\\\\", 2);
             break;
         case '\n':
-            rc = buf_add(b, "\\n", 2);
+            rc = ef_buf_add(b, "\\n", 2);
             break;
         case '\r':
-            rc = buf_add(b, "\\r", 2);
+            rc = ef_buf_add(b, "\\r", 2);
             break;
         case '\t':
-            rc = buf_add(b, "\\t", 2);
+            rc = ef_buf_add(b, "\\t", 2);
             break;
         default:
-            rc = buf_add(b, &v[i], 1);
+            rc = ef_buf_add(b, &v[i], 1);
         }
     }
     return rc;
 }
 
 /* A bytea value: "\\x" and hex ("\x" once COPY has taken its escape off). */
-static int add_bytes(struct buf *b, const unsigned char *v, size_t n)
+static int add_bytes(struct ef_buf *b, const unsigned char *v, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     size_t i;
     char two[2];
 
-    if (buf_add(b, "\\\\x", 3) != 0)
+    if (ef_buf_add(b, "\\\\x", 3) != 0)
         return -1;
     for (i = 0; i < n; i++) {
         two[0] = hex[v[i] >> 4];
         two[1] = hex[v[i] & 15];
-        if (buf_add(b, two, 2) != 0)
+        if (ef_buf_add(b, two, 2) != 0)
             return -1;
     }
     return 0;
@@ -151,14 +137,16 @@ static void free_names(char **v, size_t n)
 static int copy_table(sqlite3 *db, struct ef_store *dst, const char *table, int64_t *rows)
 {
     struct ef_pg_column *cols = NULL, *use = NULL;
-    char **have = NULL, *sql = NULL;
-    size_t ncols = 0, nhave = 0, nuse = 0, i, j, sqllen;
-    struct buf b = {0};
+    char **have = NULL;
+    size_t ncols = 0, nhave = 0, nuse = 0, i, j;
+    struct ef_buf b, sql;
     sqlite3_stmt *st = NULL;
     int64_t read = 0, written = -1;
     int rc = -1, found;
 
     *rows = 0;
+    ef_buf_init(&b, COPY_BUF_MAX);
+    ef_buf_init(&sql, SELECT_SQL_MAX);
     if (ef_pg_import_columns(dst, table, &cols, &ncols) != EF_STORE_OK) {
         ef_error("%s", dst->err);
         return -1;
@@ -188,30 +176,26 @@ static int copy_table(sqlite3 *db, struct ef_store *dst, const char *table, int6
         for (i = 0; i < nhave; i++)
             if (strcmp(have[i], cols[j].name) == 0)
                 use[nuse++] = cols[j];
-    sqllen = 64 + strlen(table) * 2;
-    for (j = 0; j < nuse; j++)
-        sqllen += strlen(use[j].name) * 2 + 4;
-    if ((sql = malloc(sqllen)) == NULL)
-        goto oom;
     /* Names come from the target's catalog and are quoted (SQLite doubles '"'). */
-    strcpy(sql, "SELECT ");
     for (j = 0; j < nuse; j++) {
-        char *q = sqlite3_mprintf("%s\"%w\"", j ? ", " : "", use[j].name);
+        char *q = sqlite3_mprintf("%s\"%w\"", j ? ", " : "SELECT ", use[j].name);
 
-        if (q == NULL)
+        if (q == NULL || ef_buf_add_str(&sql, q) != 0) {
+            sqlite3_free(q);
             goto oom;
-        strcat(sql, q);
+        }
         sqlite3_free(q);
     }
     {
         char *q = sqlite3_mprintf(" FROM \"%w\"", table);
 
-        if (q == NULL)
+        if (q == NULL || ef_buf_add_str(&sql, q) != 0) {
+            sqlite3_free(q);
             goto oom;
-        strcat(sql, q);
+        }
         sqlite3_free(q);
     }
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, ef_buf_str(&sql), -1, &st, NULL) != SQLITE_OK) {
         ef_error("source table %s: %s", table, sqlite3_errmsg(db));
         goto out;
     }
@@ -226,10 +210,10 @@ static int copy_table(sqlite3 *db, struct ef_store *dst, const char *table, int6
             size_t n;
             int bad;
 
-            if (j > 0 && buf_add(&b, "\t", 1) != 0)
+            if (j > 0 && ef_buf_add(&b, "\t", 1) != 0)
                 goto oom_copy;
             if (type == SQLITE_NULL) {
-                bad = buf_add(&b, "\\N", 2);
+                bad = ef_buf_add(&b, "\\N", 2);
             } else if (use[j].bytea || type == SQLITE_BLOB) {
                 v = type == SQLITE_BLOB ? sqlite3_column_blob(st, (int)j)
                                         : sqlite3_column_text(st, (int)j);
@@ -243,16 +227,16 @@ static int copy_table(sqlite3 *db, struct ef_store *dst, const char *table, int6
             if (bad != 0)
                 goto oom_copy;
         }
-        if (buf_add(&b, "\n", 1) != 0)
+        if (ef_buf_add(&b, "\n", 1) != 0)
             goto oom_copy;
         read++;
-        if (b.len >= (1 << 20)) {
-            if (ef_pg_import_copy_data(dst, b.p, b.len) != EF_STORE_OK) {
+        if (ef_buf_len(&b) >= COPY_FLUSH) {
+            if (ef_pg_import_copy_data(dst, ef_buf_str(&b), ef_buf_len(&b)) != EF_STORE_OK) {
                 ef_error("%s", dst->err);
                 ef_pg_import_copy_end(dst, NULL);
                 goto out;
             }
-            b.len = 0;
+            ef_buf_reset(&b);
         }
     }
     if (found != SQLITE_DONE) {
@@ -260,7 +244,7 @@ static int copy_table(sqlite3 *db, struct ef_store *dst, const char *table, int6
         ef_pg_import_copy_end(dst, NULL);
         goto out;
     }
-    if (ef_pg_import_copy_data(dst, b.p, b.len) != EF_STORE_OK ||
+    if (ef_pg_import_copy_data(dst, ef_buf_str(&b), ef_buf_len(&b)) != EF_STORE_OK ||
         ef_pg_import_copy_end(dst, &written) != EF_STORE_OK) {
         ef_error("%s", dst->err);
         goto out;
@@ -276,11 +260,14 @@ static int copy_table(sqlite3 *db, struct ef_store *dst, const char *table, int6
 oom_copy:
     ef_pg_import_copy_end(dst, NULL);
 oom:
-    ef_error("out of memory");
+    if (ef_buf_error(&b) == -EFBIG)
+        ef_error("table %s: a row longer than %d MiB", table, COPY_BUF_MAX >> 20);
+    else
+        ef_error("out of memory");
 out:
     sqlite3_finalize(st);
-    free(sql);
-    free(b.p);
+    ef_buf_free(&sql);
+    ef_buf_free(&b);
     free(use);
     free(cols);
     free_names(have, nhave);

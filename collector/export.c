@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "efterlev/array.h"
 #include "efterlev/b64.h"
+#include "efterlev/buf.h"
 #include "efterlev/report.h"
 #include "efterlev/sign.h"
 #include "efterlev/util.h"
@@ -53,15 +55,11 @@ static void reps_free(struct reps *r)
 static int collect_cb(void *arg, const struct ef_stored_report *sr)
 {
     struct reps *r = arg;
-    struct rep *e, *nv;
+    struct rep *e, *nv = ef_array_grow(r->v, r->n, &r->cap, sizeof(*r->v), 64, EF_ARRAY_NO_MAX);
 
-    if (r->n == r->cap) {
-        r->cap = r->cap ? r->cap * 2 : 64;
-        nv = reallocarray(r->v, r->cap, sizeof(*r->v));
-        if (nv == NULL)
-            return -1;
-        r->v = nv;
-    }
+    if (nv == NULL)
+        return -1;
+    r->v = nv;
     e = &r->v[r->n];
     memset(e, 0, sizeof(*e));
     snprintf(e->agent_id, sizeof(e->agent_id), "%s", sr->agent_id);
@@ -92,8 +90,10 @@ static int csv_cb(void *arg, const struct ef_stored_report *sr)
 {
     struct csv_ctx *c = arg;
     struct ef_report r;
-    char err[256], controls[EF_CONTROLS_TEXT_MAX];
-    size_t i, j, off;
+    char err[256];
+    struct ef_buf controls;
+    size_t i, j;
+    int rc = 0;
 
     ef_report_init(&r);
     if (ef_report_parse(sr->body, sr->body_len, &r, err, sizeof(err)) != 0) {
@@ -102,12 +102,18 @@ static int csv_cb(void *arg, const struct ef_stored_report *sr)
         ef_report_free(&r);
         return -1;
     }
-    for (i = 0; i < r.nresults; i++) {
+    ef_buf_init(&controls, EF_CONTROLS_TEXT_MAX - 1); /* "8.9 5.17", as many as a result has */
+    for (i = 0; i < r.nresults && rc == 0; i++) {
         const struct ef_result *res = &r.results[i];
 
-        for (j = 0, off = 0, controls[0] = '\0'; j < res->ncontrols; j++)
-            off += (size_t)snprintf(controls + off, sizeof(controls) - off, "%s%s", j ? " " : "",
-                                    res->controls[j]);
+        ef_buf_reset(&controls);
+        for (j = 0; j < res->ncontrols && rc == 0; j++)
+            rc = ef_buf_printf(&controls, "%s%s", j ? " " : "", res->controls[j]);
+        if (rc != 0) {
+            snprintf(c->err, sizeof(c->err), "stored report %s seq %llu: out of memory",
+                     sr->agent_id, (unsigned long long)sr->seq);
+            break;
+        }
         ef_csv_str(c->d, c->out, sr->department, 0);
         ef_csv_str(c->d, c->out, r.host.hostname, 0);
         ef_csv_str(c->d, c->out, sr->agent_id, 0);
@@ -118,12 +124,15 @@ static int csv_cb(void *arg, const struct ef_stored_report *sr)
         ef_csv_str(c->d, c->out, ef_status_name(res->status), 0);
         ef_csv_str(c->d, c->out, ef_severity_name(res->severity), 0);
         ef_csv_str(c->d, c->out, ef_level_name(res->level), 0);
-        ef_csv_str(c->d, c->out, controls, 0);
+        ef_csv_str(c->d, c->out, ef_buf_str(&controls), 0);
         ef_csv_str(c->d, c->out, res->evidence, 0);
         ef_csv_str(c->d, c->out, sr->sha256, 1);
     }
-    c->reports++;
+    ef_buf_free(&controls);
     ef_report_free(&r);
+    if (rc != 0)
+        return -1;
+    c->reports++;
     return ferror(c->out) ? -1 : 0;
 }
 

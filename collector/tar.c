@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "tar.h"
+#include "efterlev/array.h"
 
 #define BLOCK 512
 
@@ -110,15 +111,12 @@ int ef_tar_parse(const unsigned char *buf, size_t len, struct ef_tar_entry **out
             snprintf(err, errlen, "bundle: entry at byte %zu runs past the end", off);
             goto err;
         }
-        if (cnt == cap) {
-            cap = cap ? cap * 2 : 64;
-            nv = reallocarray(v, cap, sizeof(*v));
-            if (nv == NULL) {
-                snprintf(err, errlen, "out of memory");
-                goto err;
-            }
-            v = nv;
+        /* Entries are bounded by the bundle's size (a header block each). */
+        if ((nv = ef_array_grow(v, cnt, &cap, sizeof(*v), 64, EF_ARRAY_NO_MAX)) == NULL) {
+            snprintf(err, errlen, "out of memory");
+            goto err;
         }
+        v = nv;
         memcpy(v[cnt].name, h, EF_TAR_NAME_MAX);
         v[cnt].name[EF_TAR_NAME_MAX] = '\0';
         for (i = 0; i < cnt; i++)

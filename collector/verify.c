@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "efterlev/array.h"
 #include "efterlev/b64.h"
 #include "efterlev/report.h"
 #include "efterlev/sign.h"
@@ -58,15 +59,11 @@ static const char *str_or_empty(json_t *v)
 
 static int add_item(struct loaded *l, size_t *cap, struct item **out)
 {
-    struct item *nv;
+    struct item *nv = ef_array_grow(l->items, l->n, cap, sizeof(*nv), 64, EF_ARRAY_NO_MAX);
 
-    if (l->n == *cap) {
-        *cap = *cap ? *cap * 2 : 64;
-        nv = reallocarray(l->items, *cap, sizeof(*nv));
-        if (nv == NULL)
-            return -1;
-        l->items = nv;
-    }
+    if (nv == NULL)
+        return -1;
+    l->items = nv;
     *out = &l->items[l->n++];
     memset(*out, 0, sizeof(**out));
     return 0;

@@ -3,6 +3,7 @@
  * and nothing of a file that fails is added to the set. */
 #include "policy_internal.h"
 
+#include "efterlev/array.h"
 #include "efterlev/util.h"
 
 #include <dirent.h>
@@ -132,9 +133,10 @@ static int visit(struct ld *l, const yaml_node_t *n)
     return 0;
 }
 
-/* The text of a scalar node, or -1 naming what was expected. */
+/* The text of a scalar node, or -1 naming what was expected (*out is then NULL). */
 static int scalar(struct ld *l, const yaml_node_t *n, const char *what, const char **out)
 {
+    *out = NULL;
     if (visit(l, n) != 0)
         return -1;
     if (n->type != YAML_SCALAR_NODE)
@@ -1169,14 +1171,10 @@ static int load_dir(struct ef_policy_set *ps, const char *path, const struct cat
         size_t nl = strlen(de->d_name);
         if (de->d_name[0] == '.' || nl < 5 || strcmp(de->d_name + nl - 4, ".yml") != 0)
             continue;
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 8;
-            char **g = reallocarray(names, nc, sizeof(*names));
-            if (g == NULL)
-                goto oom;
-            names = g;
-            cap = nc;
-        }
+        char **g = ef_array_grow(names, n, &cap, sizeof(*names), 8, EF_ARRAY_NO_MAX);
+        if (g == NULL)
+            goto oom;
+        names = g;
         if ((names[n] = strdup(de->d_name)) == NULL)
             goto oom;
         n++;

@@ -2,6 +2,7 @@
  * validator the collector runs on every upload. */
 #include "efterlev/report.h"
 
+#include "efterlev/array.h"
 #include "efterlev/util.h"
 
 #include <ctype.h>
@@ -84,16 +85,11 @@ void ef_report_free(struct ef_report *r)
 
 struct ef_result *ef_report_add(struct ef_report *r)
 {
-    if (r->nresults >= EF_RESULTS_MAX)
+    struct ef_result *g =
+        ef_array_grow(r->results, r->nresults, &r->cap, sizeof(*g), 32, EF_RESULTS_MAX);
+    if (g == NULL)
         return NULL;
-    if (r->nresults == r->cap) {
-        size_t ncap = r->cap ? r->cap * 2 : 32;
-        struct ef_result *n = reallocarray(r->results, ncap, sizeof(*n));
-        if (n == NULL)
-            return NULL;
-        r->results = n;
-        r->cap = ncap;
-    }
+    r->results = g;
     struct ef_result *res = &r->results[r->nresults++];
     memset(res, 0, sizeof(*res));
     return res;
@@ -203,6 +199,7 @@ static int get_str(json_t *obj, const char *key, char *dst, size_t max, int allo
 
 static int get_uint(json_t *obj, const char *key, uint64_t *dst, const char *where, struct verr *e)
 {
+    *dst = 0; /* defined on failure too: callers' compilers cannot see that fail() returns -1 */
     json_t *v = json_object_get(obj, key);
     if (v == NULL)
         return fail(e, "%s%s: missing", where, key);

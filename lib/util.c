@@ -1,5 +1,7 @@
 #include "efterlev/util.h"
 
+#include "efterlev/buf.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -7,6 +9,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,53 +113,44 @@ int ef_read_file(const char *path, size_t max, char **out, size_t *len)
         close(fd);
         return -EISDIR;
     }
-    /* Files in /proc and /sys report size 0: read until EOF, bounded by max. */
-    size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
-    if (cap > max + 1)
-        cap = max + 1;
-    char *buf = malloc(cap + 1);
-    if (buf == NULL) {
-        close(fd);
-        return -ENOMEM;
-    }
-    size_t used = 0;
+    /* One byte past max is read, to tell a file of max bytes from a larger one. Files in
+     * /proc and /sys report size 0: read until EOF, first 4 KiB, then doubling. */
+    struct ef_buf b;
+    ef_buf_init(&b, max < SIZE_MAX ? max + 1 : max);
+    size_t grow = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+    int rc = 0;
     for (;;) {
-        if (used == cap) {
-            if (cap > max) {
-                free(buf);
-                close(fd);
-                return -EFBIG;
+        if (ef_buf_room(&b) == 0) {
+            size_t left = b.max - ef_buf_len(&b);
+            if (left == 0) {
+                rc = -EFBIG;
+                break;
             }
-            size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
-            char *nb = realloc(buf, ncap + 1);
-            if (nb == NULL) {
-                free(buf);
-                close(fd);
-                return -ENOMEM;
-            }
-            buf = nb;
-            cap = ncap;
+            if (ef_buf_len(&b) > 0)
+                grow = ef_buf_len(&b);
+            if ((rc = ef_buf_reserve(&b, grow < left ? grow : left)) != 0)
+                break;
         }
-        ssize_t n = read(fd, buf + used, cap - used);
+        ssize_t n = read(fd, b.data + b.len, ef_buf_room(&b));
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            int e = errno;
-            free(buf);
-            close(fd);
-            return -e;
+            rc = -errno;
+            break;
         }
         if (n == 0)
             break;
-        used += (size_t)n;
+        if ((rc = ef_buf_commit(&b, (size_t)n)) != 0)
+            break;
     }
     close(fd);
-    if (used > max) {
-        free(buf);
-        return -EFBIG;
+    if (rc == 0 && ef_buf_len(&b) > max)
+        rc = -EFBIG;
+    size_t used = ef_buf_len(&b);
+    if (rc != 0 || (*out = ef_buf_take(&b)) == NULL) {
+        ef_buf_free(&b);
+        return rc != 0 ? rc : -ENOMEM;
     }
-    buf[used] = '\0';
-    *out = buf;
     if (len)
         *len = used;
     return 0;

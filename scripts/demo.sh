@@ -16,7 +16,8 @@ say() { printf 'efterlev demo: %s\n' "$*" >&2; }
 
 bash "$src/scripts/deps.sh"
 say "building in $build"
-bash "$src/scripts/build.sh" "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEFTERLEV_TESTS=OFF
+bash "$src/scripts/build.sh" "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEFTERLEV_TESTS=OFF \
+    -DEFTERLEV_WERROR=OFF
 collector=$build/collector/efterlev-collector
 agent=$build/agent/efterlev-agent
 

@@ -25,6 +25,7 @@
 #include "facts.h"
 #include "probe_util.h"
 
+#include "efterlev/array.h"
 #include "efterlev/util.h"
 
 #include <errno.h>
@@ -184,13 +185,10 @@ void ef_probe_accounts(struct ef_facts *f)
             continue;
         if (split(line, fl, 7) < 7)
             continue;
-        if (nu == cap) {
-            size_t nc = cap ? cap * 2 : 64;
-            struct user *nn = realloc(u, nc * sizeof(*nn));
-            if (nn == NULL)
-                break;
-            u = nn, cap = nc;
-        }
+        struct user *nn = ef_array_grow(u, nu, &cap, sizeof(*nn), 64, EF_ARRAY_NO_MAX);
+        if (nn == NULL)
+            break;
+        u = nn;
         char *end;
         unsigned long uid = strtoul(fl[2], &end, 10);
         if (*fl[2] == '\0' || *end != '\0')

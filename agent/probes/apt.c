@@ -22,6 +22,7 @@
 #include "pkgdb.h"
 #include "rules/rules.h"
 
+#include "efterlev/array.h"
 #include "efterlev/util.h"
 
 #include <errno.h>
@@ -50,13 +51,10 @@ struct instv {
 static void add_inst(const char *name, const char *arch, const char *version, void *ctx)
 {
     struct instv *iv = ctx;
-    if (iv->n == iv->cap) {
-        size_t nc = iv->cap ? iv->cap * 2 : 256;
-        struct inst *nv = realloc(iv->v, nc * sizeof(*nv));
-        if (nv == NULL)
-            return;
-        iv->v = nv, iv->cap = nc;
-    }
+    struct inst *nv = ef_array_grow(iv->v, iv->n, &iv->cap, sizeof(*nv), 256, EF_ARRAY_NO_MAX);
+    if (nv == NULL)
+        return;
+    iv->v = nv;
     iv->v[iv->n++] = (struct inst){.name = name, .arch = arch, .ver = version};
 }
 

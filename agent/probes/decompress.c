@@ -2,6 +2,8 @@
 
 #include "probe_util.h"
 
+#include "efterlev/buf.h"
+
 #include <fcntl.h>
 #include <limits.h>
 #include <unistd.h>
@@ -29,8 +31,7 @@ int ef_decompress_supported(const char *name)
 #define CHUNK (64 * 1024)
 
 struct stanzas {
-    char *acc; /* decompressed bytes not yet handed on */
-    size_t used, cap, max;
+    struct ef_buf acc; /* decompressed bytes not yet handed on; its maximum bounds a stanza */
     void (*fn)(char *piece, size_t len, void *ctx);
     void *ctx;
 };
@@ -39,43 +40,30 @@ struct stanzas {
  * stanza outgrows max or memory runs out. */
 static int push(struct stanzas *z, const char *data, size_t n)
 {
-    if (z->used + n + 1 > z->cap) {
-        size_t ncap = z->cap ? z->cap : 4 * CHUNK;
-        while (ncap < z->used + n + 1)
-            ncap *= 2;
-        if (ncap > z->max + 1)
-            return -1;
-        char *nb = realloc(z->acc, ncap);
-        if (nb == NULL)
-            return -1;
-        z->acc = nb;
-        z->cap = ncap;
-    }
-    memcpy(z->acc + z->used, data, n);
-    z->used += n;
-    size_t cut = 0;
-    for (size_t i = z->used; i >= 2; i--)
-        if (z->acc[i - 1] == '\n' && z->acc[i - 2] == '\n') {
+    if (ef_buf_add(&z->acc, data, n) != 0)
+        return -1;
+    char *acc = z->acc.data;
+    size_t used = ef_buf_len(&z->acc), cut = 0;
+    for (size_t i = used; i >= 2; i--)
+        if (acc[i - 1] == '\n' && acc[i - 2] == '\n') {
             cut = i;
             break;
         }
     if (cut == 0)
         return 0;
-    char keep = z->acc[cut];
-    z->acc[cut] = '\0';
-    z->fn(z->acc, cut, z->ctx); /* may write NULs into the piece: it is ours to lend */
-    z->acc[cut] = keep;
-    memmove(z->acc, z->acc + cut, z->used - cut);
-    z->used -= cut;
+    char keep = acc[cut];
+    acc[cut] = '\0';
+    z->fn(acc, cut, z->ctx); /* may write NULs into the piece: it is ours to lend */
+    acc[cut] = keep;
+    ef_buf_consume(&z->acc, cut);
     return 0;
 }
 
 static int flush(struct stanzas *z)
 {
-    if (z->used > 0) {
-        z->acc[z->used] = '\0';
-        z->fn(z->acc, z->used, z->ctx);
-        z->used = 0;
+    if (ef_buf_len(&z->acc) > 0) {
+        z->fn(z->acc.data, ef_buf_len(&z->acc), z->ctx);
+        ef_buf_reset(&z->acc);
     }
     return 0;
 }
@@ -97,7 +85,7 @@ int ef_pu_each_stanzas(struct ef_facts *f, const char *rel, size_t max,
     } kind = ends_with(rel, ".gz")    ? GZ
              : ends_with(rel, ".lz4") ? LZ4
                                       : PLAIN;
-    struct stanzas z = {.max = max, .fn = fn, .ctx = ctx};
+    struct stanzas z = {.fn = fn, .ctx = ctx};
     static const char too_long[] = "a stanza longer than the limit, or out of memory";
     char in[CHUNK], out[CHUNK];
     z_stream zs;
@@ -105,6 +93,7 @@ int ef_pu_each_stanzas(struct ef_facts *f, const char *rel, size_t max,
     int rc = 0, zrc = Z_OK;
     size_t hint = 1;
     memset(&zs, 0, sizeof(zs));
+    ef_buf_init(&z.acc, max);
     if ((kind == GZ && inflateInit2(&zs, 15 + 32) != Z_OK) ||
         (kind == LZ4 && LZ4F_isError(LZ4F_createDecompressionContext(&dctx, LZ4F_VERSION)))) {
         close(fd);
@@ -190,6 +179,6 @@ int ef_pu_each_stanzas(struct ef_facts *f, const char *rel, size_t max,
     if (dctx != NULL)
         LZ4F_freeDecompressionContext(dctx);
     close(fd);
-    free(z.acc);
+    ef_buf_free(&z.acc);
     return rc;
 }

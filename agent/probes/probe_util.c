@@ -1,6 +1,7 @@
 /* Helpers shared by the probes (see probe_util.h). */
 #include "probe_util.h"
 
+#include "efterlev/array.h"
 #include "efterlev/util.h"
 
 #include <dirent.h>
@@ -66,13 +67,10 @@ int ef_pu_list_sorted(struct ef_facts *f, const char *rel, char ***names, size_t
     while ((de = readdir(d)) != NULL) {
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
-        if (*n == cap) {
-            size_t nc = cap ? cap * 2 : 16;
-            char **nn = nc <= 65536 ? realloc(*names, nc * sizeof(*nn)) : NULL;
-            if (nn == NULL)
-                break;
-            *names = nn, cap = nc;
-        }
+        char **nn = ef_array_grow(*names, *n, &cap, sizeof(*nn), 16, 65536);
+        if (nn == NULL)
+            break;
+        *names = nn;
         if (((*names)[*n] = strdup(de->d_name)) == NULL)
             break;
         (*n)++;

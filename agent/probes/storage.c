@@ -9,6 +9,7 @@
 #include "facts.h"
 #include "probe_util.h"
 
+#include "efterlev/array.h"
 #include "efterlev/util.h"
 
 #include <dirent.h>
@@ -72,18 +73,14 @@ static int mounts_read(struct ef_facts *f, struct mounts *ms)
         unsigned maj, min;
         if (source == NULL || sscanf(fld[2], "%u:%u", &maj, &min) != 2)
             continue;
-        if (ms->n == cap) {
-            if (cap >= MOUNTS_MAX)
-                break;
-            size_t nc = cap ? cap * 2 : 64;
-            struct mount *g = reallocarray(ms->m, nc, sizeof(*ms->m));
-            if (g == NULL) {
-                mounts_free(ms);
-                return -ENOMEM;
-            }
-            ms->m = g;
-            cap = nc;
+        if (ms->n == MOUNTS_MAX)
+            break;
+        struct mount *g = ef_array_grow(ms->m, ms->n, &cap, sizeof(*ms->m), 64, MOUNTS_MAX);
+        if (g == NULL) {
+            mounts_free(ms);
+            return -ENOMEM;
         }
+        ms->m = g;
         ef_pu_mount_unescape(fld[4]);
         ef_pu_mount_unescape(source);
         ms->m[ms->n++] = (struct mount){maj, min, fld[4], source, fstype};

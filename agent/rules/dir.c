@@ -13,6 +13,7 @@
  * system only; under another root they are skipped (their targets name the live system). */
 #include "file_tests.h"
 
+#include "efterlev/array.h"
 #include "efterlev/util.h"
 
 #include <dirent.h>
@@ -75,13 +76,10 @@ void ef_rule_dir(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_ev
             continue;
         if (!name_matches(r, lv, de->d_name))
             continue;
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 16;
-            char **nn = nc <= DIR_FILES_MAX ? realloc(names, nc * sizeof(*nn)) : NULL;
-            if (nn == NULL)
-                break;
-            names = nn, cap = nc;
-        }
+        char **nn = ef_array_grow(names, n, &cap, sizeof(*nn), 16, DIR_FILES_MAX);
+        if (nn == NULL)
+            break;
+        names = nn;
         if ((names[n] = strdup(de->d_name)) == NULL)
             break;
         n++;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "efterlev/array.h"
 #include "efterlev/util.h"
 #include "store/control_sums.h"
 
@@ -103,14 +104,9 @@ static long sum_find(struct sum_index *ix, struct ef_control_sum **v, size_t *le
         if (e->department_id == department_id && strcmp(e->control, control) == 0)
             return (long)(ix->slot[i] - 1);
     }
-    if (*len == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 64;
-
-        if ((nv = reallocarray(*v, ncap, sizeof(**v))) == NULL)
-            return -1;
-        *v = nv;
-        *cap = ncap;
-    }
+    if ((nv = ef_array_grow(*v, *len, cap, sizeof(**v), 64, EF_ARRAY_NO_MAX)) == NULL)
+        return -1;
+    *v = nv;
     memset(&(*v)[*len], 0, sizeof((*v)[*len]));
     (*v)[*len].department_id = department_id;
     memcpy((*v)[*len].control, control, strnlen(control, sizeof((*v)[*len].control) - 1));

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "efterlev/array.h"
 #include "store/core.h"
 
 struct ef_db_stmt *core_prepare(struct ef_store *s, const char *sql)
@@ -112,14 +113,11 @@ int core_collect(struct ef_store *s, struct ef_db_stmt *st, size_t elem_size, co
     if (st == NULL)
         return EF_STORE_ERR;
     while ((rc = s->db->step(s, st, what)) == EF_DB_ROW) {
-        if (len == cap) {
-            cap = cap ? cap * 2 : 16;
-            if ((nv = reallocarray(v, cap, elem_size)) == NULL) {
-                snprintf(s->err, sizeof(s->err), "out of memory");
-                goto err;
-            }
-            v = nv;
+        if ((nv = ef_array_grow(v, len, &cap, elem_size, 16, EF_ARRAY_NO_MAX)) == NULL) {
+            snprintf(s->err, sizeof(s->err), "out of memory");
+            goto err;
         }
+        v = nv;
         memset(v + len * elem_size, 0, elem_size);
         if (row(s, st, v + len * elem_size) != EF_STORE_OK) {
             len++; /* the failed row may hold something to free */

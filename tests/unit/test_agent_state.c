@@ -167,6 +167,18 @@ static void test_config(void **state)
     agent_config_defaults(&c);
     assert_int_equal(agent_config_load(&c, path, err, sizeof(err)), -1);
     assert_non_null(strstr(err, ":1: spool_max_reports"));
+    assert_int_equal(c.spool_max_reports, 1000); /* a rejected value is not stored */
+    agent_config_free(&c);
+
+    /* The rejected number after a good one must not inherit the good one's value. */
+    f = fopen(path, "w");
+    fputs("timeout: 5\nretry_attempts: 99\n", f);
+    fclose(f);
+    agent_config_defaults(&c);
+    assert_int_equal(agent_config_load(&c, path, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, ":2: retry_attempts"));
+    assert_int_equal(c.timeout_s, 5);
+    assert_int_equal(c.retry_attempts, 3);
     agent_config_free(&c);
 }
 
