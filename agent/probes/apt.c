@@ -20,7 +20,7 @@
 #include "first_seen.h"
 #include "probe_util.h"
 #include "pkgdb.h"
-#include "rules/rules.h"
+#include "run_command.h"
 
 #include "efterlev/util.h"
 

@@ -15,7 +15,6 @@
  */
 #include "facts.h"
 #include "probe_util.h"
-#include "rules/rules.h"
 
 #include "efterlev/util.h"
 

@@ -8,7 +8,6 @@
  * include or a numeric uid ("#1000"). Evidence quotes at most 80 bytes of the rule. */
 #include "facts.h"
 #include "probe_util.h"
-#include "rules/rules.h"
 
 #include "efterlev/util.h"
 
