@@ -68,7 +68,8 @@ void ef_ft_lines(const char *label, const char *buf, size_t len, pcre2_code *re,
 {
     pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
     pcre2_match_context *mc = pcre2_match_context_create(NULL);
-    char list[EF_EVIDENCE_MAX + 1] = "", piece[EF_EVIDENCE_MAX + 1];
+    char list[EF_EVIDENCE_MAX + 1], piece[EF_EVIDENCE_MAX + 1];
+    struct ef_textlist found; /* the matching lines, when they fail the rule */
     size_t matches = 0, lineno = 0;
     int err = 0;
 
@@ -76,6 +77,7 @@ void ef_ft_lines(const char *label, const char *buf, size_t len, pcre2_code *re,
         ef_evidence_add(a->unknown, sizeof(a->unknown), "out of memory");
         goto out;
     }
+    ef_textlist_init(&found, list, sizeof(list), ", ", MATCHES_MAX);
     pcre2_set_match_limit(mc, 1000000);
     for (size_t pos = 0; pos < len;) {
         const char *nl = memchr(buf + pos, '\n', len - pos);
@@ -92,11 +94,7 @@ void ef_ft_lines(const char *label, const char *buf, size_t len, pcre2_code *re,
                 ef_evidence_add(a->ok, sizeof(a->ok), piece);
                 goto out;
             }
-            if (matches <= MATCHES_MAX) {
-                ef_text_printf(piece, sizeof(piece), "%sline %zu: %s", matches > 1 ? ", " : "",
-                               lineno, q);
-                ef_text_append(list, sizeof(list), piece, strlen(piece));
-            }
+            ef_textlist_addf(&found, "line %zu: %s", lineno, q);
         } else if (rc != PCRE2_ERROR_NOMATCH) {
             err = rc;
             break;
@@ -114,10 +112,7 @@ void ef_ft_lines(const char *label, const char *buf, size_t len, pcre2_code *re,
         ef_text_printf(piece, sizeof(piece), "%s: no line matches '%s'", label, pattern);
         ef_evidence_add(a->fail, sizeof(a->fail), piece);
     } else if (matches) {
-        char more[48] = "";
-        if (matches > MATCHES_MAX)
-            snprintf(more, sizeof(more), " and %zu more", matches - MATCHES_MAX);
-        ef_text_printf(piece, sizeof(piece), "%s %s%s", label, list, more);
+        ef_text_printf(piece, sizeof(piece), "%s %s", label, ef_textlist_end(&found));
         ef_evidence_add(a->fail, sizeof(a->fail), piece);
     } else {
         ef_text_printf(piece, sizeof(piece), "%s: no line matches '%s'", label, pattern);
