@@ -69,6 +69,8 @@ int main(int argc, char **argv)
     strlcpy(ctx.state_dir, env && *env ? env : EF_DEFAULT_STATE_DIR, sizeof(ctx.state_dir));
     env = getenv("EFTERLEV_CONFIG");
     strlcpy(ctx.config_path, env && *env ? env : EF_DEFAULT_CONFIG, sizeof(ctx.config_path));
+    if (env && *env)
+        ctx.config_named_by = "EFTERLEV_CONFIG";
 
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
         if (strcmp(cmd, cmds[i].name) != 0)
