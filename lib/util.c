@@ -92,35 +92,32 @@ fail:;
     return -1;
 }
 
-/* Read the open file fd (fstat in st) into a NUL-terminated buffer; closes fd. */
+/* Read the open file fd (fstat in st) into a NUL-terminated buffer; fd stays open. */
 static int read_fd(int fd, const struct stat *st, size_t max, char **out, size_t *len)
 {
-    if (S_ISDIR(st->st_mode)) {
-        close(fd);
+    *out = NULL;
+    if (len)
+        *len = 0;
+    if (S_ISDIR(st->st_mode))
         return -EISDIR;
-    }
     /* Files in /proc and /sys report size 0: read until EOF, bounded by max. */
     size_t cap = S_ISREG(st->st_mode) && st->st_size > 0 ? (size_t)st->st_size + 1 : 4096;
     if (cap > max + 1)
         cap = max + 1;
     char *buf = malloc(cap + 1);
-    if (buf == NULL) {
-        close(fd);
+    if (buf == NULL)
         return -ENOMEM;
-    }
     size_t used = 0;
     for (;;) {
         if (used == cap) {
             if (cap > max) {
                 free(buf);
-                close(fd);
                 return -EFBIG;
             }
             size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
             char *nb = realloc(buf, ncap + 1);
             if (nb == NULL) {
                 free(buf);
-                close(fd);
                 return -ENOMEM;
             }
             buf = nb;
@@ -132,14 +129,12 @@ static int read_fd(int fd, const struct stat *st, size_t max, char **out, size_t
                 continue;
             int e = errno;
             free(buf);
-            close(fd);
             return -e;
         }
         if (n == 0)
             break;
         used += (size_t)n;
     }
-    close(fd);
     if (used > max) {
         free(buf);
         return -EFBIG;
@@ -149,6 +144,17 @@ static int read_fd(int fd, const struct stat *st, size_t max, char **out, size_t
     if (len)
         *len = used;
     return 0;
+}
+
+int ef_read_fd(int fd, size_t max, char **out, size_t *len)
+{
+    struct stat st;
+    *out = NULL;
+    if (len)
+        *len = 0;
+    if (fstat(fd, &st) != 0)
+        return -errno;
+    return read_fd(fd, &st, max, out, len);
 }
 
 /* Open path and fstat it; returns the descriptor or a negative errno. */
@@ -172,7 +178,11 @@ int ef_read_file(const char *path, size_t max, char **out, size_t *len)
     if (len)
         *len = 0;
     int fd = open_stat(path, &st);
-    return fd < 0 ? fd : read_fd(fd, &st, max, out, len);
+    if (fd < 0)
+        return fd;
+    int rc = read_fd(fd, &st, max, out, len);
+    close(fd);
+    return rc;
 }
 
 int ef_file_untrusted(const char *path, const struct stat *st, char *why, size_t whylen)
@@ -211,7 +221,9 @@ int ef_read_file_trusted(const char *path, size_t max, char **out, size_t *len, 
         close(fd);
         return -EPERM;
     }
-    return read_fd(fd, &st, max, out, len);
+    int rc = read_fd(fd, &st, max, out, len);
+    close(fd);
+    return rc;
 }
 
 int ef_mkdirs(const char *path, mode_t mode)

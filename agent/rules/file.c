@@ -5,6 +5,8 @@
  * with dir: rules (file_tests.h). */
 #include "file_tests.h"
 
+#include "probes/root_open.h"
+
 #include "efterlev/util.h"
 
 #include <errno.h>
@@ -23,12 +25,11 @@
  * or unreadable. */
 static void id_name(const char *root, const char *file, unsigned long id, char *out, size_t outlen)
 {
-    char path[PATH_MAX], *buf, *line, *save = NULL;
+    char *buf, *line, *save = NULL;
     size_t len;
 
     snprintf(out, outlen, "%lu", id);
-    if (ef_path_join(path, sizeof(path), root, file) != 0 ||
-        ef_read_file(path, FILE_MAX, &buf, &len) != 0)
+    if (ef_root_read(root, file, FILE_MAX, &buf, &len) != 0)
         return;
     for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char *c1 = strchr(line, ':');
@@ -127,11 +128,7 @@ void ef_ft_unreadable(struct acc *a, const char *what, const char *path, int err
 {
     char piece[EF_EVIDENCE_MAX + 1];
 
-    if (err == EACCES || err == EPERM)
-        ef_text_printf(piece, sizeof(piece), "cannot %s %s: permission denied (run as root)", what,
-                       path);
-    else
-        ef_text_printf(piece, sizeof(piece), "cannot %s %s: %s", what, path, strerror(err));
+    ef_text_printf(piece, sizeof(piece), "cannot %s %s: %s", what, path, ef_root_errtext(err));
     ef_evidence_add(a->unknown, sizeof(a->unknown), piece);
 }
 
@@ -278,8 +275,9 @@ void ef_rule_file(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_e
         ef_eval_set(out, EF_ERROR, "%s: path too long under root %s", r->target, ctx->root);
         return;
     }
-    if (stat(path, &st) != 0) {
-        int err = errno;
+    int src = ef_root_stat(ctx->root, r->target, &st); /* links resolve inside the root */
+    if (src != 0) {
+        int err = -src;
         if (err != ENOENT && err != ENOTDIR) {
             ef_ft_unreadable(&a, "stat", r->target, err);
             ef_eval_set(out, EF_UNKNOWN, "%s", a.unknown);
@@ -303,7 +301,8 @@ void ef_rule_file(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_e
     if (lm || nlm || key) {
         char *buf = NULL;
         size_t len = 0;
-        int rc = S_ISDIR(st.st_mode) ? -EISDIR : ef_read_file(path, FILE_MAX, &buf, &len);
+        int rc = S_ISDIR(st.st_mode) ? -EISDIR
+                                     : ef_root_read(ctx->root, r->target, FILE_MAX, &buf, &len);
         if (rc != 0) {
             ef_ft_unreadable(&a, "read", r->target, -rc);
         } else {

@@ -18,6 +18,8 @@ int ef_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
 /* Read a whole regular file of at most max bytes into a NUL-terminated buffer the caller
  * frees. Returns 0, or a negative errno (-EFBIG when the file is larger than max). */
 int ef_read_file(const char *path, size_t max, char **out, size_t *len);
+/* The same from an open descriptor (read from its current offset; fd stays open). */
+int ef_read_fd(int fd, size_t max, char **out, size_t *len);
 
 /* Whether a file (fstat in st) could be changed by someone other than root and the caller:
  * writable by its group or others, or owned by a user who is neither root nor the effective
