@@ -31,8 +31,9 @@ static const char usage[] =
     "  -h, --help        help for the command\n"
     "\n"
     "exit status: 0 success (scan: every applicable check passed), 1 scan: some check failed\n"
-    "or was in error / run: reports remain spooled for later delivery, 2 usage, configuration\n"
-    "or policy error.\n"
+    "or was in error / run: reports remain spooled for later delivery / status: not enrolled,\n"
+    "2 usage, configuration or policy error, 3 run, enroll: the state directory cannot be\n"
+    "written (run as root, or with --state-dir DIR you can write).\n"
     "\n"
     "Run 'efterlev-agent COMMAND --help' for a command's options.\n";
 
