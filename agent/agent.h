@@ -11,6 +11,7 @@
 #define EXIT_OK 0
 #define EXIT_FAILED 1 /* scan: some check failed; run: reports still spooled */
 #define EXIT_USAGE 2  /* usage, configuration or policy error */
+#define EXIT_STATE 3  /* the state directory cannot be written (not root, read-only) */
 
 #define EF_DEFAULT_STATE_DIR "/var/lib/efterlev"
 #define EF_DEFAULT_CONFIG "/etc/efterlev/agent.yml"
@@ -18,6 +19,7 @@
 struct agent_ctx {
     char state_dir[PATH_MAX];
     char config_path[PATH_MAX];
+    const char *config_named_by; /* "--config" or "EFTERLEV_CONFIG"; NULL: the default */
     struct agent_config cfg;
 };
 

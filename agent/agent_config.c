@@ -143,13 +143,23 @@ static int load_doc(struct agent_config *c, yaml_document_t *doc, const char *pa
     return 0;
 }
 
-int agent_config_load(struct agent_config *c, const char *path, char *err, size_t errlen)
+int agent_config_load(struct agent_config *c, const char *path, int flags, char *err, size_t errlen)
 {
-    char *text = NULL;
+    char *text = NULL, why[PATH_MAX * 2 + 200];
     size_t len = 0;
-    int rc = ef_read_file(path, CONFIG_FILE_MAX, &text, &len);
-    if (rc == -ENOENT)
+    int rc = (flags & EF_CFG_TRUSTED)
+                 ? ef_read_file_trusted(path, CONFIG_FILE_MAX, &text, &len, why, sizeof(why))
+                 : ef_read_file(path, CONFIG_FILE_MAX, &text, &len);
+    if (rc == -ENOENT && !(flags & EF_CFG_MUST_EXIST))
         return 0;
+    if (rc == -ENOENT) {
+        snprintf(err, errlen, "configuration file %s does not exist", path);
+        return -1;
+    }
+    if (rc == -EPERM && (flags & EF_CFG_TRUSTED) && why[0]) {
+        snprintf(err, errlen, "%s", why);
+        return -1;
+    }
     if (rc != 0) {
         snprintf(err, errlen, "cannot read %s: %s", path,
                  rc == -EFBIG ? "larger than 64 KiB" : strerror(-rc));

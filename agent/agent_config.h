@@ -25,7 +25,15 @@ struct agent_config {
 
 void agent_config_defaults(struct agent_config *c);
 void agent_config_free(struct agent_config *c);
-/* Load path; a missing file leaves the defaults (return 0). Errors name file and line. */
-int agent_config_load(struct agent_config *c, const char *path, char *err, size_t errlen);
+/* How agent_config_load treats the file. */
+#define EF_CFG_MUST_EXIST                                                                          \
+    1                    /* named explicitly (--config, EFTERLEV_CONFIG): missing is an error      \
+                          */
+#define EF_CFG_TRUSTED 2 /* running as root: refuse a file others could change */
+
+/* Load path (flags: EF_CFG_*); a missing file leaves the defaults (return 0) unless
+ * EF_CFG_MUST_EXIST. Errors name file and line. */
+int agent_config_load(struct agent_config *c, const char *path, int flags, char *err,
+                      size_t errlen);
 
 #endif

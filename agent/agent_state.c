@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define STATE_FILE_MAX (64 * 1024)
 
@@ -22,17 +23,27 @@ int state_path(char *out, size_t outlen, const char *dir, const char *name)
 int state_prepare(const char *dir, char *err, size_t errlen)
 {
     if (ef_mkdirs(dir, 0700) != 0) {
-        snprintf(err, errlen, "cannot create state directory %s: %s", dir, strerror(errno));
-        return -1;
+        int e = errno;
+        snprintf(err, errlen, "cannot create state directory %s: %s", dir, strerror(e));
+        return -e;
     }
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        int e = errno ? errno : ENOTDIR;
         snprintf(err, errlen, "state directory %s is not a directory", dir);
-        return -1;
+        return -e;
+    }
+    /* An existing folder of another user (root's /var/lib/efterlev for a normal user): say
+     * so now rather than fail on the first file inside. */
+    if (access(dir, R_OK | W_OK | X_OK) != 0) {
+        int e = errno;
+        snprintf(err, errlen, "cannot write state directory %s: %s", dir, strerror(e));
+        return -e;
     }
     if ((st.st_mode & 077) != 0 && chmod(dir, 0700) != 0) {
-        snprintf(err, errlen, "cannot restrict %s to mode 0700: %s", dir, strerror(errno));
-        return -1;
+        int e = errno;
+        snprintf(err, errlen, "cannot restrict %s to mode 0700: %s", dir, strerror(e));
+        return -e;
     }
     return 0;
 }

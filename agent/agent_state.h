@@ -20,7 +20,8 @@ struct enrollment {
     char enrolled_at[32];
 };
 
-/* Create the state directory (mode 0700) if needed. */
+/* Create the state directory (mode 0700) if needed and check that this user can write it.
+ * Returns 0, or a negative errno (-EACCES: not this user's to write) with err set. */
 int state_prepare(const char *dir, char *err, size_t errlen);
 /* Build dir/name into out. */
 int state_path(char *out, size_t outlen, const char *dir, const char *name);

@@ -158,6 +158,9 @@ int cmd_enroll(struct agent_ctx *ctx, int argc, char **argv)
                  ctx->config_path);
         return EXIT_USAGE;
     }
+    int prep = common_prepare_state(ctx);
+    if (prep != EXIT_OK)
+        return prep;
     struct enrollment en;
     if (agent_enroll(ctx, url, token, ca, &en) != 0)
         return EXIT_FAILED;

@@ -124,8 +124,10 @@ int cmd_run(struct agent_ctx *ctx, int argc, char **argv)
         return EXIT_USAGE;
 
     char err[1024];
-    if (state_prepare(ctx->state_dir, err, sizeof(err)) != 0 ||
-        spool_prepare(ctx->state_dir, err, sizeof(err)) != 0) {
+    int prep = common_prepare_state(ctx);
+    if (prep != EXIT_OK)
+        return prep;
+    if (spool_prepare(ctx->state_dir, err, sizeof(err)) != 0) {
         ef_error("%s", err);
         return EXIT_FAILED;
     }

@@ -18,6 +18,18 @@ static const char usage[] = "usage: efterlev-agent status [--format text|json] [
                             "department, protection level), the last run and how many reports\n"
                             "wait in the spool. exit status: 0 enrolled, 1 not enrolled.\n";
 
+/* s, or fallback when s is NULL or empty: text output never shows "(null)" or a blank. */
+static const char *or_text(const char *s, const char *fallback)
+{
+    return s && *s ? s : fallback;
+}
+
+/* s as a JSON string, or null when empty. */
+static json_t *json_str_or_null(const char *s)
+{
+    return *s ? json_string(s) : json_null();
+}
+
 int cmd_status(struct agent_ctx *ctx, int argc, char **argv)
 {
     static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
@@ -63,17 +75,25 @@ int cmd_status(struct agent_ctx *ctx, int argc, char **argv)
     free(last);
 
     if (fmt == OUT_JSON) {
-        json_t *o =
-            json_pack("{s:s, s:b, s:I, s:{s:I, s:I, s:I}, s:o}", "state_dir", ctx->state_dir,
-                      "enrolled", enrolled == 1, "last_seq", (json_int_t)seq, "spool", "reports",
-                      (json_int_t)spooled, "bytes", (json_int_t)bytes, "oldest_seq",
-                      (json_int_t)oldest, "last_run", last_run ? last_run : json_null());
+        /* Every key is always present; what is not known (not enrolled, never run, a field
+         * the state does not hold) is null, never "" or "(null)". */
+        json_t *enr = json_null();
         if (enrolled == 1)
-            json_object_set_new(o, "enrollment",
-                                json_pack("{s:s, s:s, s:s, s:s, s:s}", "agent_id", en.agent_id,
-                                          "collector", en.collector, "department", en.department,
-                                          "level", ef_level_name(en.level), "enrolled_at",
-                                          en.enrolled_at));
+            enr = json_pack("{s:o, s:o, s:o, s:s, s:o}", "agent_id", json_str_or_null(en.agent_id),
+                            "collector", json_str_or_null(en.collector), "department",
+                            json_str_or_null(en.department), "level", ef_level_name(en.level),
+                            "enrolled_at", json_str_or_null(en.enrolled_at));
+        json_t *o = json_pack(
+            "{s:s, s:b, s:o, s:I, s:{s:I, s:I, s:o}, s:o}", "state_dir", ctx->state_dir, "enrolled",
+            enrolled == 1, "enrollment", enr ? enr : json_null(), "last_seq", (json_int_t)seq,
+            "spool", "reports", (json_int_t)(spooled < 0 ? 0 : spooled), "bytes", (json_int_t)bytes,
+            "oldest_seq", spooled > 0 ? json_integer((json_int_t)oldest) : json_null(), "last_run",
+            last_run ? json_incref(last_run) : json_null());
+        if (o == NULL) {
+            ef_error("out of memory");
+            json_decref(last_run);
+            return EXIT_USAGE;
+        }
         json_dumpf(o, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
         fputc('\n', stdout);
         json_decref(o);
@@ -82,29 +102,33 @@ int cmd_status(struct agent_ctx *ctx, int argc, char **argv)
         if (enrolled == 1)
             printf("enrolled:        yes, agent %s\ncollector:       %s\ndepartment:      %s\n"
                    "level:           %s\nenrolled at:     %s\n",
-                   en.agent_id, en.collector, en.department, ef_level_name(en.level),
-                   en.enrolled_at);
+                   or_text(en.agent_id, "unknown"), or_text(en.collector, "unknown"),
+                   or_text(en.department, "unknown"), ef_level_name(en.level),
+                   or_text(en.enrolled_at, "unknown"));
         else
-            printf("enrolled:        no (efterlev-agent enroll --collector URL --token TOKEN)\n");
-        printf("last report seq: %" PRIu64 "\n", seq);
+            printf("enrolled:        no, not enrolled (efterlev-agent enroll --collector URL "
+                   "--token TOKEN)\n");
+        if (seq > 0)
+            printf("last report seq: %" PRIu64 "\n", seq);
+        else
+            printf("last report seq: none yet\n");
         printf("spooled:         %ld report(s), %lld bytes%s\n", spooled < 0 ? 0 : spooled, bytes,
                spooled > 0 ? " waiting for delivery" : "");
         if (last_run) {
             json_t *s = json_object_get(last_run, "summary");
+            const char *derr = json_string_value(json_object_get(last_run, "delivery_error"));
             printf("last run:        %s, seq %lld, %lld pass, %lld fail, delivered %lld%s%s\n",
-                   json_string_value(json_object_get(last_run, "finished_at")),
+                   or_text(json_string_value(json_object_get(last_run, "finished_at")),
+                           "at an unknown time"),
                    json_integer_value(json_object_get(last_run, "seq")),
                    json_integer_value(json_object_get(s, "pass")),
                    json_integer_value(json_object_get(s, "fail")),
                    json_integer_value(json_object_get(last_run, "delivered")),
-                   json_object_get(last_run, "delivery_error") ? "; " : "",
-                   json_object_get(last_run, "delivery_error")
-                       ? json_string_value(json_object_get(last_run, "delivery_error"))
-                       : "");
+                   derr && *derr ? "; " : "", derr && *derr ? derr : "");
         } else {
             printf("last run:        never\n");
         }
-        json_decref(last_run);
     }
+    json_decref(last_run);
     return enrolled == 1 ? EXIT_OK : EXIT_FAILED;
 }

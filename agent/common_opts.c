@@ -1,8 +1,14 @@
 #include "common_opts.h"
 
+#include "agent_state.h"
+
 #include "efterlev/log.h"
 
+#include <errno.h>
+
+#include <limits.h>
 #include <string.h>
+#include <unistd.h>
 
 int common_opt(struct agent_ctx *ctx, int opt, const char *arg)
 {
@@ -18,6 +24,7 @@ int common_opt(struct agent_ctx *ctx, int opt, const char *arg)
             ef_error("--config: path too long");
             return -1;
         }
+        ctx->config_named_by = "--config";
         return 1;
     case 'v':
         ef_log_set_verbose(1);
@@ -27,11 +34,34 @@ int common_opt(struct agent_ctx *ctx, int opt, const char *arg)
     }
 }
 
+int common_prepare_state(struct agent_ctx *ctx)
+{
+    char err[PATH_MAX + 256];
+    int rc = state_prepare(ctx->state_dir, err, sizeof(err));
+    if (rc == 0)
+        return EXIT_OK;
+    ef_error("%s", err);
+    if (rc == -EACCES || rc == -EPERM || rc == -EROFS) {
+        ef_error("hint: run as root (sudo efterlev-agent ...), or with --state-dir DIR you can "
+                 "write (env EFTERLEV_STATE_DIR)");
+        return EXIT_STATE;
+    }
+    return EXIT_FAILED;
+}
+
 int common_load_config(struct agent_ctx *ctx)
 {
-    char err[512];
-    if (agent_config_load(&ctx->cfg, ctx->config_path, err, sizeof(err)) != 0) {
-        ef_error("%s", err);
+    char err[PATH_MAX * 2 + 512];
+    /* A file named explicitly must exist; the default may be absent (scan needs none). As
+     * root, a file others could change is refused: it decides what root runs. */
+    int flags =
+        (ctx->config_named_by ? EF_CFG_MUST_EXIST : 0) | (geteuid() == 0 ? EF_CFG_TRUSTED : 0);
+    if (agent_config_load(&ctx->cfg, ctx->config_path, flags, err, sizeof(err)) != 0) {
+        if (ctx->config_named_by && access(ctx->config_path, F_OK) != 0)
+            ef_error("%s (named by %s; leave it out to use %s)", err, ctx->config_named_by,
+                     EF_DEFAULT_CONFIG);
+        else
+            ef_error("%s", err);
         return -1;
     }
     return 0;

@@ -20,5 +20,8 @@ enum { OPT_STATE_DIR = 1000, OPT_CONFIG, OPT_VERBOSE, OPT_HELP };
 int common_opt(struct agent_ctx *ctx, int opt, const char *arg);
 /* Load the configuration file; prints the error. 0 or -1. */
 int common_load_config(struct agent_ctx *ctx);
+/* Create and check the state directory: EXIT_OK, or EXIT_STATE (it cannot be written: not
+ * root, read-only; a hint printed) or EXIT_FAILED, the error printed. */
+int common_prepare_state(struct agent_ctx *ctx);
 
 #endif

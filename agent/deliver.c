@@ -93,7 +93,7 @@ int deliver_spool(struct agent_ctx *ctx, struct enrollment *en, struct deliver_r
         int rc = post_report(ctx, en, &sr, &resp);
         spooled_report_free(&sr);
         if (rc != 0) {
-            snprintf(res->error, sizeof(res->error), "collector unreachable: %.480s", resp.error);
+            snprintf(res->error, sizeof(res->error), "collector unreachable: %s", resp.error);
             http_response_free(&resp);
             break;
         }

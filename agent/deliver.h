@@ -6,10 +6,10 @@
 #include "agent_state.h"
 
 struct deliver_result {
-    long delivered;  /* accepted (202) or already there (200, 409) */
-    long rejected;   /* refused for good (400, 413): moved to spool/rejected */
-    long remaining;  /* still spooled */
-    char error[512]; /* why delivery stopped, if it did */
+    long delivered;   /* accepted (202) or already there (200, 409) */
+    long rejected;    /* refused for good (400, 413): moved to spool/rejected */
+    long remaining;   /* still spooled */
+    char error[1100]; /* why delivery stopped, if it did */
 };
 
 /* Send every spooled report in seq order; stop at the first one the collector could not

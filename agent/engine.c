@@ -23,15 +23,6 @@ void ef_eval_set(struct ef_eval *e, ef_status st, const char *fmt, ...)
     ef_text_append(e->evidence, sizeof(e->evidence), buf, strlen(buf));
 }
 
-void ef_evidence_add(char *ev, size_t cap, const char *text)
-{
-    if (text == NULL || *text == '\0')
-        return;
-    if (*ev != '\0')
-        ef_text_append(ev, cap, "; ", 2);
-    ef_text_append(ev, cap, text, strlen(text));
-}
-
 static void eval_cond(const struct ef_ctx *ctx, const struct ef_cond *c, struct ef_eval *out);
 
 static void eval_rule(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_eval *out)

@@ -14,6 +14,8 @@ add_library(efterlev_engine STATIC
   probes/logfiles.c
   probes/os.c
   probes/probe_util.c
+  probes/root_open.c
+  probes/run_command.c
   probes/storage.c
   probes/systemd_units.c
   probes/updates.c

@@ -5,6 +5,7 @@
 #define EFTERLEV_AGENT_FACTS_H
 
 #include "efterlev/report.h"
+#include "efterlev/textlist.h"
 
 #include <stddef.h>
 #include <time.h>
@@ -97,15 +98,5 @@ void ef_probe_boot(struct ef_facts *f);
 void ef_probe_kernel(struct ef_facts *f);
 void ef_probe_fswalk(struct ef_facts *f);
 void ef_probe_integrity(struct ef_facts *f);
-
-/* Helpers shared by probes and rules (agent/probes/facts.c). */
-/* Append src to dst (capacity cap incl. NUL), never splitting a UTF-8 sequence; replaces
- * control characters and invalid UTF-8 with '?'. Copies at most srclen bytes of src. */
-void ef_text_append(char *dst, size_t cap, const char *src, size_t srclen);
-/* vsnprintf into dst, then cut back to a UTF-8 boundary if it was truncated. */
-void ef_text_printf(char *dst, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-/* Cut s to at most max bytes on a UTF-8 boundary. */
-void ef_utf8_cut(char *s, size_t max);
 
 #endif

@@ -31,8 +31,9 @@ static const char usage[] =
     "  -h, --help        help for the command\n"
     "\n"
     "exit status: 0 success (scan: every applicable check passed), 1 scan: some check failed\n"
-    "or was in error / run: reports remain spooled for later delivery, 2 usage, configuration\n"
-    "or policy error.\n"
+    "or was in error / run: reports remain spooled for later delivery / status: not enrolled,\n"
+    "2 usage, configuration or policy error, 3 run, enroll: the state directory cannot be\n"
+    "written (run as root, or with --state-dir DIR you can write).\n"
     "\n"
     "Run 'efterlev-agent COMMAND --help' for a command's options.\n";
 
@@ -69,6 +70,8 @@ int main(int argc, char **argv)
     strlcpy(ctx.state_dir, env && *env ? env : EF_DEFAULT_STATE_DIR, sizeof(ctx.state_dir));
     env = getenv("EFTERLEV_CONFIG");
     strlcpy(ctx.config_path, env && *env ? env : EF_DEFAULT_CONFIG, sizeof(ctx.config_path));
+    if (env && *env)
+        ctx.config_named_by = "EFTERLEV_CONFIG";
 
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
         if (strcmp(cmd, cmds[i].name) != 0)

@@ -8,6 +8,7 @@
 
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static int is_dir(const char *p)
 {
@@ -38,6 +39,9 @@ int agent_load_policies(struct agent_ctx *ctx, char **paths, int npaths, struct 
         npaths = 1;
     }
     ef_policy_init(ps);
+    /* As root, refuse policy files others could change: the policy decides what root reads
+     * and which commands it runs. */
+    ps->trusted_only = geteuid() == 0;
     for (int i = 0; i < npaths; i++) {
         ef_debug("loading policy %s", paths[i]);
         if (ef_policy_load(ps, paths[i], controls, err, sizeof(err)) != 0) {

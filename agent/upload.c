@@ -86,6 +86,33 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
+/* After a certificate that did not verify: which CAs were trusted, and how to name the
+ * collector's. Newcomers meet this on their first enrollment without --ca. */
+static void tls_hint(const struct curl_api *C, CURL *c, const char *ca_file, char *out,
+                     size_t outlen)
+{
+    if (ca_file != NULL && ca_file[0] != '\0') {
+        snprintf(out, outlen,
+                 " (verified against the CA file %.300s: is it the collector's CA, the ca.pem "
+                 "that 'efterlev-collector init' wrote in its tls/ folder?)",
+                 ca_file);
+        return;
+    }
+    const char *sys = NULL;
+#if LIBCURL_VERSION_NUM >= 0x075400 /* CURLINFO_CAINFO: 7.84.0 */
+    char *def = NULL;
+    if (C->easy_getinfo(c, CURLINFO_CAINFO, &def) == CURLE_OK)
+        sys = def;
+#else
+    (void)C, (void)c;
+#endif
+    snprintf(out, outlen,
+             " (verified against the system's CA certificates%s%.200s, as no --ca was given: "
+             "pass the collector's CA with --ca FILE, or ca: FILE in agent.yml; it is the "
+             "ca.pem that 'efterlev-collector init' wrote in its tls/ folder)",
+             sys ? ", " : "", sys ? sys : "");
+}
+
 /* Failures another attempt may cure. A certificate that does not verify is not one. */
 static int transient(CURLcode rc)
 {
@@ -167,8 +194,11 @@ int upload_post(const char *base_url, const char *path, const char *ca_file, con
     CURLcode rc = C->easy_perform(c);
     int ret = 0;
     if (rc != CURLE_OK) {
-        snprintf(resp->error, sizeof(resp->error), "%.200s: %.300s", url,
-                 curl_err[0] ? curl_err : C->easy_strerror(rc));
+        char hint[600] = "";
+        if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE)
+            tls_hint(C, c, ca_file, hint, sizeof(hint));
+        snprintf(resp->error, sizeof(resp->error), "%.200s: %.300s%s", url,
+                 curl_err[0] ? curl_err : C->easy_strerror(rc), hint);
         resp->retryable = transient(rc);
         ret = -1;
     } else {

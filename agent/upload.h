@@ -9,7 +9,7 @@ struct http_response {
     long status; /* 0 when no HTTP answer was had */
     char *body;  /* NUL-terminated, at most 64 KiB */
     size_t len;
-    char error[512];  /* transport error, when status is 0 */
+    char error[1024]; /* transport error, when status is 0 */
     int retryable;    /* worth another attempt: no answer yet, or 429/502/503/504 */
     long retry_after; /* seconds from a Retry-After header, 0 when none */
 };

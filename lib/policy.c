@@ -949,10 +949,17 @@ static int yaml_load(const char *file, const char *buf, size_t len, yaml_documen
     return rc;
 }
 
-static int read_policy_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
+static int read_policy_file(const char *path, int trusted_only, char **buf, size_t *len, char *err,
+                            size_t errlen)
 {
-    int rc = ef_read_file(path, POLICY_FILE_MAX, buf, len);
+    char why[PATH_MAX * 2 + 200];
+    int rc = trusted_only ? ef_read_file_trusted(path, POLICY_FILE_MAX, buf, len, why, sizeof(why))
+                          : ef_read_file(path, POLICY_FILE_MAX, buf, len);
 
+    if (rc == -EPERM && trusted_only && why[0]) {
+        snprintf(err, errlen, "%s", why);
+        return -1;
+    }
     if (rc != 0) {
         snprintf(err, errlen, "%s: %s", path, rc == -EFBIG ? "file too large" : strerror(-rc));
         return -1;
@@ -974,7 +981,7 @@ static int load_catalog(const char *path, struct catalog *cat, char *err, size_t
     struct ld l = {.file = path, .doc = &doc, .err = err, .errlen = errlen, .budget = NODE_BUDGET};
     int rc = -1;
 
-    if (read_policy_file(path, &buf, &len, err, errlen) != 0)
+    if (read_policy_file(path, 0, &buf, &len, err, errlen) != 0)
         return -1;
     if (yaml_load(path, buf, len, &doc, err, errlen) != 0) {
         free(buf);
@@ -1105,7 +1112,7 @@ static int load_file(struct ef_policy_set *ps, const char *path, const struct ca
     int rc = -1;
 
     memset(&fr, 0, sizeof(fr));
-    if (read_policy_file(path, &buf, &len, err, errlen) != 0)
+    if (read_policy_file(path, ps->trusted_only, &buf, &len, err, errlen) != 0)
         return -1;
     if (yaml_load(path, buf, len, &doc, err, errlen) != 0) {
         free(buf);

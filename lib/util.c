@@ -1,5 +1,4 @@
 #include "efterlev/util.h"
-
 #include "efterlev/buf.h"
 
 #include <errno.h>
@@ -95,29 +94,19 @@ fail:;
     return -1;
 }
 
-int ef_read_file(const char *path, size_t max, char **out, size_t *len)
+/* Read the open file fd (fstat in st) into a NUL-terminated buffer; fd stays open. */
+static int read_fd(int fd, const struct stat *st, size_t max, char **out, size_t *len)
 {
     *out = NULL;
     if (len)
         *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return -errno;
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
-        close(fd);
-        return -e;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        close(fd);
+    if (S_ISDIR(st->st_mode))
         return -EISDIR;
-    }
     /* One byte past max is read, to tell a file of max bytes from a larger one. Files in
      * /proc and /sys report size 0: read until EOF, first 4 KiB, then doubling. */
     struct ef_buf b;
     ef_buf_init(&b, max < SIZE_MAX ? max + 1 : max);
-    size_t grow = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+    size_t grow = S_ISREG(st->st_mode) && st->st_size > 0 ? (size_t)st->st_size + 1 : 4096;
     int rc = 0;
     for (;;) {
         if (ef_buf_room(&b) == 0) {
@@ -143,7 +132,6 @@ int ef_read_file(const char *path, size_t max, char **out, size_t *len)
         if ((rc = ef_buf_commit(&b, (size_t)n)) != 0)
             break;
     }
-    close(fd);
     if (rc == 0 && ef_buf_len(&b) > max)
         rc = -EFBIG;
     size_t used = ef_buf_len(&b);
@@ -154,6 +142,86 @@ int ef_read_file(const char *path, size_t max, char **out, size_t *len)
     if (len)
         *len = used;
     return 0;
+}
+
+int ef_read_fd(int fd, size_t max, char **out, size_t *len)
+{
+    struct stat st;
+    *out = NULL;
+    if (len)
+        *len = 0;
+    if (fstat(fd, &st) != 0)
+        return -errno;
+    return read_fd(fd, &st, max, out, len);
+}
+
+/* Open path and fstat it; returns the descriptor or a negative errno. */
+static int open_stat(const char *path, struct stat *st)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return -errno;
+    if (fstat(fd, st) != 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    return fd;
+}
+
+int ef_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+    struct stat st;
+    *out = NULL;
+    if (len)
+        *len = 0;
+    int fd = open_stat(path, &st);
+    if (fd < 0)
+        return fd;
+    int rc = read_fd(fd, &st, max, out, len);
+    close(fd);
+    return rc;
+}
+
+int ef_file_untrusted(const char *path, const struct stat *st, char *why, size_t whylen)
+{
+    if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+        snprintf(why, whylen,
+                 "refusing %s: it is writable by %s (mode %04o), so others could change what "
+                 "the agent runs as root; fix: chmod go-w %s",
+                 path, (st->st_mode & S_IWOTH) ? "others" : "its group",
+                 (unsigned)(st->st_mode & 07777), path);
+        return 1;
+    }
+    if (st->st_uid != 0 && st->st_uid != geteuid()) {
+        snprintf(why, whylen,
+                 "refusing %s: it is owned by uid %lu, neither root nor this user, who could "
+                 "change what the agent runs; fix: chown root %s",
+                 path, (unsigned long)st->st_uid, path);
+        return 1;
+    }
+    return 0;
+}
+
+int ef_read_file_trusted(const char *path, size_t max, char **out, size_t *len, char *why,
+                         size_t whylen)
+{
+    struct stat st;
+    *out = NULL;
+    if (len)
+        *len = 0;
+    why[0] = '\0';
+    int fd = open_stat(path, &st);
+    if (fd < 0)
+        return fd;
+    /* Judged on the open file, so a rename between check and read changes nothing. */
+    if (ef_file_untrusted(path, &st, why, whylen)) {
+        close(fd);
+        return -EPERM;
+    }
+    int rc = read_fd(fd, &st, max, out, len);
+    close(fd);
+    return rc;
 }
 
 int ef_mkdirs(const char *path, mode_t mode)

@@ -52,6 +52,7 @@ fi
 
 export EFTERLEV_STATE_DIR=$work/agent
 export EFTERLEV_CONFIG=$work/agent.yml
+: >>"$EFTERLEV_CONFIG" # named explicitly, so it must exist (empty: the defaults)
 # The collector's port changes from run to run: enroll again (same key, same agent id).
 "$agent" enroll --collector "$url" --token "$(cat "$tokenfile")" --ca "$ca"
 say "running the agent: scan, sign, upload"

@@ -21,7 +21,10 @@
  *                                     root, sync, shutdown and halt, whose shell is not
  *                                     nologin or false and whose password is usable
  *
- * Evidence names accounts and numbers only; never password fields. */
+ * The probe reports facts and judges nothing: the limits (365 days, 45 days, ...) are
+ * parameters of the checks in checks/policies/40-accounts.yml. The evidence of the first
+ * three facts lists the accounts' values, largest first. Evidence names accounts and numbers
+ * only; never password fields. */
 #include "facts.h"
 #include "probe_util.h"
 
@@ -52,6 +55,8 @@ struct user {
     long maxdays;  /* -1 empty */
     long inactive; /* -1 empty */
     long expire;   /* -1 empty */
+    long age;      /* maxdays, NEVER when empty */
+    long inact;    /* inactive, NEVER when empty */
 };
 
 /* Split a line at ':' into at most max fields in place; returns the count. */
@@ -113,27 +118,15 @@ static int in_shells(const char *shells, const char *sh)
     return 0;
 }
 
+/* An evidence list of accounts: the first LIST_MAX, then "and N more". */
 struct listing {
-    size_t n;
+    struct ef_textlist l;
     char text[EF_EVIDENCE_MAX + 1];
 };
 
-static void listing_add(struct listing *l, const char *piece)
+static void listing_init(struct listing *l)
 {
-    if (l->n++ < LIST_MAX) {
-        if (l->text[0])
-            ef_text_append(l->text, sizeof(l->text), ", ", 2);
-        ef_text_append(l->text, sizeof(l->text), piece, strlen(piece));
-    }
-}
-
-static void listing_more(struct listing *l)
-{
-    if (l->n > LIST_MAX) {
-        char more[40];
-        snprintf(more, sizeof(more), " and %zu more", l->n - LIST_MAX);
-        ef_text_append(l->text, sizeof(l->text), more, strlen(more));
-    }
+    ef_textlist_init(&l->l, l->text, sizeof(l->text), ", ", LIST_MAX);
 }
 
 #define IDLE_MAX 4096
@@ -151,6 +144,24 @@ static int idle_cmp(const void *a, const void *b)
     return strcmp(x->text, y->text);
 }
 
+/* Interactive accounts by maximum password age, then by inactivity period: largest first,
+ * then by name. */
+static int by_age(const void *a, const void *b)
+{
+    const struct user *x = *(struct user *const *)a, *y = *(struct user *const *)b;
+    if (x->age != y->age)
+        return x->age > y->age ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+static int by_inactivity(const void *a, const void *b)
+{
+    const struct user *x = *(struct user *const *)a, *y = *(struct user *const *)b;
+    if (x->inact != y->inact)
+        return x->inact > y->inact ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
 static const char *const FACTS_SHADOW[] = {"accounts.password_max_days_max",
                                            "accounts.password_inactive_max",
                                            "accounts.dormant_days_max"};
@@ -159,7 +170,7 @@ void ef_probe_accounts(struct ef_facts *f)
 {
     char *pwbuf = NULL, *shbuf = NULL, *defs = NULL, *shells = NULL;
     size_t pwlen, shlen, deflen, shellslen;
-    struct user *u = NULL;
+    struct user *u = NULL, **inter = NULL;
     size_t nu = 0, cap = 0;
     long today = (long)(ef_facts_time(f) / EF_PU_DAY);
 
@@ -227,7 +238,8 @@ void ef_probe_accounts(struct ef_facts *f)
     }
 
     /* system accounts that can log in */
-    struct listing sys = {0};
+    struct listing sys;
+    listing_init(&sys);
     int sys_unknown = 0;
     for (size_t i = 0; i < nu; i++) {
         struct user *x = &u[i];
@@ -247,12 +259,12 @@ void ef_probe_accounts(struct ef_facts *f)
             continue;
         char piece[200];
         snprintf(piece, sizeof(piece), "%.64s (uid %lu, shell %.100s)", x->name, x->uid, sh);
-        listing_add(&sys, piece);
+        ef_textlist_add(&sys.l, piece);
     }
-    listing_more(&sys);
-    if (sys.n > 0)
-        ef_fact_int(f, "accounts.system_login_count", (long long)sys.n,
-                    "system accounts with a login shell and a usable password: %s", sys.text);
+    if (sys.l.n > 0)
+        ef_fact_int(f, "accounts.system_login_count", (long long)sys.l.n,
+                    "system accounts with a login shell and a usable password: %s",
+                    ef_textlist_end(&sys.l));
     else if (sys_unknown)
         ef_fact_unknown(f, "accounts.system_login_count",
                         "a system account has a login shell; cannot read /etc/shadow: %s",
@@ -272,8 +284,10 @@ void ef_probe_accounts(struct ef_facts *f)
 
     /* interactive accounts with a usable password */
     long max_age = 0, max_inactive = 0, max_idle = 0;
-    struct listing ages = {0}, inact = {0}, idle = {0};
+    struct listing ages, inact, idle;
     size_t ninteractive = 0, nidle = 0;
+    /* the interactive accounts, for the per-account lists (largest value first) */
+    inter = calloc(nu ? nu : 1, sizeof(*inter));
     static struct idle idles[IDLE_MAX];
     char ll_path[PATH_MAX];
     int ll_fd = -1, ll_err = 0;
@@ -291,26 +305,16 @@ void ef_probe_accounts(struct ef_facts *f)
             continue;
         if (x->locked || (x->expire >= 0 && x->expire <= today))
             continue;
+        if (inter != NULL)
+            inter[ninteractive] = x;
         ninteractive++;
         char piece[200];
-        long age = x->maxdays < 0 ? NEVER : x->maxdays;
-        if (x->maxdays < 0)
-            snprintf(piece, sizeof(piece), "%.64s: no maximum", x->name);
-        else
-            snprintf(piece, sizeof(piece), "%.64s: %ld", x->name, x->maxdays);
-        if (age > max_age)
-            max_age = age;
-        if (x->maxdays < 0 || x->maxdays > 365)
-            listing_add(&ages, piece);
-        long ina = x->inactive < 0 ? NEVER : x->inactive;
-        if (ina > max_inactive)
-            max_inactive = ina;
-        if (x->inactive < 0)
-            snprintf(piece, sizeof(piece), "%.64s: never", x->name);
-        else
-            snprintf(piece, sizeof(piece), "%.64s: %ld", x->name, x->inactive);
-        if (x->inactive < 0 || x->inactive > 45)
-            listing_add(&inact, piece);
+        x->age = x->maxdays < 0 ? NEVER : x->maxdays;
+        if (x->age > max_age)
+            max_age = x->age;
+        x->inact = x->inactive < 0 ? NEVER : x->inactive;
+        if (x->inact > max_inactive)
+            max_inactive = x->inact;
 
         /* last login */
         int32_t t = 0;
@@ -347,8 +351,26 @@ void ef_probe_accounts(struct ef_facts *f)
     }
     if (ll_fd >= 0)
         close(ll_fd);
-    listing_more(&ages);
-    listing_more(&inact);
+    /* Every account's value, largest first: the policy judges the largest (the fact), the
+     * list shows which accounts it comes from. */
+    listing_init(&ages);
+    listing_init(&inact);
+    if (inter != NULL) {
+        qsort(inter, ninteractive, sizeof(*inter), by_age);
+        for (size_t i = 0; i < ninteractive; i++)
+            if (inter[i]->maxdays < 0)
+                ef_textlist_addf(&ages.l, "%.64s: no maximum", inter[i]->name);
+            else
+                ef_textlist_addf(&ages.l, "%.64s: %ld", inter[i]->name, inter[i]->maxdays);
+        qsort(inter, ninteractive, sizeof(*inter), by_inactivity);
+        for (size_t i = 0; i < ninteractive; i++)
+            if (inter[i]->inactive < 0)
+                ef_textlist_addf(&inact.l, "%.64s: never", inter[i]->name);
+            else
+                ef_textlist_addf(&inact.l, "%.64s: %ld", inter[i]->name, inter[i]->inactive);
+    }
+    ef_textlist_end(&ages.l);
+    ef_textlist_end(&inact.l);
 
     if (ninteractive == 0) {
         for (size_t i = 0; i < EF_ARRAY_LEN(FACTS_SHADOW); i++)
@@ -358,24 +380,14 @@ void ef_probe_accounts(struct ef_facts *f)
                         uid_min);
         goto out;
     }
-    if (ages.n)
-        ef_fact_int(f, "accounts.password_max_days_max", max_age,
-                    "largest password maximum age %ld days (/etc/shadow field 5; over 365: %s)",
-                    max_age, ages.text);
-    else
-        ef_fact_int(f, "accounts.password_max_days_max", max_age,
-                    "largest password maximum age %ld days over %zu interactive account%s "
-                    "(/etc/shadow field 5)",
-                    max_age, ninteractive, ninteractive == 1 ? "" : "s");
-    if (inact.n)
-        ef_fact_int(f, "accounts.password_inactive_max", max_inactive,
-                    "largest inactivity lock %ld days (/etc/shadow field 7; over 45 or never: %s)",
-                    max_inactive, inact.text);
-    else
-        ef_fact_int(f, "accounts.password_inactive_max", max_inactive,
-                    "largest inactivity lock %ld days over %zu interactive account%s (/etc/shadow "
-                    "field 7)",
-                    max_inactive, ninteractive, ninteractive == 1 ? "" : "s");
+    ef_fact_int(f, "accounts.password_max_days_max", max_age,
+                "largest password maximum age %ld days over %zu interactive account%s "
+                "(/etc/shadow field 5; largest first: %s)",
+                max_age, ninteractive, ninteractive == 1 ? "" : "s", ages.text);
+    ef_fact_int(f, "accounts.password_inactive_max", max_inactive,
+                "largest inactivity lock %ld days over %zu interactive account%s (/etc/shadow "
+                "field 7; largest first: %s)",
+                max_inactive, ninteractive, ninteractive == 1 ? "" : "s", inact.text);
     if (ll_fd < 0 && ll_err != ENOENT)
         ef_fact_unknown(f, "accounts.dormant_days_max", "cannot read /var/log/lastlog: %s",
                         ef_pu_errtext(ll_err));
@@ -390,13 +402,15 @@ void ef_probe_accounts(struct ef_facts *f)
                             "no login records (no /var/log/lastlog or lastlog2 database)");
     } else {
         qsort(idles, nidle, sizeof(*idles), idle_cmp);
+        listing_init(&idle);
         for (size_t i = 0; i < nidle; i++)
-            listing_add(&idle, idles[i].text);
-        listing_more(&idle);
+            ef_textlist_add(&idle.l, idles[i].text);
         ef_fact_int(f, "accounts.dormant_days_max", max_idle,
-                    "most idle interactive accounts (/var/log/lastlog): %s", idle.text);
+                    "most idle interactive accounts (/var/log/lastlog): %s",
+                    ef_textlist_end(&idle.l));
     }
 out:
+    free(inter);
     free(u);
     free(pwbuf);
     free(shbuf);

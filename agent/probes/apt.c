@@ -20,7 +20,7 @@
 #include "first_seen.h"
 #include "probe_util.h"
 #include "pkgdb.h"
-#include "rules/rules.h"
+#include "run_command.h"
 
 #include "efterlev/array.h"
 #include "efterlev/util.h"
@@ -275,7 +275,9 @@ void ef_probe_apt_pending(struct ef_facts *f)
     } else {
         size_t pending = 0;
         long long oldest = 0;
-        char list[EF_EVIDENCE_MAX + 1] = "", piece[400], oldest_list[160] = "";
+        char list[EF_EVIDENCE_MAX + 1], oldest_list[160] = "";
+        struct ef_textlist shown;
+        ef_textlist_init(&shown, list, sizeof(list), ", ", 5);
         /* How long each update has waited: since this agent first saw it pending, or since
          * the list offering it was fetched, whichever is longer (both are lower bounds). */
         struct ef_first_seen *seen = ef_first_seen_load(f, FIRST_SEEN_FILE);
@@ -296,11 +298,7 @@ void ef_probe_apt_pending(struct ef_facts *f)
                 oldest = d;
                 snprintf(oldest_list, sizeof(oldest_list), "%.150s", in->list);
             }
-            if (pending <= 5) {
-                snprintf(piece, sizeof(piece), "%s%.60s %.60s -> %.60s", pending > 1 ? ", " : "",
-                         in->name, in->ver, in->cand);
-                ef_text_append(list, sizeof(list), piece, strlen(piece));
-            }
+            ef_textlist_addf(&shown, "%.60s %.60s -> %.60s", in->name, in->ver, in->cand);
         }
         if (seen != NULL) {
             ef_first_seen_save(seen, f);
@@ -313,16 +311,14 @@ void ef_probe_apt_pending(struct ef_facts *f)
                         iv.n, nsec, nsec == 1 ? "" : "s");
             ef_fact_int(f, "updates.security_pending_days", 0, "no security update pending");
         } else {
-            char more[40] = "";
-            if (pending > 5)
-                snprintf(more, sizeof(more), " and %zu more", pending - 5);
+            ef_textlist_end(&shown);
             ef_fact_int(f, "updates.security_pending", (long long)pending,
-                        "%zu security update%s pending: %s%s", pending, pending == 1 ? "" : "s",
-                        list, more);
+                        "%zu security update%s pending: %s", pending, pending == 1 ? "" : "s",
+                        list);
             ef_fact_int(f, "updates.security_pending_days", oldest,
                         "%zu security update%s pending, the oldest for at least %lld days "
-                        "(pending since first seen by this agent, or offered by %s/%s; %s%s)",
-                        pending, pending == 1 ? "" : "s", oldest, LISTS, oldest_list, list, more);
+                        "(pending since first seen by this agent, or offered by %s/%s; %s)",
+                        pending, pending == 1 ? "" : "s", oldest, LISTS, oldest_list, list);
         }
     }
     for (size_t i = 0; i < iv.n; i++)

@@ -15,7 +15,6 @@
  */
 #include "facts.h"
 #include "probe_util.h"
-#include "rules/rules.h"
 
 #include "efterlev/util.h"
 
@@ -252,8 +251,10 @@ void ef_probe_aptconf(struct ef_facts *f)
 
 /* ---- repository signatures ---- */
 
+#define INSECURE_SHOWN_MAX 8
+
 struct insecure {
-    size_t n;
+    struct ef_textlist found;
     char list[EF_EVIDENCE_MAX + 1];
 };
 
@@ -266,8 +267,7 @@ static void insecure_add(struct insecure *in, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(piece, sizeof(piece), fmt, ap);
     va_end(ap);
-    if (in->n++ < 8)
-        ef_evidence_add(in->list, sizeof(in->list), piece);
+    ef_textlist_add(&in->found, piece);
 }
 
 /* Whether an option text "name=yes" (or name+=...) turns the name on. */
@@ -382,6 +382,7 @@ static void gpgcheck_off(char *buf, size_t len, const char *rel, struct insecure
 void ef_probe_reposig(struct ef_facts *f)
 {
     struct insecure in = {0};
+    ef_textlist_init(&in.found, in.list, sizeof(in.list), "; ", INSECURE_SHOWN_MAX);
     char *buf, **names;
     size_t len, n;
     int read_any = 0, err = 0;
@@ -446,11 +447,9 @@ void ef_probe_reposig(struct ef_facts *f)
         }
         ef_pu_list_free(names, n);
     }
-    if (in.n > 0) {
-        char more[40] = "";
-        if (in.n > 8)
-            snprintf(more, sizeof(more), " and %zu more", in.n - 8);
-        ef_fact_int(f, "updates.insecure_sources", (long long)in.n, "%s%s", in.list, more);
+    if (in.found.n > 0) {
+        ef_fact_int(f, "updates.insecure_sources", (long long)in.found.n, "%s",
+                    ef_textlist_end(&in.found));
     } else if (err) {
         ef_fact_unknown(f, "updates.insecure_sources", "cannot read the package sources: %s",
                         ef_pu_errtext(err));

@@ -13,7 +13,7 @@
  *     missing groups and items. */
 #include "facts.h"
 #include "probe_util.h"
-#include "rules/rules.h"
+#include "run_command.h"
 #include "test_hooks.h"
 
 #include "efterlev/util.h"

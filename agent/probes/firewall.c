@@ -16,7 +16,7 @@
  * net.firewall.default_deny (every enabled manager denies inbound by default). */
 #include "facts.h"
 #include "probes/systemd_units.h"
-#include "rules/rules.h"
+#include "run_command.h"
 #include "probe_util.h"
 
 #include "efterlev/util.h"

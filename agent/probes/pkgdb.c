@@ -6,7 +6,7 @@
  * before other characters) and digit parts (compared numerically). */
 #include "pkgdb.h"
 
-#include "rules/rules.h"
+#include "run_command.h"
 
 #include "efterlev/util.h"
 

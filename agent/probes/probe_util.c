@@ -1,13 +1,16 @@
 /* Helpers shared by the probes (see probe_util.h). */
 #include "probe_util.h"
+#include "root_open.h"
 
 #include "efterlev/array.h"
 #include "efterlev/util.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define KV_FILE_MAX (1024 * 1024)
 
@@ -22,7 +25,7 @@ int ef_pu_read(struct ef_facts *f, const char *rel, size_t max, char **buf, size
         *len = 0;
     if (ef_facts_path(f, path, sizeof(path), rel) != 0)
         return -ENAMETOOLONG;
-    return ef_read_file(path, max, buf, len);
+    return ef_root_read(ef_facts_root(f), rel, max, buf, len);
 }
 
 int ef_pu_read_attr(struct ef_facts *f, const char *rel, char *out, size_t outlen)
@@ -43,7 +46,24 @@ int ef_pu_stat(struct ef_facts *f, const char *rel, struct stat *st)
 
     if (ef_facts_path(f, path, sizeof(path), rel) != 0)
         return -ENAMETOOLONG;
-    return stat(path, st) == 0 ? 0 : -errno;
+    return ef_root_stat(ef_facts_root(f), rel, st);
+}
+
+/* opendir of rel under the scan root, links resolved inside it; NULL with errno. */
+static DIR *root_opendir(struct ef_facts *f, const char *rel)
+{
+    int fd = ef_root_open(ef_facts_root(f), rel, O_RDONLY | O_DIRECTORY);
+    if (fd < 0) {
+        errno = -fd;
+        return NULL;
+    }
+    DIR *d = fdopendir(fd);
+    if (d == NULL) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return d;
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -60,7 +80,7 @@ int ef_pu_list_sorted(struct ef_facts *f, const char *rel, char ***names, size_t
     *n = 0;
     if (ef_facts_path(f, path, sizeof(path), rel) != 0)
         return -ENAMETOOLONG;
-    DIR *d = opendir(path);
+    DIR *d = root_opendir(f, rel);
     if (d == NULL)
         return -errno;
     struct dirent *de;
@@ -107,10 +127,7 @@ size_t ef_pu_dropins(struct ef_facts *f, const char *const *dirs, size_t ndirs, 
     if (e == NULL)
         return 0;
     for (size_t di = 0; di < ndirs; di++) {
-        char dir[PATH_MAX];
-        if (ef_facts_path(f, dir, sizeof(dir), dirs[di]) != 0)
-            continue;
-        DIR *d = opendir(dir);
+        DIR *d = root_opendir(f, dirs[di]);
         struct dirent *de;
         if (d == NULL)
             continue;
@@ -324,11 +341,7 @@ long long ef_pu_timespan_sec(const char *s)
 
 const char *ef_pu_errtext(int err)
 {
-    if (err < 0)
-        err = -err;
-    if (err == EACCES || err == EPERM)
-        return "permission denied (run as root)";
-    return strerror(err);
+    return ef_root_errtext(err);
 }
 
 void ef_pu_list_add(char *list, size_t cap, const char *item)

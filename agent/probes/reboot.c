@@ -10,7 +10,6 @@
  * another root. */
 #include "facts.h"
 #include "probe_util.h"
-#include "rules/rules.h"
 #include "pkgdb.h"
 
 #include "efterlev/util.h"

@@ -8,7 +8,6 @@
  * include or a numeric uid ("#1000"). Evidence quotes at most 80 bytes of the rule. */
 #include "facts.h"
 #include "probe_util.h"
-#include "rules/rules.h"
 
 #include "efterlev/util.h"
 
@@ -24,7 +23,7 @@
 
 struct sctx {
     struct ef_facts *f;
-    size_t n;
+    struct ef_textlist rules; /* NOPASSWD and !authenticate rules found */
     char list[EF_EVIDENCE_MAX + 1];
     int err;
     char err_file[PATH_MAX];
@@ -73,8 +72,7 @@ static void record(struct sctx *c, const char *rel, size_t line, const char *tex
     ef_text_append(quote, sizeof(quote), text, strlen(text) > 80 ? 80 : strlen(text));
     snprintf(piece, sizeof(piece), "%s line %zu: %s%s (%s)", rel, line, quote,
              strlen(text) > 80 ? "..." : "", why);
-    if (c->n++ < SHOWN_MAX)
-        ef_evidence_add(c->list, sizeof(c->list), piece);
+    ef_textlist_add(&c->rules, piece);
 }
 
 /* Whether word w occurs in s as a whole token. */
@@ -172,12 +170,11 @@ void ef_probe_sudoers(struct ef_facts *f)
                     "sudo is not configured (no /etc/sudoers)");
         return;
     }
+    ef_textlist_init(&c.rules, c.list, sizeof(c.list), "; ", SHOWN_MAX);
     sudoers_file(&c, "/etc/sudoers", 0, 1);
-    if (c.n > 0) {
-        char more[40] = "";
-        if (c.n > SHOWN_MAX)
-            snprintf(more, sizeof(more), " and %zu more", c.n - SHOWN_MAX);
-        ef_fact_int(f, "accounts.sudo_nopasswd_count", (long long)c.n, "%s%s", c.list, more);
+    if (c.rules.n > 0) {
+        ef_fact_int(f, "accounts.sudo_nopasswd_count", (long long)c.rules.n, "%s",
+                    ef_textlist_end(&c.rules));
     } else if (c.err) {
         ef_fact_unknown(f, "accounts.sudo_nopasswd_count", "cannot read %s: %s", c.err_file,
                         ef_pu_errtext(c.err));

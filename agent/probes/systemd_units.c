@@ -1,6 +1,6 @@
 #include "systemd_units.h"
 
-#include "rules/rules.h"
+#include "run_command.h"
 
 #include "efterlev/util.h"
 

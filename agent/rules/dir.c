@@ -44,11 +44,12 @@ static int name_matches(const struct ef_rule *r, int lv, const char *name)
 
 void ef_rule_dir(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_eval *out)
 {
-    char dpath[PATH_MAX], piece[EF_EVIDENCE_MAX + 1], skipped[256] = "";
+    char dpath[PATH_MAX], piece[EF_EVIDENCE_MAX + 1], skipped_text[256];
+    struct ef_textlist skipped; /* symbolic links not followed: the first, then a count */
     struct ef_ftacc a;
     int lv = ctx->level, live = strcmp(ctx->root, "/") == 0;
     char **names = NULL;
-    size_t n = 0, cap = 0, nfiles = 0, nskipped = 0;
+    size_t n = 0, cap = 0, nfiles = 0;
     const struct ef_param *fm = ef_p(r, EF_P_FILES_MATCHING);
     const struct ef_param *lm = ef_p(r, EF_P_LINE_MATCHES);
     const struct ef_param *nlm = ef_p(r, EF_P_NO_LINE_MATCHES);
@@ -56,6 +57,7 @@ void ef_rule_dir(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_ev
     const struct ef_param *ex = ef_p(r, EF_P_EXISTS);
 
     memset(&a, 0, sizeof(a));
+    ef_textlist_init(&skipped, skipped_text, sizeof(skipped_text), ", ", 1);
     if (!key && (ef_p(r, EF_P_VALUE) || ef_p(r, EF_P_VALUE_MIN) || ef_p(r, EF_P_VALUE_MAX))) {
         ef_eval_set(out, EF_ERROR, "line %d: value, value_min and value_max need a key", r->line);
         return;
@@ -106,8 +108,7 @@ void ef_rule_dir(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_ev
             continue;
         if (S_ISLNK(st.st_mode)) {
             if (!live || stat(full, &st) != 0) {
-                if (nskipped++ == 0)
-                    ef_text_printf(skipped, sizeof(skipped), "skipped symbolic link %s", label);
+                ef_textlist_addf(&skipped, "skipped symbolic link %s", label);
                 continue;
             }
         }
@@ -188,16 +189,10 @@ void ef_rule_dir(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_ev
         ef_text_printf(piece, sizeof(piece), "no file in %s%s", r->target, pattern_note);
         ef_evidence_add(a.ok, sizeof(a.ok), piece);
     }
-    if (skipped[0]) {
-        if (nskipped > 1) {
-            char more[40];
-            snprintf(more, sizeof(more), " and %zu more", nskipped - 1);
-            ef_text_append(skipped, sizeof(skipped), more, strlen(more));
-        }
+    if (skipped.n > 0)
         ef_evidence_add(a.fail[0]      ? a.fail
                         : a.unknown[0] ? a.unknown
                                        : a.ok,
-                        sizeof(a.ok), skipped);
-    }
+                        sizeof(a.ok), ef_textlist_end(&skipped));
     ef_ft_finish(out, &a);
 }

@@ -5,6 +5,8 @@
  * with dir: rules (file_tests.h). */
 #include "file_tests.h"
 
+#include "probes/root_open.h"
+
 #include "efterlev/util.h"
 
 #include <errno.h>
@@ -23,12 +25,11 @@
  * or unreadable. */
 static void id_name(const char *root, const char *file, unsigned long id, char *out, size_t outlen)
 {
-    char path[PATH_MAX], *buf, *line, *save = NULL;
+    char *buf, *line, *save = NULL;
     size_t len;
 
     snprintf(out, outlen, "%lu", id);
-    if (ef_path_join(path, sizeof(path), root, file) != 0 ||
-        ef_read_file(path, FILE_MAX, &buf, &len) != 0)
+    if (ef_root_read(root, file, FILE_MAX, &buf, &len) != 0)
         return;
     for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char *c1 = strchr(line, ':');
@@ -68,7 +69,8 @@ void ef_ft_lines(const char *label, const char *buf, size_t len, pcre2_code *re,
 {
     pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
     pcre2_match_context *mc = pcre2_match_context_create(NULL);
-    char list[EF_EVIDENCE_MAX + 1] = "", piece[EF_EVIDENCE_MAX + 1];
+    char list[EF_EVIDENCE_MAX + 1], piece[EF_EVIDENCE_MAX + 1];
+    struct ef_textlist found; /* the matching lines, when they fail the rule */
     size_t matches = 0, lineno = 0;
     int err = 0;
 
@@ -76,6 +78,7 @@ void ef_ft_lines(const char *label, const char *buf, size_t len, pcre2_code *re,
         ef_evidence_add(a->unknown, sizeof(a->unknown), "out of memory");
         goto out;
     }
+    ef_textlist_init(&found, list, sizeof(list), ", ", MATCHES_MAX);
     pcre2_set_match_limit(mc, 1000000);
     for (size_t pos = 0; pos < len;) {
         const char *nl = memchr(buf + pos, '\n', len - pos);
@@ -92,11 +95,7 @@ void ef_ft_lines(const char *label, const char *buf, size_t len, pcre2_code *re,
                 ef_evidence_add(a->ok, sizeof(a->ok), piece);
                 goto out;
             }
-            if (matches <= MATCHES_MAX) {
-                ef_text_printf(piece, sizeof(piece), "%sline %zu: %s", matches > 1 ? ", " : "",
-                               lineno, q);
-                ef_text_append(list, sizeof(list), piece, strlen(piece));
-            }
+            ef_textlist_addf(&found, "line %zu: %s", lineno, q);
         } else if (rc != PCRE2_ERROR_NOMATCH) {
             err = rc;
             break;
@@ -114,10 +113,7 @@ void ef_ft_lines(const char *label, const char *buf, size_t len, pcre2_code *re,
         ef_text_printf(piece, sizeof(piece), "%s: no line matches '%s'", label, pattern);
         ef_evidence_add(a->fail, sizeof(a->fail), piece);
     } else if (matches) {
-        char more[48] = "";
-        if (matches > MATCHES_MAX)
-            snprintf(more, sizeof(more), " and %zu more", matches - MATCHES_MAX);
-        ef_text_printf(piece, sizeof(piece), "%s %s%s", label, list, more);
+        ef_text_printf(piece, sizeof(piece), "%s %s", label, ef_textlist_end(&found));
         ef_evidence_add(a->fail, sizeof(a->fail), piece);
     } else {
         ef_text_printf(piece, sizeof(piece), "%s: no line matches '%s'", label, pattern);
@@ -132,11 +128,7 @@ void ef_ft_unreadable(struct acc *a, const char *what, const char *path, int err
 {
     char piece[EF_EVIDENCE_MAX + 1];
 
-    if (err == EACCES || err == EPERM)
-        ef_text_printf(piece, sizeof(piece), "cannot %s %s: permission denied (run as root)", what,
-                       path);
-    else
-        ef_text_printf(piece, sizeof(piece), "cannot %s %s: %s", what, path, strerror(err));
+    ef_text_printf(piece, sizeof(piece), "cannot %s %s: %s", what, path, ef_root_errtext(err));
     ef_evidence_add(a->unknown, sizeof(a->unknown), piece);
 }
 
@@ -283,8 +275,9 @@ void ef_rule_file(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_e
         ef_eval_set(out, EF_ERROR, "%s: path too long under root %s", r->target, ctx->root);
         return;
     }
-    if (stat(path, &st) != 0) {
-        int err = errno;
+    int src = ef_root_stat(ctx->root, r->target, &st); /* links resolve inside the root */
+    if (src != 0) {
+        int err = -src;
         if (err != ENOENT && err != ENOTDIR) {
             ef_ft_unreadable(&a, "stat", r->target, err);
             ef_eval_set(out, EF_UNKNOWN, "%s", a.unknown);
@@ -308,7 +301,8 @@ void ef_rule_file(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_e
     if (lm || nlm || key) {
         char *buf = NULL;
         size_t len = 0;
-        int rc = S_ISDIR(st.st_mode) ? -EISDIR : ef_read_file(path, FILE_MAX, &buf, &len);
+        int rc = S_ISDIR(st.st_mode) ? -EISDIR
+                                     : ef_root_read(ctx->root, r->target, FILE_MAX, &buf, &len);
         if (rc != 0) {
             ef_ft_unreadable(&a, "read", r->target, -rc);
         } else {

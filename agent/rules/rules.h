@@ -20,8 +20,6 @@ struct ef_ctx {
 
 void ef_eval_set(struct ef_eval *e, ef_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Append "; "-separated text to an evidence string, safely truncated. */
-void ef_evidence_add(char *ev, size_t cap, const char *text);
 
 void ef_rule_file(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_eval *out);
 void ef_rule_command(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_eval *out);
@@ -30,13 +28,6 @@ void ef_rule_sysctl(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef
 void ef_rule_service(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_eval *out);
 void ef_rule_dir(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_eval *out);
 void ef_rule_package(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_eval *out);
-
-/* Run argv (no shell, LC_ALL=C, stdin /dev/null) with a time limit; stdout and stderr are
- * captured into buf, NUL-terminated: *len in is how many bytes buf holds besides the NUL (so
- * buf has *len + 1 bytes); *len out is how many were captured (output beyond is drained and
- * dropped). Returns 0 with the wait status, or -1 with why (timed out, not found, ...). */
-int ef_run_command(char *const argv[], int timeout_ms, int *wstatus, char *buf, size_t *len,
-                   char *why, size_t whylen);
 
 /* The value of a parameter at the context's level. */
 static inline const struct ef_param *ef_p(const struct ef_rule *r, ef_param_id id)

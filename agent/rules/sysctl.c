@@ -2,6 +2,8 @@
  * compared with equals (text, whitespace folded), min and max (its first number). */
 #include "rules.h"
 
+#include "probes/root_open.h"
+
 #include "efterlev/util.h"
 
 #include <ctype.h>
@@ -38,13 +40,13 @@ void ef_rule_sysctl(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef
         ef_eval_set(out, EF_ERROR, "line %d: sysctl name too long", r->line);
         return;
     }
-    for (char *p = path + strlen(path) - strlen(r->target); *p; p++)
+    for (char *p = rel + strlen(rel) - strlen(r->target); *p; p++)
         if (*p == '.')
             *p = '/';
-    int rc = ef_read_file(path, 4096, &text, NULL);
+    int rc = ef_root_read(ctx->root, rel, 4096, &text, NULL);
     if (rc != 0) {
         ef_eval_set(out, EF_UNKNOWN, "cannot read sysctl %s: %s", r->target,
-                    rc == -ENOENT ? "no such parameter (module not loaded?)" : strerror(-rc));
+                    rc == -ENOENT ? "no such parameter (module not loaded?)" : ef_root_errtext(rc));
         return;
     }
     fold_space(text);

@@ -34,6 +34,9 @@ struct ef_policy_set {
     char version[EF_SHORT_MAX + 1];
     char sha256[65];             /* over the loaded files' bytes, in load order */
     struct ef_policy_priv *priv; /* loader state (running hash); opaque */
+    int trusted_only;            /* set after ef_policy_init: refuse policy files anyone but
+                                    root and the caller could change (ef_file_untrusted); the
+                                    agent sets it when it runs as root */
 };
 
 void ef_policy_init(struct ef_policy_set *ps);

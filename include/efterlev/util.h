@@ -18,6 +18,20 @@ int ef_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
 /* Read a whole regular file of at most max bytes into a NUL-terminated buffer the caller
  * frees. Returns 0, or a negative errno (-EFBIG when the file is larger than max). */
 int ef_read_file(const char *path, size_t max, char **out, size_t *len);
+/* The same from an open descriptor (read from its current offset; fd stays open). */
+int ef_read_fd(int fd, size_t max, char **out, size_t *len);
+
+/* Whether a file (fstat in st) could be changed by someone other than root and the caller:
+ * writable by its group or others, or owned by a user who is neither root nor the effective
+ * user. Returns 1 with why ("refusing FILE: ...; fix: chmod go-w FILE"), else 0. Used for
+ * what the agent executes as root: its configuration and policies. */
+struct stat;
+int ef_file_untrusted(const char *path, const struct stat *st, char *why, size_t whylen);
+
+/* ef_read_file, refusing an untrusted file (ef_file_untrusted, judged on the open file):
+ * returns -EPERM with why set then; other errors as ef_read_file (why empty). */
+int ef_read_file_trusted(const char *path, size_t max, char **out, size_t *len, char *why,
+                         size_t whylen);
 
 /* mkdir -p with the given mode for directories it creates. Returns 0 or -1 (errno set). */
 int ef_mkdirs(const char *path, mode_t mode);

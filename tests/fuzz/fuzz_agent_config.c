@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     struct agent_config c;
     agent_config_defaults(&c);
-    if (agent_config_load(&c, path, err, sizeof(err)) != 0 && err[0] == '\0')
+    if (agent_config_load(&c, path, 0, err, sizeof(err)) != 0 && err[0] == '\0')
         abort();
     agent_config_free(&c);
     close(fd);

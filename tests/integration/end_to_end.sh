@@ -91,6 +91,7 @@ set -e
 assert_eq "$rc" 2 "--skip of an unknown check is a usage error"
 
 # The default policy scans this machine with no check in error.
+: >"$T/none.yml" # an empty configuration: the defaults
 EFTERLEV_STATE_DIR=$T/nostate EFTERLEV_CONFIG=$T/none.yml "$EF_AGENT" scan --format json \
     >"$T/default-scan.json" || true
 [ "$(jq '.results | length' "$T/default-scan.json")" -ge 8 ] || fail "default policy has < 8 checks"

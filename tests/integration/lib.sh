@@ -115,6 +115,8 @@ agent() {
     local name=$1
     shift
     mkdir -p "$T/agent-$name"
+    # EFTERLEV_CONFIG names the file explicitly, so it must exist: empty means the defaults.
+    [ -e "$T/agent-$name/agent.yml" ] || : >"$T/agent-$name/agent.yml"
     EFTERLEV_STATE_DIR="$T/agent-$name/state" EFTERLEV_CONFIG="$T/agent-$name/agent.yml" \
         "$EF_AGENT" "$@"
 }

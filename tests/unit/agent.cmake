@@ -31,3 +31,6 @@ target_include_directories(test_checks_sys_net PRIVATE ${CMAKE_SOURCE_DIR}/lib)
 
 # Compressed apt lists and first sightings of pending updates (agent state).
 ef_unit_test(test_apt_state SOURCES test_apt_state.c test_engine_fixture.c LIBS efterlev_engine)
+
+# Files under a scan root: links resolved inside it, FIFOs never read (issue #17).
+ef_unit_test(test_root_open SOURCES test_root_open.c LIBS efterlev_engine)

@@ -138,7 +138,7 @@ static void test_config(void **state)
     struct agent_config c;
     snprintf(path, sizeof(path), "%s/agent.yml", dir);
     agent_config_defaults(&c);
-    assert_int_equal(agent_config_load(&c, "/nonexistent/agent.yml", err, sizeof(err)), 0);
+    assert_int_equal(agent_config_load(&c, "/nonexistent/agent.yml", 0, err, sizeof(err)), 0);
     assert_int_equal(c.spool_max_reports, 1000);
 
     FILE *f = fopen(path, "w");
@@ -146,7 +146,7 @@ static void test_config(void **state)
           "policies: [/a.yml, /b]\nspool_max_reports: 5\n",
           f);
     fclose(f);
-    assert_int_equal(agent_config_load(&c, path, err, sizeof(err)), 0);
+    assert_int_equal(agent_config_load(&c, path, 0, err, sizeof(err)), 0);
     assert_string_equal(c.collector, "https://efterlev.kommun.se:8443");
     assert_int_equal(c.npolicies, 2);
     assert_string_equal(c.policies[1], "/b");
@@ -157,7 +157,7 @@ static void test_config(void **state)
     fputs("collector: https://x\ncolector: typo\n", f);
     fclose(f);
     agent_config_defaults(&c);
-    assert_int_equal(agent_config_load(&c, path, err, sizeof(err)), -1);
+    assert_int_equal(agent_config_load(&c, path, 0, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "agent.yml:2: unknown setting \"colector\""));
     agent_config_free(&c);
 
@@ -165,7 +165,7 @@ static void test_config(void **state)
     fputs("spool_max_reports: lots\n", f);
     fclose(f);
     agent_config_defaults(&c);
-    assert_int_equal(agent_config_load(&c, path, err, sizeof(err)), -1);
+    assert_int_equal(agent_config_load(&c, path, 0, err, sizeof(err)), -1);
     assert_non_null(strstr(err, ":1: spool_max_reports"));
     assert_int_equal(c.spool_max_reports, 1000); /* a rejected value is not stored */
     agent_config_free(&c);
@@ -175,10 +175,49 @@ static void test_config(void **state)
     fputs("timeout: 5\nretry_attempts: 99\n", f);
     fclose(f);
     agent_config_defaults(&c);
-    assert_int_equal(agent_config_load(&c, path, err, sizeof(err)), -1);
+    assert_int_equal(agent_config_load(&c, path, 0, err, sizeof(err)), -1);
     assert_non_null(strstr(err, ":2: retry_attempts"));
     assert_int_equal(c.timeout_s, 5);
     assert_int_equal(c.retry_attempts, 3);
+    agent_config_free(&c);
+
+    /* named explicitly (--config, EFTERLEV_CONFIG): a missing file is an error */
+    agent_config_defaults(&c);
+    assert_int_equal(
+        agent_config_load(&c, "/nonexistent/agent.yml", EF_CFG_MUST_EXIST, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "/nonexistent/agent.yml does not exist"));
+}
+
+/* As root the agent refuses a configuration others could change. */
+static void test_config_trusted(void **state)
+{
+    (void)state;
+    char path[128], err[512];
+    struct agent_config c;
+    snprintf(path, sizeof(path), "%s/trusted.yml", dir);
+    FILE *f = fopen(path, "w");
+    fputs("timeout: 5\n", f);
+    fclose(f);
+    assert_int_equal(chmod(path, 0666), 0);
+    agent_config_defaults(&c);
+    assert_int_equal(agent_config_load(&c, path, EF_CFG_TRUSTED, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "refusing "));
+    assert_non_null(strstr(err, "trusted.yml: it is writable by others (mode 0666)"));
+    assert_non_null(strstr(err, "chmod go-w "));
+    assert_int_equal(chmod(path, 0620), 0);
+    assert_int_equal(agent_config_load(&c, path, EF_CFG_TRUSTED, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "writable by its group (mode 0620)"));
+    /* the same file, without the flag (not root), loads */
+    assert_int_equal(agent_config_load(&c, path, 0, err, sizeof(err)), 0);
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_int_equal(agent_config_load(&c, path, EF_CFG_TRUSTED, err, sizeof(err)), 0);
+    assert_int_equal(c.timeout_s, 5);
+    if (geteuid() == 0) { /* owned by another, non-root user */
+        assert_int_equal(chown(path, 4242, 4242), 0);
+        assert_int_equal(agent_config_load(&c, path, EF_CFG_TRUSTED, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, "owned by uid 4242"));
+        assert_non_null(strstr(err, "chown root "));
+    }
     agent_config_free(&c);
 }
 
@@ -189,6 +228,7 @@ int main(void)
         cmocka_unit_test(test_enrollment_round_trip),
         cmocka_unit_test(test_spool_order_bounds_and_damage),
         cmocka_unit_test(test_config),
+        cmocka_unit_test(test_config_trusted),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

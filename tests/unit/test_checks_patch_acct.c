@@ -21,6 +21,7 @@
 #include "efterlev/policy.h"
 #include "efterlev/util.h"
 #include "engine.h"
+#include "facts.h"
 
 #define CONTROLS EF_SOURCE_DIR "/checks/iso27002-2022.yml"
 #define PATCH_POLICY EF_SOURCE_DIR "/checks/policies/20-patch.yml"
@@ -399,13 +400,79 @@ static void test_acct_na_unknown(void **state)
     ef_report_free(&r);
 }
 
+/* The accounts probe reports every account's value and judges none; the limit is the policy's
+ * parameter, per level. */
+static void test_acct_facts_not_judged(void **state)
+{
+    (void)state;
+    assert_ok(fx_write("raw/etc/passwd",
+                       "root:x:0:0::/root:/bin/bash\n"
+                       "ann:x:1000:1000::/home/ann:/bin/bash\n"
+                       "ben:x:1001:1001::/home/ben:/bin/bash\n"
+                       "cid:x:1002:1002::/home/cid:/bin/bash\n",
+                       0644));
+    assert_ok(fx_write("raw/etc/shadow",
+                       "root:!:20500::::::\n"
+                       "ann:$y$FIXTUREONLY:20700:0:400:7:50::\n"
+                       "ben:$y$FIXTUREONLY:20700:0:90:7:10::\n"
+                       "cid:$y$FIXTUREONLY:20700:0::7:::\n",
+                       0640));
+    struct ef_facts *f = ef_facts_new(fx_root("raw"), fx_now());
+    assert_non_null(f);
+    const struct ef_fact *v = ef_facts_get(f, "accounts.password_max_days_max");
+    assert_true(v->known);
+    assert_int_equal(v->i, 99999);
+    /* every account, largest first; ben (90) is listed though under any usual limit */
+    assert_non_null(strstr(v->evidence, "largest first: cid: no maximum, ann: 400, ben: 90"));
+    v = ef_facts_get(f, "accounts.password_inactive_max");
+    assert_int_equal(v->i, 99999);
+    assert_non_null(strstr(v->evidence, "largest first: cid: never, ann: 50, ben: 10"));
+    assert_null(strstr(v->evidence, "over 45"));
+    ef_facts_free(f);
+
+    /* cid without a maximum: the default policy judges 99999 against its 365 */
+    assert_ok(fx_write("raw/etc/shadow",
+                       "root:!:20500::::::\n"
+                       "ann:$y$FIXTUREONLY:20700:0:400:7:50::\n"
+                       "ben:$y$FIXTUREONLY:20700:0:90:7:10::\n",
+                       0640));
+    /* a site policy with its own limits per level decides with the same facts */
+    char err[512] = "";
+    assert_ok(fx_write("raw-policy.yml",
+                       "policy: {id: site, version: \"1\"}\n"
+                       "checks:\n"
+                       "  - id: site.password_age\n"
+                       "    title: t\n    description: t\n    rationale: t\n    remediation: t\n"
+                       "    controls: [\"5.17\"]\n    severity: low\n    level: basic\n"
+                       "    all:\n"
+                       "      - fact: accounts.password_max_days_max\n"
+                       "        max: {basic: 400, high: 365}\n",
+                       0644));
+    struct ef_policy_set site;
+    ef_policy_init(&site);
+    if (ef_policy_load(&site, fx_path("raw-policy.yml"), CONTROLS, err, sizeof(err)) != 0)
+        fail_msg("policy: %s", err);
+    struct ef_report r;
+    ef_report_init(&r);
+    struct ef_scan_opts o = {.root = fx_root("raw"), .level = EF_LEVEL_BASIC};
+    assert_ok(ef_scan(&site, &o, &r));
+    expect(&r, "site.password_age", EF_PASS, "accounts.password_max_days_max = 400");
+    ef_report_free(&r);
+    ef_report_init(&r);
+    o.level = EF_LEVEL_HIGH;
+    assert_ok(ef_scan(&site, &o, &r));
+    expect(&r, "site.password_age", EF_FAIL, "accounts.password_max_days_max = 400 (max 365)");
+    ef_report_free(&r);
+    ef_policy_free(&site);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_patch_good),       cmocka_unit_test(test_patch_bad),
         cmocka_unit_test(test_patch_unknown_na), cmocka_unit_test(test_acct_good),
         cmocka_unit_test(test_acct_bad),         cmocka_unit_test(test_acct_levels),
-        cmocka_unit_test(test_acct_na_unknown),
+        cmocka_unit_test(test_acct_na_unknown),  cmocka_unit_test(test_acct_facts_not_judged),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -448,6 +448,36 @@ static void test_err_missing_file(void **state)
     ef_policy_free(&ps);
 }
 
+/* trusted_only (the agent as root): a policy file others could change is refused, in a
+ * directory too, and nothing of it is loaded. */
+static void test_untrusted_file(void **state)
+{
+    (void)state;
+    struct ef_policy_set ps;
+    char err[1024] = "", dir[PATH_MAX], path[PATH_MAX];
+
+    snprintf(dir, sizeof(dir), "%s/untrusted", tmpdir);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    snprintf(path, sizeof(path), "%s", write_policy("untrusted/p.yml", HEAD CHECK_A));
+    assert_int_equal(chmod(path, 0666), 0);
+    ef_policy_init(&ps);
+    assert_int_equal(ef_policy_load(&ps, path, CONTROLS, err, sizeof(err)), 0); /* not asked */
+    ef_policy_free(&ps);
+    ef_policy_init(&ps);
+    ps.trusted_only = 1;
+    assert_int_equal(ef_policy_load(&ps, path, CONTROLS, err, sizeof(err)), -1);
+    assert_contains(err, "refusing ");
+    assert_contains(err, "p.yml: it is writable by others (mode 0666)");
+    assert_contains(err, "fix: chmod go-w ");
+    assert_int_equal(ef_policy_load(&ps, dir, CONTROLS, err, sizeof(err)), -1);
+    assert_contains(err, "p.yml: it is writable by others");
+    assert_int_equal(ps.nchecks, 0);
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_int_equal(ef_policy_load(&ps, dir, CONTROLS, err, sizeof(err)), 0);
+    assert_int_equal(ps.nchecks, 1);
+    ef_policy_free(&ps);
+}
+
 static void test_alias_bomb(void **state)
 {
     (void)state;
@@ -508,6 +538,7 @@ int main(void)
         cmocka_unit_test(test_err_yaml_syntax),
         cmocka_unit_test(test_err_missing_file),
         cmocka_unit_test(test_alias_bomb),
+        cmocka_unit_test(test_untrusted_file),
         cmocka_unit_test(test_docs_example),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -7,6 +7,7 @@
 
 #include "engine.h"
 #include "rules/rules.h"
+#include "probes/run_command.h"
 #include "efterlev/policy.h"
 
 #include <limits.h>
