@@ -57,32 +57,55 @@ start_collector() {
     eval "CA_$n=$dir/tls/ca.pem"
 }
 
+rate() { awk '{ for (i = 1; i < NF; i++) if ($(i+1) == "reports/s;") print $i }' "$1" | tail -n 1; }
+# load URL_A CA_A PID_A URL_B CA_B PID_B TOKEN: two load generators at once, half the agents
+# each; prints the two rates.
+load() {
+    local half=$((agents / 2)) l1 l2
+    "$LOAD" --url "$1" --ca "$2" --token "$7" --agents "$half" --reports "$reports" \
+        --concurrency "$conc" --collector-pid "$3" --name-prefix a >"$work/l1" &
+    l1=$!
+    "$LOAD" --url "$4" --ca "$5" --token "$7" --agents "$half" --reports "$reports" \
+        --concurrency "$conc" --collector-pid "$6" --name-prefix b >"$work/l2" &
+    l2=$!
+    wait "$l1" && wait "$l2" || { cat "$work/l1" "$work/l2" >&2; exit 1; }
+    echo "$(rate "$work/l1") $(rate "$work/l2")"
+}
+stop_collectors() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+    pids=()
+}
+median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+
 : >"$work/rates"
+: >"$work/sqlite"
+half=$((agents / 2))
 for r in $(seq 1 "$runs"); do
+    # The reference in the same run: one collector on SQLite under the same two loads.
+    start_collector 0 "sqlite:$work/c0.db"
+    tok=$("$COLLECTOR" department add Bench --level basic --config "$work/c0/collector.yml" 2>/dev/null)
+    read -r s1 s2 < <(load "$URL_0" "$CA_0" "$PID_0" "$URL_0" "$CA_0" "$PID_0" "$tok")
+    echo "run $r: one collector on SQLite $((s1 + s2)) reports/s" >&2
+    echo "$((s1 + s2))" >>"$work/sqlite"
+    stop_collectors
+    rm -f "$work"/c0.db*
+
     db=$(pg_new_database bench)
     start_collector 1 "$db"
     start_collector 2 "$db"
     tok=$("$COLLECTOR" department add Bench --level basic --config "$work/c1/collector.yml" 2>/dev/null)
-    half=$((agents / 2))
-    "$LOAD" --url "$URL_1" --ca "$CA_1" --token "$tok" --agents "$half" --reports "$reports" \
-        --concurrency "$conc" --collector-pid "$PID_1" --name-prefix a >"$work/l1" &
-    l1=$!
-    "$LOAD" --url "$URL_2" --ca "$CA_2" --token "$tok" --agents "$half" --reports "$reports" \
-        --concurrency "$conc" --collector-pid "$PID_2" --name-prefix b >"$work/l2" &
-    l2=$!
-    wait "$l1" && wait "$l2" || { cat "$work/l1" "$work/l2" >&2; exit 1; }
-    rate() { awk '{ for (i = 1; i < NF; i++) if ($(i+1) == "reports/s;") print $i }' "$1" | tail -n 1; }
-    r1=$(rate "$work/l1") r2=$(rate "$work/l2")
+    read -r r1 r2 < <(load "$URL_1" "$CA_1" "$PID_1" "$URL_2" "$CA_2" "$PID_2" "$tok")
     echo "run $r: collector 1 $r1 reports/s, collector 2 $r2 reports/s" >&2
     echo "$r1 $r2 $((r1 + r2))" >>"$work/rates"
     stored=$(psql -X -qtA "$db" -c 'SELECT count(*) FROM reports')
     [ "$stored" -eq $((half * 2 * reports)) ] ||
         { echo "ingest_pg: $stored reports stored, expected $((half * 2 * reports))" >&2; exit 1; }
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-    pids=()
+    stop_collectors
 done
+pg_med=$(awk '{print $3}' "$work/rates" | median)
+sq_med=$(median <"$work/sqlite")
+printf 'one collector, SQLite, keep-alive: %s reports/s (median of %d runs, same load)\n' "$sq_med" "$runs"
 printf 'two collectors, one PostgreSQL, keep-alive: %s reports/s combined (%s + %s; median of %d runs of %d agents x %d reports)\n' \
-    "$(awk '{print $3}' "$work/rates" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')" \
-    "$(awk '{print $1}' "$work/rates" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')" \
-    "$(awk '{print $2}' "$work/rates" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')" \
+    "$pg_med" "$(awk '{print $1}' "$work/rates" | median)" "$(awk '{print $2}' "$work/rates" | median)" \
     "$runs" "$agents" "$reports"
+awk -v p="$pg_med" -v q="$sq_med" 'BEGIN { if (q > 0) printf "ratio: two collectors on PostgreSQL / one on SQLite = %.2f\n", p / q }'
