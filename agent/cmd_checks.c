@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* efterlev-agent checks: list the policy's checks. */
 #include "agent.h"
 #include "common_opts.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The collector's subcommands. Each returns the process exit status:
  * 0 success, 1 failure, 2 usage or configuration error. */
 #ifndef EF_COLLECTOR_COMMANDS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* efterlev-collector: receives signed reports from agents, stores them, summarises them. */
 #include <stdio.h>
 #include <string.h>

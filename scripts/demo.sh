@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # Quick start, command 1: install what is missing, build, start a local collector (SQLite,
 # self-signed certificate, 127.0.0.1), add a department, enroll this machine's agent, run
 # it once (scan, sign, upload) and print the collector's summary.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # Install the Debian packages efterlev needs (DESIGN §2). Installs only what is missing;
 # needs root (or sudo) when something is.
 #

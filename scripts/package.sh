@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # Build the efterlev-agent and efterlev-collector packages (.deb and .rpm) with CPack.
 #
 #   scripts/package.sh                       # -> build/packages/*.deb *.rpm

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # Issue 4 end to end: real agents upload over HTTPS; the collector's figures, risk
 # acceptance (and its expiry), staleness, the read API with bearer tokens, CSV read back
 # with Python's csv module, exports verified offline (and tampered with), the board report

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: EUPL-1.2
 # Packaging test (issue 7): builds the .deb/.rpm packages, installs them into a debootstrap
 # Debian 12 root and upgrades, removes and purges them there. Needs root (else skipped);
 # the first run makes the Debian root (about a minute), later runs reuse it from

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # shellcheck disable=SC2016 # dpkg-query -f '${Version}' is dpkg's syntax, not the shell's
 # Packaging test (issue 7): build the .deb and .rpm packages with scripts/package.sh,
 # install the .debs with apt into a clean Debian 12 root made by debootstrap, and prove
@@ -167,7 +168,10 @@ done
 [ "$(rpm -qpc "$RA" 2>/dev/null)" = /etc/efterlev/agent.yml ] || fail "agent rpm: agent.yml not %config"
 [ "$(rpm -qpc "$RC" 2>/dev/null)" = /etc/efterlev/collector.yml ] || fail "collector rpm: collector.yml not %config"
 rpm -qp --scripts "$RC" 2>/dev/null | grep -q 'useradd -r' || fail "collector rpm: no system user"
-pass "rpm: files, dependencies, config files, scriptlets"
+for p in "$RA" "$RC"; do
+    [ "$(rpm -qp --qf '%{LICENSE}' "$p" 2>/dev/null)" = EUPL-1.2 ] || fail "$(basename "$p"): License is not EUPL-1.2"
+done
+pass "rpm: files, dependencies, config files, scriptlets, licence"
 
 step "systemd units"
 if command -v systemd-analyze >/dev/null; then
@@ -237,8 +241,9 @@ pass "apt installed efterlev-agent and its dependencies"
 grep -qx /etc/efterlev/agent.yml "$R/var/lib/dpkg/info/efterlev-agent.conffiles" || fail "agent.yml not a conffile"
 [ -L "$R/etc/systemd/system/timers.target.wants/efterlev-agent.timer" ] || fail "timer not enabled"
 [ -f "$R/usr/share/man/man8/efterlev-agent.8.gz" ] || fail "no man page"
+grep -qx 'License: EUPL-1.2' "$R/usr/share/doc/efterlev-agent/copyright" || fail "copyright does not say EUPL-1.2"
 [ -d "$R/usr/share/efterlev/policies" ] || fail "no policies"
-pass "state dir 0700, conffile, timer enabled, man page, policies"
+pass "state dir 0700, conffile, timer enabled, man page, policies, EUPL-1.2 copyright"
 
 step "efterlev-agent scan in the root"
 rc=0
