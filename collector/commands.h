@@ -20,6 +20,7 @@ int cmd_accept(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_verify_export(int argc, char **argv);
+int cmd_export_key(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_controls(int argc, char **argv);
 int cmd_trend(int argc, char **argv);
