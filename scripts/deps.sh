@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: EUPL-1.2
-# Install the Debian packages efterlev needs (DESIGN §2). Installs only what is missing;
-# needs root (or sudo) when something is.
+# Install the Debian packages efterlev needs (docs/development.md names the libraries and
+# why). Installs only what is missing; needs root (or sudo) when something is.
 #
 #   scripts/deps.sh          what building and running efterlev needs (scripts/demo.sh)
 #   scripts/deps.sh package  that, plus what building the .deb and .rpm needs (scripts/package.sh)
