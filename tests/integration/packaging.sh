@@ -54,6 +54,14 @@ unmount_root() {
         fi
     done
 }
+# unmount_under DIR: whatever is mounted below DIR (debootstrap mounts /proc in the root it
+# makes and leaves it when it is killed, by ctest's timeout for instance), deepest first.
+unmount_under() {
+    local m
+    awk -v d="$1/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do
+        umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+    done
+}
 # remove_root: never while something is mounted in it; never across file systems.
 remove_root() {
     unmount_root
@@ -66,6 +74,7 @@ cleanup() {
         wait "$COLL_PID" 2>/dev/null || true
     fi
     unmount_root
+    unmount_under "$W/mkroot"
     if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
         echo "--- packaging test failed (rc=$rc); last lines of $LOG:" >&2
         tail -n 60 "$LOG" >&2 || true
@@ -210,12 +219,14 @@ CACHE=$TEST_CACHE/debootstrap/$KEY.archives
 mkdir -p "$TEST_CACHE/debootstrap" "$CACHE"
 if [ ! -s "$TARBALL" ]; then
     echo "debootstrap $SUITE from $MIRROR" >>"$LOG"
-    rm -rf "$W/mkroot"
+    unmount_under "$W/mkroot"
+    rm -rf --one-file-system "$W/mkroot"
     debootstrap --variant=minbase "$SUITE" "$W/mkroot" "$MIRROR" >>"$LOG" 2>&1 || fail "debootstrap"
     chroot "$W/mkroot" apt-get clean >>"$LOG" 2>&1
     # Written under a name of its own, then renamed: another build's test may read it.
+    unmount_under "$W/mkroot"
     tar -C "$W/mkroot" -czf "$TARBALL.$$.tmp" . && mv "$TARBALL.$$.tmp" "$TARBALL"
-    rm -rf "$W/mkroot"
+    rm -rf --one-file-system "$W/mkroot"
     pass "debootstrap $SUITE from $MIRROR: new root cached in $TARBALL"
 else
     pass "Debian root from the cache $TARBALL ($SUITE, $MIRROR)"
