@@ -225,7 +225,8 @@ if [ ! -s "$TARBALL" ]; then
     chroot "$W/mkroot" apt-get clean >>"$LOG" 2>&1
     # Written under a name of its own, then renamed: another build's test may read it.
     unmount_under "$W/mkroot"
-    tar -C "$W/mkroot" -czf "$TARBALL.$$.tmp" . && mv "$TARBALL.$$.tmp" "$TARBALL"
+    tar -C "$W/mkroot" -czf "$TARBALL.$$.tmp" . || { rm -f "$TARBALL.$$.tmp"; fail "cannot write $TARBALL"; }
+    mv "$TARBALL.$$.tmp" "$TARBALL"
     rm -rf --one-file-system "$W/mkroot"
     pass "debootstrap $SUITE from $MIRROR: new root cached in $TARBALL"
 else
