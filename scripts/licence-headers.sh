@@ -43,8 +43,8 @@ classify() {
     *.mjs) style=slash want="// $ID" ;;
     *.html) style=html want="<!-- $ID -->" ;;
     *.8) style=man want=".\\\" $ID" ;;
-    *.sh | *.cmake | */CMakeLists.txt | CMakeLists.txt | *.yml | *.yaml | *.service | *.timer) style=hash ;;
-    *) [ "${l1#\#!}" != "$l1" ] && style=hash ;; # any other script: .ci/run, maintainer scripts
+    *.sh | *.cmake | */CMakeLists.txt | CMakeLists.txt | *.yml | *.yaml | *.service | *.timer) style='hash' ;;
+    *) [ "${l1#\#!}" != "$l1" ] && style='hash' ;; # any other script: .ci/run, maintainer scripts
     esac
     [ "$style" = hash ] && want="# $ID"
     if [ "$style" = hash ] && [ "${l1#\#!}" != "$l1" ]; then n=2; fi

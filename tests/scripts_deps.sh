@@ -38,6 +38,7 @@ check() {
 check package cmake cpack dpkg-buildflags dpkg-shlibdeps file rpmbuild git
 # tests/integration/packaging.sh on top of that.
 check test debootstrap lintian rpm
+# shellcheck disable=SC2016 # the line as it stands in package.sh, $src unexpanded
 grep -qE '^bash "\$src/scripts/deps.sh" package$' "$EF_SOURCE_DIR/scripts/package.sh" ||
     fail "scripts/package.sh does not install its profile (bash \"\$src/scripts/deps.sh\" package)"
 echo "ok: scripts/package.sh installs the package profile first"
