@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* What every agent command shares: where state and configuration live, and the loaded
  * configuration. */
 #ifndef EFTERLEV_AGENT_H

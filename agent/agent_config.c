@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* agent.yml: a flat YAML mapping, parsed strictly with libyaml's document API. */
 #include "agent_config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* /etc/efterlev/agent.yml: where to report, and how to enroll without a person. */
 #ifndef EFTERLEV_AGENT_CONFIG_H
 #define EFTERLEV_AGENT_CONFIG_H

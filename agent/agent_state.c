@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 #include "agent_state.h"
 
 #include "efterlev/sign.h"

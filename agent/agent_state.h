@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The agent's state directory (0700): its key, its enrollment, its report sequence number
  * and its spool. Every file is written atomically, so a crash leaves the old or the new
  * version, never half of one. */

@@ -1,27 +1,67 @@
-/* efterlev-agent checks: list the policy's checks. */
+/* SPDX-License-Identifier: EUPL-1.2 */
+/* efterlev-agent checks: list the policy's checks, or (--facts) the facts a policy's
+ * `fact:` rules can name. */
 #include "agent.h"
 #include "common_opts.h"
+#include "facts.h"
 #include "output.h"
 
 #include "efterlev/log.h"
 #include "efterlev/policy.h"
 
+#include <jansson.h>
 #include <stdio.h>
 
 static const char usage[] =
     "usage: efterlev-agent checks [--policy PATH]... [--format text|json]\n"
+    "       efterlev-agent checks --facts [--format text|json]\n"
     "\n"
     "Lists every check of the policy: id, the lowest protection level that requires it,\n"
     "severity, ISO/IEC 27002:2022 controls and title. JSON adds description and\n"
-    "remediation.\n";
+    "remediation.\n"
+    "--facts lists instead every fact a `fact:` rule can test, with its type (bool, int,\n"
+    "text); docs/policy-format.md says what each one means. Nothing is probed.\n";
+
+static const char *fact_type_name(int t)
+{
+    return t == EF_FACT_BOOL ? "bool" : t == EF_FACT_INT ? "int" : "text";
+}
+
+/* The fact registry (agent/probes/facts.c), in its order. */
+static int list_facts(enum out_format fmt)
+{
+    const char *const *names = ef_fact_names();
+    json_t *doc, *arr;
+    size_t i;
+    int rc = EXIT_USAGE;
+
+    if (output_resolve(fmt, stdout) == OUT_TEXT) {
+        for (i = 0; names[i] != NULL; i++)
+            printf("%-48s %s\n", names[i], fact_type_name(ef_fact_type_of(names[i])));
+        return fflush(stdout) == 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    doc = json_pack("{s:[]}", "facts");
+    arr = json_object_get(doc, "facts");
+    for (i = 0; doc != NULL && names[i] != NULL; i++)
+        if (json_array_append_new(arr, json_pack("{s:s, s:s}", "name", names[i], "type",
+                                                 fact_type_name(ef_fact_type_of(names[i])))) != 0)
+            goto out;
+    if (doc != NULL && json_dumpf(doc, stdout, JSON_INDENT(2)) == 0 && putchar('\n') != EOF &&
+        fflush(stdout) == 0)
+        rc = EXIT_OK;
+out:
+    json_decref(doc);
+    return rc;
+}
 
 int cmd_checks(struct agent_ctx *ctx, int argc, char **argv)
 {
     static const struct option opts[] = {{"policy", required_argument, NULL, 'p'},
                                          {"format", required_argument, NULL, 'f'},
+                                         {"facts", no_argument, NULL, 'F'},
                                          COMMON_LONG_OPTS};
     char *policies[EF_CFG_MAX_POLICIES];
-    int npolicies = 0, c;
+    int npolicies = 0, c, facts = 0;
     enum out_format fmt = OUT_AUTO;
     while ((c = getopt_long(argc, argv, "p:f:vh", opts, NULL)) != -1) {
         int handled = common_opt(ctx, c, optarg);
@@ -36,6 +76,8 @@ int cmd_checks(struct agent_ctx *ctx, int argc, char **argv)
                 ef_error("--format: \"%s\" is not text or json", optarg);
                 return EXIT_USAGE;
             }
+        } else if (c == 'F') {
+            facts = 1;
         } else if (c == 'h') {
             fputs(usage, stdout);
             return EXIT_OK;
@@ -46,6 +88,13 @@ int cmd_checks(struct agent_ctx *ctx, int argc, char **argv)
     }
     if (optind != argc || common_load_config(ctx) != 0)
         return EXIT_USAGE;
+    if (facts) {
+        if (npolicies > 0) {
+            ef_error("--facts lists the agent's facts, not a policy's: drop --policy");
+            return EXIT_USAGE;
+        }
+        return list_facts(fmt);
+    }
     struct ef_policy_set ps;
     if (agent_load_policies(ctx, policies, npolicies, &ps) != 0)
         return EXIT_USAGE;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* efterlev-agent enroll: introduce this machine's public key to the collector, admitted by
  * a department's enrollment token. */
 #include "agent.h"

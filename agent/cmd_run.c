@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* efterlev-agent run: scan, sign, spool, deliver. What the systemd timer runs. */
 #include "agent.h"
 #include "agent_state.h"

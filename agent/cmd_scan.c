@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* efterlev-agent scan: run the checks and print the results; nothing is sent. */
 #include "agent.h"
 #include "agent_state.h"

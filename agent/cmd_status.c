@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* efterlev-agent status: enrollment, last run, spool. */
 #include "agent.h"
 #include "agent_state.h"

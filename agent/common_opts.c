@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 #include "common_opts.h"
 
 #include "agent_state.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Options every agent command takes, and loading the configuration once they are parsed. */
 #ifndef EFTERLEV_AGENT_COMMON_OPTS_H
 #define EFTERLEV_AGENT_COMMON_OPTS_H

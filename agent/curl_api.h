@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* libcurl, loaded when the agent first talks to a collector (enroll, run). A scan — what the
  * agent does most, as root, on every machine — never maps libcurl and the twenty-odd
  * libraries it brings (GnuTLS, Kerberos, LDAP, SSH, ...): about 4.7 MiB of resident memory,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Delivering the spool to the collector, oldest report first. */
 #ifndef EFTERLEV_AGENT_DELIVER_H
 #define EFTERLEV_AGENT_DELIVER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The check engine: platforms, applies_if and the condition of each check, judged at the
  * scan's protection level, into one result per check. */
 #include "engine.h"

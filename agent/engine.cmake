@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: EUPL-1.2
 # The check engine: evaluation of policies (engine.c), rule kinds (rules/), probes and the
 # fact cache (probes/). Linked by efterlev-agent and by the unit tests.
 add_library(efterlev_engine STATIC

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The check engine: evaluates a policy set against a system root. */
 #ifndef EFTERLEV_AGENT_ENGINE_H
 #define EFTERLEV_AGENT_ENGINE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Facts: typed values about the system under the scan root, computed by probes
  * (agent/probes/). A probe runs at most once per scan, on the first request for any
  * fact it provides; its facts are then cached in the scan's ef_facts. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Who this host is: name, machine id, OS release, kernel, architecture. */
 #ifndef EFTERLEV_AGENT_HOSTINFO_H
 #define EFTERLEV_AGENT_HOSTINFO_H

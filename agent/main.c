@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* efterlev-agent: runs the compliance checks on this machine and reports them, signed, to
  * the collector. See `efterlev-agent --help` and docs/. */
 #include "agent.h"

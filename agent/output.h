@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Printing scan results and check lists for people (text) and programs (JSON). */
 #ifndef EFTERLEV_AGENT_OUTPUT_H
 #define EFTERLEV_AGENT_OUTPUT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Building a report: load the policies, collect host facts, run the engine. */
 #ifndef EFTERLEV_AGENT_REPORT_BUILD_H
 #define EFTERLEV_AGENT_REPORT_BUILD_H

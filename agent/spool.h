@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The spool: signed reports waiting for delivery, one file each, named by seq so a
  * directory listing is the delivery order. A file is "ed25519=<sig>\n" then the body. */
 #ifndef EFTERLEV_AGENT_SPOOL_H

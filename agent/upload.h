@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Talking to the collector: HTTPS POSTs with libcurl, verifying the collector against the
  * configured CA. Plain http:// is refused except to a loopback address. */
 #ifndef EFTERLEV_AGENT_UPLOAD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Figures from the store's counters. Every entry point sweeps first, so staleness and
  * acceptance expiry are current at `now`; after that each figure is a read of counters:
  * departments O(departments), controls O(departments x checks), a host O(its results). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The figures (docs/figures.md): per department, host, check and control, from the
  * store's counters, and the daily history. Every figure here is read from counters kept
  * in the ingest transaction, never summed over all results at request time. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* An HTTP answer built by the request logic (status + JSON body), independent of libevent
  * so the logic can be unit-tested without a server. */
 #ifndef EF_COLLECTOR_ANSWER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The audit log (who, what, when): every export, report, acceptance and administrative
  * change. Entries are written through the store (audit_add), in the same transaction as
  * the change where the store makes the change itself (acceptances). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Password hashing (scrypt through OpenSSL's EVP_KDF), lockout and session lifetimes. */
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* People who log in to the dashboard: password hashing with scrypt (OpenSSL's EVP_KDF
  * "SCRYPT"), the lockout after failed logins, and session lifetimes. Pure functions, no
  * store and no HTTP, so the unit tests (tests/unit/test_collector_auth.c) reach all of it.

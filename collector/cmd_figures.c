@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* controls and trend: the per-control figures and the daily history on the command line
  * (the same documents as GET /api/v1/controls and /api/v1/trend). */
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* init: a working collector in one folder (config, database, CA and server certificate). */
 #include <errno.h>
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* migrate: move a collector's data from its SQLite database into an empty PostgreSQL one,
  * every row as it is: report bodies and signatures byte for byte (so exports verify the
  * same before and after), ids (enrollment and API tokens name their row id), counters,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* efterlev-collector user add|passwd|delete|list: people who log in to the dashboard. */
 #include <errno.h>
 #include <getopt.h>

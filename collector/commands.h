@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The collector's subcommands. Each returns the process exit status:
  * 0 success, 1 failure, 2 usage or configuration error. */
 #ifndef EF_COLLECTOR_COMMANDS_H
@@ -19,6 +20,7 @@ int cmd_accept(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_verify_export(int argc, char **argv);
+int cmd_export_key(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_controls(int argc, char **argv);
 int cmd_trend(int argc, char **argv);

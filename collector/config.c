@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* collector.yml, read with libyaml's document API (for line numbers in errors) and written
  * with its emitter. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* collector.yml: where the collector listens, its database and TLS files. */
 #ifndef EF_COLLECTOR_CONFIG_H
 #define EF_COLLECTOR_CONFIG_H

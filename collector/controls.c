@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The ISO/IEC 27002:2022 catalog and per-control sums. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* ISO/IEC 27002 controls on the collector side: the 2022 catalog (checks/iso27002-2022.yml,
  * with the 2013 controls each replaces) and the per-control sums built from per-check
  * counters. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* CSV writing in two dialects: RFC 4180 (',' separator, '.' decimals, CRLF) and excel-sv
  * (UTF-8 byte order mark, ';' separator, ',' decimals, CRLF) so Swedish Excel opens the
  * file with å, ä, ö intact and numbers as numbers. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Enrollment: a department token admits a machine and binds its Ed25519 key. */
 #include <stdio.h>
 #include <string.h>

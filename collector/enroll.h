@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* POST /api/v1/enroll and POST /api/v1/reports, as pure functions of the request. */
 #ifndef EF_COLLECTOR_ENROLL_H
 #define EF_COLLECTOR_ENROLL_H

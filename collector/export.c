@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Exports. The JSON and bundle forms carry the exact body bytes of every report (base64 in
  * JSON, as files in the bundle), its signature, every public key the agents have had and a
  * manifest, serialised once (compact, sorted keys) and signed with the collector's export

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Exports for internal control (docs/figures.md, "Exports"): CSV of every result, and a
  * JSON document or a tar bundle holding every raw report with its signature, the agents'
  * public keys and a manifest signed with the collector's export key. verify-export checks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Report acceptance. The checks run in a fixed order (documented in docs/protocol.md) so an
  * agent always learns the first thing that is wrong: the request (size, headers), the agent
  * and its signature, the report itself, then its seq against the stored state.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* One request of the ingest pipeline (reports and enrollments), and the two stages a report
  * goes through: ef_ingest_check (no store: signature, parsing, the report's own checks; any
  * thread) and ef_ingest_store (the agent's current state and the write; the writer thread,

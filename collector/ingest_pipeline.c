@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The ingest pipeline (ingest_pipeline.h).
  *
  *   event loop --submit--> check queue --workers: ef_ingest_check--> write queue

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The ingest pipeline of the server: worker threads check signatures and parse reports off
  * the event loop, and one writer thread stores them with group commit (many reports in one
  * transaction, one fsync). Answers come back through a completion queue and an eventfd the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* efterlev-collector: receives signed reports from agents, stores them, summarises them. */
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +36,7 @@ static const char usage[] =
     "         [--csv-dialect rfc4180|excel-sv] [--output FILE]\n"
     "                                          evidence for internal control\n"
     "  verify-export FILE [--collector-key KEY] re-verify an export offline\n"
+    "  export-key [--format text|pem|json]     the export key, to pin for verify-export\n"
     "  report --period 2026H2 [--lang sv|en] [--output FILE]\n"
     "                                          the board report (HTML)\n"
     "  migrate --from sqlite:PATH --to postgresql://...\n"
@@ -60,7 +62,7 @@ int main(int argc, char **argv)
         {"token", cmd_token},   {"summary", cmd_summary},   {"accept", cmd_accept},
         {"audit", cmd_audit},   {"export", cmd_export},     {"verify-export", cmd_verify_export},
         {"report", cmd_report}, {"controls", cmd_controls}, {"trend", cmd_trend},
-        {"user", cmd_user},     {"migrate", cmd_migrate},
+        {"user", cmd_user},     {"migrate", cmd_migrate},   {"export-key", cmd_export_key},
     };
     size_t i;
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The collector's clock. */
 #ifndef EF_COLLECTOR_NOW_H
 #define EF_COLLECTOR_NOW_H

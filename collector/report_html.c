@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The board report. Figures at the period's end come from that day's snapshot when the
  * period is over, else from the live counters; the trend is the daily snapshots within
  * the period. Everything is escaped; nothing is loaded from elsewhere (no scripts, no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The board report (uppföljning till kommunstyrelsen): one self-contained, print-friendly
  * HTML file with inline SVG charts. */
 #ifndef EF_COLLECTOR_REPORT_HTML_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Dashboard logins and sessions over the store, without HTTP: the login decision (password,
  * lockout after failures), session creation, lookup with idle and absolute expiry, logout,
  * and reading the session cookie from a Cookie header. http/web.c maps requests onto these;

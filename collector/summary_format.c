@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The summary as JSON (the API and --format json), an aligned text table for people, and
  * RFC 4180 CSV for spreadsheets. */
 #include <inttypes.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* A minimal POSIX ustar writer and reader for export bundles: regular files only, names of
  * at most 100 bytes, sizes below 8 GiB. The reader checks every header checksum and
  * refuses anything else (links, devices, long names), so a bundle cannot smuggle in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Certificate generation with the OpenSSL 3 X509 API. Names go into the subjectAltName as
  * GENERAL_NAMEs built one by one, never through a config string, so no name can inject
  * another entry. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* A private CA and a server certificate for "init": EC P-256 keys, SHA-256 signatures. */
 #ifndef EF_COLLECTOR_TLS_GEN_H
 #define EF_COLLECTOR_TLS_GEN_H

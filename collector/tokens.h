@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Secrets handed to people: department enrollment tokens and API bearer tokens. Both look
  * like "<id>.<secret>": id is the database row, secret is 32 random bytes in base64url.
  * Only the SHA-256 of the secret is stored; checks compare hashes in constant time. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* verify-export: re-check an export without the collector. Every report's body is hashed
  * and compared with the manifest, its signature is checked with the agent's public keys,
  * the body's own agent_id and seq must match, and the manifest's signature is checked with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Room for one more element in a growable array: see include/efterlev/array.h. */
 #include "efterlev/array.h"
 

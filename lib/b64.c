@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Base64 over OpenSSL's EVP_EncodeBlock/EVP_DecodeBlock, with the strictness the block
  * functions lack: length a multiple of 4, padding only at the end, padding subtracted. */
 #include "efterlev/b64.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* A bounded, growable byte buffer: see include/efterlev/buf.h. */
 #include "efterlev/buf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Day arithmetic in UTC (efterlev/days.h). */
 #include <stdint.h>
 #include <stdio.h>

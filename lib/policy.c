@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Policy loader: YAML policy files (libyaml document API) compiled into checks, conditions
  * and rules (lib/policy_internal.h). Strict: every problem is reported as "FILE:LINE: what"
  * and nothing of a file that fails is added to the set. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The compiled form of a policy: conditions over rules, with parameters resolved per
  * protection level. Shared by the loader (lib/policy*.c) and the engine (agent/engine*.c);
  * not part of the public API. */

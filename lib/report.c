@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The report document: building, serialising (compact JSON, sorted keys) and the strict
  * validator the collector runs on every upload. */
 #include "efterlev/report.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Ed25519 with OpenSSL 3: keys as PKCS#8 PEM on disk, raw 32-byte public keys on the wire. */
 #include "efterlev/sign.h"
 

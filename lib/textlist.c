@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Bounded, UTF-8-safe evidence text and "a, b, c and N more" lists (efterlev/textlist.h). */
 #include "efterlev/textlist.h"
 

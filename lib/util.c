@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 #include "efterlev/util.h"
 #include "efterlev/buf.h"
 

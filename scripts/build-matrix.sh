@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # Before a release: build every build type a user or packager may pick (Release,
 # RelWithDebInfo, Debug) with both compilers (gcc, clang), warnings as errors, tests
 # included so they compile too, PostgreSQL store on, no sanitizers. Prints each build's

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # Configure and build efterlev. usage: scripts/build.sh BUILD_DIR [cmake options...]
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Install the Debian packages efterlev needs (DESIGN §2). Installs only what is missing;
-# needs root (or sudo) when something is.
+# SPDX-License-Identifier: EUPL-1.2
+# Install the Debian packages efterlev needs (docs/development.md names the libraries and
+# why). Installs only what is missing; needs root (or sudo) when something is.
 #
 #   scripts/deps.sh          what building and running efterlev needs (scripts/demo.sh)
-#   scripts/deps.sh test     that, plus what the tests need (scripts/test.sh)
+#   scripts/deps.sh package  that, plus what building the .deb and .rpm needs (scripts/package.sh)
+#   scripts/deps.sh test     all that, plus what the tests need (scripts/test.sh)
+#   scripts/deps.sh --list [PROFILE]   print the profile's packages, one a line; install nothing
 set -euo pipefail
 
 build=(
@@ -11,29 +14,44 @@ build=(
     libssl-dev libcurl4-openssl-dev libbsd-dev libjansson-dev libyaml-dev libpcre2-dev
     libsqlite3-dev libevent-dev libpq-dev zlib1g-dev liblz4-dev
 )
+package=(
+    dpkg-dev file      # dpkg-buildflags (hardening), dpkg-shlibdeps (the .debs' Depends)
+    rpm                # rpmbuild, for CPack's RPM generator
+)
 test=(
     clang libclang-rt-14-dev libcmocka-dev     # sanitizers, libFuzzer, unit tests
     jq sqlite3 python3 time                     # tests read what they check; benchmarks time it
-    dpkg-dev file rpm lintian debootstrap       # packaging test
+    lintian debootstrap                         # packaging test (with the package set)
     postgresql                                  # the collector suite on PostgreSQL
     chromium                                    # browser test (driven by playwright-core)
 )
 
+list=0
+if [ "${1:-}" = --list ]; then
+    list=1
+    shift
+fi
 packages=("${build[@]}")
 case "${1:-build}" in
 build) ;;
+package) packages+=("${package[@]}") ;;
 test)
-    packages+=("${test[@]}")
+    packages+=("${package[@]}" "${test[@]}")
     # playwright-core comes from npm. A Node.js from elsewhere (NodeSource) brings its own
     # npm and conflicts with Debian's npm package: add Debian's only when there is none.
     command -v node >/dev/null 2>&1 || packages+=(nodejs)
     command -v npm >/dev/null 2>&1 || packages+=(npm)
     ;;
 *)
-    echo "usage: $0 [build|test]" >&2
+    echo "usage: $0 [--list] [build|package|test]" >&2
     exit 2
     ;;
 esac
+
+if [ "$list" = 1 ]; then
+    printf '%s\n' "${packages[@]}"
+    exit 0
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # Build the efterlev-agent and efterlev-collector packages (.deb and .rpm) with CPack.
 #
 #   scripts/package.sh                       # -> build/packages/*.deb *.rpm
@@ -11,9 +12,12 @@
 #   EFTERLEV_PKG_RELEASE     package release: Debian revision / RPM Release (default 1);
 #                            raise it to upgrade installed packages of the same version
 #   EFTERLEV_PKG_GENERATORS  cpack generators      (default "DEB;RPM"; RPM needs rpmbuild)
-# Needs what `scripts/deps.sh test` installs (dpkg-dev and file for dpkg-shlibdeps, rpm).
+# Installs what it needs first (`scripts/deps.sh package`: the build dependencies, dpkg-dev
+# and file for dpkg-buildflags and dpkg-shlibdeps, rpm for rpmbuild), so it works on a fresh
+# Debian 12 machine.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
+bash "$src/scripts/deps.sh" package
 build=${EFTERLEV_PKG_BUILD:-$src/build/package}
 out=${EFTERLEV_PKG_OUT:-$src/build/packages}
 release=${EFTERLEV_PKG_RELEASE:-1}

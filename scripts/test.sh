@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # Quick start, command 2: install what is missing, build with clang, AddressSanitizer and
 # UndefinedBehaviorSanitizer (and libFuzzer targets), and run every test through ctest:
 # unit tests, integration tests (the real programs over HTTPS on loopback) and short

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # Layering: lower layers never include the layers built on them (no include cycles).
 # Each rule below is "directory (or glob of files): forbidden include patterns" (extended regular expressions
 # matched against the quoted name of every #include "..." in the directory's .c and .h

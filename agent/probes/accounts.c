@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Accounts probe: local accounts from ROOT/etc/passwd and ROOT/etc/shadow, judged with
  * ROOT/etc/login.defs (UID_MIN, default 1000; last assignment wins) and ROOT/etc/shells.
  *

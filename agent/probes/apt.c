@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Patch probes for Debian and Ubuntu, without running apt:
  *
  * apt_pending  updates.security_pending, updates.security_pending_days,

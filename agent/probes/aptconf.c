@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Package manager configuration probes:
  *
  * aptconf   updates.unattended_upgrade: the effective APT::Periodic::Unattended-Upgrade

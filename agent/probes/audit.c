@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Linux audit probe.
  *
  * From the kernel command line (ROOT/proc/cmdline):

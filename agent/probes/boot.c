@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Boot probe: UEFI Secure Boot state and GRUB's boot loader password.
  *
  * boot.uefi: ROOT/sys/firmware/efi exists (the kernel was booted by UEFI firmware).

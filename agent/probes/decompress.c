@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 #include "decompress.h"
 
 #include "probe_util.h"

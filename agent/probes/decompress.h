@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Reading files that apt may keep compressed: the package lists in /var/lib/apt/lists,
  * NAME_Packages.lz4 (apt's choice on some images) or NAME_Packages.gz (Acquire::GzipIndexes).
  * zlib and liblz4 do the work. */

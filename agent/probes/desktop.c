@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Desktop probe: is there a graphical login, and GNOME's system-wide screen lock and
  * automount settings with their locks.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The fact registry and cache: which probe provides which fact, run lazily once per scan. */
 #include "facts.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Host firewall probe: which firewall managers are enabled, and whether inbound traffic is
  * denied by default.
  *

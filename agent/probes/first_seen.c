@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 #include "first_seen.h"
 
 #include "efterlev/log.h"

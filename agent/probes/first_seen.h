@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* When something was first seen, remembered across scans in the agent's state directory:
  * how long a security update has been pending, say, when the package lists only tell that
  * it is pending now. A JSON object {"key": unix time} per name, written atomically. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The one file-system walk: world-writable regular files, and world-writable directories
  * without the sticky bit, on local file systems.
  *

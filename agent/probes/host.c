@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Host role probe: laptop, desktop or server, from the SMBIOS chassis type in
  * ROOT/sys/class/dmi/id/chassis_type (SMBIOS 3.x table 17).
  *   laptop: 8 Portable, 9 Laptop, 10 Notebook, 11 Hand Held, 14 Sub Notebook, 30 Tablet,

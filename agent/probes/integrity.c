@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* File integrity monitoring probe: AIDE installed, initialised and scheduled.
  *
  * integ.aide.installed: ROOT/usr/bin/aide or /usr/sbin/aide exists.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* journald probe: the effective Storage= and MaxRetentionSec= settings, read like systemd
  * reads them.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Kernel hardening probe: core dump restrictions and mandatory access control.
  *
  * sys.limits.core_hard_zero: the last entry for domain "*" with type hard (or "-") and item

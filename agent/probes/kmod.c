@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Kernel module probe: can the usb-storage driver load?
  *
  * modprobe.d is read the way kmod reads it: the *.conf files of /etc/modprobe.d,

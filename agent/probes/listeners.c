@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Network listeners probe: sockets reachable from the network, and the processes holding
  * them.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Log files probe: permissions under ROOT/var/log, walked without following symlinks.
  *   log.files.world_writable_count: files, and directories without the sticky bit, that
  *     anyone may write;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Remote log forwarding probe.
  *
  * Forwarders looked for, each with the unit that must be running:

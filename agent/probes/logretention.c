@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Log retention probe: how far back local logs reach, and how long they are kept.
  *
  *   log.journal.oldest_days: age in days of the oldest entry of the persistent journal: the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* LUKS parameters probe: the format version and key derivation function of every open LUKS
  * container.
  *

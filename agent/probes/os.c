@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* OS probe: identity from os-release and whether the release still gets security support.
  *
  * End of support, in this order of sources, the later date winning:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* PAM probe: password quality (pam_pwquality) and lockout (pam_faillock).
  *
  * Stacks: Debian/Ubuntu /etc/pam.d/common-password and common-auth; else RHEL's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Package databases and version ordering (see pkgdb.h).
  *
  * Debian ordering follows Debian Policy §5.6.12: compare epochs numerically, then the

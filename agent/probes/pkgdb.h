@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Package databases and version ordering: dpkg's status file (read under any root) and
  * the rpm database (asked with `rpm -q` on the live system only), with Debian and rpm
  * version comparison. Shared by the package rule and the patch probes. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Helpers shared by the probes (see probe_util.h). */
 #include "probe_util.h"
 #include "root_open.h"

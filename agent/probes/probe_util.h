@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Helpers shared by the probes: files under the scan root, sorted folder listings, drop-in
  * directories, line iteration and trimming, key/value configuration files, evidence texts.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Reboot probe: updates.reboot_required and updates.reboot_pending_days.
  *
  * A reboot is pending when /run/reboot-required (or /var/run/reboot-required) exists

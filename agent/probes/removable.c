@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Removable media enforcement: USBGuard, and the combination with kmod's usb-storage facts.
  *
  *   usbguard.enforcing: usbguard.service is running, its rule file (RuleFile= of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Opening files under a scan root without leaving it (see root_open.h). */
 #include "root_open.h"
 

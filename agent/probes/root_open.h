@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Files under a scan root, never outside it. `scan --root DIR` judges an image or a mounted
  * disk: its symbolic links are resolved inside DIR (an absolute target is taken relative to
  * DIR, ".." stops at DIR), so a link /etc/shadow -> /etc/shadow in the image never reads the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* ef_run_command: fork, exec without a shell, collect output under a deadline. */
 #include "run_command.h"
 

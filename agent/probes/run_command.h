@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Running a program for a probe or a rule: no shell, a clean environment, a time limit and
  * bounded output. Probes use it to ask the system (apt-get, nft, systemctl); command: rules
  * of a policy use it too (rules may use probe helpers, never the other way round). */

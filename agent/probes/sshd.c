@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* sshd probe: the effective global values of a few sshd settings, from
  * ROOT/etc/ssh/sshd_config and the files it includes, without running sshd -T (which needs
  * root and the host keys, and only on the live system).

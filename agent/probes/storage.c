@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Storage probe: is the root filesystem, are swap and the other local data filesystems, and
  * are mounted removable media on an encrypted block device?
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* sudoers probe: accounts.sudo_nopasswd_count, the sudoers rules that run commands
  * without authentication: user specifications with a NOPASSWD: tag and Defaults entries
  * that turn authenticate off (Defaults !authenticate, Defaults:user !authenticate, ...).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 #include "systemd_units.h"
 
 #include "run_command.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* systemd unit state from the files under a system root: whether a unit is installed,
  * masked, enabled (linked from a .wants/ or .requires/ folder, as `systemctl enable` does)
  * and active. Works where systemd is not PID 1 (containers, mounted images) for everything

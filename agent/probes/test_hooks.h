@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Test hooks of the probes: replace what a probe would ask the running system, so unit tests
  * can judge canned answers under any root. Not for production use. */
 #ifndef EFTERLEV_AGENT_TEST_HOOKS_H

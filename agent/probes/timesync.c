@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Time synchronisation probe.
  *
  *   time.kernel_synced: the kernel's clock discipline state from adjtimex(2) with no mode

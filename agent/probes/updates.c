@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Updates probe: how old the package metadata is. Newest mtime of
  * ROOT/var/lib/apt/lists/ *_InRelease and *_Release and of
  * ROOT/var/lib/apt/periodic/update-success-stamp. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* command: [argv...] rules: run a program without a shell, LC_ALL=C, stdin from
  * /dev/null, stdout and stderr captured (first 64 KiB), killed when it overruns its time
  * limit. Only on the live system: a fixture root has no programs of its own. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* dir: PATH rules: the regular files directly in a folder whose names match
  * files_matching (all when not given), each judged with the file tests.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* fact: NAME rules: compare a probe's fact with equals, min, max, matches, in. */
 #include "rules.h"
 

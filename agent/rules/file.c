@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* file: PATH rules: existence, mode, owner and group (names from the root's own
  * /etc/passwd and /etc/group), line patterns, and the effective value of a key in "key
  * value" / "key=value" files. Evidence quotes only what a pattern matched, never whole

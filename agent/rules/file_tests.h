@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The tests shared by file: and dir: rules (agent/rules/file.c): mode, owner, group, line
  * patterns and key/value settings. Private to the rules. */
 #ifndef EFTERLEV_AGENT_FILE_TESTS_H

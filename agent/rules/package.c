@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* package: NAME rules: installed and min_version, from dpkg's status file under the scan
  * root (Debian version ordering) or, on the live system only, the rpm database (rpm
  * ordering). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Rule evaluators: each judges one rule of a check against the scan's root and facts. */
 #ifndef EFTERLEV_AGENT_RULES_H
 #define EFTERLEV_AGENT_RULES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* service: NAME rules: a systemd unit's enablement (unit files and .wants links) and
  * whether it is active. */
 #include "rules.h"

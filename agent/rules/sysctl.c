@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* sysctl: NAME rules: a kernel parameter read from ROOT/proc/sys (dots become slashes),
  * compared with equals (text, whitespace folded), min and max (its first number). */
 #include "rules.h"

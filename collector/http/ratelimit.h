@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Per-source-address token buckets, in memory, for enrollment. A fixed table: when full,
  * the least recently used address is forgotten, so memory stays bounded whatever the
  * number of sources. */

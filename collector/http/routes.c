@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The HTTP API (DESIGN section 4). Every answer, error or not, is JSON. The logic lives in
  * enroll.c, ingest.c and aggregate.c; this file only maps requests onto it. */
 #include <event2/buffer.h>

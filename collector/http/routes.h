@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Request routing for the collector's HTTP API. */
 #ifndef EF_COLLECTOR_ROUTES_H
 #define EF_COLLECTOR_ROUTES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* evhttp over TLS: every accepted connection gets an OpenSSL bufferevent through the bevcb
  * hook, so plain HTTP is never spoken.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The HTTPS server: libevent evhttp over OpenSSL bufferevents. */
 #ifndef EF_COLLECTOR_SERVER_H
 #define EF_COLLECTOR_SERVER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The dashboard over HTTP: assets, login, logout, session, board report, headers.
  *
  * CSRF: the session cookie is SameSite=Strict, and every state-changing request here

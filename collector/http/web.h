@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The dashboard over HTTP (docs/dashboard.md): the embedded assets at / and /assets/, login,
  * logout and the session, the board report download, and the security headers every answer
  * carries. The handlers have the signature of routes.c's table. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Per-control sums of per-check counters: each result counts once for each distinct control
  * its check lists. Used by the store (daily snapshots) and by the collector's views. */
 #include <stdio.h>

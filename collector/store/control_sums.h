@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Per-control sums of the store's per-check counters (control_sums.c). */
 #ifndef EF_COLLECTOR_STORE_CONTROL_SUMS_H
 #define EF_COLLECTOR_STORE_CONTROL_SUMS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The store's domain code (core_*.c), written once over the driver calls of db.h, and the
  * few helpers it shares. Nothing here knows which database is underneath. */
 #ifndef EF_COLLECTOR_STORE_CORE_H

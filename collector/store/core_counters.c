@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The store's incremental counters (docs/collector-internals.md, "Counters"), written once
  * for every backend.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The store's operations (store.h), one implementation for every backend: the domain code
  * of core_*.c over the backend's driver (s->db, db.h). */
 #include "store/core.h"

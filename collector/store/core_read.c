@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The store's domain code, read side: departments, agents and their counters, a host's
  * results, acceptances, the audit log, snapshots, and the stored reports for exports. None
  * of these sums over results: they read the counters kept by the write side. */

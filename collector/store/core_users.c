@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The store's domain code: dashboard users and their sessions, and API tokens. */
 #include <stdio.h>
 #include <string.h>

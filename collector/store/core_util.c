@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Small helpers of the store's domain code over the driver calls (db.h). */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The store's domain code on the write path: departments, enrollment, ingest of reports,
  * and the group commit the ingest writer uses. Written once for every backend; what differs
  * (transactions, retries, locks) is the driver's (db.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The thin method table under the store's domain code (SQLite's os.c is the model): the
  * store's logic -- enrollment, ingest bookkeeping, counters, snapshots, acceptances, reads,
  * users -- is written once in core_*.c over these calls, and each backend (driver_sqlite.c,

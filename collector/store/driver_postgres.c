@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The PostgreSQL driver under the store's domain code (db.h): statements, transactions and
  * group commit over one libpq connection.
  *

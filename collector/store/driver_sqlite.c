@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The SQLite driver under the store's domain code (db.h): statements, transactions and group
  * commit over one sqlite3 connection. The core's SQL is rewritten once per statement: $N
  * placeholders become ?N, and "FOR UPDATE" is dropped (SQLite has one writer at a time; a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The PostgreSQL store: the same tables, version numbers and semantics as the SQLite store,
  * for several collectors sharing one database (docs/collector-internals.md, "PostgreSQL").
  *

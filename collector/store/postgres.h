@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The PostgreSQL store's entry points outside the store interface: opening it, and the
  * bulk import that `efterlev-collector migrate` uses. Declared whether or not the build has
  * PostgreSQL (EF_HAVE_POSTGRES); defined only when it has. */

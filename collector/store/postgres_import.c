@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Bulk import into an empty PostgreSQL store, for `efterlev-collector migrate` (see
  * postgres.h). One transaction holds the whole import, under the migration and counters
  * advisory locks, so no collector can write in between and a failed import leaves the

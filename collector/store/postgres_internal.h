@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Shared between the PostgreSQL store's files: the handle, parameters, statements and
  * transactions (docs/collector-internals.md, "PostgreSQL").
  *

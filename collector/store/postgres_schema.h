@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The PostgreSQL schema: the same tables, columns and version numbers as the SQLite store
  * (sqlite_schema.h), in PostgreSQL's types. A new database gets version 1 and then every
  * migration, in one transaction under an advisory lock, so two collectors starting at once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* What a report changes in an agent's latest results, shared by the SQLite and PostgreSQL
  * stores (docs/collector-internals.md, "Counters"). The store feeds it the agent's stored
  * latest results one row at a time (ef_diff_prev) and gets back, per new result, whether

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The SQLite store: one database file in WAL mode. Every statement is prepared and bound;
  * nothing is ever spliced into SQL text.
  *

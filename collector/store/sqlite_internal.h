@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Shared between the SQLite driver's files: the handle (sqlite.c opens it and builds the
  * schema; driver_sqlite.c runs the core's statements and transactions on it). */
 #ifndef EF_COLLECTOR_SQLITE_INTERNAL_H

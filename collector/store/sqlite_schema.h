@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The SQLite schema. A new database gets version 1 and then every migration, in one
  * transaction, so a new database and an upgraded one are built by the same statements.
  * schema_version records which version a database has. */

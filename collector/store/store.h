@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The collector's storage interface. Every backend (SQLite now, PostgreSQL later) fills in
  * a struct ef_store_ops; callers only ever go through s->ops, so the rest of the collector
  * does not know which database it talks to. All functions return EF_STORE_OK, or one of

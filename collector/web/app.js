@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The efterlev dashboard: plain JavaScript, no framework, nothing loaded from elsewhere.
  * Every piece of data reaches the page through textContent or an attribute set on an
  * element made with createElement: never innerHTML. Routes live in the URL fragment

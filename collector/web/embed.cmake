@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: EUPL-1.2
 # Turn every dashboard file in DIR (html, css, js, svg) into a C array in OUT, with a table
 # struct ef_web_asset ef_web_assets[] (collector/http/web.h). Run at build time with
 #   cmake -DDIR=collector/web -DOUT=build/.../web_assets.c -P embed.cmake

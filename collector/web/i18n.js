@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Texts of the dashboard in Swedish (default) and English. Plain data: app.js looks keys up
  * with t(key, ...args); "{0}" in a text is replaced by the first argument. */
 'use strict';

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Room for one more element in a growable array of structs or pointers, with a maximum
  * count: the one way efterlev grows arrays (bytes and text go in struct ef_buf, buf.h). */
 #ifndef EFTERLEV_ARRAY_H

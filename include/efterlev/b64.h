@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Base64 (RFC 4648, standard alphabet, padded) over OpenSSL's EVP encoder. */
 #ifndef EFTERLEV_B64_H
 #define EFTERLEV_B64_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* A bounded, growable byte buffer (after curl's dynbuf and OpenSSH's sshbuf): the one way
  * efterlev builds text or bytes of a length not known in advance.
  *

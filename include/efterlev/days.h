@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Day arithmetic in UTC, shared by the collector's store and its commands. */
 #ifndef EFTERLEV_DAYS_H
 #define EFTERLEV_DAYS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Messages for people: stderr, prefixed with the program name. Under systemd stderr goes
  * to the journal, so no separate syslog path is needed. */
 #ifndef EFTERLEV_LOG_H

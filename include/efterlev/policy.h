@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Policies: YAML files holding checks (DESIGN §3, docs/policy-format.md). The loader is
  * strict: any unknown key, missing field, bad control number, bad pattern, duplicate id or
  * unknown level is an error naming file, line and what is wrong. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The report document (schema "efterlev.report/1"): the model, its JSON form and its
  * strict validator. The agent builds it; the collector parses and validates uploads with
  * the same code, so both sides agree on every limit. */

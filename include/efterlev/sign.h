@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Ed25519 keys and signatures (OpenSSL EVP). The wire form of a public key is the raw
  * 32 bytes in base64; a signature is the raw 64 bytes in base64. */
 #ifndef EFTERLEV_SIGN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Bounded, UTF-8-safe text for evidence: appending, and lists of the form "a, b, c and N
  * more". Every function writes within the capacity it is given and always leaves a
  * NUL-terminated string that never ends in a split UTF-8 sequence. */

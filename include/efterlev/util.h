@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Small helpers shared by the agent and the collector: files, time, hashes. */
 #ifndef EFTERLEV_UTIL_H
 #define EFTERLEV_UTIL_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: EUPL-1.2
 # efterlev-agent %post ($1: 1 install, 2 upgrade). As %systemd_post: the timer is enabled
 # by the distribution's presets (RHEL/Fedora presets leave it disabled:
 # systemctl enable --now efterlev-agent.timer).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: EUPL-1.2
 # efterlev-agent %postun ($1: 0 erase, 1 upgrade). As %systemd_postun_with_restart.
 # RPM has no purge: the state in /var/lib/efterlev (key, seq, spool) stays on erase;
 # delete it by hand to forget this machine's identity.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: EUPL-1.2
 # efterlev-collector %post ($1: 1 install, 2 upgrade): first-time init, then as %systemd_post.
 STATE=/var/lib/efterlev-collector
 if [ ! -d "$STATE" ]; then

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: EUPL-1.2
 # efterlev-collector %postun ($1: 0 erase, 1 upgrade). As %systemd_postun_with_restart.
 # RPM has no purge: /var/lib/efterlev-collector (database, TLS keys) stays on erase.
 if [ -d /run/systemd/system ]; then

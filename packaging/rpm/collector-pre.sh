@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: EUPL-1.2
 # efterlev-collector %pre: the system user the service runs as.
 getent group efterlev >/dev/null || groupadd -r efterlev
 getent passwd efterlev >/dev/null || \

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # Benchmark 4: agent footprint over time. RUNS consecutive "efterlev-agent run"s (scan, sign,
 # spool, upload) against a live collector. For each run: its peak RSS (GNU time) and the
 # most descriptors it held open (sampled from /proc/PID/fd every millisecond while it runs,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # Benchmark 1: efterlev-agent scan (the full default policy) against the tools a municipality
 # would otherwise use, on this machine, in the same run: Lynis (`audit system --quick`) and
 # OpenSCAP (`oscap xccdf eval`, SCAP Security Guide for Debian 12, profile `standard`).

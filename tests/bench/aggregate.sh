@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # Benchmark 3: aggregation at scale. A collector seeded (efterlev-bench-seed, through the
 # store interface) with AGENTS agents x CHECKS checks in DEPTS departments, then the read
 # API over HTTPS with a bearer token on one kept-alive connection: summary (hosts=none),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* LD_PRELOAD shim for agent_footprint.sh: when the process exits, append the number of its
  * open descriptors (from /proc/self/fd, the directory's own one not counted) to the file
  * named by $EF_FD_AT_EXIT. */

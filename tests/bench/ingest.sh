@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # Benchmark 2: collector ingest. A release collector on 127.0.0.1 (SQLite), a load generator
 # (efterlev-bench-ingest, libcurl multi) posting real signed reports of 50 results from many
 # simulated agents: with keep-alive, and with a new TLS connection per report (full handshake,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* efterlev-bench-ingest: a load generator for the collector's ingest path. It enrolls N
  * simulated agents (each with its own Ed25519 key), prepares M signed reports of R results
  * per agent before the clock starts, then posts them over HTTPS with C connections in

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # Issue 9's benchmark: ingest with two collectors on one PostgreSQL. A throwaway cluster on
 # 127.0.0.1 (durable: fsync and synchronous commit on), two release collectors on it, and
 # two load generators at once, each posting the reports of half the agents to one collector.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: EUPL-1.2
 # Helpers for the benchmark scripts: repeated measurement of whole commands with GNU time,
 # medians, and a release build of efterlev to measure.
 

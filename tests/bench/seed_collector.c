@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* efterlev-bench-seed: fill a collector's database with a municipality's worth of agents,
  * through the store interface (no HTTP, no fixture file): D departments, N agents spread
  * over them, each with one report of C checks, stored in batches (group commit). Statuses

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: EUPL-1.2
 // The dashboard in headless Chromium: log in, walk every view and compare each figure shown
 // with the read API's answer for the same session; roles, logout, lockout, CSP. Started by
 // run.sh with COLL_URL and the users' passwords in the environment.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # browser.dashboard: a collector of its own on 127.0.0.1 with data from real agents, users
 # for every role, then dashboard.mjs in headless Chromium (playwright-core). Afterwards the
 # audit log must hold what the browser did. Screenshots: $EF_BUILD_DIR/browser-artifacts.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The agent's configuration file, as Ansible or a person writes it. */
 #include "agent_config.h"
 #include "fuzz_input.h"

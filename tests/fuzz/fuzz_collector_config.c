@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The collector's configuration file. */
 #include "config.h"
 #include "fuzz_input.h"

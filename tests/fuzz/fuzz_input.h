@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Fuzz inputs as files: the loaders under test read paths, so each input is put in an
  * anonymous memory file and handed over as /proc/self/fd/N. */
 #ifndef EFTERLEV_FUZZ_INPUT_H

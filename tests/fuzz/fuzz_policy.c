@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The policy loader: a municipality's own YAML, checked strictly. */
 #include "efterlev/policy.h"
 #include "fuzz_input.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The report validator: what every upload passes through before anything is stored. */
 #include "efterlev/report.h"
 

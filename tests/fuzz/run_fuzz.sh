@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # run_fuzz.sh FUZZER SEEDS REGRESSIONS SECONDS: replay the seeds and every past crash, then
 # fuzz for SECONDS. New inputs go to a temporary corpus, never into the source tree; a crash
 # leaves its input in the temporary folder, named in the output, to be copied to REGRESSIONS.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # What a newcomer trips over, and what the agent refuses as root: a --config that does not
 # exist, "(null)" in status, run without write access to the state directory (its own exit
 # code and a hint), a TLS failure without --ca (a hint naming the CA used and --ca), and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # The agent trusts only the configured CA, refuses plain http:// off loopback, and keeps
 # every report it could not deliver until the collector takes it.
 source "$(dirname "$0")/lib.sh"

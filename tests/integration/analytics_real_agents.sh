@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # Issue 4 end to end: real agents upload over HTTPS; the collector's figures, risk
 # acceptance (and its expiry), staleness, the read API with bearer tokens, CSV read back
 # with Python's csv module, exports verified offline (and tampered with), the board report
@@ -92,6 +93,10 @@ api "$DEP" "/api/v1/hosts/$S1"
 assert_eq "$CODE" 404 "department token: other department's host not found"
 api "$DEP" "/api/v1/controls"
 assert_eq "$(jq -r '.department' <<<"$RESP")" "$ALD" "department token: controls scoped"
+# No export yet: export-key says so and makes no key (the collector's user makes it).
+if coll export-key >"$T/nokey.txt" 2>&1; then fail "export-key printed a key before any export"; fi
+assert_contains "$(cat "$T/nokey.txt")" "no export key yet" "export-key before the first export"
+[ ! -e "$COLL_DIR/export-key.pem" ] || fail "export-key made an export key"
 api "$AUD" "/api/v1/export?format=bundle"
 assert_eq "$CODE" 200 "export over the API"
 cp "$T/resp" "$T/api.tar"
@@ -129,8 +134,24 @@ pass "CSV (excel-sv and RFC 4180) read back by Python's csv module, å/ä/ö int
 coll export --format bundle --output "$T/all.tar" 2>>"$T/admin.log"
 coll export --format json --department "$ALD" --output "$T/ald.json" 2>>"$T/admin.log"
 KEY=$(coll audit --format json | jq -r '[.[] | select(.action=="export")][-1].details.collector_key')
-"$EF_COLLECTOR" verify-export "$T/all.tar" --collector-key "$KEY" >"$T/v1.txt" || fail "bundle: $(cat "$T/v1.txt")"
-assert_contains "$(cat "$T/v1.txt")" "ok: 5 reports verified" "bundle verifies with the pinned key"
+# The key to pin, from export-key (EFTERLEV_COLLECTOR_CONFIG names the configuration),
+# is the one the audit log recorded, and verify-export accepts it.
+PINNED=$(EFTERLEV_COLLECTOR_CONFIG=$COLL_CONF "$EF_COLLECTOR" export-key) || fail "export-key"
+assert_eq "$PINNED" "$KEY" "export-key prints the key the exports are signed with"
+"$EF_COLLECTOR" verify-export "$T/all.tar" --collector-key "$PINNED" >"$T/v1.txt" || fail "bundle: $(cat "$T/v1.txt")"
+assert_contains "$(cat "$T/v1.txt")" "ok: 5 reports verified" "bundle verifies with the key from export-key"
+assert_eq "$(coll export-key --format json | jq -r '.collector_key + " " + .algorithm')" "$KEY Ed25519" \
+    "export-key --format json"
+coll export-key --format pem >"$T/export-pub.pem" || fail "export-key --format pem"
+# The PEM public key is the same key: its last 32 DER bytes are the raw key.
+assert_eq "$(openssl pkey -pubin -in "$T/export-pub.pem" -outform DER | tail -c 32 | base64)" "$KEY" \
+    "export-key --format pem is the same key, readable by OpenSSL"
+# A key from elsewhere is refused: the pin means something.
+OTHER=$(openssl genpkey -algorithm ed25519 | openssl pkey -pubout -outform DER | tail -c 32 | base64)
+if "$EF_COLLECTOR" verify-export "$T/all.tar" --collector-key "$OTHER" >"$T/v1b.txt"; then
+    fail "bundle verified with another collector's key"
+fi
+assert_contains "$(cat "$T/v1b.txt")" "not the expected $OTHER" "another key is refused"
 "$EF_COLLECTOR" verify-export "$T/ald.json" >"$T/v2.txt" || fail "json: $(cat "$T/v2.txt")"
 assert_contains "$(cat "$T/v2.txt")" "ok: 3 reports verified" "department JSON export verifies"
 

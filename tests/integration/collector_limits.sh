@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # Collector limits and shutdown (issue 6): max_connections refuses cleanly, SIGTERM answers
 # and stores every request already received before exiting 0, and a database locked by
 # another process for a moment costs the agents nothing but time.

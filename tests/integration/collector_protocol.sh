@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # The collector's wire protocol, tested from outside: a real efterlev-collector, curl as the
 # HTTP client and the openssl CLI as an independent agent (its own Ed25519 keys and
 # signatures), so the test does not share code with the agent.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # Two collectors, one PostgreSQL database (issue 9): real agents enroll and upload to both
 # at once, raw agents (curl + openssl) send the same seq to both at the same moment and
 # replay seqs across them, two processes sweep into a new day together. Afterwards every

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # The whole path: two agents in two departments enroll, scan, sign and upload over HTTPS
 # to a real collector; the collector's summary counts them right.
 source "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # Hostile input to a live collector: each properly signed, so it reaches the parser, and each
 # gets a clear answer while the collector goes on serving everyone else.
 source "$(dirname "$0")/lib.sh"

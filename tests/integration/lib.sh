@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: EUPL-1.2
 # Shared helpers for integration tests: sourced by every tests/integration/*.sh.
 # Each test gets its own temporary folder, starts its own collector on 127.0.0.1 on a free
 # port (the kernel picks it: --listen 127.0.0.1:0, the bound address lands in a ready file)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # efterlev-collector migrate: a collector on SQLite with real agents' reports, an acceptance,
 # an API token and an audit log moves to PostgreSQL. The export verifies before and after
 # (signatures intact, the same reports byte for byte), every figure is the same, the old

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # shellcheck disable=SC2016 # dpkg-query -f '${Version}' is dpkg's syntax, not the shell's
 # Packaging test (issue 7): build the .deb and .rpm packages with scripts/package.sh,
 # install the .debs with apt into a clean Debian 12 root made by debootstrap, and prove
@@ -15,9 +16,13 @@
 #   - rpm -qpl / -qpR / -qpc show the right files, dependencies and config files;
 #   - lintian reports no errors on the .debs.
 # Needs root (debootstrap, chroot, mount); exits 77 (ctest: skipped) otherwise.
-# The debootstrap root is cached as a tarball under $EF_BUILD_DIR/packaging-test/ (and
-# the .debs apt downloads into it), so later runs need no debootstrap. The Debian mirror
-# comes from this machine's apt sources (or $EFTERLEV_DEBIAN_MIRROR).
+# The debootstrapped root is cached outside the build tree, so that a fresh clone or a new
+# build directory needs no debootstrap either: a tarball per suite and mirror,
+#   $EFTERLEV_TEST_CACHE/debootstrap/SUITE-HASH.tar.gz   (HASH: first 12 hex digits of the
+#                                                         SHA-256 of the mirror URL)
+# with the .debs apt downloads into the root beside it (SUITE-HASH.archives/).
+# EFTERLEV_TEST_CACHE defaults to /var/cache/efterlev-test; delete the tarball to make a new
+# root. The Debian mirror comes from this machine's apt sources (or $EFTERLEV_DEBIAN_MIRROR).
 set -euo pipefail
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -30,8 +35,8 @@ fi
 SUITE=bookworm
 W=$EF_BUILD_DIR/packaging-test
 R=$W/root
-CACHE=$W/cache
-mkdir -p "$W" "$CACHE/archives"
+TEST_CACHE=${EFTERLEV_TEST_CACHE:-/var/cache/efterlev-test}
+mkdir -p "$W"
 LOG=$W/test.log
 : >"$LOG"
 start=$(date +%s)
@@ -49,6 +54,14 @@ unmount_root() {
         fi
     done
 }
+# unmount_under DIR: whatever is mounted below DIR (debootstrap mounts /proc in the root it
+# makes and leaves it when it is killed, by ctest's timeout for instance), deepest first.
+unmount_under() {
+    local m
+    awk -v d="$1/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do
+        umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+    done
+}
 # remove_root: never while something is mounted in it; never across file systems.
 remove_root() {
     unmount_root
@@ -61,6 +74,7 @@ cleanup() {
         wait "$COLL_PID" 2>/dev/null || true
     fi
     unmount_root
+    unmount_under "$W/mkroot"
     if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
         echo "--- packaging test failed (rc=$rc); last lines of $LOG:" >&2
         tail -n 60 "$LOG" >&2 || true
@@ -167,7 +181,10 @@ done
 [ "$(rpm -qpc "$RA" 2>/dev/null)" = /etc/efterlev/agent.yml ] || fail "agent rpm: agent.yml not %config"
 [ "$(rpm -qpc "$RC" 2>/dev/null)" = /etc/efterlev/collector.yml ] || fail "collector rpm: collector.yml not %config"
 rpm -qp --scripts "$RC" 2>/dev/null | grep -q 'useradd -r' || fail "collector rpm: no system user"
-pass "rpm: files, dependencies, config files, scriptlets"
+for p in "$RA" "$RC"; do
+    [ "$(rpm -qp --qf '%{LICENSE}' "$p" 2>/dev/null)" = EUPL-1.2 ] || fail "$(basename "$p"): License is not EUPL-1.2"
+done
+pass "rpm: files, dependencies, config files, scriptlets, licence"
 
 step "systemd units"
 if command -v systemd-analyze >/dev/null; then
@@ -195,22 +212,32 @@ fi
 
 # ---------------------------------------------------------------------------------------
 step "Debian 12 root"
-TARBALL=$W/debian12-minbase.tar.gz
+MIRROR=$(debian_mirror) || fail "no Debian mirror in /etc/apt/sources.list(.d); set EFTERLEV_DEBIAN_MIRROR"
+KEY=$SUITE-$(printf '%s' "$MIRROR" | sha256sum | cut -c1-12)
+TARBALL=$TEST_CACHE/debootstrap/$KEY.tar.gz
+CACHE=$TEST_CACHE/debootstrap/$KEY.archives
+mkdir -p "$TEST_CACHE/debootstrap" "$CACHE"
 if [ ! -s "$TARBALL" ]; then
-    MIRROR=$(debian_mirror) || fail "no Debian mirror in /etc/apt/sources.list(.d); set EFTERLEV_DEBIAN_MIRROR"
     echo "debootstrap $SUITE from $MIRROR" >>"$LOG"
-    rm -rf "$W/mkroot"
+    unmount_under "$W/mkroot"
+    rm -rf --one-file-system "$W/mkroot"
     debootstrap --variant=minbase "$SUITE" "$W/mkroot" "$MIRROR" >>"$LOG" 2>&1 || fail "debootstrap"
     chroot "$W/mkroot" apt-get clean >>"$LOG" 2>&1
-    tar -C "$W/mkroot" -czf "$TARBALL.tmp" . && mv "$TARBALL.tmp" "$TARBALL"
-    rm -rf "$W/mkroot"
-    pass "debootstrap: new root cached in $TARBALL"
+    # Written under a name of its own, then renamed: another build's test may read it.
+    unmount_under "$W/mkroot"
+    tar -C "$W/mkroot" -czf "$TARBALL.$$.tmp" . || { rm -f "$TARBALL.$$.tmp"; fail "cannot write $TARBALL"; }
+    mv "$TARBALL.$$.tmp" "$TARBALL"
+    rm -rf --one-file-system "$W/mkroot"
+    pass "debootstrap $SUITE from $MIRROR: new root cached in $TARBALL"
 else
-    pass "debootstrap root from the cache $TARBALL"
+    pass "Debian root from the cache $TARBALL ($SUITE, $MIRROR)"
 fi
 remove_root
 mkdir -p "$R"
-tar -C "$R" -xzf "$TARBALL"
+if ! tar -C "$R" -xzf "$TARBALL"; then
+    rm -f "$TARBALL"
+    fail "the cached root $TARBALL is damaged: removed, the next run makes a new one"
+fi
 cp /etc/resolv.conf "$R/etc/resolv.conf" 2>/dev/null || true
 # A real installation has a machine id (systemd's first boot makes it).
 od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$R/etc/machine-id"
@@ -218,13 +245,13 @@ echo >>"$R/etc/machine-id"
 mount -t proc proc "$R/proc"
 mount -t sysfs -o ro sysfs "$R/sys"
 apt_root update || fail "apt-get update in the root"
-cp "$CACHE"/archives/*.deb "$R/var/cache/apt/archives/" 2>/dev/null || true
+cp "$CACHE"/*.deb "$R/var/cache/apt/archives/" 2>/dev/null || true
 
 # ---------------------------------------------------------------------------------------
 step "install efterlev-agent with apt"
 cp "$A1" "$C1" "$A2" "$C2" "$R/tmp/"
 apt_root install "/tmp/$(basename "$A1")" || fail "apt-get install efterlev-agent"
-cp "$R"/var/cache/apt/archives/*.deb "$CACHE/archives/" 2>/dev/null || true
+cp "$R"/var/cache/apt/archives/*.deb "$CACHE/" 2>/dev/null || true
 [ "$(in_root dpkg-query -W -f '${Status} ${Version}' efterlev-agent)" = "install ok installed ${V}-1" ] ||
     fail "efterlev-agent not installed"
 for d in libssl3 libcurl4 libjansson4 libyaml-0-2 libpcre2-8-0 libbsd0; do
@@ -237,8 +264,9 @@ pass "apt installed efterlev-agent and its dependencies"
 grep -qx /etc/efterlev/agent.yml "$R/var/lib/dpkg/info/efterlev-agent.conffiles" || fail "agent.yml not a conffile"
 [ -L "$R/etc/systemd/system/timers.target.wants/efterlev-agent.timer" ] || fail "timer not enabled"
 [ -f "$R/usr/share/man/man8/efterlev-agent.8.gz" ] || fail "no man page"
+grep -qx 'License: EUPL-1.2' "$R/usr/share/doc/efterlev-agent/copyright" || fail "copyright does not say EUPL-1.2"
 [ -d "$R/usr/share/efterlev/policies" ] || fail "no policies"
-pass "state dir 0700, conffile, timer enabled, man page, policies"
+pass "state dir 0700, conffile, timer enabled, man page, policies, EUPL-1.2 copyright"
 
 step "efterlev-agent scan in the root"
 rc=0
@@ -260,7 +288,7 @@ pass "unconfigured: efterlev-agent.service would be skipped, not failed"
 # ---------------------------------------------------------------------------------------
 step "install efterlev-collector with apt"
 apt_root install "/tmp/$(basename "$C1")" || fail "apt-get install efterlev-collector"
-cp "$R"/var/cache/apt/archives/*.deb "$CACHE/archives/" 2>/dev/null || true
+cp "$R"/var/cache/apt/archives/*.deb "$CACHE/" 2>/dev/null || true
 in_root getent passwd efterlev >/dev/null || fail "no system user efterlev"
 CS=/var/lib/efterlev-collector
 for f in collector.yml efterlev.db tls/ca.pem tls/cert.pem tls/key.pem tls/ca-key.pem; do

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: EUPL-1.2
 # PostgreSQL for tests: a throwaway cluster on 127.0.0.1, started and stopped by the tests
 # themselves. Sourced (by pg_fixture.sh, pg_run.sh and lib.sh); needs the Debian package
 # postgresql (scripts/deps.sh installs it).

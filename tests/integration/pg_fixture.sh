@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # The ctest fixture "postgres": pg_fixture.sh start|stop ENVFILE starts or stops the one
 # throwaway PostgreSQL cluster that every *.pg test of a ctest run shares (each of those
 # tests makes its own database in it). See pg.sh.

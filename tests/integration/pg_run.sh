@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # pg_run.sh ENVFILE PROGRAM ARGS...: run PROGRAM with EF_TEST_DATABASE naming a new, empty
 # database in the fixture's PostgreSQL cluster (see pg_fixture.sh). Exits 77 (skipped)
 # when there is no cluster.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: EUPL-1.2
 # Speaking the wire protocol without the agent: curl for HTTP, the openssl CLI for Ed25519.
 # Sourced after lib.sh by tests that need to send what no agent would.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # A full file system under the spool: a clear error, the reports already spooled intact,
 # and all of them delivered once there is room again. Needs root (mounts a small tmpfs).
 source "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # kill -9 of the collector in the middle of many agents uploading: every report an agent saw
 # acknowledged is in the database afterwards, and the database is intact. An agent removes a
 # report from its spool only after the acknowledgement, so "acknowledged but lost" shows up as

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: EUPL-1.2
 # Nothing lost: reports made while the collector is away wait in the spool and arrive later,
 # in order, once; a run rides out a short outage by itself; a bounded spool drops the oldest
 # and says so in the next report.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: EUPL-1.2
 # Agent unit tests (policy loader, engine, probes) are added here.
 # The fixture roots in tests/fixtures are copied to a temporary directory by
 # test_engine_fixture.c, which sets the modes and mtimes git cannot hold.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: EUPL-1.2
 # Collector unit tests (store, request logic, config). They link efterlev_collector_core,
 # the same library as the executable. Paths are relative to this file so it can be
 # included from anywhere.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The agent's durable state: seq, enrollment, spool and configuration. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Pending security updates from compressed package lists, aged by first sighting. */
 #include <setjmp.h>
 #include <stdarg.h>

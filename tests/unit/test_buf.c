@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The bounded buffer (buf.h) and the array-growth helper (array.h), worked by hand. */
 #include <setjmp.h>
 #include <stdarg.h>

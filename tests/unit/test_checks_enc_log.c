@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The encryption and logging checks of the default policy (enc.*, log.*, time.*) on fixture
  * roots: each passes on one root and fails on another, with na and unknown where the check
  * defines them; plus the parsers behind them (LUKS2 headers, journal headers, modprobe.d,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The patch level (§2) and accounts (§4) checks of the default policy on fixture roots:
  * each passes on one root, fails on another, and is na / unknown where the catalog says so,
  * asserting status and evidence. Roots: tests/fixtures/{patch,acct}-{good,bad} plus small

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The network, malware, desktop and system checks of the default policy
  * (checks/policies/50-network-malware-desktop.yml and 60-system.yml) against fixture roots:
  * tests/fixtures/{net,sys}-{good,bad} plus small roots built here. Every check passes on

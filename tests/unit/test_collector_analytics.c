@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The collector's figures against a seeded store whose expected values are worked out by
  * hand below (docs/figures.md defines them): department and control figures, 2013
  * numbering, staleness, risk acceptances and their expiry, daily snapshots that keep a

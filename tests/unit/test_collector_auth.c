@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Dashboard authentication: scrypt password hashes, the lockout after failed logins,
  * session expiry (idle and absolute), logout, and the cookie parser, against a real SQLite
  * store in a temporary folder. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* collector.yml parsing and rendering, listen addresses, and the enrollment rate limiter. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Counter deltas at ingest (docs/collector-internals.md, "Counters"): a report writes only
  * the latest results that changed and moves the counters by the difference. After every
  * step of a sequence (statuses flipping, evidence, controls and severity changing, checks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The collector's store and request logic, against a real SQLite database in a temporary
  * folder, or the PostgreSQL database EF_TEST_DATABASE names (test_db.h): departments and tokens,
  * enrollment, report ingestion, seq bookkeeping, the summary (including a stale agent) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The database the collector's store tests run against: the PostgreSQL database named by
  * EF_TEST_DATABASE (a postgresql:// URI; tests/integration/pg_run.sh makes one per test
  * program), else a SQLite file in the test's temporary folder. The same tests run against

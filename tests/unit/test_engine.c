@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The engine: the default policy over fixture roots (every check passes on one root and
  * fails on the other), conditions, levels, applies_if, unknown, command rules, evidence
  * bounds, and a scan of the live system. */

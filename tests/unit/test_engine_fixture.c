@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Fixture roots for engine and probe tests: tests/fixtures copied to a temporary directory,
  * then what git cannot hold is set: file modes, mtimes relative to the fixed test "now",
  * and owner names for the user running the tests. */

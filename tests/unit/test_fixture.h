@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Fixture roots for the agent's engine, probe and check tests (test_engine_fixture.c):
  * tests/fixtures copied to a temporary folder, with what git cannot hold (modes, mtimes
  * relative to FX_NOW, owners) set at run time. */

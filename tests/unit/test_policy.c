@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Policy loader: the default policy, and one test per kind of loader error, each asserting
  * the message names file:line and the problem. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Probes against fixture roots: fact values and evidence. */
 #include <setjmp.h>
 #include <stdarg.h>

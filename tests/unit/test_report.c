@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* The report document: round trip, and the validator the collector trusts. */
 #include <setjmp.h>
 #include <stdarg.h>

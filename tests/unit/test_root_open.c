@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Files under a scan root: links resolve inside the root (openat2 and the fallback walker
  * alike), a FIFO is never read, and the probes and file rules inherit both. The fixture
  * root is made here in a temporary folder. */

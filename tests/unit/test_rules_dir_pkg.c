@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Rule kinds dir and package, key/value tests of file rules, and the Debian and rpm
  * version orderings they rely on. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* sysctl and service rules against small roots built by the test. */
 #include <setjmp.h>
 #include <stdarg.h>

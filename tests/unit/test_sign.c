@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Ed25519 keys on disk and signatures: the agent's identity. */
 #include <setjmp.h>
 #include <stdarg.h>

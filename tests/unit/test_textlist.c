@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Bounded evidence text: appending and "a, b, c and N more" lists, against outputs worked
  * out by hand. */
 #include <setjmp.h>

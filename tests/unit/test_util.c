@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
 /* Base64, time, paths, UTF-8 and atomic files. */
 #include <setjmp.h>
 #include <stdarg.h>
