@@ -24,7 +24,7 @@
 
 #define CONTROLS EF_SOURCE_DIR "/checks/iso27002-2022.yml"
 
-static char root[PATH_MAX];
+static char root[512]; /* well under PATH_MAX, so paths built on it always fit */
 
 static void put(const char *rel, const char *text)
 {
