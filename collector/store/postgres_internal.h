@@ -10,6 +10,7 @@
 #define EF_COLLECTOR_POSTGRES_INTERNAL_H
 
 #include <libpq-fe.h>
+#include <stddef.h>
 
 #include "store/db.h"
 #include "store/store.h"
@@ -41,6 +42,8 @@ struct pg_store {
     size_t ncache;
     struct ef_db_stmt *cache[PGD_CACHE_SLOTS]; /* the core's statements (driver_postgres.c) */
 };
+
+_Static_assert(offsetof(struct pg_store, base) == 0, "struct ef_store first: the casts");
 
 extern const struct ef_db_ops ef_pg_db_ops;
 /* s->err = "what: message", and the SQLSTATE kept, from r (or the connection). */

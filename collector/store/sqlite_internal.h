@@ -5,6 +5,7 @@
 #define EF_COLLECTOR_SQLITE_INTERNAL_H
 
 #include <sqlite3.h>
+#include <stddef.h>
 
 #include "store/db.h"
 #include "store/store.h"
@@ -23,6 +24,8 @@ struct sqlite_store {
     size_t ncache;
     struct sq_cache_entry cache[SQ_CACHE_SLOTS];
 };
+
+_Static_assert(offsetof(struct sqlite_store, base) == 0, "struct ef_store first: the casts");
 
 extern const struct ef_db_ops ef_sqlite_db_ops;
 /* Finalize the driver's cached statements (driver_sqlite.c). */
