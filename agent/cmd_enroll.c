@@ -58,10 +58,21 @@ int agent_enroll(struct agent_ctx *ctx, const char *url, const char *token, cons
         return -1;
     }
     char *pub = ef_key_public_b64(key);
+    /* Proof of possession: the key signs this very request (docs/protocol.md). */
+    char *proof =
+        pub != NULL ? ef_enroll_proof(key, token, host.machine_id, host.hostname, pub) : NULL;
+    if (proof == NULL) {
+        EVP_PKEY_free(key);
+        free(pub);
+        ef_error("cannot sign the enrollment request");
+        return -1;
+    }
     EVP_PKEY_free(key);
-    json_t *req = json_pack("{s:s, s:s, s:s, s:s}", "token", token, "hostname", host.hostname,
-                            "machine_id", host.machine_id, "public_key", pub ? pub : "");
+    json_t *req =
+        json_pack("{s:s, s:s, s:s, s:s, s:s}", "token", token, "hostname", host.hostname,
+                  "machine_id", host.machine_id, "public_key", pub ? pub : "", "proof", proof);
     free(pub);
+    free(proof);
     char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
     json_decref(req);
     if (body == NULL) {

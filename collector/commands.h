@@ -14,6 +14,7 @@
 int cmd_init(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_department(int argc, char **argv);
+int cmd_agent(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
 int cmd_accept(int argc, char **argv);

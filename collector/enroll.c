@@ -5,6 +5,7 @@
 
 #include "efterlev/b64.h"
 #include "efterlev/log.h"
+#include "efterlev/sign.h"
 #include "efterlev/util.h"
 #include "enroll.h"
 #include "now.h"
@@ -55,8 +56,9 @@ static int new_agent_id(char out[EF_AGENT_ID_LEN + 1])
 
 void ef_enroll(struct ef_store *s, const void *body, size_t len, struct ef_answer *ans)
 {
-    const char *token, *hostname, *machine_id, *pub_b64;
-    unsigned char pub[48];
+    const char *token, *hostname, *machine_id, *pub_b64, *proof_b64, *current_b64;
+    unsigned char pub[48], proof[EF_ED25519_SIG_LEN + 16], current[EF_ED25519_SIG_LEN + 16];
+    char msg[EF_TOKEN_MAX + EF_SHORT_MAX + EF_NAME_MAX + 128];
     char hash[65], agent_id[EF_AGENT_ID_LEN + 1];
     struct ef_department d;
     struct ef_enrollment e;
@@ -65,7 +67,7 @@ void ef_enroll(struct ef_store *s, const void *body, size_t len, struct ef_answe
     json_t *root;
     int64_t dept_id;
     long n;
-    int rc;
+    int rc, msglen;
 
     root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {
@@ -85,6 +87,30 @@ void ef_enroll(struct ef_store *s, const void *body, size_t len, struct ef_answe
     if (n != EF_ED25519_PUB_LEN) {
         ef_answer_error(ans, 400, "public_key: not the base64 of a 32-byte Ed25519 key");
         goto out;
+    }
+    if (ef_pub_weak(pub)) {
+        ef_answer_error(ans, 400, "public_key: a point of small order, which is no key");
+        goto out;
+    }
+    /* Proof of possession: the new key signed this request, so nobody enrolls a key that is
+     * not theirs (another machine's public key, say). */
+    if ((proof_b64 = field(root, "proof", 128, ans)) == NULL)
+        goto out;
+    msglen = ef_enroll_message(msg, sizeof(msg), token, machine_id, hostname, pub_b64);
+    if (ef_b64_decode(proof_b64, proof, sizeof(proof)) != EF_ED25519_SIG_LEN || msglen < 0 ||
+        !ef_verify(pub, msg, (size_t)msglen, proof)) {
+        ef_answer_error(ans, 400, "proof: not a signature of this request by public_key");
+        goto out;
+    }
+    /* Optional: the machine's current key signed it too (a key rotation). */
+    current_b64 = NULL;
+    if (json_object_get(root, "current_proof") != NULL) {
+        if ((current_b64 = field(root, "current_proof", 128, ans)) == NULL)
+            goto out;
+        if (ef_b64_decode(current_b64, current, sizeof(current)) != EF_ED25519_SIG_LEN) {
+            ef_answer_error(ans, 400, "current_proof: not the base64 of a 64-byte signature");
+            goto out;
+        }
     }
 
     /* From here on every refusal looks the same: whether the department exists is none of
@@ -111,8 +137,17 @@ void ef_enroll(struct ef_store *s, const void *body, size_t len, struct ef_answe
                                .department_id = d.id,
                                .public_key = pub,
                                .new_agent_id = agent_id,
-                               .now = ef_coll_now()};
-    if (s->ops->agent_enroll(s, &e, &a) != EF_STORE_OK)
+                               .now = ef_coll_now(),
+                               .current_proof = current_b64 != NULL ? current : NULL,
+                               .proof_msg = msg,
+                               .proof_len = (size_t)msglen};
+    rc = s->ops->agent_enroll(s, &e, &a);
+    if (rc == EF_STORE_EXISTS) {
+        ef_warn("enrollment refused: %s", s->err);
+        ef_answer_error(ans, 409, "%s", s->err);
+        goto out;
+    }
+    if (rc != EF_STORE_OK)
         goto fail;
     ef_info("enrolled %s (%s) in %s", a.agent_id, hostname, d.name);
     ef_answer_json(ans, 201,

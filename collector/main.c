@@ -19,6 +19,8 @@ static const char usage[] =
     "                                          run the HTTPS API\n"
     "  department add NAME --level LEVEL       add a department, print its enrollment token\n"
     "  department list [--format text|json]    list departments\n"
+    "  agent move HOST --department NAME       move an enrolled machine to another department\n"
+    "  agent reset HOST                        let a reinstalled machine enroll with a new key\n"
     "  token add NAME --role ROLE              print a bearer token for the read API\n"
     "  user add NAME --role ROLE [--password-file FILE]\n"
     "  user passwd NAME | user delete NAME | user list\n"
@@ -63,6 +65,7 @@ int main(int argc, char **argv)
         {"audit", cmd_audit},   {"export", cmd_export},     {"verify-export", cmd_verify_export},
         {"report", cmd_report}, {"controls", cmd_controls}, {"trend", cmd_trend},
         {"user", cmd_user},     {"migrate", cmd_migrate},   {"export-key", cmd_export_key},
+        {"agent", cmd_agent},
     };
     size_t i;
 

@@ -137,9 +137,47 @@ char *ef_sign_header(EVP_PKEY *key, const void *msg, size_t len)
     return out;
 }
 
+/* The encodings of Ed25519's points of small order (the identity, the point of order 2, the
+ * two of order 4 and the two of order 8), and the non-canonical encodings p and p + 1 of y = 0
+ * and y = 1; the sign bit (bit 255) is masked off before comparing. A public key among them
+ * lets one signature verify for any message (the same set libsodium refuses). */
+static const unsigned char small_order[][EF_ED25519_PUB_LEN] = {
+    {0x01},
+    {0x00},
+    {0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+    {0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4,
+     0x89, 0xf2, 0xef, 0x98, 0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6,
+     0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05},
+    {0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b,
+     0x76, 0x0d, 0x10, 0x67, 0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39,
+     0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a},
+    {0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+    {0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+};
+
+int ef_pub_weak(const unsigned char pub[EF_ED25519_PUB_LEN])
+{
+    for (size_t i = 0; i < sizeof(small_order) / sizeof(small_order[0]); i++) {
+        const unsigned char *w = small_order[i];
+
+        if (memcmp(pub, w, EF_ED25519_PUB_LEN - 1) == 0 &&
+            (pub[EF_ED25519_PUB_LEN - 1] & 0x7f) == w[EF_ED25519_PUB_LEN - 1])
+            return 1;
+    }
+    return 0;
+}
+
 int ef_verify(const unsigned char pub[EF_ED25519_PUB_LEN], const void *msg, size_t len,
               const unsigned char sig[EF_ED25519_SIG_LEN])
 {
+    if (ef_pub_weak(pub))
+        return 0; /* any signature could be made to verify */
     EVP_PKEY *key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, EF_ED25519_PUB_LEN);
     if (key == NULL) {
         ERR_clear_error();
@@ -163,4 +201,25 @@ int ef_sig_header_parse(const char *value, unsigned char sig[EF_ED25519_SIG_LEN]
     if (strlen(b64) != 88) /* 64 bytes -> 88 base64 characters */
         return -1;
     return ef_b64_decode(b64, sig, EF_ED25519_SIG_LEN) == EF_ED25519_SIG_LEN ? 0 : -1;
+}
+
+int ef_enroll_message(char *out, size_t outlen, const char *token, const char *machine_id,
+                      const char *hostname, const char *public_key_b64)
+{
+    int n = snprintf(out, outlen, "efterlev-enroll-v1\n%s\n%s\n%s\n%s\n", token, machine_id,
+                     hostname, public_key_b64);
+
+    return n < 0 || (size_t)n >= outlen ? -1 : n;
+}
+
+char *ef_enroll_proof(EVP_PKEY *key, const char *token, const char *machine_id,
+                      const char *hostname, const char *public_key_b64)
+{
+    char msg[8192];
+    unsigned char sig[EF_ED25519_SIG_LEN];
+    int n = ef_enroll_message(msg, sizeof(msg), token, machine_id, hostname, public_key_b64);
+
+    if (n < 0 || ef_sign(key, msg, (size_t)n, sig) != 0)
+        return NULL;
+    return ef_b64_encode(sig, sizeof(sig));
 }

@@ -99,6 +99,9 @@ int core_department_add(struct ef_store *s, const char *name, ef_level level,
  * last_sha256" of st's row. */
 int core_agent_row(struct ef_store *s, struct ef_db_stmt *st, struct ef_agent *a);
 int core_agent_enroll(struct ef_store *s, const struct ef_enrollment *e, struct ef_agent *out);
+int core_agent_move(struct ef_store *s, const char *agent_id, int64_t department_id,
+                    const char *actor, time_t now);
+int core_agent_reset(struct ef_store *s, const char *agent_id, const char *actor, time_t now);
 int core_report_store(struct ef_store *s, const struct ef_report_record *rec);
 int core_batch_begin(struct ef_store *s, time_t now);
 int core_batch_commit(struct ef_store *s);

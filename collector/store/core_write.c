@@ -6,10 +6,12 @@
  * Every operation here runs as a transaction body, which a backend may run again (PostgreSQL,
  * after a serialization failure or deadlock): bodies keep their results in their context
  * and have no other effects. */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "efterlev/sign.h"
 #include "efterlev/util.h"
 #include "store/core.h"
 #include "store/result_diff.h"
@@ -109,6 +111,18 @@ static int hosts_delta(struct ef_store *s, int64_t department_id, int delta)
     return core_exec(s, st, "update department hosts");
 }
 
+/* Whether an administrator let the agent's next enrollment change its key or department. */
+static int rekey_allowed(struct ef_store *s, const char *agent_id, int64_t *allowed)
+{
+    static const char sql[] = "SELECT rekey_allowed FROM agents WHERE agent_id = $1";
+    struct ef_db_stmt *st = core_prepare(s, sql);
+
+    if (st == NULL)
+        return EF_STORE_ERR;
+    DB(s)->bind_text(st, 1, agent_id);
+    return core_int(s, st, 0, allowed, "agent reset");
+}
+
 struct enroll_ctx {
     const struct ef_enrollment *e;
     struct ef_agent *out;
@@ -122,7 +136,8 @@ static int enroll_tx(struct ef_store *s, void *ctx)
     static const char update_sql[] =
         "UPDATE agents SET public_key = $1, hostname = $2, department_id = $3, "
         "enrolled_at = $4, last_seq = CASE WHEN $5 <> 0 THEN 0 ELSE last_seq END, "
-        "counted = CASE WHEN $7 <> 0 THEN 0 ELSE counted END WHERE agent_id = $6";
+        "counted = CASE WHEN $7 <> 0 THEN 0 ELSE counted END, rekey_allowed = 0 "
+        "WHERE agent_id = $6";
     static const char insert_sql[] =
         "INSERT INTO agents (agent_id, machine_id, department_id, public_key, hostname, "
         "enrolled_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
@@ -144,8 +159,30 @@ static int enroll_tx(struct ef_store *s, void *ctx)
     ef_time_rfc3339(e->now, now);
     if (found == EF_STORE_OK) {
         int key_changed = !ef_ct_equal(old.public_key, e->public_key, EF_ED25519_PUB_LEN);
+        int64_t allowed = 0;
 
         moved = old.department_id != e->department_id;
+        if ((key_changed || moved) && rekey_allowed(s, old.agent_id, &allowed) != EF_STORE_OK)
+            return EF_STORE_ERR;
+        /* A department token enrolls new machines; it never takes over a known one. */
+        if (!allowed && moved) {
+            memcpy(((struct enroll_ctx *)ctx)->out, &old, sizeof(old));
+            snprintf(s->err, sizeof(s->err),
+                     "machine %s is enrolled in another department; an administrator moves it "
+                     "(efterlev-collector agent move %s --department NAME)",
+                     e->machine_id, old.agent_id);
+            return EF_STORE_EXISTS;
+        }
+        if (!allowed && key_changed &&
+            !(e->current_proof != NULL &&
+              ef_verify(old.public_key, e->proof_msg, e->proof_len, e->current_proof))) {
+            memcpy(((struct enroll_ctx *)ctx)->out, &old, sizeof(old));
+            snprintf(s->err, sizeof(s->err),
+                     "machine %s is enrolled with another key; a reinstalled machine is let in "
+                     "again by an administrator (efterlev-collector agent reset %s)",
+                     e->machine_id, old.agent_id);
+            return EF_STORE_EXISTS;
+        }
         /* Its results leave the old department's counters before it moves. */
         if (moved && (core_agent_uncount(s, old.agent_id) != EF_STORE_OK ||
                       hosts_delta(s, old.department_id, -1) != EF_STORE_OK ||
@@ -198,6 +235,113 @@ int core_agent_enroll(struct ef_store *s, const struct ef_enrollment *e, struct 
     struct enroll_ctx c = {e, out};
 
     return DB(s)->tx(s, EF_DB_SHARED, enroll_tx, &c);
+}
+
+/* ---- administrator actions ---- */
+
+struct admin_ctx {
+    const char *agent_id, *actor;
+    int64_t department_id;
+    time_t now;
+};
+
+/* The agent's department (and name for the audit log); NOTFOUND when no such agent. */
+static int agent_department(struct ef_store *s, const char *agent_id, int64_t *dept, char *hostname,
+                            size_t hostlen)
+{
+    static const char sql[] = "SELECT department_id, hostname FROM agents WHERE agent_id = $1 "
+                              "FOR UPDATE";
+    struct ef_db_stmt *st = core_prepare(s, sql);
+    int rc;
+
+    if (st == NULL)
+        return EF_STORE_ERR;
+    DB(s)->bind_text(st, 1, agent_id);
+    if ((rc = core_row(s, st, "select agent")) != EF_STORE_OK)
+        return rc;
+    *dept = DB(s)->col_int(st, 0);
+    rc = core_col_text(s, st, 1, hostname, hostlen);
+    DB(s)->done(st);
+    return rc;
+}
+
+static int admin_audit(struct ef_store *s, const struct admin_ctx *c, const char *action,
+                       const char *hostname, int64_t from, int64_t to)
+{
+    json_t *o =
+        json_pack("{s:s, s:s, s:I, s:I}", "agent", c->agent_id, "hostname", hostname,
+                  "from_department_id", (json_int_t)from, "to_department_id", (json_int_t)to);
+    char *details = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    int rc;
+
+    json_decref(o);
+    if (details == NULL) {
+        snprintf(s->err, sizeof(s->err), "out of memory");
+        return EF_STORE_ERR;
+    }
+    rc = core_audit(s, c->now, c->actor, action, details);
+    free(details);
+    return rc;
+}
+
+static int agent_move_tx(struct ef_store *s, void *ctx)
+{
+    static const char sql[] = "UPDATE agents SET department_id = $2, counted = 0 "
+                              "WHERE agent_id = $1";
+    const struct admin_ctx *c = ctx;
+    char hostname[EF_NAME_MAX + 1];
+    struct ef_db_stmt *st;
+    int64_t from;
+    int rc;
+
+    if ((rc = agent_department(s, c->agent_id, &from, hostname, sizeof(hostname))) != EF_STORE_OK)
+        return rc;
+    if (from == c->department_id)
+        return admin_audit(s, c, "agent.move", hostname, from, from);
+    /* Its results leave the old department's counters, then meet the new one's acceptances. */
+    if (core_agent_uncount(s, c->agent_id) != EF_STORE_OK ||
+        hosts_delta(s, from, -1) != EF_STORE_OK ||
+        hosts_delta(s, c->department_id, 1) != EF_STORE_OK || (st = core_prepare(s, sql)) == NULL)
+        return EF_STORE_ERR;
+    DB(s)->bind_text(st, 1, c->agent_id);
+    DB(s)->bind_int(st, 2, c->department_id);
+    if (core_exec(s, st, "move agent") != EF_STORE_OK ||
+        core_agent_rebuild(s, c->agent_id, c->now) != EF_STORE_OK)
+        return EF_STORE_ERR;
+    return admin_audit(s, c, "agent.move", hostname, from, c->department_id);
+}
+
+int core_agent_move(struct ef_store *s, const char *agent_id, int64_t department_id,
+                    const char *actor, time_t now)
+{
+    struct admin_ctx c = {agent_id, actor, department_id, now};
+
+    return DB(s)->tx(s, EF_DB_SHARED, agent_move_tx, &c);
+}
+
+static int agent_reset_tx(struct ef_store *s, void *ctx)
+{
+    static const char sql[] = "UPDATE agents SET rekey_allowed = 1 WHERE agent_id = $1";
+    const struct admin_ctx *c = ctx;
+    char hostname[EF_NAME_MAX + 1];
+    struct ef_db_stmt *st;
+    int64_t dept;
+    int rc;
+
+    if ((rc = agent_department(s, c->agent_id, &dept, hostname, sizeof(hostname))) != EF_STORE_OK ||
+        (st = core_prepare(s, sql)) == NULL)
+        return rc != EF_STORE_OK ? rc : EF_STORE_ERR;
+    DB(s)->bind_text(st, 1, c->agent_id);
+    if (core_exec(s, st, "reset agent") != EF_STORE_OK)
+        return EF_STORE_ERR;
+    return admin_audit(s, c, "agent.reset", hostname, dept, dept);
+}
+
+int core_agent_reset(struct ef_store *s, const char *agent_id, const char *actor, time_t now)
+{
+    struct admin_ctx c = {agent_id, actor, 0, now};
+
+    return DB(s)->tx(s, EF_DB_SHARED, agent_reset_tx, &c);
 }
 
 /* ---- reports ---- */

@@ -5,7 +5,7 @@
 #ifndef EF_COLLECTOR_SQLITE_SCHEMA_H
 #define EF_COLLECTOR_SQLITE_SCHEMA_H
 
-#define EF_SQLITE_SCHEMA_VERSION 3
+#define EF_SQLITE_SCHEMA_VERSION 4
 
 static const char ef_sqlite_schema[] =
     "CREATE TABLE schema_version (\n"
@@ -211,6 +211,14 @@ static const char *const ef_sqlite_migrate_3[] = {
     "CREATE INDEX sessions_user ON sessions(user_id);\n",
     "CREATE INDEX sessions_last_seen ON sessions(last_seen);\n",
     "UPDATE schema_version SET version = 3;\n",
+};
+
+/* Version 4: a re-enrollment of a known machine with another key, or into another
+ * department, is refused unless an administrator allowed it (efterlev-collector agent
+ * reset): rekey_allowed is that permission, used up by the next enrollment. */
+static const char *const ef_sqlite_migrate_4[] = {
+    "ALTER TABLE agents ADD COLUMN rekey_allowed INTEGER NOT NULL DEFAULT 0;\n",
+    "UPDATE schema_version SET version = 4;\n",
 };
 
 #endif

@@ -58,6 +58,11 @@ struct ef_enrollment {
     const unsigned char *public_key; /* EF_ED25519_PUB_LEN bytes */
     const char *new_agent_id;        /* used only when machine_id is not enrolled yet */
     time_t now;                      /* the time of the enrollment */
+    /* A known machine may change its key only with proof from its current key: that key's
+     * signature (EF_ED25519_SIG_LEN bytes, NULL when none) of proof_msg. */
+    const unsigned char *current_proof;
+    const void *proof_msg;
+    size_t proof_len;
 };
 
 /* One accepted report, stored in a single transaction. */
@@ -232,10 +237,20 @@ struct ef_store_ops {
     int (*department_list)(struct ef_store *s, struct ef_department **out, size_t *n);
 
     /* Enrol, or re-enrol the agent already known under e->machine_id: that keeps its
-     * agent_id, replaces key, hostname and department, and resets last_seq to 0 when the
-     * key changed. *out is the agent as stored afterwards. */
+     * agent_id and replaces its hostname. A known machine keeps its key and department
+     * unless an administrator reset it (agent_reset: then the new key and e's department
+     * are taken, and last_seq starts again) or, for a new key only, e->current_proof is its
+     * current key's signature of e->proof_msg. Otherwise EF_STORE_EXISTS with s->err saying
+     * why, and out->agent_id the existing agent. *out is the agent as stored afterwards. */
     int (*agent_enroll)(struct ef_store *s, const struct ef_enrollment *e, struct ef_agent *out);
     int (*agent_get)(struct ef_store *s, const char *agent_id, struct ef_agent *out);
+    /* Administrator actions (efterlev-collector agent move|reset), audit-logged as actor.
+     * move: to another department, keeping key and seq. reset: the machine's next enrollment
+     * may bring a new key (a reinstalled machine) and the enrolling token's department.
+     * NOTFOUND when no such agent. */
+    int (*agent_move)(struct ef_store *s, const char *agent_id, int64_t department_id,
+                      const char *actor, time_t now);
+    int (*agent_reset)(struct ef_store *s, const char *agent_id, const char *actor, time_t now);
 
     /* Store one report and make its results the agent's latest. EF_STORE_EXISTS when the
      * report's seq is no longer greater than the agent's last_seq (a concurrent upload

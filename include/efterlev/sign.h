@@ -24,9 +24,21 @@ int ef_sign(EVP_PKEY *key, const void *msg, size_t len, unsigned char sig[EF_ED2
 /* The header value "ed25519=<base64>" for msg; caller frees. */
 char *ef_sign_header(EVP_PKEY *key, const void *msg, size_t len);
 
-/* 1 when sig is a valid signature of msg by pub, else 0. */
+/* 1 when pub is a point of small order (or a non-canonical encoding of one): a key for which
+ * one signature verifies any message. Such keys are refused everywhere. */
+int ef_pub_weak(const unsigned char pub[EF_ED25519_PUB_LEN]);
+/* 1 when sig is a valid signature of msg by pub (never for a weak pub), else 0. */
 int ef_verify(const unsigned char pub[EF_ED25519_PUB_LEN], const void *msg, size_t len,
               const unsigned char sig[EF_ED25519_SIG_LEN]);
+/* The text an enrollment's proofs sign (docs/protocol.md, "Enrollment"):
+ * "efterlev-enroll-v1\n" token "\n" machine_id "\n" hostname "\n" public_key "\n", the
+ * fields exactly as sent. Its length, or -1 when it does not fit in out. */
+int ef_enroll_message(char *out, size_t outlen, const char *token, const char *machine_id,
+                      const char *hostname, const char *public_key_b64);
+/* The enrollment proof: key's signature of ef_enroll_message(...) in base64; caller frees.
+ * NULL on failure. */
+char *ef_enroll_proof(EVP_PKEY *key, const char *token, const char *machine_id,
+                      const char *hostname, const char *public_key_b64);
 /* Parse "ed25519=<base64>" into sig; 0 or -1. */
 int ef_sig_header_parse(const char *value, unsigned char sig[EF_ED25519_SIG_LEN]);
 

@@ -85,8 +85,11 @@ static EVP_PKEY *enroll(long i, char *agent_id, size_t cap)
     char host[64], mid[64], url[1024], *answer = NULL;
     snprintf(host, sizeof(host), "%sbench-%06ld", opt.prefix, i);
     snprintf(mid, sizeof(mid), "%sbench-machine-%06ld", opt.prefix, i);
-    json_t *req = json_pack("{s:s, s:s, s:s, s:s}", "token", opt.token, "hostname", host,
-                            "machine_id", mid, "public_key", pub ? pub : "");
+    char *proof = pub ? ef_enroll_proof(key, opt.token, mid, host, pub) : NULL;
+    json_t *req =
+        json_pack("{s:s, s:s, s:s, s:s, s:s}", "token", opt.token, "hostname", host, "machine_id",
+                  mid, "public_key", pub ? pub : "", "proof", proof ? proof : "");
+    free(proof);
     char *body = json_dumps(req, JSON_COMPACT);
     snprintf(url, sizeof(url), "%s/api/v1/enroll", opt.url);
     CURL *c = curl_easy_init();

@@ -7,28 +7,11 @@ source "$(dirname "$0")/lib.sh"
 
 DEPT="Socialförvaltningen"
 
-# http METHOD PATH CURL-ARGS...: sets CODE and RESP (the body).
-http() {
-    local m=$1 p=$2
-    shift 2
-    CODE=$(curl -sS --cacert "$COLL_CA" -X "$m" -o "$T/resp" -w '%{http_code}' "$@" "$COLL_URL$p")
-    RESP=$(cat "$T/resp")
-}
+source "$(dirname "$0")/protocol_lib.sh"
 # json_str KEY: a string field of the compact JSON in RESP.
 json_str() { printf '%s' "$RESP" | sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
-
-# newkey NAME: an Ed25519 key in $T/NAME.pem; prints the raw public key in base64.
-newkey() {
-    openssl genpkey -algorithm ed25519 -out "$T/$1.pem" 2>/dev/null
-    openssl pkey -in "$T/$1.pem" -pubout -outform DER | tail -c 32 | base64 -w0
-}
-
-# enroll TOKEN HOSTNAME MACHINE_ID PUBKEY
-enroll() {
-    printf '{"token":"%s","hostname":"%s","machine_id":"%s","public_key":"%s"}' \
-        "$1" "$2" "$3" "$4" >"$T/enroll.json"
-    http POST /api/v1/enroll -H 'Content-Type: application/json' --data-binary @"$T/enroll.json"
-}
+# enroll TOKEN HOSTNAME MACHINE_ID PUBKEY [CURRENT_KEYNAME]
+enroll() { raw_enroll "$@"; }
 
 # report FILE AGENT_ID SEQ GENERATED_AT HOSTNAME PASS FAIL NA UNKNOWN: write a report body.
 report() {
@@ -169,6 +152,10 @@ post a3 "$T/r3-old.json" "$A3"
 assert_eq "$CODE" 202 "first install reports up to seq 5"
 PUB3B=$(newkey a3b)
 enroll "$TOKEN" web-01-new mach-3 "$PUB3B"
+assert_eq "$CODE" 409 "a new key for a known machine without its current key's proof"
+assert_contains "$RESP" "agent reset" "the refusal says how an administrator lets it in"
+enroll "$TOKEN" web-01-new mach-3 "$PUB3B" a3
+assert_eq "$CODE" 201 "a new key signed by the current key (rotation) is taken"
 assert_eq "$(json_str agent_id)" "$A3" "re-enroll with a new key keeps the agent id"
 report "$T/r3.json" "$A3" 1 "$NOW" web-02 0 1 0 0
 post a3 "$T/r3.json" "$A3"

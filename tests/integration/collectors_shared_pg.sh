@@ -86,10 +86,11 @@ for r in 1 2 3; do
     raw_ids+=("$(jq -r .agent_id <<<"$RESP")")
 done
 # The same machine enrolling at A and B at the same moment: one agent, one host.
-pub=$(newkey raw1)
+pub=$(pubof raw1)
+proof=$(enroll_proof raw1 "$tok1" raw-1 raw-machine-1 "$pub")
 rp=()
 for u in "$URL_A" "$URL_B"; do
-    (printf '{"token":"%s","hostname":"raw-1","machine_id":"raw-machine-1","public_key":"%s"}' "$tok1" "$pub" |
+    (printf '{"token":"%s","hostname":"raw-1","machine_id":"raw-machine-1","public_key":"%s","proof":"%s"}' "$tok1" "$pub" "$proof" |
         curl -sS --cacert "$COLL_CA" -X POST -H 'Content-Type: application/json' --data-binary @- \
             "$u/api/v1/enroll" >"$T/reenroll-${u##*:}.json") &
     rp+=("$!")

@@ -10,16 +10,36 @@ http() {
     RESP=$(cat "$T/resp")
 }
 
-# newkey NAME: an Ed25519 key in $T/NAME.pem; prints the raw public key in base64.
+# pubof NAME: the raw public key of $T/NAME.pem in base64.
+pubof() { openssl pkey -in "$T/$1.pem" -pubout -outform DER | tail -c 32 | base64 -w0; }
+
+# newkey NAME: an Ed25519 key in $T/NAME.pem; prints the raw public key in base64 (and
+# remembers which key file it belongs to, for raw_enroll's proof).
 newkey() {
     openssl genpkey -algorithm ed25519 -out "$T/$1.pem" 2>/dev/null
-    openssl pkey -in "$T/$1.pem" -pubout -outform DER | tail -c 32 | base64 -w0
+    local pub
+    pub=$(pubof "$1")
+    printf '%s %s\n' "$pub" "$1" >>"$T/pubkeys"
+    printf '%s' "$pub"
 }
 
-# raw_enroll TOKEN HOSTNAME MACHINE_ID PUBKEY: sets CODE, RESP.
+# enroll_proof KEYNAME TOKEN HOSTNAME MACHINE_ID PUBKEY: the base64 signature by KEYNAME of
+# the enrollment message (docs/protocol.md, "Enrollment").
+enroll_proof() {
+    printf 'efterlev-enroll-v1\n%s\n%s\n%s\n%s\n' "$2" "$4" "$3" "$5" >"$T/enroll.msg"
+    openssl pkeyutl -sign -inkey "$T/$1.pem" -rawin -in "$T/enroll.msg" | base64 -w0
+}
+
+# raw_enroll TOKEN HOSTNAME MACHINE_ID PUBKEY [CURRENT_KEYNAME]: enroll with a proof by the
+# key of PUBKEY (when newkey made it; none otherwise), and a current_proof by
+# CURRENT_KEYNAME when given (a key rotation). Sets CODE, RESP.
 raw_enroll() {
-    printf '{"token":"%s","hostname":"%s","machine_id":"%s","public_key":"%s"}' \
-        "$1" "$2" "$3" "$4" >"$T/enroll.json"
+    local name proof="" current=""
+    name=$(awk -v p="$4" '$1 == p { n = $2 } END { print n }' "$T/pubkeys" 2>/dev/null)
+    [ -n "$name" ] && proof=",\"proof\":\"$(enroll_proof "$name" "$1" "$2" "$3" "$4")\""
+    [ -n "${5:-}" ] && current=",\"current_proof\":\"$(enroll_proof "$5" "$1" "$2" "$3" "$4")\""
+    printf '{"token":"%s","hostname":"%s","machine_id":"%s","public_key":"%s"%s%s}' \
+        "$1" "$2" "$3" "$4" "$proof" "$current" >"$T/enroll.json"
     http POST /api/v1/enroll -H 'Content-Type: application/json' --data-binary @"$T/enroll.json"
 }
 

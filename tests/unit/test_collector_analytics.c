@@ -135,8 +135,11 @@ static void enroll(struct ef_store *s, const char *token, const char *machine, s
     assert_non_null(a->key);
     assert_int_equal(ef_key_public_raw(a->key, pub), 0);
     b64 = ef_b64_encode(pub, EF_ED25519_PUB_LEN);
-    req = json_pack("{s:s, s:s, s:s, s:s}", "token", token, "hostname", machine, "machine_id",
-                    machine, "public_key", b64);
+    char *proof = ef_enroll_proof(a->key, token, machine, machine, b64);
+    assert_non_null(proof);
+    req = json_pack("{s:s, s:s, s:s, s:s, s:s}", "token", token, "hostname", machine, "machine_id",
+                    machine, "public_key", b64, "proof", proof);
+    free(proof);
     body = json_dumps(req, JSON_COMPACT);
     ef_enroll(s, body, strlen(body), &ans);
     assert_int_equal(ans.status, 201);

@@ -91,6 +91,48 @@ static void test_sign_verify_round_trip(void **state)
     EVP_PKEY_free(k);
 }
 
+/* The identity point as a public key: the signature (R = identity, S = 0) verifies for any
+ * message under plain Ed25519 verification (OpenSSL's, shown here), so such keys are refused
+ * (ef_pub_weak) and never verify anything (ef_verify). */
+static void test_weak_keys_refused(void **state)
+{
+    (void)state;
+    unsigned char identity[EF_ED25519_PUB_LEN] = {0x01}, sig[EF_ED25519_SIG_LEN] = {0x01};
+    const char *msg = "{\"all\": \"pass\"}";
+
+    EVP_PKEY *k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, identity, sizeof(identity));
+    assert_non_null(k);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    assert_int_equal(EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, k), 1);
+    assert_int_equal(
+        EVP_DigestVerify(ctx, sig, sizeof(sig), (const unsigned char *)msg, strlen(msg)),
+        1); /* the forgery works against a bare verifier */
+    EVP_MD_CTX_free(ctx);
+    EVP_PKEY_free(k);
+
+    assert_true(ef_pub_weak(identity));
+    assert_int_equal(ef_verify(identity, msg, strlen(msg), sig), 0);
+    identity[31] |= 0x80; /* the same point with the sign bit set */
+    assert_true(ef_pub_weak(identity));
+    unsigned char zero[EF_ED25519_PUB_LEN] = {0};
+    assert_true(ef_pub_weak(zero));
+
+    /* A real key is not weak. */
+    char err[256];
+    char path[] = "/tmp/efterlev-weak-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+    EVP_PKEY *real = ef_key_load_or_create(path, err, sizeof(err));
+    assert_non_null(real);
+    unsigned char pub[EF_ED25519_PUB_LEN];
+    assert_int_equal(ef_key_public_raw(real, pub), 0);
+    assert_false(ef_pub_weak(pub));
+    EVP_PKEY_free(real);
+    unlink(path);
+}
+
 static void test_signature_header(void **state)
 {
     (void)state;
@@ -119,6 +161,7 @@ int main(void)
         cmocka_unit_test(test_group_readable_key_refused),
         cmocka_unit_test(test_sign_verify_round_trip),
         cmocka_unit_test(test_signature_header),
+        cmocka_unit_test(test_weak_keys_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
