@@ -291,8 +291,10 @@ static void test_counter_deltas(void **state)
     time_t t = f->t0;
     int64_t h, acc1, acc2;
 
-    assert_int_equal(s->ops->department_add(s, "D1", EF_LEVEL_BASIC, "h1", time(NULL), &f->d1), EF_STORE_OK);
-    assert_int_equal(s->ops->department_add(s, "D2", EF_LEVEL_BASIC, "h2", time(NULL), &f->d2), EF_STORE_OK);
+    assert_int_equal(s->ops->department_add(s, "D1", EF_LEVEL_BASIC, "h1", time(NULL), &f->d1),
+                     EF_STORE_OK);
+    assert_int_equal(s->ops->department_add(s, "D2", EF_LEVEL_BASIC, "h2", time(NULL), &f->d2),
+                     EF_STORE_OK);
     sweep(f, t);
     enroll(f, "ag-1", f->d1);
     enroll(f, "ag-2", f->d1);
@@ -373,11 +375,26 @@ static void test_counter_deltas(void **state)
     report(f, "ag-1", 7, t + 300, "c1:f/other c2:f c3:n/changed");
     verify(f, t + 300, "after revoke, report");
 
-    /* Re-enrolled into D2 (same key): leaves D1's counters; its next report is a delta
-     * in D2. */
-    enroll(f, "ag-1", f->d2);
-    sweep(f, t + 300); /* enrolment judges freshness at the real time; back to the test's */
-    verify(f, t + 300, "re-enrolled");
+    /* A department's enrollment cannot move it: refused, nothing changes. */
+    {
+        unsigned char pub[EF_ED25519_PUB_LEN] = {0};
+        struct ef_enrollment e = {.machine_id = "ag-1",
+                                  .hostname = "ag-1",
+                                  .department_id = f->d2,
+                                  .public_key = pub,
+                                  .new_agent_id = "ag-1",
+                                  .now = ef_coll_now()};
+        struct ef_agent out;
+
+        pub[0] = '1';
+        assert_int_equal(f->s->ops->agent_enroll(f->s, &e, &out), EF_STORE_EXISTS);
+        verify(f, t + 300, "move by enrollment refused");
+    }
+    /* Moved into D2 by the administrator (same key): leaves D1's counters; its next report
+     * is a delta in D2. */
+    assert_int_equal(s->ops->agent_move(s, "ag-1", f->d2, "tester", ef_coll_now()), EF_STORE_OK);
+    sweep(f, t + 300); /* the move judges freshness at the real time; back to the test's */
+    verify(f, t + 300, "moved");
     report(f, "ag-1", 8, t + 400, "c1:p c2:f c3:n/changed c9:p");
     verify(f, t + 400, "re-enrolled, report");
 

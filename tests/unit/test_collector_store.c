@@ -79,27 +79,56 @@ static int64_t add_dept(struct ef_store *s, const char *name, ef_level level, ch
     return id;
 }
 
+/* The keys new_key made, so enroll() can sign its proof with the key of a public key. */
+static struct {
+    unsigned char pub[EF_ED25519_PUB_LEN];
+    EVP_PKEY *key;
+} made[64];
+static size_t nmade;
+
 static EVP_PKEY *new_key(unsigned char pub[EF_ED25519_PUB_LEN])
 {
     EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 
     assert_non_null(k);
     assert_int_equal(ef_key_public_raw(k, pub), 0);
+    nmade %= sizeof(made) / sizeof(made[0]);
+    memcpy(made[nmade].pub, pub, EF_ED25519_PUB_LEN);
+    made[nmade++].key = k; /* not owned: the test frees its keys */
     return k;
 }
 
-/* Enrol through the request logic; returns the HTTP status, agent_id into id. */
-static int enroll(struct ef_store *s, const char *token, const char *machine,
-                  const unsigned char pub[EF_ED25519_PUB_LEN], char *id, size_t idlen)
+static EVP_PKEY *key_of(const unsigned char pub[EF_ED25519_PUB_LEN])
+{
+    for (size_t i = 0; i < nmade; i++)
+        if (memcmp(made[i].pub, pub, EF_ED25519_PUB_LEN) == 0)
+            return made[i].key;
+    fail_msg("no key made for this public key");
+    return NULL;
+}
+
+/* Enrol through the request logic (with the proof by pub's key, and a current_proof by
+ * current's key when given); returns the HTTP status, agent_id into id. */
+static int enroll_as(struct ef_store *s, const char *token, const char *machine,
+                     const unsigned char pub[EF_ED25519_PUB_LEN], EVP_PKEY *current, char *id,
+                     size_t idlen)
 {
     struct ef_answer ans = {0};
-    char *b64 = ef_b64_encode(pub, EF_ED25519_PUB_LEN), *body;
+    char *b64 = ef_b64_encode(pub, EF_ED25519_PUB_LEN), *body, *proof, *cur = NULL;
     json_t *req;
     int status;
 
     assert_non_null(b64);
-    req = json_pack("{s:s, s:s, s:s, s:s}", "token", token, "hostname", "host-1", "machine_id",
-                    machine, "public_key", b64);
+    proof = ef_enroll_proof(key_of(pub), token, machine, "host-1", b64);
+    assert_non_null(proof);
+    req = json_pack("{s:s, s:s, s:s, s:s, s:s}", "token", token, "hostname", "host-1", "machine_id",
+                    machine, "public_key", b64, "proof", proof);
+    if (current != NULL) {
+        cur = ef_enroll_proof(current, token, machine, "host-1", b64);
+        json_object_set_new(req, "current_proof", json_string(cur));
+    }
+    free(proof);
+    free(cur);
     body = json_dumps(req, JSON_COMPACT);
     ef_enroll(s, body, strlen(body), &ans);
     status = ans.status;
@@ -110,6 +139,12 @@ static int enroll(struct ef_store *s, const char *token, const char *machine,
     free(body);
     free(b64);
     return status;
+}
+
+static int enroll(struct ef_store *s, const char *token, const char *machine,
+                  const unsigned char pub[EF_ED25519_PUB_LEN], char *id, size_t idlen)
+{
+    return enroll_as(s, token, machine, pub, NULL, id, idlen);
 }
 
 /* A report with np passes and nf failures, serialised into *body (caller frees). */
@@ -198,8 +233,9 @@ static void test_department_and_token(void **state)
     assert_int_equal(s->ops->department_get(s, id + 100, &d), EF_STORE_NOTFOUND);
 
     assert_int_equal(ef_secret_new(secret, h2), 0);
-    assert_int_equal(s->ops->department_add(s, "Socialförvaltningen", EF_LEVEL_BASIC, h2, time(NULL), &id),
-                     EF_STORE_EXISTS);
+    assert_int_equal(
+        s->ops->department_add(s, "Socialförvaltningen", EF_LEVEL_BASIC, h2, time(NULL), &id),
+        EF_STORE_EXISTS);
     add_dept(s, "Kultur", EF_LEVEL_BASIC, token, sizeof(token));
     assert_int_equal(s->ops->department_list(s, &list, &n), EF_STORE_OK);
     assert_int_equal(n, 2);
@@ -245,8 +281,10 @@ static void test_enroll_and_reenroll(void **state)
     assert_int_equal(s->ops->agent_get(s, id1, &a), EF_STORE_OK);
     assert_int_equal(a.last_seq, 5);
 
-    /* New key: same id, key replaced, seq reset. */
-    assert_int_equal(enroll(s, token, "mach", pub2, id2, sizeof(id2)), 201);
+    /* New key: refused without the current key's proof (no takeover by machine id)... */
+    assert_int_equal(enroll(s, token, "mach", pub2, id2, sizeof(id2)), 409);
+    /* ... taken with it: same id, key replaced, seq reset. */
+    assert_int_equal(enroll_as(s, token, "mach", pub2, k1, id2, sizeof(id2)), 201);
     assert_string_equal(id1, id2);
     assert_int_equal(s->ops->agent_get(s, id1, &a), EF_STORE_OK);
     assert_int_equal(a.last_seq, 0);
@@ -497,7 +535,7 @@ static void test_report_iter_pages(void **state)
     /* Agent b: seq 1..3, then a new key resets its seq: 1, 2 again. */
     for (seq = 1; seq <= 5; seq++) {
         if (seq == 4)
-            assert_int_equal(enroll(s, other, "mach-b", pb2, idb, sizeof(idb)), 201);
+            assert_int_equal(enroll_as(s, other, "mach-b", pb2, kb, idb, sizeof(idb)), 201);
         body = make_report(idb, seq <= 3 ? seq : seq - 3, 1, 0, "b", &len);
         assert_int_equal(ingest(s, seq <= 3 ? kb : kb2, idb, body, len), 202);
         free(body);
@@ -564,7 +602,7 @@ static void test_reopen_keeps_schema(void **state)
     ef_store_close(s2);
     assert_null(ef_store_open("sqlite:/nonexistent/dir/x.db", 0, err, sizeof(err)));
     assert_null(ef_store_open("postgres://x", 0, err, sizeof(err)));
-    assert_int_equal(count_rows(f, "SELECT version FROM schema_version"), 3);
+    assert_int_equal(count_rows(f, "SELECT version FROM schema_version"), 4);
 }
 
 int main(void)
