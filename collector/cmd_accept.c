@@ -10,6 +10,7 @@
 #include "efterlev/log.h"
 #include "efterlev/util.h"
 #include "now.h"
+#include "text_safe.h"
 #include "tokens.h"
 
 static const char help[] =
@@ -167,14 +168,24 @@ static int accept_list(const char *config, int all, int json)
             char until[32];
 
             ef_time_rfc3339((time_t)a[i].until, until);
-            printf("#%" PRId64 "  %-8s  %s  %s  %s  until %s  by %s\n    %s\n", a[i].id,
+            printf("#%" PRId64 "  %-8s  ", a[i].id,
                    a[i].state == EF_ACC_ACTIVE    ? "active"
                    : a[i].state == EF_ACC_EXPIRED ? "expired"
-                                                  : "revoked",
-                   a[i].check, a[i].department,
-                   a[i].agent_id[0] ? (a[i].hostname[0] ? a[i].hostname : a[i].agent_id)
-                                    : "(all hosts)",
-                   until, a[i].by, a[i].reason);
+                                                  : "revoked");
+            /* The host name comes from the agent's reports: escaped like every text field. */
+            ef_text_safe_fputs(a[i].check, stdout);
+            putchar(' ');
+            putchar(' ');
+            ef_text_safe_fputs(a[i].department, stdout);
+            fputs("  ", stdout);
+            ef_text_safe_fputs(a[i].agent_id[0] ? (a[i].hostname[0] ? a[i].hostname : a[i].agent_id)
+                                                : "(all hosts)",
+                               stdout);
+            printf("  until %s  by ", until);
+            ef_text_safe_fputs(a[i].by, stdout);
+            fputs("\n    ", stdout);
+            ef_text_safe_fputs(a[i].reason, stdout);
+            putchar('\n');
         }
     }
     if (fflush(stdout) != 0)

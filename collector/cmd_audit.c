@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "efterlev/log.h"
 #include "now.h"
+#include "text_safe.h"
 
 static const char help[] =
     "Usage: efterlev-collector audit [--since DATE] [--format text|json] [--config FILE]\n"
@@ -93,9 +94,15 @@ int cmd_audit(int argc, char **argv)
             putchar('\n');
         json_decref(arr);
     } else {
-        for (i = 0; i < n; i++)
-            printf("%s  %-18s  %-20s  %s\n", rows[i].at, rows[i].action, rows[i].actor,
-                   rows[i].details);
+        for (i = 0; i < n; i++) {
+            char actor[4 * EF_ACTOR_MAX + 1];
+
+            /* The actor and details can hold what a client sent (a login's user name). */
+            printf("%s  %-18s  %-20s  ", rows[i].at, rows[i].action,
+                   ef_text_safe(rows[i].actor, actor, sizeof(actor)));
+            ef_text_safe_fputs(rows[i].details, stdout);
+            putchar('\n');
+        }
         if (n == 0)
             printf("The audit log is empty%s.\n", since_s ? " for that period" : "");
     }

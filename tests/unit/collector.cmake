@@ -19,6 +19,10 @@ ef_unit_test(test_collector_counters
 ef_unit_test(test_collector_auth
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_collector_auth.c
   LIBS efterlev_collector_core)
+# CSV formula neutralisation (both dialects) and terminal-safe text.
+ef_unit_test(test_collector_output
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_collector_output.c
+  LIBS efterlev_collector_core)
 
 # The same store tests against PostgreSQL: pg_run.sh makes a new database in the ctest run's
 # throwaway cluster (fixture "postgres", tests/integration/collector.cmake) and passes its URI

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Issue 17's attacks on a real collector over HTTPS, each of which must fail: formula cells
+# in every CSV, terminal escapes in text output, ambiguous Content-Length, CBC/SHA-1 suites
+# in TLS 1.2, one address holding every connection, user names told apart by the login
+# answer, and scrypt stalling the event loop. Issue 16: every route's access rules.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/protocol_lib.sh"
+
+coll() { "$EF_COLLECTOR" "$@" --config "$COLL_CONF"; }
+NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+
+start_collector coll
+DEPT="Socialförvaltningen"
+TOKEN=$(add_department "$DEPT" basic)
+COORD=$(coll token add samordning --role coordinator 2>>"$T/admin.log")
+[ -n "$COORD" ] || fail "token add"
+
+# ---- an agent whose host name and evidence are formulas and terminal escapes ----
+# Enrollment refuses C0 controls in host names, not C1 (U+009B is CSI on many terminals);
+# a report's host name may hold anything.
+HOSTNAME_EVIL='=HYPERLINK(\"http://evil\")\u009b2J'
+REPORT_HOSTNAME_EVIL='=HYPERLINK(\"http://evil\")\u001b]0;pwned\u0007'
+PUB=$(newkey evil)
+raw_enroll "$TOKEN" "$HOSTNAME_EVIL" mach-evil "$PUB"
+assert_eq "$CODE" 201 "an agent with a formula host name enrolls"
+AGENT=$(printf '%s' "$RESP" | sed -n 's/.*"agent_id":"\([^"]*\)".*/\1/p')
+printf '{"schema":"efterlev.report/1","agent_id":"%s","seq":1,"generated_at":"%s","host":{"hostname":"%s","machine_id":"mach-evil","os_id":"debian","os_version":"12","os_pretty":"Debian","kernel":"6.1","arch":"x86_64"},"agent_version":"0.1.0","policy":{"id":"baseline","version":"1","sha256":"%064d"},"results":[{"check":"chk-1","status":"fail","evidence":"+cmd|'"'"' /C calc'"'"'!A0","controls":["8.9"],"severity":"medium","level":"basic","duration_us":1},{"check":"chk-2","status":"pass","evidence":"-2+3\\u001b[2J","controls":["8.9"],"severity":"low","level":"basic","duration_us":1}],"summary":{"pass":1,"fail":1,"na":0,"unknown":0,"error":0}}' \
+    "$AGENT" "$NOW" "$REPORT_HOSTNAME_EVIL" 0 >"$T/evil.json"
+signed_post evil "$T/evil.json" "$AGENT"
+assert_eq "$CODE" 202 "the report is stored ($RESP)"
+
+# live_cells FILE SEP: the cells a spreadsheet would run as a formula (numbers are fine).
+live_cells() {
+    python3 - "$1" "$2" <<'PY'
+import csv, re, sys
+with open(sys.argv[1], encoding="utf-8-sig", newline="") as f:
+    for row in csv.reader(f, delimiter=sys.argv[2]):
+        for c in row:
+            if c[:1] in ("=", "+", "-", "@", "\t", "\r") and not re.fullmatch(r"-?\d+([.,]\d+)?", c):
+                print(repr(c))
+PY
+}
+
+# ---- CSV: exports in both dialects, summary --format csv ----
+for dialect in rfc4180 excel-sv; do
+    http GET "/api/v1/export?format=csv&csv_dialect=$dialect" -H "Authorization: Bearer $COORD"
+    assert_eq "$CODE" 200 "export csv $dialect"
+    cp "$T/resp" "$T/export-$dialect.csv"
+    assert_contains "$(cat "$T/export-$dialect.csv")" "'=HYPERLINK" "host name neutralised ($dialect export)"
+    assert_contains "$(cat "$T/export-$dialect.csv")" "'+cmd" "evidence neutralised ($dialect export)"
+    assert_contains "$(cat "$T/export-$dialect.csv")" "'-2+3" "evidence with a minus neutralised ($dialect export)"
+    coll export --format csv --csv-dialect "$dialect" --output "$T/cli-$dialect.csv" 2>>"$T/admin.log" ||
+        fail "export (command line)"
+    coll summary --format csv --csv-dialect "$dialect" >"$T/summary-$dialect.csv" 2>>"$T/admin.log"
+    assert_contains "$(cat "$T/summary-$dialect.csv")" "'=HYPERLINK" "host name neutralised ($dialect summary)"
+    sep=,
+    [ "$dialect" = excel-sv ] && sep=';'
+    for f in "$T/export-$dialect.csv" "$T/cli-$dialect.csv" "$T/summary-$dialect.csv"; do
+        live=$(live_cells "$f" "$sep")
+        [ -z "$live" ] || fail "a live formula cell in $(basename "$f"): $live"
+    done
+    pass "no live formula cell in any $dialect CSV"
+done
+
+# ---- text output: no terminal escapes, Swedish letters intact ----
+coll summary >"$T/summary.txt" 2>>"$T/admin.log"
+if grep -q $'\x1b' "$T/summary.txt" || grep -q $'\x07' "$T/summary.txt" ||
+    grep -q $'\xc2\x9b' "$T/summary.txt"; then
+    fail "summary writes a report's control characters to the terminal"
+fi
+case "$(cat "$T/summary.txt")" in
+*'\x1b]0;pwned\x07'* | *'\xc2\x9b2J'*) pass "summary escapes control characters" ;;
+*) fail "summary shows no escaped host name: $(cat "$T/summary.txt")" ;;
+esac
+assert_contains "$(cat "$T/summary.txt")" "$DEPT" "summary keeps UTF-8 letters"
