@@ -29,6 +29,7 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -39,6 +40,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/queue.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -53,6 +56,10 @@
 #include "now.h"
 
 #define SWEEP_SECS 60
+#define EF_TLS12_CIPHERS                                                                           \
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"                                   \
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"                                   \
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 
 /* Once a minute: move agents that went stale out of the counters, expire acceptances,
  * write the snapshot of a day that ended, so requests seldom find work to do. */
@@ -372,6 +379,26 @@ static void on_complete(struct evhttp_request *req, void *arg)
     evtimer_add(c->deadline, &c->srv->deadline);
 }
 
+/* 1 when the request's framing is ambiguous: Content-Length more than once (even with one
+ * value: a proxy in front may pick another copy), or together with Transfer-Encoding. Such
+ * a request is how requests are smuggled past a front end (RFC 9112, section 6.3); evhttp
+ * would take the first Content-Length it finds. */
+static int ambiguous_length(struct evhttp_request *req)
+{
+    struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+    struct evkeyval *kv;
+    int cl = 0, te = 0;
+
+    TAILQ_FOREACH(kv, h, next)
+    {
+        if (strcasecmp(kv->key, "Content-Length") == 0)
+            cl++;
+        else if (strcasecmp(kv->key, "Transfer-Encoding") == 0)
+            te++;
+    }
+    return cl > 1 || (cl > 0 && te > 0);
+}
+
 /* Every request, before routing. */
 static void on_request(struct evhttp_request *req, void *arg)
 {
@@ -396,6 +423,15 @@ static void on_request(struct evhttp_request *req, void *arg)
         ef_answer_clear(&ans);
         return;
     }
+    if (ambiguous_length(req)) {
+        /* The rest of the stream cannot be trusted to start a request: close after. */
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+        ef_answer_error(&ans, 400,
+                        "ambiguous body length: Content-Length twice, or with Transfer-Encoding");
+        ef_http_send_answer(req, "?", &ans);
+        ef_answer_clear(&ans);
+        return;
+    }
     srv->async.deferred = 0;
     ef_http_route(req, srv->ctx);
 }
@@ -414,6 +450,10 @@ static SSL_CTX *tls_context(const struct ef_coll_config *cfg)
     if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
         goto fail;
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    /* TLS 1.2: only forward-secret ECDHE with AEAD (no CBC, no SHA-1 MACs, no static RSA);
+     * TLS 1.3's suites are all AEAD and stay OpenSSL's defaults. */
+    if (SSL_CTX_set_cipher_list(ctx, EF_TLS12_CIPHERS) != 1)
+        goto fail;
     /* Session resumption: tickets (stateless; TLS 1.2 and 1.3) and a server-side cache, so
      * a client that reconnects skips the full handshake (about 400 us of server CPU). The
      * ticket keys are random per process. One ticket per handshake is enough. */

@@ -73,3 +73,35 @@ case "$(cat "$T/summary.txt")" in
 *) fail "summary shows no escaped host name: $(cat "$T/summary.txt")" ;;
 esac
 assert_contains "$(cat "$T/summary.txt")" "$DEPT" "summary keeps UTF-8 letters"
+
+# ---- HTTP framing: Content-Length twice, or with Transfer-Encoding ----
+HOSTPORT=${COLL_URL#https://}
+# raw_http TEXT: send TEXT as is over TLS; prints the status line.
+raw_http() {
+    printf "$1" | timeout 10 openssl s_client -quiet -connect "$HOSTPORT" -CAfile "$COLL_CA" \
+        2>/dev/null | head -n1 | tr -d '\r'
+}
+assert_contains "$(raw_http 'GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')" \
+    " 200 " "a plain request passes"
+assert_contains "$(raw_http 'GET /api/v1/health HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 5\r\nConnection: close\r\n\r\n')" \
+    " 400 " "two different Content-Length headers: 400"
+assert_contains "$(raw_http 'GET /api/v1/health HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')" \
+    " 400 " "the same Content-Length twice: 400"
+assert_contains "$(raw_http 'GET /api/v1/health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\nConnection: close\r\n\r\n0\r\n\r\n')" \
+    " 400 " "Content-Length with Transfer-Encoding: 400"
+
+# ---- TLS 1.2: ECDHE with AEAD only ----
+tls12() {
+    timeout 10 openssl s_client -tls1_2 -cipher "$1" -connect "$HOSTPORT" -CAfile "$COLL_CA" \
+        </dev/null >/dev/null 2>&1
+}
+for suite in AES128-SHA ECDHE-ECDSA-AES128-SHA ECDHE-ECDSA-AES256-SHA384 ECDHE-ECDSA-AES128-SHA256; do
+    if tls12 "$suite"; then fail "TLS 1.2 with $suite accepted"; fi
+done
+pass "TLS 1.2 refuses CBC and SHA-1 suites"
+tls12 ECDHE-ECDSA-AES128-GCM-SHA256 || fail "TLS 1.2 with AES-GCM refused"
+tls12 ECDHE-ECDSA-CHACHA20-POLY1305 || fail "TLS 1.2 with ChaCha20-Poly1305 refused"
+pass "TLS 1.2 with ECDHE and AEAD works"
+timeout 10 openssl s_client -tls1_3 -connect "$HOSTPORT" -CAfile "$COLL_CA" </dev/null >/dev/null 2>&1 ||
+    fail "TLS 1.3 refused"
+pass "TLS 1.3 works"
