@@ -13,7 +13,9 @@
  * start or from the previous answer for the next request's headers and body (evhttp's own
  * timeout is per read, which a client sending one byte a second never trips). A connection
  * over the deadline is closed. Beyond max_connections a connection is answered 503 and
- * closed; at twice that, accepting pauses until connections end.
+ * closed; at twice that, accepting pauses until connections end. A client address (an IPv6
+ * /64) holding max_connections_per_address has its further connections closed at once
+ * (on_admit), so one client cannot take every slot.
  *
  * Body limits: evhttp refuses bodies above its own limit with an HTML 413 and closes the
  * connection. To answer JSON for the usual case, evhttp's limit is EVHTTP_BODY_MAX (4 MiB)
@@ -50,6 +52,7 @@
 #include "efterlev/util.h"
 #include "controls.h"
 #include "export.h"
+#include "http/peercount.h"
 #include "http/routes.h"
 #include "http/server.h"
 #include "ingest_pipeline.h"
@@ -93,8 +96,10 @@ struct conn {
     struct server *srv;
     struct bufferevent *bev;
     struct event *deadline;
-    int refused; /* over max_connections: answered 503, then closed */
-    int busy;    /* a request is being handled or its answer is leaving */
+    struct event *admit;        /* the per-address check, once the socket is known */
+    char peer[EF_PEER_KEY_MAX]; /* counted under this key ("" until admitted) */
+    int refused;                /* over max_connections: answered 503, then closed */
+    int busy;                   /* a request is being handled or its answer is leaving */
 };
 
 struct ef_http_async {
@@ -113,8 +118,10 @@ struct server {
     struct ef_http_async async;
     struct event *done_ev, *drain_ev;
     struct timeval deadline;
-    int max_connections;
-    long nconns, busy_conns;
+    int max_connections, max_per_address;
+    struct ef_peercount *peers;
+    long nconns, busy_conns, over_address;
+    time_t over_address_logged;
     int paused, draining;
     struct timespec drain_started;
 };
@@ -290,12 +297,16 @@ static void conn_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, l
     if (c->busy)
         srv->busy_conns--;
     srv->nconns--;
+    if (c->peer[0] != '\0')
+        ef_peercount_release(srv->peers, c->peer);
     if (srv->paused && srv->sock != NULL && srv->nconns < 2L * srv->max_connections) {
         evconnlistener_enable(evhttp_bound_socket_get_listener(srv->sock));
         srv->paused = 0;
         ef_info("accepting connections again (%ld open)", srv->nconns);
     }
     event_free(c->deadline);
+    if (c->admit != NULL)
+        event_free(c->admit);
     free(c);
 }
 
@@ -328,6 +339,44 @@ static void on_deadline(evutil_socket_t fd, short events, void *arg)
     evhttp_connection_free(evcon);
 }
 
+/* Runs right after evhttp gave the new connection its socket (tls_bev cannot see the
+ * address): count it under its client address, or close it at once when that address
+ * already holds max_connections_per_address, before any TLS work is spent on it. */
+static void on_admit(evutil_socket_t fd, short events, void *arg)
+{
+    struct conn *c = arg;
+    struct server *srv = c->srv;
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    char key[EF_PEER_KEY_MAX];
+    bufferevent_data_cb r, w;
+    bufferevent_event_cb e;
+    void *evcon = NULL;
+    int rc;
+
+    (void)fd;
+    (void)events;
+    fd = bufferevent_getfd(c->bev);
+    if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &sl) != 0 ||
+        ef_peer_key((struct sockaddr *)&ss, key) != 0)
+        return; /* not an IP socket: nothing to count */
+    rc = ef_peercount_take(srv->peers, key, srv->max_per_address);
+    if (rc > 0) {
+        snprintf(c->peer, sizeof(c->peer), "%s", key);
+        return;
+    }
+    srv->over_address++;
+    if (time(NULL) - srv->over_address_logged >= 60) {
+        ef_warn("%s holds %d connections (max_connections_per_address): closing its new ones "
+                "(%ld so far)",
+                key, srv->max_per_address, srv->over_address);
+        srv->over_address_logged = time(NULL);
+    }
+    bufferevent_getcb(c->bev, &r, &w, &e, &evcon);
+    if (evcon != NULL)
+        evhttp_connection_free(evcon); /* frees c too */
+}
+
 static struct bufferevent *tls_bev(struct event_base *base, void *arg)
 {
     struct server *srv = arg;
@@ -344,7 +393,8 @@ static struct bufferevent *tls_bev(struct event_base *base, void *arg)
     }
     bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
                                          BEV_OPT_CLOSE_ON_FREE);
-    if (bev == NULL || (c->deadline = evtimer_new(base, on_deadline, c)) == NULL) {
+    if (bev == NULL || (c->deadline = evtimer_new(base, on_deadline, c)) == NULL ||
+        (c->admit = evtimer_new(base, on_admit, c)) == NULL) {
         ef_error("out of memory creating a TLS connection");
         abort();
     }
@@ -358,6 +408,8 @@ static struct bufferevent *tls_bev(struct event_base *base, void *arg)
             refused = srv->deadline;
     }
     evtimer_add(c->deadline, c->refused ? &refused : &srv->deadline);
+    /* evhttp sets the socket when this returns; the check runs in this loop iteration. */
+    event_active(c->admit, EV_TIMEOUT, 1);
     if (!srv->paused && srv->sock != NULL && srv->nconns >= 2L * srv->max_connections) {
         ef_warn("%ld connections open, pausing accept", srv->nconns);
         evconnlistener_disable(evhttp_bound_socket_get_listener(srv->sock));
@@ -617,6 +669,14 @@ int ef_http_serve(const struct ef_coll_config *cfg, const char *listen, const ch
     srv.ctx = ctx;
     srv.max_connections =
         cfg->max_connections > 0 ? cfg->max_connections : EF_MAX_CONNECTIONS_DEFAULT;
+    srv.max_per_address = cfg->max_connections_per_address > 0
+                              ? cfg->max_connections_per_address
+                              : EF_MAX_CONNECTIONS_PER_ADDRESS_DEFAULT;
+    if ((srv.peers = ef_peercount_new()) == NULL) {
+        ef_error("out of memory");
+        free(ctx);
+        return -1;
+    }
     srv.deadline.tv_sec =
         cfg->request_timeout > 0 ? cfg->request_timeout : EF_REQUEST_TIMEOUT_DEFAULT;
     raise_fd_limit(srv.max_connections);
@@ -708,6 +768,7 @@ out:
         event_base_free(srv.base);
     SSL_CTX_free(srv.ssl);
     free(srv.async.keys);
+    ef_peercount_free(srv.peers);
     free(ctx);
     return rc;
 }

@@ -105,3 +105,50 @@ pass "TLS 1.2 with ECDHE and AEAD works"
 timeout 10 openssl s_client -tls1_3 -connect "$HOSTPORT" -CAfile "$COLL_CA" </dev/null >/dev/null 2>&1 ||
     fail "TLS 1.3 refused"
 pass "TLS 1.3 works"
+
+# ---- one address holding connections does not lock others out ----
+# A collector with small limits: 40 connections in all, 8 per address. 30 idle connections
+# from 127.0.0.1 would fill most of max_connections without the per-address cap.
+stop_collector
+printf 'max_connections: 40\nmax_connections_per_address: 8\n' >>"$COLL_CONF"
+serve_collector "$HOSTPORT"
+python3 - "${HOSTPORT%:*}" "${HOSTPORT##*:}" "$T/holder" <<'PY' &
+import socket, sys, time
+host, port, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+socks = []
+for i in range(45):
+    s = socket.create_connection((host, port), timeout=5)
+    socks.append(s)
+time.sleep(1.0)
+open_ = 0
+for s in socks:
+    s.setblocking(False)
+    try:
+        open_ += 1 if s.recv(1) else 0
+    except BlockingIOError:
+        open_ += 1  # nothing to read: still open
+    except OSError:
+        pass
+with open(out + ".tmp", "w") as f:
+    f.write(f"{open_}\n")
+import os
+os.rename(out + ".tmp", out)
+time.sleep(30)
+PY
+HOLDER=$!
+EF_PIDS+=("$HOLDER")
+for i in $(seq 1 100); do [ -s "$T/holder" ] && break; sleep 0.1; done
+assert_eq "$(cat "$T/holder")" 8 "an address keeps at most max_connections_per_address open"
+CODE=$(curl -sS --cacert "$COLL_CA" -o /dev/null -w '%{http_code}' "$COLL_URL/api/v1/health" || true)
+[ "$CODE" != 200 ] || fail "127.0.0.1 got a connection beyond its cap"
+pass "the address at its cap gets no further connection"
+CODE=$(curl -sS --interface 127.0.0.2 --cacert "$COLL_CA" -o /dev/null -w '%{http_code}' "$COLL_URL/api/v1/health")
+assert_eq "$CODE" 200 "another address is served meanwhile"
+kill "$HOLDER" 2>/dev/null || true
+wait "$HOLDER" 2>/dev/null || true
+for i in $(seq 1 50); do
+    CODE=$(curl -sS --cacert "$COLL_CA" -o /dev/null -w '%{http_code}' "$COLL_URL/api/v1/health" || true)
+    [ "$CODE" = 200 ] && break
+    sleep 0.1
+done
+assert_eq "$CODE" 200 "the address is served again once its connections end"
