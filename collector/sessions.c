@@ -1,36 +1,105 @@
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "efterlev/util.h"
 #include "sessions.h"
 
-enum ef_login_result ef_login(struct ef_store *s, const char *name, const char *password,
-                              size_t pwlen, time_t now, struct ef_user *u, int64_t *retry_after,
-                              int64_t *failures)
+/* The ghost of name: its slot, or (create set) a new or the least recently used slot. */
+static struct ef_login_ghost *ghost_of(struct ef_login_ghosts *g, const char *name, time_t now,
+                                       int create)
 {
-    int64_t lock;
-    int rc;
+    unsigned char h[32];
+    struct ef_login_ghost *oldest = &g->g[0];
+    size_t i;
+
+    (void)SHA256((const unsigned char *)name, strlen(name), h);
+    for (i = 0; i < EF_LOGIN_GHOSTS; i++) {
+        if (g->g[i].used && memcmp(g->g[i].name_hash, h, sizeof(h)) == 0) {
+            g->g[i].last = (int64_t)now;
+            return &g->g[i];
+        }
+        if (!g->g[i].used || (oldest->used && g->g[i].last < oldest->last))
+            oldest = &g->g[i];
+    }
+    if (!create)
+        return NULL;
+    memset(oldest, 0, sizeof(*oldest));
+    memcpy(oldest->name_hash, h, sizeof(h));
+    oldest->used = 1;
+    oldest->last = (int64_t)now;
+    return oldest;
+}
+
+enum ef_login_result ef_login_begin(struct ef_store *s, struct ef_login_ghosts *ghosts,
+                                    const char *name, time_t now, char hash[EF_PW_HASH_MAX + 1],
+                                    int64_t *retry_after, int64_t *failures)
+{
+    struct ef_login_ghost *gh;
+    struct ef_user u;
+    int rc = EF_STORE_NOTFOUND;
 
     *retry_after = 0;
     *failures = 0;
-    if (!ef_user_name_valid(name)) {
-        ef_password_dummy(password, pwlen);
-        return EF_LOGIN_BAD;
+    hash[0] = '\0';
+    if (ef_user_name_valid(name))
+        rc = s->ops->user_get(s, name, &u);
+    if (rc == EF_STORE_ERR)
+        return EF_LOGIN_ERR;
+    if (rc == EF_STORE_OK) {
+        if (u.locked_until > (int64_t)now) {
+            *retry_after = u.locked_until - (int64_t)now;
+            *failures = u.failed_logins;
+            return EF_LOGIN_LOCKED;
+        }
+        snprintf(hash, EF_PW_HASH_MAX + 1, "%s", u.password_hash);
+        return EF_LOGIN_VERIFY;
     }
-    rc = s->ops->user_get(s, name, u);
+    /* No such user: the same lock as a user with these failures would have. */
+    if (ghosts != NULL && (gh = ghost_of(ghosts, name, now, 0)) != NULL &&
+        gh->locked_until > (int64_t)now) {
+        *retry_after = gh->locked_until - (int64_t)now;
+        *failures = gh->failures;
+        return EF_LOGIN_LOCKED;
+    }
+    return EF_LOGIN_VERIFY;
+}
+
+int ef_login_verify(const char *password, size_t pwlen, const char *hash)
+{
+    if (hash[0] == '\0') {
+        /* Spend the same time as for a real user. */
+        ef_password_dummy(password, pwlen);
+        return 0;
+    }
+    return ef_password_verify(password, pwlen, hash);
+}
+
+enum ef_login_result ef_login_finish(struct ef_store *s, struct ef_login_ghosts *ghosts,
+                                     const char *name, int verified, time_t now, struct ef_user *u,
+                                     int64_t *retry_after, int64_t *failures)
+{
+    struct ef_login_ghost *gh;
+    int64_t lock;
+    int rc = EF_STORE_NOTFOUND;
+
+    *retry_after = 0;
+    *failures = 0;
+    /* Read again: other logins of the same name may have finished meanwhile. */
+    if (ef_user_name_valid(name))
+        rc = s->ops->user_get(s, name, u);
     if (rc == EF_STORE_ERR)
         return EF_LOGIN_ERR;
     if (rc != EF_STORE_OK) {
-        /* Spend the same time as for a real user. */
-        ef_password_dummy(password, pwlen);
+        if (ghosts == NULL || (gh = ghost_of(ghosts, name, now, 1)) == NULL)
+            return EF_LOGIN_BAD;
+        *failures = ++gh->failures;
+        lock = ef_login_lock_secs(*failures);
+        gh->locked_until = lock > 0 ? (int64_t)now + lock : 0;
+        *retry_after = lock;
         return EF_LOGIN_BAD;
     }
-    if (u->locked_until > (int64_t)now) {
-        *retry_after = u->locked_until - (int64_t)now;
-        *failures = u->failed_logins;
-        return EF_LOGIN_LOCKED;
-    }
-    if (ef_password_verify(password, pwlen, u->password_hash)) {
+    if (verified) {
         if ((u->failed_logins != 0 || u->locked_until != 0) &&
             s->ops->user_login_state(s, u->id, 0, 0) != EF_STORE_OK)
             return EF_LOGIN_ERR;
@@ -44,6 +113,22 @@ enum ef_login_result ef_login(struct ef_store *s, const char *name, const char *
         return EF_LOGIN_ERR;
     *retry_after = lock;
     return EF_LOGIN_BAD;
+}
+
+enum ef_login_result ef_login(struct ef_store *s, struct ef_login_ghosts *ghosts, const char *name,
+                              const char *password, size_t pwlen, time_t now, struct ef_user *u,
+                              int64_t *retry_after, int64_t *failures)
+{
+    char hash[EF_PW_HASH_MAX + 1];
+    enum ef_login_result r;
+    int ok;
+
+    r = ef_login_begin(s, ghosts, name, now, hash, retry_after, failures);
+    if (r != EF_LOGIN_VERIFY)
+        return r;
+    ok = ef_login_verify(password, pwlen, hash);
+    explicit_bzero(hash, sizeof(hash));
+    return ef_login_finish(s, ghosts, name, ok, now, u, retry_after, failures);
 }
 
 int ef_session_create(struct ef_store *s, int64_t user_id, time_t now,

@@ -57,8 +57,11 @@
 #include "http/server.h"
 #include "ingest_pipeline.h"
 #include "now.h"
+#include "workq.h"
 
 #define SWEEP_SECS 60
+#define LOGIN_THREADS 2
+#define LOGIN_QUEUE_MAX 64
 #define EF_TLS12_CIPHERS                                                                           \
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"                                   \
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"                                   \
@@ -116,7 +119,7 @@ struct server {
     SSL_CTX *ssl;
     struct ef_http_ctx *ctx;
     struct ef_http_async async;
-    struct event *done_ev, *drain_ev;
+    struct event *done_ev, *drain_ev, *work_ev;
     struct timeval deadline;
     int max_connections, max_per_address;
     struct ef_peercount *peers;
@@ -276,6 +279,14 @@ static void on_done(evutil_socket_t fd, short events, void *arg)
             j->owner, j->kind == EF_JOB_REPORT ? "/api/v1/reports" : "/api/v1/enroll", &j->ans);
         ef_job_free(j);
     }
+}
+
+/* Finished logins (workq.c): their done() answers them. */
+static void on_work_done(evutil_socket_t fd, short events, void *arg)
+{
+    (void)fd;
+    (void)events;
+    ef_workq_collect(arg);
 }
 
 /* ---- connections ---- */
@@ -550,7 +561,7 @@ static void on_drain(evutil_socket_t fd, short events, void *arg)
 {
     struct server *srv = arg;
     struct timeval again = {0, DRAIN_CHECK_USEC};
-    size_t pending = ef_pipeline_pending(srv->async.pipe);
+    size_t pending = ef_pipeline_pending(srv->async.pipe) + ef_workq_pending(srv->ctx->workq);
 
     (void)fd;
     (void)events;
@@ -688,6 +699,14 @@ int ef_http_serve(const struct ef_coll_config *cfg, const char *listen, const ch
     ef_rl_init(&ctx->enroll_rl,
                cfg->enroll_per_minute > 0 ? cfg->enroll_per_minute : EF_ENROLL_PER_MINUTE_DEFAULT,
                cfg->enroll_burst > 0 ? cfg->enroll_burst : EF_ENROLL_BURST_DEFAULT);
+    ef_rl_init(&ctx->login_rl, EF_LOGIN_PER_MINUTE, EF_LOGIN_BURST);
+    /* Two threads for password hashing: each derivation takes 128 MiB, so this also bounds
+     * the memory logins can take; 64 waiting logins at most, then 503. */
+    if ((ctx->ghosts = calloc(1, sizeof(*ctx->ghosts))) == NULL ||
+        (ctx->workq = ef_workq_start(LOGIN_THREADS, LOGIN_QUEUE_MAX)) == NULL) {
+        ef_error("cannot start the login workers");
+        goto out;
+    }
 
     po.database = cfg->database;
     po.stale_days = cfg->stale_days;
@@ -704,7 +723,10 @@ int ef_http_serve(const struct ef_coll_config *cfg, const char *listen, const ch
     srv.done_ev =
         event_new(srv.base, ef_pipeline_fd(srv.async.pipe), EV_READ | EV_PERSIST, on_done, &srv);
     srv.drain_ev = evtimer_new(srv.base, on_drain, &srv);
-    if (srv.done_ev == NULL || srv.drain_ev == NULL || event_add(srv.done_ev, NULL) != 0) {
+    srv.work_ev = event_new(srv.base, ef_workq_fd(ctx->workq), EV_READ | EV_PERSIST, on_work_done,
+                            ctx->workq);
+    if (srv.done_ev == NULL || srv.drain_ev == NULL || srv.work_ev == NULL ||
+        event_add(srv.done_ev, NULL) != 0 || event_add(srv.work_ev, NULL) != 0) {
         ef_error("cannot set up the event loop");
         goto out;
     }
@@ -751,6 +773,9 @@ out:
     /* The threads first (after a drain they are idle; jobs still inside are finished and
      * dropped unanswered), then the connections, then the loop. */
     ef_pipeline_stop(srv.async.pipe);
+    ef_workq_stop(ctx->workq); /* logins still inside are dropped unanswered */
+    if (srv.work_ev != NULL)
+        event_free(srv.work_ev);
     if (sigterm != NULL)
         event_free(sigterm);
     if (sigint != NULL)
@@ -769,6 +794,7 @@ out:
     SSL_CTX_free(srv.ssl);
     free(srv.async.keys);
     ef_peercount_free(srv.peers);
+    free(ctx->ghosts);
     free(ctx);
     return rc;
 }

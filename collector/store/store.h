@@ -12,11 +12,13 @@
 #include "efterlev/report.h"
 #include "efterlev/sign.h"
 
-#define EF_STORE_OK 0
-#define EF_STORE_ERR (-1)
-#define EF_STORE_NOTFOUND 1
-#define EF_STORE_EXISTS 2 /* unique name taken, or seq no longer greater than stored */
-#define EF_STORE_BUSY 3   /* the database stayed locked by another writer (batch_begin/commit) */
+/* The store's result codes are the collector's (rc.h); new code uses the EF_* names. */
+#include "rc.h"
+#define EF_STORE_OK EF_OK
+#define EF_STORE_ERR EF_ERR
+#define EF_STORE_NOTFOUND EF_NOTFOUND
+#define EF_STORE_EXISTS EF_EXISTS /* unique name taken, or seq no longer greater than stored */
+#define EF_STORE_BUSY EF_BUSY     /* database locked by another writer (batch_begin/commit) */
 
 #define EF_DEPT_NAME_MAX 128                /* bytes, UTF-8 */
 #define EF_TOKEN_NAME_MAX 128               /* name of an API token */

@@ -169,39 +169,71 @@ static void test_login_and_lockout(void **state)
 
     id = add_user(f, "karin", "coordinator", pw);
     assert_int_equal(f->s->ops->user_add(f->s, "karin", "auditor", "x", &id), EF_STORE_EXISTS);
-    assert_int_equal(ef_login(f->s, "karin", pw, strlen(pw), T0, &u, &retry, &failures),
+    assert_int_equal(ef_login(f->s, NULL, "karin", pw, strlen(pw), T0, &u, &retry, &failures),
                      EF_LOGIN_OK);
     assert_string_equal(u.role, "coordinator");
     /* Unknown users and wrong passwords get the same answer. */
-    assert_int_equal(ef_login(f->s, "nobody", pw, strlen(pw), T0, &u, &retry, &failures),
+    assert_int_equal(ef_login(f->s, NULL, "nobody", pw, strlen(pw), T0, &u, &retry, &failures),
                      EF_LOGIN_BAD);
-    assert_int_equal(ef_login(f->s, "", pw, strlen(pw), T0, &u, &retry, &failures), EF_LOGIN_BAD);
+    assert_int_equal(ef_login(f->s, NULL, "", pw, strlen(pw), T0, &u, &retry, &failures),
+                     EF_LOGIN_BAD);
     /* Two failures are free, the third locks for 5 s, the next for 10 s. */
-    assert_int_equal(ef_login(f->s, "karin", "fel", 3, T0, &u, &retry, &failures), EF_LOGIN_BAD);
+    assert_int_equal(ef_login(f->s, NULL, "karin", "fel", 3, T0, &u, &retry, &failures),
+                     EF_LOGIN_BAD);
     assert_int_equal(retry, 0);
-    assert_int_equal(ef_login(f->s, "karin", "fel", 3, T0, &u, &retry, &failures), EF_LOGIN_BAD);
+    assert_int_equal(ef_login(f->s, NULL, "karin", "fel", 3, T0, &u, &retry, &failures),
+                     EF_LOGIN_BAD);
     assert_int_equal(retry, 0);
-    assert_int_equal(ef_login(f->s, "karin", "fel", 3, T0, &u, &retry, &failures), EF_LOGIN_BAD);
+    assert_int_equal(ef_login(f->s, NULL, "karin", "fel", 3, T0, &u, &retry, &failures),
+                     EF_LOGIN_BAD);
     assert_int_equal(failures, 3);
     assert_int_equal(retry, 5);
     /* Locked: even the right password is refused until the time is up. */
-    assert_int_equal(ef_login(f->s, "karin", pw, strlen(pw), T0 + 4, &u, &retry, &failures),
+    assert_int_equal(ef_login(f->s, NULL, "karin", pw, strlen(pw), T0 + 4, &u, &retry, &failures),
                      EF_LOGIN_LOCKED);
     assert_int_equal(retry, 1);
-    assert_int_equal(ef_login(f->s, "karin", "fel", 3, T0 + 5, &u, &retry, &failures),
+    assert_int_equal(ef_login(f->s, NULL, "karin", "fel", 3, T0 + 5, &u, &retry, &failures),
                      EF_LOGIN_BAD);
     assert_int_equal(retry, 10);
-    assert_int_equal(ef_login(f->s, "karin", pw, strlen(pw), T0 + 14, &u, &retry, &failures),
+    assert_int_equal(ef_login(f->s, NULL, "karin", pw, strlen(pw), T0 + 14, &u, &retry, &failures),
                      EF_LOGIN_LOCKED);
     /* After the lock, the right password works and clears the count. */
-    assert_int_equal(ef_login(f->s, "karin", pw, strlen(pw), T0 + 15, &u, &retry, &failures),
+    assert_int_equal(ef_login(f->s, NULL, "karin", pw, strlen(pw), T0 + 15, &u, &retry, &failures),
                      EF_LOGIN_OK);
     assert_int_equal(f->s->ops->user_get(f->s, "karin", &u), EF_STORE_OK);
     assert_int_equal(u.failed_logins, 0);
     assert_int_equal(u.locked_until, 0);
-    assert_int_equal(ef_login(f->s, "karin", "fel", 3, T0 + 16, &u, &retry, &failures),
+    assert_int_equal(ef_login(f->s, NULL, "karin", "fel", 3, T0 + 16, &u, &retry, &failures),
                      EF_LOGIN_BAD);
     assert_int_equal(retry, 0);
+}
+
+/* A name that is no user fails and locks exactly like a user given wrong passwords: the
+ * same result, Retry-After and failure count at every step (issue 17: user names were
+ * discoverable through the lockout). */
+static void test_login_unknown_like_known(void **state)
+{
+    struct fx *f = *state;
+    struct ef_login_ghosts *g = calloc(1, sizeof(*g));
+    struct ef_user u;
+    int64_t r1, f1, r2, f2;
+    time_t t = T0;
+    int i;
+
+    assert_non_null(g);
+    add_user(f, "lena", "auditor", "rätt lösenord 3");
+    for (i = 0; i < 6; i++, t += 3) {
+        enum ef_login_result known = ef_login(f->s, g, "lena", "fel lösenord", 12, t, &u, &r1, &f1);
+        enum ef_login_result unknown =
+            ef_login(f->s, g, "ingen-alls", "fel lösenord", 12, t, &u, &r2, &f2);
+
+        assert_int_equal(known, unknown);
+        assert_int_equal(r1, r2);
+        assert_int_equal(f1, f2);
+        if (i >= 3)
+            assert_true(known == EF_LOGIN_LOCKED || r1 > 0);
+    }
+    free(g);
 }
 
 static void test_sessions(void **state)
@@ -296,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_lock_schedule),
         cmocka_unit_test(test_expiry_rules),
         cmocka_unit_test_setup_teardown(test_login_and_lockout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_login_unknown_like_known, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
         cmocka_unit_test(test_cookie_parser),
     };
