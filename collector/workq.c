@@ -2,11 +2,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "workq.h"
 
 #define THREADS_MAX 16
+#define WORKER_NICE 10
 
 struct ef_workq {
     pthread_mutex_t mu;
@@ -23,6 +26,9 @@ static void *worker(void *arg)
     struct ef_work *w;
     uint64_t one = 1;
 
+    /* Below the event loop in priority (Linux: nice per thread), so a burst of hashing
+     * does not take the CPU the loop needs to answer; failure only costs that. */
+    (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WORKER_NICE);
     pthread_mutex_lock(&q->mu);
     for (;;) {
         while (q->todo == NULL && !q->stopping)

@@ -25,6 +25,7 @@
  * SIGTERM/SIGINT: stop accepting, answer every request already received (their reports
  * committed), close connections as their answers leave, then exit 0. */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -85,6 +86,7 @@ static void on_sweep(evutil_socket_t fd, short events, void *arg)
 #define DRAIN_CHECK_USEC 10000
 #define DRAIN_MAX_SECS 60     /* after SIGTERM, give up waiting for answers after this long */
 #define KEYS_SLOTS (1u << 17) /* cached agent keys; cleared when 3/4 full */
+_Static_assert((KEYS_SLOTS & (KEYS_SLOTS - 1)) == 0, "the key table masks with KEYS_SLOTS - 1");
 
 /* An agent's public key as last read from the store (the writer re-checks it). */
 struct keyent {
@@ -142,11 +144,13 @@ static uint32_t hash_id(const char *id)
     return h;
 }
 
-/* The slot of id, or the empty slot where it would go. */
+/* The slot of id, or the empty slot where it would go. The probe ends because key_put
+ * clears the table at 3/4 full, so an empty slot always exists. */
 static struct keyent *key_slot(struct ef_http_async *as, const char *id)
 {
     uint32_t i = hash_id(id) & (KEYS_SLOTS - 1);
 
+    assert(as->nkeys < KEYS_SLOTS);
     for (;; i = (i + 1) & (KEYS_SLOTS - 1))
         if (!as->keys[i].used || strcmp(as->keys[i].id, id) == 0)
             return &as->keys[i];
@@ -180,6 +184,7 @@ static void key_put(struct ef_http_async *as, const char *id, const unsigned cha
     e = key_slot(as, id);
     if (!e->used) {
         as->nkeys++;
+        assert(as->nkeys <= KEYS_SLOTS / 4 * 3); /* the fill bound checked above */
         e->used = 1;
         snprintf(e->id, sizeof(e->id), "%s", id);
     }

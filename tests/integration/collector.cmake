@@ -4,6 +4,9 @@ ef_integration_test(collector_protocol collector_protocol.sh)
 ef_integration_test(analytics_real_agents analytics_real_agents.sh)
 # Issue 17's attacks and issue 16's access rules against a real collector.
 ef_integration_test(collector_hardening collector_hardening.sh)
+# /health stays fast while 50 logins hash passwords (slow under the sanitizers).
+ef_integration_test(collector_login_load collector_login_load.sh)
+set_tests_properties(integration.collector_login_load PROPERTIES TIMEOUT 600)
 
 # PostgreSQL (issue 9). One throwaway cluster per ctest run (fixture "postgres": started by
 # integration.postgres.start, stopped by integration.postgres.stop; pg_fixture.sh), in which

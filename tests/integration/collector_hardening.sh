@@ -152,3 +152,111 @@ for i in $(seq 1 50); do
     sleep 0.1
 done
 assert_eq "$CODE" 200 "the address is served again once its connections end"
+
+# ---- access rules of every route (issue 16), from the route table's point of view ----
+# A fresh collector with the default limits for the rest.
+stop_collector
+start_collector coll2
+coll() { "$EF_COLLECTOR" "$@" --config "$COLL_CONF"; }
+DEPT2="Kulturförvaltningen"
+add_department "$DEPT2" basic >/dev/null
+COORD=$(coll token add samordning --role coordinator 2>>"$T/admin.log")
+DEPTTOK=$(coll token add kultur --role "department:$DEPT2" 2>>"$T/admin.log")
+PW="ett långt lösenord 1"
+printf '%s\n' "$PW" | coll user add samordnare --role coordinator 2>>"$T/admin.log" || fail "user add"
+ORIGIN="https://${COLL_URL#https://}"
+DEPT2_URL=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$DEPT2")
+
+# Routes that need a caller: method, path (with a valid query where one is required).
+CALLER_ROUTES=(
+    "GET /api/v1/summary"
+    "GET /api/v1/departments/$DEPT2_URL"
+    "GET /api/v1/hosts/ag-00000000000000000000000000000000"
+    "GET /api/v1/controls"
+    "GET /api/v1/trend"
+    "GET /api/v1/export?format=csv"
+    "GET /api/v1/report?period=2026&lang=sv"
+)
+for r in "${CALLER_ROUTES[@]}"; do
+    http ${r%% *} "${r#* }"
+    assert_eq "$CODE" 401 "$r without a caller"
+    http ${r%% *} "${r#* }" -H "Cookie: __Host-efterlev_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    assert_eq "$CODE" 401 "$r with a dead session"
+    http ${r%% *} "${r#* }" -H "Authorization: Bearer 1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    assert_eq "$CODE" 401 "$r with a wrong token"
+done
+# Routes for coordinators and auditors only: a department caller gets 403.
+http GET "/api/v1/report?period=2026&lang=sv" -H "Authorization: Bearer $DEPTTOK"
+assert_eq "$CODE" 403 "board report refused to a department token"
+# Routes that change state from the dashboard: another origin, or none, gets 403.
+for r in "POST /api/v1/login" "POST /api/v1/logout"; do
+    for o in "https://evil.example" "null" ""; do
+        http ${r%% *} "${r#* }" -H 'Content-Type: application/json' ${o:+-H "Origin: $o"} \
+            --data-binary "{\"user\":\"samordnare\",\"password\":\"$PW\"}"
+        assert_eq "$CODE" 403 "$r from origin '${o:-none}'"
+    done
+done
+# Logged in: logout needs the session's CSRF token, also from the right origin.
+http POST /api/v1/login -H 'Content-Type: application/json' -H "Origin: $ORIGIN" \
+    -c "$T/cookies" --data-binary "{\"user\":\"samordnare\",\"password\":\"$PW\"}"
+assert_eq "$CODE" 200 "login"
+CSRF=$(printf '%s' "$RESP" | sed -n 's/.*"csrf":"\([^"]*\)".*/\1/p')
+http POST /api/v1/logout -H "Origin: $ORIGIN" -b "$T/cookies"
+assert_eq "$CODE" 403 "logout without X-CSRF-Token"
+http POST /api/v1/logout -H "Origin: $ORIGIN" -b "$T/cookies" -H "X-CSRF-Token: ${CSRF}x"
+assert_eq "$CODE" 403 "logout with a wrong X-CSRF-Token"
+http GET /api/v1/session -b "$T/cookies"
+assert_eq "$CODE" 200 "the session lives on"
+http POST /api/v1/logout -H "Origin: $ORIGIN" -b "$T/cookies" -H "X-CSRF-Token: $CSRF"
+assert_eq "$CODE" 200 "logout with the token"
+http GET /api/v1/session -b "$T/cookies"
+assert_eq "$CODE" 401 "the session has ended"
+
+# hosts= means the same and fails the same on every route that takes it.
+FIRST=""
+for p in "/api/v1/summary" "/api/v1/departments/$DEPT2_URL"; do
+    for v in all stale none; do
+        http GET "$p?hosts=$v" -H "Authorization: Bearer $COORD"
+        assert_eq "$CODE" 200 "$p?hosts=$v"
+    done
+    http GET "$p?hosts=bad" -H "Authorization: Bearer $COORD"
+    assert_eq "$CODE" 400 "$p?hosts=bad"
+    FIRST=${FIRST:-$RESP}
+    assert_eq "$RESP" "$FIRST" "$p?hosts=bad gives the same answer"
+done
+
+# ---- a login for an unknown user looks like a wrong password, lockout included ----
+# login_as ADDR USER PASSWORD: sets CODE, RESP and RETRY (Retry-After).
+login_as() {
+    CODE=$(curl -sS --interface "$1" --cacert "$COLL_CA" -o "$T/resp" -D "$T/hdr" -w '%{http_code}' \
+        -X POST -H 'Content-Type: application/json' -H "Origin: $ORIGIN" \
+        --data-binary "{\"user\":\"$2\",\"password\":\"$3\"}" "$COLL_URL/api/v1/login")
+    RESP=$(cat "$T/resp")
+    RETRY=$(sed -n 's/^Retry-After: *\([0-9]*\).*/\1/Ip' "$T/hdr")
+}
+# The same five attempts, back to back, for a user and for a name that is none; the
+# answers must match in status, body and Retry-After (seconds left may differ by the one
+# second the clock moved between the two runs).
+attempts() {
+    local i
+    for i in 1 2 3 4 5; do
+        login_as 127.0.0.2 "$1" "fel lösenord $i"
+        printf '%s|%s|%s\n' "$CODE" "$RESP" "${RETRY:-none}"
+    done
+}
+attempts samordnare >"$T/known"
+attempts finns-inte >"$T/unknown"
+python3 - "$T/known" "$T/unknown" <<'PY' || fail "an unknown user is told apart from a wrong password"
+import re, sys
+known, unknown = (open(f).read().splitlines() for f in sys.argv[1:3])
+assert len(known) == len(unknown) == 5, (known, unknown)
+for k, u in zip(known, unknown):
+    nk, nu = [int(x) for x in re.findall(r"\d+", k)[1:]], [int(x) for x in re.findall(r"\d+", u)[1:]]
+    assert re.sub(r"\d+", "N", k) == re.sub(r"\d+", "N", u), (k, u)
+    assert k.split("|")[0] == u.split("|")[0], (k, u)
+    assert all(abs(a - b) <= 1 for a, b in zip(nk, nu)), (k, u)
+    print("same:", k)
+PY
+pass "unknown user and wrong password answer alike, lockout included"
+assert_contains "$(tail -n1 "$T/known")" "429|" "both are locked out by now"
+
