@@ -29,11 +29,19 @@ for a in 3 4 5 6 7; do
 done
 # Past the burst of 50 TLS handshakes (those run on the loop thread).
 sleep 2
+# The time from the request sent (TLS set up) to the answer's first byte: how long the
+# event loop took to get to it. The TLS handshake is left out: it is CPU the loop spends
+# on every connection, and on a machine shared with other jobs it varies on its own.
 SLOW=0
 for i in $(seq 1 20); do
-    t=$(curl -sS --cacert "$COLL_CA" -o /dev/null -w '%{http_code} %{time_total}' "$COLL_URL/api/v1/health")
-    [ "${t% *}" = 200 ] || fail "health during logins: ${t% *}"
-    awk -v t="${t#* }" 'BEGIN { exit !(t < 0.1) }' || { SLOW=$((SLOW + 1)); echo "slow health (check $i): ${t#* } s"; }
+    t=$(curl -sS --cacert "$COLL_CA" -o /dev/null \
+        -w '%{http_code} %{time_appconnect} %{time_starttransfer}' "$COLL_URL/api/v1/health")
+    read -r code tls first <<<"$t"
+    [ "$code" = 200 ] || fail "health during logins: $code"
+    if ! awk -v a="$tls" -v b="$first" 'BEGIN { exit !(b - a < 0.1) }'; then
+        SLOW=$((SLOW + 1))
+        echo "slow health (check $i): TLS done at $tls s, answer at $first s"
+    fi
     sleep 0.05
 done
 RUNNING=0
