@@ -40,7 +40,7 @@ static int find_host(struct ef_store *s, const char *dept, const char *host, cha
     struct ef_host_row *h = NULL;
     size_t n = 0, i, hits = 0;
 
-    if (s->ops->host_rows(s, dept, NULL, &h, &n) != EF_STORE_OK) {
+    if (s->ops->host_rows(s, dept, NULL, &h, &n) != EF_OK) {
         ef_error("%s", s->err);
         return -1;
     }
@@ -101,9 +101,9 @@ static int accept_add(const char *config, const char *check, const char *dept, c
     if ((rc = ef_cmd_open(config, &cfg, &store)) != EF_EXIT_OK)
         return rc;
     rc = EF_EXIT_FAIL;
-    if (store->ops->sweep(store, now, cfg.stale_days) != EF_STORE_OK ||
-        (rc = store->ops->dept_counts(store, dept, &dc, &nd)) != EF_STORE_OK) {
-        if (rc == EF_STORE_NOTFOUND)
+    if (store->ops->sweep(store, now, cfg.stale_days) != EF_OK ||
+        (rc = store->ops->dept_counts(store, dept, &dc, &nd)) != EF_OK) {
+        if (rc == EF_NOTFOUND)
             ef_error("no department named \"%s\"", dept);
         else
             ef_error("%s", store->err);
@@ -118,7 +118,7 @@ static int accept_add(const char *config, const char *check, const char *dept, c
     a.until = t;
     if (host != NULL && find_host(store, dept, host, a.agent_id, sizeof(a.agent_id)) != 0)
         goto out;
-    if (store->ops->acceptance_add(store, &a, now) != EF_STORE_OK) {
+    if (store->ops->acceptance_add(store, &a, now) != EF_OK) {
         ef_error("%s", store->err);
         goto out;
     }
@@ -143,8 +143,8 @@ static int accept_list(const char *config, int all, int json)
 
     if ((rc = ef_cmd_open(config, &cfg, &store)) != EF_EXIT_OK)
         return rc;
-    if (store->ops->sweep(store, ef_coll_now(), cfg.stale_days) != EF_STORE_OK ||
-        store->ops->acceptance_list(store, all, &a, &n) != EF_STORE_OK) {
+    if (store->ops->sweep(store, ef_coll_now(), cfg.stale_days) != EF_OK ||
+        store->ops->acceptance_list(store, all, &a, &n) != EF_OK) {
         ef_error("%s", store->err);
         ef_store_close(store);
         return EF_EXIT_FAIL;
@@ -212,14 +212,14 @@ static int accept_revoke(const char *config, const char *id_s, const char *by)
     if ((rc = ef_cmd_open(config, &cfg, &store)) != EF_EXIT_OK)
         return rc;
     rc = store->ops->acceptance_revoke(store, (int64_t)id, by, ef_coll_now());
-    if (rc == EF_STORE_NOTFOUND)
+    if (rc == EF_NOTFOUND)
         ef_error("no active acceptance #%lld", id);
-    else if (rc != EF_STORE_OK)
+    else if (rc != EF_OK)
         ef_error("%s", store->err);
     else
         ef_info("revoked acceptance #%lld", id);
     ef_store_close(store);
-    return rc == EF_STORE_OK ? EF_EXIT_OK : EF_EXIT_FAIL;
+    return rc == EF_OK ? EF_EXIT_OK : EF_EXIT_FAIL;
 }
 
 int cmd_accept(int argc, char **argv)

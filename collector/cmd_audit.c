@@ -69,8 +69,8 @@ int cmd_audit(int argc, char **argv)
     if ((rc = ef_cmd_open(config, &cfg, &store)) != EF_EXIT_OK)
         return rc;
     /* Expiries due by now are logged before the log is read. */
-    if (store->ops->sweep(store, ef_coll_now(), cfg.stale_days) != EF_STORE_OK ||
-        store->ops->audit_list(store, since, &rows, &n) != EF_STORE_OK) {
+    if (store->ops->sweep(store, ef_coll_now(), cfg.stale_days) != EF_OK ||
+        store->ops->audit_list(store, since, &rows, &n) != EF_OK) {
         ef_error("%s", store->err);
         ef_store_close(store);
         return EF_EXIT_FAIL;

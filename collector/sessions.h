@@ -66,7 +66,7 @@ enum ef_login_result ef_login(struct ef_store *s, struct ef_login_ghosts *ghosts
  * sends back on logout. Only the secret's SHA-256 is stored. */
 int ef_session_create(struct ef_store *s, int64_t user_id, time_t now,
                       char secret[EF_SECRET_LEN + 1], char csrf[EF_SECRET_LEN + 1]);
-/* The live session of cookie value secret at now. EF_STORE_NOTFOUND when unknown, malformed
+/* The live session of cookie value secret at now. EF_NOTFOUND when unknown, malformed
  * or expired (an expired one is deleted). Touches last_seen at most once a minute. */
 int ef_session_lookup(struct ef_store *s, const char *secret, time_t now, struct ef_session *out);
 /* Delete the session of cookie value secret (absent: OK). */

@@ -76,7 +76,7 @@ static void on_sweep(evutil_socket_t fd, short events, void *arg)
 
     (void)fd;
     (void)events;
-    if (ctx->store->ops->sweep(ctx->store, ef_coll_now(), ctx->stale_days) != EF_STORE_OK)
+    if (ctx->store->ops->sweep(ctx->store, ef_coll_now(), ctx->stale_days) != EF_OK)
         ef_error("sweep: %s", ctx->store->err);
 }
 
@@ -224,11 +224,11 @@ int ef_http_defer(struct ef_http_ctx *ctx, struct evhttp_request *req, int enrol
             struct ef_agent a;
 
             rc = ctx->store->ops->agent_get(ctx->store, agent_hdr, &a);
-            if (rc == EF_STORE_NOTFOUND) {
+            if (rc == EF_NOTFOUND) {
                 ef_answer_error(ans, 401, "unknown agent");
                 return 0;
             }
-            if (rc != EF_STORE_OK) {
+            if (rc != EF_OK) {
                 ef_error("report from %s: %s", agent_hdr, ctx->store->err);
                 ef_answer_error(ans, 500, "internal error");
                 return 0;

@@ -176,7 +176,7 @@ static json_t *who_json(const char *user, const char *role, const char *csrf, in
 
 static void audit(struct ef_http_ctx *ctx, const char *actor, const char *action, json_t *details)
 {
-    if (ef_audit(ctx->store, ef_coll_now(), actor, action, details) != EF_STORE_OK)
+    if (ef_audit(ctx->store, ef_coll_now(), actor, action, details) != EF_OK)
         ef_error("audit log: %s", ctx->store->err);
 }
 

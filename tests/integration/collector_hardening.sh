@@ -154,13 +154,17 @@ done
 assert_eq "$CODE" 200 "the address is served again once its connections end"
 
 # ---- access rules of every route (issue 16), from the route table's point of view ----
-# A fresh collector with the default limits for the rest.
+# The same collector (and database: on PostgreSQL a second one would share it) with the
+# default limits again.
 stop_collector
-start_collector coll2
-coll() { "$EF_COLLECTOR" "$@" --config "$COLL_CONF"; }
+sed -i '/^max_connections/d' "$COLL_CONF"
+# The collector's clock stands still (EFTERLEV_NOW), so a lockout lasts however long the
+# password hashing takes on a loaded machine and the two login runs below see the same
+# Retry-After to the second.
+EFTERLEV_NOW=$NOW serve_collector "$HOSTPORT"
 DEPT2="Kulturförvaltningen"
 add_department "$DEPT2" basic >/dev/null
-COORD=$(coll token add samordning --role coordinator 2>>"$T/admin.log")
+COORD=$(coll token add samordning-2 --role coordinator 2>>"$T/admin.log")
 DEPTTOK=$(coll token add kultur --role "department:$DEPT2" 2>>"$T/admin.log")
 PW="ett långt lösenord 1"
 printf '%s\n' "$PW" | coll user add samordnare --role coordinator 2>>"$T/admin.log" || fail "user add"
@@ -235,8 +239,7 @@ login_as() {
     RETRY=$(sed -n 's/^Retry-After: *\([0-9]*\).*/\1/Ip' "$T/hdr")
 }
 # The same five attempts, back to back, for a user and for a name that is none; the
-# answers must match in status, body and Retry-After (seconds left may differ by the one
-# second the clock moved between the two runs).
+# answers must match in status, body and Retry-After.
 attempts() {
     local i
     for i in 1 2 3 4 5; do
@@ -251,10 +254,7 @@ import re, sys
 known, unknown = (open(f).read().splitlines() for f in sys.argv[1:3])
 assert len(known) == len(unknown) == 5, (known, unknown)
 for k, u in zip(known, unknown):
-    nk, nu = [int(x) for x in re.findall(r"\d+", k)[1:]], [int(x) for x in re.findall(r"\d+", u)[1:]]
-    assert re.sub(r"\d+", "N", k) == re.sub(r"\d+", "N", u), (k, u)
-    assert k.split("|")[0] == u.split("|")[0], (k, u)
-    assert all(abs(a - b) <= 1 for a, b in zip(nk, nu)), (k, u)
+    assert k == u, (k, u)
     print("same:", k)
 PY
 pass "unknown user and wrong password answer alike, lockout included"
