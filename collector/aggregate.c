@@ -78,16 +78,16 @@ int ef_summary_build_mode(struct ef_store *s, const char *only_dept, int stale_d
     memset(out, 0, sizeof(*out));
     out->generated_at = now;
     out->stale_days = stale_days;
-    if (s->ops->sweep(s, now, stale_days) != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (s->ops->sweep(s, now, stale_days) != EF_OK)
+        return EF_ERR;
     rc = s->ops->dept_counts(s, only_dept, &dc, &nd);
-    if (rc != EF_STORE_OK)
+    if (rc != EF_OK)
         return rc;
     out->depts = calloc(nd ? nd : 1, sizeof(*out->depts));
     if (out->depts == NULL) {
         snprintf(s->err, sizeof(s->err), "out of memory");
         free(dc);
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
     for (i = 0; i < nd; i++) {
         struct ef_dept_summary *d = &out->depts[i];
@@ -101,10 +101,10 @@ int ef_summary_build_mode(struct ef_store *s, const char *only_dept, int stale_d
     out->ndepts = nd;
     free(dc);
     if (mode == EF_HOSTS_NONE)
-        return EF_STORE_OK;
-    if (s->ops->host_rows(s, only_dept, NULL, &out->hosts, &out->nhosts) != EF_STORE_OK) {
+        return EF_OK;
+    if (s->ops->host_rows(s, only_dept, NULL, &out->hosts, &out->nhosts) != EF_OK) {
         ef_summary_free(out);
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
     if (mode == EF_HOSTS_STALE) {
         for (i = 0; i < out->nhosts; i++)
@@ -112,7 +112,7 @@ int ef_summary_build_mode(struct ef_store *s, const char *only_dept, int stale_d
                 out->hosts[kh++] = out->hosts[i];
         out->nhosts = kh;
     }
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 json_t *ef_host_row_json(const struct ef_host_row *h)
@@ -161,7 +161,7 @@ static int64_t dept_id_of(struct ef_store *s, const char *department, int *rc)
     int64_t id = 0;
 
     *rc = s->ops->dept_counts(s, department, &dc, &n);
-    if (*rc == EF_STORE_OK && n > 0)
+    if (*rc == EF_OK && n > 0)
         id = dc[0].id;
     free(dc);
     return id;
@@ -179,11 +179,11 @@ int ef_controls_build(struct ef_store *s, const struct ef_catalog *cat, const ch
     *n = 0;
     if (department != NULL) {
         id = dept_id_of(s, department, &rc);
-        if (rc != EF_STORE_OK)
+        if (rc != EF_OK)
             return rc;
     }
-    if (s->ops->check_counts(s, id, &rows, &nrows) != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (s->ops->check_counts(s, id, &rows, &nrows) != EF_OK)
+        return EF_ERR;
     {
         struct ef_control_map m2013 = ef_control_map_2013(cat);
 
@@ -192,9 +192,9 @@ int ef_controls_build(struct ef_store *s, const struct ef_catalog *cat, const ch
     free(rows);
     if (rc != 0) {
         snprintf(s->err, sizeof(s->err), "out of memory");
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 /* 2022 controls replacing a 2013 control, as a JSON array. */
@@ -303,10 +303,10 @@ int ef_controls_json(struct ef_store *s, const struct ef_catalog *cat, const cha
     int rc;
 
     *out = NULL;
-    if (s->ops->sweep(s, now, stale_days) != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (s->ops->sweep(s, now, stale_days) != EF_OK)
+        return EF_ERR;
     rc = ef_controls_build(s, cat, department, numbering2013, &v, &n);
-    if (rc != EF_STORE_OK)
+    if (rc != EF_OK)
         return rc;
     ef_time_rfc3339(now, when);
     o = json_pack("{s:s, s:i, s:s, s:o}", "generated_at", when, "stale_days", stale_days,
@@ -316,11 +316,11 @@ int ef_controls_json(struct ef_store *s, const struct ef_catalog *cat, const cha
         json_decref(o);
         free(v);
         snprintf(s->err, sizeof(s->err), "out of memory");
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
     free(v);
     *out = o;
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 /* ---- department ---- */
@@ -362,14 +362,14 @@ int ef_department_json(struct ef_store *s, const struct ef_catalog *cat, const c
 
     *out = NULL;
     rc = ef_summary_build_mode(s, department, stale_days, now, mode, &sum);
-    if (rc != EF_STORE_OK)
+    if (rc != EF_OK)
         return rc;
-    rc = EF_STORE_ERR;
+    rc = EF_ERR;
     id = dept_id_of(s, department, &rc);
-    if (rc != EF_STORE_OK || s->ops->check_counts(s, id, &rows, &nrows) != EF_STORE_OK ||
-        s->ops->acceptance_list(s, 0, &acc, &nacc) != EF_STORE_OK)
+    if (rc != EF_OK || s->ops->check_counts(s, id, &rows, &nrows) != EF_OK ||
+        s->ops->acceptance_list(s, 0, &acc, &nacc) != EF_OK)
         goto out;
-    rc = EF_STORE_ERR;
+    rc = EF_ERR;
     if (ef_control_sums(rows, nrows, NULL, 0, &v, &nv) != 0)
         goto oom;
     o = ef_summary_json(&sum);
@@ -397,7 +397,7 @@ int ef_department_json(struct ef_store *s, const struct ef_catalog *cat, const c
         goto oom;
     *out = o;
     o = NULL;
-    rc = EF_STORE_OK;
+    rc = EF_OK;
     goto out;
 oom_hosts:
     json_decref(hosts);
@@ -422,17 +422,17 @@ int ef_host_json(struct ef_store *s, const char *agent_id, const char *only_dept
     size_t nh = 0, nr = 0, i;
     json_t *o = NULL, *list, *ctl, *e;
     char when[32], buf[EF_CONTROLS_TEXT_MAX], *save, *tok;
-    int rc = EF_STORE_ERR;
+    int rc = EF_ERR;
 
     *out = NULL;
-    if (s->ops->sweep(s, now, stale_days) != EF_STORE_OK ||
-        s->ops->host_rows(s, only_dept, agent_id, &h, &nh) != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (s->ops->sweep(s, now, stale_days) != EF_OK ||
+        s->ops->host_rows(s, only_dept, agent_id, &h, &nh) != EF_OK)
+        return EF_ERR;
     if (nh == 0) {
         free(h);
-        return EF_STORE_NOTFOUND;
+        return EF_NOTFOUND;
     }
-    if (s->ops->host_results(s, agent_id, &r, &nr) != EF_STORE_OK)
+    if (s->ops->host_results(s, agent_id, &r, &nr) != EF_OK)
         goto out;
     o = ef_host_row_json(&h[0]);
     list = json_array();
@@ -463,7 +463,7 @@ int ef_host_json(struct ef_store *s, const char *agent_id, const char *only_dept
     }
     *out = o;
     o = NULL;
-    rc = EF_STORE_OK;
+    rc = EF_OK;
     goto out;
 oom:
     snprintf(s->err, sizeof(s->err), "out of memory");
@@ -488,16 +488,16 @@ int ef_trend_json(struct ef_store *s, const char *department, const char *contro
     int rc, k;
 
     *out = NULL;
-    if (s->ops->sweep(s, now, stale_days) != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (s->ops->sweep(s, now, stale_days) != EF_OK)
+        return EF_ERR;
     if (department != NULL) {
         rc = s->ops->dept_counts(s, department, &dc, &nd);
         free(dc);
-        if (rc != EF_STORE_OK)
+        if (rc != EF_OK)
             return rc;
     }
-    if (s->ops->snapshots(s, department, control, since_day, until_day, &rows, &n) != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (s->ops->snapshots(s, department, control, since_day, until_day, &rows, &n) != EF_OK)
+        return EF_ERR;
     o = json_pack("{s:o, s:o, s:o, s:o, s:[]}", "department",
                   department ? json_string(department) : json_null(), "control",
                   control ? json_string(control) : json_null(), "since",
@@ -526,8 +526,8 @@ int ef_trend_json(struct ef_store *s, const char *department, const char *contro
     free(rows);
     if (o == NULL) {
         snprintf(s->err, sizeof(s->err), "out of memory");
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
     *out = o;
-    return EF_STORE_OK;
+    return EF_OK;
 }

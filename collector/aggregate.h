@@ -37,7 +37,7 @@ struct ef_summary {
 };
 
 /* Build the summary at time now; only_dept (NULL for all) restricts it to one department.
- * Returns EF_STORE_OK, EF_STORE_NOTFOUND when only_dept does not exist, or EF_STORE_ERR. */
+ * Returns EF_OK, EF_NOTFOUND when only_dept does not exist, or EF_ERR. */
 int ef_summary_build(struct ef_store *s, const char *only_dept, int stale_days, time_t now,
                      struct ef_summary *out);
 int ef_summary_build_mode(struct ef_store *s, const char *only_dept, int stale_days, time_t now,
@@ -66,8 +66,8 @@ size_t ef_text_width(const char *s);
 
 /* Per-control figures: department NULL for all. cat may be NULL (no titles, no
  * uncovered list). Every call sweeps first. The JSON documents are described in
- * docs/protocol.md. Return EF_STORE_OK, EF_STORE_NOTFOUND (no such department/host) or
- * EF_STORE_ERR. */
+ * docs/protocol.md. Return EF_OK, EF_NOTFOUND (no such department/host) or
+ * EF_ERR. */
 int ef_controls_build(struct ef_store *s, const struct ef_catalog *cat, const char *department,
                       int numbering2013, struct ef_control_sum **out, size_t *n);
 int ef_controls_json(struct ef_store *s, const struct ef_catalog *cat, const char *department,

@@ -14,7 +14,7 @@
 /* "cli:USER" for the person running a command (the sudo caller when run with sudo). */
 void ef_cli_actor(char *out, size_t outlen);
 
-/* Append an entry; details (may be NULL) is consumed. EF_STORE_OK or EF_STORE_ERR. */
+/* Append an entry; details (may be NULL) is consumed. EF_OK or EF_ERR. */
 int ef_audit(struct ef_store *s, time_t at, const char *actor, const char *action, json_t *details);
 
 #endif

@@ -11,6 +11,7 @@
 #include "efterlev/log.h"
 #include "efterlev/util.h"
 #include "now.h"
+#include "text_safe.h"
 #include "tokens.h"
 
 static const char help[] =
@@ -40,7 +41,7 @@ static int find_host(struct ef_store *s, const char *dept, const char *host, cha
     struct ef_host_row *h = NULL;
     size_t n = 0, i, hits = 0;
 
-    if (s->ops->host_rows(s, dept, NULL, &h, &n) != EF_STORE_OK) {
+    if (s->ops->host_rows(s, dept, NULL, &h, &n) != EF_OK) {
         ef_error("%s", s->err);
         return -1;
     }
@@ -101,9 +102,9 @@ static int accept_add(const char *config, const char *check, const char *dept, c
     if ((rc = ef_cmd_open(config, &cfg, &store)) != EF_EXIT_OK)
         return rc;
     rc = EF_EXIT_FAIL;
-    if (store->ops->sweep(store, now, cfg.stale_days) != EF_STORE_OK ||
-        (rc = store->ops->dept_counts(store, dept, &dc, &nd)) != EF_STORE_OK) {
-        if (rc == EF_STORE_NOTFOUND)
+    if (store->ops->sweep(store, now, cfg.stale_days) != EF_OK ||
+        (rc = store->ops->dept_counts(store, dept, &dc, &nd)) != EF_OK) {
+        if (rc == EF_NOTFOUND)
             ef_error("no department named \"%s\"", dept);
         else
             ef_error("%s", store->err);
@@ -118,7 +119,7 @@ static int accept_add(const char *config, const char *check, const char *dept, c
     a.until = t;
     if (host != NULL && find_host(store, dept, host, a.agent_id, sizeof(a.agent_id)) != 0)
         goto out;
-    if (store->ops->acceptance_add(store, &a, now) != EF_STORE_OK) {
+    if (store->ops->acceptance_add(store, &a, now) != EF_OK) {
         ef_error("%s", store->err);
         goto out;
     }
@@ -143,8 +144,8 @@ static int accept_list(const char *config, int all, int json)
 
     if ((rc = ef_cmd_open(config, &cfg, &store)) != EF_EXIT_OK)
         return rc;
-    if (store->ops->sweep(store, ef_coll_now(), cfg.stale_days) != EF_STORE_OK ||
-        store->ops->acceptance_list(store, all, &a, &n) != EF_STORE_OK) {
+    if (store->ops->sweep(store, ef_coll_now(), cfg.stale_days) != EF_OK ||
+        store->ops->acceptance_list(store, all, &a, &n) != EF_OK) {
         ef_error("%s", store->err);
         ef_store_close(store);
         return EF_EXIT_FAIL;
@@ -168,14 +169,24 @@ static int accept_list(const char *config, int all, int json)
             char until[32];
 
             ef_time_rfc3339((time_t)a[i].until, until);
-            printf("#%" PRId64 "  %-8s  %s  %s  %s  until %s  by %s\n    %s\n", a[i].id,
+            printf("#%" PRId64 "  %-8s  ", a[i].id,
                    a[i].state == EF_ACC_ACTIVE    ? "active"
                    : a[i].state == EF_ACC_EXPIRED ? "expired"
-                                                  : "revoked",
-                   a[i].check, a[i].department,
-                   a[i].agent_id[0] ? (a[i].hostname[0] ? a[i].hostname : a[i].agent_id)
-                                    : "(all hosts)",
-                   until, a[i].by, a[i].reason);
+                                                  : "revoked");
+            /* The host name comes from the agent's reports: escaped like every text field. */
+            ef_text_safe_fputs(a[i].check, stdout);
+            putchar(' ');
+            putchar(' ');
+            ef_text_safe_fputs(a[i].department, stdout);
+            fputs("  ", stdout);
+            ef_text_safe_fputs(a[i].agent_id[0] ? (a[i].hostname[0] ? a[i].hostname : a[i].agent_id)
+                                                : "(all hosts)",
+                               stdout);
+            printf("  until %s  by ", until);
+            ef_text_safe_fputs(a[i].by, stdout);
+            fputs("\n    ", stdout);
+            ef_text_safe_fputs(a[i].reason, stdout);
+            putchar('\n');
         }
     }
     if (fflush(stdout) != 0)
@@ -202,14 +213,14 @@ static int accept_revoke(const char *config, const char *id_s, const char *by)
     if ((rc = ef_cmd_open(config, &cfg, &store)) != EF_EXIT_OK)
         return rc;
     rc = store->ops->acceptance_revoke(store, (int64_t)id, by, ef_coll_now());
-    if (rc == EF_STORE_NOTFOUND)
+    if (rc == EF_NOTFOUND)
         ef_error("no active acceptance #%lld", id);
-    else if (rc != EF_STORE_OK)
+    else if (rc != EF_OK)
         ef_error("%s", store->err);
     else
         ef_info("revoked acceptance #%lld", id);
     ef_store_close(store);
-    return rc == EF_STORE_OK ? EF_EXIT_OK : EF_EXIT_FAIL;
+    return rc == EF_OK ? EF_EXIT_OK : EF_EXIT_FAIL;
 }
 
 int cmd_accept(int argc, char **argv)

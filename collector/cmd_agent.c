@@ -36,7 +36,7 @@ static int find_agent(struct ef_store *s, const char *host, char out[EF_ID_MAX +
     struct ef_host_row *h = NULL;
     size_t n = 0, i, found = 0;
 
-    if (s->ops->host_rows(s, NULL, NULL, &h, &n) != EF_STORE_OK) {
+    if (s->ops->host_rows(s, NULL, NULL, &h, &n) != EF_OK) {
         ef_error("%s", s->err);
         return EF_EXIT_FAIL;
     }
@@ -69,7 +69,7 @@ static int department_id(struct ef_store *s, const char *name, int64_t *id)
     struct ef_department *d = NULL;
     size_t n = 0, i;
 
-    if (s->ops->department_list(s, &d, &n) != EF_STORE_OK) {
+    if (s->ops->department_list(s, &d, &n) != EF_OK) {
         ef_error("%s", s->err);
         return EF_EXIT_FAIL;
     }
@@ -103,8 +103,8 @@ static int agent_action(const char *config, const char *host, const char *depart
         int st = department != NULL ? s->ops->agent_move(s, agent_id, dept, actor, ef_coll_now())
                                     : s->ops->agent_reset(s, agent_id, actor, ef_coll_now());
 
-        if (st != EF_STORE_OK) {
-            ef_error("%s", st == EF_STORE_NOTFOUND ? "the agent vanished" : s->err);
+        if (st != EF_OK) {
+            ef_error("%s", st == EF_NOTFOUND ? "the agent vanished" : s->err);
             rc = EF_EXIT_FAIL;
         } else if (department != NULL) {
             ef_info("moved %s (%s) to \"%s\"", host, agent_id, department);

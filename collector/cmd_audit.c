@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "efterlev/log.h"
 #include "now.h"
+#include "text_safe.h"
 
 static const char help[] =
     "Usage: efterlev-collector audit [--since DATE] [--format text|json] [--config FILE]\n"
@@ -69,8 +70,8 @@ int cmd_audit(int argc, char **argv)
     if ((rc = ef_cmd_open(config, &cfg, &store)) != EF_EXIT_OK)
         return rc;
     /* Expiries due by now are logged before the log is read. */
-    if (store->ops->sweep(store, ef_coll_now(), cfg.stale_days) != EF_STORE_OK ||
-        store->ops->audit_list(store, since, &rows, &n) != EF_STORE_OK) {
+    if (store->ops->sweep(store, ef_coll_now(), cfg.stale_days) != EF_OK ||
+        store->ops->audit_list(store, since, &rows, &n) != EF_OK) {
         ef_error("%s", store->err);
         ef_store_close(store);
         return EF_EXIT_FAIL;
@@ -94,9 +95,15 @@ int cmd_audit(int argc, char **argv)
             putchar('\n');
         json_decref(arr);
     } else {
-        for (i = 0; i < n; i++)
-            printf("%s  %-18s  %-20s  %s\n", rows[i].at, rows[i].action, rows[i].actor,
-                   rows[i].details);
+        for (i = 0; i < n; i++) {
+            char actor[4 * EF_ACTOR_MAX + 1];
+
+            /* The actor and details can hold what a client sent (a login's user name). */
+            printf("%s  %-18s  %-20s  ", rows[i].at, rows[i].action,
+                   ef_text_safe(rows[i].actor, actor, sizeof(actor)));
+            ef_text_safe_fputs(rows[i].details, stdout);
+            putchar('\n');
+        }
         if (n == 0)
             printf("The audit log is empty%s.\n", since_s ? " for that period" : "");
     }

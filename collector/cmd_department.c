@@ -52,10 +52,10 @@ static int dept_add(const char *config, const char *name, const char *level_s)
         return EF_EXIT_FAIL;
     }
     rc = store->ops->department_add(store, name, level, hash, ef_coll_now(), &id);
-    if (rc == EF_STORE_EXISTS) {
+    if (rc == EF_EXISTS) {
         ef_error("a department named \"%s\" already exists", name);
         rc = EF_EXIT_FAIL;
-    } else if (rc != EF_STORE_OK) {
+    } else if (rc != EF_OK) {
         ef_error("%s", store->err);
         rc = EF_EXIT_FAIL;
     } else {
@@ -66,7 +66,7 @@ static int dept_add(const char *config, const char *name, const char *level_s)
         ef_cli_actor(actor, sizeof(actor));
         if (ef_audit(store, ef_coll_now(), actor, "department.add",
                      json_pack("{s:s, s:s}", "name", name, "level", ef_level_name(level))) !=
-            EF_STORE_OK) {
+            EF_OK) {
             ef_error("audit log: %s", store->err);
             rc = EF_EXIT_FAIL;
         }
@@ -86,7 +86,7 @@ static int dept_list(const char *config, int json)
 
     if ((rc = ef_cmd_open(config, &cfg, &store)) != EF_EXIT_OK)
         return rc;
-    if (store->ops->department_list(store, &d, &n) != EF_STORE_OK) {
+    if (store->ops->department_list(store, &d, &n) != EF_OK) {
         ef_error("%s", store->err);
         ef_store_close(store);
         return EF_EXIT_FAIL;

@@ -140,19 +140,19 @@ int cmd_export(int argc, char **argv)
     }
     rc = ef_export(store, &o, out, err, sizeof(err));
     if (output != NULL) {
-        if (fclose(out) != 0 && rc == EF_STORE_OK) {
+        if (fclose(out) != 0 && rc == EF_OK) {
             snprintf(err, sizeof(err), "cannot write %.400s", tmp);
-            rc = EF_STORE_ERR;
+            rc = EF_ERR;
         }
-        if (rc == EF_STORE_OK && rename(tmp, output) != 0) {
+        if (rc == EF_OK && rename(tmp, output) != 0) {
             snprintf(err, sizeof(err), "cannot rename to %.400s: %s", output, strerror(errno));
-            rc = EF_STORE_ERR;
+            rc = EF_ERR;
         }
-        if (rc != EF_STORE_OK)
+        if (rc != EF_OK)
             unlink(tmp);
     }
     ef_store_close(store);
-    if (rc != EF_STORE_OK) {
+    if (rc != EF_OK) {
         ef_error("export: %s%s%s", err, o.department ? ": " : "", o.department ? o.department : "");
         return EF_EXIT_FAIL;
     }

@@ -114,8 +114,8 @@ int cmd_controls(int argc, char **argv)
     }
     rc = ef_controls_json(store, &cat, dept, strcmp(numbering, "2013") == 0, cfg.stale_days,
                           ef_coll_now(), &j);
-    if (rc != EF_STORE_OK) {
-        if (rc == EF_STORE_NOTFOUND)
+    if (rc != EF_OK) {
+        if (rc == EF_NOTFOUND)
             ef_error("no department named \"%s\"", dept);
         else
             ef_error("%s", store->err);
@@ -224,8 +224,8 @@ int cmd_trend(int argc, char **argv)
         return rc;
     rc = ef_trend_json(store, dept, control, since[0] ? since : NULL, until[0] ? until : NULL,
                        cfg.stale_days, ef_coll_now(), &j);
-    if (rc != EF_STORE_OK) {
-        if (rc == EF_STORE_NOTFOUND)
+    if (rc != EF_OK) {
+        if (rc == EF_NOTFOUND)
             ef_error("no department named \"%s\"", dept);
         else
             ef_error("%s", store->err);

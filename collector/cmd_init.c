@@ -134,10 +134,9 @@ int cmd_init(int argc, char **argv)
     memset(&cfg, 0, sizeof(cfg));
     snprintf(cfg.listen, sizeof(cfg.listen), "%s", EF_LISTEN_DEFAULT);
     cfg.stale_days = EF_STALE_DAYS_DEFAULT;
-    if ((database != NULL
-             ? snprintf(cfg.database, sizeof(cfg.database), "%s", database)
-             : snprintf(cfg.database, sizeof(cfg.database), "sqlite:%s/efterlev.db", dir)) >=
-            (int)sizeof(cfg.database) ||
+    if ((database != NULL ? snprintf(cfg.database, sizeof(cfg.database), "%s", database)
+                          : snprintf(cfg.database, sizeof(cfg.database), "sqlite:%s/efterlev.db",
+                                     dir)) >= (int)sizeof(cfg.database) ||
         join(cfg.tls_cert, sizeof(cfg.tls_cert), tlsdir, "cert.pem") != 0 ||
         join(cfg.tls_key, sizeof(cfg.tls_key), tlsdir, "key.pem") != 0 ||
         join(cfg.tls_ca, sizeof(cfg.tls_ca), tlsdir, "ca.pem") != 0) {

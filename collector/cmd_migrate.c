@@ -148,7 +148,7 @@ static int copy_table(sqlite3 *db, struct ef_store *dst, const char *table, int6
     *rows = 0;
     ef_buf_init(&b, COPY_BUF_MAX);
     ef_buf_init(&sql, SELECT_SQL_MAX);
-    if (ef_pg_import_columns(dst, table, &cols, &ncols) != EF_STORE_OK) {
+    if (ef_pg_import_columns(dst, table, &cols, &ncols) != EF_OK) {
         ef_error("%s", dst->err);
         return -1;
     }
@@ -200,7 +200,7 @@ static int copy_table(sqlite3 *db, struct ef_store *dst, const char *table, int6
         ef_error("source table %s: %s", table, sqlite3_errmsg(db));
         goto out;
     }
-    if (ef_pg_import_copy_start(dst, table, use, nuse) != EF_STORE_OK) {
+    if (ef_pg_import_copy_start(dst, table, use, nuse) != EF_OK) {
         ef_error("%s", dst->err);
         goto out;
     }
@@ -232,7 +232,7 @@ static int copy_table(sqlite3 *db, struct ef_store *dst, const char *table, int6
             goto oom_copy;
         read++;
         if (ef_buf_len(&b) >= COPY_FLUSH) {
-            if (ef_pg_import_copy_data(dst, ef_buf_str(&b), ef_buf_len(&b)) != EF_STORE_OK) {
+            if (ef_pg_import_copy_data(dst, ef_buf_str(&b), ef_buf_len(&b)) != EF_OK) {
                 ef_error("%s", dst->err);
                 ef_pg_import_copy_end(dst, NULL);
                 goto out;
@@ -245,8 +245,8 @@ static int copy_table(sqlite3 *db, struct ef_store *dst, const char *table, int6
         ef_pg_import_copy_end(dst, NULL);
         goto out;
     }
-    if (ef_pg_import_copy_data(dst, ef_buf_str(&b), ef_buf_len(&b)) != EF_STORE_OK ||
-        ef_pg_import_copy_end(dst, &written) != EF_STORE_OK) {
+    if (ef_pg_import_copy_data(dst, ef_buf_str(&b), ef_buf_len(&b)) != EF_OK ||
+        ef_pg_import_copy_end(dst, &written) != EF_OK) {
         ef_error("%s", dst->err);
         goto out;
     }
@@ -301,16 +301,16 @@ static int migrate(const char *from, const char *to)
         goto out;
     }
     switch (ef_pg_import_begin(dst)) {
-    case EF_STORE_OK:
+    case EF_OK:
         break;
-    case EF_STORE_EXISTS:
+    case EF_EXISTS:
         ef_error("%s", dst->err);
         goto out;
     default:
         ef_error("target: %s", dst->err);
         goto out;
     }
-    if (ef_pg_import_tables(dst, &tables, &ntables) != EF_STORE_OK) {
+    if (ef_pg_import_tables(dst, &tables, &ntables) != EF_OK) {
         ef_error("target: %s", dst->err);
         ef_pg_import_abort(dst);
         goto out;
@@ -324,7 +324,7 @@ static int migrate(const char *from, const char *to)
         ef_info("%s: %lld rows", tables[i], (long long)rows);
         total += rows;
     }
-    if (ef_pg_import_commit(dst) != EF_STORE_OK) {
+    if (ef_pg_import_commit(dst) != EF_OK) {
         ef_error("target: %s; nothing was migrated", dst->err);
         goto out;
     }

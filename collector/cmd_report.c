@@ -84,7 +84,7 @@ int cmd_report(int argc, char **argv)
             goto done;
         }
     }
-    rc = ef_board_report(store, &cat, period, lang, cfg.stale_days, now, out) == EF_STORE_OK
+    rc = ef_board_report(store, &cat, period, lang, cfg.stale_days, now, out) == EF_OK
              ? EF_EXIT_OK
              : EF_EXIT_FAIL;
     if (rc != EF_EXIT_OK)
@@ -105,7 +105,7 @@ int cmd_report(int argc, char **argv)
         ef_cli_actor(actor, sizeof(actor));
         if (ef_audit(store, now, actor, "report",
                      json_pack("{s:s, s:s, s:o}", "period", period, "lang", lang, "output",
-                               output ? json_string(output) : json_null())) != EF_STORE_OK) {
+                               output ? json_string(output) : json_null())) != EF_OK) {
             ef_error("audit log: %s", store->err);
             rc = EF_EXIT_FAIL;
         }

@@ -90,12 +90,12 @@ int cmd_summary(int argc, char **argv)
     if ((rc = ef_cmd_open(config, &cfg, &store)) != EF_EXIT_OK)
         return rc;
     rc = ef_summary_build_mode(store, dept, cfg.stale_days, ef_coll_now(), mode, &sum);
-    if (rc == EF_STORE_NOTFOUND) {
+    if (rc == EF_NOTFOUND) {
         ef_error("no department named \"%s\"", dept);
         ef_store_close(store);
         return EF_EXIT_FAIL;
     }
-    if (rc != EF_STORE_OK) {
+    if (rc != EF_OK) {
         ef_error("%s", store->err);
         ef_store_close(store);
         return EF_EXIT_FAIL;

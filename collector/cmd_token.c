@@ -30,7 +30,7 @@ static int dept_exists(struct ef_store *s, const char *name, int *exists)
     size_t n, i;
 
     *exists = 0;
-    if (s->ops->department_list(s, &d, &n) != EF_STORE_OK)
+    if (s->ops->department_list(s, &d, &n) != EF_OK)
         return -1;
     for (i = 0; i < n; i++)
         if (strcmp(d[i].name, name) == 0)
@@ -75,18 +75,18 @@ static int token_add(const char *config, const char *name, const char *role)
         goto out;
     }
     switch (store->ops->token_add(store, name, role, hash, ef_coll_now(), &id)) {
-    case EF_STORE_OK:
+    case EF_OK:
         printf("%" PRId64 ".%s\n", id, secret);
         rc = fflush(stdout) == 0 ? EF_EXIT_OK : EF_EXIT_FAIL;
         ef_info("added token \"%s\" with role %s", name, role);
         ef_cli_actor(actor, sizeof(actor));
         if (ef_audit(store, ef_coll_now(), actor, "token.add",
-                     json_pack("{s:s, s:s}", "name", name, "role", role)) != EF_STORE_OK) {
+                     json_pack("{s:s, s:s}", "name", name, "role", role)) != EF_OK) {
             ef_error("audit log: %s", store->err);
             rc = EF_EXIT_FAIL;
         }
         break;
-    case EF_STORE_EXISTS:
+    case EF_EXISTS:
         ef_error("a token named \"%s\" already exists", name);
         break;
     default:

@@ -126,7 +126,7 @@ static int dept_exists(struct ef_store *s, const char *name, int *exists)
     size_t n, i;
 
     *exists = 0;
-    if (s->ops->department_list(s, &d, &n) != EF_STORE_OK)
+    if (s->ops->department_list(s, &d, &n) != EF_OK)
         return -1;
     for (i = 0; i < n; i++)
         if (strcmp(d[i].name, name) == 0)
@@ -140,7 +140,7 @@ static void audit_cli(struct ef_store *store, const char *action, json_t *detail
     char actor[EF_ACTOR_MAX + 1];
 
     ef_cli_actor(actor, sizeof(actor));
-    if (ef_audit(store, ef_coll_now(), actor, action, details) != EF_STORE_OK) {
+    if (ef_audit(store, ef_coll_now(), actor, action, details) != EF_OK) {
         ef_error("audit log: %s", store->err);
         *rc = EF_EXIT_FAIL;
     }
@@ -188,7 +188,7 @@ static int user_add(const char *config, const char *name, const char *role, cons
     }
     switch (replace ? store->ops->user_set_password(store, name, hash)
                     : store->ops->user_add(store, name, role, hash, ef_coll_now(), &id)) {
-    case EF_STORE_OK:
+    case EF_OK:
         rc = EF_EXIT_OK;
         if (replace) {
             ef_info("changed the password of \"%s\"; their sessions have ended", name);
@@ -198,10 +198,10 @@ static int user_add(const char *config, const char *name, const char *role, cons
             audit_cli(store, "user.add", json_pack("{s:s, s:s}", "name", name, "role", role), &rc);
         }
         break;
-    case EF_STORE_EXISTS:
+    case EF_EXISTS:
         ef_error("a user named \"%s\" already exists (use 'user passwd')", name);
         break;
-    case EF_STORE_NOTFOUND:
+    case EF_NOTFOUND:
         ef_error("no user named \"%s\"", name);
         break;
     default:
@@ -222,12 +222,12 @@ static int user_delete(const char *config, const char *name)
     if ((rc = ef_cmd_open(config, &cfg, &store)) != EF_EXIT_OK)
         return rc;
     switch (store->ops->user_delete(store, name)) {
-    case EF_STORE_OK:
+    case EF_OK:
         rc = EF_EXIT_OK;
         ef_info("deleted user \"%s\" and their sessions", name);
         audit_cli(store, "user.delete", json_pack("{s:s}", "name", name), &rc);
         break;
-    case EF_STORE_NOTFOUND:
+    case EF_NOTFOUND:
         ef_error("no user named \"%s\"", name);
         rc = EF_EXIT_FAIL;
         break;
@@ -256,7 +256,7 @@ static int user_list(const char *config, const char *format)
     }
     if ((rc = ef_cmd_open(config, &cfg, &store)) != EF_EXIT_OK)
         return rc;
-    if (store->ops->user_list(store, &u, &n) != EF_STORE_OK) {
+    if (store->ops->user_list(store, &u, &n) != EF_OK) {
         ef_error("%s", store->err);
         ef_store_close(store);
         return EF_EXIT_FAIL;

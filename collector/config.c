@@ -193,6 +193,9 @@ static int load_root(struct ctx *x, const yaml_node_t *root, struct ef_coll_conf
         } else if (strcmp(key, "max_connections") == 0) {
             if (number(x, v, key, 1, 1000000, &c->max_connections) != 0)
                 return -1;
+        } else if (strcmp(key, "max_connections_per_address") == 0) {
+            if (number(x, v, key, 1, 1000000, &c->max_connections_per_address) != 0)
+                return -1;
         } else {
             return bad(x, k, "unknown key \"%s\"", key);
         }
@@ -220,6 +223,7 @@ int ef_coll_config_load(const char *path, struct ef_coll_config *c, char *err, s
     c->enroll_burst = EF_ENROLL_BURST_DEFAULT;
     c->request_timeout = EF_REQUEST_TIMEOUT_DEFAULT;
     c->max_connections = EF_MAX_CONNECTIONS_DEFAULT;
+    c->max_connections_per_address = EF_MAX_CONNECTIONS_PER_ADDRESS_DEFAULT;
     if (strlen(path) >= sizeof(c->path)) {
         snprintf(err, errlen, "config path too long");
         return -1;
@@ -404,6 +408,9 @@ char *ef_coll_config_render(const struct ef_coll_config *c, size_t *len)
              EF_REQUEST_TIMEOUT_DEFAULT},
             {"max_connections", offsetof(struct ef_coll_config, max_connections),
              EF_MAX_CONNECTIONS_DEFAULT},
+            {"max_connections_per_address",
+             offsetof(struct ef_coll_config, max_connections_per_address),
+             EF_MAX_CONNECTIONS_PER_ADDRESS_DEFAULT},
         };
         char val[16];
 

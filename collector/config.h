@@ -18,6 +18,9 @@
 #define EF_ENROLL_BURST_DEFAULT 100
 #define EF_REQUEST_TIMEOUT_DEFAULT 30 /* seconds for a request's headers and body */
 #define EF_MAX_CONNECTIONS_DEFAULT 1000
+/* Per client address (an IPv6 /64): beyond it a connection is closed at once, so one client
+ * cannot hold every connection. */
+#define EF_MAX_CONNECTIONS_PER_ADDRESS_DEFAULT 64
 
 struct ef_coll_config {
     char path[PATH_MAX];          /* the file this was read from */
@@ -30,8 +33,9 @@ struct ef_coll_config {
     /* Limits. */
     int enroll_per_minute; /* per source address */
     int enroll_burst;
-    int request_timeout; /* seconds from connection start or the previous answer */
-    int max_connections; /* beyond it, 503 and close */
+    int request_timeout;             /* seconds from connection start or the previous answer */
+    int max_connections;             /* beyond it, 503 and close */
+    int max_connections_per_address; /* beyond it, closed at once */
 };
 
 /* The config path to use: explicit (--config), else $EFTERLEV_COLLECTOR_CONFIG, else the

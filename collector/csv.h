@@ -21,8 +21,14 @@ extern const struct ef_csv_dialect ef_csv_excel_sv;
 const struct ef_csv_dialect *ef_csv_dialect_parse(const char *name);
 
 void ef_csv_begin(const struct ef_csv_dialect *d, FILE *out);
-/* One field, quoted when it holds the separator, a quote, CR or LF; last ends the record. */
+/* 1 when a spreadsheet would take text cell s as a formula: it starts with '=', '+', '-',
+ * '@', a tab or a CR (OWASP's list). */
+int ef_csv_is_formula(const char *s);
+/* One text field, quoted when it holds the separator, a quote, CR or LF; a field that
+ * ef_csv_is_formula gets a leading apostrophe ("=1+1" is written '=1+1), so every text cell
+ * is read as text. last ends the record. */
 void ef_csv_str(const struct ef_csv_dialect *d, FILE *out, const char *s, int last);
+/* One number written by the collector itself (never neutralised: -3 stays a number). */
 void ef_csv_int(const struct ef_csv_dialect *d, FILE *out, int64_t v, int last);
 
 #endif

@@ -9,6 +9,7 @@
 #include "efterlev/util.h"
 #include "enroll.h"
 #include "now.h"
+#include "text_safe.h"
 #include "tokens.h"
 
 /* A required string field of at most max bytes, non-empty, UTF-8 without control chars. */
@@ -120,9 +121,9 @@ void ef_enroll(struct ef_store *s, const void *body, size_t len, struct ef_answe
         goto out;
     }
     rc = s->ops->department_get(s, dept_id, &d);
-    if (rc == EF_STORE_ERR)
+    if (rc == EF_ERR)
         goto fail;
-    if (rc != EF_STORE_OK || !ef_token_hash_equal(d.token_hash, hash)) {
+    if (rc != EF_OK || !ef_token_hash_equal(d.token_hash, hash)) {
         ef_answer_error(ans, 401, "invalid enrollment token");
         goto out;
     }
@@ -142,14 +143,19 @@ void ef_enroll(struct ef_store *s, const void *body, size_t len, struct ef_answe
                                .proof_msg = msg,
                                .proof_len = (size_t)msglen};
     rc = s->ops->agent_enroll(s, &e, &a);
-    if (rc == EF_STORE_EXISTS) {
+    if (rc == EF_EXISTS) {
         ef_warn("enrollment refused: %s", s->err);
         ef_answer_error(ans, 409, "%s", s->err);
         goto out;
     }
-    if (rc != EF_STORE_OK)
+    if (rc != EF_OK)
         goto fail;
-    ef_info("enrolled %s (%s) in %s", a.agent_id, hostname, d.name);
+    {
+        char safe[4 * EF_NAME_MAX + 1]; /* the host name as the agent sent it: escaped */
+
+        ef_info("enrolled %s (%s) in %s", a.agent_id, ef_text_safe(hostname, safe, sizeof(safe)),
+                d.name);
+    }
     ef_answer_json(ans, 201,
                    json_pack("{s:s, s:s, s:s}", "agent_id", a.agent_id, "department", d.name,
                              "level", ef_level_name(d.level)));

@@ -152,12 +152,12 @@ static int export_csv(struct ef_store *s, const struct ef_export_opts *o,
     for (i = 0; i < EF_ARRAY_LEN(head); i++)
         ef_csv_str(c.d, out, head[i], i + 1 == EF_ARRAY_LEN(head));
     rc = s->ops->report_iter(s, f, csv_cb, &c);
-    if (rc != EF_STORE_OK) {
+    if (rc != EF_OK) {
         snprintf(err, errlen, "%s", c.err[0] ? c.err : s->err);
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
     *count = c.reports;
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 /* ---- manifest ---- */
@@ -338,27 +338,27 @@ int ef_export(struct ef_store *s, const struct ef_export_opts *o, FILE *out, cha
     char *manifest = NULL, *keyb64 = NULL, *msig = NULL, *details = NULL, msha[65] = "";
     unsigned char sig[EF_ED25519_SIG_LEN];
     size_t nd = 0, nagents = 0, count = 0;
-    int rc = EF_STORE_ERR;
+    int rc = EF_ERR;
 
     if (o->department != NULL) {
         rc = s->ops->dept_counts(s, o->department, &dc, &nd);
         free(dc);
-        if (rc != EF_STORE_OK) {
-            snprintf(err, errlen, "%s", rc == EF_STORE_NOTFOUND ? "no such department" : s->err);
+        if (rc != EF_OK) {
+            snprintf(err, errlen, "%s", rc == EF_NOTFOUND ? "no such department" : s->err);
             return rc;
         }
-        rc = EF_STORE_ERR;
+        rc = EF_ERR;
     }
     if (strcmp(o->format, "csv") == 0) {
-        if (export_csv(s, o, &f, out, &count, err, errlen) != EF_STORE_OK)
-            return EF_STORE_ERR;
+        if (export_csv(s, o, &f, out, &count, err, errlen) != EF_OK)
+            return EF_ERR;
     } else {
-        if (s->ops->report_iter(s, &f, collect_cb, &r) != EF_STORE_OK) {
+        if (s->ops->report_iter(s, &f, collect_cb, &r) != EF_OK) {
             snprintf(err, errlen, "%s", s->err[0] ? s->err : "out of memory");
             goto out;
         }
         count = r.n;
-        if (s->ops->agent_list(s, NULL, &agents, &nagents) != EF_STORE_OK) {
+        if (s->ops->agent_list(s, NULL, &agents, &nagents) != EF_OK) {
             snprintf(err, errlen, "%s", s->err);
             goto out;
         }
@@ -390,12 +390,11 @@ int ef_export(struct ef_store *s, const struct ef_export_opts *o, FILE *out, cha
                   (json_int_t)count, "manifest_sha256", msha[0] ? json_string(msha) : json_null(),
                   "collector_key", keyb64 ? json_string(keyb64) : json_null());
     details = audit ? json_dumps(audit, JSON_COMPACT) : NULL;
-    if (details == NULL ||
-        s->ops->audit_add(s, o->now, o->actor, "export", details) != EF_STORE_OK) {
+    if (details == NULL || s->ops->audit_add(s, o->now, o->actor, "export", details) != EF_OK) {
         snprintf(err, errlen, "audit log: %s", details ? s->err : "out of memory");
         goto out;
     }
-    rc = EF_STORE_OK;
+    rc = EF_OK;
 out:
     reps_free(&r);
     free(agents);

@@ -26,8 +26,8 @@ struct ef_export_opts {
     time_t now;
 };
 
-/* Write the export to out and record it in the audit log. EF_STORE_OK, EF_STORE_NOTFOUND
- * (no such department) or EF_STORE_ERR with err set. */
+/* Write the export to out and record it in the audit log. EF_OK, EF_NOTFOUND
+ * (no such department) or EF_ERR with err set. */
 int ef_export(struct ef_store *s, const struct ef_export_opts *o, FILE *out, char *err,
               size_t errlen);
 

@@ -47,10 +47,10 @@ static int department_of(struct ef_store *s, int64_t id, struct ef_dept_cache *d
     for (i = 0; dc != NULL && i < dc->n; i++)
         if (dc->d[i].id == id) {
             *out = dc->d[i];
-            return EF_STORE_OK;
+            return EF_OK;
         }
     rc = s->ops->department_get(s, id, out);
-    if (rc == EF_STORE_OK && dc != NULL && dc->n < EF_DEPT_CACHE)
+    if (rc == EF_OK && dc != NULL && dc->n < EF_DEPT_CACHE)
         dc->d[dc->n++] = *out;
     return rc;
 }
@@ -60,7 +60,7 @@ static void accepted(struct ef_store *s, const struct ef_agent *a, int status, i
 {
     struct ef_department d;
 
-    if (department_of(s, a->department_id, dc, &d) != EF_STORE_OK) {
+    if (department_of(s, a->department_id, dc, &d) != EF_OK) {
         ef_error("report from %s: department lookup: %s", a->agent_id, s->err);
         ef_answer_error(ans, 500, "internal error");
         return;
@@ -126,9 +126,9 @@ void ef_ingest_store(struct ef_store *s, struct ef_job *j, struct ef_dept_cache 
     int rc;
 
     rc = s->ops->agent_get(s, j->agent_id, &a);
-    if (rc == EF_STORE_ERR)
+    if (rc == EF_ERR)
         goto fail;
-    if (rc != EF_STORE_OK) {
+    if (rc != EF_OK) {
         ef_answer_error(&j->ans, 401, "unknown agent");
         return;
     }
@@ -164,10 +164,10 @@ void ef_ingest_store(struct ef_store *s, struct ef_job *j, struct ef_dept_cache 
                                     .report = r,
                                     .public_key = j->key};
     rc = s->ops->report_store(s, &rec);
-    if (rc == EF_STORE_EXISTS) {
+    if (rc == EF_EXISTS) {
         /* Another upload stored this seq meanwhile, or a re-enrollment (perhaps on another
          * collector sharing the database) replaced the key: answer from the fresh state. */
-        if (s->ops->agent_get(s, j->agent_id, &a) != EF_STORE_OK)
+        if (s->ops->agent_get(s, j->agent_id, &a) != EF_OK)
             goto fail;
         if (!ef_ct_equal(a.public_key, j->key, EF_ED25519_PUB_LEN)) {
             j->forget_key = 1;
@@ -180,7 +180,7 @@ void ef_ingest_store(struct ef_store *s, struct ef_job *j, struct ef_dept_cache 
             seq_conflict(&a, r, &j->ans);
         return;
     }
-    if (rc != EF_STORE_OK)
+    if (rc != EF_OK)
         goto fail;
     ef_debug("stored report %llu of %s (%zu results)", (unsigned long long)r->seq, a.agent_id,
              r->nresults);
@@ -212,12 +212,12 @@ void ef_ingest(struct ef_store *s, const char *agent_hdr, const char *sig_hdr, c
         return;
     }
     rc = s->ops->agent_get(s, agent_hdr, &a);
-    if (rc == EF_STORE_ERR) {
+    if (rc == EF_ERR) {
         ef_error("report from %s: %s", agent_hdr, s->err);
         ef_answer_error(ans, 500, "internal error");
         return;
     }
-    if (rc != EF_STORE_OK) {
+    if (rc != EF_OK) {
         ef_answer_error(ans, 401, "unknown agent");
         return;
     }

@@ -167,23 +167,23 @@ static void write_batch(struct ef_pipeline *p, struct ef_job *list)
             process(s, j, &dc);
         return;
     }
-    while ((rc = s->ops->batch_begin(s, time(NULL))) == EF_STORE_BUSY && mono_ms() < until)
+    while ((rc = s->ops->batch_begin(s, time(NULL))) == EF_BUSY && mono_ms() < until)
         ef_warn("ingest: database locked by another writer, waiting");
-    if (rc != EF_STORE_OK) {
+    if (rc != EF_OK) {
         ef_error("ingest: cannot begin a transaction: %s", s->err);
-        unavailable(list, rc == EF_STORE_BUSY ? "the database is busy" : "cannot store now");
+        unavailable(list, rc == EF_BUSY ? "the database is busy" : "cannot store now");
         return;
     }
     for (j = list; j != NULL; j = j->next)
         process(s, j, &dc);
-    while ((rc = s->ops->batch_commit(s)) == EF_STORE_BUSY && mono_ms() < until) {
+    while ((rc = s->ops->batch_commit(s)) == EF_BUSY && mono_ms() < until) {
         struct timespec pause = {0, 10 * 1000 * 1000};
 
         nanosleep(&pause, NULL);
     }
-    if (rc == EF_STORE_BUSY)
+    if (rc == EF_BUSY)
         s->ops->batch_rollback(s);
-    if (rc != EF_STORE_OK) {
+    if (rc != EF_OK) {
         ef_error("ingest: commit failed: %s", s->err);
         /* Only answers that do not depend on the lost transaction stand. */
         for (j = list; j != NULL; j = j->next) {
@@ -258,7 +258,7 @@ struct ef_pipeline *ef_pipeline_start(const struct ef_pipeline_opts *o, char *er
     if ((p->ws = ef_store_open(o->database, 0, err, errlen)) == NULL)
         goto fail;
     /* Sets the window report_store and batch_begin sweep with. */
-    if (p->ws->ops->sweep(p->ws, time(NULL), o->stale_days) != EF_STORE_OK) {
+    if (p->ws->ops->sweep(p->ws, time(NULL), o->stale_days) != EF_OK) {
         snprintf(err, errlen, "sweep: %s", p->ws->err);
         goto fail;
     }

@@ -420,25 +420,25 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
     struct ef_acceptance *acc = NULL;
     struct ef_host_row *hr = NULL;
     size_t nd = 0, nrows = 0, ncrow = 0, ncs = 0, nchecks = 0, nacc = 0, nhr = 0, i, k, shown;
-    int over, rc = EF_STORE_ERR;
+    int over, rc = EF_ERR;
 
     if (ef_period_parse(period, &first, &last) != 0) {
         snprintf(s->err, sizeof(s->err), "bad period \"%s\"", period);
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
     ef_day_text(first, d0);
     ef_day_text(last, d1);
     over = last < today;
-    if (s->ops->sweep(s, now, stale_days) != EF_STORE_OK ||
-        s->ops->dept_counts(s, NULL, &dc, &nd) != EF_STORE_OK ||
-        s->ops->snapshots(s, NULL, NULL, d0, d1, &rows, &nrows) != EF_STORE_OK ||
-        s->ops->check_counts(s, 0, &checks, &nchecks) != EF_STORE_OK ||
-        s->ops->acceptance_list(s, 1, &acc, &nacc) != EF_STORE_OK ||
-        s->ops->host_rows(s, NULL, NULL, &hr, &nhr) != EF_STORE_OK)
+    if (s->ops->sweep(s, now, stale_days) != EF_OK ||
+        s->ops->dept_counts(s, NULL, &dc, &nd) != EF_OK ||
+        s->ops->snapshots(s, NULL, NULL, d0, d1, &rows, &nrows) != EF_OK ||
+        s->ops->check_counts(s, 0, &checks, &nchecks) != EF_OK ||
+        s->ops->acceptance_list(s, 1, &acc, &nacc) != EF_OK ||
+        s->ops->host_rows(s, NULL, NULL, &hr, &nhr) != EF_OK)
         goto out;
     if (over) {
         at_end(dc, nd, rows, nrows, d1);
-        if (s->ops->snapshots(s, NULL, "*", d1, d1, &crow, &ncrow) != EF_STORE_OK)
+        if (s->ops->snapshots(s, NULL, "*", d1, d1, &crow, &ncrow) != EF_OK)
             goto out;
         /* Control rows of the last day, summed over departments. */
         cs = calloc(ncrow ? ncrow : 1, sizeof(*cs));
@@ -667,8 +667,8 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
         fputs("</p>\n", out);
     }
     fputs("</body></html>\n", out);
-    rc = ferror(out) ? EF_STORE_ERR : EF_STORE_OK;
-    if (rc != EF_STORE_OK)
+    rc = ferror(out) ? EF_ERR : EF_OK;
+    if (rc != EF_OK)
         snprintf(s->err, sizeof(s->err), "write error");
     goto out;
 oom:

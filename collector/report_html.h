@@ -14,7 +14,7 @@
  * and last day (day numbers). 0 or -1. */
 int ef_period_parse(const char *period, int64_t *first_day, int64_t *last_day);
 
-/* Write the report for period in lang ("sv" or "en"). EF_STORE_OK or EF_STORE_ERR. */
+/* Write the report for period in lang ("sv" or "en"). EF_OK or EF_ERR. */
 int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char *period,
                     const char *lang, int stale_days, time_t now, FILE *out);
 

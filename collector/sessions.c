@@ -1,50 +1,134 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "efterlev/util.h"
 #include "sessions.h"
 
-enum ef_login_result ef_login(struct ef_store *s, const char *name, const char *password,
-                              size_t pwlen, time_t now, struct ef_user *u, int64_t *retry_after,
-                              int64_t *failures)
+/* The ghost of name: its slot, or (create set) a new or the least recently used slot. */
+static struct ef_login_ghost *ghost_of(struct ef_login_ghosts *g, const char *name, time_t now,
+                                       int create)
 {
-    int64_t lock;
-    int rc;
+    unsigned char h[32];
+    struct ef_login_ghost *oldest = &g->g[0];
+    size_t i;
+
+    (void)SHA256((const unsigned char *)name, strlen(name), h);
+    for (i = 0; i < EF_LOGIN_GHOSTS; i++) {
+        if (g->g[i].used && memcmp(g->g[i].name_hash, h, sizeof(h)) == 0) {
+            g->g[i].last = (int64_t)now;
+            return &g->g[i];
+        }
+        if (!g->g[i].used || (oldest->used && g->g[i].last < oldest->last))
+            oldest = &g->g[i];
+    }
+    if (!create)
+        return NULL;
+    memset(oldest, 0, sizeof(*oldest));
+    memcpy(oldest->name_hash, h, sizeof(h));
+    oldest->used = 1;
+    oldest->last = (int64_t)now;
+    return oldest;
+}
+
+enum ef_login_result ef_login_begin(struct ef_store *s, struct ef_login_ghosts *ghosts,
+                                    const char *name, time_t now, char hash[EF_PW_HASH_MAX + 1],
+                                    int64_t *retry_after, int64_t *failures)
+{
+    struct ef_login_ghost *gh;
+    struct ef_user u;
+    int rc = EF_NOTFOUND;
 
     *retry_after = 0;
     *failures = 0;
-    if (!ef_user_name_valid(name)) {
-        ef_password_dummy(password, pwlen);
-        return EF_LOGIN_BAD;
-    }
-    rc = s->ops->user_get(s, name, u);
-    if (rc == EF_STORE_ERR)
+    hash[0] = '\0';
+    if (ef_user_name_valid(name))
+        rc = s->ops->user_get(s, name, &u);
+    if (rc == EF_ERR)
         return EF_LOGIN_ERR;
-    if (rc != EF_STORE_OK) {
-        /* Spend the same time as for a real user. */
-        ef_password_dummy(password, pwlen);
-        return EF_LOGIN_BAD;
+    if (rc == EF_OK) {
+        if (u.locked_until > (int64_t)now) {
+            *retry_after = u.locked_until - (int64_t)now;
+            *failures = u.failed_logins;
+            return EF_LOGIN_LOCKED;
+        }
+        snprintf(hash, EF_PW_HASH_MAX + 1, "%s", u.password_hash);
+        return EF_LOGIN_VERIFY;
     }
-    if (u->locked_until > (int64_t)now) {
-        *retry_after = u->locked_until - (int64_t)now;
-        *failures = u->failed_logins;
+    /* No such user: the same lock as a user with these failures would have. */
+    if (ghosts != NULL && (gh = ghost_of(ghosts, name, now, 0)) != NULL &&
+        gh->locked_until > (int64_t)now) {
+        *retry_after = gh->locked_until - (int64_t)now;
+        *failures = gh->failures;
         return EF_LOGIN_LOCKED;
     }
-    if (ef_password_verify(password, pwlen, u->password_hash)) {
+    return EF_LOGIN_VERIFY;
+}
+
+int ef_login_verify(const char *password, size_t pwlen, const char *hash)
+{
+    if (hash[0] == '\0') {
+        /* Spend the same time as for a real user. */
+        ef_password_dummy(password, pwlen);
+        return 0;
+    }
+    return ef_password_verify(password, pwlen, hash);
+}
+
+enum ef_login_result ef_login_finish(struct ef_store *s, struct ef_login_ghosts *ghosts,
+                                     const char *name, int verified, time_t now, struct ef_user *u,
+                                     int64_t *retry_after, int64_t *failures)
+{
+    struct ef_login_ghost *gh;
+    int64_t lock;
+    int rc = EF_NOTFOUND;
+
+    *retry_after = 0;
+    *failures = 0;
+    /* Read again: other logins of the same name may have finished meanwhile. */
+    if (ef_user_name_valid(name))
+        rc = s->ops->user_get(s, name, u);
+    if (rc == EF_ERR)
+        return EF_LOGIN_ERR;
+    if (rc != EF_OK) {
+        if (ghosts == NULL || (gh = ghost_of(ghosts, name, now, 1)) == NULL)
+            return EF_LOGIN_BAD;
+        *failures = ++gh->failures;
+        lock = ef_login_lock_secs(*failures);
+        gh->locked_until = lock > 0 ? (int64_t)now + lock : 0;
+        *retry_after = lock;
+        return EF_LOGIN_BAD;
+    }
+    if (verified) {
         if ((u->failed_logins != 0 || u->locked_until != 0) &&
-            s->ops->user_login_state(s, u->id, 0, 0) != EF_STORE_OK)
+            s->ops->user_login_state(s, u->id, 0, 0) != EF_OK)
             return EF_LOGIN_ERR;
         u->failed_logins = u->locked_until = 0;
         return EF_LOGIN_OK;
     }
     *failures = u->failed_logins + 1;
     lock = ef_login_lock_secs(*failures);
-    if (s->ops->user_login_state(s, u->id, *failures, lock > 0 ? (int64_t)now + lock : 0) !=
-        EF_STORE_OK)
+    if (s->ops->user_login_state(s, u->id, *failures, lock > 0 ? (int64_t)now + lock : 0) != EF_OK)
         return EF_LOGIN_ERR;
     *retry_after = lock;
     return EF_LOGIN_BAD;
+}
+
+enum ef_login_result ef_login(struct ef_store *s, struct ef_login_ghosts *ghosts, const char *name,
+                              const char *password, size_t pwlen, time_t now, struct ef_user *u,
+                              int64_t *retry_after, int64_t *failures)
+{
+    char hash[EF_PW_HASH_MAX + 1];
+    enum ef_login_result r;
+    int ok;
+
+    r = ef_login_begin(s, ghosts, name, now, hash, retry_after, failures);
+    if (r != EF_LOGIN_VERIFY)
+        return r;
+    ok = ef_login_verify(password, pwlen, hash);
+    explicit_bzero(hash, sizeof(hash));
+    return ef_login_finish(s, ghosts, name, ok, now, u, retry_after, failures);
 }
 
 int ef_session_create(struct ef_store *s, int64_t user_id, time_t now,
@@ -57,17 +141,17 @@ int ef_session_create(struct ef_store *s, int64_t user_id, time_t now,
     memset(&sess, 0, sizeof(sess));
     if (ef_secret_new(secret, sess.id_hash) != 0 || ef_secret_new(csrf, unused) != 0) {
         snprintf(s->err, sizeof(s->err), "no randomness for a session");
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
     memcpy(sess.csrf, csrf, EF_SECRET_LEN + 1);
     sess.user_id = user_id;
     sess.created_at = sess.last_seen = (int64_t)now;
     /* Sessions past their time are removed when someone logs in, so the table stays small. */
     if (s->ops->session_purge(s, (int64_t)now - EF_SESSION_IDLE_SECS,
-                              (int64_t)now - EF_SESSION_ABSOLUTE_SECS) != EF_STORE_OK)
-        return EF_STORE_ERR;
+                              (int64_t)now - EF_SESSION_ABSOLUTE_SECS) != EF_OK)
+        return EF_ERR;
     rc = s->ops->session_add(s, &sess);
-    if (rc != EF_STORE_OK)
+    if (rc != EF_OK)
         explicit_bzero(secret, EF_SECRET_LEN + 1);
     return rc;
 }
@@ -96,21 +180,21 @@ int ef_session_lookup(struct ef_store *s, const char *secret, time_t now, struct
     int rc;
 
     if (secret_hash(secret, hash) != 0)
-        return EF_STORE_NOTFOUND;
+        return EF_NOTFOUND;
     rc = s->ops->session_get(s, hash, out);
-    if (rc != EF_STORE_OK)
+    if (rc != EF_OK)
         return rc;
     if (ef_session_expired(out->created_at, out->last_seen, now)) {
-        if (s->ops->session_delete(s, hash) != EF_STORE_OK)
-            return EF_STORE_ERR;
-        return EF_STORE_NOTFOUND;
+        if (s->ops->session_delete(s, hash) != EF_OK)
+            return EF_ERR;
+        return EF_NOTFOUND;
     }
     if ((int64_t)now - out->last_seen >= EF_SESSION_TOUCH_SECS) {
-        if (s->ops->session_touch(s, hash, (int64_t)now) != EF_STORE_OK)
-            return EF_STORE_ERR;
+        if (s->ops->session_touch(s, hash, (int64_t)now) != EF_OK)
+            return EF_ERR;
         out->last_seen = (int64_t)now;
     }
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 int ef_session_end(struct ef_store *s, const char *secret)
@@ -118,7 +202,7 @@ int ef_session_end(struct ef_store *s, const char *secret)
     char hash[65];
 
     if (secret_hash(secret, hash) != 0)
-        return EF_STORE_OK;
+        return EF_OK;
     return s->ops->session_delete(s, hash);
 }
 

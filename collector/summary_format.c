@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* The summary as JSON (the API and --format json), an aligned text table for people, and
- * RFC 4180 CSV for spreadsheets. */
+/* The summary as JSON (the API and --format json), an aligned text table for people (names
+ * from reports escaped by ef_text_safe), and CSV for spreadsheets (csv.c). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "aggregate.h"
 #include "efterlev/util.h"
+#include "text_safe.h"
 
 static void pct_text(const int64_t counts[EF_KINDS], char *out, size_t outlen)
 {
@@ -77,7 +78,7 @@ static void dept_cell(const struct ef_summary *sum, size_t row, int col, char *o
     d = &sum->depts[row - 1];
     switch (col) {
     case 0:
-        snprintf(out, CELL_MAX, "%s", d->name);
+        ef_text_safe(d->name, out, CELL_MAX);
         break;
     case 1:
         snprintf(out, CELL_MAX, "%s", ef_level_name(d->level));
@@ -112,13 +113,13 @@ static void host_cell(const struct ef_summary *sum, size_t row, int col, char *o
     h = &sum->hosts[row - 1];
     switch (col) {
     case 0:
-        snprintf(out, CELL_MAX, "%s", h->hostname);
+        ef_text_safe(h->hostname, out, CELL_MAX);
         break;
     case 1:
-        snprintf(out, CELL_MAX, "%s", h->agent_id);
+        ef_text_safe(h->agent_id, out, CELL_MAX);
         break;
     case 2:
-        snprintf(out, CELL_MAX, "%s", h->department);
+        ef_text_safe(h->department, out, CELL_MAX);
         break;
     case 3:
         if (h->last_seen > 0)

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* The HTTP API (DESIGN section 4). Every answer, error or not, is JSON. The logic lives in
- * enroll.c, ingest.c and aggregate.c; this file only maps requests onto it. */
+/* The HTTP API (docs/protocol.md). Every answer, error or not, is JSON. The logic lives in
+ * enroll.c, ingest.c and aggregate.c; this file maps requests onto it through one table
+ * that holds each route's access rules and query parameters (routes.h), enforced here
+ * before any handler runs. */
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/http.h>
@@ -10,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -17,12 +20,14 @@
 #include "answer.h"
 #include "efterlev/log.h"
 #include "efterlev/report.h"
+#include "efterlev/util.h"
 #include "enroll.h"
 #include "export.h"
 #include "now.h"
 #include "http/routes.h"
 #include "http/server.h"
 #include "http/web.h"
+#include "sessions.h"
 #include "tokens.h"
 
 static const char *reason(int status)
@@ -147,7 +152,7 @@ static const unsigned char *body_of(struct evhttp_request *req, size_t *len, str
     return p;
 }
 
-static void peer_of(struct evhttp_request *req, char *out, size_t outlen)
+void ef_http_peer(struct evhttp_request *req, char *out, size_t outlen)
 {
     struct evhttp_connection *c = evhttp_request_get_connection(req);
     char *addr = NULL;
@@ -174,14 +179,17 @@ static void set_nodelay(struct evhttp_request *req)
         (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-static void do_enroll(struct ef_http_ctx *ctx, struct evhttp_request *req, struct ef_answer *ans)
+static void do_enroll(struct ef_http_ctx *ctx, struct evhttp_request *req,
+                      const struct ef_caller *who, const struct ef_query *q, struct ef_answer *ans)
 {
     struct timespec ts;
     const unsigned char *body;
     char peer[64];
     size_t len;
 
-    peer_of(req, peer, sizeof(peer));
+    (void)who;
+    (void)q;
+    ef_http_peer(req, peer, sizeof(peer));
     clock_gettime(CLOCK_MONOTONIC, &ts);
     if (!ef_rl_take(&ctx->enroll_rl, peer, (double)ts.tv_sec + ts.tv_nsec / 1e9)) {
         ef_warn("enrollment rate limit hit by %s", peer);
@@ -197,12 +205,15 @@ static void do_enroll(struct ef_http_ctx *ctx, struct evhttp_request *req, struc
     ef_enroll(ctx->store, body, len, ans);
 }
 
-static void do_report(struct ef_http_ctx *ctx, struct evhttp_request *req, struct ef_answer *ans)
+static void do_report(struct ef_http_ctx *ctx, struct evhttp_request *req,
+                      const struct ef_caller *who, const struct ef_query *q, struct ef_answer *ans)
 {
     struct evkeyvalq *h = evhttp_request_get_input_headers(req);
     const unsigned char *body;
     size_t len;
 
+    (void)who;
+    (void)q;
     if ((body = body_of(req, &len, ans)) == NULL)
         return;
     /* The server's ingest pipeline answers later (server.c). */
@@ -214,10 +225,21 @@ static void do_report(struct ef_http_ctx *ctx, struct evhttp_request *req, struc
               evhttp_find_header(h, "Efterlev-Signature"), body, len, ef_coll_now(), ans);
 }
 
-/* The caller's role from "Authorization: Bearer <token>", or else from the dashboard's
- * session cookie, into role; actor is "token:NAME" or "user:NAME". 0, or -1 with ans set. */
-static int authorize(struct ef_http_ctx *ctx, struct evhttp_request *req, char *role,
-                     size_t rolelen, char *name, size_t namelen, struct ef_answer *ans)
+/* ---- who is calling ---- */
+
+static unsigned role_bit(const char *role, const char *dept)
+{
+    if (dept != NULL)
+        return EF_ROLE_DEPARTMENT;
+    return strcmp(role, "coordinator") == 0 ? EF_ROLE_COORDINATOR : EF_ROLE_AUDITOR;
+}
+
+/* The caller from "Authorization: Bearer <token>", else from the dashboard's session
+ * cookie. 1 with who filled, 0 when the request names no caller (or, optional set, names
+ * one that is not live), -1 with ans set (401 for a wrong token or an ended session, 403
+ * for an unknown role, 500). */
+static int caller_of(struct ef_http_ctx *ctx, struct evhttp_request *req, int optional,
+                     struct ef_caller *who, struct ef_answer *ans)
 {
     struct evkeyvalq *h = evhttp_request_get_input_headers(req);
     const char *v = evhttp_find_header(h, "Authorization");
@@ -226,76 +248,121 @@ static int authorize(struct ef_http_ctx *ctx, struct evhttp_request *req, char *
     int64_t id;
     int rc;
 
+    memset(who, 0, sizeof(*who));
     if (v == NULL) {
-        rc = ef_web_session_caller(ctx, req, role, rolelen, name, namelen, ans);
-        if (rc > 0)
+        rc = ef_web_session_caller(ctx, req, &who->sess, ans);
+        if (rc == 0 || (rc < 0 && optional && ans->status == 401)) {
+            ef_answer_clear(ans);
             return 0;
+        }
         if (rc < 0)
-            goto deny;
+            return -1;
+        who->via = EF_VIA_SESSION;
+        snprintf(who->role, sizeof(who->role), "%s", who->sess.role);
+        snprintf(who->actor, sizeof(who->actor), "user:%s", who->sess.user);
+    } else {
+        if (strncasecmp(v, "Bearer ", 7) != 0) {
+            ef_answer_error(ans, 401, "a bearer token is required");
+            return -1;
+        }
+        v += 7;
+        while (*v == ' ')
+            v++;
+        if (ef_token_split(v, &id, hash) != 0) {
+            ef_answer_error(ans, 401, "invalid token");
+            return -1;
+        }
+        rc = ctx->store->ops->token_get(ctx->store, id, &t);
+        if (rc == EF_ERR) {
+            ef_error("token lookup: %s", ctx->store->err);
+            ef_answer_error(ans, 500, "internal error");
+            return -1;
+        }
+        if (rc != EF_OK || !ef_token_hash_equal(t.token_hash, hash)) {
+            ef_answer_error(ans, 401, "invalid token");
+            return -1;
+        }
+        who->via = EF_VIA_TOKEN;
+        snprintf(who->role, sizeof(who->role), "%s", t.role);
+        snprintf(who->actor, sizeof(who->actor), "token:%s", t.name);
     }
-    if (v == NULL || strncasecmp(v, "Bearer ", 7) != 0) {
-        ef_answer_error(ans, 401, "a bearer token is required");
-        goto deny;
-    }
-    v += 7;
-    while (*v == ' ')
-        v++;
-    if (ef_token_split(v, &id, hash) != 0) {
-        ef_answer_error(ans, 401, "invalid token");
-        goto deny;
-    }
-    rc = ctx->store->ops->token_get(ctx->store, id, &t);
-    if (rc == EF_STORE_ERR) {
-        ef_error("token lookup: %s", ctx->store->err);
-        ef_answer_error(ans, 500, "internal error");
+    if (ef_role_parse(who->role, &who->dept) != 0) {
+        ef_answer_error(ans, 403, "the caller has an unknown role");
         return -1;
     }
-    if (rc != EF_STORE_OK || !ef_token_hash_equal(t.token_hash, hash)) {
-        ef_answer_error(ans, 401, "invalid token");
-        goto deny;
-    }
-    snprintf(role, rolelen, "%s", t.role);
-    snprintf(name, namelen, "token:%s", t.name);
-    return 0;
-deny:
-    evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
-                      "Bearer realm=\"efterlev\"");
-    return -1;
+    who->role_bit = role_bit(who->role, who->dept);
+    return 1;
 }
 
-/* The caller's department scope after authorization: *dept NULL for coordinator and
- * auditor. 0, or -1 with ans set. */
-struct caller {
-    char role[EF_ROLE_MAX + 1];
-    char name[EF_ACTOR_MAX + 1]; /* the actor: "token:NAME" or "user:NAME" */
-    const char *dept;
-};
-
-static int caller_of(struct ef_http_ctx *ctx, struct evhttp_request *req, struct caller *c,
-                     struct ef_answer *ans)
+/* 0 when Origin names this server; else -1 with ans 403. */
+static int same_origin(struct evhttp_request *req, struct ef_answer *ans)
 {
-    if (authorize(ctx, req, c->role, sizeof(c->role), c->name, sizeof(c->name), ans) != 0)
-        return -1;
-    if (ef_role_parse(c->role, &c->dept) != 0) {
-        ef_answer_error(ans, 403, "token has an unknown role");
+    struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+    const char *origin = evhttp_find_header(h, "Origin");
+    const char *host = evhttp_find_header(h, "Host");
+
+    if (origin == NULL || host == NULL || strncmp(origin, "https://", 8) != 0 ||
+        strcmp(origin + 8, host) != 0) {
+        ef_answer_error(ans, 403, "cross-origin request refused");
         return -1;
     }
     return 0;
 }
 
-/* Query parameters of the request; the caller clears q. */
-static void query_of(struct evhttp_request *req, struct evkeyvalq *q)
+/* 0 when a session caller sent its session's CSRF token; else -1 with ans 403. */
+static int csrf_token(struct evhttp_request *req, const struct ef_caller *who,
+                      struct ef_answer *ans)
+{
+    const char *token = evhttp_find_header(evhttp_request_get_input_headers(req), "X-CSRF-Token");
+    size_t n = strlen(who->sess.csrf);
+
+    if (who->via != EF_VIA_SESSION)
+        return 0;
+    if (token == NULL || n == 0 || strlen(token) != n || !ef_ct_equal(token, who->sess.csrf, n)) {
+        ef_answer_error(ans, 403, "missing or wrong X-CSRF-Token");
+        return -1;
+    }
+    return 0;
+}
+
+/* Enforce r's rules on req: 0 with who and q filled, or -1 with ans set. */
+static int admit(struct ef_http_ctx *ctx, struct evhttp_request *req, const struct ef_route *r,
+                 struct ef_caller *who, struct evkeyvalq *kv, struct ef_query *q,
+                 struct ef_answer *ans)
 {
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-    const char *qs = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+    int rc;
 
-    /* It initialises q first, also when it then fails. */
-    evhttp_parse_query_str(qs != NULL ? qs : "", q);
+    memset(who, 0, sizeof(*who));
+    if ((r->access & EF_ACCESS_SAME_ORIGIN) && same_origin(req, ans) != 0)
+        return -1;
+    if (r->access & (EF_ACCESS_CALLER | EF_ACCESS_OPTIONAL)) {
+        rc = caller_of(ctx, req, !(r->access & EF_ACCESS_CALLER), who, ans);
+        if (rc < 0 || (rc == 0 && (r->access & EF_ACCESS_CALLER))) {
+            if (rc == 0)
+                ef_answer_error(ans, 401, "a bearer token is required");
+            if (ans->status == 401)
+                evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
+                                  "Bearer realm=\"efterlev\"");
+            return -1;
+        }
+        if (rc > 0 && r->roles != 0 && !(r->roles & who->role_bit)) {
+            ef_answer_error(ans, 403, "%s is not open to the role %s", r->path,
+                            who->dept != NULL ? "department" : who->role);
+            return -1;
+        }
+        if ((r->access & EF_ACCESS_SAME_ORIGIN) && csrf_token(req, who, ans) != 0)
+            return -1;
+    }
+    return ef_query_parse(uri != NULL ? evhttp_uri_get_query(uri) : NULL, r->query,
+                          who->via != EF_VIA_NONE ? who : NULL, kv, q, ans);
 }
+
+/* ---- the read API ---- */
 
 static int store_error(struct ef_http_ctx *ctx, int rc, const char *what, struct ef_answer *ans)
 {
-    if (rc == EF_STORE_NOTFOUND)
+    if (rc == EF_NOTFOUND)
         ef_answer_error(ans, 404, "no such %s", what);
     else {
         ef_error("%s: %s", what, ctx->store->err);
@@ -304,35 +371,20 @@ static int store_error(struct ef_http_ctx *ctx, int rc, const char *what, struct
     return -1;
 }
 
-static void do_summary(struct ef_http_ctx *ctx, struct evhttp_request *req, struct ef_answer *ans)
+static void do_summary(struct ef_http_ctx *ctx, struct evhttp_request *req,
+                       const struct ef_caller *who, const struct ef_query *q, struct ef_answer *ans)
 {
-    struct caller c;
-    struct evkeyvalq q;
     struct ef_summary sum;
-    const char *hosts;
-    enum ef_hosts_mode mode = EF_HOSTS_ALL;
     int rc;
 
-    if (caller_of(ctx, req, &c, ans) != 0)
-        return;
-    query_of(req, &q);
-    hosts = evhttp_find_header(&q, "hosts");
-    if (hosts != NULL && strcmp(hosts, "stale") == 0)
-        mode = EF_HOSTS_STALE;
-    else if (hosts != NULL && strcmp(hosts, "none") == 0)
-        mode = EF_HOSTS_NONE;
-    else if (hosts != NULL && strcmp(hosts, "all") != 0) {
-        evhttp_clear_headers(&q);
-        ef_answer_error(ans, 400, "hosts must be all, stale or none");
-        return;
-    }
-    evhttp_clear_headers(&q);
-    rc = ef_summary_build_mode(ctx->store, c.dept, ctx->stale_days, ef_coll_now(), mode, &sum);
-    if (rc == EF_STORE_NOTFOUND) {
+    (void)req;
+    rc = ef_summary_build_mode(ctx->store, who->dept, ctx->stale_days, ef_coll_now(),
+                               (enum ef_hosts_mode)q->hosts, &sum);
+    if (rc == EF_NOTFOUND) {
         ef_answer_error(ans, 403, "the token's department no longer exists");
         return;
     }
-    if (rc != EF_STORE_OK) {
+    if (rc != EF_OK) {
         ef_error("summary: %s", ctx->store->err);
         ef_answer_error(ans, 500, "internal error");
         return;
@@ -368,199 +420,115 @@ static const char *req_path(struct evhttp_request *req)
 }
 
 static void do_department(struct ef_http_ctx *ctx, struct evhttp_request *req,
+                          const struct ef_caller *who, const struct ef_query *q,
                           struct ef_answer *ans)
 {
-    struct caller c;
-    struct evkeyvalq q;
-    const char *hosts;
-    enum ef_hosts_mode mode = EF_HOSTS_ALL;
     char *name;
     json_t *j = NULL;
     int rc;
 
-    if (caller_of(ctx, req, &c, ans) != 0)
-        return;
     if ((name = path_arg(req_path(req), "/api/v1/departments/", ans)) == NULL)
         return;
-    if (c.dept != NULL && strcmp(c.dept, name) != 0) {
+    if (who->dept != NULL && strcmp(who->dept, name) != 0) {
         ef_answer_error(ans, 403, "this token sees only its own department");
         free(name);
         return;
     }
-    query_of(req, &q);
-    hosts = evhttp_find_header(&q, "hosts");
-    if (hosts != NULL && strcmp(hosts, "stale") == 0)
-        mode = EF_HOSTS_STALE;
-    else if (hosts != NULL && strcmp(hosts, "none") == 0)
-        mode = EF_HOSTS_NONE;
-    evhttp_clear_headers(&q);
-    rc = ef_department_json(ctx->store, ctx->catalog, name, mode, ctx->stale_days, ef_coll_now(),
-                            &j);
+    rc = ef_department_json(ctx->store, ctx->catalog, name, (enum ef_hosts_mode)q->hosts,
+                            ctx->stale_days, ef_coll_now(), &j);
     free(name);
-    if (rc != EF_STORE_OK) {
+    if (rc != EF_OK) {
         store_error(ctx, rc, "department", ans);
         return;
     }
     ef_answer_json(ans, 200, j);
 }
 
-static void do_host(struct ef_http_ctx *ctx, struct evhttp_request *req, struct ef_answer *ans)
+static void do_host(struct ef_http_ctx *ctx, struct evhttp_request *req,
+                    const struct ef_caller *who, const struct ef_query *q, struct ef_answer *ans)
 {
-    struct caller c;
     char *id;
     json_t *j = NULL;
     int rc;
 
-    if (caller_of(ctx, req, &c, ans) != 0)
-        return;
+    (void)q;
     if ((id = path_arg(req_path(req), "/api/v1/hosts/", ans)) == NULL)
         return;
     /* A host of another department is "not found" for a department token. */
-    rc = ef_host_json(ctx->store, id, c.dept, ctx->stale_days, ef_coll_now(), &j);
+    rc = ef_host_json(ctx->store, id, who->dept, ctx->stale_days, ef_coll_now(), &j);
     free(id);
-    if (rc != EF_STORE_OK) {
+    if (rc != EF_OK) {
         store_error(ctx, rc, "host", ans);
         return;
     }
     ef_answer_json(ans, 200, j);
 }
 
-static void do_controls(struct ef_http_ctx *ctx, struct evhttp_request *req, struct ef_answer *ans)
+static void do_controls(struct ef_http_ctx *ctx, struct evhttp_request *req,
+                        const struct ef_caller *who, const struct ef_query *q,
+                        struct ef_answer *ans)
 {
-    struct caller c;
-    struct evkeyvalq q;
-    const char *dept, *numbering;
-    json_t *j = NULL;
-    int rc, n2013;
-
-    if (caller_of(ctx, req, &c, ans) != 0)
-        return;
-    query_of(req, &q);
-    dept = evhttp_find_header(&q, "department");
-    numbering = evhttp_find_header(&q, "numbering");
-    n2013 = numbering != NULL && strcmp(numbering, "2013") == 0;
-    if (numbering != NULL && !n2013 && strcmp(numbering, "2022") != 0)
-        ef_answer_error(ans, 400, "numbering must be 2022 or 2013");
-    else if (c.dept != NULL && dept != NULL && strcmp(dept, c.dept) != 0)
-        ef_answer_error(ans, 403, "this token sees only its own department");
-    else {
-        rc = ef_controls_json(ctx->store, ctx->catalog, c.dept ? c.dept : dept, n2013,
-                              ctx->stale_days, ef_coll_now(), &j);
-        if (rc != EF_STORE_OK)
-            store_error(ctx, rc, "department", ans);
-        else
-            ef_answer_json(ans, 200, j);
-    }
-    evhttp_clear_headers(&q);
-}
-
-/* "YYYY-MM-DD" (or RFC 3339, reduced to its day) into out; 0 or -1. */
-static int day_param(const char *v, char out[11])
-{
-    time_t t;
-
-    if (v == NULL) {
-        out[0] = '\0';
-        return 0;
-    }
-    if (ef_parse_date(v, &t) != 0)
-        return -1;
-    ef_day_text(ef_day_of(t), out);
-    return 0;
-}
-
-static void do_trend(struct ef_http_ctx *ctx, struct evhttp_request *req, struct ef_answer *ans)
-{
-    struct caller c;
-    struct evkeyvalq q;
-    const char *dept, *control;
-    char since[11], until[11];
     json_t *j = NULL;
     int rc;
 
-    if (caller_of(ctx, req, &c, ans) != 0)
-        return;
-    query_of(req, &q);
-    dept = evhttp_find_header(&q, "department");
-    control = evhttp_find_header(&q, "control");
-    if (day_param(evhttp_find_header(&q, "since"), since) != 0 ||
-        day_param(evhttp_find_header(&q, "until"), until) != 0)
-        ef_answer_error(ans, 400, "since and until must be YYYY-MM-DD");
-    else if (c.dept != NULL && dept != NULL && strcmp(dept, c.dept) != 0)
-        ef_answer_error(ans, 403, "this token sees only its own department");
-    else if (control != NULL && !ef_control_valid(control))
-        ef_answer_error(ans, 400, "control must be a control number such as 8.9");
-    else {
-        rc = ef_trend_json(ctx->store, c.dept ? c.dept : dept, control, since[0] ? since : NULL,
-                           until[0] ? until : NULL, ctx->stale_days, ef_coll_now(), &j);
-        if (rc != EF_STORE_OK)
-            store_error(ctx, rc, "department", ans);
-        else
-            ef_answer_json(ans, 200, j);
-    }
-    evhttp_clear_headers(&q);
+    (void)req;
+    (void)who;
+    rc = ef_controls_json(ctx->store, ctx->catalog, q->department, q->n2013, ctx->stale_days,
+                          ef_coll_now(), &j);
+    if (rc != EF_OK)
+        store_error(ctx, rc, "department", ans);
+    else
+        ef_answer_json(ans, 200, j);
 }
 
-static void do_export(struct ef_http_ctx *ctx, struct evhttp_request *req, struct ef_answer *ans)
+static void do_trend(struct ef_http_ctx *ctx, struct evhttp_request *req,
+                     const struct ef_caller *who, const struct ef_query *q, struct ef_answer *ans)
 {
-    struct caller c;
-    struct evkeyvalq q;
-    struct ef_export_opts o = {.format = NULL};
-    const char *v, *dialect;
-    char actor[EF_ACTOR_MAX + 1], err[512], *data = NULL;
+    json_t *j = NULL;
+    int rc;
+
+    (void)req;
+    (void)who;
+    rc = ef_trend_json(ctx->store, q->department, q->control, q->since_day[0] ? q->since_day : NULL,
+                       q->until_day[0] ? q->until_day : NULL, ctx->stale_days, ef_coll_now(), &j);
+    if (rc != EF_OK)
+        store_error(ctx, rc, "department", ans);
+    else
+        ef_answer_json(ans, 200, j);
+}
+
+static void do_export(struct ef_http_ctx *ctx, struct evhttp_request *req,
+                      const struct ef_caller *who, const struct ef_query *q, struct ef_answer *ans)
+{
+    struct ef_export_opts o = {.format = q->format};
+    char err[512], *data = NULL;
     size_t len = 0;
     FILE *mem;
     int rc;
 
-    if (caller_of(ctx, req, &c, ans) != 0)
-        return;
-    query_of(req, &q);
-    o.format = evhttp_find_header(&q, "format");
-    o.department = evhttp_find_header(&q, "department");
-    dialect = evhttp_find_header(&q, "csv_dialect");
-    o.dialect = ef_csv_dialect_parse(dialect != NULL ? dialect : "rfc4180");
-    if (o.format == NULL || (strcmp(o.format, "csv") != 0 && strcmp(o.format, "json") != 0 &&
-                             strcmp(o.format, "bundle") != 0)) {
-        ef_answer_error(ans, 400, "format must be csv, json or bundle");
-        goto out;
-    }
-    if (o.dialect == NULL) {
-        ef_answer_error(ans, 400, "csv_dialect must be rfc4180 or excel-sv");
-        goto out;
-    }
-    if (((v = evhttp_find_header(&q, "since")) != NULL && ef_parse_date(v, &o.since) != 0) ||
-        ((v = evhttp_find_header(&q, "until")) != NULL && ef_parse_date(v, &o.until) != 0)) {
-        ef_answer_error(ans, 400, "since and until must be YYYY-MM-DD or RFC 3339 times");
-        goto out;
-    }
-    if (v != NULL && strlen(v) == 10 && evhttp_find_header(&q, "until") == v)
-        o.until += 86400;
-    if (c.dept != NULL) {
-        if (o.department != NULL && strcmp(o.department, c.dept) != 0) {
-            ef_answer_error(ans, 403, "this token sees only its own department");
-            goto out;
-        }
-        o.department = c.dept;
-    }
-    snprintf(actor, sizeof(actor), "%s", c.name);
-    o.actor = actor;
+    (void)req;
+    o.dialect = q->dialect;
+    o.department = q->department;
+    o.since = q->since;
+    o.until = q->until;
+    o.actor = who->actor;
     o.key_path = ctx->key_path;
     o.now = ef_coll_now();
     if ((mem = open_memstream(&data, &len)) == NULL) {
         ef_answer_error(ans, 500, "internal error");
-        goto out;
+        return;
     }
     rc = ef_export(ctx->store, &o, mem, err, sizeof(err));
     fclose(mem);
-    if (rc != EF_STORE_OK) {
+    if (rc != EF_OK) {
         free(data);
-        if (rc == EF_STORE_NOTFOUND)
+        if (rc == EF_NOTFOUND)
             ef_answer_error(ans, 404, "no such department");
         else {
             ef_error("export: %s", err);
             ef_answer_error(ans, 500, "internal error");
         }
-        goto out;
+        return;
     }
     if (strcmp(o.format, "csv") == 0)
         ef_answer_raw(ans, 200, data, len, "text/csv; charset=utf-8", "efterlev-export.csv");
@@ -568,51 +536,52 @@ static void do_export(struct ef_http_ctx *ctx, struct evhttp_request *req, struc
         ef_answer_raw(ans, 200, data, len, "application/json", "efterlev-export.json");
     else
         ef_answer_raw(ans, 200, data, len, "application/x-tar", "efterlev-export.tar");
-out:
-    evhttp_clear_headers(&q);
 }
 
-static void do_board_report(struct ef_http_ctx *ctx, struct evhttp_request *req,
-                            struct ef_answer *ans)
-{
-    struct caller c;
-
-    if (caller_of(ctx, req, &c, ans) == 0)
-        ef_web_board_report(ctx, req, c.dept, c.name, ans);
-}
-
-struct route {
-    const char *path; /* ending in '/': a prefix, the rest is an argument */
-    enum evhttp_cmd_type method;
-    void (*fn)(struct ef_http_ctx *, struct evhttp_request *, struct ef_answer *);
-};
-
-static void do_health(struct ef_http_ctx *ctx, struct evhttp_request *req, struct ef_answer *ans)
+static void do_health(struct ef_http_ctx *ctx, struct evhttp_request *req,
+                      const struct ef_caller *who, const struct ef_query *q, struct ef_answer *ans)
 {
     (void)ctx;
     (void)req;
+    (void)who;
+    (void)q;
     ef_answer_json(ans, 200, json_pack("{s:s}", "status", "ok"));
 }
 
-static const struct route routes[] = {
-    {"/api/v1/health", EVHTTP_REQ_GET, do_health},
-    {"/api/v1/enroll", EVHTTP_REQ_POST, do_enroll},
-    {"/api/v1/reports", EVHTTP_REQ_POST, do_report},
-    {"/api/v1/summary", EVHTTP_REQ_GET, do_summary},
-    {"/api/v1/departments/", EVHTTP_REQ_GET, do_department},
-    {"/api/v1/hosts/", EVHTTP_REQ_GET, do_host},
-    {"/api/v1/controls", EVHTTP_REQ_GET, do_controls},
-    {"/api/v1/trend", EVHTTP_REQ_GET, do_trend},
-    {"/api/v1/export", EVHTTP_REQ_GET, do_export},
+#define CALLER EF_ACCESS_CALLER
+#define OPTIONAL EF_ACCESS_OPTIONAL
+#define SAME_ORIGIN EF_ACCESS_SAME_ORIGIN
+#define ALL_ROLES 0u
+#define READ_ALL (EF_ROLE_COORDINATOR | EF_ROLE_AUDITOR)
+
+/* Every route with its access rules. Agents prove themselves in the request itself (the
+ * enrollment token in the body, the report's signature), so their two routes need no
+ * caller here. */
+const struct ef_route ef_routes[] = {
+    /* path, method, access, roles, query parameters, handler */
+    {"/api/v1/health", EVHTTP_REQ_GET, 0, 0, 0, do_health},
+    {"/api/v1/enroll", EVHTTP_REQ_POST, 0, 0, 0, do_enroll},
+    {"/api/v1/reports", EVHTTP_REQ_POST, 0, 0, 0, do_report},
+    {"/api/v1/summary", EVHTTP_REQ_GET, CALLER, ALL_ROLES, EF_Q_HOSTS, do_summary},
+    {"/api/v1/departments/", EVHTTP_REQ_GET, CALLER, ALL_ROLES, EF_Q_HOSTS, do_department},
+    {"/api/v1/hosts/", EVHTTP_REQ_GET, CALLER, ALL_ROLES, 0, do_host},
+    {"/api/v1/controls", EVHTTP_REQ_GET, CALLER, ALL_ROLES, EF_Q_DEPARTMENT | EF_Q_NUMBERING,
+     do_controls},
+    {"/api/v1/trend", EVHTTP_REQ_GET, CALLER, ALL_ROLES,
+     EF_Q_DEPARTMENT | EF_Q_CONTROL | EF_Q_SINCE_UNTIL, do_trend},
+    {"/api/v1/export", EVHTTP_REQ_GET, CALLER, ALL_ROLES,
+     EF_Q_FORMAT | EF_Q_DEPARTMENT | EF_Q_DIALECT | EF_Q_SINCE_UNTIL, do_export},
     /* the dashboard (http/web.c) */
-    {"/api/v1/report", EVHTTP_REQ_GET, do_board_report},
-    {"/api/v1/login", EVHTTP_REQ_POST, ef_web_login},
-    {"/api/v1/logout", EVHTTP_REQ_POST, ef_web_logout},
-    {"/api/v1/session", EVHTTP_REQ_GET, ef_web_session},
-    {"/", EVHTTP_REQ_GET, ef_web_asset},
-    {"/index.html", EVHTTP_REQ_GET, ef_web_asset},
-    {"/assets/", EVHTTP_REQ_GET, ef_web_asset},
+    {"/api/v1/report", EVHTTP_REQ_GET, CALLER, READ_ALL, EF_Q_PERIOD | EF_Q_LANG,
+     ef_web_board_report},
+    {"/api/v1/login", EVHTTP_REQ_POST, SAME_ORIGIN, 0, 0, ef_web_login},
+    {"/api/v1/logout", EVHTTP_REQ_POST, OPTIONAL | SAME_ORIGIN, 0, 0, ef_web_logout},
+    {"/api/v1/session", EVHTTP_REQ_GET, OPTIONAL, 0, 0, ef_web_session},
+    {"/", EVHTTP_REQ_GET, 0, 0, 0, ef_web_asset},
+    {"/index.html", EVHTTP_REQ_GET, 0, 0, 0, ef_web_asset},
+    {"/assets/", EVHTTP_REQ_GET, 0, 0, 0, ef_web_asset},
 };
+const size_t ef_nroutes = sizeof(ef_routes) / sizeof(ef_routes[0]);
 
 void ef_http_route(struct evhttp_request *req, void *arg)
 {
@@ -621,7 +590,10 @@ void ef_http_route(struct evhttp_request *req, void *arg)
     const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
     enum evhttp_cmd_type m = evhttp_request_get_command(req);
     struct ef_answer ans = {0};
-    const struct route *found = NULL;
+    const struct ef_route *found = NULL;
+    struct ef_caller who;
+    struct ef_query q;
+    struct evkeyvalq kv;
     char peer[64];
     size_t i;
 
@@ -631,12 +603,13 @@ void ef_http_route(struct evhttp_request *req, void *arg)
         ef_answer_error(&ans, 400, "malformed request target");
         goto send;
     }
-    for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        size_t plen = strlen(routes[i].path);
+    for (i = 0; i < ef_nroutes; i++) {
+        size_t plen = strlen(ef_routes[i].path);
 
-        if (plen > 1 && routes[i].path[plen - 1] == '/' ? strncmp(routes[i].path, path, plen) == 0
-                                                        : strcmp(routes[i].path, path) == 0) {
-            found = &routes[i];
+        if (plen > 1 && ef_routes[i].path[plen - 1] == '/'
+                ? strncmp(ef_routes[i].path, path, plen) == 0
+                : strcmp(ef_routes[i].path, path) == 0) {
+            found = &ef_routes[i];
             break;
         }
     }
@@ -647,12 +620,16 @@ void ef_http_route(struct evhttp_request *req, void *arg)
                           method_name(found->method));
         ef_answer_error(&ans, 405, "%s needs %s", found->path, method_name(found->method));
     } else {
-        found->fn(ctx, req, &ans);
+        TAILQ_INIT(&kv);
+        if (admit(ctx, req, found, &who, &kv, &q, &ans) == 0)
+            found->fn(ctx, req, &who, &q, &ans);
+        evhttp_clear_headers(&kv);
+        explicit_bzero(&who, sizeof(who));
     }
 send:
     if (ans.status == EF_HTTP_DEFERRED)
         return;
-    peer_of(req, peer, sizeof(peer));
+    ef_http_peer(req, peer, sizeof(peer));
     ef_debug("%s %s %s -> %d", peer, method_name(m), path, ans.status);
     ef_web_security_headers(req);
     send_answer(req, path, &ans);

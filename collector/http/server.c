@@ -14,7 +14,9 @@
  * start or from the previous answer for the next request's headers and body (evhttp's own
  * timeout is per read, which a client sending one byte a second never trips). A connection
  * over the deadline is closed. Beyond max_connections a connection is answered 503 and
- * closed; at twice that, accepting pauses until connections end.
+ * closed; at twice that, accepting pauses until connections end. A client address (an IPv6
+ * /64) holding max_connections_per_address has its further connections closed at once
+ * (on_admit), so one client cannot take every slot.
  *
  * Body limits: evhttp refuses bodies above its own limit with an HTML 413 and closes the
  * connection. To answer JSON for the usual case, evhttp's limit is EVHTTP_BODY_MAX (4 MiB)
@@ -24,12 +26,14 @@
  * SIGTERM/SIGINT: stop accepting, answer every request already received (their reports
  * committed), close connections as their answers leave, then exit 0. */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -40,6 +44,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/queue.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -48,12 +54,20 @@
 #include "efterlev/util.h"
 #include "controls.h"
 #include "export.h"
+#include "http/peercount.h"
 #include "http/routes.h"
 #include "http/server.h"
 #include "ingest_pipeline.h"
 #include "now.h"
+#include "workq.h"
 
 #define SWEEP_SECS 60
+#define LOGIN_THREADS 2
+#define LOGIN_QUEUE_MAX 64
+#define EF_TLS12_CIPHERS                                                                           \
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"                                   \
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"                                   \
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 
 /* Once a minute: move agents that went stale out of the counters, expire acceptances,
  * write the snapshot of a day that ended, so requests seldom find work to do. */
@@ -63,7 +77,7 @@ static void on_sweep(evutil_socket_t fd, short events, void *arg)
 
     (void)fd;
     (void)events;
-    if (ctx->store->ops->sweep(ctx->store, ef_coll_now(), ctx->stale_days) != EF_STORE_OK)
+    if (ctx->store->ops->sweep(ctx->store, ef_coll_now(), ctx->stale_days) != EF_OK)
         ef_error("sweep: %s", ctx->store->err);
 }
 
@@ -73,6 +87,7 @@ static void on_sweep(evutil_socket_t fd, short events, void *arg)
 #define DRAIN_CHECK_USEC 10000
 #define DRAIN_MAX_SECS 60     /* after SIGTERM, give up waiting for answers after this long */
 #define KEYS_SLOTS (1u << 17) /* cached agent keys; cleared when 3/4 full */
+_Static_assert((KEYS_SLOTS & (KEYS_SLOTS - 1)) == 0, "the key table masks with KEYS_SLOTS - 1");
 
 /* An agent's public key as last read from the store (the writer re-checks it). */
 struct keyent {
@@ -87,8 +102,10 @@ struct conn {
     struct server *srv;
     struct bufferevent *bev;
     struct event *deadline;
-    int refused; /* over max_connections: answered 503, then closed */
-    int busy;    /* a request is being handled or its answer is leaving */
+    struct event *admit;        /* the per-address check, once the socket is known */
+    char peer[EF_PEER_KEY_MAX]; /* counted under this key ("" until admitted) */
+    int refused;                /* over max_connections: answered 503, then closed */
+    int busy;                   /* a request is being handled or its answer is leaving */
 };
 
 struct ef_http_async {
@@ -105,10 +122,12 @@ struct server {
     SSL_CTX *ssl;
     struct ef_http_ctx *ctx;
     struct ef_http_async async;
-    struct event *done_ev, *drain_ev;
+    struct event *done_ev, *drain_ev, *work_ev;
     struct timeval deadline;
-    int max_connections;
-    long nconns, busy_conns;
+    int max_connections, max_per_address;
+    struct ef_peercount *peers;
+    long nconns, busy_conns, over_address;
+    time_t over_address_logged;
     int paused, draining;
     struct timespec drain_started;
 };
@@ -126,11 +145,13 @@ static uint32_t hash_id(const char *id)
     return h;
 }
 
-/* The slot of id, or the empty slot where it would go. */
+/* The slot of id, or the empty slot where it would go. The probe ends because key_put
+ * clears the table at 3/4 full, so an empty slot always exists. */
 static struct keyent *key_slot(struct ef_http_async *as, const char *id)
 {
     uint32_t i = hash_id(id) & (KEYS_SLOTS - 1);
 
+    assert(as->nkeys < KEYS_SLOTS);
     for (;; i = (i + 1) & (KEYS_SLOTS - 1))
         if (!as->keys[i].used || strcmp(as->keys[i].id, id) == 0)
             return &as->keys[i];
@@ -164,6 +185,7 @@ static void key_put(struct ef_http_async *as, const char *id, const unsigned cha
     e = key_slot(as, id);
     if (!e->used) {
         as->nkeys++;
+        assert(as->nkeys <= KEYS_SLOTS / 4 * 3); /* the fill bound checked above */
         e->used = 1;
         snprintf(e->id, sizeof(e->id), "%s", id);
     }
@@ -203,11 +225,11 @@ int ef_http_defer(struct ef_http_ctx *ctx, struct evhttp_request *req, int enrol
             struct ef_agent a;
 
             rc = ctx->store->ops->agent_get(ctx->store, agent_hdr, &a);
-            if (rc == EF_STORE_NOTFOUND) {
+            if (rc == EF_NOTFOUND) {
                 ef_answer_error(ans, 401, "unknown agent");
                 return 0;
             }
-            if (rc != EF_STORE_OK) {
+            if (rc != EF_OK) {
                 ef_error("report from %s: %s", agent_hdr, ctx->store->err);
                 ef_answer_error(ans, 500, "internal error");
                 return 0;
@@ -265,6 +287,14 @@ static void on_done(evutil_socket_t fd, short events, void *arg)
     }
 }
 
+/* Finished logins (workq.c): their done() answers them. */
+static void on_work_done(evutil_socket_t fd, short events, void *arg)
+{
+    (void)fd;
+    (void)events;
+    ef_workq_collect(arg);
+}
+
 /* ---- connections ---- */
 
 static void conn_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
@@ -284,12 +314,16 @@ static void conn_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, l
     if (c->busy)
         srv->busy_conns--;
     srv->nconns--;
+    if (c->peer[0] != '\0')
+        ef_peercount_release(srv->peers, c->peer);
     if (srv->paused && srv->sock != NULL && srv->nconns < 2L * srv->max_connections) {
         evconnlistener_enable(evhttp_bound_socket_get_listener(srv->sock));
         srv->paused = 0;
         ef_info("accepting connections again (%ld open)", srv->nconns);
     }
     event_free(c->deadline);
+    if (c->admit != NULL)
+        event_free(c->admit);
     free(c);
 }
 
@@ -322,6 +356,44 @@ static void on_deadline(evutil_socket_t fd, short events, void *arg)
     evhttp_connection_free(evcon);
 }
 
+/* Runs right after evhttp gave the new connection its socket (tls_bev cannot see the
+ * address): count it under its client address, or close it at once when that address
+ * already holds max_connections_per_address, before any TLS work is spent on it. */
+static void on_admit(evutil_socket_t fd, short events, void *arg)
+{
+    struct conn *c = arg;
+    struct server *srv = c->srv;
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    char key[EF_PEER_KEY_MAX];
+    bufferevent_data_cb r, w;
+    bufferevent_event_cb e;
+    void *evcon = NULL;
+    int rc;
+
+    (void)fd;
+    (void)events;
+    fd = bufferevent_getfd(c->bev);
+    if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &sl) != 0 ||
+        ef_peer_key((struct sockaddr *)&ss, key) != 0)
+        return; /* not an IP socket: nothing to count */
+    rc = ef_peercount_take(srv->peers, key, srv->max_per_address);
+    if (rc > 0) {
+        snprintf(c->peer, sizeof(c->peer), "%s", key);
+        return;
+    }
+    srv->over_address++;
+    if (time(NULL) - srv->over_address_logged >= 60) {
+        ef_warn("%s holds %d connections (max_connections_per_address): closing its new ones "
+                "(%ld so far)",
+                key, srv->max_per_address, srv->over_address);
+        srv->over_address_logged = time(NULL);
+    }
+    bufferevent_getcb(c->bev, &r, &w, &e, &evcon);
+    if (evcon != NULL)
+        evhttp_connection_free(evcon); /* frees c too */
+}
+
 static struct bufferevent *tls_bev(struct event_base *base, void *arg)
 {
     struct server *srv = arg;
@@ -338,7 +410,8 @@ static struct bufferevent *tls_bev(struct event_base *base, void *arg)
     }
     bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
                                          BEV_OPT_CLOSE_ON_FREE);
-    if (bev == NULL || (c->deadline = evtimer_new(base, on_deadline, c)) == NULL) {
+    if (bev == NULL || (c->deadline = evtimer_new(base, on_deadline, c)) == NULL ||
+        (c->admit = evtimer_new(base, on_admit, c)) == NULL) {
         ef_error("out of memory creating a TLS connection");
         abort();
     }
@@ -352,6 +425,8 @@ static struct bufferevent *tls_bev(struct event_base *base, void *arg)
             refused = srv->deadline;
     }
     evtimer_add(c->deadline, c->refused ? &refused : &srv->deadline);
+    /* evhttp sets the socket when this returns; the check runs in this loop iteration. */
+    event_active(c->admit, EV_TIMEOUT, 1);
     if (!srv->paused && srv->sock != NULL && srv->nconns >= 2L * srv->max_connections) {
         ef_warn("%ld connections open, pausing accept", srv->nconns);
         evconnlistener_disable(evhttp_bound_socket_get_listener(srv->sock));
@@ -371,6 +446,26 @@ static void on_complete(struct evhttp_request *req, void *arg)
         c->srv->busy_conns--;
     }
     evtimer_add(c->deadline, &c->srv->deadline);
+}
+
+/* 1 when the request's framing is ambiguous: Content-Length more than once (even with one
+ * value: a proxy in front may pick another copy), or together with Transfer-Encoding. Such
+ * a request is how requests are smuggled past a front end (RFC 9112, section 6.3); evhttp
+ * would take the first Content-Length it finds. */
+static int ambiguous_length(struct evhttp_request *req)
+{
+    struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+    struct evkeyval *kv;
+    int cl = 0, te = 0;
+
+    TAILQ_FOREACH(kv, h, next)
+    {
+        if (strcasecmp(kv->key, "Content-Length") == 0)
+            cl++;
+        else if (strcasecmp(kv->key, "Transfer-Encoding") == 0)
+            te++;
+    }
+    return cl > 1 || (cl > 0 && te > 0);
 }
 
 /* Every request, before routing. */
@@ -397,6 +492,15 @@ static void on_request(struct evhttp_request *req, void *arg)
         ef_answer_clear(&ans);
         return;
     }
+    if (ambiguous_length(req)) {
+        /* The rest of the stream cannot be trusted to start a request: close after. */
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+        ef_answer_error(&ans, 400,
+                        "ambiguous body length: Content-Length twice, or with Transfer-Encoding");
+        ef_http_send_answer(req, "?", &ans);
+        ef_answer_clear(&ans);
+        return;
+    }
     srv->async.deferred = 0;
     ef_http_route(req, srv->ctx);
 }
@@ -415,6 +519,10 @@ static SSL_CTX *tls_context(const struct ef_coll_config *cfg)
     if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
         goto fail;
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    /* TLS 1.2: only forward-secret ECDHE with AEAD (no CBC, no SHA-1 MACs, no static RSA);
+     * TLS 1.3's suites are all AEAD and stay OpenSSL's defaults. */
+    if (SSL_CTX_set_cipher_list(ctx, EF_TLS12_CIPHERS) != 1)
+        goto fail;
     /* Session resumption: tickets (stateless; TLS 1.2 and 1.3) and a server-side cache, so
      * a client that reconnects skips the full handshake (about 400 us of server CPU). The
      * ticket keys are random per process. One ticket per handshake is enough. */
@@ -459,7 +567,7 @@ static void on_drain(evutil_socket_t fd, short events, void *arg)
 {
     struct server *srv = arg;
     struct timeval again = {0, DRAIN_CHECK_USEC};
-    size_t pending = ef_pipeline_pending(srv->async.pipe);
+    size_t pending = ef_pipeline_pending(srv->async.pipe) + ef_workq_pending(srv->ctx->workq);
 
     (void)fd;
     (void)events;
@@ -578,6 +686,14 @@ int ef_http_serve(const struct ef_coll_config *cfg, const char *listen, const ch
     srv.ctx = ctx;
     srv.max_connections =
         cfg->max_connections > 0 ? cfg->max_connections : EF_MAX_CONNECTIONS_DEFAULT;
+    srv.max_per_address = cfg->max_connections_per_address > 0
+                              ? cfg->max_connections_per_address
+                              : EF_MAX_CONNECTIONS_PER_ADDRESS_DEFAULT;
+    if ((srv.peers = ef_peercount_new()) == NULL) {
+        ef_error("out of memory");
+        free(ctx);
+        return -1;
+    }
     srv.deadline.tv_sec =
         cfg->request_timeout > 0 ? cfg->request_timeout : EF_REQUEST_TIMEOUT_DEFAULT;
     raise_fd_limit(srv.max_connections);
@@ -589,6 +705,14 @@ int ef_http_serve(const struct ef_coll_config *cfg, const char *listen, const ch
     ef_rl_init(&ctx->enroll_rl,
                cfg->enroll_per_minute > 0 ? cfg->enroll_per_minute : EF_ENROLL_PER_MINUTE_DEFAULT,
                cfg->enroll_burst > 0 ? cfg->enroll_burst : EF_ENROLL_BURST_DEFAULT);
+    ef_rl_init(&ctx->login_rl, EF_LOGIN_PER_MINUTE, EF_LOGIN_BURST);
+    /* Two threads for password hashing: each derivation takes 128 MiB, so this also bounds
+     * the memory logins can take; 64 waiting logins at most, then 503. */
+    if ((ctx->ghosts = calloc(1, sizeof(*ctx->ghosts))) == NULL ||
+        (ctx->workq = ef_workq_start(LOGIN_THREADS, LOGIN_QUEUE_MAX)) == NULL) {
+        ef_error("cannot start the login workers");
+        goto out;
+    }
 
     po.database = cfg->database;
     po.stale_days = cfg->stale_days;
@@ -605,7 +729,10 @@ int ef_http_serve(const struct ef_coll_config *cfg, const char *listen, const ch
     srv.done_ev =
         event_new(srv.base, ef_pipeline_fd(srv.async.pipe), EV_READ | EV_PERSIST, on_done, &srv);
     srv.drain_ev = evtimer_new(srv.base, on_drain, &srv);
-    if (srv.done_ev == NULL || srv.drain_ev == NULL || event_add(srv.done_ev, NULL) != 0) {
+    srv.work_ev = event_new(srv.base, ef_workq_fd(ctx->workq), EV_READ | EV_PERSIST, on_work_done,
+                            ctx->workq);
+    if (srv.done_ev == NULL || srv.drain_ev == NULL || srv.work_ev == NULL ||
+        event_add(srv.done_ev, NULL) != 0 || event_add(srv.work_ev, NULL) != 0) {
         ef_error("cannot set up the event loop");
         goto out;
     }
@@ -652,6 +779,9 @@ out:
     /* The threads first (after a drain they are idle; jobs still inside are finished and
      * dropped unanswered), then the connections, then the loop. */
     ef_pipeline_stop(srv.async.pipe);
+    ef_workq_stop(ctx->workq); /* logins still inside are dropped unanswered */
+    if (srv.work_ev != NULL)
+        event_free(srv.work_ev);
     if (sigterm != NULL)
         event_free(sigterm);
     if (sigint != NULL)
@@ -669,6 +799,8 @@ out:
         event_base_free(srv.base);
     SSL_CTX_free(srv.ssl);
     free(srv.async.keys);
+    ef_peercount_free(srv.peers);
+    free(ctx->ghosts);
     free(ctx);
     return rc;
 }

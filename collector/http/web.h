@@ -10,6 +10,7 @@
 
 #include "answer.h"
 #include "http/routes.h"
+#include "sessions.h"
 
 /* One embedded file (generated at build time from collector/web/ by web/embed.cmake). */
 struct ef_web_asset {
@@ -21,26 +22,28 @@ struct ef_web_asset {
 extern const struct ef_web_asset ef_web_assets[];
 extern const size_t ef_web_nassets;
 
+/* The handlers of routes.c's table; the dispatcher has enforced each route's access rules
+ * (same origin, caller, roles) before they run. */
+
 /* GET / and GET /assets/NAME. */
-void ef_web_asset(struct ef_http_ctx *ctx, struct evhttp_request *req, struct ef_answer *ans);
-/* POST /api/v1/login {"user", "password"}: sets the session cookie. */
-void ef_web_login(struct ef_http_ctx *ctx, struct evhttp_request *req, struct ef_answer *ans);
-/* POST /api/v1/logout (X-CSRF-Token): deletes the session, clears the cookie. */
-void ef_web_logout(struct ef_http_ctx *ctx, struct evhttp_request *req, struct ef_answer *ans);
+ef_route_fn ef_web_asset;
+/* POST /api/v1/login {"user", "password"}: sets the session cookie. The password is checked
+ * on a worker thread (ctx->workq) and the request answered when it is done. */
+ef_route_fn ef_web_login;
+/* POST /api/v1/logout: deletes the caller's session (the dispatcher checked X-CSRF-Token),
+ * clears the cookie. */
+ef_route_fn ef_web_logout;
 /* GET /api/v1/session: who is logged in, or 401. */
-void ef_web_session(struct ef_http_ctx *ctx, struct evhttp_request *req, struct ef_answer *ans);
+ef_route_fn ef_web_session;
+/* GET /api/v1/report?period=P&lang=sv|en (coordinator, auditor): the board report as an
+ * HTML download, written to the audit log under the caller. */
+ef_route_fn ef_web_board_report;
 
-/* The caller's session, for the read API's auth check: 1 with role and actor ("user:NAME")
- * filled when the request carries a live session cookie, 0 when it carries none, -1 with
- * ans set (401 for an unknown or expired session, 500) otherwise. */
-int ef_web_session_caller(struct ef_http_ctx *ctx, struct evhttp_request *req, char *role,
-                          size_t rolelen, char *actor, size_t actorlen, struct ef_answer *ans);
-
-/* GET /api/v1/report?period=P&lang=sv|en for an authorized caller (dept: the caller's
- * department scope, NULL for everything): the board report as an HTML download, written
- * to the audit log under actor. */
-void ef_web_board_report(struct ef_http_ctx *ctx, struct evhttp_request *req, const char *dept,
-                         const char *actor, struct ef_answer *ans);
+/* The caller's session from the cookie, for the dispatcher: 1 with *out filled when the
+ * request carries a live session cookie, 0 when it carries none, -1 with ans set (401 for
+ * an unknown or expired session, 500) otherwise. */
+int ef_web_session_caller(struct ef_http_ctx *ctx, struct evhttp_request *req,
+                          struct ef_session *out, struct ef_answer *ans);
 
 /* Content-Security-Policy, X-Frame-Options, Referrer-Policy, ... on every answer. */
 void ef_web_security_headers(struct evhttp_request *req);

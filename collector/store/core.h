@@ -18,16 +18,16 @@ static inline const struct ef_db_ops *db_ops(struct ef_store *s)
 
 /* Prepare sql; NULL with s->err set. */
 struct ef_db_stmt *core_prepare(struct ef_store *s, const char *sql);
-/* Step st to its end and give it back: EF_STORE_OK, EF_STORE_EXISTS (a unique constraint)
- * or EF_STORE_ERR. st NULL (a failed prepare) is EF_STORE_ERR. */
+/* Step st to its end and give it back: EF_OK, EF_EXISTS (a unique constraint)
+ * or EF_ERR. st NULL (a failed prepare) is EF_ERR. */
 int core_exec(struct ef_store *s, struct ef_db_stmt *st, const char *what);
 /* The same, NOTFOUND when the statement changed no row. */
 int core_exec_changed(struct ef_store *s, struct ef_db_stmt *st, const char *what);
 /* The first column of the first row as an integer (dflt when no row or NULL); st given back. */
 int core_int(struct ef_store *s, struct ef_db_stmt *st, int64_t dflt, int64_t *out,
              const char *what);
-/* Step to the first row: EF_STORE_OK with the row ready (give st back after reading it),
- * EF_STORE_NOTFOUND or EF_STORE_ERR (st already given back in both). */
+/* Step to the first row: EF_OK with the row ready (give st back after reading it),
+ * EF_NOTFOUND or EF_ERR (st already given back in both). */
 int core_row(struct ef_store *s, struct ef_db_stmt *st, const char *what);
 /* Copy text column i into dst; longer than dstlen-1 is an error (every value was
  * length-checked on the way in). */
@@ -37,7 +37,7 @@ const char *core_col_str(struct ef_store *s, struct ef_db_stmt *st, int i);
 /* A blob column of exactly len bytes into dst. */
 int core_col_bytes(struct ef_store *s, struct ef_db_stmt *st, int i, void *dst, size_t len);
 
-/* Converts the current row of st into elem (zeroed); EF_STORE_OK or EF_STORE_ERR. */
+/* Converts the current row of st into elem (zeroed); EF_OK or EF_ERR. */
 typedef int (*core_row_fn)(struct ef_store *s, struct ef_db_stmt *st, void *elem);
 /* Step st (bound) through its rows, converting each with row into a growing array of
  * elem_size elements: *out and *n (NULL and 0 on error). st is given back in every case.

@@ -65,13 +65,13 @@ int core_agent_apply(struct ef_store *s, const char *agent_id, int64_t departmen
     struct ef_db_stmt *st = core_prepare(s, checks_sql);
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_int(st, 1, department_id);
     DB(s)->bind_text(st, 2, agent_id);
     DB(s)->bind_int(st, 3, sign);
-    if (core_exec(s, st, "update check counters") != EF_STORE_OK ||
+    if (core_exec(s, st, "update check counters") != EF_OK ||
         (st = core_prepare(s, dept_sql)) == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_int(st, 1, department_id);
     DB(s)->bind_text(st, 2, agent_id);
     DB(s)->bind_int(st, 3, sign);
@@ -102,22 +102,22 @@ int core_apply_deltas(struct ef_store *s, int64_t department_id, const struct ef
         const struct ef_check_delta *x = &d->delta[i];
 
         if ((st = core_prepare(s, check_sql)) == NULL)
-            return EF_STORE_ERR;
+            return EF_ERR;
         DB(s)->bind_int(st, 1, department_id);
         DB(s)->bind_text(st, 2, x->check);
         DB(s)->bind_text(st, 3, x->controls);
         DB(s)->bind_text(st, 4, x->severity);
         for (k = 0; k < EF_KINDS; k++)
             DB(s)->bind_int(st, 5 + k, x->d[k]);
-        if (core_exec(s, st, "update check counters") != EF_STORE_OK)
-            return EF_STORE_ERR;
+        if (core_exec(s, st, "update check counters") != EF_OK)
+            return EF_ERR;
     }
     for (k = 0; k < EF_KINDS; k++)
         any |= d->dept[k] != 0;
     if (!any)
-        return EF_STORE_OK;
+        return EF_OK;
     if ((st = core_prepare(s, dept_sql)) == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_int(st, 1, department_id);
     for (k = 0; k < EF_KINDS; k++)
         DB(s)->bind_int(st, 2 + k, d->dept[k]);
@@ -134,18 +134,18 @@ static int agent_state(struct ef_store *s, const char *agent_id, int64_t *dept, 
     int rc;
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_text(st, 1, agent_id);
-    if ((rc = core_row(s, st, "agent state")) != EF_STORE_OK) {
-        if (rc == EF_STORE_NOTFOUND)
+    if ((rc = core_row(s, st, "agent state")) != EF_OK) {
+        if (rc == EF_NOTFOUND)
             snprintf(s->err, sizeof(s->err), "agent %s vanished", agent_id);
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
     *dept = DB(s)->col_int(st, 0);
     *counted = (int)DB(s)->col_int(st, 1);
     *last_seen = DB(s)->col_int(st, 2);
     DB(s)->done(st);
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 static int set_counted(struct ef_store *s, const char *agent_id, int counted)
@@ -154,7 +154,7 @@ static int set_counted(struct ef_store *s, const char *agent_id, int counted)
     struct ef_db_stmt *st = core_prepare(s, sql);
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_text(st, 1, agent_id);
     DB(s)->bind_int(st, 2, counted);
     return core_exec(s, st, "update agent");
@@ -165,12 +165,12 @@ int core_agent_uncount(struct ef_store *s, const char *agent_id)
     int64_t dept, seen;
     int counted;
 
-    if (agent_state(s, agent_id, &dept, &counted, &seen) != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (agent_state(s, agent_id, &dept, &counted, &seen) != EF_OK)
+        return EF_ERR;
     if (!counted)
-        return EF_STORE_OK;
-    if (core_agent_apply(s, agent_id, dept, -1) != EF_STORE_OK)
-        return EF_STORE_ERR;
+        return EF_OK;
+    if (core_agent_apply(s, agent_id, dept, -1) != EF_OK)
+        return EF_ERR;
     return set_counted(s, agent_id, 0);
 }
 
@@ -185,7 +185,7 @@ int core_acceptance_match(struct ef_store *s, int64_t department_id, const char 
     struct ef_db_stmt *st = core_prepare(s, sql);
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_int(st, 1, department_id);
     DB(s)->bind_text(st, 2, check);
     DB(s)->bind_text(st, 3, agent_id);
@@ -220,26 +220,26 @@ int core_agent_rebuild(struct ef_store *s, const char *agent_id, time_t now)
     int64_t dept, seen;
     int counted, fresh;
 
-    if (agent_state(s, agent_id, &dept, &counted, &seen) != EF_STORE_OK)
-        return EF_STORE_ERR;
-    if (counted && core_agent_apply(s, agent_id, dept, -1) != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (agent_state(s, agent_id, &dept, &counted, &seen) != EF_OK)
+        return EF_ERR;
+    if (counted && core_agent_apply(s, agent_id, dept, -1) != EF_OK)
+        return EF_ERR;
     if ((st = core_prepare(s, match_sql)) == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_text(st, 1, agent_id);
     DB(s)->bind_int(st, 2, dept);
-    if (core_exec(s, st, "match acceptances") != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (core_exec(s, st, "match acceptances") != EF_OK)
+        return EF_ERR;
     fresh = seen > 0 && seen >= (int64_t)now - (int64_t)s->stale_days * DAY;
     if ((st = core_prepare(s, counts_sql)) == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_text(st, 1, agent_id);
     DB(s)->bind_int(st, 2, fresh);
-    if (core_exec(s, st, "agent counts") != EF_STORE_OK)
-        return EF_STORE_ERR;
-    if (fresh && core_agent_apply(s, agent_id, dept, 1) != EF_STORE_OK)
-        return EF_STORE_ERR;
-    return EF_STORE_OK;
+    if (core_exec(s, st, "agent counts") != EF_OK)
+        return EF_ERR;
+    if (fresh && core_agent_apply(s, agent_id, dept, 1) != EF_OK)
+        return EF_ERR;
+    return EF_OK;
 }
 
 /* ---- lists of ids, collected before they are changed ---- */
@@ -261,7 +261,7 @@ static int rebuild_listed(struct ef_store *s, struct ef_db_stmt *st, time_t now)
     int rc;
 
     rc = core_collect(s, st, sizeof(*v), id_row, NULL, (void **)&v, &n, "collect agents");
-    for (i = 0; i < n && rc == EF_STORE_OK; i++)
+    for (i = 0; i < n && rc == EF_OK; i++)
         rc = core_agent_rebuild(s, v[i].id, now);
     free(v);
     return rc;
@@ -280,7 +280,7 @@ static int rebuild_for(struct ef_store *s, int64_t dept, const char *check, cons
     struct ef_db_stmt *st = core_prepare(s, sql);
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_text(st, 1, check);
     DB(s)->bind_int(st, 2, dept);
     DB(s)->bind_text(st, 3, agent);
@@ -296,7 +296,7 @@ int core_audit(struct ef_store *s, time_t at, const char *actor, const char *act
     char when[32];
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     ef_time_rfc3339(at, when);
     DB(s)->bind_text(st, 1, when);
     DB(s)->bind_text(st, 2, actor);
@@ -320,8 +320,8 @@ static char *acceptance_details(struct ef_store *s, int64_t id)
     if (st == NULL)
         return NULL;
     DB(s)->bind_int(st, 1, id);
-    if ((rc = core_row(s, st, "acceptance details")) != EF_STORE_OK) {
-        if (rc == EF_STORE_NOTFOUND)
+    if ((rc = core_row(s, st, "acceptance details")) != EF_OK) {
+        if (rc == EF_NOTFOUND)
             snprintf(s->err, sizeof(s->err), "acceptance %lld vanished", (long long)id);
         return NULL;
     }
@@ -351,17 +351,17 @@ static int next_due(struct ef_store *s, time_t t, int64_t *id, int64_t *dept, in
 
     *id = 0;
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_int(st, 1, (int64_t)t);
-    if ((rc = core_row(s, st, "due acceptances")) != EF_STORE_OK)
-        return rc == EF_STORE_NOTFOUND ? EF_STORE_OK : rc;
+    if ((rc = core_row(s, st, "due acceptances")) != EF_OK)
+        return rc == EF_NOTFOUND ? EF_OK : rc;
     *id = DB(s)->col_int(st, 0);
     *dept = DB(s)->col_int(st, 1);
     *until = DB(s)->col_int(st, 4);
-    rc = core_col_text(s, st, 2, check, checklen) == EF_STORE_OK &&
-                 core_col_text(s, st, 3, agent, agentlen) == EF_STORE_OK
-             ? EF_STORE_OK
-             : EF_STORE_ERR;
+    rc = core_col_text(s, st, 2, check, checklen) == EF_OK &&
+                 core_col_text(s, st, 3, agent, agentlen) == EF_OK
+             ? EF_OK
+             : EF_ERR;
     DB(s)->done(st);
     return rc;
 }
@@ -385,27 +385,26 @@ static int advance(struct ef_store *s, time_t t, int stale_days)
         int64_t id, dept = 0, until = 0;
         char check[EF_ID_MAX + 1], agent[EF_ID_MAX + 1], *details;
 
-        if (next_due(s, t, &id, &dept, &until, check, sizeof(check), agent, sizeof(agent)) !=
-            EF_STORE_OK)
-            return EF_STORE_ERR;
+        if (next_due(s, t, &id, &dept, &until, check, sizeof(check), agent, sizeof(agent)) != EF_OK)
+            return EF_ERR;
         if (id == 0)
             break;
         if ((st = core_prepare(s, expire_sql)) == NULL)
-            return EF_STORE_ERR;
+            return EF_ERR;
         DB(s)->bind_int(st, 1, id);
-        if (core_exec(s, st, "expire acceptance") != EF_STORE_OK ||
+        if (core_exec(s, st, "expire acceptance") != EF_OK ||
             (details = acceptance_details(s, id)) == NULL)
-            return EF_STORE_ERR;
+            return EF_ERR;
         rc = core_audit(s, (time_t)until, "system", "acceptance.expire", details);
         free(details);
-        if (rc != EF_STORE_OK || rebuild_for(s, dept, check, agent, t) != EF_STORE_OK)
-            return EF_STORE_ERR;
+        if (rc != EF_OK || rebuild_for(s, dept, check, agent, t) != EF_OK)
+            return EF_ERR;
     }
     if ((st = core_prepare(s, stale_sql)) == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_int(st, 1, cutoff);
-    if (rebuild_listed(s, st, t) != EF_STORE_OK || (st = core_prepare(s, fresh_sql)) == NULL)
-        return EF_STORE_ERR;
+    if (rebuild_listed(s, st, t) != EF_OK || (st = core_prepare(s, fresh_sql)) == NULL)
+        return EF_ERR;
     DB(s)->bind_int(st, 1, cutoff);
     return rebuild_listed(s, st, t);
 }
@@ -416,7 +415,7 @@ static int meta_get(struct ef_store *s, const char *key, int64_t dflt, int64_t *
     struct ef_db_stmt *st = core_prepare(s, sql);
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_text(st, 1, key);
     return core_int(s, st, dflt, out, "meta");
 }
@@ -429,7 +428,7 @@ static int meta_set(struct ef_store *s, const char *key, int64_t value)
     char text[24];
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     snprintf(text, sizeof(text), "%lld", (long long)value);
     DB(s)->bind_text(st, 1, key);
     DB(s)->bind_text(st, 2, text);
@@ -464,16 +463,16 @@ static int write_snapshot(struct ef_store *s, int64_t day, int stale_days)
     struct ef_db_stmt *st = core_prepare(s, dept_sql);
     size_t n = 0, ns = 0, i;
     char text[11];
-    int k, rc = EF_STORE_ERR;
+    int k, rc = EF_ERR;
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     ef_day_text(day, text);
     DB(s)->bind_text(st, 1, text);
     DB(s)->bind_int(st, 2, stale_days);
-    if (core_exec(s, st, "department snapshot") != EF_STORE_OK ||
-        s->ops->check_counts(s, 0, &rows, &n) != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (core_exec(s, st, "department snapshot") != EF_OK ||
+        s->ops->check_counts(s, 0, &rows, &n) != EF_OK)
+        return EF_ERR;
     if (ef_control_sums(rows, n, NULL, 1, &sums, &ns) != 0) {
         snprintf(s->err, sizeof(s->err), "out of memory");
         goto out;
@@ -487,10 +486,10 @@ static int write_snapshot(struct ef_store *s, int64_t day, int stale_days)
         for (k = 0; k < EF_KINDS; k++)
             DB(s)->bind_int(st, 4 + k, sums[i].counts[k]);
         DB(s)->bind_int(st, 10, sums[i].department_id);
-        if (core_exec(s, st, "control snapshot") != EF_STORE_OK)
+        if (core_exec(s, st, "control snapshot") != EF_OK)
             goto out;
     }
-    rc = EF_STORE_OK;
+    rc = EF_OK;
 out:
     free(rows);
     free(sums);
@@ -501,24 +500,24 @@ int core_catch_up(struct ef_store *s, time_t now, int stale_days)
 {
     int64_t today = ef_day_of(now), last, d;
 
-    if (meta_get(s, "snapshot_day", INT64_MIN, &last) != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (meta_get(s, "snapshot_day", INT64_MIN, &last) != EF_OK)
+        return EF_ERR;
     if (last == INT64_MIN) {
         /* History starts on the first day the collector sees. */
         last = today - 1;
-        if (meta_set(s, "snapshot_day", last) != EF_STORE_OK)
-            return EF_STORE_ERR;
+        if (meta_set(s, "snapshot_day", last) != EF_OK)
+            return EF_ERR;
     }
     if (last < today - 1) {
         d = last + 1;
         if (today - 1 - d > CATCH_UP_DAYS_MAX)
             d = today - 1 - CATCH_UP_DAYS_MAX;
         for (; d <= today - 1; d++)
-            if (advance(s, (time_t)((d + 1) * DAY - 1), stale_days) != EF_STORE_OK ||
-                write_snapshot(s, d, stale_days) != EF_STORE_OK)
-                return EF_STORE_ERR;
-        if (meta_set(s, "snapshot_day", today - 1) != EF_STORE_OK)
-            return EF_STORE_ERR;
+            if (advance(s, (time_t)((d + 1) * DAY - 1), stale_days) != EF_OK ||
+                write_snapshot(s, d, stale_days) != EF_OK)
+                return EF_ERR;
+        if (meta_set(s, "snapshot_day", today - 1) != EF_OK)
+            return EF_ERR;
     }
     return advance(s, now, stale_days);
 }
@@ -529,12 +528,12 @@ static int exists(struct ef_store *s, const char *sql, int64_t v, int *yes)
     int64_t n = 0;
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_int(st, 1, v);
-    if (core_int(s, st, 0, &n, "select") != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (core_int(s, st, 0, &n, "select") != EF_OK)
+        return EF_ERR;
     *yes = n != 0;
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 int core_due(struct ef_store *s, time_t now, int stale_days, int *due)
@@ -548,18 +547,18 @@ int core_due(struct ef_store *s, time_t now, int stale_days, int *due)
     int64_t last, cutoff = (int64_t)now - (int64_t)stale_days * DAY;
 
     *due = 1;
-    if (meta_get(s, "snapshot_day", INT64_MIN, &last) != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (meta_get(s, "snapshot_day", INT64_MIN, &last) != EF_OK)
+        return EF_ERR;
     if (last == INT64_MIN || last < ef_day_of(now) - 1)
-        return EF_STORE_OK;
-    if (exists(s, stale_sql, cutoff, due) != EF_STORE_OK)
-        return EF_STORE_ERR;
+        return EF_OK;
+    if (exists(s, stale_sql, cutoff, due) != EF_OK)
+        return EF_ERR;
     if (*due)
-        return EF_STORE_OK;
-    if (exists(s, fresh_sql, cutoff, due) != EF_STORE_OK)
-        return EF_STORE_ERR;
+        return EF_OK;
+    if (exists(s, fresh_sql, cutoff, due) != EF_OK)
+        return EF_ERR;
     if (*due)
-        return EF_STORE_OK;
+        return EF_OK;
     return exists(s, expiry_sql, (int64_t)now, due);
 }
 
@@ -581,10 +580,10 @@ int core_sweep(struct ef_store *s, time_t now, int stale_days)
     int due = 0;
 
     s->stale_days = c.stale_days;
-    if (core_due(s, now, c.stale_days, &due) != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (core_due(s, now, c.stale_days, &due) != EF_OK)
+        return EF_ERR;
     if (!due)
-        return EF_STORE_OK;
+        return EF_OK;
     return DB(s)->tx(s, EF_DB_EXCLUSIVE, sweep_tx, &c);
 }
 
@@ -608,9 +607,8 @@ static int acceptance_add_tx(struct ef_store *s, void *ctx)
     char *details;
     int rc;
 
-    if (core_catch_up(s, c->now, s->stale_days) != EF_STORE_OK ||
-        (st = core_prepare(s, sql)) == NULL)
-        return EF_STORE_ERR;
+    if (core_catch_up(s, c->now, s->stale_days) != EF_OK || (st = core_prepare(s, sql)) == NULL)
+        return EF_ERR;
     DB(s)->bind_int(st, 1, a->department_id);
     DB(s)->bind_text(st, 2, a->check);
     DB(s)->bind_text(st, 3, a->agent_id);
@@ -618,13 +616,13 @@ static int acceptance_add_tx(struct ef_store *s, void *ctx)
     DB(s)->bind_text(st, 5, a->by);
     DB(s)->bind_int(st, 6, (int64_t)c->now);
     DB(s)->bind_int(st, 7, a->until);
-    if (core_int(s, st, 0, &c->id, "insert acceptance") != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (core_int(s, st, 0, &c->id, "insert acceptance") != EF_OK)
+        return EF_ERR;
     if ((details = acceptance_details(s, c->id)) == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     rc = core_audit(s, c->now, a->by, "acceptance.add", details);
     free(details);
-    if (rc != EF_STORE_OK)
+    if (rc != EF_OK)
         return rc;
     return rebuild_for(s, a->department_id, a->check, a->agent_id, c->now);
 }
@@ -634,7 +632,7 @@ int core_acceptance_add(struct ef_store *s, struct ef_acceptance *a, time_t now)
     struct acc_ctx c = {.a = a, .now = now};
     int rc = DB(s)->tx(s, EF_DB_EXCLUSIVE, acceptance_add_tx, &c);
 
-    if (rc == EF_STORE_OK) {
+    if (rc == EF_OK) {
         a->id = c.id;
         a->created_at = now;
     }
@@ -653,29 +651,29 @@ static int acceptance_revoke_tx(struct ef_store *s, void *ctx)
     int64_t dept;
     int rc;
 
-    if (core_catch_up(s, c->now, s->stale_days) != EF_STORE_OK ||
+    if (core_catch_up(s, c->now, s->stale_days) != EF_OK ||
         (st = core_prepare(s, select_sql)) == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_int(st, 1, c->id);
-    if ((rc = core_row(s, st, "select acceptance")) != EF_STORE_OK)
+    if ((rc = core_row(s, st, "select acceptance")) != EF_OK)
         return rc;
     dept = DB(s)->col_int(st, 0);
-    rc = core_col_text(s, st, 1, check, sizeof(check)) == EF_STORE_OK &&
-                 core_col_text(s, st, 2, agent, sizeof(agent)) == EF_STORE_OK
-             ? EF_STORE_OK
-             : EF_STORE_ERR;
+    rc = core_col_text(s, st, 1, check, sizeof(check)) == EF_OK &&
+                 core_col_text(s, st, 2, agent, sizeof(agent)) == EF_OK
+             ? EF_OK
+             : EF_ERR;
     DB(s)->done(st);
-    if (rc != EF_STORE_OK || (st = core_prepare(s, revoke_sql)) == NULL)
-        return EF_STORE_ERR;
+    if (rc != EF_OK || (st = core_prepare(s, revoke_sql)) == NULL)
+        return EF_ERR;
     DB(s)->bind_int(st, 1, c->id);
     DB(s)->bind_int(st, 2, (int64_t)c->now);
     DB(s)->bind_text(st, 3, c->by);
-    if (core_exec(s, st, "revoke acceptance") != EF_STORE_OK ||
+    if (core_exec(s, st, "revoke acceptance") != EF_OK ||
         (details = acceptance_details(s, c->id)) == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     rc = core_audit(s, c->now, c->by, "acceptance.revoke", details);
     free(details);
-    if (rc != EF_STORE_OK)
+    if (rc != EF_OK)
         return rc;
     return rebuild_for(s, dept, check, agent, c->now);
 }

@@ -19,19 +19,19 @@ static int department_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)
     int64_t level;
 
     d->id = DB(s)->col_int(st, 0);
-    if (core_col_text(s, st, 1, d->name, sizeof(d->name)) != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (core_col_text(s, st, 1, d->name, sizeof(d->name)) != EF_OK)
+        return EF_ERR;
     level = DB(s)->col_int(st, 2);
     if (level < EF_LEVEL_BASIC || level > EF_LEVEL_HIGH) {
         snprintf(s->err, sizeof(s->err), "department %s has invalid level %lld", d->name,
                  (long long)level);
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
     d->level = (ef_level)level;
-    if (core_col_text(s, st, 3, d->token_hash, sizeof(d->token_hash)) != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (core_col_text(s, st, 3, d->token_hash, sizeof(d->token_hash)) != EF_OK)
+        return EF_ERR;
     d->hosts = DB(s)->col_int(st, 4);
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 int core_department_get(struct ef_store *s, int64_t id, struct ef_department *out)
@@ -43,9 +43,9 @@ int core_department_get(struct ef_store *s, int64_t id, struct ef_department *ou
     int rc;
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_int(st, 1, id);
-    if ((rc = core_row(s, st, "select department")) != EF_STORE_OK)
+    if ((rc = core_row(s, st, "select department")) != EF_OK)
         return rc;
     memset(out, 0, sizeof(*out));
     rc = department_row(s, st, out);
@@ -73,9 +73,9 @@ int core_agent_get(struct ef_store *s, const char *agent_id, struct ef_agent *ou
     int rc;
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_text(st, 1, agent_id);
-    if ((rc = core_row(s, st, "select agent")) != EF_STORE_OK)
+    if ((rc = core_row(s, st, "select agent")) != EF_OK)
         return rc;
     rc = core_agent_row(s, st, out);
     DB(s)->done(st);
@@ -88,16 +88,16 @@ static int agent_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)
     const void *key;
     size_t keylen = 0;
 
-    if (core_col_text(s, st, 0, a->agent_id, sizeof(a->agent_id)) != EF_STORE_OK ||
-        core_col_text(s, st, 1, a->hostname, sizeof(a->hostname)) != EF_STORE_OK ||
-        core_col_text(s, st, 2, a->department, sizeof(a->department)) != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (core_col_text(s, st, 0, a->agent_id, sizeof(a->agent_id)) != EF_OK ||
+        core_col_text(s, st, 1, a->hostname, sizeof(a->hostname)) != EF_OK ||
+        core_col_text(s, st, 2, a->department, sizeof(a->department)) != EF_OK)
+        return EF_ERR;
     if ((key = DB(s)->col_blob(st, 3, &keylen)) == NULL || keylen != EF_ED25519_PUB_LEN) {
         snprintf(s->err, sizeof(s->err), "agent %s has a malformed key", a->agent_id);
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
     memcpy(a->public_key, key, EF_ED25519_PUB_LEN);
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 int core_agent_list(struct ef_store *s, const char *department, struct ef_agent_row **out,
@@ -121,19 +121,19 @@ static int host_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)
     struct ef_host_row *h = elem;
     int k;
 
-    if (core_col_text(s, st, 0, h->agent_id, sizeof(h->agent_id)) != EF_STORE_OK ||
-        core_col_text(s, st, 1, h->hostname, sizeof(h->hostname)) != EF_STORE_OK ||
-        core_col_text(s, st, 2, h->department, sizeof(h->department)) != EF_STORE_OK ||
-        core_col_text(s, st, 13, h->os_pretty, sizeof(h->os_pretty)) != EF_STORE_OK ||
-        core_col_text(s, st, 14, h->kernel, sizeof(h->kernel)) != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (core_col_text(s, st, 0, h->agent_id, sizeof(h->agent_id)) != EF_OK ||
+        core_col_text(s, st, 1, h->hostname, sizeof(h->hostname)) != EF_OK ||
+        core_col_text(s, st, 2, h->department, sizeof(h->department)) != EF_OK ||
+        core_col_text(s, st, 13, h->os_pretty, sizeof(h->os_pretty)) != EF_OK ||
+        core_col_text(s, st, 14, h->kernel, sizeof(h->kernel)) != EF_OK)
+        return EF_ERR;
     h->level = core_level_of(DB(s)->col_int(st, 3));
     h->last_seen = DB(s)->col_int(st, 4);
     h->last_seq = (uint64_t)DB(s)->col_int(st, 5);
     for (k = 0; k < EF_KINDS; k++)
         h->counts[k] = DB(s)->col_int(st, 6 + k);
     h->stale = DB(s)->col_int(st, 12) == 0;
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 int core_host_rows(struct ef_store *s, const char *department, const char *only_agent,
@@ -164,14 +164,14 @@ static int dept_counts_row(struct ef_store *s, struct ef_db_stmt *st, void *elem
     int k;
 
     d->id = DB(s)->col_int(st, 0);
-    if (core_col_text(s, st, 1, d->name, sizeof(d->name)) != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (core_col_text(s, st, 1, d->name, sizeof(d->name)) != EF_OK)
+        return EF_ERR;
     d->level = core_level_of(DB(s)->col_int(st, 2));
     d->hosts = DB(s)->col_int(st, 3);
     d->fresh_hosts = DB(s)->col_int(st, 4);
     for (k = 0; k < EF_KINDS; k++)
         d->counts[k] = DB(s)->col_int(st, 5 + k);
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 int core_dept_counts(struct ef_store *s, const char *department, struct ef_dept_counts **out,
@@ -186,9 +186,9 @@ int core_dept_counts(struct ef_store *s, const char *department, struct ef_dept_
     if (st != NULL)
         DB(s)->bind_text(st, 1, department);
     if (core_collect(s, st, sizeof(struct ef_dept_counts), dept_counts_row, NULL, (void **)out, n,
-                     "department counters") != EF_STORE_OK)
-        return EF_STORE_ERR;
-    return department != NULL && *n == 0 ? EF_STORE_NOTFOUND : EF_STORE_OK;
+                     "department counters") != EF_OK)
+        return EF_ERR;
+    return department != NULL && *n == 0 ? EF_NOTFOUND : EF_OK;
 }
 
 /* Rows of every department in key order (department, check, controls) into the order
@@ -201,10 +201,10 @@ static int order_by_check(struct ef_store *s, struct ef_check_counts **v, size_t
     size_t *slot = NULL, *group = NULL, *first = NULL, *order = NULL, cap = 64, ng = 0, i, j, at;
     uint64_t h;
     const char *c;
-    int rc = EF_STORE_ERR;
+    int rc = EF_ERR;
 
     if (len < 2)
-        return EF_STORE_OK;
+        return EF_OK;
     while (cap < 2 * len)
         cap *= 2;
     slot = calloc(cap, sizeof(*slot)); /* group + 1 */
@@ -247,7 +247,7 @@ static int order_by_check(struct ef_store *s, struct ef_check_counts **v, size_t
     free(*v);
     *v = w;
     w = NULL;
-    rc = EF_STORE_OK;
+    rc = EF_OK;
 out:
     free(slot);
     free(group);
@@ -264,15 +264,15 @@ static int check_counts_row(struct ef_store *s, struct ef_db_stmt *st, void *ele
     int k;
 
     c->department_id = DB(s)->col_int(st, 0);
-    if (core_col_text(s, st, 1, c->check, sizeof(c->check)) != EF_STORE_OK ||
-        core_col_text(s, st, 2, c->controls, sizeof(c->controls)) != EF_STORE_OK ||
-        core_col_text(s, st, 3, sev, sizeof(sev)) != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (core_col_text(s, st, 1, c->check, sizeof(c->check)) != EF_OK ||
+        core_col_text(s, st, 2, c->controls, sizeof(c->controls)) != EF_OK ||
+        core_col_text(s, st, 3, sev, sizeof(sev)) != EF_OK)
+        return EF_ERR;
     if (ef_severity_parse(sev, &c->severity) != 0)
         c->severity = EF_SEV_MEDIUM;
     for (k = 0; k < EF_KINDS; k++)
         c->counts[k] = DB(s)->col_int(st, 4 + k);
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 int core_check_counts(struct ef_store *s, int64_t department_id, struct ef_check_counts **out,
@@ -292,15 +292,15 @@ int core_check_counts(struct ef_store *s, int64_t department_id, struct ef_check
     if (st != NULL && department_id != 0)
         DB(s)->bind_int(st, 1, department_id);
     if (core_collect(s, st, sizeof(struct ef_check_counts), check_counts_row, NULL, (void **)out, n,
-                     "check counters") != EF_STORE_OK)
-        return EF_STORE_ERR;
-    if (department_id == 0 && order_by_check(s, out, *n) != EF_STORE_OK) {
+                     "check counters") != EF_OK)
+        return EF_ERR;
+    if (department_id == 0 && order_by_check(s, out, *n) != EF_OK) {
         free(*out);
         *out = NULL;
         *n = 0;
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 static int result_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)
@@ -308,25 +308,23 @@ static int result_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)
     struct ef_result_row *r = elem;
     char buf[16];
 
-    if (core_col_text(s, st, 0, r->check, sizeof(r->check)) != EF_STORE_OK ||
-        core_col_text(s, st, 1, buf, sizeof(buf)) != EF_STORE_OK ||
-        ef_status_parse(buf, &r->status) != 0)
+    if (core_col_text(s, st, 0, r->check, sizeof(r->check)) != EF_OK ||
+        core_col_text(s, st, 1, buf, sizeof(buf)) != EF_OK || ef_status_parse(buf, &r->status) != 0)
         goto bad;
     r->acceptance = DB(s)->col_int(st, 2);
     r->accepted = !DB(s)->col_null(st, 2);
     r->since = DB(s)->col_int(st, 3);
-    if (core_col_text(s, st, 4, r->evidence, sizeof(r->evidence)) != EF_STORE_OK ||
-        core_col_text(s, st, 5, r->controls, sizeof(r->controls)) != EF_STORE_OK ||
-        core_col_text(s, st, 6, buf, sizeof(buf)) != EF_STORE_OK ||
+    if (core_col_text(s, st, 4, r->evidence, sizeof(r->evidence)) != EF_OK ||
+        core_col_text(s, st, 5, r->controls, sizeof(r->controls)) != EF_OK ||
+        core_col_text(s, st, 6, buf, sizeof(buf)) != EF_OK ||
         ef_severity_parse(buf, &r->severity) != 0 ||
-        core_col_text(s, st, 7, buf, sizeof(buf)) != EF_STORE_OK ||
-        ef_level_parse(buf, &r->level) != 0)
+        core_col_text(s, st, 7, buf, sizeof(buf)) != EF_OK || ef_level_parse(buf, &r->level) != 0)
         goto bad;
-    return EF_STORE_OK;
+    return EF_OK;
 bad:
     if (s->err[0] == '\0')
         snprintf(s->err, sizeof(s->err), "malformed stored result");
-    return EF_STORE_ERR;
+    return EF_ERR;
 }
 
 int core_host_results(struct ef_store *s, const char *agent_id, struct ef_result_row **out,
@@ -351,19 +349,19 @@ static int acceptance_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)
 
     a->id = DB(s)->col_int(st, 0);
     a->department_id = DB(s)->col_int(st, 1);
-    if (core_col_text(s, st, 2, a->department, sizeof(a->department)) != EF_STORE_OK ||
-        core_col_text(s, st, 3, a->check, sizeof(a->check)) != EF_STORE_OK ||
-        core_col_text(s, st, 4, a->agent_id, sizeof(a->agent_id)) != EF_STORE_OK ||
-        core_col_text(s, st, 5, a->hostname, sizeof(a->hostname)) != EF_STORE_OK ||
-        core_col_text(s, st, 6, a->reason, sizeof(a->reason)) != EF_STORE_OK ||
-        core_col_text(s, st, 7, a->by, sizeof(a->by)) != EF_STORE_OK ||
-        core_col_text(s, st, 12, a->ended_by, sizeof(a->ended_by)) != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (core_col_text(s, st, 2, a->department, sizeof(a->department)) != EF_OK ||
+        core_col_text(s, st, 3, a->check, sizeof(a->check)) != EF_OK ||
+        core_col_text(s, st, 4, a->agent_id, sizeof(a->agent_id)) != EF_OK ||
+        core_col_text(s, st, 5, a->hostname, sizeof(a->hostname)) != EF_OK ||
+        core_col_text(s, st, 6, a->reason, sizeof(a->reason)) != EF_OK ||
+        core_col_text(s, st, 7, a->by, sizeof(a->by)) != EF_OK ||
+        core_col_text(s, st, 12, a->ended_by, sizeof(a->ended_by)) != EF_OK)
+        return EF_ERR;
     a->created_at = DB(s)->col_int(st, 8);
     a->until = DB(s)->col_int(st, 9);
     a->state = (enum ef_acceptance_state)DB(s)->col_int(st, 10);
     a->ended_at = DB(s)->col_int(st, 11);
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 int core_acceptance_list(struct ef_store *s, int include_ended, struct ef_acceptance **out,
@@ -400,13 +398,13 @@ static int audit_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)
     a->details = strdup(DB(s)->col_null(st, 4) ? "{}" : core_col_str(s, st, 4));
     if (a->details == NULL) {
         snprintf(s->err, sizeof(s->err), "out of memory");
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
-    if (core_col_text(s, st, 1, a->at, sizeof(a->at)) != EF_STORE_OK ||
-        core_col_text(s, st, 2, a->actor, sizeof(a->actor)) != EF_STORE_OK ||
-        core_col_text(s, st, 3, a->action, sizeof(a->action)) != EF_STORE_OK)
-        return EF_STORE_ERR;
-    return EF_STORE_OK;
+    if (core_col_text(s, st, 1, a->at, sizeof(a->at)) != EF_OK ||
+        core_col_text(s, st, 2, a->actor, sizeof(a->actor)) != EF_OK ||
+        core_col_text(s, st, 3, a->action, sizeof(a->action)) != EF_OK)
+        return EF_ERR;
+    return EF_OK;
 }
 
 static void audit_free(void *v, size_t n)
@@ -464,17 +462,17 @@ static int snapshot_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)
     struct ef_snapshot_row *r = elem;
     int k;
 
-    if (core_col_text(s, st, 0, r->day, sizeof(r->day)) != EF_STORE_OK ||
-        core_col_text(s, st, 1, r->department, sizeof(r->department)) != EF_STORE_OK ||
-        core_col_text(s, st, 2, r->control, sizeof(r->control)) != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (core_col_text(s, st, 0, r->day, sizeof(r->day)) != EF_OK ||
+        core_col_text(s, st, 1, r->department, sizeof(r->department)) != EF_OK ||
+        core_col_text(s, st, 2, r->control, sizeof(r->control)) != EF_OK)
+        return EF_ERR;
     r->level = core_level_of(DB(s)->col_int(st, 3));
     r->stale_days = (int)DB(s)->col_int(st, 4);
     r->hosts = DB(s)->col_int(st, 5);
     r->fresh_hosts = DB(s)->col_int(st, 6);
     for (k = 0; k < EF_KINDS; k++)
         r->counts[k] = DB(s)->col_int(st, 7 + k);
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 int core_snapshots(struct ef_store *s, const char *department, const char *control,
@@ -513,8 +511,8 @@ static int report_row(struct ef_store *s, struct ef_db_stmt *st, struct ef_store
 
     memset(r, 0, sizeof(*r));
     r->id = DB(s)->col_int(st, 0);
-    if (core_col_text(s, st, 1, agent, EF_ID_MAX + 1) != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (core_col_text(s, st, 1, agent, EF_ID_MAX + 1) != EF_OK)
+        return EF_ERR;
     r->agent_id = agent;
     r->department = core_col_str(s, st, 2);
     r->seq = (uint64_t)DB(s)->col_int(st, 3);
@@ -525,9 +523,9 @@ static int report_row(struct ef_store *s, struct ef_db_stmt *st, struct ef_store
     if (DB(s)->col_null(st, 6) || r->body == NULL || r->signature == NULL ||
         siglen != EF_ED25519_SIG_LEN) {
         snprintf(s->err, sizeof(s->err), "stored report %lld is malformed", (long long)r->id);
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 int core_report_iter(struct ef_store *s, const struct ef_report_filter *f, ef_report_cb cb,
@@ -552,7 +550,7 @@ int core_report_iter(struct ef_store *s, const struct ef_report_filter *f, ef_re
     ef_time_rfc3339(f->until, until);
     do {
         if ((st = core_prepare(s, sql)) == NULL)
-            return EF_STORE_ERR;
+            return EF_ERR;
         /* from, not last, is bound: last changes while the statement runs. */
         DB(s)->bind_text(st, 1, from);
         DB(s)->bind_int(st, 2, from_id);
@@ -561,19 +559,19 @@ int core_report_iter(struct ef_store *s, const struct ef_report_filter *f, ef_re
         DB(s)->bind_text(st, 5, f->until > 0 ? until : NULL);
         DB(s)->bind_int(st, 6, REPORT_PAGE);
         rows = 0;
-        ret = EF_STORE_OK;
+        ret = EF_OK;
         while ((rc = DB(s)->step(s, st, "read reports")) == EF_DB_ROW) {
             rows++;
-            if ((ret = report_row(s, st, &r, last)) != EF_STORE_OK || (ret = cb(arg, &r)) != 0)
+            if ((ret = report_row(s, st, &r, last)) != EF_OK || (ret = cb(arg, &r)) != 0)
                 break;
             from_id = r.id;
         }
         DB(s)->done(st);
-        if (ret != EF_STORE_OK)
+        if (ret != EF_OK)
             return ret;
         if (rc != EF_DB_DONE)
-            return EF_STORE_ERR;
+            return EF_ERR;
         memcpy(from, last, sizeof(from));
     } while (rows == REPORT_PAGE);
-    return EF_STORE_OK;
+    return EF_OK;
 }

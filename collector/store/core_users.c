@@ -19,7 +19,7 @@ static int insert_named(struct ef_store *s, const char *sql, const char *name, c
     char created[32];
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     ef_time_rfc3339(now, created);
     DB(s)->bind_text(st, 1, name);
     DB(s)->bind_text(st, 2, role);
@@ -44,16 +44,16 @@ int core_token_get(struct ef_store *s, int64_t id, struct ef_api_token *out)
     int rc;
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_int(st, 1, id);
-    if ((rc = core_row(s, st, "select token")) != EF_STORE_OK)
+    if ((rc = core_row(s, st, "select token")) != EF_OK)
         return rc;
     memset(out, 0, sizeof(*out));
     out->id = DB(s)->col_int(st, 0);
-    if (core_col_text(s, st, 1, out->name, sizeof(out->name)) != EF_STORE_OK ||
-        core_col_text(s, st, 2, out->role, sizeof(out->role)) != EF_STORE_OK ||
-        core_col_text(s, st, 3, out->token_hash, sizeof(out->token_hash)) != EF_STORE_OK)
-        rc = EF_STORE_ERR;
+    if (core_col_text(s, st, 1, out->name, sizeof(out->name)) != EF_OK ||
+        core_col_text(s, st, 2, out->role, sizeof(out->role)) != EF_OK ||
+        core_col_text(s, st, 3, out->token_hash, sizeof(out->token_hash)) != EF_OK)
+        rc = EF_ERR;
     DB(s)->done(st);
     return rc;
 }
@@ -73,14 +73,13 @@ static int user_row(struct ef_store *s, struct ef_db_stmt *st, struct ef_user *u
 {
     memset(u, 0, sizeof(*u));
     u->id = DB(s)->col_int(st, 0);
-    if (core_col_text(s, st, 1, u->name, sizeof(u->name)) != EF_STORE_OK ||
-        core_col_text(s, st, 2, u->role, sizeof(u->role)) != EF_STORE_OK ||
-        (with_hash &&
-         core_col_text(s, st, 3, u->password_hash, sizeof(u->password_hash)) != EF_STORE_OK))
-        return EF_STORE_ERR;
+    if (core_col_text(s, st, 1, u->name, sizeof(u->name)) != EF_OK ||
+        core_col_text(s, st, 2, u->role, sizeof(u->role)) != EF_OK ||
+        (with_hash && core_col_text(s, st, 3, u->password_hash, sizeof(u->password_hash)) != EF_OK))
+        return EF_ERR;
     u->failed_logins = DB(s)->col_int(st, 4);
     u->locked_until = DB(s)->col_int(st, 5);
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 int core_user_get(struct ef_store *s, const char *name, struct ef_user *out)
@@ -91,9 +90,9 @@ int core_user_get(struct ef_store *s, const char *name, struct ef_user *out)
     int rc;
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_text(st, 1, name);
-    if ((rc = core_row(s, st, "select user")) != EF_STORE_OK)
+    if ((rc = core_row(s, st, "select user")) != EF_OK)
         return rc;
     rc = user_row(s, st, out, 1);
     DB(s)->done(st);
@@ -131,16 +130,16 @@ static int set_password_tx(struct ef_store *s, void *ctx)
     int rc;
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_text(st, 1, c->name);
     DB(s)->bind_text(st, 2, c->password_hash);
     rc = core_exec_changed(s, st, "update user");
-    c->found = rc == EF_STORE_OK;
-    if (rc != EF_STORE_OK)
-        return rc == EF_STORE_NOTFOUND ? EF_STORE_OK : rc;
+    c->found = rc == EF_OK;
+    if (rc != EF_OK)
+        return rc == EF_NOTFOUND ? EF_OK : rc;
     /* A new password ends every session made with the old one. */
     if ((st = core_prepare(s, delete_sessions_sql)) == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_text(st, 1, c->name);
     return core_exec(s, st, "delete sessions");
 }
@@ -150,7 +149,7 @@ int core_user_set_password(struct ef_store *s, const char *name, const char *pas
     struct user_ctx c = {name, password_hash, 0};
     int rc = DB(s)->tx(s, EF_DB_NO_LOCK, set_password_tx, &c);
 
-    return rc != EF_STORE_OK ? rc : c.found ? EF_STORE_OK : EF_STORE_NOTFOUND;
+    return rc != EF_OK ? rc : c.found ? EF_OK : EF_NOTFOUND;
 }
 
 static int user_delete_tx(struct ef_store *s, void *ctx)
@@ -161,14 +160,14 @@ static int user_delete_tx(struct ef_store *s, void *ctx)
     int rc;
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_text(st, 1, c->name);
-    if (core_exec(s, st, "delete sessions") != EF_STORE_OK || (st = core_prepare(s, sql)) == NULL)
-        return EF_STORE_ERR;
+    if (core_exec(s, st, "delete sessions") != EF_OK || (st = core_prepare(s, sql)) == NULL)
+        return EF_ERR;
     DB(s)->bind_text(st, 1, c->name);
     rc = core_exec_changed(s, st, "delete user");
-    c->found = rc == EF_STORE_OK;
-    return rc == EF_STORE_NOTFOUND ? EF_STORE_OK : rc;
+    c->found = rc == EF_OK;
+    return rc == EF_NOTFOUND ? EF_OK : rc;
 }
 
 int core_user_delete(struct ef_store *s, const char *name)
@@ -176,7 +175,7 @@ int core_user_delete(struct ef_store *s, const char *name)
     struct user_ctx c = {name, NULL, 0};
     int rc = DB(s)->tx(s, EF_DB_NO_LOCK, user_delete_tx, &c);
 
-    return rc != EF_STORE_OK ? rc : c.found ? EF_STORE_OK : EF_STORE_NOTFOUND;
+    return rc != EF_OK ? rc : c.found ? EF_OK : EF_NOTFOUND;
 }
 
 int core_user_login_state(struct ef_store *s, int64_t id, int64_t failed_logins,
@@ -187,7 +186,7 @@ int core_user_login_state(struct ef_store *s, int64_t id, int64_t failed_logins,
     struct ef_db_stmt *st = core_prepare(s, sql);
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_int(st, 1, id);
     DB(s)->bind_int(st, 2, failed_logins);
     DB(s)->bind_int(st, 3, locked_until);
@@ -203,7 +202,7 @@ int core_session_add(struct ef_store *s, const struct ef_session *sess)
     struct ef_db_stmt *st = core_prepare(s, sql);
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_text(st, 1, sess->id_hash);
     DB(s)->bind_int(st, 2, sess->user_id);
     DB(s)->bind_text(st, 3, sess->csrf);
@@ -221,19 +220,19 @@ int core_session_get(struct ef_store *s, const char *id_hash, struct ef_session 
     int rc;
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_text(st, 1, id_hash);
-    if ((rc = core_row(s, st, "select session")) != EF_STORE_OK)
+    if ((rc = core_row(s, st, "select session")) != EF_OK)
         return rc;
     memset(out, 0, sizeof(*out));
     out->user_id = DB(s)->col_int(st, 1);
     out->created_at = DB(s)->col_int(st, 5);
     out->last_seen = DB(s)->col_int(st, 6);
-    if (core_col_text(s, st, 0, out->id_hash, sizeof(out->id_hash)) != EF_STORE_OK ||
-        core_col_text(s, st, 2, out->user, sizeof(out->user)) != EF_STORE_OK ||
-        core_col_text(s, st, 3, out->role, sizeof(out->role)) != EF_STORE_OK ||
-        core_col_text(s, st, 4, out->csrf, sizeof(out->csrf)) != EF_STORE_OK)
-        rc = EF_STORE_ERR;
+    if (core_col_text(s, st, 0, out->id_hash, sizeof(out->id_hash)) != EF_OK ||
+        core_col_text(s, st, 2, out->user, sizeof(out->user)) != EF_OK ||
+        core_col_text(s, st, 3, out->role, sizeof(out->role)) != EF_OK ||
+        core_col_text(s, st, 4, out->csrf, sizeof(out->csrf)) != EF_OK)
+        rc = EF_ERR;
     DB(s)->done(st);
     return rc;
 }
@@ -244,7 +243,7 @@ int core_session_touch(struct ef_store *s, const char *id_hash, int64_t last_see
     struct ef_db_stmt *st = core_prepare(s, sql);
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_text(st, 1, id_hash);
     DB(s)->bind_int(st, 2, last_seen);
     return core_exec(s, st, "touch session");
@@ -256,7 +255,7 @@ int core_session_delete(struct ef_store *s, const char *id_hash)
     struct ef_db_stmt *st = core_prepare(s, sql);
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_text(st, 1, id_hash);
     return core_exec(s, st, "delete session");
 }
@@ -267,7 +266,7 @@ int core_session_purge(struct ef_store *s, int64_t idle_before, int64_t created_
     struct ef_db_stmt *st = core_prepare(s, sql);
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_int(st, 1, idle_before);
     DB(s)->bind_int(st, 2, created_before);
     return core_exec(s, st, "purge sessions");

@@ -38,16 +38,16 @@ static int department_add_tx(struct ef_store *s, void *ctx)
     int rc;
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     ef_time_rfc3339(c->now, created);
     DB(s)->bind_text(st, 1, c->name);
     DB(s)->bind_int(st, 2, (int64_t)c->level);
     DB(s)->bind_text(st, 3, c->token_hash);
     DB(s)->bind_text(st, 4, created);
-    if ((rc = core_int(s, st, 0, &c->id, "insert department")) != EF_STORE_OK)
+    if ((rc = core_int(s, st, 0, &c->id, "insert department")) != EF_OK)
         return rc;
     if ((st = core_prepare(s, counts_sql)) == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_int(st, 1, c->id);
     return core_exec(s, st, "insert department counters");
 }
@@ -58,7 +58,7 @@ int core_department_add(struct ef_store *s, const char *name, ef_level level,
     struct dept_ctx c = {name, token_hash, level, now, 0};
     int rc = DB(s)->tx(s, EF_DB_SHARED, department_add_tx, &c);
 
-    if (rc == EF_STORE_OK)
+    if (rc == EF_OK)
         *id = c.id;
     return rc;
 }
@@ -70,13 +70,13 @@ int core_department_add(struct ef_store *s, const char *name, ef_level level,
 int core_agent_row(struct ef_store *s, struct ef_db_stmt *st, struct ef_agent *a)
 {
     memset(a, 0, sizeof(*a));
-    if (core_col_text(s, st, 0, a->agent_id, sizeof(a->agent_id)) != EF_STORE_OK ||
-        core_col_text(s, st, 1, a->machine_id, sizeof(a->machine_id)) != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (core_col_text(s, st, 0, a->agent_id, sizeof(a->agent_id)) != EF_OK ||
+        core_col_text(s, st, 1, a->machine_id, sizeof(a->machine_id)) != EF_OK)
+        return EF_ERR;
     a->department_id = DB(s)->col_int(st, 2);
-    if (core_col_bytes(s, st, 3, a->public_key, EF_ED25519_PUB_LEN) != EF_STORE_OK) {
+    if (core_col_bytes(s, st, 3, a->public_key, EF_ED25519_PUB_LEN) != EF_OK) {
         snprintf(s->err, sizeof(s->err), "agent %s has a malformed public key", a->agent_id);
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
     a->last_seq = (uint64_t)DB(s)->col_int(st, 4);
     return core_col_text(s, st, 5, a->last_sha256, sizeof(a->last_sha256));
@@ -90,9 +90,9 @@ static int agent_by_machine(struct ef_store *s, const char *sql, const char *mac
     int rc;
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_text(st, 1, machine_id);
-    if ((rc = core_row(s, st, "select agent")) != EF_STORE_OK)
+    if ((rc = core_row(s, st, "select agent")) != EF_OK)
         return rc;
     rc = core_agent_row(s, st, out);
     DB(s)->done(st);
@@ -105,7 +105,7 @@ static int hosts_delta(struct ef_store *s, int64_t department_id, int delta)
     struct ef_db_stmt *st = core_prepare(s, sql);
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_int(st, 1, department_id);
     DB(s)->bind_int(st, 2, delta);
     return core_exec(s, st, "update department hosts");
@@ -118,7 +118,7 @@ static int rekey_allowed(struct ef_store *s, const char *agent_id, int64_t *allo
     struct ef_db_stmt *st = core_prepare(s, sql);
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_text(st, 1, agent_id);
     return core_int(s, st, 0, allowed, "agent reset");
 }
@@ -154,16 +154,16 @@ static int enroll_tx(struct ef_store *s, void *ctx)
 
     /* The agent row, locked: concurrent enrollments of one machine run one at a time. */
     found = agent_by_machine(s, lock_sql, e->machine_id, &old);
-    if (found == EF_STORE_ERR)
-        return EF_STORE_ERR;
+    if (found == EF_ERR)
+        return EF_ERR;
     ef_time_rfc3339(e->now, now);
-    if (found == EF_STORE_OK) {
+    if (found == EF_OK) {
         int key_changed = !ef_ct_equal(old.public_key, e->public_key, EF_ED25519_PUB_LEN);
         int64_t allowed = 0;
 
         moved = old.department_id != e->department_id;
-        if ((key_changed || moved) && rekey_allowed(s, old.agent_id, &allowed) != EF_STORE_OK)
-            return EF_STORE_ERR;
+        if ((key_changed || moved) && rekey_allowed(s, old.agent_id, &allowed) != EF_OK)
+            return EF_ERR;
         /* A department token enrolls new machines; it never takes over a known one. */
         if (!allowed && moved) {
             memcpy(((struct enroll_ctx *)ctx)->out, &old, sizeof(old));
@@ -171,7 +171,7 @@ static int enroll_tx(struct ef_store *s, void *ctx)
                      "machine %s is enrolled in another department; an administrator moves it "
                      "(efterlev-collector agent move %s --department NAME)",
                      e->machine_id, old.agent_id);
-            return EF_STORE_EXISTS;
+            return EF_EXISTS;
         }
         if (!allowed && key_changed &&
             !(e->current_proof != NULL &&
@@ -181,15 +181,15 @@ static int enroll_tx(struct ef_store *s, void *ctx)
                      "machine %s is enrolled with another key; a reinstalled machine is let in "
                      "again by an administrator (efterlev-collector agent reset %s)",
                      e->machine_id, old.agent_id);
-            return EF_STORE_EXISTS;
+            return EF_EXISTS;
         }
         /* Its results leave the old department's counters before it moves. */
-        if (moved && (core_agent_uncount(s, old.agent_id) != EF_STORE_OK ||
-                      hosts_delta(s, old.department_id, -1) != EF_STORE_OK ||
-                      hosts_delta(s, e->department_id, 1) != EF_STORE_OK))
-            return EF_STORE_ERR;
+        if (moved && (core_agent_uncount(s, old.agent_id) != EF_OK ||
+                      hosts_delta(s, old.department_id, -1) != EF_OK ||
+                      hosts_delta(s, e->department_id, 1) != EF_OK))
+            return EF_ERR;
         if ((st = core_prepare(s, update_sql)) == NULL)
-            return EF_STORE_ERR;
+            return EF_ERR;
         DB(s)->bind_blob(st, 1, e->public_key, EF_ED25519_PUB_LEN);
         DB(s)->bind_text(st, 2, e->hostname);
         DB(s)->bind_int(st, 3, e->department_id);
@@ -197,11 +197,11 @@ static int enroll_tx(struct ef_store *s, void *ctx)
         DB(s)->bind_int(st, 5, key_changed);
         DB(s)->bind_text(st, 6, old.agent_id);
         DB(s)->bind_int(st, 7, moved);
-        if (core_exec(s, st, "store agent") != EF_STORE_OK)
-            return EF_STORE_ERR;
+        if (core_exec(s, st, "store agent") != EF_OK)
+            return EF_ERR;
     } else {
         if ((st = core_prepare(s, insert_sql)) == NULL)
-            return EF_STORE_ERR;
+            return EF_ERR;
         DB(s)->bind_text(st, 1, e->new_agent_id);
         DB(s)->bind_text(st, 2, e->machine_id);
         DB(s)->bind_int(st, 3, e->department_id);
@@ -211,23 +211,22 @@ static int enroll_tx(struct ef_store *s, void *ctx)
         rc = core_exec_changed(s, st, "store agent");
         /* Another collector enrolled this machine meanwhile: start again, as a
          * re-enrollment. */
-        if (rc == EF_STORE_NOTFOUND)
+        if (rc == EF_NOTFOUND)
             return EF_DB_RETRY;
-        if (rc != EF_STORE_OK || hosts_delta(s, e->department_id, 1) != EF_STORE_OK)
-            return EF_STORE_ERR;
+        if (rc != EF_OK || hosts_delta(s, e->department_id, 1) != EF_OK)
+            return EF_ERR;
     }
     if ((st = core_prepare(s, key_sql)) == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_text(st, 1, e->machine_id);
-    if (core_exec(s, st, "record agent key") != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (core_exec(s, st, "record agent key") != EF_OK)
+        return EF_ERR;
     /* In the new department its failures meet that department's acceptances. */
-    if (moved && core_agent_rebuild(s, old.agent_id, e->now) != EF_STORE_OK)
-        return EF_STORE_ERR;
-    return agent_by_machine(s, select_sql, e->machine_id, ((struct enroll_ctx *)ctx)->out) ==
-                   EF_STORE_OK
-               ? EF_STORE_OK
-               : EF_STORE_ERR;
+    if (moved && core_agent_rebuild(s, old.agent_id, e->now) != EF_OK)
+        return EF_ERR;
+    return agent_by_machine(s, select_sql, e->machine_id, ((struct enroll_ctx *)ctx)->out) == EF_OK
+               ? EF_OK
+               : EF_ERR;
 }
 
 int core_agent_enroll(struct ef_store *s, const struct ef_enrollment *e, struct ef_agent *out)
@@ -255,9 +254,9 @@ static int agent_department(struct ef_store *s, const char *agent_id, int64_t *d
     int rc;
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_text(st, 1, agent_id);
-    if ((rc = core_row(s, st, "select agent")) != EF_STORE_OK)
+    if ((rc = core_row(s, st, "select agent")) != EF_OK)
         return rc;
     *dept = DB(s)->col_int(st, 0);
     rc = core_col_text(s, st, 1, hostname, hostlen);
@@ -277,7 +276,7 @@ static int admin_audit(struct ef_store *s, const struct admin_ctx *c, const char
     json_decref(o);
     if (details == NULL) {
         snprintf(s->err, sizeof(s->err), "out of memory");
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
     rc = core_audit(s, c->now, c->actor, action, details);
     free(details);
@@ -294,20 +293,19 @@ static int agent_move_tx(struct ef_store *s, void *ctx)
     int64_t from;
     int rc;
 
-    if ((rc = agent_department(s, c->agent_id, &from, hostname, sizeof(hostname))) != EF_STORE_OK)
+    if ((rc = agent_department(s, c->agent_id, &from, hostname, sizeof(hostname))) != EF_OK)
         return rc;
     if (from == c->department_id)
         return admin_audit(s, c, "agent.move", hostname, from, from);
     /* Its results leave the old department's counters, then meet the new one's acceptances. */
-    if (core_agent_uncount(s, c->agent_id) != EF_STORE_OK ||
-        hosts_delta(s, from, -1) != EF_STORE_OK ||
-        hosts_delta(s, c->department_id, 1) != EF_STORE_OK || (st = core_prepare(s, sql)) == NULL)
-        return EF_STORE_ERR;
+    if (core_agent_uncount(s, c->agent_id) != EF_OK || hosts_delta(s, from, -1) != EF_OK ||
+        hosts_delta(s, c->department_id, 1) != EF_OK || (st = core_prepare(s, sql)) == NULL)
+        return EF_ERR;
     DB(s)->bind_text(st, 1, c->agent_id);
     DB(s)->bind_int(st, 2, c->department_id);
-    if (core_exec(s, st, "move agent") != EF_STORE_OK ||
-        core_agent_rebuild(s, c->agent_id, c->now) != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (core_exec(s, st, "move agent") != EF_OK ||
+        core_agent_rebuild(s, c->agent_id, c->now) != EF_OK)
+        return EF_ERR;
     return admin_audit(s, c, "agent.move", hostname, from, c->department_id);
 }
 
@@ -328,12 +326,12 @@ static int agent_reset_tx(struct ef_store *s, void *ctx)
     int64_t dept;
     int rc;
 
-    if ((rc = agent_department(s, c->agent_id, &dept, hostname, sizeof(hostname))) != EF_STORE_OK ||
+    if ((rc = agent_department(s, c->agent_id, &dept, hostname, sizeof(hostname))) != EF_OK ||
         (st = core_prepare(s, sql)) == NULL)
-        return rc != EF_STORE_OK ? rc : EF_STORE_ERR;
+        return rc != EF_OK ? rc : EF_ERR;
     DB(s)->bind_text(st, 1, c->agent_id);
-    if (core_exec(s, st, "reset agent") != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (core_exec(s, st, "reset agent") != EF_OK)
+        return EF_ERR;
     return admin_audit(s, c, "agent.reset", hostname, dept, dept);
 }
 
@@ -355,18 +353,18 @@ static int load_prev(struct ef_store *s, const char *agent_id, struct ef_result_
     int rc;
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_text(st, 1, agent_id);
     while ((rc = DB(s)->step(s, st, "previous results")) == EF_DB_ROW)
         if (ef_diff_prev(d, core_col_str(s, st, 0), core_col_str(s, st, 1), core_col_str(s, st, 2),
                          core_col_str(s, st, 3), core_col_str(s, st, 4), core_col_str(s, st, 5),
                          DB(s)->col_int(st, 6), DB(s)->col_int(st, 7), s->err,
                          sizeof(s->err)) != 0) {
-            rc = EF_STORE_ERR;
+            rc = EF_ERR;
             break;
         }
     DB(s)->done(st);
-    return rc == EF_DB_DONE ? EF_STORE_OK : EF_STORE_ERR;
+    return rc == EF_DB_DONE ? EF_OK : EF_ERR;
 }
 
 /* Bind one result's columns ($1 agent_id .. $8 report_id). */
@@ -411,29 +409,28 @@ static int write_changes(struct ef_store *s, const struct ef_report_record *rec,
         if (d->old[i].same)
             continue;
         if ((st = core_prepare(s, latest_sql)) == NULL)
-            return EF_STORE_ERR;
+            return EF_ERR;
         bind_result(s, st, rec->agent_id, report_id, res, d->ctl[i]);
         if (d->acc[i])
             DB(s)->bind_int(st, 9, d->acc[i]);
         else
             DB(s)->bind_null(st, 9);
         DB(s)->bind_int(st, 10, ef_diff_since(d, i, (int64_t)rec->received_at));
-        if (core_exec(s, st, "write result") != EF_STORE_OK ||
-            (st = core_prepare(s, hist_sql)) == NULL)
-            return EF_STORE_ERR;
+        if (core_exec(s, st, "write result") != EF_OK || (st = core_prepare(s, hist_sql)) == NULL)
+            return EF_ERR;
         bind_result(s, st, rec->agent_id, report_id, res, d->ctl[i]);
-        if (core_exec(s, st, "result history") != EF_STORE_OK)
-            return EF_STORE_ERR;
+        if (core_exec(s, st, "result history") != EF_OK)
+            return EF_ERR;
     }
     for (i = 0; i < d->ngone; i++) {
         if ((st = core_prepare(s, delete_sql)) == NULL)
-            return EF_STORE_ERR;
+            return EF_ERR;
         DB(s)->bind_text(st, 1, rec->agent_id);
         DB(s)->bind_text(st, 2, d->gone[i].check);
-        if (core_exec(s, st, "delete result") != EF_STORE_OK)
-            return EF_STORE_ERR;
+        if (core_exec(s, st, "delete result") != EF_OK)
+            return EF_ERR;
     }
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 struct store_ctx {
@@ -458,7 +455,7 @@ static int claim_seq(struct ef_store *s, const struct ef_report_record *rec, int
     int rc, k;
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     DB(s)->bind_int(st, 1, (int64_t)r->seq);
     DB(s)->bind_text(st, 2, rec->sha256);
     DB(s)->bind_int(st, 3, (int64_t)rec->received_at);
@@ -467,14 +464,14 @@ static int claim_seq(struct ef_store *s, const struct ef_report_record *rec, int
     DB(s)->bind_text(st, 6, r->host.kernel);
     DB(s)->bind_text(st, 7, rec->agent_id);
     DB(s)->bind_blob(st, 8, rec->public_key, rec->public_key != NULL ? EF_ED25519_PUB_LEN : 0);
-    if ((rc = core_row(s, st, "update agent")) != EF_STORE_OK)
-        return rc == EF_STORE_NOTFOUND ? EF_STORE_EXISTS : rc;
+    if ((rc = core_row(s, st, "update agent")) != EF_OK)
+        return rc == EF_NOTFOUND ? EF_EXISTS : rc;
     *dept = DB(s)->col_int(st, 0);
     *counted = DB(s)->col_int(st, 1);
     for (k = 0; k < EF_KINDS; k++)
         n_old[k] = DB(s)->col_int(st, 2 + k);
     DB(s)->done(st);
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 static int report_store_tx(struct ef_store *s, void *ctx)
@@ -496,12 +493,12 @@ static int report_store_tx(struct ef_store *s, void *ctx)
 
     /* A new day's first report first closes the days before it (their snapshots). */
     if (((struct store_ctx *)ctx)->catch_up &&
-        core_catch_up(s, rec->received_at, s->stale_days) != EF_STORE_OK)
-        return EF_STORE_ERR;
-    if ((rc = claim_seq(s, rec, &department_id, &counted, n_old)) != EF_STORE_OK)
+        core_catch_up(s, rec->received_at, s->stale_days) != EF_OK)
+        return EF_ERR;
+    if ((rc = claim_seq(s, rec, &department_id, &counted, n_old)) != EF_OK)
         return rc;
     if ((st = core_prepare(s, report_sql)) == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     ef_time_rfc3339(rec->received_at, received);
     DB(s)->bind_text(st, 1, rec->agent_id);
     DB(s)->bind_int(st, 2, (int64_t)r->seq);
@@ -511,23 +508,23 @@ static int report_store_tx(struct ef_store *s, void *ctx)
     DB(s)->bind_text(st, 6, r->generated_at);
     DB(s)->bind_text(st, 7, received);
     DB(s)->bind_int(st, 8, department_id);
-    if (core_int(s, st, 0, &report_id, "insert report") != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (core_int(s, st, 0, &report_id, "insert report") != EF_OK)
+        return EF_ERR;
 
     /* Each failure matched against the active acceptances, then compared with the stored row
      * of its check: only what differs is written. The counter rows are shared by every agent
      * of the department, so they are changed last, just before COMMIT. */
     if (ef_diff_init(&d, r, s->err, sizeof(s->err)) != 0)
-        return EF_STORE_ERR;
-    rc = EF_STORE_ERR;
+        return EF_ERR;
+    rc = EF_ERR;
     for (i = 0; i < r->nresults; i++)
         if (r->results[i].status == EF_FAIL &&
             core_acceptance_match(s, department_id, r->results[i].check, rec->agent_id,
-                                  &d.acc[i]) != EF_STORE_OK)
+                                  &d.acc[i]) != EF_OK)
             goto out;
-    if (load_prev(s, rec->agent_id, &d) != EF_STORE_OK ||
+    if (load_prev(s, rec->agent_id, &d) != EF_OK ||
         ef_diff_finish(&d, s->err, sizeof(s->err)) != 0 ||
-        write_changes(s, rec, report_id, &d) != EF_STORE_OK)
+        write_changes(s, rec, report_id, &d) != EF_OK)
         goto out;
 
     /* Its own counts, and it is counted: it was seen just now. A counted agent's counters get
@@ -540,13 +537,13 @@ static int report_store_tx(struct ef_store *s, void *ctx)
         DB(s)->bind_text(st, 1, rec->agent_id);
         for (k = 0; k < EF_KINDS; k++)
             DB(s)->bind_int(st, 2 + k, d.counts[k]);
-        if (core_exec(s, st, "update agent counts") != EF_STORE_OK)
+        if (core_exec(s, st, "update agent counts") != EF_OK)
             goto out;
     }
-    if (counted ? core_apply_deltas(s, department_id, &d) != EF_STORE_OK
-                : core_agent_apply(s, rec->agent_id, department_id, 1) != EF_STORE_OK)
+    if (counted ? core_apply_deltas(s, department_id, &d) != EF_OK
+                : core_agent_apply(s, rec->agent_id, department_id, 1) != EF_OK)
         goto out;
-    rc = EF_STORE_OK;
+    rc = EF_OK;
 out:
     ef_diff_free(&d);
     return rc;
@@ -559,14 +556,14 @@ int core_report_store(struct ef_store *s, const struct ef_report_record *rec)
 
     if (rec->body_len > (size_t)EF_BODY_MAX || rec->report->seq > (uint64_t)INT64_MAX) {
         snprintf(s->err, sizeof(s->err), "report out of range");
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
     /* Whether past days must be closed first decides the lock: exclusive when so (the sweep's
      * work), shared otherwise. Once a day has been closed, no later check says so again, so
      * an ingest holding the lock shared never runs before the close. A batch did this once,
      * in core_batch_begin. */
-    if (!DB(s)->in_batch(s) && core_due(s, rec->received_at, s->stale_days, &due) != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (!DB(s)->in_batch(s) && core_due(s, rec->received_at, s->stale_days, &due) != EF_OK)
+        return EF_ERR;
     c.catch_up = due;
     return DB(s)->tx(s, due ? EF_DB_EXCLUSIVE : EF_DB_SHARED, report_store_tx, &c);
 }
@@ -577,15 +574,15 @@ int core_batch_begin(struct ef_store *s, time_t now)
 {
     int due = 0, rc;
 
-    if (core_due(s, now, s->stale_days, &due) != EF_STORE_OK)
-        return EF_STORE_ERR;
-    if ((rc = DB(s)->batch_open(s, due ? EF_DB_EXCLUSIVE : EF_DB_SHARED)) != EF_STORE_OK)
+    if (core_due(s, now, s->stale_days, &due) != EF_OK)
+        return EF_ERR;
+    if ((rc = DB(s)->batch_open(s, due ? EF_DB_EXCLUSIVE : EF_DB_SHARED)) != EF_OK)
         return rc;
-    if (due && core_catch_up(s, now, s->stale_days) != EF_STORE_OK) {
+    if (due && core_catch_up(s, now, s->stale_days) != EF_OK) {
         DB(s)->batch_rollback(s);
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 int core_batch_commit(struct ef_store *s)

@@ -21,7 +21,7 @@
 struct ef_store;
 struct ef_db_stmt; /* the driver's prepared statement */
 
-/* Results of step, next to the EF_STORE_* codes (EF_STORE_ERR with s->err set; EF_STORE_EXISTS
+/* Results of step, next to the EF_STORE_* codes (EF_ERR with s->err set; EF_EXISTS
  * when a unique constraint refused the row). */
 #define EF_DB_ROW 100  /* a row is ready to read */
 #define EF_DB_DONE 101 /* the statement ran to its end */
@@ -41,14 +41,14 @@ struct ef_db_ops {
 
     /* Run body in one transaction holding lock; inside an open batch, in a savepoint of it.
      * body must have no effects outside the database: a backend may run it again (after a
-     * serialization failure or deadlock, or when it returns EF_DB_RETRY). EF_STORE_OK
+     * serialization failure or deadlock, or when it returns EF_DB_RETRY). EF_OK
      * commits (durably, unless in a batch); any other result rolls back and is returned. */
     int (*tx)(struct ef_store *s, enum ef_db_lock lock, ef_db_body body, void *ctx);
 
     /* Group commit (the ingest writer): one write transaction for many tx calls, each in
-     * its own savepoint. EF_STORE_BUSY: another writer held the database; nothing is open.
-     * batch_commit: EF_STORE_OK once durable; EF_STORE_BUSY: still open, try again;
-     * EF_STORE_ERR: rolled back. */
+     * its own savepoint. EF_BUSY: another writer held the database; nothing is open.
+     * batch_commit: EF_OK once durable; EF_BUSY: still open, try again;
+     * EF_ERR: rolled back. */
     int (*batch_open)(struct ef_store *s, enum ef_db_lock lock);
     int (*batch_commit)(struct ef_store *s);
     void (*batch_rollback)(struct ef_store *s);
@@ -65,7 +65,7 @@ struct ef_db_ops {
     /* SQL NULL of the type the statement gives the parameter (a bigint column, say). A NULL
      * bound with bind_text is a text NULL, for "$1 IS NULL OR name = $1". */
     void (*bind_null)(struct ef_db_stmt *st, int i);
-    /* EF_DB_ROW, EF_DB_DONE, EF_STORE_EXISTS or EF_STORE_ERR ("what: message" in s->err). */
+    /* EF_DB_ROW, EF_DB_DONE, EF_EXISTS or EF_ERR ("what: message" in s->err). */
     int (*step)(struct ef_store *s, struct ef_db_stmt *st, const char *what);
     /* Columns of the current row (0-based). NULL reads as 0, "" or an empty blob. */
     int (*col_null)(struct ef_db_stmt *st, int i);

@@ -152,17 +152,17 @@ static int ensure_prepared(struct ef_store *s, struct ef_db_stmt *st, const char
     PGresult *r;
 
     if (st->prepared && st->gen == p->conn_gen)
-        return EF_STORE_OK;
+        return EF_OK;
     r = PQprepare(p->conn, st->name, st->sql, st->nparams, st->type);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         pg_set_error(s, r, what);
         PQclear(r);
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
     PQclear(r);
     st->prepared = 1;
     st->gen = p->conn_gen;
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 static int pgd_step(struct ef_store *s, struct ef_db_stmt *st, const char *what)
@@ -172,8 +172,8 @@ static int pgd_step(struct ef_store *s, struct ef_db_stmt *st, const char *what)
 
     release_row(st);
     if (!st->ran) {
-        if (ensure_prepared(s, st, what) != EF_STORE_OK)
-            return EF_STORE_ERR;
+        if (ensure_prepared(s, st, what) != EF_OK)
+            return EF_ERR;
         st->res = PQexecPrepared(p->conn, st->name, st->nparams, st->v, st->len, st->fmt, 0);
         st->ran = 1;
         st->row = -1;
@@ -182,7 +182,7 @@ static int pgd_step(struct ef_store *s, struct ef_db_stmt *st, const char *what)
             pg_set_error(s, st->res, what);
             PQclear(st->res);
             st->res = NULL;
-            return strcmp(p->sqlstate, "23505") == 0 ? EF_STORE_EXISTS : EF_STORE_ERR;
+            return strcmp(p->sqlstate, "23505") == 0 ? EF_EXISTS : EF_ERR;
         }
         p->sqlstate[0] = '\0';
         st->nrows = PQntuples(st->res);
@@ -260,7 +260,7 @@ static int lock_counters(struct ef_store *s, enum ef_db_lock lock)
     struct pg_args a = {0};
 
     if (lock == EF_DB_NO_LOCK)
-        return EF_STORE_OK;
+        return EF_OK;
     pa_int(&a, PG_LOCK_NS);
     pa_int(&a, PG_LOCK_COUNTERS);
     return pg_cmd(s,
@@ -292,8 +292,8 @@ static void backoff(int attempt)
 
 static int may_retry(struct pg_store *p, int rc)
 {
-    return rc == EF_DB_RETRY || (rc == EF_STORE_ERR &&
-                                 (PQstatus(p->conn) != CONNECTION_OK || pg_retryable(p->sqlstate)));
+    return rc == EF_DB_RETRY ||
+           (rc == EF_ERR && (PQstatus(p->conn) != CONNECTION_OK || pg_retryable(p->sqlstate)));
 }
 
 /* The result of a transaction whose attempts ran out. */
@@ -302,26 +302,26 @@ static int gave_up(struct ef_store *s, int rc)
     if (rc != EF_DB_RETRY)
         return rc;
     snprintf(s->err, sizeof(s->err), "gave up after %d attempts", UNIT_ATTEMPTS);
-    return EF_STORE_ERR;
+    return EF_ERR;
 }
 
 /* One unit inside an open batch: its own savepoint, run again on a deadlock. */
 static int unit_in_batch(struct ef_store *s, ef_db_body body, void *ctx)
 {
     struct pg_store *p = pg_of(s);
-    int attempt, rc = EF_STORE_ERR;
+    int attempt, rc = EF_ERR;
 
     for (attempt = 1; attempt <= UNIT_ATTEMPTS; attempt++) {
-        if (pg_exec(s, "SAVEPOINT unit") != EF_STORE_OK)
-            return EF_STORE_ERR;
+        if (pg_exec(s, "SAVEPOINT unit") != EF_OK)
+            return EF_ERR;
         rc = body(s, ctx);
-        if (rc == EF_STORE_OK)
+        if (rc == EF_OK)
             return pg_exec(s, "RELEASE SAVEPOINT unit");
         exec_keep_error(s, "ROLLBACK TO SAVEPOINT unit");
         exec_keep_error(s, "RELEASE SAVEPOINT unit");
         /* A lost connection took the batch with it: nothing to retry here. */
         if (PQstatus(p->conn) != CONNECTION_OK ||
-            !(rc == EF_DB_RETRY || (rc == EF_STORE_ERR && pg_retryable(p->sqlstate))))
+            !(rc == EF_DB_RETRY || (rc == EF_ERR && pg_retryable(p->sqlstate))))
             break;
         backoff(attempt);
     }
@@ -331,26 +331,26 @@ static int unit_in_batch(struct ef_store *s, ef_db_body body, void *ctx)
 static int pgd_tx(struct ef_store *s, enum ef_db_lock lock, ef_db_body body, void *ctx)
 {
     struct pg_store *p = pg_of(s);
-    int attempt, rc = EF_STORE_ERR;
+    int attempt, rc = EF_ERR;
 
     if (p->in_batch)
         return unit_in_batch(s, body, ctx);
     for (attempt = 1; attempt <= UNIT_ATTEMPTS; attempt++) {
-        if (PQstatus(p->conn) != CONNECTION_OK && pg_reconnect(s) != EF_STORE_OK)
-            return EF_STORE_ERR;
+        if (PQstatus(p->conn) != CONNECTION_OK && pg_reconnect(s) != EF_OK)
+            return EF_ERR;
         rc = pg_exec(s, "BEGIN ISOLATION LEVEL READ COMMITTED");
-        if (rc == EF_STORE_OK)
+        if (rc == EF_OK)
             rc = lock_counters(s, lock);
-        if (rc == EF_STORE_OK) {
+        if (rc == EF_OK) {
             rc = body(s, ctx);
-            if (rc == EF_STORE_OK) {
-                if (pg_exec(s, "COMMIT") == EF_STORE_OK)
-                    return EF_STORE_OK;
+            if (rc == EF_OK) {
+                if (pg_exec(s, "COMMIT") == EF_OK)
+                    return EF_OK;
                 /* A COMMIT that failed ended the transaction; whether a lost connection
                  * committed is unknown, so that is not retried. */
                 if (!pg_retryable(p->sqlstate))
-                    return EF_STORE_ERR;
-                rc = EF_STORE_ERR;
+                    return EF_ERR;
+                rc = EF_ERR;
                 continue;
             }
         }
@@ -368,18 +368,18 @@ static int pgd_batch_open(struct ef_store *s, enum ef_db_lock lock)
 
     if (p->in_batch) {
         snprintf(s->err, sizeof(s->err), "batch already open");
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
-    if (PQstatus(p->conn) != CONNECTION_OK && pg_reconnect(s) != EF_STORE_OK)
-        return EF_STORE_ERR;
-    if (pg_exec(s, "BEGIN ISOLATION LEVEL READ COMMITTED") != EF_STORE_OK)
-        return EF_STORE_ERR;
-    if (lock_counters(s, lock) != EF_STORE_OK) {
+    if (PQstatus(p->conn) != CONNECTION_OK && pg_reconnect(s) != EF_OK)
+        return EF_ERR;
+    if (pg_exec(s, "BEGIN ISOLATION LEVEL READ COMMITTED") != EF_OK)
+        return EF_ERR;
+    if (lock_counters(s, lock) != EF_OK) {
         exec_keep_error(s, "ROLLBACK");
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
     p->in_batch = 1;
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 static int pgd_batch_commit(struct ef_store *s)
@@ -387,10 +387,10 @@ static int pgd_batch_commit(struct ef_store *s)
     struct pg_store *p = pg_of(s);
 
     p->in_batch = 0;
-    if (pg_exec(s, "COMMIT") == EF_STORE_OK)
-        return EF_STORE_OK;
+    if (pg_exec(s, "COMMIT") == EF_OK)
+        return EF_OK;
     exec_keep_error(s, "ROLLBACK");
-    return EF_STORE_ERR;
+    return EF_ERR;
 }
 
 static void pgd_batch_rollback(struct ef_store *s)

@@ -130,8 +130,8 @@ static int sqd_step(struct ef_store *s, struct ef_db_stmt *st, const char *what)
     return rc == SQLITE_CONSTRAINT &&
                    (sqlite3_extended_errcode(sq_of(s)->db) == SQLITE_CONSTRAINT_UNIQUE ||
                     sqlite3_extended_errcode(sq_of(s)->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
-               ? EF_STORE_EXISTS
-               : EF_STORE_ERR;
+               ? EF_EXISTS
+               : EF_ERR;
 }
 
 static int sqd_col_null(struct ef_db_stmt *st, int i)
@@ -182,9 +182,9 @@ static int exec_sql(struct ef_store *s, const char *sql)
 {
     if (sqlite3_exec(sq_of(s)->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
         snprintf(s->err, sizeof(s->err), "%s: %s", sql, sqlite3_errmsg(sq_of(s)->db));
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 /* Every cached statement reset, so none holds the transaction open. */
@@ -211,30 +211,30 @@ static int sqd_tx(struct ef_store *s, enum ef_db_lock lock, ef_db_body body, voi
 
     (void)lock; /* a write transaction holds the whole database */
     if (q->in_batch) {
-        if (exec_sql(s, "SAVEPOINT unit") != EF_STORE_OK)
-            return EF_STORE_ERR;
+        if (exec_sql(s, "SAVEPOINT unit") != EF_OK)
+            return EF_ERR;
         rc = body(s, ctx);
-        if (rc == EF_STORE_OK)
+        if (rc == EF_OK)
             return exec_sql(s, "RELEASE unit");
         /* ROLLBACK TO keeps the savepoint open; RELEASE ends it. */
         reset_all(q);
         rollback_keep_error(s, "ROLLBACK TO unit");
         rollback_keep_error(s, "RELEASE unit");
-        return rc == EF_DB_RETRY ? EF_STORE_ERR : rc;
+        return rc == EF_DB_RETRY ? EF_ERR : rc;
     }
-    if (exec_sql(s, "BEGIN IMMEDIATE") != EF_STORE_OK)
-        return EF_STORE_ERR;
+    if (exec_sql(s, "BEGIN IMMEDIATE") != EF_OK)
+        return EF_ERR;
     rc = body(s, ctx);
-    if (rc == EF_STORE_OK) {
+    if (rc == EF_OK) {
         reset_all(q);
-        if (exec_sql(s, "COMMIT") == EF_STORE_OK)
-            return EF_STORE_OK;
-        rc = EF_STORE_ERR;
+        if (exec_sql(s, "COMMIT") == EF_OK)
+            return EF_OK;
+        rc = EF_ERR;
     }
     reset_all(q);
     if (!sqlite3_get_autocommit(q->db))
         rollback_keep_error(s, "ROLLBACK");
-    return rc == EF_DB_RETRY ? EF_STORE_ERR : rc;
+    return rc == EF_DB_RETRY ? EF_ERR : rc;
 }
 
 static int sqd_batch_open(struct ef_store *s, enum ef_db_lock lock)
@@ -244,17 +244,17 @@ static int sqd_batch_open(struct ef_store *s, enum ef_db_lock lock)
     (void)lock;
     if (q->in_batch) {
         snprintf(s->err, sizeof(s->err), "batch already open");
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
     /* busy_timeout waits for another writer first; still locked after it is BUSY. */
     if (sqlite3_exec(q->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
         int busy = sqlite3_errcode(q->db) == SQLITE_BUSY;
 
         snprintf(s->err, sizeof(s->err), "begin: %s", sqlite3_errmsg(q->db));
-        return busy ? EF_STORE_BUSY : EF_STORE_ERR;
+        return busy ? EF_BUSY : EF_ERR;
     }
     q->in_batch = 1;
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 static int sqd_batch_commit(struct ef_store *s)
@@ -265,14 +265,14 @@ static int sqd_batch_commit(struct ef_store *s)
     if (sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         snprintf(s->err, sizeof(s->err), "commit: %s", sqlite3_errmsg(q->db));
         if (sqlite3_errcode(q->db) == SQLITE_BUSY && !sqlite3_get_autocommit(q->db))
-            return EF_STORE_BUSY;
+            return EF_BUSY;
         if (!sqlite3_get_autocommit(q->db))
             rollback_keep_error(s, "ROLLBACK");
         q->in_batch = 0;
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
     q->in_batch = 0;
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 static void sqd_batch_rollback(struct ef_store *s)

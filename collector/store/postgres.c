@@ -137,11 +137,11 @@ int pg_cmd(struct ef_store *s, const char *sql, const struct pg_args *a, const c
     PGresult *r = pg_q(s, sql, a, what);
 
     if (r == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     if (changed != NULL)
         *changed = strtoll(PQcmdTuples(r), NULL, 10);
     PQclear(r);
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 int pg_get_int(struct ef_store *s, const char *sql, const struct pg_args *a, int64_t dflt,
@@ -150,10 +150,10 @@ int pg_get_int(struct ef_store *s, const char *sql, const struct pg_args *a, int
     PGresult *r = pg_q(s, sql, a, "select");
 
     if (r == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     *out = PQntuples(r) > 0 && !PQgetisnull(r, 0, 0) ? pg_col_int(r, 0, 0) : dflt;
     PQclear(r);
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 int pg_exec(struct ef_store *s, const char *sql)
@@ -164,11 +164,11 @@ int pg_exec(struct ef_store *s, const char *sql)
     if (r != NULL && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)) {
         PQclear(r);
         pg_of(s)->sqlstate[0] = '\0';
-        return EF_STORE_OK;
+        return EF_OK;
     }
     pg_set_error(s, r, sql);
     PQclear(r);
-    return EF_STORE_ERR;
+    return EF_ERR;
 }
 
 int64_t pg_col_int(const PGresult *r, int row, int col)
@@ -182,11 +182,11 @@ int pg_col_text(struct ef_store *s, const PGresult *r, int row, int col, char *d
 
     if (n < 0 || (size_t)n >= dstlen) {
         snprintf(s->err, sizeof(s->err), "stored value too long in column %d", col);
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
     memcpy(dst, PQgetvalue(r, row, col), (size_t)n);
     dst[n] = '\0';
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 /* ---- connection and transactions ---- */
@@ -207,10 +207,10 @@ int pg_reconnect(struct ef_store *s)
     PQreset(p->conn);
     if (PQstatus(p->conn) != CONNECTION_OK) {
         snprintf(s->err, sizeof(s->err), "database connection lost: %s", PQerrorMessage(p->conn));
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
     PQsetClientEncoding(p->conn, "UTF8");
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 int pg_retryable(const char *state)
@@ -251,36 +251,36 @@ static int migrate_tx(struct ef_store *s, void *ctx)
     pa_int(&a, PG_LOCK_NS);
     pa_int(&a, PG_LOCK_MIGRATE);
     if (pg_cmd(s, "SELECT pg_advisory_xact_lock($1::int, $2::int)", &a, "migration lock", NULL) !=
-            EF_STORE_OK ||
+            EF_OK ||
         pg_get_int(s, "SELECT (to_regclass('schema_version') IS NOT NULL)::int", NULL, 0,
-                   &exists) != EF_STORE_OK)
-        return EF_STORE_ERR;
+                   &exists) != EF_OK)
+        return EF_ERR;
     if (!exists) {
-        if (pg_exec(s, ef_pg_schema) != EF_STORE_OK)
-            return EF_STORE_ERR;
+        if (pg_exec(s, ef_pg_schema) != EF_OK)
+            return EF_ERR;
     } else if (pg_get_int(s, "SELECT max(version) FROM schema_version", NULL, 0, &version) !=
-               EF_STORE_OK) {
-        return EF_STORE_ERR;
+               EF_OK) {
+        return EF_ERR;
     }
     if (version < 1 || version > EF_PG_SCHEMA_VERSION) {
         snprintf(s->err, sizeof(s->err),
                  "database schema version %lld, this collector knows versions 1 to %d",
                  (long long)version, EF_PG_SCHEMA_VERSION);
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
     if (version < 2)
         for (i = 0; i < EF_ARRAY_LEN(ef_pg_migrate_2); i++)
-            if (pg_exec(s, ef_pg_migrate_2[i]) != EF_STORE_OK)
-                return EF_STORE_ERR;
+            if (pg_exec(s, ef_pg_migrate_2[i]) != EF_OK)
+                return EF_ERR;
     if (version < 3)
         for (i = 0; i < EF_ARRAY_LEN(ef_pg_migrate_3); i++)
-            if (pg_exec(s, ef_pg_migrate_3[i]) != EF_STORE_OK)
-                return EF_STORE_ERR;
+            if (pg_exec(s, ef_pg_migrate_3[i]) != EF_OK)
+                return EF_ERR;
     if (version < 4)
         for (i = 0; i < EF_ARRAY_LEN(ef_pg_migrate_4); i++)
-            if (pg_exec(s, ef_pg_migrate_4[i]) != EF_STORE_OK)
-                return EF_STORE_ERR;
-    return EF_STORE_OK;
+            if (pg_exec(s, ef_pg_migrate_4[i]) != EF_OK)
+                return EF_ERR;
+    return EF_OK;
 }
 
 /* The URL for messages: the password (user:PASSWORD@) left out. */
@@ -332,7 +332,7 @@ struct ef_store *ef_store_pg_open(const char *url, int create, char *err, size_t
         pg_close_store(&p->base);
         return NULL;
     }
-    if (pg_tx(&p->base, PG_NO_LOCK, migrate_tx, NULL) != EF_STORE_OK) {
+    if (pg_tx(&p->base, PG_NO_LOCK, migrate_tx, NULL) != EF_OK) {
         snprintf(err, errlen, "database %s: %s", shown, p->base.err);
         pg_close_store(&p->base);
         return NULL;

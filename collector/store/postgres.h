@@ -21,7 +21,7 @@ static inline int ef_store_url_is_postgres(const char *url)
 struct ef_store *ef_store_pg_open(const char *url, int create, char *err, size_t errlen);
 
 /* Bulk import into an empty store, in one transaction (migrate --to). begin refuses a
- * database that holds any department, agent, report or token (EF_STORE_EXISTS). */
+ * database that holds any department, agent, report or token (EF_EXISTS). */
 struct ef_pg_column {
     char name[64];
     int bytea;

@@ -37,32 +37,30 @@ int ef_pg_import_begin(struct ef_store *s)
     pa_int(&a, PG_LOCK_MIGRATE);
     pa_int(&b, PG_LOCK_NS);
     pa_int(&b, PG_LOCK_COUNTERS);
-    if (pg_exec(s, "BEGIN") != EF_STORE_OK)
-        return EF_STORE_ERR;
-    if (pg_cmd(s, "SELECT pg_advisory_xact_lock($1::int, $2::int)", &a, "lock", NULL) !=
-            EF_STORE_OK ||
-        pg_cmd(s, "SELECT pg_advisory_xact_lock($1::int, $2::int)", &b, "lock", NULL) !=
-            EF_STORE_OK ||
+    if (pg_exec(s, "BEGIN") != EF_OK)
+        return EF_ERR;
+    if (pg_cmd(s, "SELECT pg_advisory_xact_lock($1::int, $2::int)", &a, "lock", NULL) != EF_OK ||
+        pg_cmd(s, "SELECT pg_advisory_xact_lock($1::int, $2::int)", &b, "lock", NULL) != EF_OK ||
         pg_get_int(s,
                    "SELECT (EXISTS (SELECT 1 FROM departments) OR EXISTS (SELECT 1 FROM agents) "
                    "OR EXISTS (SELECT 1 FROM reports) OR EXISTS (SELECT 1 FROM api_tokens))::int",
-                   NULL, 0, &used) != EF_STORE_OK) {
+                   NULL, 0, &used) != EF_OK) {
         abort_tx(s);
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
     if (used) {
         snprintf(s->err, sizeof(s->err),
                  "the target database already holds collector data; migrate only into an "
                  "empty one");
         abort_tx(s);
-        return EF_STORE_EXISTS;
+        return EF_EXISTS;
     }
     /* Counter rows and meta that an earlier open created are replaced by the source's. */
-    if (pg_exec(s, "DELETE FROM dept_counts; DELETE FROM meta") != EF_STORE_OK) {
+    if (pg_exec(s, "DELETE FROM dept_counts; DELETE FROM meta") != EF_OK) {
         abort_tx(s);
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 static int order_of(const char *name)
@@ -96,24 +94,24 @@ int ef_pg_import_tables(struct ef_store *s, char (**names)[64], size_t *n)
              "AND table_name <> 'schema_version'",
              NULL, "list tables");
     if (r == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     rows = PQntuples(r);
     if (rows > 0 && (*names = calloc((size_t)rows, sizeof(**names))) == NULL) {
         snprintf(s->err, sizeof(s->err), "out of memory");
         PQclear(r);
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
     for (i = 0; i < rows; i++)
-        if (pg_col_text(s, r, i, 0, (*names)[i], sizeof((*names)[i])) != EF_STORE_OK) {
+        if (pg_col_text(s, r, i, 0, (*names)[i], sizeof((*names)[i])) != EF_OK) {
             PQclear(r);
             free(*names);
             *names = NULL;
-            return EF_STORE_ERR;
+            return EF_ERR;
         }
     PQclear(r);
     qsort(*names, (size_t)rows, sizeof(**names), table_cmp);
     *n = (size_t)rows;
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 int ef_pg_import_columns(struct ef_store *s, const char *table, struct ef_pg_column **cols,
@@ -132,25 +130,25 @@ int ef_pg_import_columns(struct ef_store *s, const char *table, struct ef_pg_col
              "AND table_name = $1 ORDER BY ordinal_position",
              &a, "list columns");
     if (r == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     rows = PQntuples(r);
     if (rows > 0 && (*cols = calloc((size_t)rows, sizeof(**cols))) == NULL) {
         snprintf(s->err, sizeof(s->err), "out of memory");
         PQclear(r);
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
     for (i = 0; i < rows; i++) {
-        if (pg_col_text(s, r, i, 0, (*cols)[i].name, sizeof((*cols)[i].name)) != EF_STORE_OK) {
+        if (pg_col_text(s, r, i, 0, (*cols)[i].name, sizeof((*cols)[i].name)) != EF_OK) {
             PQclear(r);
             free(*cols);
             *cols = NULL;
-            return EF_STORE_ERR;
+            return EF_ERR;
         }
         (*cols)[i].bytea = (int)pg_col_int(r, i, 1);
     }
     PQclear(r);
     *n = (size_t)rows;
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 /* Append the quoted identifier name to sql (size len); -1 when it does not fit. */
@@ -190,38 +188,38 @@ int ef_pg_import_copy_start(struct ef_store *s, const char *table, const struct 
     if (PQresultStatus(r) != PGRES_COPY_IN) {
         snprintf(s->err, sizeof(s->err), "COPY %s: %s", table, PQerrorMessage(pg_of(s)->conn));
         PQclear(r);
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
     PQclear(r);
-    return EF_STORE_OK;
+    return EF_OK;
 long_sql:
     snprintf(s->err, sizeof(s->err), "COPY %s: too many columns", table);
-    return EF_STORE_ERR;
+    return EF_ERR;
 }
 
 int ef_pg_import_copy_data(struct ef_store *s, const char *data, size_t len)
 {
     if (len > 0 && PQputCopyData(pg_of(s)->conn, data, (int)len) != 1) {
         snprintf(s->err, sizeof(s->err), "COPY: %s", PQerrorMessage(pg_of(s)->conn));
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 int ef_pg_import_copy_end(struct ef_store *s, int64_t *rows)
 {
     PGconn *c = pg_of(s)->conn;
     PGresult *r;
-    int ret = EF_STORE_OK;
+    int ret = EF_OK;
 
     if (PQputCopyEnd(c, NULL) != 1) {
         snprintf(s->err, sizeof(s->err), "COPY: %s", PQerrorMessage(c));
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
     while ((r = PQgetResult(c)) != NULL) {
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
             snprintf(s->err, sizeof(s->err), "COPY: %s", PQresultErrorMessage(r));
-            ret = EF_STORE_ERR;
+            ret = EF_ERR;
         } else if (rows != NULL) {
             *rows = strtoll(PQcmdTuples(r), NULL, 10);
         }
@@ -262,16 +260,16 @@ int ef_pg_import_commit(struct ef_store *s)
         PQclear(x);
     }
     PQclear(r);
-    if (pg_exec(s, "COMMIT") != EF_STORE_OK)
-        return EF_STORE_ERR;
-    return EF_STORE_OK;
+    if (pg_exec(s, "COMMIT") != EF_OK)
+        return EF_ERR;
+    return EF_OK;
 err_r:
     if (s->err[0] == '\0')
         snprintf(s->err, sizeof(s->err), "identifier too long");
     PQclear(r);
 err:
     abort_tx(s);
-    return EF_STORE_ERR;
+    return EF_ERR;
 }
 
 void ef_pg_import_abort(struct ef_store *s)

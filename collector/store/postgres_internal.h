@@ -95,7 +95,7 @@ int pg_col_text(struct ef_store *s, const PGresult *r, int row, int col, char *d
 /* Transactions. body runs between BEGIN and COMMIT, READ COMMITTED, holding the counters
  * lock in the given mode; it is run again from the start when PostgreSQL reports a
  * serialization failure or deadlock (40001, 40P01) or when it returns PG_RETRY, so it must
- * have no effects outside the database. EF_STORE_OK commits; any other result rolls back
+ * have no effects outside the database. EF_OK commits; any other result rolls back
  * and is returned. */
 enum pg_lock { PG_NO_LOCK = 0, PG_SHARED, PG_EXCLUSIVE };
 #define PG_RETRY 100

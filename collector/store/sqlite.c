@@ -24,7 +24,7 @@
 int sq_fail(struct ef_store *s, const char *what)
 {
     snprintf(s->err, sizeof(s->err), "%s: %s", what, sqlite3_errmsg(db_of(s)));
-    return EF_STORE_ERR;
+    return EF_ERR;
 }
 
 sqlite3_stmt *sq_prepare(struct ef_store *s, const char *sql)
@@ -46,9 +46,9 @@ int sq_exec(struct ef_store *s, const char *sql)
     if (sqlite3_exec(db_of(s), sql, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(s->err, sizeof(s->err), "%s", msg != NULL ? msg : "sqlite3_exec failed");
         sqlite3_free(msg);
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 void sq_rollback(struct ef_store *s)
@@ -68,12 +68,12 @@ int sq_col_text(struct ef_store *s, sqlite3_stmt *st, int i, char *dst, size_t d
         n = 0;
     if (n < 0 || (size_t)n >= dstlen) {
         snprintf(s->err, sizeof(s->err), "stored value too long in column %d", i);
-        return EF_STORE_ERR;
+        return EF_ERR;
     }
     if (n > 0)
         memcpy(dst, v, (size_t)n);
     dst[n] = '\0';
-    return EF_STORE_OK;
+    return EF_OK;
 }
 
 #define prepare sq_prepare
@@ -96,10 +96,10 @@ void sq_close_store(struct ef_store *s)
 static int pragma_text(struct ef_store *s, const char *sql, char *out, size_t outlen)
 {
     sqlite3_stmt *st = prepare(s, sql);
-    int rc, ret = EF_STORE_OK;
+    int rc, ret = EF_OK;
 
     if (st == NULL)
-        return EF_STORE_ERR;
+        return EF_ERR;
     out[0] = '\0';
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
@@ -118,18 +118,17 @@ static int ensure_schema(struct ef_store *s)
     if (pragma_text(s,
                     "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
                     "name = 'schema_version'",
-                    buf, sizeof(buf)) != EF_STORE_OK)
-        return EF_STORE_ERR;
-    if (exec(s, "BEGIN IMMEDIATE") != EF_STORE_OK)
-        return EF_STORE_ERR;
+                    buf, sizeof(buf)) != EF_OK)
+        return EF_ERR;
+    if (exec(s, "BEGIN IMMEDIATE") != EF_OK)
+        return EF_ERR;
     if (strcmp(buf, "0") == 0) {
-        if (exec(s, ef_sqlite_schema) != EF_STORE_OK)
+        if (exec(s, ef_sqlite_schema) != EF_OK)
             goto err;
         version = 1;
     } else {
         /* Read inside the transaction, so two processes cannot both migrate. */
-        if (pragma_text(s, "SELECT max(version) FROM schema_version", buf, sizeof(buf)) !=
-            EF_STORE_OK)
+        if (pragma_text(s, "SELECT max(version) FROM schema_version", buf, sizeof(buf)) != EF_OK)
             goto err;
         version = strtol(buf, NULL, 10);
     }
@@ -141,22 +140,22 @@ static int ensure_schema(struct ef_store *s)
     }
     if (version < 2)
         for (size_t i = 0; i < EF_ARRAY_LEN(ef_sqlite_migrate_2); i++)
-            if (exec(s, ef_sqlite_migrate_2[i]) != EF_STORE_OK)
+            if (exec(s, ef_sqlite_migrate_2[i]) != EF_OK)
                 goto err;
     if (version < 3)
         for (size_t i = 0; i < EF_ARRAY_LEN(ef_sqlite_migrate_3); i++)
-            if (exec(s, ef_sqlite_migrate_3[i]) != EF_STORE_OK)
+            if (exec(s, ef_sqlite_migrate_3[i]) != EF_OK)
                 goto err;
     if (version < 4)
         for (size_t i = 0; i < EF_ARRAY_LEN(ef_sqlite_migrate_4); i++)
-            if (exec(s, ef_sqlite_migrate_4[i]) != EF_STORE_OK)
+            if (exec(s, ef_sqlite_migrate_4[i]) != EF_OK)
                 goto err;
-    if (exec(s, "COMMIT") != EF_STORE_OK)
+    if (exec(s, "COMMIT") != EF_OK)
         goto err;
-    return EF_STORE_OK;
+    return EF_OK;
 err:
     rollback(s);
-    return EF_STORE_ERR;
+    return EF_ERR;
 }
 
 struct ef_store *ef_store_sqlite_open(const char *path, int create, char *err, size_t errlen)
@@ -184,19 +183,19 @@ struct ef_store *ef_store_sqlite_open(const char *path, int create, char *err, s
     }
     sqlite3_extended_result_codes(q->db, 0);
     if (sqlite3_busy_timeout(q->db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
-        pragma_text(&q->base, "PRAGMA journal_mode = WAL", mode, sizeof(mode)) != EF_STORE_OK ||
-        exec(&q->base, "PRAGMA synchronous = FULL") != EF_STORE_OK ||
+        pragma_text(&q->base, "PRAGMA journal_mode = WAL", mode, sizeof(mode)) != EF_OK ||
+        exec(&q->base, "PRAGMA synchronous = FULL") != EF_OK ||
         /* A write-heavy server: a larger page cache, and checkpoints every ~40 MB of WAL
          * so pages changed by many commits reach the database file once. */
-        exec(&q->base, "PRAGMA cache_size = -32768") != EF_STORE_OK ||
-        exec(&q->base, "PRAGMA wal_autocheckpoint = 10000") != EF_STORE_OK ||
-        exec(&q->base, "PRAGMA foreign_keys = ON") != EF_STORE_OK)
+        exec(&q->base, "PRAGMA cache_size = -32768") != EF_OK ||
+        exec(&q->base, "PRAGMA wal_autocheckpoint = 10000") != EF_OK ||
+        exec(&q->base, "PRAGMA foreign_keys = ON") != EF_OK)
         goto fail;
     if (strcmp(mode, "wal") != 0) {
         snprintf(q->base.err, sizeof(q->base.err), "cannot switch to WAL mode (got %s)", mode);
         goto fail;
     }
-    if (ensure_schema(&q->base) != EF_STORE_OK)
+    if (ensure_schema(&q->base) != EF_OK)
         goto fail;
     return &q->base;
 fail:

@@ -37,7 +37,7 @@ static inline sqlite3 *db_of(struct ef_store *s)
     return ((struct sqlite_store *)s)->db;
 }
 
-/* s->err = "what: sqlite message"; returns EF_STORE_ERR. */
+/* s->err = "what: sqlite message"; returns EF_ERR. */
 int sq_fail(struct ef_store *s, const char *what);
 /* Prepare sql; NULL with s->err set on failure. Finalize it after use. */
 sqlite3_stmt *sq_prepare(struct ef_store *s, const char *sql);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* The collector's storage interface. Every backend (SQLite now, PostgreSQL later) fills in
+/* The collector's storage interface. Every backend (SQLite and PostgreSQL) fills in
  * a struct ef_store_ops; callers only ever go through s->ops, so the rest of the collector
- * does not know which database it talks to. All functions return EF_STORE_OK, or one of
- * the other EF_STORE_* codes; on EF_STORE_ERR, s->err says what went wrong. */
+ * does not know which database it talks to. All functions return EF_OK, or one of
+ * the other codes of enum ef_rc (store/rc.h); on EF_ERR, s->err says what went wrong. */
 #ifndef EF_COLLECTOR_STORE_H
 #define EF_COLLECTOR_STORE_H
 
@@ -13,11 +13,8 @@
 #include "efterlev/report.h"
 #include "efterlev/sign.h"
 
-#define EF_STORE_OK 0
-#define EF_STORE_ERR (-1)
-#define EF_STORE_NOTFOUND 1
-#define EF_STORE_EXISTS 2 /* unique name taken, or seq no longer greater than stored */
-#define EF_STORE_BUSY 3   /* the database stayed locked by another writer (batch_begin/commit) */
+/* The result codes: one enum for the store and the collector's layers above it. */
+#include "store/rc.h"
 
 #define EF_DEPT_NAME_MAX 128                /* bytes, UTF-8 */
 #define EF_TOKEN_NAME_MAX 128               /* name of an API token */
@@ -76,7 +73,7 @@ struct ef_report_record {
     const struct ef_report *report; /* the parsed body */
     /* The key the signature was verified with. The seq is claimed only while it is still
      * the agent's key, so a report cannot be stored after a re-enrollment (here or on
-     * another collector) replaced the key it was signed with: EF_STORE_EXISTS then, and the
+     * another collector) replaced the key it was signed with: EF_EXISTS then, and the
      * caller looks at the fresh agent row. NULL: no such condition (tools, tests). */
     const unsigned char *public_key;
 };
@@ -229,7 +226,7 @@ struct ef_store;
 struct ef_store_ops {
     void (*close)(struct ef_store *s);
 
-    /* EF_STORE_EXISTS when the name is taken. */
+    /* EF_EXISTS when the name is taken. */
     int (*department_add)(struct ef_store *s, const char *name, ef_level level,
                           const char *token_hash, time_t now, int64_t *id);
     int (*department_get)(struct ef_store *s, int64_t id, struct ef_department *out);
@@ -240,7 +237,7 @@ struct ef_store_ops {
      * agent_id and replaces its hostname. A known machine keeps its key and department
      * unless an administrator reset it (agent_reset: then the new key and e's department
      * are taken, and last_seq starts again) or, for a new key only, e->current_proof is its
-     * current key's signature of e->proof_msg. Otherwise EF_STORE_EXISTS with s->err saying
+     * current key's signature of e->proof_msg. Otherwise EF_EXISTS with s->err saying
      * why, and out->agent_id the existing agent. *out is the agent as stored afterwards. */
     int (*agent_enroll)(struct ef_store *s, const struct ef_enrollment *e, struct ef_agent *out);
     int (*agent_get)(struct ef_store *s, const char *agent_id, struct ef_agent *out);
@@ -252,12 +249,12 @@ struct ef_store_ops {
                       const char *actor, time_t now);
     int (*agent_reset)(struct ef_store *s, const char *agent_id, const char *actor, time_t now);
 
-    /* Store one report and make its results the agent's latest. EF_STORE_EXISTS when the
+    /* Store one report and make its results the agent's latest. EF_EXISTS when the
      * report's seq is no longer greater than the agent's last_seq (a concurrent upload
      * won). Returns EF_STORE_OK only after the transaction committed. */
     int (*report_store)(struct ef_store *s, const struct ef_report_record *rec);
 
-    /* EF_STORE_EXISTS when the name is taken. */
+    /* EF_EXISTS when the name is taken. */
     int (*token_add)(struct ef_store *s, const char *name, const char *role, const char *token_hash,
                      time_t now, int64_t *id);
     int (*token_get)(struct ef_store *s, int64_t id, struct ef_api_token *out);
@@ -320,7 +317,7 @@ struct ef_store_ops {
 
     /* --- users and sessions (dashboard) --- */
 
-    /* EF_STORE_EXISTS when the name is taken. */
+    /* EF_EXISTS when the name is taken. */
     int (*user_add)(struct ef_store *s, const char *name, const char *role,
                     const char *password_hash, time_t now, int64_t *id);
     /* By name; NOTFOUND when absent. */

@@ -99,7 +99,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "efterlev-bench-seed: %s\n", err);
         return 1;
     }
-    if (s->ops->sweep(s, now, cfg.stale_days) != EF_STORE_OK)
+    if (s->ops->sweep(s, now, cfg.stale_days) != EF_OK)
         return fail_batch(s, "sweep");
     clock_gettime(CLOCK_MONOTONIC, &t0);
     dept_ids = calloc((size_t)depts, sizeof(*dept_ids));
@@ -107,7 +107,7 @@ int main(int argc, char **argv)
         snprintf(name, sizeof(name), "Förvaltning %03ld", d + 1);
         ef_sha256_hex(name, strlen(name), hash); /* never a usable token */
         if (s->ops->department_add(s, name, (ef_level)(1 + d % 3), hash, time(NULL), &dept_ids[d]) !=
-            EF_STORE_OK)
+            EF_OK)
             return fail_batch(s, "department add");
     }
     for (a = 0; a < agents; a++) {
@@ -120,7 +120,7 @@ int main(int argc, char **argv)
         size_t len;
 
         if (!in_batch && s->ops->batch_begin != NULL) {
-            if (s->ops->batch_begin(s, now) != EF_STORE_OK)
+            if (s->ops->batch_begin(s, now) != EF_OK)
                 return fail_batch(s, "begin");
             in_batch = 1;
         }
@@ -135,7 +135,7 @@ int main(int argc, char **argv)
                                    .public_key = key,
                                    .new_agent_id = id,
                                    .now = time(NULL)};
-        if (s->ops->agent_enroll(s, &e, &ag) != EF_STORE_OK)
+        if (s->ops->agent_enroll(s, &e, &ag) != EF_OK)
             return fail_batch(s, "enroll");
 
         ef_report_init(&r);
@@ -186,12 +186,12 @@ int main(int argc, char **argv)
                                         .sha256 = sha,
                                         .received_at = now,
                                         .report = &r};
-        if (s->ops->report_store(s, &rec) != EF_STORE_OK)
+        if (s->ops->report_store(s, &rec) != EF_OK)
             return fail_batch(s, "report store");
         free(body);
         ef_report_free(&r);
         if (in_batch && ((a + 1) % BATCH == 0 || a + 1 == agents)) {
-            if (s->ops->batch_commit(s) != EF_STORE_OK)
+            if (s->ops->batch_commit(s) != EF_OK)
                 return fail_batch(s, "commit");
             in_batch = 0;
         }

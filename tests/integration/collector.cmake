@@ -5,6 +5,11 @@ ef_integration_test(collector_protocol collector_protocol.sh)
 ef_integration_test(analytics_real_agents analytics_real_agents.sh)
 # Issue 17: enrollment proves possession and cannot take machines over.
 ef_integration_test(enroll_takeover enroll_takeover.sh)
+# Issue 17's attacks and issue 16's access rules against a real collector.
+ef_integration_test(collector_hardening collector_hardening.sh)
+# /health stays fast while 50 logins hash passwords (slow under the sanitizers).
+ef_integration_test(collector_login_load collector_login_load.sh)
+set_tests_properties(integration.collector_login_load PROPERTIES TIMEOUT 600)
 
 # PostgreSQL (issue 9). One throwaway cluster per ctest run (fixture "postgres": started by
 # integration.postgres.start, stopped by integration.postgres.stop; pg_fixture.sh), in which
@@ -30,6 +35,7 @@ if(EFTERLEV_POSTGRES)
   ef_integration_pg_test(collector_protocol collector_protocol.sh)
   ef_integration_pg_test(analytics_real_agents analytics_real_agents.sh)
   ef_integration_pg_test(enroll_takeover enroll_takeover.sh)
+  ef_integration_pg_test(collector_hardening collector_hardening.sh)
   ef_integration_pg_test(end_to_end end_to_end.sh)
   ef_integration_pg_test(resilience_kill9 resilience_kill9.sh)
   # Two collectors on one database, many agents at once; figures recomputed; replays.

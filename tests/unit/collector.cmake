@@ -20,6 +20,14 @@ ef_unit_test(test_collector_counters
 ef_unit_test(test_collector_auth
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_collector_auth.c
   LIBS efterlev_collector_core)
+# CSV formula neutralisation (both dialects) and terminal-safe text.
+ef_unit_test(test_collector_output
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_collector_output.c
+  LIBS efterlev_collector_core)
+# The shared query parameters of the HTTP API; the result codes' names.
+ef_unit_test(test_collector_query
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_collector_query.c
+  LIBS efterlev_collector_core PkgConfig::EVENT)
 
 # The same store tests against PostgreSQL: pg_run.sh makes a new database in the ctest run's
 # throwaway cluster (fixture "postgres", tests/integration/collector.cmake) and passes its URI

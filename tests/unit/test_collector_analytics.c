@@ -119,7 +119,7 @@ static int64_t add_dept(struct ef_store *s, const char *name, ef_level level, ch
     int64_t id = 0;
 
     assert_int_equal(ef_secret_new(secret, hash), 0);
-    assert_int_equal(s->ops->department_add(s, name, level, hash, time(NULL), &id), EF_STORE_OK);
+    assert_int_equal(s->ops->department_add(s, name, level, hash, time(NULL), &id), EF_OK);
     snprintf(token, tokenlen, "%lld.%s", (long long)id, secret);
     return id;
 }
@@ -301,7 +301,7 @@ static void test_department_figures(void **state)
     const struct ef_dept_summary *d;
     size_t i, stale = 0;
 
-    assert_int_equal(ef_summary_build(f->s, NULL, 7, f->t0, &sum), EF_STORE_OK);
+    assert_int_equal(ef_summary_build(f->s, NULL, 7, f->t0, &sum), EF_OK);
     d = dept(&sum, SOC);
     assert_int_equal(d->hosts, 10);
     assert_int_equal(d->stale_hosts, 0);
@@ -322,22 +322,22 @@ static void test_department_figures(void **state)
     ef_summary_free(&sum);
 
     /* Only the stale hosts, or none: the department figures do not change. */
-    assert_int_equal(ef_summary_build_mode(f->s, ALD, 7, f->t0, EF_HOSTS_STALE, &sum), EF_STORE_OK);
+    assert_int_equal(ef_summary_build_mode(f->s, ALD, 7, f->t0, EF_HOSTS_STALE, &sum), EF_OK);
     assert_int_equal(sum.nhosts, 1);
     expect(sum.depts[0].counts, 5, 1, 0, 0, 0, 0);
     ef_summary_free(&sum);
 
     /* A wider window counts b3 again; the counters follow both ways. */
-    assert_int_equal(ef_summary_build(f->s, ALD, 30, f->t0, &sum), EF_STORE_OK);
+    assert_int_equal(ef_summary_build(f->s, ALD, 30, f->t0, &sum), EF_OK);
     expect(sum.depts[0].counts, 5, 3, 0, 0, 0, 0);
     assert_int_equal(sum.depts[0].stale_hosts, 0);
     ef_summary_free(&sum);
-    assert_int_equal(ef_summary_build(f->s, ALD, 7, f->t0, &sum), EF_STORE_OK);
+    assert_int_equal(ef_summary_build(f->s, ALD, 7, f->t0, &sum), EF_OK);
     expect(sum.depts[0].counts, 5, 1, 0, 0, 0, 0);
     ef_summary_free(&sum);
 
     /* Eight days later every Socialförvaltningen agent is stale: nothing counted. */
-    assert_int_equal(ef_summary_build(f->s, SOC, 7, f->t0 + 8 * DAY, &sum), EF_STORE_OK);
+    assert_int_equal(ef_summary_build(f->s, SOC, 7, f->t0 + 8 * DAY, &sum), EF_OK);
     assert_int_equal(sum.depts[0].stale_hosts, 10);
     expect(sum.depts[0].counts, 0, 0, 0, 0, 0, 0);
     assert_true(ef_compliance_pct(sum.depts[0].counts) < 0);
@@ -361,8 +361,8 @@ static void test_control_figures(void **state)
     size_t n = 0;
     json_t *j = NULL, *unc;
 
-    assert_int_equal(f->s->ops->sweep(f->s, f->t0, 7), EF_STORE_OK);
-    assert_int_equal(ef_controls_build(f->s, &f->cat, NULL, 0, &v, &n), EF_STORE_OK);
+    assert_int_equal(f->s->ops->sweep(f->s, f->t0, 7), EF_OK);
+    assert_int_equal(ef_controls_build(f->s, &f->cat, NULL, 0, &v, &n), EF_OK);
     assert_int_equal(n, 5);
     expect(ctl(v, n, "8.9")->counts, 10, 3, 0, 0, 0, 0);
     expect(ctl(v, n, "5.17")->counts, 10, 3, 0, 0, 0, 0);
@@ -377,15 +377,15 @@ static void test_control_figures(void **state)
     free(v);
 
     /* One department only. */
-    assert_int_equal(ef_controls_build(f->s, &f->cat, ALD, 0, &v, &n), EF_STORE_OK);
+    assert_int_equal(ef_controls_build(f->s, &f->cat, ALD, 0, &v, &n), EF_OK);
     expect(ctl(v, n, "8.8")->counts, 2, 1, 0, 0, 0, 0);
     assert_null(ctl(v, n, "8.15"));
     free(v);
-    assert_int_equal(ef_controls_build(f->s, &f->cat, "Ingen", 0, &v, &n), EF_STORE_NOTFOUND);
+    assert_int_equal(ef_controls_build(f->s, &f->cat, "Ingen", 0, &v, &n), EF_NOTFOUND);
 
     /* 2013 numbering: a result counts once per 2013 control, however many of its 2022
      * controls replace it. */
-    assert_int_equal(ef_controls_build(f->s, &f->cat, NULL, 1, &v, &n), EF_STORE_OK);
+    assert_int_equal(ef_controls_build(f->s, &f->cat, NULL, 1, &v, &n), EF_OK);
     expect(ctl(v, n, "9.2.4")->counts, 10, 3, 0, 0, 0, 0);
     expect(ctl(v, n, "18.2.3")->counts, 7, 6, 0, 0, 0, 0);
     expect(ctl(v, n, "12.6.1")->counts, 7, 6, 0, 0, 0, 0);
@@ -394,7 +394,7 @@ static void test_control_figures(void **state)
     free(v);
 
     /* Coverage: 93 controls in the catalog, 5 evidenced. */
-    assert_int_equal(ef_controls_json(f->s, &f->cat, NULL, 0, 7, f->t0, &j), EF_STORE_OK);
+    assert_int_equal(ef_controls_json(f->s, &f->cat, NULL, 0, 7, f->t0, &j), EF_OK);
     assert_int_equal(json_integer_value(json_object_get(j, "catalog_controls")), 93);
     assert_int_equal(json_integer_value(json_object_get(j, "covered_controls")), 5);
     unc = json_object_get(j, "not_covered");
@@ -415,7 +415,7 @@ static void test_acceptance_and_expiry(void **state)
     int expired = 0;
     json_t *h = NULL, *r;
 
-    assert_int_equal(f->s->ops->dept_counts(f->s, SOC, &dc, &nd), EF_STORE_OK);
+    assert_int_equal(f->s->ops->dept_counts(f->s, SOC, &dc, &nd), EF_OK);
     memset(&a, 0, sizeof(a));
     a.department_id = dc[0].id;
     free(dc);
@@ -423,21 +423,21 @@ static void test_acceptance_and_expiry(void **state)
     snprintf(a.reason, sizeof(a.reason), "Ersätts vid byte av klienter, beslut SN §12");
     snprintf(a.by, sizeof(a.by), "Anna Berg");
     a.until = f->t0 + 2 * DAY;
-    assert_int_equal(f->s->ops->acceptance_add(f->s, &a, f->t0), EF_STORE_OK);
+    assert_int_equal(f->s->ops->acceptance_add(f->s, &a, f->t0), EF_OK);
     assert_true(a.id > 0);
 
     /* The five c2 failures are accepted: neither pass nor fail. 20 / (20 + 3) = 87.0 %. */
-    assert_int_equal(ef_summary_build(f->s, SOC, 7, f->t0 + 60, &sum), EF_STORE_OK);
+    assert_int_equal(ef_summary_build(f->s, SOC, 7, f->t0 + 60, &sum), EF_OK);
     expect(sum.depts[0].counts, 20, 3, 1, 1, 0, 5);
     expect_pct(sum.depts[0].counts, 87.0);
     ef_summary_free(&sum);
     /* Äldreomsorgen's c2 failure is another department's: untouched. */
-    assert_int_equal(ef_summary_build(f->s, ALD, 7, f->t0 + 60, &sum), EF_STORE_OK);
+    assert_int_equal(ef_summary_build(f->s, ALD, 7, f->t0 + 60, &sum), EF_OK);
     expect(sum.depts[0].counts, 5, 1, 0, 0, 0, 0);
     ef_summary_free(&sum);
 
     /* A host's result says it is accepted. */
-    assert_int_equal(ef_host_json(f->s, f->soc[0].id, NULL, 7, f->t0 + 60, &h), EF_STORE_OK);
+    assert_int_equal(ef_host_json(f->s, f->soc[0].id, NULL, 7, f->t0 + 60, &h), EF_OK);
     json_array_foreach(json_object_get(h, "results"), i,
                        r) if (strcmp(json_string_value(json_object_get(r, "check")), "c2") == 0)
     {
@@ -446,35 +446,35 @@ static void test_acceptance_and_expiry(void **state)
     }
     json_decref(h);
     /* A department token cannot see a host of another department. */
-    assert_int_equal(ef_host_json(f->s, f->soc[0].id, ALD, 7, f->t0 + 60, &h), EF_STORE_NOTFOUND);
+    assert_int_equal(ef_host_json(f->s, f->soc[0].id, ALD, 7, f->t0 + 60, &h), EF_NOTFOUND);
 
     /* A new report keeps the failure accepted. */
     upload(f->s, &f->soc[2], "soc-2", EF_PASS, EF_FAIL, EF_PASS, f->t0 + 3600);
-    assert_int_equal(ef_summary_build(f->s, SOC, 7, f->t0 + 3600, &sum), EF_STORE_OK);
+    assert_int_equal(ef_summary_build(f->s, SOC, 7, f->t0 + 3600, &sum), EF_OK);
     expect(sum.depts[0].counts, 20, 3, 1, 1, 0, 5);
     ef_summary_free(&sum);
 
     /* It is listed while active. */
-    assert_int_equal(f->s->ops->acceptance_list(f->s, 0, &list, &n), EF_STORE_OK);
+    assert_int_equal(f->s->ops->acceptance_list(f->s, 0, &list, &n), EF_OK);
     assert_int_equal(n, 1);
     assert_string_equal(list[0].department, SOC);
     free(list);
 
     /* Past its end it expires by itself: the failures count as failures again. */
-    assert_int_equal(ef_summary_build(f->s, SOC, 7, f->t0 + 2 * DAY + 1, &sum), EF_STORE_OK);
+    assert_int_equal(ef_summary_build(f->s, SOC, 7, f->t0 + 2 * DAY + 1, &sum), EF_OK);
     expect(sum.depts[0].counts, 20, 8, 1, 1, 0, 0);
     expect_pct(sum.depts[0].counts, 71.4);
     ef_summary_free(&sum);
-    assert_int_equal(f->s->ops->acceptance_list(f->s, 0, &list, &n), EF_STORE_OK);
+    assert_int_equal(f->s->ops->acceptance_list(f->s, 0, &list, &n), EF_OK);
     assert_int_equal(n, 0);
     free(list);
-    assert_int_equal(f->s->ops->acceptance_list(f->s, 1, &list, &n), EF_STORE_OK);
+    assert_int_equal(f->s->ops->acceptance_list(f->s, 1, &list, &n), EF_OK);
     assert_int_equal(n, 1);
     assert_int_equal(list[0].state, EF_ACC_EXPIRED);
     free(list);
 
     /* Both the acceptance and its expiry are in the audit log. */
-    assert_int_equal(f->s->ops->audit_list(f->s, 0, &log, &n), EF_STORE_OK);
+    assert_int_equal(f->s->ops->audit_list(f->s, 0, &log, &n), EF_OK);
     for (i = 0; i < n; i++) {
         if (strcmp(log[i].action, "acceptance.expire") == 0) {
             expired++;
@@ -496,7 +496,7 @@ static void test_host_acceptance_and_revoke(void **state)
     struct ef_summary sum;
     size_t nd = 0;
 
-    assert_int_equal(f->s->ops->dept_counts(f->s, SOC, &dc, &nd), EF_STORE_OK);
+    assert_int_equal(f->s->ops->dept_counts(f->s, SOC, &dc, &nd), EF_OK);
     memset(&a, 0, sizeof(a));
     a.department_id = dc[0].id;
     free(dc);
@@ -505,15 +505,15 @@ static void test_host_acceptance_and_revoke(void **state)
     snprintf(a.reason, sizeof(a.reason), "Medicinteknisk utrustning");
     snprintf(a.by, sizeof(a.by), "Bo Ek");
     a.until = f->t0 + 30 * DAY;
-    assert_int_equal(f->s->ops->acceptance_add(f->s, &a, f->t0), EF_STORE_OK);
+    assert_int_equal(f->s->ops->acceptance_add(f->s, &a, f->t0), EF_OK);
     /* Only soc-9's c1 failure (of three): pass 20, fail 7, accepted 1. */
-    assert_int_equal(ef_summary_build(f->s, SOC, 7, f->t0, &sum), EF_STORE_OK);
+    assert_int_equal(ef_summary_build(f->s, SOC, 7, f->t0, &sum), EF_OK);
     expect(sum.depts[0].counts, 20, 7, 1, 1, 0, 1);
     ef_summary_free(&sum);
-    assert_int_equal(f->s->ops->acceptance_revoke(f->s, a.id, "Bo Ek", f->t0 + 10), EF_STORE_OK);
+    assert_int_equal(f->s->ops->acceptance_revoke(f->s, a.id, "Bo Ek", f->t0 + 10), EF_OK);
     assert_int_equal(f->s->ops->acceptance_revoke(f->s, a.id, "Bo Ek", f->t0 + 10),
-                     EF_STORE_NOTFOUND);
-    assert_int_equal(ef_summary_build(f->s, SOC, 7, f->t0 + 10, &sum), EF_STORE_OK);
+                     EF_NOTFOUND);
+    assert_int_equal(ef_summary_build(f->s, SOC, 7, f->t0 + 10, &sum), EF_OK);
     expect(sum.depts[0].counts, 20, 8, 1, 1, 0, 0);
     ef_summary_free(&sum);
 }
@@ -532,7 +532,7 @@ static void test_snapshots_keep_the_past(void **state)
     upload(f->s, &f->soc[7], "soc-7", EF_PASS, EF_PASS, EF_PASS, f->t0 + DAY);
     /* Two days on, queried: days 0 and 1 are written (and the days since b3's first
      * report, ten days before: history starts with the first day the collector saw). */
-    assert_int_equal(ef_trend_json(f->s, SOC, NULL, d0, NULL, 7, f->t0 + 2 * DAY, &t), EF_STORE_OK);
+    assert_int_equal(ef_trend_json(f->s, SOC, NULL, d0, NULL, 7, f->t0 + 2 * DAY, &t), EF_OK);
     assert_int_equal(json_array_size(json_object_get(t, "points")), 2);
     p = json_array_get(json_object_get(t, "points"), 0);
     assert_string_equal(json_string_value(json_object_get(p, "day")), d0);
@@ -546,7 +546,7 @@ static void test_snapshots_keep_the_past(void **state)
     json_decref(t);
 
     /* Summed over departments, and on day 0 b3 was already stale (10 days). */
-    assert_int_equal(ef_trend_json(f->s, NULL, NULL, d0, d0, 7, f->t0 + 2 * DAY, &t), EF_STORE_OK);
+    assert_int_equal(ef_trend_json(f->s, NULL, NULL, d0, d0, 7, f->t0 + 2 * DAY, &t), EF_OK);
     p = json_array_get(json_object_get(t, "points"), 0);
     assert_int_equal(json_integer_value(json_object_get(p, "hosts")), 14);
     assert_int_equal(json_integer_value(json_object_get(p, "stale_hosts")), 1);
@@ -555,7 +555,7 @@ static void test_snapshots_keep_the_past(void **state)
     json_decref(t);
 
     /* Per control: 8.8 on day 0 over both departments: 7 pass 6 fail. */
-    assert_int_equal(ef_trend_json(f->s, NULL, "8.8", d0, d0, 7, f->t0 + 2 * DAY, &t), EF_STORE_OK);
+    assert_int_equal(ef_trend_json(f->s, NULL, "8.8", d0, d0, 7, f->t0 + 2 * DAY, &t), EF_OK);
     p = json_array_get(json_object_get(t, "points"), 0);
     assert_int_equal(json_integer_value(json_object_get(p, "pass")), 7);
     assert_int_equal(json_integer_value(json_object_get(p, "fail")), 6);
@@ -563,8 +563,8 @@ static void test_snapshots_keep_the_past(void **state)
 
     /* Ten days later, nobody reported: the days in between are written too, each with the
      * staleness of its own end (soc agents stale from day 8 on). */
-    assert_int_equal(f->s->ops->sweep(f->s, f->t0 + 12 * DAY, 7), EF_STORE_OK);
-    assert_int_equal(f->s->ops->snapshots(f->s, SOC, NULL, d0, NULL, &rows, &n), EF_STORE_OK);
+    assert_int_equal(f->s->ops->sweep(f->s, f->t0 + 12 * DAY, 7), EF_OK);
+    assert_int_equal(f->s->ops->snapshots(f->s, SOC, NULL, d0, NULL, &rows, &n), EF_OK);
     assert_int_equal(n, 12);
     assert_int_equal(rows[6].fresh_hosts, 10); /* day 6: last reports 6 days old */
     assert_int_equal(rows[7].fresh_hosts, 1);  /* day 7 ends 7 days 14 h after: only soc-7 */
@@ -587,7 +587,7 @@ static void test_board_report(void **state)
     t = f->t0;
     ef_time_rfc3339(t, period);
     period[7] = '\0'; /* YYYY-MM */
-    assert_int_equal(ef_board_report(f->s, &f->cat, period, "sv", 7, f->t0, out), EF_STORE_OK);
+    assert_int_equal(ef_board_report(f->s, &f->cat, period, "sv", 7, f->t0, out), EF_OK);
     fclose(out);
     assert_int_equal(ef_read_file(path, 1 << 20, &html, &len), 0);
     assert_non_null(strstr(html, "<svg"));
@@ -617,7 +617,7 @@ static void test_export_and_verify(void **state)
     snprintf(key, sizeof(key), "%s/export-key.pem", f->dir);
     o.now = f->t0;
     out = fopen(path, "w");
-    assert_int_equal(ef_export(f->s, &o, out, err, sizeof(err)), EF_STORE_OK);
+    assert_int_equal(ef_export(f->s, &o, out, err, sizeof(err)), EF_OK);
     fclose(out);
     msgs = open_memstream(&sink, &sinklen);
     assert_int_equal(ef_verify_export(path, NULL, msgs, err, sizeof(err)), 0);
@@ -718,7 +718,7 @@ static void test_migration_from_v1(void **state)
 opened:
 #endif
     f->s = open_store(f);
-    assert_int_equal(ef_summary_build(f->s, NULL, 7, f->t0, &sum), EF_STORE_OK);
+    assert_int_equal(ef_summary_build(f->s, NULL, 7, f->t0, &sum), EF_OK);
     assert_int_equal(sum.ndepts, 1);
     expect(sum.depts[0].counts, 1, 1, 0, 0, 1, 0);
     assert_int_equal(sum.nhosts, 1);

@@ -157,7 +157,7 @@ static int64_t add_user(struct fx *f, const char *name, const char *role, const 
     int64_t id = 0;
 
     assert_int_equal(ef_password_hash_params(pw, strlen(pw), 10, 8, 1, h), 0);
-    assert_int_equal(f->s->ops->user_add(f->s, name, role, h, time(NULL), &id), EF_STORE_OK);
+    assert_int_equal(f->s->ops->user_add(f->s, name, role, h, time(NULL), &id), EF_OK);
     return id;
 }
 
@@ -169,40 +169,72 @@ static void test_login_and_lockout(void **state)
     const char *pw = "rätt lösenord 1";
 
     id = add_user(f, "karin", "coordinator", pw);
-    assert_int_equal(f->s->ops->user_add(f->s, "karin", "auditor", "x", time(NULL), &id), EF_STORE_EXISTS);
-    assert_int_equal(ef_login(f->s, "karin", pw, strlen(pw), T0, &u, &retry, &failures),
+    assert_int_equal(f->s->ops->user_add(f->s, "karin", "auditor", "x", time(NULL), &id), EF_EXISTS);
+    assert_int_equal(ef_login(f->s, NULL, "karin", pw, strlen(pw), T0, &u, &retry, &failures),
                      EF_LOGIN_OK);
     assert_string_equal(u.role, "coordinator");
     /* Unknown users and wrong passwords get the same answer. */
-    assert_int_equal(ef_login(f->s, "nobody", pw, strlen(pw), T0, &u, &retry, &failures),
+    assert_int_equal(ef_login(f->s, NULL, "nobody", pw, strlen(pw), T0, &u, &retry, &failures),
                      EF_LOGIN_BAD);
-    assert_int_equal(ef_login(f->s, "", pw, strlen(pw), T0, &u, &retry, &failures), EF_LOGIN_BAD);
+    assert_int_equal(ef_login(f->s, NULL, "", pw, strlen(pw), T0, &u, &retry, &failures),
+                     EF_LOGIN_BAD);
     /* Two failures are free, the third locks for 5 s, the next for 10 s. */
-    assert_int_equal(ef_login(f->s, "karin", "fel", 3, T0, &u, &retry, &failures), EF_LOGIN_BAD);
+    assert_int_equal(ef_login(f->s, NULL, "karin", "fel", 3, T0, &u, &retry, &failures),
+                     EF_LOGIN_BAD);
     assert_int_equal(retry, 0);
-    assert_int_equal(ef_login(f->s, "karin", "fel", 3, T0, &u, &retry, &failures), EF_LOGIN_BAD);
+    assert_int_equal(ef_login(f->s, NULL, "karin", "fel", 3, T0, &u, &retry, &failures),
+                     EF_LOGIN_BAD);
     assert_int_equal(retry, 0);
-    assert_int_equal(ef_login(f->s, "karin", "fel", 3, T0, &u, &retry, &failures), EF_LOGIN_BAD);
+    assert_int_equal(ef_login(f->s, NULL, "karin", "fel", 3, T0, &u, &retry, &failures),
+                     EF_LOGIN_BAD);
     assert_int_equal(failures, 3);
     assert_int_equal(retry, 5);
     /* Locked: even the right password is refused until the time is up. */
-    assert_int_equal(ef_login(f->s, "karin", pw, strlen(pw), T0 + 4, &u, &retry, &failures),
+    assert_int_equal(ef_login(f->s, NULL, "karin", pw, strlen(pw), T0 + 4, &u, &retry, &failures),
                      EF_LOGIN_LOCKED);
     assert_int_equal(retry, 1);
-    assert_int_equal(ef_login(f->s, "karin", "fel", 3, T0 + 5, &u, &retry, &failures),
+    assert_int_equal(ef_login(f->s, NULL, "karin", "fel", 3, T0 + 5, &u, &retry, &failures),
                      EF_LOGIN_BAD);
     assert_int_equal(retry, 10);
-    assert_int_equal(ef_login(f->s, "karin", pw, strlen(pw), T0 + 14, &u, &retry, &failures),
+    assert_int_equal(ef_login(f->s, NULL, "karin", pw, strlen(pw), T0 + 14, &u, &retry, &failures),
                      EF_LOGIN_LOCKED);
     /* After the lock, the right password works and clears the count. */
-    assert_int_equal(ef_login(f->s, "karin", pw, strlen(pw), T0 + 15, &u, &retry, &failures),
+    assert_int_equal(ef_login(f->s, NULL, "karin", pw, strlen(pw), T0 + 15, &u, &retry, &failures),
                      EF_LOGIN_OK);
-    assert_int_equal(f->s->ops->user_get(f->s, "karin", &u), EF_STORE_OK);
+    assert_int_equal(f->s->ops->user_get(f->s, "karin", &u), EF_OK);
     assert_int_equal(u.failed_logins, 0);
     assert_int_equal(u.locked_until, 0);
-    assert_int_equal(ef_login(f->s, "karin", "fel", 3, T0 + 16, &u, &retry, &failures),
+    assert_int_equal(ef_login(f->s, NULL, "karin", "fel", 3, T0 + 16, &u, &retry, &failures),
                      EF_LOGIN_BAD);
     assert_int_equal(retry, 0);
+}
+
+/* A name that is no user fails and locks exactly like a user given wrong passwords: the
+ * same result, Retry-After and failure count at every step (issue 17: user names were
+ * discoverable through the lockout). */
+static void test_login_unknown_like_known(void **state)
+{
+    struct fx *f = *state;
+    struct ef_login_ghosts *g = calloc(1, sizeof(*g));
+    struct ef_user u;
+    int64_t r1, f1, r2, f2;
+    time_t t = T0;
+    int i;
+
+    assert_non_null(g);
+    add_user(f, "lena", "auditor", "rätt lösenord 3");
+    for (i = 0; i < 6; i++, t += 3) {
+        enum ef_login_result known = ef_login(f->s, g, "lena", "fel lösenord", 12, t, &u, &r1, &f1);
+        enum ef_login_result unknown =
+            ef_login(f->s, g, "ingen-alls", "fel lösenord", 12, t, &u, &r2, &f2);
+
+        assert_int_equal(known, unknown);
+        assert_int_equal(r1, r2);
+        assert_int_equal(f1, f2);
+        if (i >= 3)
+            assert_true(known == EF_LOGIN_LOCKED || r1 > 0);
+    }
+    free(g);
 }
 
 static void test_sessions(void **state)
@@ -215,10 +247,10 @@ static void test_sessions(void **state)
     size_t n;
     int64_t id = add_user(f, "soc-chef", "department:Socialförvaltningen", "rätt lösenord 2");
 
-    assert_int_equal(ef_session_create(f->s, id, T0, secret, csrf), EF_STORE_OK);
+    assert_int_equal(ef_session_create(f->s, id, T0, secret, csrf), EF_OK);
     assert_int_equal(strlen(secret), EF_SECRET_LEN);
     assert_string_not_equal(secret, csrf);
-    assert_int_equal(ef_session_lookup(f->s, secret, T0 + 10, &sess), EF_STORE_OK);
+    assert_int_equal(ef_session_lookup(f->s, secret, T0 + 10, &sess), EF_OK);
     assert_string_equal(sess.user, "soc-chef");
     assert_string_equal(sess.role, "department:Socialförvaltningen");
     assert_string_equal(sess.csrf, csrf);
@@ -228,43 +260,43 @@ static void test_sessions(void **state)
     /* Unknown, malformed and too long values are not sessions. */
     memcpy(wrong, secret, sizeof(wrong));
     wrong[0] = wrong[0] == 'A' ? 'B' : 'A';
-    assert_int_equal(ef_session_lookup(f->s, wrong, T0 + 10, &sess), EF_STORE_NOTFOUND);
-    assert_int_equal(ef_session_lookup(f->s, "", T0, &sess), EF_STORE_NOTFOUND);
-    assert_int_equal(ef_session_lookup(f->s, "1' OR '1'='1", T0, &sess), EF_STORE_NOTFOUND);
+    assert_int_equal(ef_session_lookup(f->s, wrong, T0 + 10, &sess), EF_NOTFOUND);
+    assert_int_equal(ef_session_lookup(f->s, "", T0, &sess), EF_NOTFOUND);
+    assert_int_equal(ef_session_lookup(f->s, "1' OR '1'='1", T0, &sess), EF_NOTFOUND);
 
     /* Idle expiry, kept alive by use: a request every 20 minutes keeps it for hours... */
     for (time_t t = T0 + 20 * 60; t < T0 + EF_SESSION_ABSOLUTE_SECS; t += 20 * 60)
-        assert_int_equal(ef_session_lookup(f->s, secret, t, &sess), EF_STORE_OK);
+        assert_int_equal(ef_session_lookup(f->s, secret, t, &sess), EF_OK);
     /* ...but not past the absolute limit. */
     assert_int_equal(ef_session_lookup(f->s, secret, T0 + EF_SESSION_ABSOLUTE_SECS, &sess),
-                     EF_STORE_NOTFOUND);
+                     EF_NOTFOUND);
     /* And it is gone for good, also at an earlier time. */
-    assert_int_equal(ef_session_lookup(f->s, secret, T0 + 60, &sess), EF_STORE_NOTFOUND);
+    assert_int_equal(ef_session_lookup(f->s, secret, T0 + 60, &sess), EF_NOTFOUND);
 
     /* 30 minutes of silence end a session. */
-    assert_int_equal(ef_session_create(f->s, id, T0, s2, csrf2), EF_STORE_OK);
+    assert_int_equal(ef_session_create(f->s, id, T0, s2, csrf2), EF_OK);
     assert_int_equal(ef_session_lookup(f->s, s2, T0 + EF_SESSION_IDLE_SECS, &sess),
-                     EF_STORE_NOTFOUND);
+                     EF_NOTFOUND);
 
     /* Logout deletes it. */
-    assert_int_equal(ef_session_create(f->s, id, T0, s2, csrf2), EF_STORE_OK);
-    assert_int_equal(ef_session_end(f->s, s2), EF_STORE_OK);
-    assert_int_equal(ef_session_lookup(f->s, s2, T0 + 1, &sess), EF_STORE_NOTFOUND);
-    assert_int_equal(ef_session_end(f->s, s2), EF_STORE_OK);
+    assert_int_equal(ef_session_create(f->s, id, T0, s2, csrf2), EF_OK);
+    assert_int_equal(ef_session_end(f->s, s2), EF_OK);
+    assert_int_equal(ef_session_lookup(f->s, s2, T0 + 1, &sess), EF_NOTFOUND);
+    assert_int_equal(ef_session_end(f->s, s2), EF_OK);
 
     /* A new password ends every session; deleting the user too. */
-    assert_int_equal(ef_session_create(f->s, id, T0, s2, csrf2), EF_STORE_OK);
-    assert_int_equal(f->s->ops->user_set_password(f->s, "soc-chef", "$scrypt$x"), EF_STORE_OK);
-    assert_int_equal(ef_session_lookup(f->s, s2, T0 + 1, &sess), EF_STORE_NOTFOUND);
-    assert_int_equal(f->s->ops->user_set_password(f->s, "nobody", "$scrypt$x"), EF_STORE_NOTFOUND);
-    assert_int_equal(ef_session_create(f->s, id, T0, s2, csrf2), EF_STORE_OK);
-    assert_int_equal(f->s->ops->user_list(f->s, &list, &n), EF_STORE_OK);
+    assert_int_equal(ef_session_create(f->s, id, T0, s2, csrf2), EF_OK);
+    assert_int_equal(f->s->ops->user_set_password(f->s, "soc-chef", "$scrypt$x"), EF_OK);
+    assert_int_equal(ef_session_lookup(f->s, s2, T0 + 1, &sess), EF_NOTFOUND);
+    assert_int_equal(f->s->ops->user_set_password(f->s, "nobody", "$scrypt$x"), EF_NOTFOUND);
+    assert_int_equal(ef_session_create(f->s, id, T0, s2, csrf2), EF_OK);
+    assert_int_equal(f->s->ops->user_list(f->s, &list, &n), EF_OK);
     assert_int_equal(n, 1);
     assert_string_equal(list[0].password_hash, ""); /* the list never carries hashes */
     free(list);
-    assert_int_equal(f->s->ops->user_delete(f->s, "soc-chef"), EF_STORE_OK);
-    assert_int_equal(ef_session_lookup(f->s, s2, T0 + 1, &sess), EF_STORE_NOTFOUND);
-    assert_int_equal(f->s->ops->user_delete(f->s, "soc-chef"), EF_STORE_NOTFOUND);
+    assert_int_equal(f->s->ops->user_delete(f->s, "soc-chef"), EF_OK);
+    assert_int_equal(ef_session_lookup(f->s, s2, T0 + 1, &sess), EF_NOTFOUND);
+    assert_int_equal(f->s->ops->user_delete(f->s, "soc-chef"), EF_NOTFOUND);
 }
 
 static void test_cookie_parser(void **state)
@@ -297,6 +329,7 @@ int main(void)
         cmocka_unit_test(test_lock_schedule),
         cmocka_unit_test(test_expiry_rules),
         cmocka_unit_test_setup_teardown(test_login_and_lockout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_login_unknown_like_known, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
         cmocka_unit_test(test_cookie_parser),
     };

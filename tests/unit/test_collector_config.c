@@ -13,7 +13,10 @@
 
 #include "config.h"
 #include "efterlev/util.h"
+#include "http/peercount.h"
 #include "http/ratelimit.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 static char dir[64];
 static char path[128];
@@ -167,6 +170,40 @@ static void test_ratelimit(void **state)
     free(rl);
 }
 
+static void test_peercount(void **state)
+{
+    struct ef_peercount *pc = ef_peercount_new();
+    struct sockaddr_in a4 = {.sin_family = AF_INET};
+    struct sockaddr_in6 a6 = {.sin6_family = AF_INET6};
+    char key[EF_PEER_KEY_MAX];
+    int i;
+
+    (void)state;
+    assert_non_null(pc);
+    for (i = 0; i < 3; i++)
+        assert_int_equal(ef_peercount_take(pc, "10.0.0.1", 3), 1);
+    assert_int_equal(ef_peercount_take(pc, "10.0.0.1", 3), 0);
+    assert_int_equal(ef_peercount_take(pc, "10.0.0.2", 3), 1);
+    assert_int_equal(ef_peercount_get(pc, "10.0.0.1"), 3);
+    ef_peercount_release(pc, "10.0.0.1");
+    assert_int_equal(ef_peercount_take(pc, "10.0.0.1", 3), 1);
+    ef_peercount_release(pc, "10.0.0.2");
+    assert_int_equal(ef_peercount_get(pc, "10.0.0.2"), 0);
+    ef_peercount_release(pc, "10.0.0.9"); /* unknown: nothing happens */
+    ef_peercount_free(pc);
+
+    inet_pton(AF_INET, "192.0.2.7", &a4.sin_addr);
+    assert_int_equal(ef_peer_key((struct sockaddr *)&a4, key), 0);
+    assert_string_equal(key, "192.0.2.7");
+    /* One IPv6 host usually has a /64: its addresses share one key. */
+    inet_pton(AF_INET6, "2001:db8:1:2:aaaa:bbbb:cccc:dddd", &a6.sin6_addr);
+    assert_int_equal(ef_peer_key((struct sockaddr *)&a6, key), 0);
+    assert_string_equal(key, "2001:db8:1:2::/64");
+    inet_pton(AF_INET6, "::ffff:192.0.2.8", &a6.sin6_addr);
+    assert_int_equal(ef_peer_key((struct sockaddr *)&a6, key), 0);
+    assert_string_equal(key, "192.0.2.8");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -175,6 +212,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_render_round_trip, setup, teardown),
         cmocka_unit_test(test_listen_parse),
         cmocka_unit_test(test_ratelimit),
+        cmocka_unit_test(test_peercount),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

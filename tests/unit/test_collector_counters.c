@@ -185,7 +185,7 @@ static void enroll(struct fx *f, const char *id, int64_t dept)
     struct ef_agent out;
 
     pub[0] = (unsigned char)id[strlen(id) - 1];
-    assert_int_equal(f->s->ops->agent_enroll(f->s, &e, &out), EF_STORE_OK);
+    assert_int_equal(f->s->ops->agent_enroll(f->s, &e, &out), EF_OK);
     assert_string_equal(out.agent_id, id);
 }
 
@@ -244,13 +244,13 @@ static void report(struct fx *f, const char *agent, uint64_t seq, time_t at, con
     rec.sha256 = "0000000000000000000000000000000000000000000000000000000000000000";
     rec.received_at = at;
     rec.report = &r;
-    assert_int_equal(f->s->ops->report_store(f->s, &rec), EF_STORE_OK);
+    assert_int_equal(f->s->ops->report_store(f->s, &rec), EF_OK);
     ef_report_free(&r);
 }
 
 static void sweep(struct fx *f, time_t at)
 {
-    assert_int_equal(f->s->ops->sweep(f->s, at, STALE), EF_STORE_OK);
+    assert_int_equal(f->s->ops->sweep(f->s, at, STALE), EF_OK);
 }
 
 static int64_t since_of(struct fx *f, const char *agent, const char *check)
@@ -280,7 +280,7 @@ static int64_t accept(struct fx *f, int64_t dept, const char *check, const char 
     snprintf(a.reason, sizeof(a.reason), "test");
     snprintf(a.by, sizeof(a.by), "tester");
     a.until = until;
-    assert_int_equal(f->s->ops->acceptance_add(f->s, &a, now), EF_STORE_OK);
+    assert_int_equal(f->s->ops->acceptance_add(f->s, &a, now), EF_OK);
     return a.id;
 }
 
@@ -292,9 +292,9 @@ static void test_counter_deltas(void **state)
     int64_t h, acc1, acc2;
 
     assert_int_equal(s->ops->department_add(s, "D1", EF_LEVEL_BASIC, "h1", time(NULL), &f->d1),
-                     EF_STORE_OK);
+                     EF_OK);
     assert_int_equal(s->ops->department_add(s, "D2", EF_LEVEL_BASIC, "h2", time(NULL), &f->d2),
-                     EF_STORE_OK);
+                     EF_OK);
     sweep(f, t);
     enroll(f, "ag-1", f->d1);
     enroll(f, "ag-2", f->d1);
@@ -370,7 +370,7 @@ static void test_counter_deltas(void **state)
     verify(f, t + 200, "clock forward");
 
     /* Revoking the department acceptance rebuilds ag-1 and ag-2. */
-    assert_int_equal(s->ops->acceptance_revoke(s, acc1, "tester", t + 200), EF_STORE_OK);
+    assert_int_equal(s->ops->acceptance_revoke(s, acc1, "tester", t + 200), EF_OK);
     verify(f, t + 200, "acceptance revoked");
     report(f, "ag-1", 7, t + 300, "c1:f/other c2:f c3:n/changed");
     verify(f, t + 300, "after revoke, report");
@@ -387,12 +387,12 @@ static void test_counter_deltas(void **state)
         struct ef_agent out;
 
         pub[0] = '1';
-        assert_int_equal(f->s->ops->agent_enroll(f->s, &e, &out), EF_STORE_EXISTS);
+        assert_int_equal(f->s->ops->agent_enroll(f->s, &e, &out), EF_EXISTS);
         verify(f, t + 300, "move by enrollment refused");
     }
     /* Moved into D2 by the administrator (same key): leaves D1's counters; its next report
      * is a delta in D2. */
-    assert_int_equal(s->ops->agent_move(s, "ag-1", f->d2, "tester", ef_coll_now()), EF_STORE_OK);
+    assert_int_equal(s->ops->agent_move(s, "ag-1", f->d2, "tester", ef_coll_now()), EF_OK);
     sweep(f, t + 300); /* the move judges freshness at the real time; back to the test's */
     verify(f, t + 300, "moved");
     report(f, "ag-1", 8, t + 400, "c1:p c2:f c3:n/changed c9:p");

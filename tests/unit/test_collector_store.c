@@ -74,7 +74,7 @@ static int64_t add_dept(struct ef_store *s, const char *name, ef_level level, ch
     int64_t id = 0;
 
     assert_int_equal(ef_secret_new(secret, hash), 0);
-    assert_int_equal(s->ops->department_add(s, name, level, hash, time(NULL), &id), EF_STORE_OK);
+    assert_int_equal(s->ops->department_add(s, name, level, hash, time(NULL), &id), EF_OK);
     snprintf(token, tokenlen, "%lld.%s", (long long)id, secret);
     return id;
 }
@@ -218,7 +218,7 @@ static void test_department_and_token(void **state)
     id = add_dept(s, "Socialförvaltningen", EF_LEVEL_ELEVATED, token, sizeof(token));
     assert_int_equal(ef_token_split(token, &tid, hash), 0);
     assert_int_equal(tid, id);
-    assert_int_equal(s->ops->department_get(s, tid, &d), EF_STORE_OK);
+    assert_int_equal(s->ops->department_get(s, tid, &d), EF_OK);
     assert_string_equal(d.name, "Socialförvaltningen");
     assert_int_equal(d.level, EF_LEVEL_ELEVATED);
     assert_true(ef_token_hash_equal(d.token_hash, hash));
@@ -230,14 +230,14 @@ static void test_department_and_token(void **state)
         assert_false(ef_token_hash_equal(d.token_hash, hash));
     assert_int_equal(ef_token_split("12", &tid, hash), -1);
     assert_int_equal(ef_token_split("x.abc", &tid, hash), -1);
-    assert_int_equal(s->ops->department_get(s, id + 100, &d), EF_STORE_NOTFOUND);
+    assert_int_equal(s->ops->department_get(s, id + 100, &d), EF_NOTFOUND);
 
     assert_int_equal(ef_secret_new(secret, h2), 0);
     assert_int_equal(
         s->ops->department_add(s, "Socialförvaltningen", EF_LEVEL_BASIC, h2, time(NULL), &id),
-        EF_STORE_EXISTS);
+        EF_EXISTS);
     add_dept(s, "Kultur", EF_LEVEL_BASIC, token, sizeof(token));
-    assert_int_equal(s->ops->department_list(s, &list, &n), EF_STORE_OK);
+    assert_int_equal(s->ops->department_list(s, &list, &n), EF_OK);
     assert_int_equal(n, 2);
     assert_string_equal(list[0].name, "Kultur");
     assert_int_equal(list[1].hosts, 0);
@@ -272,13 +272,13 @@ static void test_enroll_and_reenroll(void **state)
     body = make_report(id1, 5, 1, 0, "a", &len);
     assert_int_equal(ingest(s, k1, id1, body, len), 202);
     free(body);
-    assert_int_equal(s->ops->agent_get(s, id1, &a), EF_STORE_OK);
+    assert_int_equal(s->ops->agent_get(s, id1, &a), EF_OK);
     assert_int_equal(a.last_seq, 5);
 
     /* Same key again: same id, seq kept, so replays stay refused. */
     assert_int_equal(enroll(s, token, "mach", pub1, id2, sizeof(id2)), 201);
     assert_string_equal(id1, id2);
-    assert_int_equal(s->ops->agent_get(s, id1, &a), EF_STORE_OK);
+    assert_int_equal(s->ops->agent_get(s, id1, &a), EF_OK);
     assert_int_equal(a.last_seq, 5);
 
     /* New key: refused without the current key's proof (no takeover by machine id)... */
@@ -286,7 +286,7 @@ static void test_enroll_and_reenroll(void **state)
     /* ... taken with it: same id, key replaced, seq reset. */
     assert_int_equal(enroll_as(s, token, "mach", pub2, k1, id2, sizeof(id2)), 201);
     assert_string_equal(id1, id2);
-    assert_int_equal(s->ops->agent_get(s, id1, &a), EF_STORE_OK);
+    assert_int_equal(s->ops->agent_get(s, id1, &a), EF_OK);
     assert_int_equal(a.last_seq, 0);
     assert_memory_equal(a.public_key, pub2, EF_ED25519_PUB_LEN);
     body = make_report(id1, 1, 1, 0, "a", &len);
@@ -335,7 +335,7 @@ static void test_ingest_and_seq(void **state)
     assert_int_equal(count_rows(f, "SELECT length(body) FROM reports WHERE seq = 2"), l2);
     assert_int_equal(count_rows(f, "SELECT length(signature) FROM reports WHERE seq = 2"), 64);
 
-    assert_int_equal(s->ops->host_rows(s, NULL, NULL, &rows, &n), EF_STORE_OK);
+    assert_int_equal(s->ops->host_rows(s, NULL, NULL, &rows, &n), EF_OK);
     assert_int_equal(n, 1);
     assert_string_equal(rows[0].hostname, "host-z");
     assert_int_equal(rows[0].last_seq, 2);
@@ -396,8 +396,8 @@ static void test_summary_stale(void **state)
                                     .sha256 = sha,
                                     .received_at = now - 30 * 24 * 3600,
                                     .report = &r};
-    assert_int_equal(s->ops->report_store(s, &rec), EF_STORE_OK);
-    assert_int_equal(s->ops->report_store(s, &rec), EF_STORE_EXISTS); /* seq claimed */
+    assert_int_equal(s->ops->report_store(s, &rec), EF_OK);
+    assert_int_equal(s->ops->report_store(s, &rec), EF_EXISTS); /* seq claimed */
     ef_report_free(&r);
     free(b);
 
@@ -414,13 +414,13 @@ static void test_summary_stale(void **state)
                                     .received_at = now,
                                     .report = &r,
                                     .public_key = pub2};
-    assert_int_equal(s->ops->report_store(s, &rec), EF_STORE_EXISTS);
+    assert_int_equal(s->ops->report_store(s, &rec), EF_EXISTS);
     rec.public_key = pub1;
-    assert_int_equal(s->ops->report_store(s, &rec), EF_STORE_OK);
+    assert_int_equal(s->ops->report_store(s, &rec), EF_OK);
     ef_report_free(&r);
     free(b);
 
-    assert_int_equal(ef_summary_build(s, NULL, 7, now, &sum), EF_STORE_OK);
+    assert_int_equal(ef_summary_build(s, NULL, 7, now, &sum), EF_OK);
     assert_int_equal(sum.ndepts, 2);
     assert_string_equal(sum.depts[0].name, "IT");
     assert_int_equal(sum.depts[0].hosts, 2);
@@ -441,15 +441,15 @@ static void test_summary_stale(void **state)
     }
     ef_summary_free(&sum);
 
-    assert_int_equal(ef_summary_build(s, "Kultur", 7, now, &sum), EF_STORE_OK);
+    assert_int_equal(ef_summary_build(s, "Kultur", 7, now, &sum), EF_OK);
     assert_int_equal(sum.ndepts, 1);
     assert_int_equal(sum.nhosts, 1);
     assert_string_equal(sum.hosts[0].agent_id, id3);
     ef_summary_free(&sum);
-    assert_int_equal(ef_summary_build(s, "Nope", 7, now, &sum), EF_STORE_NOTFOUND);
+    assert_int_equal(ef_summary_build(s, "Nope", 7, now, &sum), EF_NOTFOUND);
 
     /* With a 60-day window the old agent counts again. */
-    assert_int_equal(ef_summary_build(s, "IT", 60, now, &sum), EF_STORE_OK);
+    assert_int_equal(ef_summary_build(s, "IT", 60, now, &sum), EF_OK);
     assert_int_equal(sum.depts[0].stale_hosts, 0);
     assert_int_equal(sum.depts[0].counts[EF_FAIL], 6);
     ef_summary_free(&sum);
@@ -541,7 +541,7 @@ static void test_report_iter_pages(void **state)
         free(body);
     }
 
-    assert_int_equal(s->ops->report_iter(s, &all, iter_cb, w), EF_STORE_OK);
+    assert_int_equal(s->ops->report_iter(s, &all, iter_cb, w), EF_OK);
     assert_int_equal(w->total, 75);
     assert_int_equal(w->nagents, 2);
     a = agent_at(w, ida);
@@ -558,7 +558,7 @@ static void test_report_iter_pages(void **state)
     /* One department; a stop inside the second page. */
     memset(w, 0, sizeof(*w));
     it.department = "IT";
-    assert_int_equal(s->ops->report_iter(s, &it, iter_cb, w), EF_STORE_OK);
+    assert_int_equal(s->ops->report_iter(s, &it, iter_cb, w), EF_OK);
     assert_int_equal(w->total, 70);
     assert_int_equal(w->nagents, 1);
     assert_string_equal(w->agent[0], ida);
@@ -570,12 +570,12 @@ static void test_report_iter_pages(void **state)
     /* Receipt time: everything is before a day from now, nothing after. */
     memset(w, 0, sizeof(*w));
     later.since = time(NULL) + 86400;
-    assert_int_equal(s->ops->report_iter(s, &later, iter_cb, w), EF_STORE_OK);
+    assert_int_equal(s->ops->report_iter(s, &later, iter_cb, w), EF_OK);
     assert_int_equal(w->total, 0);
     memset(w, 0, sizeof(*w));
     later.since = 0;
     later.until = time(NULL) + 86400;
-    assert_int_equal(s->ops->report_iter(s, &later, iter_cb, w), EF_STORE_OK);
+    assert_int_equal(s->ops->report_iter(s, &later, iter_cb, w), EF_OK);
     assert_int_equal(w->total, 75);
 
     free(w);
@@ -596,7 +596,7 @@ static void test_reopen_keeps_schema(void **state)
     test_db_url(f->db, url, sizeof(url));
     s2 = ef_store_open(url, 0, err, sizeof(err));
     assert_non_null(s2);
-    assert_int_equal(s2->ops->department_list(s2, &list, &n), EF_STORE_OK);
+    assert_int_equal(s2->ops->department_list(s2, &list, &n), EF_OK);
     assert_int_equal(n, 1);
     free(list);
     ef_store_close(s2);
