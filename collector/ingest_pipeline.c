@@ -27,6 +27,7 @@
 #include "ingest_pipeline.h"
 
 #define WORKERS_MAX 16
+#define BATCH_ATTEMPTS 8 /* runs of a batch that keeps losing deadlocks, then 503 */
 #define BATCH_MAX 512
 #define QUEUED_BYTES_MAX ((size_t)256 << 20)
 
@@ -154,6 +155,15 @@ static void process(struct ef_store *s, struct ef_job *j, struct ef_dept_cache *
 }
 
 /* Store one batch (a list) in one transaction. */
+static int batch_len(const struct ef_job *list)
+{
+    int n = 0;
+
+    for (; list != NULL; list = list->next)
+        n++;
+    return n;
+}
+
 static void write_batch(struct ef_pipeline *p, struct ef_job *list)
 {
     struct ef_store *s = p->ws;
@@ -167,17 +177,32 @@ static void write_batch(struct ef_pipeline *p, struct ef_job *list)
             process(s, j, &dc);
         return;
     }
-    while ((rc = s->ops->batch_begin(s, time(NULL))) == EF_BUSY && mono_ms() < until)
-        ef_warn("ingest: database locked by another writer, waiting");
-    if (rc != EF_OK) {
-        ef_error("ingest: cannot begin a transaction: %s", s->err);
-        unavailable(list, rc == EF_BUSY ? "the database is busy" : "cannot store now");
-        return;
-    }
-    for (j = list; j != NULL; j = j->next)
-        process(s, j, &dc);
-    while ((rc = s->ops->batch_commit(s)) == EF_BUSY && mono_ms() < until) {
-        struct timespec pause = {0, 10 * 1000 * 1000};
+    for (int attempt = 1;; attempt++) {
+        while ((rc = s->ops->batch_begin(s, time(NULL))) == EF_BUSY && mono_ms() < until)
+            ef_warn("ingest: database locked by another writer, waiting");
+        if (rc != EF_OK) {
+            ef_error("ingest: cannot begin a transaction: %s", s->err);
+            unavailable(list, rc == EF_BUSY ? "the database is busy" : "cannot store now");
+            return;
+        }
+        for (j = list; j != NULL; j = j->next)
+            process(s, j, &dc);
+        while ((rc = s->ops->batch_commit(s)) == EF_BUSY && mono_ms() < until) {
+            struct timespec pause = {0, 10 * 1000 * 1000};
+
+            nanosleep(&pause, NULL);
+        }
+        /* Another collector's batch and this one deadlocked: this one was rolled back whole;
+         * run it again from the start, after a pause that differs from the other's. */
+        if (rc != EF_RETRY || attempt == BATCH_ATTEMPTS || mono_ms() >= until)
+            break;
+        ef_debug("ingest: batch of %d lost a deadlock; running it again", batch_len(list));
+        for (j = list; j != NULL; j = j->next) {
+            ef_answer_clear(&j->ans);
+            j->enrolled[0] = '\0';
+        }
+        memset(&dc, 0, sizeof(dc));
+        struct timespec pause = {0, (long)(1 + attempt) * 1000000L + (long)(random() % 5000000)};
 
         nanosleep(&pause, NULL);
     }
@@ -189,7 +214,7 @@ static void write_batch(struct ef_pipeline *p, struct ef_job *list)
         for (j = list; j != NULL; j = j->next) {
             int st = j->ans.status;
 
-            if (st == 200 || st == 201 || st == 202 || st == 409 || st == 0)
+            if (rc == EF_RETRY || st == 200 || st == 201 || st == 202 || st == 409 || st == 0)
                 ef_answer_error(&j->ans, 503, "cannot store now; try again shortly");
         }
     }

@@ -168,9 +168,9 @@ static int enroll_tx(struct ef_store *s, void *ctx)
         if (!allowed && moved) {
             memcpy(((struct enroll_ctx *)ctx)->out, &old, sizeof(old));
             snprintf(s->err, sizeof(s->err),
-                     "machine %s is enrolled in another department; an administrator moves it "
-                     "(efterlev-collector agent move %s --department NAME)",
-                     e->machine_id, old.agent_id);
+                     "this machine is enrolled in another department; an administrator moves "
+                     "it (efterlev-collector agent move %.40s --department NAME)",
+                     old.agent_id);
             return EF_EXISTS;
         }
         if (!allowed && key_changed &&
@@ -178,9 +178,9 @@ static int enroll_tx(struct ef_store *s, void *ctx)
               ef_verify(old.public_key, e->proof_msg, e->proof_len, e->current_proof))) {
             memcpy(((struct enroll_ctx *)ctx)->out, &old, sizeof(old));
             snprintf(s->err, sizeof(s->err),
-                     "machine %s is enrolled with another key; a reinstalled machine is let in "
-                     "again by an administrator (efterlev-collector agent reset %s)",
-                     e->machine_id, old.agent_id);
+                     "this machine is enrolled with another key; a reinstalled machine is let "
+                     "in again by an administrator (efterlev-collector agent reset %.40s)",
+                     old.agent_id);
             return EF_EXISTS;
         }
         /* Its results leave the old department's counters before it moves. */

@@ -48,6 +48,7 @@ struct ef_db_ops {
     /* Group commit (the ingest writer): one write transaction for many tx calls, each in
      * its own savepoint. EF_BUSY: another writer held the database; nothing is open.
      * batch_commit: EF_OK once durable; EF_BUSY: still open, try again;
+     * EF_RETRY: a unit lost a deadlock, so the whole batch was rolled back: run it again;
      * EF_ERR: rolled back. */
     int (*batch_open)(struct ef_store *s, enum ef_db_lock lock);
     int (*batch_commit)(struct ef_store *s);

@@ -305,12 +305,18 @@ static int gave_up(struct ef_store *s, int rc)
     return EF_ERR;
 }
 
-/* One unit inside an open batch: its own savepoint, run again on a deadlock. */
+/* One unit inside an open batch, in its own savepoint. A deadlock or serialization failure
+ * is not retried in place: the other writer waits for rows this batch's earlier units hold,
+ * so the unit would only meet it again. The batch is marked instead; its later units are
+ * not run, batch_commit rolls it all back (releasing every lock) and answers EF_RETRY, and
+ * the ingest writer runs the batch again. */
 static int unit_in_batch(struct ef_store *s, ef_db_body body, void *ctx)
 {
     struct pg_store *p = pg_of(s);
     int attempt, rc = EF_ERR;
 
+    if (p->batch_conflict)
+        return EF_RETRY;
     for (attempt = 1; attempt <= UNIT_ATTEMPTS; attempt++) {
         if (pg_exec(s, "SAVEPOINT unit") != EF_OK)
             return EF_ERR;
@@ -319,9 +325,12 @@ static int unit_in_batch(struct ef_store *s, ef_db_body body, void *ctx)
             return pg_exec(s, "RELEASE SAVEPOINT unit");
         exec_keep_error(s, "ROLLBACK TO SAVEPOINT unit");
         exec_keep_error(s, "RELEASE SAVEPOINT unit");
-        /* A lost connection took the batch with it: nothing to retry here. */
-        if (PQstatus(p->conn) != CONNECTION_OK ||
-            !(rc == EF_DB_RETRY || (rc == EF_ERR && pg_retryable(p->sqlstate))))
+        if (rc == EF_ERR && PQstatus(p->conn) == CONNECTION_OK && pg_retryable(p->sqlstate)) {
+            p->batch_conflict = 1;
+            return EF_RETRY;
+        }
+        /* EF_DB_RETRY (another collector enrolled the machine first) is decided again. */
+        if (rc != EF_DB_RETRY)
             break;
         backoff(attempt);
     }
@@ -379,6 +388,7 @@ static int pgd_batch_open(struct ef_store *s, enum ef_db_lock lock)
         return EF_ERR;
     }
     p->in_batch = 1;
+    p->batch_conflict = 0;
     return EF_OK;
 }
 
@@ -387,6 +397,11 @@ static int pgd_batch_commit(struct ef_store *s)
     struct pg_store *p = pg_of(s);
 
     p->in_batch = 0;
+    if (p->batch_conflict) {
+        p->batch_conflict = 0;
+        exec_keep_error(s, "ROLLBACK");
+        return EF_RETRY;
+    }
     if (pg_exec(s, "COMMIT") == EF_OK)
         return EF_OK;
     exec_keep_error(s, "ROLLBACK");
@@ -400,6 +415,7 @@ static void pgd_batch_rollback(struct ef_store *s)
     if (p->in_batch)
         exec_keep_error(s, "ROLLBACK");
     p->in_batch = 0;
+    p->batch_conflict = 0;
 }
 
 static int pgd_in_batch(struct ef_store *s)

@@ -39,6 +39,7 @@ struct pg_store {
     struct pg_prepared prepared[PG_MAX_PREPARED];
     unsigned conn_gen; /* counts reconnections: statements prepared before are gone */
     int in_batch;      /* inside batch_open .. batch_commit: tx calls use savepoints */
+    int batch_conflict; /* a unit of the open batch lost a deadlock: the batch must rerun */
     size_t ncache;
     struct ef_db_stmt *cache[PGD_CACHE_SLOTS]; /* the core's statements (driver_postgres.c) */
 };

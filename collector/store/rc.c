@@ -18,6 +18,8 @@ const char *ef_rc_str(int rc)
         return "refused";
     case EF_INVALID:
         return "invalid";
+    case EF_RETRY:
+        return "conflict, run again";
     default:
         return "unknown result";
     }

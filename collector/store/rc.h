@@ -13,6 +13,8 @@ enum ef_rc {
     EF_BUSY = 3,     /* the database stayed locked by another writer */
     EF_REFUSED = 4,  /* not allowed: a limit, a lock, a caller's scope */
     EF_INVALID = 5,  /* the input is malformed */
+    EF_RETRY = 6,    /* a conflict with another writer (a deadlock) rolled the work back: run
+                      * all of it again */
 };
 
 /* "ok", "error", "not found", ...; "unknown result" for a value outside the enum. */

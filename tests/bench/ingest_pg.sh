@@ -69,7 +69,8 @@ load() {
     "$LOAD" --url "$4" --ca "$5" --token "$7" --agents "$half" --reports "$reports" \
         --concurrency "$conc" --collector-pid "$6" --name-prefix b >"$work/l2" &
     l2=$!
-    wait "$l1" && wait "$l2" || { cat "$work/l1" "$work/l2" >&2; exit 1; }
+    wait "$l1" && wait "$l2" ||
+        { cat "$work/l1" "$work/l2" >&2; tail -n 5 "$work"/c*.log >&2; exit 1; }
     echo "$(rate "$work/l1") $(rate "$work/l2")"
 }
 stop_collectors() {
