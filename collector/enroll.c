@@ -7,6 +7,7 @@
 #include "efterlev/log.h"
 #include "efterlev/util.h"
 #include "enroll.h"
+#include "keycert.h"
 #include "now.h"
 #include "tokens.h"
 
@@ -53,7 +54,8 @@ static int new_agent_id(char out[EF_AGENT_ID_LEN + 1])
     return 0;
 }
 
-void ef_enroll(struct ef_store *s, const void *body, size_t len, struct ef_answer *ans)
+void ef_enroll(struct ef_store *s, EVP_PKEY *export_key, const void *body, size_t len,
+               struct ef_answer *ans)
 {
     const char *token, *hostname, *machine_id, *pub_b64;
     unsigned char pub[48];
@@ -111,7 +113,9 @@ void ef_enroll(struct ef_store *s, const void *body, size_t len, struct ef_answe
                                .department_id = d.id,
                                .public_key = pub,
                                .new_agent_id = agent_id,
-                               .now = ef_coll_now()};
+                               .now = ef_coll_now(),
+                               .certify = export_key != NULL ? ef_keycert_make : NULL,
+                               .certify_arg = export_key};
     if (s->ops->agent_enroll(s, &e, &a) != EF_STORE_OK)
         goto fail;
     ef_info("enrolled %s (%s) in %s", a.agent_id, hostname, d.name);

@@ -100,6 +100,8 @@ int core_department_add(struct ef_store *s, const char *name, ef_level level,
 int core_agent_row(struct ef_store *s, struct ef_db_stmt *st, struct ef_agent *a);
 int core_agent_enroll(struct ef_store *s, const struct ef_enrollment *e, struct ef_agent *out);
 int core_report_store(struct ef_store *s, const struct ef_report_record *rec);
+int core_agent_keys_certify(struct ef_store *s, ef_certify_fn certify, void *arg, time_t now,
+                            int64_t *certified);
 int core_batch_begin(struct ef_store *s, time_t now);
 int core_batch_commit(struct ef_store *s);
 void core_batch_rollback(struct ef_store *s);

@@ -276,6 +276,10 @@ static int migrate_tx(struct ef_store *s, void *ctx)
         for (i = 0; i < EF_ARRAY_LEN(ef_pg_migrate_3); i++)
             if (pg_exec(s, ef_pg_migrate_3[i]) != EF_STORE_OK)
                 return EF_STORE_ERR;
+    if (version < 4)
+        for (i = 0; i < EF_ARRAY_LEN(ef_pg_migrate_4); i++)
+            if (pg_exec(s, ef_pg_migrate_4[i]) != EF_STORE_OK)
+                return EF_STORE_ERR;
     return EF_STORE_OK;
 }
 

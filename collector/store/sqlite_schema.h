@@ -5,7 +5,7 @@
 #ifndef EF_COLLECTOR_SQLITE_SCHEMA_H
 #define EF_COLLECTOR_SQLITE_SCHEMA_H
 
-#define EF_SQLITE_SCHEMA_VERSION 3
+#define EF_SQLITE_SCHEMA_VERSION 4
 
 static const char ef_sqlite_schema[] =
     "CREATE TABLE schema_version (\n"
@@ -211,6 +211,16 @@ static const char *const ef_sqlite_migrate_3[] = {
     "CREATE INDEX sessions_user ON sessions(user_id);\n",
     "CREATE INDEX sessions_last_seen ON sessions(last_seen);\n",
     "UPDATE schema_version SET version = 3;\n",
+};
+
+/* Version 4: each agent key's certificate, the collector's export key's signature over it
+ * (collector/keycert.h), so exports prove which keys the collector itself enrolled. Keys
+ * enrolled before have none: meta.legacy_key_certs = 1 asks the next `serve` to certify
+ * them once (agent_keys_certify). */
+static const char *const ef_sqlite_migrate_4[] = {
+    "ALTER TABLE agent_keys ADD COLUMN cert BLOB;\n",
+    "INSERT INTO meta (key, value) VALUES ('legacy_key_certs', '1');\n",
+    "UPDATE schema_version SET version = 4;\n",
 };
 
 #endif

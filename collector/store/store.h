@@ -50,6 +50,12 @@ struct ef_agent {
     char last_sha256[65]; /* of the last stored report body, "" when none */
 };
 
+/* Signs the key certificate of (agent_id, public_key) with arg (collector/keycert.h) into
+ * cert. Deterministic and without other effects: a transaction body may run it again.
+ * Returns 0 or -1. */
+typedef int (*ef_certify_fn)(void *arg, const char *agent_id, const unsigned char *public_key,
+                             unsigned char cert[EF_ED25519_SIG_LEN]);
+
 /* Input of agent_enroll. */
 struct ef_enrollment {
     const char *machine_id;
@@ -58,6 +64,10 @@ struct ef_enrollment {
     const unsigned char *public_key; /* EF_ED25519_PUB_LEN bytes */
     const char *new_agent_id;        /* used only when machine_id is not enrolled yet */
     time_t now;                      /* the time of the enrollment */
+    /* Certifies the key for the agent_id the enrollment keeps or gives, stored with the key
+     * in agent_keys. NULL: no certificate (tools, tests). */
+    ef_certify_fn certify;
+    void *certify_arg;
 };
 
 /* One accepted report, stored in a single transaction. */
@@ -166,6 +176,10 @@ struct ef_agent_row {
     char hostname[EF_NAME_MAX + 1];
     char department[EF_DEPT_NAME_MAX + 1];
     unsigned char public_key[EF_ED25519_PUB_LEN];
+    /* The collector's key certificate of (agent_id, public_key) (keycert.h), as stored:
+     * has_cert 0 for a key enrolled before schema 4 and not certified yet. */
+    unsigned char cert[EF_ED25519_SIG_LEN];
+    int has_cert;
 };
 
 /* A stored report as exported. */
@@ -302,6 +316,12 @@ struct ef_store_ops {
      * stops with that value. */
     int (*report_iter)(struct ef_store *s, const struct ef_report_filter *f, ef_report_cb cb,
                        void *arg);
+    /* Once per database (schema 4 marks it due): certify every agent key that has no
+     * certificate yet, the keys enrolled before certificates existed, with certify (as
+     * struct ef_enrollment's), and audit-log it. *certified: how many; 0 and nothing done
+     * when the pass already ran. */
+    int (*agent_keys_certify)(struct ef_store *s, ef_certify_fn certify, void *arg, time_t now,
+                              int64_t *certified);
 
     /* --- users and sessions (dashboard) --- */
 

@@ -3,6 +3,8 @@
 ef_integration_test(collector_protocol collector_protocol.sh)
 # Issue 4: figures, acceptances, API, exports and the board report with real agents.
 ef_integration_test(analytics_real_agents analytics_real_agents.sh)
+# Issue 17: exports hold against a database insider and a reinstalled machine; UNPINNED.
+ef_integration_test(export_trust export_trust.sh)
 
 # PostgreSQL (issue 9). One throwaway cluster per ctest run (fixture "postgres": started by
 # integration.postgres.start, stopped by integration.postgres.stop; pg_fixture.sh), in which
@@ -27,6 +29,7 @@ if(EFTERLEV_POSTGRES)
   endfunction()
   ef_integration_pg_test(collector_protocol collector_protocol.sh)
   ef_integration_pg_test(analytics_real_agents analytics_real_agents.sh)
+  ef_integration_pg_test(export_trust export_trust.sh)
   ef_integration_pg_test(end_to_end end_to_end.sh)
   ef_integration_pg_test(resilience_kill9 resilience_kill9.sh)
   # Two collectors on one database, many agents at once; figures recomputed; replays.

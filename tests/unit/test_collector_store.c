@@ -101,7 +101,7 @@ static int enroll(struct ef_store *s, const char *token, const char *machine,
     req = json_pack("{s:s, s:s, s:s, s:s}", "token", token, "hostname", "host-1", "machine_id",
                     machine, "public_key", b64);
     body = json_dumps(req, JSON_COMPACT);
-    ef_enroll(s, body, strlen(body), &ans);
+    ef_enroll(s, NULL, body, strlen(body), &ans);
     status = ans.status;
     if (status == 201 && id != NULL)
         snprintf(id, idlen, "%s", json_string_value(json_object_get(ans.body, "agent_id")));
@@ -198,8 +198,9 @@ static void test_department_and_token(void **state)
     assert_int_equal(s->ops->department_get(s, id + 100, &d), EF_STORE_NOTFOUND);
 
     assert_int_equal(ef_secret_new(secret, h2), 0);
-    assert_int_equal(s->ops->department_add(s, "Socialförvaltningen", EF_LEVEL_BASIC, h2, time(NULL), &id),
-                     EF_STORE_EXISTS);
+    assert_int_equal(
+        s->ops->department_add(s, "Socialförvaltningen", EF_LEVEL_BASIC, h2, time(NULL), &id),
+        EF_STORE_EXISTS);
     add_dept(s, "Kultur", EF_LEVEL_BASIC, token, sizeof(token));
     assert_int_equal(s->ops->department_list(s, &list, &n), EF_STORE_OK);
     assert_int_equal(n, 2);
@@ -564,7 +565,7 @@ static void test_reopen_keeps_schema(void **state)
     ef_store_close(s2);
     assert_null(ef_store_open("sqlite:/nonexistent/dir/x.db", 0, err, sizeof(err)));
     assert_null(ef_store_open("postgres://x", 0, err, sizeof(err)));
-    assert_int_equal(count_rows(f, "SELECT version FROM schema_version"), 3);
+    assert_int_equal(count_rows(f, "SELECT version FROM schema_version"), 4);
 }
 
 int main(void)
