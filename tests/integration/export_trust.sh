@@ -50,6 +50,20 @@ assert_contains "$(cat "$T/u1.txt")" "UNPINNED: 4 reports consistent" "unpinned:
 assert_contains "$(cat "$T/u2.txt")" "UNPINNED" "--unpinned: still says UNPINNED, exit 0"
 "$EF_COLLECTOR" verify-export "$T/clean.tar" --collector-key "$PINNED" >"$T/p1.txt" || fail "pinned: $(cat "$T/p1.txt")"
 assert_contains "$(cat "$T/p1.txt")" "ok: 4 reports verified" "pinned: ok"
+# A bundle holding one name twice (the verifier would see only one of them) is refused.
+$PY - "$T/clean.tar" "$T/twice.tar" <<'PY' || fail "make twice.tar"
+import io, sys, tarfile
+src = tarfile.open(sys.argv[1])
+members = [(m, src.extractfile(m).read()) for m in src.getmembers()]
+with tarfile.open(sys.argv[2], 'w', format=tarfile.USTAR_FORMAT) as out:
+    for m, data in members + [members[-2]]:
+        info = tarfile.TarInfo(m.name); info.size = len(data); info.mtime = m.mtime
+        out.addfile(info, io.BytesIO(data))
+PY
+if "$EF_COLLECTOR" verify-export "$T/twice.tar" --collector-key "$PINNED" >"$T/tw.txt" 2>&1; then
+    fail "a bundle with a name twice verified"
+fi
+assert_contains "$(cat "$T/tw.txt")" "appears twice" "a bundle with a name twice is refused"
 
 # ---- 1: the insider's key and report ----
 E1=$(coll summary --format json | jq -r '.hosts[] | select(.hostname=="e1") | .agent_id')
