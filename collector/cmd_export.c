@@ -32,14 +32,22 @@ static const char help[] =
     "      --department Socialförvaltningen --output soc.csv\n";
 
 static const char verify_help[] =
-    "Usage: efterlev-collector verify-export FILE [--collector-key BASE64]\n"
+    "Usage: efterlev-collector verify-export FILE --collector-key BASE64\n"
+    "       efterlev-collector verify-export FILE --unpinned\n"
     "\n"
-    "Re-verify a JSON or bundle export without the collector: each report's SHA-256\n"
-    "against the manifest, each report's Ed25519 signature against its agent's public key,\n"
-    "the manifest's signature against the collector's key. Prints one line per report that\n"
-    "was altered, added or removed, and exits 1 when there is any. --collector-key pins the\n"
-    "collector's export key (as recorded in its audit log); without it the file is only\n"
-    "checked for consistency with itself.\n"
+    "Re-verify a JSON or bundle export without the collector: each report's SHA-256 and\n"
+    "every other per-report field against the signed manifest, each report's Ed25519\n"
+    "signature against its agent's public key, that key's certificate from the collector\n"
+    "(made at enrollment), and the manifest's signature against the collector's key. Prints\n"
+    "one line per report that was altered, added or removed, and exits 1 when there is any.\n"
+    "\n"
+    "  --collector-key KEY  the collector's export key as recorded independently (what\n"
+    "                       efterlev-collector export-key prints, or its audit log): proves\n"
+    "                       which collector made the export and that every agent key in it\n"
+    "                       came from that collector's enrollment\n"
+    "  --unpinned           check the file only for consistency with itself. It then says\n"
+    "                       UNPINNED: anyone can rebuild and re-sign a whole export. Without\n"
+    "                       either option verify-export says UNPINNED and exits 1.\n"
     "\n"
     "Example:\n"
     "  efterlev-collector verify-export 2026H2.tar --collector-key MCowBQYDK2Vw...\n";
@@ -164,16 +172,20 @@ int cmd_export(int argc, char **argv)
 int cmd_verify_export(int argc, char **argv)
 {
     static const struct option opts[] = {{"collector-key", required_argument, NULL, 'k'},
+                                         {"unpinned", no_argument, NULL, 'u'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *key = NULL;
     char err[512];
-    int c, bad;
+    int c, bad, unpinned = 0;
 
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'k':
             key = optarg;
+            break;
+        case 'u':
+            unpinned = 1;
             break;
         case 'h':
             fputs(verify_help, stdout);
@@ -186,7 +198,11 @@ int cmd_verify_export(int argc, char **argv)
         ef_error("verify-export takes exactly one FILE");
         return ef_usage_hint("verify-export");
     }
-    bad = ef_verify_export(argv[optind], key, stdout, err, sizeof(err));
+    if (key != NULL && unpinned) {
+        ef_error("--collector-key and --unpinned exclude each other");
+        return ef_usage_hint("verify-export");
+    }
+    bad = ef_verify_export(argv[optind], key, unpinned, stdout, err, sizeof(err));
     fflush(stdout);
     if (bad < 0) {
         ef_error("%s: %s", argv[optind], err);

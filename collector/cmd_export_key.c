@@ -17,16 +17,19 @@
 #include "export.h"
 
 static const char help[] =
-    "Usage: efterlev-collector export-key [--config FILE] [--format text|pem|json]\n"
+    "Usage: efterlev-collector export-key [--config FILE] [--format text|pem|json] [--create]\n"
     "\n"
     "Print the public half of the collector's export key, the key that signs the manifest of\n"
-    "every JSON and bundle export (export-key.pem next to the configuration file, made by the\n"
-    "first export). Keep it somewhere the exports are not (the internal control's records):\n"
-    "verify-export --collector-key then proves that an export came from this collector.\n"
+    "every JSON and bundle export and certifies every agent key at enrollment (export-key.pem\n"
+    "next to the configuration file, made when serve first starts). Keep it somewhere the\n"
+    "exports are not (the internal control's records): verify-export --collector-key then\n"
+    "proves that an export came from this collector and its agent keys from its enrollment.\n"
     "  text  the key as --collector-key takes it (base64 of the raw 32 bytes)   (default)\n"
     "  pem   the key as a PEM public key (SubjectPublicKeyInfo), for OpenSSL\n"
     "  json  {\"collector_key\": ..., \"algorithm\": \"Ed25519\", \"key_file\": ...}\n"
-    "Nothing is written: without an export key yet, it says so and exits 1.\n"
+    "Nothing is written: without an export key yet, it says so and exits 1, unless --create\n"
+    "(make it, mode 0600: run it as the collector's user, or give the file to that user;\n"
+    "the packages' install scripts do).\n"
     "\n"
     "Example:\n"
     "  efterlev-collector verify-export 2026H2.tar \\\n"
@@ -59,6 +62,7 @@ int cmd_export_key(int argc, char **argv)
 {
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"format", required_argument, NULL, 'f'},
+                                         {"create", no_argument, NULL, 'C'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *config = NULL, *format = "text", *path;
@@ -66,7 +70,7 @@ int cmd_export_key(int argc, char **argv)
     struct ef_coll_config cfg;
     struct stat st;
     EVP_PKEY *key;
-    int c, rc;
+    int c, rc, create = 0;
 
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -75,6 +79,9 @@ int cmd_export_key(int argc, char **argv)
             break;
         case 'f':
             format = optarg;
+            break;
+        case 'C':
+            create = 1;
             break;
         case 'h':
             fputs(help, stdout);
@@ -97,13 +104,15 @@ int cmd_export_key(int argc, char **argv)
         return EF_EXIT_USAGE;
     }
     ef_export_key_path(cfg.path, keypath, sizeof(keypath));
-    /* Never made here: a key created by whoever runs this (root, say) could be unreadable
-     * for the collector's own user, whose exports would then fail. */
-    if (stat(keypath, &st) != 0) {
-        ef_error("no export key yet (%s): the first JSON or bundle export makes it", keypath);
+    /* Made here only when asked: a key created by whoever runs this (root, say) could be
+     * unreadable for the collector's own user, whose serve would then not start. */
+    if (!create && stat(keypath, &st) != 0) {
+        ef_error("no export key yet (%s): serve makes it at start (or export-key --create)",
+                 keypath);
         return EF_EXIT_FAIL;
     }
-    if ((key = ef_key_load(keypath, err, sizeof(err))) == NULL) {
+    if ((key = create ? ef_key_load_or_create(keypath, err, sizeof(err))
+                      : ef_key_load(keypath, err, sizeof(err))) == NULL) {
         ef_error("%s", err);
         return EF_EXIT_FAIL;
     }

@@ -8,6 +8,7 @@
 #include "efterlev/sign.h"
 #include "efterlev/util.h"
 #include "enroll.h"
+#include "keycert.h"
 #include "now.h"
 #include "text_safe.h"
 #include "tokens.h"
@@ -55,7 +56,8 @@ static int new_agent_id(char out[EF_AGENT_ID_LEN + 1])
     return 0;
 }
 
-void ef_enroll(struct ef_store *s, const void *body, size_t len, struct ef_answer *ans)
+void ef_enroll(struct ef_store *s, EVP_PKEY *export_key, const void *body, size_t len,
+               struct ef_answer *ans)
 {
     const char *token, *hostname, *machine_id, *pub_b64, *proof_b64, *current_b64;
     unsigned char pub[48], proof[EF_ED25519_SIG_LEN + 16], current[EF_ED25519_SIG_LEN + 16];
@@ -141,7 +143,9 @@ void ef_enroll(struct ef_store *s, const void *body, size_t len, struct ef_answe
                                .now = ef_coll_now(),
                                .current_proof = current_b64 != NULL ? current : NULL,
                                .proof_msg = msg,
-                               .proof_len = (size_t)msglen};
+                               .proof_len = (size_t)msglen,
+                               .certify = export_key != NULL ? ef_keycert_make : NULL,
+                               .certify_arg = export_key};
     rc = s->ops->agent_enroll(s, &e, &a);
     if (rc == EF_EXISTS) {
         ef_warn("enrollment refused: %s", s->err);

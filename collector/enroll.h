@@ -6,14 +6,18 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "answer.h"
 #include "store/store.h"
 
 #define EF_FUTURE_SKEW (10 * 60) /* seconds a report's generated_at may lie ahead */
 
 /* Enrol an agent from the JSON body: 201 {agent_id, department, level}, 400 malformed,
- * 401 bad token, 500 store failure. */
-void ef_enroll(struct ef_store *s, const void *body, size_t len, struct ef_answer *ans);
+ * 401 bad token, 500 store failure. export_key (the collector's, may be NULL in tests)
+ * certifies the agent's key (keycert.h). */
+void ef_enroll(struct ef_store *s, EVP_PKEY *export_key, const void *body, size_t len,
+               struct ef_answer *ans);
 
 /* Accept a signed report. agent_hdr and sig_hdr may be NULL (missing). */
 void ef_ingest(struct ef_store *s, const char *agent_hdr, const char *sig_hdr, const void *body,

@@ -177,7 +177,7 @@ static json_t *manifest_json(const struct ef_export_opts *o, const struct reps *
                              const struct ef_agent_row *agents, size_t nagents, const char *key)
 {
     json_t *m, *ja, *jr, *jp;
-    char when[32], *pub;
+    char when[32], *pub, *cert;
     size_t i, j, first;
 
     ef_time_rfc3339(o->now, when);
@@ -199,15 +199,20 @@ static json_t *manifest_json(const struct ef_export_opts *o, const struct reps *
         if (j == r->n)
             continue;
         pub = ef_b64_encode(agents[i].public_key, EF_ED25519_PUB_LEN);
-        if (pub == NULL || json_array_append_new(
-                               ja, json_pack("{s:s, s:s, s:s, s:s}", "agent_id", agents[i].agent_id,
-                                             "hostname", agents[i].hostname, "department",
-                                             agents[i].department, "public_key", pub)) != 0) {
+        cert = agents[i].has_cert ? ef_b64_encode(agents[i].cert, EF_ED25519_SIG_LEN) : NULL;
+        if (pub == NULL || (agents[i].has_cert && cert == NULL) ||
+            json_array_append_new(
+                ja, json_pack("{s:s, s:s, s:s, s:s, s:o}", "agent_id", agents[i].agent_id,
+                              "hostname", agents[i].hostname, "department", agents[i].department,
+                              "public_key", pub, "key_certificate",
+                              cert != NULL ? json_string(cert) : json_null())) != 0) {
             free(pub);
+            free(cert);
             json_decref(m);
             return NULL;
         }
         free(pub);
+        free(cert);
     }
     /* Reports come by agent: one per_agent entry per run of the same agent. */
     for (i = 0, first = 0; i < r->n; i++) {
@@ -272,13 +277,16 @@ static const char bundle_readme[] =
     "======================\n"
     "\n"
     "manifest.json       what this bundle holds: every report (agent, seq, SHA-256 of its\n"
-    "                    body), every agent's public keys, the filters, the collector's key\n"
+    "                    body), every agent's public keys with the collector's certificate\n"
+    "                    of each, the filters, the collector's key\n"
     "manifest.sig        Ed25519 signature of manifest.json by the collector's export key\n"
     "                    (base64 of the raw 64 bytes; the key is collector_key in the manifest)\n"
     "reports/AGENT/SEQ.json  a report body, byte for byte as the agent signed it\n"
     "reports/AGENT/SEQ.sig   the agent's signature of it (base64 of the raw 64 bytes)\n"
+    "                    (SEQ-N: the same seq again, after the machine enrolled anew)\n"
     "\n"
-    "Verify everything:   efterlev-collector verify-export THIS.tar [--collector-key KEY]\n"
+    "Verify everything:   efterlev-collector verify-export THIS.tar --collector-key KEY\n"
+    "                     (KEY: what efterlev-collector export-key prints on the collector)\n"
     "\n"
     "Or one report by hand with OpenSSL (KEY = the agent's public_key from manifest.json):\n"
     "  printf '302a300506032b6570032100%s' \"$(echo KEY | base64 -d | xxd -p -c 64)\" \\\n"
@@ -290,40 +298,90 @@ static const char bundle_readme[] =
     "\n"
     "See docs/figures.md in efterlev for what a verification proves and what it does not.\n";
 
+struct rep_key {
+    const char *agent_id;
+    uint64_t seq;
+    size_t pos;
+};
+
+static int by_agent_seq(const void *a, const void *b)
+{
+    const struct rep_key *x = a, *y = b;
+    int c = strcmp(x->agent_id, y->agent_id);
+
+    if (c != 0)
+        return c;
+    if (x->seq != y->seq)
+        return x->seq < y->seq ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* later[i] = 1 when an earlier report of the export has the same agent and seq as report i:
+ * a machine that enrolled again with a new key starts again at seq 1, and the reports of
+ * its agent come in the order they were received, not by seq. */
+static unsigned char *mark_repeated_seqs(const struct reps *r)
+{
+    struct rep_key *k = calloc(r->n ? r->n : 1, sizeof(*k));
+    unsigned char *later = calloc(r->n ? r->n : 1, 1);
+    size_t i;
+
+    if (k == NULL || later == NULL) {
+        free(k);
+        free(later);
+        return NULL;
+    }
+    for (i = 0; i < r->n; i++)
+        k[i] = (struct rep_key){r->v[i].agent_id, r->v[i].seq, i};
+    qsort(k, r->n, sizeof(*k), by_agent_seq);
+    for (i = 1; i < r->n; i++)
+        if (strcmp(k[i].agent_id, k[i - 1].agent_id) == 0 && k[i].seq == k[i - 1].seq)
+            later[k[i].pos] = 1;
+    free(k);
+    return later;
+}
+
 static int write_bundle(const struct reps *r, const char *manifest, const char *msig, time_t now,
                         FILE *out)
 {
     char name[EF_ID_MAX + 96];
+    unsigned char *later;
     size_t i;
+    int rc = -1;
 
     if (ef_tar_add(out, EF_BUNDLE_DIR "/README.txt", bundle_readme, strlen(bundle_readme), now) !=
             0 ||
         ef_tar_add(out, EF_BUNDLE_DIR "/manifest.json", manifest, strlen(manifest), now) != 0 ||
         ef_tar_add(out, EF_BUNDLE_DIR "/manifest.sig", msig, strlen(msig), now) != 0)
         return -1;
+    if ((later = mark_repeated_seqs(r)) == NULL)
+        return -1;
     for (i = 0; i < r->n; i++) {
         const struct rep *e = &r->v[i];
         char *sig = ef_b64_encode(e->sig, EF_ED25519_SIG_LEN);
-        int rc;
+        int added;
 
         if (sig == NULL)
-            return -1;
-        /* The same agent and seq twice (a re-enrolled machine starts again at 1): the
-         * later ones get a suffix, as the manifest lists them in this order too. */
+            goto out;
+        /* The same agent and seq again: a suffix with the report's position in the export
+         * keeps the name unique (24 + 36 + 20 + 1 + digits + 5 bytes: within ustar's 100
+         * below 10^14 reports). verify-export matches reports by content, not by name. */
         snprintf(name, sizeof(name), EF_BUNDLE_DIR "/reports/%s/%020llu", e->agent_id,
                  (unsigned long long)e->seq);
-        if (i > 0 && strcmp(r->v[i - 1].agent_id, e->agent_id) == 0 && r->v[i - 1].seq >= e->seq)
+        if (later[i])
             snprintf(name + strlen(name), sizeof(name) - strlen(name), "-%zu", i);
         snprintf(name + strlen(name), sizeof(name) - strlen(name), ".json");
-        rc = ef_tar_add(out, name, e->body, e->body_len, now);
+        added = ef_tar_add(out, name, e->body, e->body_len, now);
         memcpy(name + strlen(name) - 5, ".sig", 5);
-        if (rc == 0)
-            rc = ef_tar_add(out, name, sig, strlen(sig), now);
+        if (added == 0)
+            added = ef_tar_add(out, name, sig, strlen(sig), now);
         free(sig);
-        if (rc != 0)
-            return -1;
+        if (added != 0)
+            goto out;
     }
-    return ef_tar_end(out);
+    rc = ef_tar_end(out);
+out:
+    free(later);
+    return rc;
 }
 
 int ef_export(struct ef_store *s, const struct ef_export_opts *o, FILE *out, char *err,

@@ -36,8 +36,13 @@ void ef_export_key_path(const char *config_path, char *out, size_t outlen);
 
 /* Verify an export file (JSON or bundle, told apart by content). Every problem is one line
  * on out naming the report; a summary line ends it. pinned_key (base64, may be NULL) is
- * the collector's export key as known independently. Returns the number of problems, or
+ * the collector's export key as known independently; without it the summary says UNPINNED
+ * and that counts as a problem unless allow_unpinned. Returns the number of problems, or
  * -1 when the file cannot be read as an export at all (err says why). */
-int ef_verify_export(const char *path, const char *pinned_key, FILE *out, char *err, size_t errlen);
+int ef_verify_export(const char *path, const char *pinned_key, int allow_unpinned, FILE *out,
+                     char *err, size_t errlen);
+/* The same for an export already in memory (buf need not be NUL-terminated). */
+int ef_verify_export_mem(const char *buf, size_t len, const char *pinned_key, int allow_unpinned,
+                         FILE *out, char *err, size_t errlen);
 
 #endif

@@ -7,6 +7,7 @@
 #ifndef EF_COLLECTOR_INGEST_PIPELINE_H
 #define EF_COLLECTOR_INGEST_PIPELINE_H
 
+#include <openssl/evp.h>
 #include <stddef.h>
 
 #include "ingest_job.h"
@@ -16,9 +17,10 @@ struct ef_pipeline;
 struct ef_pipeline_opts {
     const char *database; /* URL; the writer opens its own connection */
     int stale_days;
-    int workers;       /* threads for ef_ingest_check; 0: one per core */
-    size_t max_queued; /* jobs inside at once; beyond, ef_pipeline_submit refuses */
-    int busy_max_ms;   /* how long a locked database is waited for before 503 */
+    int workers;          /* threads for ef_ingest_check; 0: one per core */
+    size_t max_queued;    /* jobs inside at once; beyond, ef_pipeline_submit refuses */
+    int busy_max_ms;      /* how long a locked database is waited for before 503 */
+    EVP_PKEY *export_key; /* certifies enrolled agents' keys (keycert.h); borrowed */
 };
 
 /* Start the threads. NULL with err on failure. */

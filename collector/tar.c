@@ -81,6 +81,33 @@ static long long octal(const unsigned char *p, size_t w)
     return v;
 }
 
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp((*(const struct ef_tar_entry *const *)a)->name,
+                  (*(const struct ef_tar_entry *const *)b)->name);
+}
+
+/* The index of an entry whose name an earlier one has too, else n (also when out of
+ * memory: then n + 1). Sorted, not pairwise: a bundle of millions of entries stays fast. */
+static size_t repeated_name(const struct ef_tar_entry *v, size_t n)
+{
+    const struct ef_tar_entry **p;
+    size_t i, at = n;
+
+    if (n < 2)
+        return n;
+    if ((p = calloc(n, sizeof(*p))) == NULL)
+        return n + 1;
+    for (i = 0; i < n; i++)
+        p[i] = &v[i];
+    qsort(p, n, sizeof(*p), name_cmp);
+    for (i = 1; i < n && at == n; i++)
+        if (strcmp(p[i]->name, p[i - 1]->name) == 0)
+            at = (size_t)(p[i] > p[i - 1] ? p[i] - v : p[i - 1] - v);
+    free(p);
+    return at;
+}
+
 int ef_tar_parse(const unsigned char *buf, size_t len, struct ef_tar_entry **out, size_t *n,
                  char *err, size_t errlen)
 {
@@ -120,11 +147,6 @@ int ef_tar_parse(const unsigned char *buf, size_t len, struct ef_tar_entry **out
         v = nv;
         memcpy(v[cnt].name, h, EF_TAR_NAME_MAX);
         v[cnt].name[EF_TAR_NAME_MAX] = '\0';
-        for (i = 0; i < cnt; i++)
-            if (strcmp(v[i].name, v[cnt].name) == 0) {
-                snprintf(err, errlen, "bundle: %s appears twice", v[cnt].name);
-                goto err;
-            }
         v[cnt].data = h + BLOCK;
         v[cnt].len = (size_t)size;
         cnt++;
@@ -132,6 +154,14 @@ int ef_tar_parse(const unsigned char *buf, size_t len, struct ef_tar_entry **out
     }
     if (off + BLOCK > len && off != len) {
         snprintf(err, errlen, "bundle: truncated");
+        goto err;
+    }
+    if ((i = repeated_name(v, cnt)) < cnt) {
+        snprintf(err, errlen, "bundle: %s appears twice", v[i].name);
+        goto err;
+    }
+    if (i > cnt) {
+        snprintf(err, errlen, "out of memory");
         goto err;
     }
     *out = v;

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* verify-export: re-check an export without the collector. Every report's body is hashed
- * and compared with the manifest, its signature is checked with the agent's public keys,
- * the body's own agent_id and seq must match, and the manifest's signature is checked with
- * the collector key (pinned with --collector-key, else the one the file names). Reports
- * are matched to manifest entries by (agent_id, seq), so a report missing from the file is
- * "removed", one the manifest does not list is "added". */
+/* verify-export: re-check an export without the collector. Every report in the file is
+ * matched to a manifest entry by content (its agent and the SHA-256 of its body), so two
+ * reports with the same seq (a machine that enrolled again with a new key starts again at 1)
+ * cannot be mixed up; its signature is checked with the agent's public keys, and the key that
+ * verifies it must carry the collector's certificate (keycert.h) under the collector key
+ * (pinned with --collector-key, else the one the file names); the body's own agent_id and seq
+ * and every other per-report field the file states (JSON: seq, department, received_at,
+ * sha256; bundle: the seq in the file name) must equal the signed manifest's. A manifest entry
+ * without its report is "removed", a report the manifest does not list is "added". */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,19 +18,25 @@
 #include "efterlev/sign.h"
 #include "efterlev/util.h"
 #include "export.h"
+#include "keycert.h"
 #include "tar.h"
 
 #define EXPORT_FILE_MAX ((size_t)4 << 30)
 
 struct item {
     char agent_id[EF_ID_MAX + 1];
-    uint64_t seq;
+    uint64_t seq; /* as the file states it (JSON field, bundle file name) */
     const unsigned char *body;
     size_t body_len;
     unsigned char *body_owned;
+    char sha[65]; /* of body, "" when unreadable */
     unsigned char sig[EF_ED25519_SIG_LEN];
     int sig_ok; /* the signature field decoded to 64 bytes */
     int matched;
+    /* JSON only (NULL in a bundle, or when absent): the unsigned fields the file states,
+     * pointing into the document. */
+    int from_json;
+    json_t *fields;
 };
 
 struct loaded {
@@ -38,6 +47,14 @@ struct loaded {
     struct item *items;
     size_t n;
     struct ef_tar_entry *tar;
+    json_t *doc; /* the JSON export, kept for the items' fields */
+};
+
+/* One public key of the manifest's agents, decoded once. */
+struct agent_key {
+    const char *agent_id;
+    unsigned char pub[EF_ED25519_PUB_LEN];
+    int certified; /* its key_certificate verifies under the collector key */
 };
 
 static void loaded_free(struct loaded *l)
@@ -49,6 +66,7 @@ static void loaded_free(struct loaded *l)
     free(l->items);
     free(l->manifest);
     free(l->tar);
+    json_decref(l->doc);
 }
 
 static const char *str_or_empty(json_t *v)
@@ -76,7 +94,7 @@ static int decode_sig(const char *b64, size_t len, unsigned char sig[EF_ED25519_
 
     while (len > 0 && (b64[len - 1] == '\n' || b64[len - 1] == '\r'))
         len--;
-    if (len >= sizeof(buf))
+    if (len >= sizeof(buf) || memchr(b64, '\0', len) != NULL)
         return 0;
     memcpy(buf, b64, len);
     buf[len] = '\0';
@@ -89,12 +107,12 @@ static int load_json(const char *text, size_t len, struct loaded *l, char *err, 
     json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je), *list, *r;
     const char *manifest, *msig;
     size_t i, cap = 0;
-    int rc = -1;
 
     if (doc == NULL) {
         snprintf(err, errlen, "not a JSON export: line %d: %s", je.line, je.text);
         return -1;
     }
+    l->doc = doc;
     manifest = json_string_value(json_object_get(doc, "manifest"));
     msig = json_string_value(json_object_get(doc, "manifest_signature"));
     list = json_object_get(doc, "reports");
@@ -103,7 +121,7 @@ static int load_json(const char *text, size_t len, struct loaded *l, char *err, 
         snprintf(err, errlen,
                  "not an efterlev JSON export (format, manifest, "
                  "manifest_signature, reports)");
-        goto out;
+        return -1;
     }
     l->manifest_len = json_string_length(json_object_get(doc, "manifest"));
     l->manifest = malloc(l->manifest_len + 1);
@@ -122,29 +140,30 @@ static int load_json(const char *text, size_t len, struct loaded *l, char *err, 
 
         if (add_item(l, &cap, &it) != 0)
             goto oom;
+        it->from_json = 1;
+        it->fields = json_is_object(r) ? r : NULL;
         snprintf(it->agent_id, sizeof(it->agent_id), "%s", agent ? agent : "?");
         it->seq = json_is_integer(seq) && json_integer_value(seq) > 0
                       ? (uint64_t)json_integer_value(seq)
                       : 0;
         it->sig_ok = sig != NULL && decode_sig(sig, strlen(sig), it->sig);
         if (body != NULL) {
-            it->body_owned = malloc(strlen(body) / 4 * 3 + 3);
+            size_t cap_body = strlen(body) / 4 * 3 + 3;
+
+            it->body_owned = malloc(cap_body);
             if (it->body_owned == NULL)
                 goto oom;
-            n = ef_b64_decode(body, it->body_owned, strlen(body) / 4 * 3 + 3);
+            n = ef_b64_decode(body, it->body_owned, cap_body);
             if (n >= 0) {
                 it->body = it->body_owned;
                 it->body_len = (size_t)n;
             }
         }
     }
-    rc = 0;
-    goto out;
+    return 0;
 oom:
     snprintf(err, errlen, "out of memory");
-out:
-    json_decref(doc);
-    return rc;
+    return -1;
 }
 
 /* "efterlev-export/reports/AGENT/SEQ[-n].json" or ".sig": agent, seq and the kind. */
@@ -159,6 +178,8 @@ static int parse_name(const char *name, char *agent, size_t agentlen, uint64_t *
         return -1;
     memcpy(agent, p, (size_t)(slash - p));
     agent[slash - p] = '\0';
+    if (slash[1] < '0' || slash[1] > '9')
+        return -1;
     *seq = strtoull(slash + 1, &end, 10);
     if (end == slash + 1 || (*end != '.' && *end != '-'))
         return -1;
@@ -171,16 +192,25 @@ static int parse_name(const char *name, char *agent, size_t agentlen, uint64_t *
     return 0;
 }
 
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const struct ef_tar_entry *)a)->name, ((const struct ef_tar_entry *)b)->name);
+}
+
 static int load_tar(const unsigned char *buf, size_t len, struct loaded *l, FILE *out, int *bad,
                     char *err, size_t errlen)
 {
-    size_t n = 0, i, j, cap = 0;
-    char agent[EF_ID_MAX + 1], signame[EF_TAR_NAME_MAX + 8];
+    size_t n = 0, i, cap = 0;
+    char agent[EF_ID_MAX + 1];
+    struct ef_tar_entry key;
+    const struct ef_tar_entry *sigent;
     uint64_t seq;
     int is_sig;
 
     if (ef_tar_parse(buf, len, &l->tar, &n, err, errlen) != 0)
         return -1;
+    /* By name, so each report finds its .sig by binary search. */
+    qsort(l->tar, n, sizeof(*l->tar), by_name);
     for (i = 0; i < n; i++) {
         const struct ef_tar_entry *e = &l->tar[i];
         struct item *it;
@@ -206,10 +236,10 @@ static int load_tar(const unsigned char *buf, size_t len, struct loaded *l, FILE
             it->seq = seq;
             it->body = e->data;
             it->body_len = e->len;
-            snprintf(signame, sizeof(signame), "%.*s.sig", (int)(strlen(e->name) - 5), e->name);
-            for (j = 0; j < n; j++)
-                if (strcmp(l->tar[j].name, signame) == 0)
-                    it->sig_ok = decode_sig((const char *)l->tar[j].data, l->tar[j].len, it->sig);
+            snprintf(key.name, sizeof(key.name), "%.*s.sig", (int)(strlen(e->name) - 5), e->name);
+            sigent = bsearch(&key, l->tar, n, sizeof(*l->tar), by_name);
+            if (sigent != NULL)
+                it->sig_ok = decode_sig((const char *)sigent->data, sigent->len, it->sig);
         }
     }
     if (l->manifest == NULL) {
@@ -222,57 +252,143 @@ oom:
     return -1;
 }
 
-/* Public keys of agent_id listed in the manifest. */
-static int verify_with_keys(json_t *agents, const struct item *it)
-{
-    size_t i;
-    json_t *a;
-    unsigned char pub[EF_ED25519_PUB_LEN];
+/* ---- lookups ---- */
 
+static int key_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct agent_key *)a)->agent_id, ((const struct agent_key *)b)->agent_id);
+}
+
+/* The manifest's agent keys, decoded and their certificates checked against collector_pub;
+ * sorted by agent. Malformed entries are left out (their reports then fail to verify). */
+static struct agent_key *load_keys(json_t *agents, const unsigned char collector_pub[32], size_t *n)
+{
+    struct agent_key *v = calloc(json_array_size(agents) + 1, sizeof(*v));
+    unsigned char cert[EF_KEYCERT_LEN];
+    json_t *a;
+    size_t i;
+
+    *n = 0;
+    if (v == NULL)
+        return NULL;
     json_array_foreach(agents, i, a)
     {
         const char *id = json_string_value(json_object_get(a, "agent_id"));
         const char *key = json_string_value(json_object_get(a, "public_key"));
+        const char *c = json_string_value(json_object_get(a, "key_certificate"));
+        struct agent_key *k = &v[*n];
 
-        if (id == NULL || key == NULL || strcmp(id, it->agent_id) != 0)
+        if (id == NULL || key == NULL ||
+            ef_b64_decode(key, k->pub, sizeof(k->pub)) != EF_ED25519_PUB_LEN)
             continue;
-        if (ef_b64_decode(key, pub, sizeof(pub)) == EF_ED25519_PUB_LEN &&
-            ef_verify(pub, it->body, it->body_len, it->sig))
-            return 1;
+        k->agent_id = id;
+        k->certified = c != NULL && decode_sig(c, strlen(c), cert) &&
+                       ef_keycert_verify(collector_pub, id, k->pub, cert, sizeof(cert));
+        (*n)++;
     }
-    return 0;
+    qsort(v, *n, sizeof(*v), key_cmp);
+    return v;
 }
 
-int ef_verify_export(const char *path, const char *pinned_key, FILE *out, char *err, size_t errlen)
+enum sig_result { SIG_BAD = 0, SIG_UNCERTIFIED, SIG_OK };
+
+/* Which of the agent's keys verifies the item's signature, and whether it is certified. */
+static enum sig_result check_signature(const struct agent_key *keys, size_t nkeys,
+                                       const struct item *it, const char *agent_id)
 {
-    struct loaded l = {0};
-    char *buf = NULL, sha[65];
-    size_t len = 0, i, j, ok = 0;
+    struct agent_key want = {.agent_id = agent_id};
+    const struct agent_key *k = bsearch(&want, keys, nkeys, sizeof(*keys), key_cmp);
+    enum sig_result best = SIG_BAD;
+
+    if (k == NULL || !it->sig_ok)
+        return SIG_BAD;
+    while (k > keys && strcmp(k[-1].agent_id, agent_id) == 0)
+        k--;
+    for (; k < keys + nkeys && strcmp(k->agent_id, agent_id) == 0; k++)
+        if (ef_verify(k->pub, it->body, it->body_len, it->sig)) {
+            if (k->certified)
+                return SIG_OK;
+            best = SIG_UNCERTIFIED;
+        }
+    return best;
+}
+
+/* Items sorted by (agent, sha) for matching by content, and by (agent, seq) for naming what
+ * an entry without a match became. */
+static int by_content(const void *a, const void *b)
+{
+    const struct item *x = *(struct item *const *)a, *y = *(struct item *const *)b;
+    int c = strcmp(x->agent_id, y->agent_id);
+
+    return c != 0 ? c : strcmp(x->sha, y->sha);
+}
+
+static int by_seq(const void *a, const void *b)
+{
+    const struct item *x = *(struct item *const *)a, *y = *(struct item *const *)b;
+    int c = strcmp(x->agent_id, y->agent_id);
+
+    return c != 0 ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* The first unmatched item equal to probe under cmp in sorted (n pointers). */
+static struct item *find_unmatched(struct item **sorted, size_t n, const struct item *probe,
+                                   int (*cmp)(const void *, const void *))
+{
+    struct item **p = bsearch(&probe, sorted, n, sizeof(*sorted), cmp);
+
+    if (p == NULL)
+        return NULL;
+    while (p > sorted && cmp(&p[-1], &probe) == 0)
+        p--;
+    for (; p < sorted + n && cmp(p, &probe) == 0; p++)
+        if (!(*p)->matched)
+            return *p;
+    return NULL;
+}
+
+/* A JSON report's unsigned fields against its manifest entry; the first that differs, or
+ * NULL. */
+static const char *json_field_differs(const struct item *it, json_t *entry)
+{
+    static const char *const text[] = {"department", "received_at", "sha256", "agent_id"};
+    size_t i;
+
+    if (it->fields == NULL)
+        return "the report";
+    if (!json_equal(json_object_get(it->fields, "seq"), json_object_get(entry, "seq")))
+        return "seq";
+    for (i = 0; i < sizeof(text) / sizeof(text[0]); i++) {
+        json_t *a = json_object_get(it->fields, text[i]), *b = json_object_get(entry, text[i]);
+
+        if (!json_is_string(a) || !json_is_string(b) || !json_equal(a, b))
+            return text[i];
+    }
+    return NULL;
+}
+
+/* ---- verification ---- */
+
+static int verify_loaded(struct loaded *l, const char *pinned_key, int allow_unpinned, FILE *out,
+                         int bad, char *err, size_t errlen)
+{
+    struct item **content = NULL, **byseq = NULL;
+    struct agent_key *keys = NULL;
+    size_t i, j, ok = 0, nkeys = 0;
     json_t *m = NULL, *agents, *entries, *e;
     json_error_t je;
     const char *key;
-    unsigned char pub[EF_ED25519_PUB_LEN];
-    int bad = 0, rc;
+    unsigned char pub[EF_ED25519_PUB_LEN], cpub[EF_ED25519_PUB_LEN];
+    int rc = -1;
 
-    rc = ef_read_file(path, EXPORT_FILE_MAX, &buf, &len);
-    if (rc != 0) {
-        snprintf(err, errlen, "cannot read %s", path);
-        return -1;
-    }
-    if (len > 262 && memcmp(buf + 257, "ustar", 5) == 0)
-        rc = load_tar((const unsigned char *)buf, len, &l, out, &bad, err, errlen);
-    else
-        rc = load_json(buf, len, &l, err, errlen);
-    if (rc != 0)
-        goto fail;
-    m = json_loadb(l.manifest, l.manifest_len, JSON_REJECT_DUPLICATES, &je);
+    m = json_loadb(l->manifest, l->manifest_len, JSON_REJECT_DUPLICATES, &je);
     agents = json_object_get(m, "agents");
     entries = json_object_get(m, "reports");
     key = json_string_value(json_object_get(m, "collector_key"));
     if (m == NULL || !json_is_array(agents) || !json_is_array(entries) || key == NULL ||
         strcmp(str_or_empty(json_object_get(m, "format")), EF_MANIFEST_FORMAT) != 0) {
         snprintf(err, errlen, "the manifest is not an efterlev manifest");
-        goto fail;
+        goto out;
     }
 
     /* The manifest itself. */
@@ -281,8 +397,8 @@ int ef_verify_export(const char *path, const char *pinned_key, FILE *out, char *
                 pinned_key);
         bad++;
     }
-    if (ef_b64_decode(key, pub, sizeof(pub)) != EF_ED25519_PUB_LEN || !l.msig_ok ||
-        !ef_verify(pub, l.manifest, l.manifest_len, l.msig)) {
+    if (ef_b64_decode(key, pub, sizeof(pub)) != EF_ED25519_PUB_LEN || !l->msig_ok ||
+        !ef_verify(pub, l->manifest, l->manifest_len, l->msig)) {
         fprintf(out, "manifest: signature does not verify (manifest altered)\n");
         bad++;
     }
@@ -290,6 +406,26 @@ int ef_verify_export(const char *path, const char *pinned_key, FILE *out, char *
         fprintf(out, "manifest: count differs from the number of entries\n");
         bad++;
     }
+    /* Agent keys count only with the certificate of the collector key that is trusted: the
+     * pinned one, else (nothing better known) the one the file names. */
+    if (pinned_key == NULL || ef_b64_decode(pinned_key, cpub, sizeof(cpub)) != EF_ED25519_PUB_LEN)
+        memcpy(cpub, pub, sizeof(cpub));
+    if ((keys = load_keys(agents, cpub, &nkeys)) == NULL)
+        goto oom;
+
+    content = calloc(l->n + 1, sizeof(*content));
+    byseq = calloc(l->n + 1, sizeof(*byseq));
+    if (content == NULL || byseq == NULL)
+        goto oom;
+    for (i = 0; i < l->n; i++) {
+        struct item *it = &l->items[i];
+
+        if (it->body != NULL)
+            ef_sha256_hex(it->body, it->body_len, it->sha);
+        content[i] = byseq[i] = it;
+    }
+    qsort(content, l->n, sizeof(*content), by_content);
+    qsort(byseq, l->n, sizeof(*byseq), by_seq);
 
     /* Every entry of the manifest against the reports in the file. */
     json_array_foreach(entries, i, e)
@@ -297,43 +433,65 @@ int ef_verify_export(const char *path, const char *pinned_key, FILE *out, char *
         const char *agent = json_string_value(json_object_get(e, "agent_id"));
         const char *want = json_string_value(json_object_get(e, "sha256"));
         json_int_t seq = json_integer_value(json_object_get(e, "seq"));
-        struct item *it = NULL;
+        struct item probe, *it;
+        const char *field;
         struct ef_report r;
         char perr[256];
 
-        if (agent == NULL || want == NULL) {
+        if (agent == NULL || want == NULL || strlen(agent) > EF_ID_MAX || strlen(want) > 64) {
             fprintf(out, "manifest: entry %zu malformed\n", i);
             bad++;
             continue;
         }
-        for (j = 0; j < l.n && it == NULL; j++)
-            if (!l.items[j].matched && l.items[j].seq == (uint64_t)seq &&
-                strcmp(l.items[j].agent_id, agent) == 0)
-                it = &l.items[j];
-        if (it == NULL) {
-            fprintf(out, "report %s seq %lld: listed in the manifest but missing (removed)\n",
-                    agent, (long long)seq);
+        memset(&probe, 0, sizeof(probe));
+        snprintf(probe.agent_id, sizeof(probe.agent_id), "%s", agent);
+        snprintf(probe.sha, sizeof(probe.sha), "%s", want);
+        probe.seq = (uint64_t)seq;
+        if ((it = find_unmatched(content, l->n, &probe, by_content)) == NULL) {
+            /* No report with this content: changed (one with its seq is there) or gone. */
+            it = find_unmatched(byseq, l->n, &probe, by_seq);
+            if (it != NULL && it->body != NULL && it->sha[0] != '\0') {
+                it->matched = 1;
+                fprintf(out,
+                        "report %s seq %lld: body differs from the manifest's SHA-256 "
+                        "(altered)\n",
+                        agent, (long long)seq);
+            } else if (it != NULL) {
+                it->matched = 1;
+                fprintf(out, "report %s seq %lld: body unreadable (altered)\n", agent,
+                        (long long)seq);
+            } else {
+                fprintf(out, "report %s seq %lld: listed in the manifest but missing (removed)\n",
+                        agent, (long long)seq);
+            }
             bad++;
             continue;
         }
         it->matched = 1;
-        if (it->body == NULL) {
-            fprintf(out, "report %s seq %lld: body unreadable (altered)\n", agent, (long long)seq);
+        field = it->from_json              ? json_field_differs(it, e)
+                : it->seq != (uint64_t)seq ? "the file name's seq"
+                                           : NULL;
+        if (field != NULL) {
+            fprintf(out, "report %s seq %lld: %s differs from the manifest (altered)\n", agent,
+                    (long long)seq, field);
             bad++;
             continue;
         }
-        ef_sha256_hex(it->body, it->body_len, sha);
-        if (strcmp(sha, want) != 0) {
-            fprintf(out, "report %s seq %lld: body differs from the manifest's SHA-256 (altered)\n",
-                    agent, (long long)seq);
-            bad++;
-            continue;
-        }
-        if (!it->sig_ok || !verify_with_keys(agents, it)) {
+        switch (check_signature(keys, nkeys, it, agent)) {
+        case SIG_BAD:
             fprintf(out, "report %s seq %lld: agent signature does not verify (altered)\n", agent,
                     (long long)seq);
             bad++;
             continue;
+        case SIG_UNCERTIFIED:
+            fprintf(out,
+                    "report %s seq %lld: signed with an agent key the collector did not "
+                    "certify (key not from enrollment)\n",
+                    agent, (long long)seq);
+            bad++;
+            continue;
+        case SIG_OK:
+            break;
         }
         ef_report_init(&r);
         if (ef_report_parse((const char *)it->body, it->body_len, &r, perr, sizeof(perr)) != 0 ||
@@ -346,26 +504,67 @@ int ef_verify_export(const char *path, const char *pinned_key, FILE *out, char *
         }
         ef_report_free(&r);
     }
-    for (j = 0; j < l.n; j++)
-        if (!l.items[j].matched) {
+    for (j = 0; j < l->n; j++)
+        if (!l->items[j].matched) {
             fprintf(out, "report %s seq %llu: not listed in the manifest (added)\n",
-                    l.items[j].agent_id, (unsigned long long)l.items[j].seq);
+                    l->items[j].agent_id, (unsigned long long)l->items[j].seq);
             bad++;
         }
-    if (bad == 0)
-        fprintf(out, "ok: %zu reports verified; manifest signed by collector key %s%s\n", ok, key,
-                pinned_key ? " (as expected)"
-                           : " (not pinned: pass --collector-key to prove "
-                             "which collector made it)");
-    else
+    if (bad > 0)
         fprintf(out, "FAILED: %d problem%s, %zu reports verified\n", bad, bad == 1 ? "" : "s", ok);
+    else if (pinned_key != NULL)
+        fprintf(out,
+                "ok: %zu reports verified; manifest signed by collector key %s (as expected)\n", ok,
+                key);
+    else
+        fprintf(out,
+                "UNPINNED: %zu reports consistent with collector key %s, but that key comes from "
+                "the file itself: anyone can rebuild and re-sign a whole export. Pass "
+                "--collector-key KEY (efterlev-collector export-key on the collector) to prove "
+                "where it came from%s\n",
+                ok, key, allow_unpinned ? " (--unpinned: accepted as asked)" : "");
+    if (bad == 0 && pinned_key == NULL && !allow_unpinned)
+        bad = 1;
+    rc = bad;
+    goto out;
+oom:
+    snprintf(err, errlen, "out of memory");
+out:
+    free(content);
+    free(byseq);
+    free(keys);
     json_decref(m);
+    return rc;
+}
+
+int ef_verify_export_mem(const char *buf, size_t len, const char *pinned_key, int allow_unpinned,
+                         FILE *out, char *err, size_t errlen)
+{
+    struct loaded l = {0};
+    int bad = 0, rc;
+
+    if (len > 262 && memcmp(buf + 257, "ustar", 5) == 0)
+        rc = load_tar((const unsigned char *)buf, len, &l, out, &bad, err, errlen);
+    else
+        rc = load_json(buf, len, &l, err, errlen);
+    if (rc == 0)
+        rc = verify_loaded(&l, pinned_key, allow_unpinned, out, bad, err, errlen);
     loaded_free(&l);
+    return rc;
+}
+
+int ef_verify_export(const char *path, const char *pinned_key, int allow_unpinned, FILE *out,
+                     char *err, size_t errlen)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    int rc;
+
+    if (ef_read_file(path, EXPORT_FILE_MAX, &buf, &len) != 0) {
+        snprintf(err, errlen, "cannot read %s", path);
+        return -1;
+    }
+    rc = ef_verify_export_mem(buf, len, pinned_key, allow_unpinned, out, err, errlen);
     free(buf);
-    return bad;
-fail:
-    json_decref(m);
-    loaded_free(&l);
-    free(buf);
-    return -1;
+    return rc;
 }

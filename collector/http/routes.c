@@ -202,7 +202,7 @@ static void do_enroll(struct ef_http_ctx *ctx, struct evhttp_request *req,
     /* The server's writer thread enrolls (the one connection that writes). */
     if (ctx->async != NULL && ef_http_defer(ctx, req, 1, NULL, NULL, body, len, ans))
         return;
-    ef_enroll(ctx->store, body, len, ans);
+    ef_enroll(ctx->store, ctx->export_key, body, len, ans);
 }
 
 static void do_report(struct ef_http_ctx *ctx, struct evhttp_request *req,

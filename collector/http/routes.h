@@ -9,6 +9,7 @@
 #define EF_COLLECTOR_ROUTES_H
 
 #include <event2/http.h>
+#include <openssl/evp.h>
 #include <time.h>
 
 #include "http/ratelimit.h"
@@ -31,6 +32,7 @@ struct ef_http_ctx {
     struct ef_login_ghosts *ghosts;   /* failed logins of names that are no user */
     const struct ef_catalog *catalog; /* ISO/IEC 27002 catalog, NULL when unreadable */
     char key_path[4200];              /* the export signing key */
+    EVP_PKEY *export_key;             /* loaded (or made) at start: certifies agent keys */
     struct ef_http_async *async;      /* server.c: ingest pipeline; NULL: answer in place */
     struct ef_workq *workq;           /* password hashing off the loop; NULL: in place */
 };

@@ -51,6 +51,7 @@
 
 #include "efterlev/log.h"
 #include "efterlev/report.h"
+#include "efterlev/sign.h"
 #include "efterlev/util.h"
 #include "controls.h"
 #include "export.h"
@@ -58,6 +59,7 @@
 #include "http/routes.h"
 #include "http/server.h"
 #include "ingest_pipeline.h"
+#include "keycert.h"
 #include "now.h"
 #include "workq.h"
 
@@ -657,6 +659,22 @@ static int bind_listen(struct server *srv, const char *listen, char *bound, size
     return 0;
 }
 
+/* The once-only certification of the keys enrolled before key certificates existed. */
+static int certify_old_keys(struct ef_store *store, EVP_PKEY *key)
+{
+    int64_t n = 0;
+
+    if (store->ops->agent_keys_certify(store, ef_keycert_make, key, ef_coll_now(), &n) !=
+        EF_OK) {
+        ef_error("cannot certify the agent keys enrolled before: %s", store->err);
+        return -1;
+    }
+    if (n > 0)
+        ef_info("certified %lld agent key%s enrolled before key certificates (once)", (long long)n,
+                n == 1 ? "" : "s");
+    return 0;
+}
+
 int ef_http_serve(const struct ef_coll_config *cfg, const char *listen, const char *ready_file,
                   struct ef_store *store)
 {
@@ -702,6 +720,14 @@ int ef_http_serve(const struct ef_coll_config *cfg, const char *listen, const ch
     else
         ef_warn("%s (control titles and coverage will be missing)", err);
     ef_export_key_path(cfg->path, ctx->key_path, sizeof(ctx->key_path));
+    /* The export key certifies every key enrolled from now on (keycert.h); the keys
+     * enrolled before schema 4 get their certificates once, here. */
+    if ((ctx->export_key = ef_key_load_or_create(ctx->key_path, err, sizeof(err))) == NULL) {
+        ef_error("export key: %s", err);
+        goto out;
+    }
+    if (certify_old_keys(store, ctx->export_key) != 0)
+        goto out;
     ef_rl_init(&ctx->enroll_rl,
                cfg->enroll_per_minute > 0 ? cfg->enroll_per_minute : EF_ENROLL_PER_MINUTE_DEFAULT,
                cfg->enroll_burst > 0 ? cfg->enroll_burst : EF_ENROLL_BURST_DEFAULT);
@@ -716,6 +742,7 @@ int ef_http_serve(const struct ef_coll_config *cfg, const char *listen, const ch
 
     po.database = cfg->database;
     po.stale_days = cfg->stale_days;
+    po.export_key = ctx->export_key;
     if ((srv.async.pipe = ef_pipeline_start(&po, err, sizeof(err))) == NULL) {
         ef_error("cannot start the ingest pipeline: %s", err);
         goto out;
@@ -801,6 +828,7 @@ out:
     free(srv.async.keys);
     ef_peercount_free(srv.peers);
     free(ctx->ghosts);
+    EVP_PKEY_free(ctx->export_key);
     free(ctx);
     return rc;
 }

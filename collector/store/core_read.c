@@ -85,8 +85,8 @@ int core_agent_get(struct ef_store *s, const char *agent_id, struct ef_agent *ou
 static int agent_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)
 {
     struct ef_agent_row *a = elem;
-    const void *key;
-    size_t keylen = 0;
+    const void *key, *cert;
+    size_t keylen = 0, certlen = 0;
 
     if (core_col_text(s, st, 0, a->agent_id, sizeof(a->agent_id)) != EF_OK ||
         core_col_text(s, st, 1, a->hostname, sizeof(a->hostname)) != EF_OK ||
@@ -97,13 +97,19 @@ static int agent_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)
         return EF_ERR;
     }
     memcpy(a->public_key, key, EF_ED25519_PUB_LEN);
+    /* No certificate (a key from before schema 4), or not one of the right length: none. */
+    if (!DB(s)->col_null(st, 4) && (cert = DB(s)->col_blob(st, 4, &certlen)) != NULL &&
+        certlen == EF_ED25519_SIG_LEN) {
+        memcpy(a->cert, cert, EF_ED25519_SIG_LEN);
+        a->has_cert = 1;
+    }
     return EF_OK;
 }
 
 int core_agent_list(struct ef_store *s, const char *department, struct ef_agent_row **out,
                     size_t *n)
 {
-    static const char sql[] = "SELECT a.agent_id, a.hostname, d.name, k.public_key "
+    static const char sql[] = "SELECT a.agent_id, a.hostname, d.name, k.public_key, k.cert "
                               "FROM agents a JOIN departments d ON d.id = a.department_id "
                               "JOIN agent_keys k ON k.agent_id = a.agent_id "
                               "WHERE $1 IS NULL OR d.name = $1 "

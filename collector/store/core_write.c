@@ -141,14 +141,16 @@ static int enroll_tx(struct ef_store *s, void *ctx)
     static const char insert_sql[] =
         "INSERT INTO agents (agent_id, machine_id, department_id, public_key, hostname, "
         "enrolled_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
-    /* Every key the agent ever had, so exports can verify its older reports. */
+    /* Every key the agent ever had, so exports can verify its older reports, with the
+     * collector's certificate of it (a key enrolled again is certified again). */
     static const char key_sql[] =
-        "INSERT INTO agent_keys (agent_id, public_key, first_enrolled_at) "
-        "SELECT agent_id, public_key, enrolled_at FROM agents WHERE machine_id = $1 "
-        "ON CONFLICT DO NOTHING";
+        "INSERT INTO agent_keys (agent_id, public_key, first_enrolled_at, cert) "
+        "SELECT agent_id, public_key, enrolled_at, $2 FROM agents WHERE machine_id = $1 "
+        "ON CONFLICT (agent_id, public_key) DO UPDATE SET cert = excluded.cert";
     const struct ef_enrollment *e = ((struct enroll_ctx *)ctx)->e;
     struct ef_db_stmt *st;
     struct ef_agent old;
+    unsigned char cert[EF_ED25519_SIG_LEN];
     char now[32];
     int found, moved = 0, rc;
 
@@ -216,9 +218,16 @@ static int enroll_tx(struct ef_store *s, void *ctx)
         if (rc != EF_OK || hosts_delta(s, e->department_id, 1) != EF_OK)
             return EF_ERR;
     }
+    if (e->certify != NULL &&
+        e->certify(e->certify_arg, found == EF_OK ? old.agent_id : e->new_agent_id,
+                   e->public_key, cert) != 0) {
+        snprintf(s->err, sizeof(s->err), "cannot certify the agent's key");
+        return EF_ERR;
+    }
     if ((st = core_prepare(s, key_sql)) == NULL)
         return EF_ERR;
     DB(s)->bind_text(st, 1, e->machine_id);
+    DB(s)->bind_blob(st, 2, e->certify != NULL ? cert : NULL, sizeof(cert));
     if (core_exec(s, st, "record agent key") != EF_OK)
         return EF_ERR;
     /* In the new department its failures meet that department's acceptances. */
@@ -593,4 +602,90 @@ int core_batch_commit(struct ef_store *s)
 void core_batch_rollback(struct ef_store *s)
 {
     DB(s)->batch_rollback(s);
+}
+
+/* ---- key certificates of keys enrolled before schema 4 ---- */
+
+struct legacy_key {
+    char agent_id[EF_ID_MAX + 1];
+    unsigned char public_key[EF_ED25519_PUB_LEN];
+};
+
+static int legacy_key_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)
+{
+    struct legacy_key *k = elem;
+
+    if (core_col_text(s, st, 0, k->agent_id, sizeof(k->agent_id)) != EF_OK ||
+        core_col_bytes(s, st, 1, k->public_key, EF_ED25519_PUB_LEN) != EF_OK)
+        return EF_ERR;
+    return EF_OK;
+}
+
+struct certify_ctx {
+    ef_certify_fn certify;
+    void *arg;
+    time_t now;
+    int64_t certified;
+};
+
+static int keys_certify_tx(struct ef_store *s, void *ctx)
+{
+    static const char due_sql[] = "SELECT CAST(value AS BIGINT) FROM meta "
+                                  "WHERE key = 'legacy_key_certs' FOR UPDATE";
+    static const char keys_sql[] = "SELECT agent_id, public_key FROM agent_keys "
+                                   "WHERE cert IS NULL ORDER BY agent_id, public_key";
+    static const char set_sql[] =
+        "UPDATE agent_keys SET cert = $3 WHERE agent_id = $1 AND public_key = $2";
+    static const char done_sql[] = "UPDATE meta SET value = '0' WHERE key = 'legacy_key_certs'";
+    struct certify_ctx *c = ctx;
+    struct legacy_key *keys = NULL;
+    struct ef_db_stmt *st;
+    unsigned char cert[EF_ED25519_SIG_LEN];
+    int64_t due = 0;
+    size_t n = 0, i;
+    char details[64];
+    int rc;
+
+    c->certified = 0;
+    if (core_int(s, core_prepare(s, due_sql), 0, &due, "legacy key certificates") != EF_OK)
+        return EF_ERR;
+    if (due == 0)
+        return EF_OK;
+    if (core_collect(s, core_prepare(s, keys_sql), sizeof(*keys), legacy_key_row, NULL,
+                     (void **)&keys, &n, "keys without certificate") != EF_OK)
+        return EF_ERR;
+    for (i = 0, rc = EF_OK; i < n && rc == EF_OK; i++) {
+        if (c->certify(c->arg, keys[i].agent_id, keys[i].public_key, cert) != 0) {
+            snprintf(s->err, sizeof(s->err), "cannot certify the key of %s", keys[i].agent_id);
+            rc = EF_ERR;
+            break;
+        }
+        if ((st = core_prepare(s, set_sql)) == NULL) {
+            rc = EF_ERR;
+            break;
+        }
+        DB(s)->bind_text(st, 1, keys[i].agent_id);
+        DB(s)->bind_blob(st, 2, keys[i].public_key, EF_ED25519_PUB_LEN);
+        DB(s)->bind_blob(st, 3, cert, sizeof(cert));
+        rc = core_exec(s, st, "store key certificate");
+    }
+    free(keys);
+    if (rc != EF_OK ||
+        core_exec(s, core_prepare(s, done_sql), "legacy key certificates") != EF_OK)
+        return EF_ERR;
+    c->certified = (int64_t)n;
+    if (n == 0) /* a new database: nothing to record */
+        return EF_OK;
+    snprintf(details, sizeof(details), "{\"keys\":%zu}", n);
+    return core_audit(s, c->now, "system", "agent_keys.certify", details);
+}
+
+int core_agent_keys_certify(struct ef_store *s, ef_certify_fn certify, void *arg, time_t now,
+                            int64_t *certified)
+{
+    struct certify_ctx c = {certify, arg, now, 0};
+    int rc = DB(s)->tx(s, EF_DB_EXCLUSIVE, keys_certify_tx, &c);
+
+    *certified = rc == EF_OK ? c.certified : 0;
+    return rc;
 }

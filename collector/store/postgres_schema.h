@@ -218,11 +218,12 @@ static const char *const ef_pg_migrate_3[] = {
     "UPDATE schema_version SET version = 3",
 };
 
-/* Version 4: a re-enrollment of a known machine with another key, or into another
- * department, is refused unless an administrator allowed it (efterlev-collector agent
- * reset): rekey_allowed is that permission, used up by the next enrollment. */
+/* Version 4 (as sqlite_schema.h): agents.rekey_allowed (an administrator's reset lets the
+ * next enrollment change the key or department), and each agent key's certificate. */
 static const char *const ef_pg_migrate_4[] = {
     "ALTER TABLE agents ADD COLUMN rekey_allowed BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE agent_keys ADD COLUMN cert BYTEA",
+    "INSERT INTO meta (key, value) VALUES ('legacy_key_certs', '1')",
     "UPDATE schema_version SET version = 4",
 };
 

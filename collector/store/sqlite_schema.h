@@ -213,11 +213,18 @@ static const char *const ef_sqlite_migrate_3[] = {
     "UPDATE schema_version SET version = 3;\n",
 };
 
-/* Version 4: a re-enrollment of a known machine with another key, or into another
- * department, is refused unless an administrator allowed it (efterlev-collector agent
- * reset): rekey_allowed is that permission, used up by the next enrollment. */
+/* Version 4:
+ * - agents.rekey_allowed: a re-enrollment of a known machine with another key, or into
+ *   another department, is refused unless an administrator allowed it (efterlev-collector
+ *   agent reset); the permission is used up by the next enrollment;
+ * - each agent key's certificate, the collector's export key's signature over it
+ *   (collector/keycert.h), so exports prove which keys the collector itself enrolled. Keys
+ *   enrolled before have none: meta.legacy_key_certs = 1 asks the next `serve` to certify
+ *   them once (agent_keys_certify). */
 static const char *const ef_sqlite_migrate_4[] = {
     "ALTER TABLE agents ADD COLUMN rekey_allowed INTEGER NOT NULL DEFAULT 0;\n",
+    "ALTER TABLE agent_keys ADD COLUMN cert BLOB;\n",
+    "INSERT INTO meta (key, value) VALUES ('legacy_key_certs', '1');\n",
     "UPDATE schema_version SET version = 4;\n",
 };
 

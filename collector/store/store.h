@@ -47,6 +47,12 @@ struct ef_agent {
     char last_sha256[65]; /* of the last stored report body, "" when none */
 };
 
+/* Signs the key certificate of (agent_id, public_key) with arg (collector/keycert.h) into
+ * cert. Deterministic and without other effects: a transaction body may run it again.
+ * Returns 0 or -1. */
+typedef int (*ef_certify_fn)(void *arg, const char *agent_id, const unsigned char *public_key,
+                             unsigned char cert[EF_ED25519_SIG_LEN]);
+
 /* Input of agent_enroll. */
 struct ef_enrollment {
     const char *machine_id;
@@ -60,6 +66,10 @@ struct ef_enrollment {
     const unsigned char *current_proof;
     const void *proof_msg;
     size_t proof_len;
+    /* Certifies the key for the agent_id the enrollment keeps or gives, stored with the key
+     * in agent_keys. NULL: no certificate (tools, tests). */
+    ef_certify_fn certify;
+    void *certify_arg;
 };
 
 /* One accepted report, stored in a single transaction. */
@@ -168,6 +178,10 @@ struct ef_agent_row {
     char hostname[EF_NAME_MAX + 1];
     char department[EF_DEPT_NAME_MAX + 1];
     unsigned char public_key[EF_ED25519_PUB_LEN];
+    /* The collector's key certificate of (agent_id, public_key) (keycert.h), as stored:
+     * has_cert 0 for a key enrolled before schema 4 and not certified yet. */
+    unsigned char cert[EF_ED25519_SIG_LEN];
+    int has_cert;
 };
 
 /* A stored report as exported. */
@@ -251,7 +265,7 @@ struct ef_store_ops {
 
     /* Store one report and make its results the agent's latest. EF_EXISTS when the
      * report's seq is no longer greater than the agent's last_seq (a concurrent upload
-     * won). Returns EF_STORE_OK only after the transaction committed. */
+     * won). Returns EF_OK only after the transaction committed. */
     int (*report_store)(struct ef_store *s, const struct ef_report_record *rec);
 
     /* EF_EXISTS when the name is taken. */
@@ -314,6 +328,12 @@ struct ef_store_ops {
      * stops with that value. */
     int (*report_iter)(struct ef_store *s, const struct ef_report_filter *f, ef_report_cb cb,
                        void *arg);
+    /* Once per database (schema 4 marks it due): certify every agent key that has no
+     * certificate yet, the keys enrolled before certificates existed, with certify (as
+     * struct ef_enrollment's), and audit-log it. *certified: how many; 0 and nothing done
+     * when the pass already ran. */
+    int (*agent_keys_certify)(struct ef_store *s, ef_certify_fn certify, void *arg, time_t now,
+                              int64_t *certified);
 
     /* --- users and sessions (dashboard) --- */
 
@@ -335,7 +355,7 @@ struct ef_store_ops {
     /* By id_hash, with the user's name and role; NOTFOUND when absent. */
     int (*session_get)(struct ef_store *s, const char *id_hash, struct ef_session *out);
     int (*session_touch)(struct ef_store *s, const char *id_hash, int64_t last_seen);
-    /* Deleting an absent session is EF_STORE_OK. */
+    /* Deleting an absent session is EF_OK. */
     int (*session_delete)(struct ef_store *s, const char *id_hash);
     /* Delete sessions idle since before idle_before or created before created_before. */
     int (*session_purge)(struct ef_store *s, int64_t idle_before, int64_t created_before);
@@ -344,14 +364,14 @@ struct ef_store_ops {
 
     /* Group commit: open one write transaction for many report_store and agent_enroll
      * calls. Inside it each call runs in a savepoint (a failing one leaves the others) and
-     * its EF_STORE_OK means "stored if the batch commits". batch_begin also does the
+     * its EF_OK means "stored if the batch commits". batch_begin also does the
      * snapshot catch-up and staleness sweep due at now (with s->stale_days), so the calls
-     * inside skip it. EF_STORE_BUSY: another writer kept the database locked for the busy
+     * inside skip it. EF_BUSY: another writer kept the database locked for the busy
      * timeout; nothing is open, try again later. A NULL batch_begin means the backend
      * has no batching: every call is its own transaction. */
     int (*batch_begin)(struct ef_store *s, time_t now);
-    /* EF_STORE_OK once durable. EF_STORE_BUSY: still open, commit may be retried;
-     * EF_STORE_ERR: rolled back. */
+    /* EF_OK once durable. EF_BUSY: still open, commit may be retried;
+     * EF_ERR: rolled back. */
     int (*batch_commit)(struct ef_store *s);
     void (*batch_rollback)(struct ef_store *s);
 };

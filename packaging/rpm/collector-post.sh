@@ -17,6 +17,16 @@ if [ ! -e "$STATE/collector.yml" ] && [ ! -e "$STATE/efterlev.db" ] && [ ! -e "$
         echo "efterlev-collector: 'efterlev-collector init --dir $STATE' failed; run it by hand" >&2
     fi
 fi
+# The export key (next to the configuration): signs exports and certifies every agent key
+# at enrollment; serve needs it at start. Made by root, then the service's (every time).
+if [ ! -e /etc/efterlev/export-key.pem ] && [ -e /etc/efterlev/collector.yml ]; then
+    (umask 077 && /usr/bin/efterlev-collector export-key --create \
+        --config /etc/efterlev/collector.yml >/dev/null 2>&1) || :
+fi
+if [ -f /etc/efterlev/export-key.pem ]; then
+    chown efterlev:efterlev /etc/efterlev/export-key.pem
+    chmod 0600 /etc/efterlev/export-key.pem
+fi
 if [ "$1" -eq 1 ] && [ -x /usr/bin/systemctl ]; then
     /usr/bin/systemctl --no-reload preset efterlev-collector.service >/dev/null 2>&1 || :
 fi

@@ -93,15 +93,13 @@ api "$DEP" "/api/v1/hosts/$S1"
 assert_eq "$CODE" 404 "department token: other department's host not found"
 api "$DEP" "/api/v1/controls"
 assert_eq "$(jq -r '.department' <<<"$RESP")" "$ALD" "department token: controls scoped"
-# No export yet: export-key says so and makes no key (the collector's user makes it).
-if coll export-key >"$T/nokey.txt" 2>&1; then fail "export-key printed a key before any export"; fi
-assert_contains "$(cat "$T/nokey.txt")" "no export key yet" "export-key before the first export"
-[ ! -e "$COLL_DIR/export-key.pem" ] || fail "export-key made an export key"
+# serve made the export key at start (it certifies the agents' keys at enrollment).
+[ -e "$COLL_DIR/export-key.pem" ] || fail "serve did not make the export key"
 api "$AUD" "/api/v1/export?format=bundle"
 assert_eq "$CODE" 200 "export over the API"
 cp "$T/resp" "$T/api.tar"
-"$EF_COLLECTOR" verify-export "$T/api.tar" >"$T/verify-api.txt" || fail "verify API bundle: $(cat "$T/verify-api.txt")"
-assert_contains "$(cat "$T/verify-api.txt")" "ok: 5 reports verified" "API bundle verifies"
+"$EF_COLLECTOR" verify-export "$T/api.tar" --unpinned >"$T/verify-api.txt" || fail "verify API bundle: $(cat "$T/verify-api.txt")"
+assert_contains "$(cat "$T/verify-api.txt")" "UNPINNED: 5 reports consistent" "API bundle verifies (unpinned)"
 
 # ---- CSV read back with a real CSV parser ----
 coll export --format csv --csv-dialect excel-sv --output "$T/sv.csv" 2>>"$T/admin.log"
@@ -152,7 +150,7 @@ if "$EF_COLLECTOR" verify-export "$T/all.tar" --collector-key "$OTHER" >"$T/v1b.
     fail "bundle verified with another collector's key"
 fi
 assert_contains "$(cat "$T/v1b.txt")" "not the expected $OTHER" "another key is refused"
-"$EF_COLLECTOR" verify-export "$T/ald.json" >"$T/v2.txt" || fail "json: $(cat "$T/v2.txt")"
+"$EF_COLLECTOR" verify-export "$T/ald.json" --collector-key "$PINNED" >"$T/v2.txt" || fail "json: $(cat "$T/v2.txt")"
 assert_contains "$(cat "$T/v2.txt")" "ok: 3 reports verified" "department JSON export verifies"
 
 # One byte changed in one report of the bundle.
@@ -181,22 +179,22 @@ parts = victim.split('/')
 print(parts[-2], int(parts[-1][:-5]))
 PY
 read -r V_AGENT V_SEQ <"$T/victim"
-if "$EF_COLLECTOR" verify-export "$T/altered.tar" >"$T/v3.txt"; then fail "altered bundle verified"; fi
+if "$EF_COLLECTOR" verify-export "$T/altered.tar" --collector-key "$PINNED" >"$T/v3.txt"; then fail "altered bundle verified"; fi
 assert_contains "$(cat "$T/v3.txt")" "report $V_AGENT seq $V_SEQ: body differs from the manifest's SHA-256 (altered)" \
     "one changed byte names the report"
-if "$EF_COLLECTOR" verify-export "$T/removed.tar" >"$T/v4.txt"; then fail "bundle with a removed report verified"; fi
+if "$EF_COLLECTOR" verify-export "$T/removed.tar" --collector-key "$PINNED" >"$T/v4.txt"; then fail "bundle with a removed report verified"; fi
 assert_contains "$(cat "$T/v4.txt")" "report $V_AGENT seq $V_SEQ: listed in the manifest but missing (removed)" \
     "a removed report is detected"
 # A report added to the JSON export (a copy under another seq) and one removed.
 jq '.reports += [.reports[0] | .seq = 99]' "$T/ald.json" >"$T/added.json"
-if "$EF_COLLECTOR" verify-export "$T/added.json" >"$T/v5.txt"; then fail "added report verified"; fi
+if "$EF_COLLECTOR" verify-export "$T/added.json" --collector-key "$PINNED" >"$T/v5.txt"; then fail "added report verified"; fi
 assert_contains "$(cat "$T/v5.txt")" "seq 99: not listed in the manifest (added)" "an added report is detected"
 jq 'del(.reports[1])' "$T/ald.json" >"$T/less.json"
-if "$EF_COLLECTOR" verify-export "$T/less.json" >"$T/v6.txt"; then fail "JSON with a removed report verified"; fi
+if "$EF_COLLECTOR" verify-export "$T/less.json" --collector-key "$PINNED" >"$T/v6.txt"; then fail "JSON with a removed report verified"; fi
 assert_contains "$(cat "$T/v6.txt")" "(removed)" "a report removed from the JSON export is detected"
 # Rewriting the manifest too is caught by its signature.
 jq '.manifest |= (fromjson | .count = 2 | .reports |= .[0:2] | tojson)' "$T/less.json" >"$T/forged.json"
-if "$EF_COLLECTOR" verify-export "$T/forged.json" >"$T/v7.txt"; then fail "forged manifest verified"; fi
+if "$EF_COLLECTOR" verify-export "$T/forged.json" --collector-key "$PINNED" >"$T/v7.txt"; then fail "forged manifest verified"; fi
 assert_contains "$(cat "$T/v7.txt")" "manifest: signature does not verify" "a rewritten manifest is detected"
 
 # ---- risk acceptance, its expiry, staleness ----

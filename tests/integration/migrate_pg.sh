@@ -39,7 +39,9 @@ figures() {
     coll accept list --all --format json | jq -S . >"$T/$1-accept.json"
     coll department list --format json | jq -S . >"$T/$1-depts.json"
     coll export --format json --output "$T/$1-export.json" 2>>"$T/admin.log" || fail "export ($1)"
-    "$EF_COLLECTOR" verify-export "$T/$1-export.json" >"$T/$1-verify.log" 2>&1 || fail "verify-export ($1): $(cat "$T/$1-verify.log")"
+    # Pinned: the agents' key certificates travel with migrate (agent_keys.cert).
+    "$EF_COLLECTOR" verify-export "$T/$1-export.json" --collector-key "$(coll export-key)" \
+        >"$T/$1-verify.log" 2>&1 || fail "verify-export ($1): $(cat "$T/$1-verify.log")"
     jq -c '[.reports[] | [.agent_id, .seq, .sha256, .signature, .body_base64, .department, .received_at]]' \
         "$T/$1-export.json" >"$T/$1-reports.json"
 }
@@ -88,7 +90,8 @@ done
 id=$(agent 1 status --format json | jq -r .enrollment.agent_id)
 db_query "select encode(body, 'base64') from reports where agent_id = '$id' and seq = 1" | base64 -d >"$T/old.json"
 coll export --format json --output "$T/final-export.json" 2>>"$T/admin.log"
-"$EF_COLLECTOR" verify-export "$T/final-export.json" >/dev/null 2>&1 || fail "verify-export after new reports"
+"$EF_COLLECTOR" verify-export "$T/final-export.json" --collector-key "$(coll export-key)" >/dev/null 2>&1 ||
+    fail "verify-export after new reports"
 jq -r --arg a "$id" '.reports[] | select(.agent_id == $a and .seq == 1) | .signature' "$T/final-export.json" |
     base64 -d >"$T/old.sig"
 sig=$(base64 -w0 "$T/old.sig")

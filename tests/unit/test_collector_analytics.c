@@ -70,6 +70,10 @@ struct fx {
     struct agent soc[10], ald[4];
 };
 
+/* The fixture's collector export key: certifies the agents' keys at enrollment and signs
+ * the exports (export-key.pem in the fixture's folder). */
+static EVP_PKEY *export_key;
+
 static void rm_db(struct fx *f)
 {
     char p[200];
@@ -90,6 +94,14 @@ static int setup_empty(void **state)
     snprintf(f->dir, sizeof(f->dir), "/tmp/ef-analytics.XXXXXX");
     assert_non_null(mkdtemp(f->dir));
     snprintf(f->db, sizeof(f->db), "%s/efterlev.db", f->dir);
+    {
+        char kp[200];
+
+        snprintf(kp, sizeof(kp), "%s/export-key.pem", f->dir);
+        EVP_PKEY_free(export_key);
+        export_key = ef_key_load_or_create(kp, err, sizeof(err));
+        assert_non_null(export_key);
+    }
     if (ef_catalog_load(EF_SOURCE_DIR "/checks/iso27002-2022.yml", &f->cat, err, sizeof(err)) != 0)
         fail_msg("catalog: %s", err);
     test_db_reset();
@@ -141,7 +153,7 @@ static void enroll(struct ef_store *s, const char *token, const char *machine, s
                     machine, "public_key", b64, "proof", proof);
     free(proof);
     body = json_dumps(req, JSON_COMPACT);
-    ef_enroll(s, body, strlen(body), &ans);
+    ef_enroll(s, export_key, body, strlen(body), &ans);
     assert_int_equal(ans.status, 201);
     snprintf(a->id, sizeof(a->id), "%s", json_string_value(json_object_get(ans.body, "agent_id")));
     ef_answer_clear(&ans);
@@ -607,7 +619,7 @@ static void test_board_report(void **state)
 static void test_export_and_verify(void **state)
 {
     struct fx *f = *state;
-    char path[200], key[200], err[512], *text = NULL, *sink = NULL;
+    char path[200], key[200], err[512], *text = NULL, *sink = NULL, *pinned;
     struct ef_export_opts o = {.format = "json", .actor = "test", .key_path = key};
     size_t len, sinklen;
     json_t *doc, *reports;
@@ -619,10 +631,19 @@ static void test_export_and_verify(void **state)
     out = fopen(path, "w");
     assert_int_equal(ef_export(f->s, &o, out, err, sizeof(err)), EF_OK);
     fclose(out);
+    pinned = ef_key_public_b64(export_key);
+    assert_non_null(pinned);
     msgs = open_memstream(&sink, &sinklen);
-    assert_int_equal(ef_verify_export(path, NULL, msgs, err, sizeof(err)), 0);
+    assert_int_equal(ef_verify_export(path, pinned, 0, msgs, err, sizeof(err)), 0);
     fclose(msgs);
     assert_non_null(strstr(sink, "ok: 14 reports verified"));
+    free(sink);
+    /* Unpinned: consistent, but UNPINNED and a failure unless asked for. */
+    msgs = open_memstream(&sink, &sinklen);
+    assert_int_equal(ef_verify_export(path, NULL, 0, msgs, err, sizeof(err)), 1);
+    assert_int_equal(ef_verify_export(path, NULL, 1, msgs, err, sizeof(err)), 0);
+    fclose(msgs);
+    assert_non_null(strstr(sink, "UNPINNED: 14 reports consistent"));
     free(sink);
 
     /* Remove one report from the file: named as removed. */
@@ -639,7 +660,7 @@ static void test_export_and_verify(void **state)
         json_array_remove(reports, 3);
         assert_int_equal(json_dump_file(doc, path, 0), 0);
         msgs = open_memstream(&sink, &sinklen);
-        assert_int_equal(ef_verify_export(path, NULL, msgs, err, sizeof(err)), 1);
+        assert_int_equal(ef_verify_export(path, pinned, 0, msgs, err, sizeof(err)), 1);
         fclose(msgs);
         assert_non_null(strstr(sink, want));
         free(sink);
@@ -647,11 +668,12 @@ static void test_export_and_verify(void **state)
     json_decref(doc);
     /* Not the collector's key: a pinned key that differs fails. */
     msgs = open_memstream(&sink, &sinklen);
-    assert_true(ef_verify_export(path, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", msgs, err,
+    assert_true(ef_verify_export(path, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", 0, msgs, err,
                                  sizeof(err)) >= 1);
     fclose(msgs);
     assert_non_null(strstr(sink, "not the expected"));
     free(sink);
+    free(pinned);
 }
 
 /* A version 1 database with data opens as version 2 with its counters built. */

@@ -130,7 +130,7 @@ static int enroll_as(struct ef_store *s, const char *token, const char *machine,
     free(proof);
     free(cur);
     body = json_dumps(req, JSON_COMPACT);
-    ef_enroll(s, body, strlen(body), &ans);
+    ef_enroll(s, NULL, body, strlen(body), &ans);
     status = ans.status;
     if (status == 201 && id != NULL)
         snprintf(id, idlen, "%s", json_string_value(json_object_get(ans.body, "agent_id")));
