@@ -36,8 +36,12 @@ enroll_proof() {
 raw_enroll() {
     local name proof="" current=""
     name=$(awk -v p="$4" '$1 == p { n = $2 } END { print n }' "$T/pubkeys" 2>/dev/null)
-    [ -n "$name" ] && proof=",\"proof\":\"$(enroll_proof "$name" "$1" "$2" "$3" "$4")\""
-    [ -n "${5:-}" ] && current=",\"current_proof\":\"$(enroll_proof "$5" "$1" "$2" "$3" "$4")\""
+    # The proof signs the values the collector decodes (HOSTNAME may hold JSON escapes).
+    local host mid
+    host=$(printf '"%s"' "$2" | jq -j .)
+    mid=$(printf '"%s"' "$3" | jq -j .)
+    [ -n "$name" ] && proof=",\"proof\":\"$(enroll_proof "$name" "$1" "$host" "$mid" "$4")\""
+    [ -n "${5:-}" ] && current=",\"current_proof\":\"$(enroll_proof "$5" "$1" "$host" "$mid" "$4")\""
     printf '{"token":"%s","hostname":"%s","machine_id":"%s","public_key":"%s"%s%s}' \
         "$1" "$2" "$3" "$4" "$proof" "$current" >"$T/enroll.json"
     http POST /api/v1/enroll -H 'Content-Type: application/json' --data-binary @"$T/enroll.json"
