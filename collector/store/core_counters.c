@@ -97,6 +97,8 @@ int core_apply_deltas(struct ef_store *s, int64_t department_id, const struct ef
     size_t i;
     int k, any = 0;
 
+    if (DB(s)->bulk_apply_deltas != NULL)
+        return DB(s)->bulk_apply_deltas(s, department_id, d);
     /* d->delta is in (check, controls) order: the lock order of the shared rows. */
     for (i = 0; i < d->ndelta; i++) {
         const struct ef_check_delta *x = &d->delta[i];

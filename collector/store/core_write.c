@@ -412,6 +412,8 @@ static int write_changes(struct ef_store *s, const struct ef_report_record *rec,
     struct ef_db_stmt *st;
     size_t i;
 
+    if (DB(s)->bulk_write_changes != NULL)
+        return DB(s)->bulk_write_changes(s, rec, report_id, d);
     for (i = 0; i < r->nresults; i++) {
         const struct ef_result *res = &r->results[i];
 
@@ -585,7 +587,11 @@ int core_batch_begin(struct ef_store *s, time_t now)
 
     if (core_due(s, now, s->stale_days, &due) != EF_OK)
         return EF_ERR;
-    if ((rc = DB(s)->batch_open(s, due ? EF_DB_EXCLUSIVE : EF_DB_SHARED)) != EF_OK)
+    /* A batch holds the counters lock exclusively: batches of two collectors lock the shared
+     * counter rows in the order of their reports, which differs, and would deadlock (each
+     * costing PostgreSQL's deadlock_timeout, a second). One batch at a time; single reports
+     * and enrollments outside batches still run side by side under the shared lock. */
+    if ((rc = DB(s)->batch_open(s, EF_DB_EXCLUSIVE)) != EF_OK)
         return rc;
     if (due && core_catch_up(s, now, s->stale_days) != EF_OK) {
         DB(s)->batch_rollback(s);

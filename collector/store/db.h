@@ -20,6 +20,8 @@
 
 struct ef_store;
 struct ef_db_stmt; /* the driver's prepared statement */
+struct ef_report_record;
+struct ef_result_diff;
 
 /* Results of step, next to the EF_STORE_* codes (EF_ERR with s->err set; EF_EXISTS
  * when a unique constraint refused the row). */
@@ -77,6 +79,13 @@ struct ef_db_ops {
     int64_t (*changes)(struct ef_store *s, struct ef_db_stmt *st);
     /* Finished with st: results released, bindings cleared; it stays prepared. */
     void (*done)(struct ef_db_stmt *st);
+
+    /* Optional bulk forms of two ingest steps (NULL: the core runs a statement per row). The
+     * core decides what to write (result_diff.h); these only carry it in one statement. */
+    int (*bulk_write_changes)(struct ef_store *s, const struct ef_report_record *rec,
+                              int64_t report_id, const struct ef_result_diff *d);
+    int (*bulk_apply_deltas)(struct ef_store *s, int64_t department_id,
+                             const struct ef_result_diff *d);
 };
 
 #endif

@@ -443,4 +443,6 @@ const struct ef_db_ops ef_pg_db_ops = {
     .col_blob = pgd_col_blob,
     .changes = pgd_changes,
     .done = pgd_done,
+    .bulk_write_changes = pgd_write_changes,
+    .bulk_apply_deltas = pgd_apply_deltas,
 };

@@ -37,8 +37,8 @@ struct pg_store {
     int lock_held;    /* the PG_LOCK_COUNTERS mode of the current transaction */
     size_t nprepared;
     struct pg_prepared prepared[PG_MAX_PREPARED];
-    unsigned conn_gen; /* counts reconnections: statements prepared before are gone */
-    int in_batch;      /* inside batch_open .. batch_commit: tx calls use savepoints */
+    unsigned conn_gen;  /* counts reconnections: statements prepared before are gone */
+    int in_batch;       /* inside batch_open .. batch_commit: tx calls use savepoints */
     int batch_conflict; /* a unit of the open batch lost a deadlock: the batch must rerun */
     size_t ncache;
     struct ef_db_stmt *cache[PGD_CACHE_SLOTS]; /* the core's statements (driver_postgres.c) */
@@ -56,6 +56,12 @@ int pg_retryable(const char *state);
 /* Free the driver's statements (before closing the connection). */
 void pgd_cache_free(struct pg_store *p);
 void pg_close_store(struct ef_store *s);
+/* The bulk ingest statements (driver_postgres_bulk.c). */
+struct ef_report_record;
+struct ef_result_diff;
+int pgd_write_changes(struct ef_store *s, const struct ef_report_record *rec, int64_t report_id,
+                      const struct ef_result_diff *d);
+int pgd_apply_deltas(struct ef_store *s, int64_t department_id, const struct ef_result_diff *d);
 
 static inline struct pg_store *pg_of(struct ef_store *s)
 {
