@@ -370,6 +370,7 @@ static void test_summary_stale(void **state)
     struct ef_report r;
     struct ef_report_record rec;
     struct ef_summary sum;
+    struct ef_agent a;
     unsigned char sig[EF_ED25519_SIG_LEN] = {0};
     char sha[65], err[128];
     time_t now = time(NULL);
@@ -417,6 +418,25 @@ static void test_summary_stale(void **state)
     assert_int_equal(s->ops->report_store(s, &rec), EF_EXISTS);
     rec.public_key = pub1;
     assert_int_equal(s->ops->report_store(s, &rec), EF_OK);
+    ef_report_free(&r);
+    free(b);
+
+    /* The store keeps the replay rule itself, not only ingest: a lower seq handed to it
+     * directly (another body, so no duplicate) is refused and changes nothing. */
+    b = make_report(id1, 1, 0, 4, "replayed", &len);
+    assert_int_equal(ef_report_parse(b, len, &r, err, sizeof(err)), 0);
+    ef_sha256_hex(b, len, sha);
+    rec = (struct ef_report_record){.agent_id = id1,
+                                    .body = b,
+                                    .body_len = len,
+                                    .signature = sig,
+                                    .sha256 = sha,
+                                    .received_at = now,
+                                    .report = &r,
+                                    .public_key = pub1};
+    assert_int_equal(s->ops->report_store(s, &rec), EF_EXISTS);
+    assert_int_equal(s->ops->agent_get(s, id1, &a), EF_OK);
+    assert_int_equal(a.last_seq, 2);
     ef_report_free(&r);
     free(b);
 
