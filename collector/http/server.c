@@ -664,8 +664,7 @@ static int certify_old_keys(struct ef_store *store, EVP_PKEY *key)
 {
     int64_t n = 0;
 
-    if (store->ops->agent_keys_certify(store, ef_keycert_make, key, ef_coll_now(), &n) !=
-        EF_OK) {
+    if (store->ops->agent_keys_certify(store, ef_keycert_make, key, ef_coll_now(), &n) != EF_OK) {
         ef_error("cannot certify the agent keys enrolled before: %s", store->err);
         return -1;
     }

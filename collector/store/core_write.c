@@ -219,8 +219,8 @@ static int enroll_tx(struct ef_store *s, void *ctx)
             return EF_ERR;
     }
     if (e->certify != NULL &&
-        e->certify(e->certify_arg, found == EF_OK ? old.agent_id : e->new_agent_id,
-                   e->public_key, cert) != 0) {
+        e->certify(e->certify_arg, found == EF_OK ? old.agent_id : e->new_agent_id, e->public_key,
+                   cert) != 0) {
         snprintf(s->err, sizeof(s->err), "cannot certify the agent's key");
         return EF_ERR;
     }
@@ -676,8 +676,7 @@ static int keys_certify_tx(struct ef_store *s, void *ctx)
         rc = core_exec(s, st, "store key certificate");
     }
     free(keys);
-    if (rc != EF_OK ||
-        core_exec(s, core_prepare(s, done_sql), "legacy key certificates") != EF_OK)
+    if (rc != EF_OK || core_exec(s, core_prepare(s, done_sql), "legacy key certificates") != EF_OK)
         return EF_ERR;
     c->certified = (int64_t)n;
     if (n == 0) /* a new database: nothing to record */

@@ -106,8 +106,8 @@ int main(int argc, char **argv)
     for (long d = 0; d < depts; d++) {
         snprintf(name, sizeof(name), "Förvaltning %03ld", d + 1);
         ef_sha256_hex(name, strlen(name), hash); /* never a usable token */
-        if (s->ops->department_add(s, name, (ef_level)(1 + d % 3), hash, time(NULL), &dept_ids[d]) !=
-            EF_OK)
+        if (s->ops->department_add(s, name, (ef_level)(1 + d % 3), hash, time(NULL),
+                                   &dept_ids[d]) != EF_OK)
             return fail_batch(s, "department add");
     }
     for (a = 0; a < agents; a++) {

@@ -523,8 +523,7 @@ static void test_host_acceptance_and_revoke(void **state)
     expect(sum.depts[0].counts, 20, 7, 1, 1, 0, 1);
     ef_summary_free(&sum);
     assert_int_equal(f->s->ops->acceptance_revoke(f->s, a.id, "Bo Ek", f->t0 + 10), EF_OK);
-    assert_int_equal(f->s->ops->acceptance_revoke(f->s, a.id, "Bo Ek", f->t0 + 10),
-                     EF_NOTFOUND);
+    assert_int_equal(f->s->ops->acceptance_revoke(f->s, a.id, "Bo Ek", f->t0 + 10), EF_NOTFOUND);
     assert_int_equal(ef_summary_build(f->s, SOC, 7, f->t0 + 10, &sum), EF_OK);
     expect(sum.depts[0].counts, 20, 8, 1, 1, 0, 0);
     ef_summary_free(&sum);

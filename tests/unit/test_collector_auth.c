@@ -169,7 +169,8 @@ static void test_login_and_lockout(void **state)
     const char *pw = "rätt lösenord 1";
 
     id = add_user(f, "karin", "coordinator", pw);
-    assert_int_equal(f->s->ops->user_add(f->s, "karin", "auditor", "x", time(NULL), &id), EF_EXISTS);
+    assert_int_equal(f->s->ops->user_add(f->s, "karin", "auditor", "x", time(NULL), &id),
+                     EF_EXISTS);
     assert_int_equal(ef_login(f->s, NULL, "karin", pw, strlen(pw), T0, &u, &retry, &failures),
                      EF_LOGIN_OK);
     assert_string_equal(u.role, "coordinator");
@@ -275,8 +276,7 @@ static void test_sessions(void **state)
 
     /* 30 minutes of silence end a session. */
     assert_int_equal(ef_session_create(f->s, id, T0, s2, csrf2), EF_OK);
-    assert_int_equal(ef_session_lookup(f->s, s2, T0 + EF_SESSION_IDLE_SECS, &sess),
-                     EF_NOTFOUND);
+    assert_int_equal(ef_session_lookup(f->s, s2, T0 + EF_SESSION_IDLE_SECS, &sess), EF_NOTFOUND);
 
     /* Logout deletes it. */
     assert_int_equal(ef_session_create(f->s, id, T0, s2, csrf2), EF_OK);
