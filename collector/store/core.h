@@ -98,6 +98,9 @@ int core_department_add(struct ef_store *s, const char *name, ef_level level,
 /* Read the agent columns "agent_id, machine_id, department_id, public_key, last_seq,
  * last_sha256" of st's row. */
 int core_agent_row(struct ef_store *s, struct ef_db_stmt *st, struct ef_agent *a);
+/* The agent of sql's single parameter value (sql selects those columns, and may lock the row
+ * FOR UPDATE); EF_NOTFOUND when none. */
+int core_agent_select(struct ef_store *s, const char *sql, const char *value, struct ef_agent *out);
 int core_agent_enroll(struct ef_store *s, const struct ef_enrollment *e, struct ef_agent *out);
 int core_agent_move(struct ef_store *s, const char *agent_id, int64_t department_id,
                     const char *actor, time_t now);

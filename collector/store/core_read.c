@@ -69,17 +69,8 @@ int core_agent_get(struct ef_store *s, const char *agent_id, struct ef_agent *ou
 {
     static const char sql[] = "SELECT agent_id, machine_id, department_id, public_key, "
                               "last_seq, last_sha256 FROM agents WHERE agent_id = $1";
-    struct ef_db_stmt *st = core_prepare(s, sql);
-    int rc;
 
-    if (st == NULL)
-        return EF_ERR;
-    DB(s)->bind_text(st, 1, agent_id);
-    if ((rc = core_row(s, st, "select agent")) != EF_OK)
-        return rc;
-    rc = core_agent_row(s, st, out);
-    DB(s)->done(st);
-    return rc;
+    return core_agent_select(s, sql, agent_id, out);
 }
 
 static int agent_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)

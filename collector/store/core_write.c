@@ -82,16 +82,14 @@ int core_agent_row(struct ef_store *s, struct ef_db_stmt *st, struct ef_agent *a
     return core_col_text(s, st, 5, a->last_sha256, sizeof(a->last_sha256));
 }
 
-/* The agent of machine_id (locked for the rest of the transaction); NOTFOUND when none. */
-static int agent_by_machine(struct ef_store *s, const char *sql, const char *machine_id,
-                            struct ef_agent *out)
+int core_agent_select(struct ef_store *s, const char *sql, const char *value, struct ef_agent *out)
 {
     struct ef_db_stmt *st = core_prepare(s, sql);
     int rc;
 
     if (st == NULL)
         return EF_ERR;
-    DB(s)->bind_text(st, 1, machine_id);
+    DB(s)->bind_text(st, 1, value);
     if ((rc = core_row(s, st, "select agent")) != EF_OK)
         return rc;
     rc = core_agent_row(s, st, out);
@@ -155,7 +153,7 @@ static int enroll_tx(struct ef_store *s, void *ctx)
     int found, moved = 0, rc;
 
     /* The agent row, locked: concurrent enrollments of one machine run one at a time. */
-    found = agent_by_machine(s, lock_sql, e->machine_id, &old);
+    found = core_agent_select(s, lock_sql, e->machine_id, &old);
     if (found == EF_ERR)
         return EF_ERR;
     ef_time_rfc3339(e->now, now);
@@ -233,7 +231,7 @@ static int enroll_tx(struct ef_store *s, void *ctx)
     /* In the new department its failures meet that department's acceptances. */
     if (moved && core_agent_rebuild(s, old.agent_id, e->now) != EF_OK)
         return EF_ERR;
-    return agent_by_machine(s, select_sql, e->machine_id, ((struct enroll_ctx *)ctx)->out) == EF_OK
+    return core_agent_select(s, select_sql, e->machine_id, ((struct enroll_ctx *)ctx)->out) == EF_OK
                ? EF_OK
                : EF_ERR;
 }

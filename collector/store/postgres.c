@@ -2,7 +2,8 @@
 /* The PostgreSQL store: the same tables, version numbers and semantics as the SQLite store,
  * for several collectors sharing one database (docs/collector-internals.md, "PostgreSQL").
  *
- * Concurrency. Every write runs in pg_tx: a READ COMMITTED transaction that is retried
+ * Concurrency. Every write runs in the driver's tx (driver_postgres.c): a READ COMMITTED
+ * transaction that is retried
  * from the start on a serialization failure or deadlock. Exactness rests on three things:
  *  - the agent row is the lock for everything of one agent: a report claims its seq with
  *    UPDATE agents ... WHERE last_seq < seq (a concurrent claim waits for the row, then
@@ -218,16 +219,6 @@ int pg_retryable(const char *state)
     return strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0;
 }
 
-int pg_tx(struct ef_store *s, enum pg_lock lock, pg_body body, void *ctx)
-{
-    /* One transaction logic for the whole store: the driver's (driver_postgres.c). */
-    return ef_pg_db_ops.tx(s,
-                           lock == PG_SHARED      ? EF_DB_SHARED
-                           : lock == PG_EXCLUSIVE ? EF_DB_EXCLUSIVE
-                                                  : EF_DB_NO_LOCK,
-                           body, ctx);
-}
-
 /* ---- open / close ---- */
 
 void pg_close_store(struct ef_store *s)
@@ -332,7 +323,7 @@ struct ef_store *ef_store_pg_open(const char *url, int create, char *err, size_t
         pg_close_store(&p->base);
         return NULL;
     }
-    if (pg_tx(&p->base, PG_NO_LOCK, migrate_tx, NULL) != EF_OK) {
+    if (ef_pg_db_ops.tx(&p->base, EF_DB_NO_LOCK, migrate_tx, NULL) != EF_OK) {
         snprintf(err, errlen, "database %s: %s", shown, p->base.err);
         pg_close_store(&p->base);
         return NULL;

@@ -34,7 +34,6 @@ struct pg_store {
     struct ef_store base; /* first, so the pointers convert */
     PGconn *conn;
     char sqlstate[6]; /* of the last failed statement, "" when none */
-    int lock_held;    /* the PG_LOCK_COUNTERS mode of the current transaction */
     size_t nprepared;
     struct pg_prepared prepared[PG_MAX_PREPARED];
     unsigned conn_gen;  /* counts reconnections: statements prepared before are gone */
@@ -98,15 +97,5 @@ int pg_exec(struct ef_store *s, const char *sql); /* constant SQL without parame
 int64_t pg_col_int(const PGresult *r, int row, int col);
 /* Copy a text column into dst; longer than dstlen-1 is an error. */
 int pg_col_text(struct ef_store *s, const PGresult *r, int row, int col, char *dst, size_t dstlen);
-
-/* Transactions. body runs between BEGIN and COMMIT, READ COMMITTED, holding the counters
- * lock in the given mode; it is run again from the start when PostgreSQL reports a
- * serialization failure or deadlock (40001, 40P01) or when it returns PG_RETRY, so it must
- * have no effects outside the database. EF_OK commits; any other result rolls back
- * and is returned. */
-enum pg_lock { PG_NO_LOCK = 0, PG_SHARED, PG_EXCLUSIVE };
-#define PG_RETRY 100
-typedef int (*pg_body)(struct ef_store *s, void *ctx);
-int pg_tx(struct ef_store *s, enum pg_lock lock, pg_body body, void *ctx);
 
 #endif
