@@ -55,16 +55,41 @@ ef_level core_level_of(int64_t v);
  * counters. */
 int core_agent_apply(struct ef_store *s, const char *agent_id, int64_t department_id, int sign);
 struct ef_result_diff;
-/* A counted agent's report: the diff's counter deltas. */
+/* A counted agent's report: the diff's counter deltas (deferred to the commit in a batch). */
 int core_apply_deltas(struct ef_store *s, int64_t department_id, const struct ef_result_diff *d);
+/* The same, written now. */
+int core_write_deltas(struct ef_store *s, int64_t department_id, const struct ef_result_diff *d);
+/* A change of the department's host counts (deferred to the commit in a batch). */
+int core_hosts_delta(struct ef_store *s, int64_t department_id, int64_t hosts);
+
+/* ---- counter deltas deferred to a batch's commit (core_pending.c) ---- */
+
+int core_pending_active(const struct ef_store *s);
+/* Start deferring (an open batch, after its catch-up); clear: stop, drop what is held. */
+void core_pending_start(struct ef_store *s);
+void core_pending_clear(struct ef_store *s);
+/* DB(s)->tx for work that may defer counter deltas: what an attempt that fails (and is
+ * rolled back to its savepoint) added is dropped with it. */
+int core_unit(struct ef_store *s, enum ef_db_lock lock, ef_db_body body, void *ctx);
+void core_pending_undo(struct ef_store *s, size_t mark);
+int core_pending_check(struct ef_store *s, int64_t dept, const char *check, const char *controls,
+                       const char *severity, const int64_t d[EF_KINDS]);
+/* d may be NULL (no change of the kinds). */
+int core_pending_dept(struct ef_store *s, int64_t dept, const int64_t d[EF_KINDS], int64_t hosts,
+                      int64_t fresh);
+/* Write the sums, sorted by (department, check, controls), as one unit of the batch, and stop
+ * deferring. EF_OK, EF_RETRY (the batch lost a deadlock) or EF_ERR. */
+int core_pending_flush(struct ef_store *s);
 /* Take the agent out of the counters when it is in them. */
 int core_agent_uncount(struct ef_store *s, const char *agent_id);
 /* Recompute which of the agent's failures are accepted, its own counts, and whether it is
  * counted (fresh at now with s->stale_days), keeping the department counters right. */
 int core_agent_rebuild(struct ef_store *s, const char *agent_id, time_t now);
-/* The active acceptance covering a failure of check on agent in department; 0 when none. */
-int core_acceptance_match(struct ef_store *s, int64_t department_id, const char *check,
-                          const char *agent_id, int64_t *id);
+struct ef_report;
+/* acc[i]: the active acceptance covering result i of r when it is a failure of agent in
+ * department, else 0 (one query for the whole report). */
+int core_acceptances_match(struct ef_store *s, int64_t department_id, const char *agent_id,
+                           const struct ef_report *r, int64_t *acc);
 /* Snapshot catch-up and staleness/expiry sweep to now (inside a transaction holding the
  * counters lock exclusively). */
 int core_catch_up(struct ef_store *s, time_t now, int stale_days);

@@ -34,6 +34,43 @@
 #define DAY 86400
 #define CATCH_UP_DAYS_MAX 3660 /* a collector idle for longer snapshots only the last ten years */
 
+/* core_agent_apply in a batch: the agent's latest results read and their counts deferred
+ * (core_pending.c), the same sums the two statements below add. */
+static int agent_defer(struct ef_store *s, const char *agent_id, int64_t department_id, int sign)
+{
+    static const char sql[] = "SELECT check_id, controls, severity, status, accepted_by "
+                              "FROM latest_results WHERE agent_id = $1";
+    struct ef_db_stmt *st = core_prepare(s, sql);
+    int64_t dept[EF_KINDS] = {0};
+    int rc;
+
+    if (st == NULL)
+        return EF_ERR;
+    DB(s)->bind_text(st, 1, agent_id);
+    while ((rc = DB(s)->step(s, st, "latest results")) == EF_DB_ROW) {
+        int64_t d[EF_KINDS] = {0};
+        int status = ef_diff_status(core_col_str(s, st, 3));
+        int kind = !DB(s)->col_null(st, 4) ? EF_ACCEPTED : status;
+
+        if (status < 0) {
+            snprintf(s->err, sizeof(s->err), "bad stored status of %s", agent_id);
+            rc = EF_ERR;
+            break;
+        }
+        d[kind] = sign;
+        dept[kind] += sign;
+        if (core_pending_check(s, department_id, core_col_str(s, st, 0), core_col_str(s, st, 1),
+                               core_col_str(s, st, 2), d) != EF_OK) {
+            rc = EF_ERR;
+            break;
+        }
+    }
+    DB(s)->done(st);
+    if (rc != EF_DB_DONE)
+        return EF_ERR;
+    return core_pending_dept(s, department_id, dept, 0, sign);
+}
+
 int core_agent_apply(struct ef_store *s, const char *agent_id, int64_t department_id, int sign)
 {
     static const char checks_sql[] =
@@ -62,9 +99,11 @@ int core_agent_apply(struct ef_store *s, const char *agent_id, int64_t departmen
         "error = error + $3 * (SELECT n_error FROM agents WHERE agent_id = $2), "
         "accepted = accepted + $3 * (SELECT n_accepted FROM agents WHERE agent_id = $2) "
         "WHERE department_id = $1";
-    struct ef_db_stmt *st = core_prepare(s, checks_sql);
+    struct ef_db_stmt *st;
 
-    if (st == NULL)
+    if (core_pending_active(s))
+        return agent_defer(s, agent_id, department_id, sign);
+    if ((st = core_prepare(s, checks_sql)) == NULL)
         return EF_ERR;
     DB(s)->bind_int(st, 1, department_id);
     DB(s)->bind_text(st, 2, agent_id);
@@ -79,6 +118,33 @@ int core_agent_apply(struct ef_store *s, const char *agent_id, int64_t departmen
 }
 
 int core_apply_deltas(struct ef_store *s, int64_t department_id, const struct ef_result_diff *d)
+{
+    size_t i;
+
+    if (!core_pending_active(s))
+        return core_write_deltas(s, department_id, d);
+    for (i = 0; i < d->ndelta; i++)
+        if (core_pending_check(s, department_id, d->delta[i].check, d->delta[i].controls,
+                               d->delta[i].severity, d->delta[i].d) != EF_OK)
+            return EF_ERR;
+    return core_pending_dept(s, department_id, d->dept, 0, 0);
+}
+
+int core_hosts_delta(struct ef_store *s, int64_t department_id, int64_t hosts)
+{
+    static const char sql[] = "UPDATE dept_counts SET hosts = hosts + $2 WHERE department_id = $1";
+    struct ef_db_stmt *st;
+
+    if (core_pending_active(s))
+        return core_pending_dept(s, department_id, NULL, hosts, 0);
+    if ((st = core_prepare(s, sql)) == NULL)
+        return EF_ERR;
+    DB(s)->bind_int(st, 1, department_id);
+    DB(s)->bind_int(st, 2, hosts);
+    return core_exec(s, st, "update department hosts");
+}
+
+int core_write_deltas(struct ef_store *s, int64_t department_id, const struct ef_result_diff *d)
 {
     static const char check_sql[] =
         "INSERT INTO dept_check_counts (department_id, check_id, controls, severity, pass, "
@@ -176,22 +242,41 @@ int core_agent_uncount(struct ef_store *s, const char *agent_id)
     return set_counted(s, agent_id, 0);
 }
 
-int core_acceptance_match(struct ef_store *s, int64_t department_id, const char *check,
-                          const char *agent_id, int64_t *id)
+int core_acceptances_match(struct ef_store *s, int64_t department_id, const char *agent_id,
+                           const struct ef_report *r, int64_t *acc)
 {
-    /* A host's own acceptance is preferred over the department's; then the longest. */
+    /* One query per report, not one per failure: each round trip costs both processes more
+     * than the lookup itself. Rows come in order of preference (a host's own acceptance
+     * before the department's, then the longest), so the first row of a check is its match. */
     static const char sql[] =
-        "SELECT id FROM acceptances WHERE department_id = $1 AND check_id = $2 AND state = 0 "
-        "AND (agent_id = '' OR agent_id = $3) "
-        "ORDER BY CASE WHEN agent_id = '' THEN 1 ELSE 0 END, until DESC, id LIMIT 1";
-    struct ef_db_stmt *st = core_prepare(s, sql);
+        "SELECT check_id, id FROM acceptances WHERE department_id = $1 AND state = 0 "
+        "AND (agent_id = '' OR agent_id = $2) "
+        "ORDER BY CASE WHEN agent_id = '' THEN 1 ELSE 0 END, until DESC, id";
+    struct ef_db_stmt *st;
+    size_t i, fails = 0;
+    int rc;
 
-    if (st == NULL)
+    for (i = 0; i < r->nresults; i++) {
+        acc[i] = 0;
+        fails += r->results[i].status == EF_FAIL;
+    }
+    if (fails == 0)
+        return EF_OK;
+    if ((st = core_prepare(s, sql)) == NULL)
         return EF_ERR;
     DB(s)->bind_int(st, 1, department_id);
-    DB(s)->bind_text(st, 2, check);
-    DB(s)->bind_text(st, 3, agent_id);
-    return core_int(s, st, 0, id, "match acceptance");
+    DB(s)->bind_text(st, 2, agent_id);
+    while ((rc = DB(s)->step(s, st, "match acceptances")) == EF_DB_ROW) {
+        const char *check = core_col_str(s, st, 0);
+        int64_t id = DB(s)->col_int(st, 1);
+
+        for (i = 0; i < r->nresults; i++)
+            if (acc[i] == 0 && r->results[i].status == EF_FAIL &&
+                strcmp(r->results[i].check, check) == 0)
+                acc[i] = id;
+    }
+    DB(s)->done(st);
+    return rc == EF_DB_DONE ? EF_OK : EF_ERR;
 }
 
 int core_agent_rebuild(struct ef_store *s, const char *agent_id, time_t now)

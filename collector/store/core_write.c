@@ -97,18 +97,6 @@ int core_agent_select(struct ef_store *s, const char *sql, const char *value, st
     return rc;
 }
 
-static int hosts_delta(struct ef_store *s, int64_t department_id, int delta)
-{
-    static const char sql[] = "UPDATE dept_counts SET hosts = hosts + $2 WHERE department_id = $1";
-    struct ef_db_stmt *st = core_prepare(s, sql);
-
-    if (st == NULL)
-        return EF_ERR;
-    DB(s)->bind_int(st, 1, department_id);
-    DB(s)->bind_int(st, 2, delta);
-    return core_exec(s, st, "update department hosts");
-}
-
 /* Whether an administrator let the agent's next enrollment change its key or department. */
 static int rekey_allowed(struct ef_store *s, const char *agent_id, int64_t *allowed)
 {
@@ -185,8 +173,8 @@ static int enroll_tx(struct ef_store *s, void *ctx)
         }
         /* Its results leave the old department's counters before it moves. */
         if (moved && (core_agent_uncount(s, old.agent_id) != EF_OK ||
-                      hosts_delta(s, old.department_id, -1) != EF_OK ||
-                      hosts_delta(s, e->department_id, 1) != EF_OK))
+                      core_hosts_delta(s, old.department_id, -1) != EF_OK ||
+                      core_hosts_delta(s, e->department_id, 1) != EF_OK))
             return EF_ERR;
         if ((st = core_prepare(s, update_sql)) == NULL)
             return EF_ERR;
@@ -213,7 +201,7 @@ static int enroll_tx(struct ef_store *s, void *ctx)
          * re-enrollment. */
         if (rc == EF_NOTFOUND)
             return EF_DB_RETRY;
-        if (rc != EF_OK || hosts_delta(s, e->department_id, 1) != EF_OK)
+        if (rc != EF_OK || core_hosts_delta(s, e->department_id, 1) != EF_OK)
             return EF_ERR;
     }
     if (e->certify != NULL &&
@@ -240,7 +228,7 @@ int core_agent_enroll(struct ef_store *s, const struct ef_enrollment *e, struct 
 {
     struct enroll_ctx c = {e, out};
 
-    return DB(s)->tx(s, EF_DB_SHARED, enroll_tx, &c);
+    return core_unit(s, EF_DB_SHARED, enroll_tx, &c);
 }
 
 /* ---- administrator actions ---- */
@@ -305,8 +293,8 @@ static int agent_move_tx(struct ef_store *s, void *ctx)
     if (from == c->department_id)
         return admin_audit(s, c, "agent.move", hostname, from, from);
     /* Its results leave the old department's counters, then meet the new one's acceptances. */
-    if (core_agent_uncount(s, c->agent_id) != EF_OK || hosts_delta(s, from, -1) != EF_OK ||
-        hosts_delta(s, c->department_id, 1) != EF_OK || (st = core_prepare(s, sql)) == NULL)
+    if (core_agent_uncount(s, c->agent_id) != EF_OK || core_hosts_delta(s, from, -1) != EF_OK ||
+        core_hosts_delta(s, c->department_id, 1) != EF_OK || (st = core_prepare(s, sql)) == NULL)
         return EF_ERR;
     DB(s)->bind_text(st, 1, c->agent_id);
     DB(s)->bind_int(st, 2, c->department_id);
@@ -497,7 +485,6 @@ static int report_store_tx(struct ef_store *s, void *ctx)
     struct ef_result_diff d;
     struct ef_db_stmt *st;
     char received[32];
-    size_t i;
     int k, rc, same_counts = 1;
 
     /* A new day's first report first closes the days before it (their snapshots). */
@@ -526,11 +513,8 @@ static int report_store_tx(struct ef_store *s, void *ctx)
     if (ef_diff_init(&d, r, s->err, sizeof(s->err)) != 0)
         return EF_ERR;
     rc = EF_ERR;
-    for (i = 0; i < r->nresults; i++)
-        if (r->results[i].status == EF_FAIL &&
-            core_acceptance_match(s, department_id, r->results[i].check, rec->agent_id,
-                                  &d.acc[i]) != EF_OK)
-            goto out;
+    if (core_acceptances_match(s, department_id, rec->agent_id, r, d.acc) != EF_OK)
+        goto out;
     if (load_prev(s, rec->agent_id, &d) != EF_OK ||
         ef_diff_finish(&d, s->err, sizeof(s->err)) != 0 ||
         write_changes(s, rec, report_id, &d) != EF_OK)
@@ -574,7 +558,7 @@ int core_report_store(struct ef_store *s, const struct ef_report_record *rec)
     if (!DB(s)->in_batch(s) && core_due(s, rec->received_at, s->stale_days, &due) != EF_OK)
         return EF_ERR;
     c.catch_up = due;
-    return DB(s)->tx(s, due ? EF_DB_EXCLUSIVE : EF_DB_SHARED, report_store_tx, &c);
+    return core_unit(s, due ? EF_DB_EXCLUSIVE : EF_DB_SHARED, report_store_tx, &c);
 }
 
 /* ---- group commit (ingest writer) ---- */
@@ -585,26 +569,36 @@ int core_batch_begin(struct ef_store *s, time_t now)
 
     if (core_due(s, now, s->stale_days, &due) != EF_OK)
         return EF_ERR;
-    /* A batch holds the counters lock exclusively: batches of two collectors lock the shared
-     * counter rows in the order of their reports, which differs, and would deadlock (each
-     * costing PostgreSQL's deadlock_timeout, a second). One batch at a time; single reports
-     * and enrollments outside batches still run side by side under the shared lock. */
-    if ((rc = DB(s)->batch_open(s, EF_DB_EXCLUSIVE)) != EF_OK)
+    /* A batch holds the counters lock shared, like a single report, unless it closes past
+     * days first. Batches of two collectors then run side by side: their counter deltas are
+     * deferred to the commit (core_pending.c) and written in one order, so they neither take
+     * turns for the whole batch nor lock the shared rows in the order of their reports. */
+    if ((rc = DB(s)->batch_open(s, due ? EF_DB_EXCLUSIVE : EF_DB_SHARED)) != EF_OK)
         return rc;
     if (due && core_catch_up(s, now, s->stale_days) != EF_OK) {
         DB(s)->batch_rollback(s);
         return EF_ERR;
     }
+    core_pending_start(s);
     return EF_OK;
 }
 
 int core_batch_commit(struct ef_store *s)
 {
+    /* The deferred deltas first, once: a commit answering EF_BUSY is called again, with
+     * nothing left to flush. A failed flush must not commit the reports without them. */
+    int rc = core_pending_flush(s);
+
+    if (rc != EF_OK) {
+        DB(s)->batch_rollback(s);
+        return rc == EF_RETRY ? EF_RETRY : EF_ERR;
+    }
     return DB(s)->batch_commit(s);
 }
 
 void core_batch_rollback(struct ef_store *s)
 {
+    core_pending_clear(s);
     DB(s)->batch_rollback(s);
 }
 

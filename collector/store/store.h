@@ -377,11 +377,21 @@ struct ef_store_ops {
 };
 
 struct ef_db_ops;
+struct ef_pending_delta;
+
+/* Counter deltas an open batch defers to its commit (store/core_pending.c); empty and
+ * inactive outside batches, so nothing is left to free when the store closes. */
+struct ef_pending_deltas {
+    struct ef_pending_delta *v;
+    size_t n, cap;
+    int active;
+};
 
 struct ef_store {
     const struct ef_store_ops *ops;
     const struct ef_db_ops *db; /* the backend's driver under the domain code (store/db.h) */
     int stale_days;             /* the window the counters were last swept with */
+    struct ef_pending_deltas pending;
     char err[256];
 };
 

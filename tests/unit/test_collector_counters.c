@@ -191,7 +191,7 @@ static void enroll(struct fx *f, const char *id, int64_t dept)
 
 /* Store a report given as "check:S[/evidence][@controls][!severity] ..." with S one of
  * p f n u e; severity h or l (else medium); controls "8.9" unless given. */
-static void report(struct fx *f, const char *agent, uint64_t seq, time_t at, const char *spec)
+static int report_rc(struct fx *f, const char *agent, uint64_t seq, time_t at, const char *spec)
 {
     static const unsigned char sig[EF_ED25519_SIG_LEN];
     struct ef_report r;
@@ -244,8 +244,14 @@ static void report(struct fx *f, const char *agent, uint64_t seq, time_t at, con
     rec.sha256 = "0000000000000000000000000000000000000000000000000000000000000000";
     rec.received_at = at;
     rec.report = &r;
-    assert_int_equal(f->s->ops->report_store(f->s, &rec), EF_OK);
+    int rc = f->s->ops->report_store(f->s, &rec);
     ef_report_free(&r);
+    return rc;
+}
+
+static void report(struct fx *f, const char *agent, uint64_t seq, time_t at, const char *spec)
+{
+    assert_int_equal(report_rc(f, agent, seq, at, spec), EF_OK);
 }
 
 static void sweep(struct fx *f, time_t at)
@@ -410,10 +416,68 @@ static void test_counter_deltas(void **state)
     assert_int_equal(history(f), h + 2);
 }
 
+/* Inside a batch (the ingest writer's group commit) the counter deltas are deferred to the
+ * commit (store/core_pending.c): agents entering, counted agents' changes, a new agent's
+ * enrollment, a unit refused half-way, two departments, a row changed by several reports of
+ * the batch. After the commit every counter is the recomputation; a batch rolled back
+ * leaves them as they were. */
+static void test_batch_deferred(void **state)
+{
+    struct fx *f = *state;
+    struct ef_store *s = f->s;
+    time_t t = time(NULL) - 3600;
+    int64_t before;
+
+    assert_int_equal(s->ops->department_add(s, "D1", EF_LEVEL_BASIC, "h1", time(NULL), &f->d1),
+                     EF_OK);
+    assert_int_equal(s->ops->department_add(s, "D2", EF_LEVEL_BASIC, "h2", time(NULL), &f->d2),
+                     EF_OK);
+    sweep(f, t);
+    enroll(f, "ag-1", f->d1);
+    report(f, "ag-1", 1, t, "c1:p c2:f c3:n");
+    verify(f, t, "before the batch");
+
+    assert_int_equal(s->ops->batch_begin(s, t + 60), EF_OK);
+    enroll(f, "ag-2", f->d1);
+    enroll(f, "ag-3", f->d2);
+    report(f, "ag-2", 1, t + 60, "c1:p c2:p c4:u"); /* entering */
+    report(f, "ag-1", 2, t + 60, "c1:f c2:f!h");    /* counted, changes */
+    assert_int_equal(report_rc(f, "ag-1", 2, t + 60, "c1:p c2:p c3:p"), EF_EXISTS); /* replay */
+    report(f, "ag-3", 1, t + 60, "c1:f c5:e");
+    report(f, "ag-1", 3, t + 70, "c1:p c2:f!l c3:n"); /* the same rows again, in one batch */
+    /* Nothing reached the shared rows yet: they are written at the commit. */
+    assert_int_equal(q(f, "SELECT hosts FROM dept_counts WHERE department_id = 2"), 0);
+    assert_int_equal(s->ops->batch_commit(s), EF_OK);
+    verify(f, t + 70, "batch committed");
+    assert_int_equal(q(f, "SELECT count(*) FROM dept_check_counts WHERE check_id = 'c2' AND "
+                          "department_id = 1 AND severity <> 'low'"),
+                     0); /* the latest severity wins, as written report by report */
+    assert_int_equal(q(f, "SELECT hosts + fresh_hosts FROM dept_counts WHERE department_id = 2"),
+                     2);
+
+    /* A batch rolled back: no counter moves. */
+    before = q(f, "SELECT SUM(pass + fail + na + unknown + error + accepted + hosts + "
+                  "fresh_hosts) FROM dept_counts");
+    assert_int_equal(s->ops->batch_begin(s, t + 80), EF_OK);
+    enroll(f, "ag-4", f->d2);
+    report(f, "ag-4", 1, t + 80, "c1:p");
+    report(f, "ag-1", 4, t + 80, "c1:f c2:f c3:f");
+    s->ops->batch_rollback(s);
+    verify(f, t + 80, "batch rolled back");
+    assert_int_equal(q(f, "SELECT SUM(pass + fail + na + unknown + error + accepted + hosts + "
+                          "fresh_hosts) FROM dept_counts"),
+                     before);
+
+    /* Outside a batch, written at once again. */
+    report(f, "ag-1", 4, t + 90, "c1:f c2:f c3:f");
+    verify(f, t + 90, "after the batches");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_counter_deltas, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_deferred, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
