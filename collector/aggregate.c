@@ -85,9 +85,8 @@ int ef_summary_build_mode(struct ef_store *s, const char *only_dept, int stale_d
         return rc;
     out->depts = calloc(nd ? nd : 1, sizeof(*out->depts));
     if (out->depts == NULL) {
-        snprintf(s->err, sizeof(s->err), "out of memory");
         free(dc);
-        return EF_ERR;
+        return EF_NOMEM;
     }
     for (i = 0; i < nd; i++) {
         struct ef_dept_summary *d = &out->depts[i];
@@ -191,8 +190,7 @@ int ef_controls_build(struct ef_store *s, const struct ef_catalog *cat, const ch
     }
     free(rows);
     if (rc != 0) {
-        snprintf(s->err, sizeof(s->err), "out of memory");
-        return EF_ERR;
+        return EF_NOMEM;
     }
     return EF_OK;
 }
@@ -315,8 +313,7 @@ int ef_controls_json(struct ef_store *s, const struct ef_catalog *cat, const cha
     if (o == NULL || controls_into(o, cat, numbering2013, v, n) != 0) {
         json_decref(o);
         free(v);
-        snprintf(s->err, sizeof(s->err), "out of memory");
-        return EF_ERR;
+        return EF_NOMEM;
     }
     free(v);
     *out = o;
@@ -366,10 +363,13 @@ int ef_department_json(struct ef_store *s, const struct ef_catalog *cat, const c
         return rc;
     rc = EF_ERR;
     id = dept_id_of(s, department, &rc);
-    if (rc != EF_OK || s->ops->check_counts(s, id, &rows, &nrows) != EF_OK ||
-        s->ops->acceptance_list(s, 0, &acc, &nacc) != EF_OK)
+    if (rc != EF_OK)
         goto out;
-    rc = EF_ERR;
+    if (s->ops->check_counts(s, id, &rows, &nrows) != EF_OK ||
+        s->ops->acceptance_list(s, 0, &acc, &nacc) != EF_OK) {
+        rc = EF_ERR; /* the store's own error text says why */
+        goto out;
+    }
     if (ef_control_sums(rows, nrows, NULL, 0, &v, &nv) != 0)
         goto oom;
     o = ef_summary_json(&sum);
@@ -402,7 +402,7 @@ int ef_department_json(struct ef_store *s, const struct ef_catalog *cat, const c
 oom_hosts:
     json_decref(hosts);
 oom:
-    snprintf(s->err, sizeof(s->err), "out of memory");
+    rc = EF_NOMEM;
 out:
     json_decref(o);
     ef_summary_free(&sum);
@@ -466,7 +466,7 @@ int ef_host_json(struct ef_store *s, const char *agent_id, const char *only_dept
     rc = EF_OK;
     goto out;
 oom:
-    snprintf(s->err, sizeof(s->err), "out of memory");
+    rc = EF_NOMEM;
 out:
     json_decref(o);
     free(h);
@@ -525,8 +525,7 @@ int ef_trend_json(struct ef_store *s, const char *department, const char *contro
     }
     free(rows);
     if (o == NULL) {
-        snprintf(s->err, sizeof(s->err), "out of memory");
-        return EF_ERR;
+        return EF_NOMEM;
     }
     *out = o;
     return EF_OK;

@@ -118,7 +118,7 @@ int cmd_controls(int argc, char **argv)
         if (rc == EF_NOTFOUND)
             ef_error("no department named \"%s\"", dept);
         else
-            ef_error("%s", store->err);
+            ef_error("%s", ef_store_why(store, rc));
         rc = EF_EXIT_FAIL;
     } else if (strcmp(format, "json") == 0) {
         rc = print_json(j);
@@ -228,7 +228,7 @@ int cmd_trend(int argc, char **argv)
         if (rc == EF_NOTFOUND)
             ef_error("no department named \"%s\"", dept);
         else
-            ef_error("%s", store->err);
+            ef_error("%s", ef_store_why(store, rc));
         rc = EF_EXIT_FAIL;
     } else if (strcmp(format, "json") == 0) {
         rc = print_json(j);

@@ -84,11 +84,10 @@ int cmd_report(int argc, char **argv)
             goto done;
         }
     }
-    rc = ef_board_report(store, &cat, period, lang, cfg.stale_days, now, out) == EF_OK
-             ? EF_EXIT_OK
-             : EF_EXIT_FAIL;
-    if (rc != EF_EXIT_OK)
-        ef_error("report: %s", store->err);
+    rc = ef_board_report(store, &cat, period, lang, cfg.stale_days, now, out);
+    if (rc != EF_OK)
+        ef_error("report: %s", ef_store_why(store, rc));
+    rc = rc == EF_OK ? EF_EXIT_OK : EF_EXIT_FAIL;
     if (output != NULL) {
         if (fclose(out) != 0)
             rc = EF_EXIT_FAIL;

@@ -96,7 +96,7 @@ int cmd_summary(int argc, char **argv)
         return EF_EXIT_FAIL;
     }
     if (rc != EF_OK) {
-        ef_error("%s", store->err);
+        ef_error("%s", ef_store_why(store, rc));
         ef_store_close(store);
         return EF_EXIT_FAIL;
     }

@@ -422,10 +422,8 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
     size_t nd = 0, nrows = 0, ncrow = 0, ncs = 0, nchecks = 0, nacc = 0, nhr = 0, i, k, shown;
     int over, rc = EF_ERR;
 
-    if (ef_period_parse(period, &first, &last) != 0) {
-        snprintf(s->err, sizeof(s->err), "bad period \"%s\"", period);
-        return EF_ERR;
-    }
+    if (ef_period_parse(period, &first, &last) != 0)
+        return EF_INVALID; /* callers check the period first and say what is wrong */
     ef_day_text(first, d0);
     ef_day_text(last, d1);
     over = last < today;
@@ -667,12 +665,10 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
         fputs("</p>\n", out);
     }
     fputs("</body></html>\n", out);
-    rc = ferror(out) ? EF_ERR : EF_OK;
-    if (rc != EF_OK)
-        snprintf(s->err, sizeof(s->err), "write error");
+    rc = ferror(out) ? EF_SYSTEM : EF_OK;
     goto out;
 oom:
-    snprintf(s->err, sizeof(s->err), "out of memory");
+    rc = EF_NOMEM;
 out:
     free(dc);
     free(rows);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "efterlev/log.h"
 #include "efterlev/util.h"
 #include "sessions.h"
 
@@ -140,8 +141,8 @@ int ef_session_create(struct ef_store *s, int64_t user_id, time_t now,
 
     memset(&sess, 0, sizeof(sess));
     if (ef_secret_new(secret, sess.id_hash) != 0 || ef_secret_new(csrf, unused) != 0) {
-        snprintf(s->err, sizeof(s->err), "no randomness for a session");
-        return EF_ERR;
+        ef_error("session: no randomness for a session secret");
+        return EF_SYSTEM;
     }
     memcpy(sess.csrf, csrf, EF_SECRET_LEN + 1);
     sess.user_id = user_id;

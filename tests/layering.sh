@@ -43,5 +43,12 @@ for rule in "${rules[@]}"; do
   # shellcheck disable=SC2086
   done < <(find $dir -type f \( -name '*.c' -o -name '*.h' \) -print0 | sort -z)
 done
-[[ $fail -eq 0 ]] && echo "layering: ok (${#rules[@]} rule(s))"
+# Only the store writes the store's error text (s->err); the layers above say what failed by
+# their result code (EF_NOMEM, EF_SYSTEM, ...; ef_store_why).
+while IFS= read -r hit; do
+  echo "layering: $hit writes the store's error text outside collector/store" >&2
+  fail=1
+done < <(grep -rnE '(snprintf|strlcpy|memcpy|strcpy)\((s|ws|store|[a-z_]+->store)->err\b' collector \
+  --include='*.c' --include='*.h' | grep -v '^collector/store/' || true)
+[[ $fail -eq 0 ]] && echo "layering: ok (${#rules[@]} include rule(s), the store's error text)"
 exit "$fail"

@@ -365,7 +365,7 @@ static int store_error(struct ef_http_ctx *ctx, int rc, const char *what, struct
     if (rc == EF_NOTFOUND)
         ef_answer_error(ans, 404, "no such %s", what);
     else {
-        ef_error("%s: %s", what, ctx->store->err);
+        ef_error("%s: %s", what, ef_store_why(ctx->store, rc));
         ef_answer_error(ans, 500, "internal error");
     }
     return -1;
@@ -385,7 +385,7 @@ static void do_summary(struct ef_http_ctx *ctx, struct evhttp_request *req,
         return;
     }
     if (rc != EF_OK) {
-        ef_error("summary: %s", ctx->store->err);
+        ef_error("summary: %s", ef_store_why(ctx->store, rc));
         ef_answer_error(ans, 500, "internal error");
         return;
     }

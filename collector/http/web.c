@@ -218,11 +218,12 @@ static void login_answer(struct login *l, enum ef_login_result r, const struct e
     struct evhttp_request *req = l->req;
     char actor[EF_ACTOR_MAX + 1], secret[EF_SECRET_LEN + 1], csrf[EF_SECRET_LEN + 1];
     char retry[32];
+    int rc;
 
     switch (r) {
     case EF_LOGIN_OK:
-        if (ef_session_create(ctx->store, u->id, l->now, secret, csrf) != EF_OK) {
-            ef_error("session: %s", ctx->store->err);
+        if ((rc = ef_session_create(ctx->store, u->id, l->now, secret, csrf)) != EF_OK) {
+            ef_error("session: %s", ef_store_why(ctx->store, rc));
             ef_answer_error(ans, 500, "internal error");
             break;
         }
@@ -425,7 +426,7 @@ void ef_web_board_report(struct ef_http_ctx *ctx, struct evhttp_request *req,
     rc = ef_board_report(ctx->store, ctx->catalog != NULL ? ctx->catalog : &empty, q->period,
                          q->lang, ctx->stale_days, ef_coll_now(), mem);
     if (fclose(mem) != 0 || rc != EF_OK) {
-        ef_error("report: %s", ctx->store->err);
+        ef_error("report: %s", rc != EF_OK ? ef_store_why(ctx->store, rc) : "write error");
         free(data);
         ef_answer_error(ans, 500, "internal error");
         return;

@@ -20,6 +20,10 @@ const char *ef_rc_str(int rc)
         return "invalid";
     case EF_RETRY:
         return "conflict, run again";
+    case EF_NOMEM:
+        return "out of memory";
+    case EF_SYSTEM:
+        return "system error";
     default:
         return "unknown result";
     }

@@ -15,6 +15,8 @@ enum ef_rc {
     EF_INVALID = 5,  /* the input is malformed */
     EF_RETRY = 6,    /* a conflict with another writer (a deadlock) rolled the work back: run
                       * all of it again */
+    EF_NOMEM = 7,    /* out of memory (layers above the store; the store says EF_ERR and why) */
+    EF_SYSTEM = 8,   /* a write or the system's randomness failed (layers above the store) */
 };
 
 /* "ok", "error", "not found", ...; "unknown result" for a value outside the enum. */

@@ -397,6 +397,13 @@ struct ef_store {
 
 void ef_audit_free(struct ef_audit_row *rows, size_t n);
 
+/* Why an operation over the store failed: the store's own text for EF_ERR (only the store
+ * writes s->err), the result's name for what the layers above return (EF_NOMEM, ...). */
+static inline const char *ef_store_why(const struct ef_store *s, int rc)
+{
+    return rc == EF_ERR ? s->err : ef_rc_str(rc);
+}
+
 /* Open the store named by url ("sqlite:/path/to/efterlev.db"). With create set, the
  * database file may be created; otherwise it must exist. The schema is created or
  * checked. Returns NULL with err filled in. */
