@@ -37,7 +37,7 @@
 
 const struct ef_param_desc ef_param_descs[EF_P_COUNT] = {
     [EF_P_EXISTS] = {"exists", EF_PT_BOOL, FILE_BIT | DIR_BIT},
-    [EF_P_MODE_MAX] = {"mode_max", EF_PT_MODE, FILE_BIT | DIR_BIT},
+    [EF_P_MODE_MAX] = {"mode_max", EF_PT_MODE, FILE_BIT | DIR_BIT | FACT_BIT},
     [EF_P_OWNER] = {"owner", EF_PT_STR, FILE_BIT | DIR_BIT},
     [EF_P_LINE_MATCHES] = {"line_matches", EF_PT_REGEX, FILE_BIT | DIR_BIT},
     [EF_P_NO_LINE_MATCHES] = {"no_line_matches", EF_PT_REGEX, FILE_BIT | DIR_BIT},

@@ -8,8 +8,9 @@
  *   log.files.sensitive_bad_owner_count: those authentication, system and audit logs (not
  *     journal files) owned by someone other than root or syslog (names from the root's own
  *     /etc/passwd; uid 0 is always root);
- *   log.files.audit_too_open_count: /var/log/audit itself when its mode exceeds 0750, and
- *     files under it whose mode exceeds 0640;
+ *   log.files.audit_dir_mode: the permission bits of /var/log/audit (0 when absent);
+ *   log.files.audit_file_modes: the permission bits of the files under it, together (OR;
+ *     0 when none), the policy compares both with mode_max;
  *   log.files.journal_bad_group_count: journal files whose group is not systemd-journal
  *     (from the root's own /etc/group). */
 #include "facts.h"
@@ -32,7 +33,9 @@
 #define SHOWN_MAX 3
 
 struct tally {
-    long long ww, wr, owner, audit, jgroup;
+    long long ww, wr, owner, audit_files, audit_first, jgroup;
+    unsigned audit_dir_mode, audit_modes; /* the directory's; the files' together */
+    int audit_dir_seen;
     char ww_list[512], wr_list[512], owner_list[512], audit_list[512], jgroup_list[512];
     size_t entries;
     int truncated;
@@ -121,9 +124,23 @@ static void walk(int dfd, const char *prefix, int depth, struct tally *t)
         if (S_ISREG(st.st_mode) && sensitive(rel, de->d_name) && !is_journal_file(de->d_name) &&
             st.st_uid != 0 && st.st_uid != t->ok_uid[0] && st.st_uid != t->ok_uid[1])
             note(t->owner_list, sizeof(t->owner_list), ++t->owner, rel);
-        if ((S_ISDIR(st.st_mode) && strcmp(rel, "audit") == 0 && (st.st_mode & 0777 & ~0750)) ||
-            (S_ISREG(st.st_mode) && strncmp(rel, "audit/", 6) == 0 && (st.st_mode & 0777 & ~0640)))
-            note(t->audit_list, sizeof(t->audit_list), ++t->audit, rel);
+        if (S_ISDIR(st.st_mode) && strcmp(rel, "audit") == 0) {
+            t->audit_dir_seen = 1;
+            t->audit_dir_mode = st.st_mode & 07777;
+        }
+        if (S_ISREG(st.st_mode) && strncmp(rel, "audit/", 6) == 0) {
+            unsigned m = st.st_mode & 07777;
+
+            t->audit_files++;
+            /* The evidence names the first file to bring each bit into the union. */
+            if (m & ~t->audit_modes) {
+                char one[PATH_MAX + 8];
+
+                snprintf(one, sizeof(one), "%s %04o", rel, m);
+                note(t->audit_list, sizeof(t->audit_list), ++t->audit_first, one);
+            }
+            t->audit_modes |= m;
+        }
         if (S_ISREG(st.st_mode) && is_journal_file(de->d_name) &&
             (!t->have_journal_gid || st.st_gid != t->journal_gid))
             note(t->jgroup_list, sizeof(t->jgroup_list), ++t->jgroup, rel);
@@ -164,7 +181,8 @@ void ef_probe_logfiles(struct ef_facts *f)
         ef_fact_unknown(f, "log.files.sensitive_world_readable_count", "cannot read /var/log: %s",
                         why);
         ef_fact_unknown(f, "log.files.sensitive_bad_owner_count", "cannot read /var/log: %s", why);
-        ef_fact_unknown(f, "log.files.audit_too_open_count", "cannot read /var/log: %s", why);
+        ef_fact_unknown(f, "log.files.audit_dir_mode", "cannot read /var/log: %s", why);
+        ef_fact_unknown(f, "log.files.audit_file_modes", "cannot read /var/log: %s", why);
         ef_fact_unknown(f, "log.files.journal_bad_group_count", "cannot read /var/log: %s", why);
         return;
     }
@@ -176,7 +194,9 @@ void ef_probe_logfiles(struct ef_facts *f)
                         "more than %d entries under /var/log: walk stopped", ENTRIES_MAX);
         ef_fact_unknown(f, "log.files.sensitive_bad_owner_count",
                         "more than %d entries under /var/log: walk stopped", ENTRIES_MAX);
-        ef_fact_unknown(f, "log.files.audit_too_open_count",
+        ef_fact_unknown(f, "log.files.audit_dir_mode",
+                        "more than %d entries under /var/log: walk stopped", ENTRIES_MAX);
+        ef_fact_unknown(f, "log.files.audit_file_modes",
                         "more than %d entries under /var/log: walk stopped", ENTRIES_MAX);
         ef_fact_unknown(f, "log.files.journal_bad_group_count",
                         "more than %d entries under /var/log: walk stopped", ENTRIES_MAX);
@@ -201,13 +221,19 @@ void ef_probe_logfiles(struct ef_facts *f)
     else
         ef_fact_int(f, "log.files.sensitive_bad_owner_count", 0,
                     "sensitive logs under /var/log are owned by root or syslog");
-    if (t.audit)
-        ef_fact_int(f, "log.files.audit_too_open_count", t.audit,
-                    "too open (directory over 0750, files over 0640): %s%s", t.audit_list,
-                    t.audit > SHOWN_MAX ? ", ..." : "");
+    if (t.audit_dir_seen)
+        ef_fact_int(f, "log.files.audit_dir_mode", t.audit_dir_mode, "/var/log/audit mode %04o",
+                    t.audit_dir_mode);
     else
-        ef_fact_int(f, "log.files.audit_too_open_count", 0,
-                    "/var/log/audit is at most 0750 and its files at most 0640 (or absent)");
+        ef_fact_int(f, "log.files.audit_dir_mode", 0, "no /var/log/audit");
+    if (t.audit_files)
+        ef_fact_int(f, "log.files.audit_file_modes", t.audit_modes,
+                    "%lld files under /var/log/audit, modes together %04o; first with each bit: "
+                    "%s%s",
+                    t.audit_files, t.audit_modes, t.audit_list,
+                    t.audit_first > SHOWN_MAX ? ", ..." : "");
+    else
+        ef_fact_int(f, "log.files.audit_file_modes", 0, "no files under /var/log/audit");
     if (t.jgroup)
         ef_fact_int(f, "log.files.journal_bad_group_count", t.jgroup,
                     "journal files not in group systemd-journal%s: %s%s",

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* fact: NAME rules: compare a probe's fact with equals, min, max, matches, in. */
+/* fact: NAME rules: compare a probe's fact with equals, min, max, mode_max, matches, in. */
 #include "rules.h"
 
 #include <stdio.h>
@@ -37,6 +37,17 @@ void ef_rule_fact(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_e
         return;
     }
     value_text(f, val, sizeof(val));
+    const struct ef_param *mm = ef_p(r, EF_P_MODE_MAX);
+    if (mm != NULL) {
+        if (f->type != EF_FACT_INT || f->i < 0 || f->i > 07777) {
+            ef_eval_set(out, EF_ERROR, "line %d: mode_max needs a file mode fact; %s is not",
+                        r->line, f->name);
+            return;
+        }
+        snprintf(val, sizeof(val), "%04llo", f->i); /* a mode reads in octal */
+        if ((unsigned long long)f->i & ~(unsigned long long)mm->num[lv])
+            ok = 0, snprintf(why, sizeof(why), " (bits beyond %04llo)", mm->num[lv]);
+    }
 
     if ((p = ef_p(r, EF_P_EQUALS)) != NULL) {
         const char *want = p->str[lv];

@@ -420,8 +420,8 @@ static void test_err_rules(void **state)
                  "a rule has exactly one kind");
     expect_error(HEAD CHECK_A "      - command: [/bin/true]\n        exit_code: 300\n", 15,
                  "exit_code: must be 0..255");
-    expect_error(HEAD CHECK_A "      - fact: os.id\n        mode_max: \"0600\"\n", 15,
-                 "unknown key 'mode_max' in a fact rule");
+    expect_error(HEAD CHECK_A "      - fact: os.id\n        owner: root\n", 15,
+                 "unknown key 'owner' in a fact rule");
     expect_error(HEAD CHECK_A "    any:\n      - fact: os.id\n        equals: x\n", 14,
                  "a check has exactly one of all, any, none");
     expect_error(HEAD CHECK_A "      - any: []\n", 14, "any: needs at least one rule");
