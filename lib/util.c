@@ -32,7 +32,7 @@ static int write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
-static int fsync_dir_of(const char *path)
+int ef_fsync_dir_of(const char *path)
 {
     char copy[PATH_MAX];
     if (strlcpy(copy, path, sizeof(copy)) >= sizeof(copy)) {
@@ -80,7 +80,7 @@ int ef_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
     if (rename(tmp, path) != 0)
         goto fail;
     /* The rename is durable only once the directory entry is. */
-    if (fsync_dir_of(path) != 0) {
+    if (ef_fsync_dir_of(path) != 0) {
         snprintf(err, errlen, "cannot fsync directory of %s: %s", path, strerror(errno));
         return -1;
     }

@@ -131,6 +131,9 @@ int core_agent_move(struct ef_store *s, const char *agent_id, int64_t department
                     const char *actor, time_t now);
 int core_agent_reset(struct ef_store *s, const char *agent_id, const char *actor, time_t now);
 int core_report_store(struct ef_store *s, const struct ef_report_record *rec);
+int core_agent_keys_recertify(struct ef_store *s, ef_recertify_fn recertify, void *arg,
+                              const char *actor, const char *details, time_t now, int64_t *done,
+                              int64_t *kept);
 int core_agent_keys_certify(struct ef_store *s, ef_certify_fn certify, void *arg, time_t now,
                             int64_t *certified);
 int core_batch_begin(struct ef_store *s, time_t now);

@@ -34,6 +34,7 @@ const struct ef_store_ops ef_store_core_ops = {
     .agent_list = core_agent_list,
     .report_iter = core_report_iter,
     .agent_keys_certify = core_agent_keys_certify,
+    .agent_keys_recertify = core_agent_keys_recertify,
     .user_add = core_user_add,
     .user_get = core_user_get,
     .user_list = core_user_list,

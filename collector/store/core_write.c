@@ -686,3 +686,86 @@ int core_agent_keys_certify(struct ef_store *s, ef_certify_fn certify, void *arg
     *certified = rc == EF_OK ? c.certified : 0;
     return rc;
 }
+
+/* ---- export key rotation ---- */
+
+struct stored_key {
+    char agent_id[EF_ID_MAX + 1];
+    unsigned char public_key[EF_ED25519_PUB_LEN];
+    unsigned char cert[EF_ED25519_SIG_LEN];
+    size_t certlen;
+};
+
+static int stored_key_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)
+{
+    struct stored_key *k = elem;
+
+    if (core_col_text(s, st, 0, k->agent_id, sizeof(k->agent_id)) != EF_OK ||
+        core_col_bytes(s, st, 1, k->public_key, EF_ED25519_PUB_LEN) != EF_OK)
+        return EF_ERR;
+    /* A certificate of another length is no certificate: recertify is told so (0). */
+    if (!DB(s)->col_null(st, 2) && core_col_bytes(s, st, 2, k->cert, EF_ED25519_SIG_LEN) == EF_OK)
+        k->certlen = EF_ED25519_SIG_LEN;
+    return EF_OK;
+}
+
+struct recertify_ctx {
+    ef_recertify_fn recertify;
+    void *arg;
+    const char *actor, *details;
+    time_t now;
+    int64_t done, kept;
+};
+
+static int keys_recertify_tx(struct ef_store *s, void *ctx)
+{
+    static const char keys_sql[] =
+        "SELECT agent_id, public_key, cert FROM agent_keys ORDER BY agent_id, public_key";
+    static const char set_sql[] =
+        "UPDATE agent_keys SET cert = $3 WHERE agent_id = $1 AND public_key = $2";
+    struct recertify_ctx *c = ctx;
+    struct stored_key *keys = NULL;
+    struct ef_db_stmt *st;
+    size_t n = 0, i;
+    int rc = EF_OK, r;
+
+    c->done = c->kept = 0;
+    if (core_collect(s, core_prepare(s, keys_sql), sizeof(*keys), stored_key_row, NULL,
+                     (void **)&keys, &n, "agent keys") != EF_OK)
+        return EF_ERR;
+    for (i = 0; i < n && rc == EF_OK; i++) {
+        r = c->recertify(c->arg, keys[i].agent_id, keys[i].public_key, keys[i].cert,
+                         keys[i].certlen);
+        if (r < 0) {
+            snprintf(s->err, sizeof(s->err), "cannot certify the key of %s", keys[i].agent_id);
+            rc = EF_ERR;
+        } else if (r > 0) {
+            c->kept++;
+        } else if ((st = core_prepare(s, set_sql)) == NULL) {
+            rc = EF_ERR;
+        } else {
+            DB(s)->bind_text(st, 1, keys[i].agent_id);
+            DB(s)->bind_blob(st, 2, keys[i].public_key, EF_ED25519_PUB_LEN);
+            DB(s)->bind_blob(st, 3, keys[i].cert, EF_ED25519_SIG_LEN);
+            if ((rc = core_exec(s, st, "store key certificate")) == EF_OK)
+                c->done++;
+        }
+    }
+    free(keys);
+    if (rc != EF_OK)
+        return rc;
+    return core_audit(s, c->now, c->actor, "export_key.rotate", c->details);
+}
+
+int core_agent_keys_recertify(struct ef_store *s, ef_recertify_fn recertify, void *arg,
+                              const char *actor, const char *details, time_t now, int64_t *done,
+                              int64_t *kept)
+{
+    struct recertify_ctx c = {recertify, arg, actor, details, now, 0, 0};
+    /* Exclusive: no enrollment certifies a key with the old key meanwhile. */
+    int rc = DB(s)->tx(s, EF_DB_EXCLUSIVE, keys_recertify_tx, &c);
+
+    *done = rc == EF_OK ? c.done : 0;
+    *kept = rc == EF_OK ? c.kept : 0;
+    return rc;
+}

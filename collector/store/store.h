@@ -52,6 +52,11 @@ struct ef_agent {
  * Returns 0 or -1. */
 typedef int (*ef_certify_fn)(void *arg, const char *agent_id, const unsigned char *public_key,
                              unsigned char cert[EF_ED25519_SIG_LEN]);
+/* An export key rotation's step for one stored key: 0 with cert replaced by the new key's
+ * certificate, 1 when the key is not re-certified (its certificate, certlen bytes, 0 when
+ * none, is not the old key's), -1 on failure. */
+typedef int (*ef_recertify_fn)(void *arg, const char *agent_id, const unsigned char *public_key,
+                               unsigned char *cert, size_t certlen);
 
 /* Input of agent_enroll. */
 struct ef_enrollment {
@@ -334,6 +339,12 @@ struct ef_store_ops {
      * when the pass already ran. */
     int (*agent_keys_certify)(struct ef_store *s, ef_certify_fn certify, void *arg, time_t now,
                               int64_t *certified);
+    /* An export key rotation: every stored agent key through recertify in one transaction,
+     * audit-logged as "export_key.rotate" by actor with details (JSON). *done: re-certified,
+     * *kept: left with a certificate the new key does not vouch for. */
+    int (*agent_keys_recertify)(struct ef_store *s, ef_recertify_fn recertify, void *arg,
+                                const char *actor, const char *details, time_t now, int64_t *done,
+                                int64_t *kept);
 
     /* --- users and sessions (dashboard) --- */
 

@@ -10,6 +10,9 @@
 
 #define EF_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* fsync the directory holding path (after a rename in it). 0, or -1 with errno. */
+int ef_fsync_dir_of(const char *path);
+
 /* Write data to path atomically: a temporary file in the same directory, fsync,
  * rename over path, fsync the directory. On failure path is untouched and err says why.
  * Returns 0 or -1. */

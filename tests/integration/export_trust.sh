@@ -13,6 +13,10 @@
 #  4. A JSON export's unsigned per-report fields (department, received_at, sha256) edited:
 #     detected and named.
 #  5. Keys enrolled before key certificates (schema 3) are certified once, at the next start.
+#  6. export-key --rotate: a new export key certifies every key the old one had certified
+#     (not the insider's), exports made before still verify with the old key, new ones with
+#     the new key, the old key is kept, the rotation is in the audit log, and serve started
+#     again certifies new enrollments with the new key.
 source "$(dirname "$0")/lib.sh"
 policy=$EF_SOURCE_DIR/tests/fixtures/policies/e2e.yml
 PY=${PYTHON:-python3}
@@ -151,3 +155,32 @@ assert_contains "$(cat "$T/l.txt")" "report $E1 seq 1: signed with an agent key 
     "and its reports are refused"
 assert_contains "$(coll audit --format json | jq -r '[.[] | select(.action=="agent_keys.certify")] | length')" 1 \
     "the one-time certification is in the audit log"
+
+# ---- 6: the export key rotated ----
+stop_collector
+OLDKEY=$PINNED
+NEWKEY=$(coll export-key --rotate 2>"$T/rotate.log") || fail "export-key --rotate: $(cat "$T/rotate.log")"
+assert_contains "$(cat "$T/rotate.log")" "agent keys certified anew, 1 without a certificate of the old key" \
+    "rotation: the uncertified key is counted, not certified"
+[ "$NEWKEY" != "$OLDKEY" ] || fail "rotation printed the old key"
+assert_eq "$(coll export-key)" "$NEWKEY" "export-key prints the new key"
+ls "$COLL_DIR"/export-key.pem.retired-* >/dev/null 2>&1 || fail "the old key was not kept"
+"$EF_COLLECTOR" verify-export "$T/reinstall.tar" --collector-key "$OLDKEY" >"$T/rot-old.txt" ||
+    fail "an export made before the rotation no longer verifies with the old key: $(cat "$T/rot-old.txt")"
+pass "an export made before the rotation verifies with the old key"
+serve_collector "$ADDR"
+mk_agent e3
+agent e3 run 2>"$T/e3-run.log" || fail "agent e3 run: $(cat "$T/e3-run.log")"
+coll export --format bundle --output "$T/rotated.tar" 2>>"$T/admin.log"
+if "$EF_COLLECTOR" verify-export "$T/rotated.tar" --collector-key "$NEWKEY" >"$T/rot-new.txt"; then
+    fail "the uncertified key's reports verified after the rotation"
+fi
+assert_contains "$(cat "$T/rot-new.txt")" "FAILED: 2 problems, 6 reports verified" \
+    "after the rotation: e2's re-certified and e3's newly certified keys verify with the new key, e1's uncertified one does not"
+if grep -q "report $E2 " "$T/rot-new.txt"; then fail "a re-certified key was refused: $(cat "$T/rot-new.txt")"; fi
+if "$EF_COLLECTOR" verify-export "$T/rotated.tar" --collector-key "$OLDKEY" >/dev/null 2>&1; then
+    fail "an export after the rotation verified with the old key"
+fi
+pass "an export after the rotation does not verify with the old key"
+assert_eq "$(coll audit --format json | jq -r '[.[] | select(.action=="export_key.rotate")] | length')" 1 \
+    "the rotation is in the audit log"
