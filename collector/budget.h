@@ -17,7 +17,7 @@
 
 #define EF_BUDGET_HOUR 3600
 #define EF_BUDGET_DAY 86400
-/* Agents the table holds at most: about 12 MiB when full. */
+/* Agents the table holds at most: about 16 MiB when full (256 bytes an agent). */
 #define EF_BUDGET_AGENTS_MAX 65536
 
 struct ef_budget;
