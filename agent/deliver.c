@@ -66,7 +66,9 @@ static int post_report(struct agent_ctx *ctx, const struct enrollment *en,
         }
         rc = upload_post(en->collector, "/api/v1/reports", en->ca, en->agent_id, sr->sig_header,
                          sr->body, sr->body_len, ctx->cfg.timeout_s, resp);
-        if (!resp->retryable)
+        /* 429: this machine's ingest budget at the collector is spent for a while
+         * (Retry-After): no retry in this run; the report waits in the spool. */
+        if (!resp->retryable || resp->status == 429)
             break;
     }
     return rc;

@@ -13,6 +13,7 @@ void ef_answer_clear(struct ef_answer *a)
     a->raw = NULL;
     a->raw_len = 0;
     a->status = 0;
+    a->retry_after = 0;
 }
 
 void ef_answer_raw(struct ef_answer *a, int status, char *data, size_t len,
@@ -33,6 +34,7 @@ void ef_answer_json(struct ef_answer *a, int status, json_t *body)
     json_decref(a->body);
     a->body = body;
     a->status = status;
+    a->retry_after = 0;
     if (body == NULL) {
         a->status = 500;
         a->body = json_pack("{s:s}", "error", "out of memory");

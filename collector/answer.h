@@ -14,6 +14,7 @@ struct ef_answer {
     size_t raw_len;
     const char *content_type;
     const char *filename;
+    long retry_after; /* seconds for a Retry-After header; 0: none (a 503 gets 5) */
 };
 
 /* Set status and a raw body (takes ownership of data, which was malloc'd). */

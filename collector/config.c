@@ -11,6 +11,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "efterlev/report.h"
 #include "efterlev/util.h"
 
 #define CONFIG_FILE_MAX (64 * 1024)
@@ -134,6 +135,24 @@ static int number(struct ctx *x, const yaml_node_t *n, const char *key, long min
     return 0;
 }
 
+/* A whole number of bytes from min to max. */
+static int bytes_value(struct ctx *x, const yaml_node_t *n, const char *key, int64_t min,
+                       int64_t max, int64_t *out)
+{
+    char num[24], *end;
+    long long v;
+
+    if (scalar(x, n, key, num, sizeof(num)) != 0)
+        return -1;
+    errno = 0;
+    v = strtoll(num, &end, 10);
+    if (errno != 0 || *end != '\0' || end == num || v < min || v > max)
+        return bad(x, n, "%s must be a whole number of bytes from %lld to %lld, not %s", key,
+                   (long long)min, (long long)max, num);
+    *out = (int64_t)v;
+    return 0;
+}
+
 static int load_root(struct ctx *x, const yaml_node_t *root, struct ef_coll_config *c)
 {
     yaml_node_pair_t *pair;
@@ -196,6 +215,14 @@ static int load_root(struct ctx *x, const yaml_node_t *root, struct ef_coll_conf
         } else if (strcmp(key, "max_connections_per_address") == 0) {
             if (number(x, v, key, 1, 1000000, &c->max_connections_per_address) != 0)
                 return -1;
+        } else if (strcmp(key, "agent_reports_per_hour") == 0) {
+            if (number(x, v, key, 1, 1000000, &c->agent_reports_per_hour) != 0)
+                return -1;
+        } else if (strcmp(key, "agent_bytes_per_day") == 0) {
+            /* At least one report of the largest size, or an agent could be locked out. */
+            if (bytes_value(x, v, key, EF_BODY_MAX, EF_AGENT_BYTES_PER_DAY_MAX,
+                            &c->agent_bytes_per_day) != 0)
+                return -1;
         } else {
             return bad(x, k, "unknown key \"%s\"", key);
         }
@@ -224,6 +251,8 @@ int ef_coll_config_load(const char *path, struct ef_coll_config *c, char *err, s
     c->request_timeout = EF_REQUEST_TIMEOUT_DEFAULT;
     c->max_connections = EF_MAX_CONNECTIONS_DEFAULT;
     c->max_connections_per_address = EF_MAX_CONNECTIONS_PER_ADDRESS_DEFAULT;
+    c->agent_reports_per_hour = EF_AGENT_REPORTS_PER_HOUR_DEFAULT;
+    c->agent_bytes_per_day = EF_AGENT_BYTES_PER_DAY_DEFAULT;
     if (strlen(path) >= sizeof(c->path)) {
         snprintf(err, errlen, "config path too long");
         return -1;
@@ -411,8 +440,10 @@ char *ef_coll_config_render(const struct ef_coll_config *c, size_t *len)
             {"max_connections_per_address",
              offsetof(struct ef_coll_config, max_connections_per_address),
              EF_MAX_CONNECTIONS_PER_ADDRESS_DEFAULT},
+            {"agent_reports_per_hour", offsetof(struct ef_coll_config, agent_reports_per_hour),
+             EF_AGENT_REPORTS_PER_HOUR_DEFAULT},
         };
-        char val[16];
+        char val[24];
 
         for (size_t i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
             int v = *(const int *)((const char *)c + lim[i].off);
@@ -421,6 +452,11 @@ char *ef_coll_config_render(const struct ef_coll_config *c, size_t *len)
                 continue;
             snprintf(val, sizeof(val), "%d", v);
             rc |= emit_pair(&e, lim[i].key, val, 0);
+        }
+        if (c->agent_bytes_per_day != 0 &&
+            c->agent_bytes_per_day != EF_AGENT_BYTES_PER_DAY_DEFAULT) {
+            snprintf(val, sizeof(val), "%lld", (long long)c->agent_bytes_per_day);
+            rc |= emit_pair(&e, "agent_bytes_per_day", val, 0);
         }
     }
     rc |= emit_map(&e, 0);

@@ -5,6 +5,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define EF_COLLECTOR_CONFIG_DEFAULT "/etc/efterlev/collector.yml"
 #define EF_COLLECTOR_DIR_DEFAULT "/var/lib/efterlev-collector"
@@ -21,6 +22,12 @@
 /* Per client address (an IPv6 /64): beyond it a connection is closed at once, so one client
  * cannot hold every connection. */
 #define EF_MAX_CONNECTIONS_PER_ADDRESS_DEFAULT 64
+/* Per agent, counted once its signature verified (budget.h). An agent reports every 6 hours;
+ * with retries and manual runs 60 an hour leaves it ample room, and a report is at most
+ * 1 MiB, so 64 MiB a day is 64 of the largest reports. */
+#define EF_AGENT_REPORTS_PER_HOUR_DEFAULT 60
+#define EF_AGENT_BYTES_PER_DAY_DEFAULT ((int64_t)64 << 20)
+#define EF_AGENT_BYTES_PER_DAY_MAX ((int64_t)1 << 40)
 
 struct ef_coll_config {
     char path[PATH_MAX];          /* the file this was read from */
@@ -36,6 +43,8 @@ struct ef_coll_config {
     int request_timeout;             /* seconds from connection start or the previous answer */
     int max_connections;             /* beyond it, 503 and close */
     int max_connections_per_address; /* beyond it, closed at once */
+    int agent_reports_per_hour;      /* beyond it, 429 */
+    int64_t agent_bytes_per_day;     /* beyond it, 429 */
 };
 
 /* The config path to use: explicit (--config), else $EFTERLEV_COLLECTOR_CONFIG, else the

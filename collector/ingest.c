@@ -81,6 +81,29 @@ static void seq_conflict(const struct ef_agent *a, const struct ef_report *r, st
                     (unsigned long long)r->seq, (unsigned long long)a->last_seq);
 }
 
+/* The agent's ingest budget, charged only once the report's signature verified with the
+ * agent's key, so that nobody else's uploads can spend it. 1 with j->ans set (429 with
+ * Retry-After) when spent: then nothing of the report is parsed or stored. */
+static int over_budget(struct ef_job *j)
+{
+    enum ef_budget_verdict v;
+    long wait;
+    int first;
+
+    if (j->budget == NULL)
+        return 0;
+    v = ef_budget_charge(j->budget, j->agent_id, j->len, j->now, &wait, &first);
+    if (v == EF_BUDGET_OK)
+        return 0;
+    if (first) /* once a window, not for every refused upload */
+        ef_warn("reports from %s refused for %ld s: over %s", j->agent_id, wait,
+                v == EF_BUDGET_REPORTS ? "agent_reports_per_hour" : "agent_bytes_per_day");
+    ef_answer_error(&j->ans, 429, "over this agent's ingest budget (%s); try again in %ld s",
+                    v == EF_BUDGET_REPORTS ? "reports per hour" : "bytes per day", wait);
+    j->ans.retry_after = wait;
+    return 1;
+}
+
 int ef_ingest_check(struct ef_job *j)
 {
     struct ef_report *r = &j->report;
@@ -95,6 +118,8 @@ int ef_ingest_check(struct ef_job *j)
         ef_answer_error(&j->ans, 401, "bad signature");
         return 0;
     }
+    if (j->verified && over_budget(j))
+        return 0;
     if (ef_report_parse((const char *)j->body, j->len, r, j->err, sizeof(j->err)) != 0)
         j->bad = 1;
     else if (strcmp(r->agent_id, j->agent_id) != 0) {
@@ -136,8 +161,12 @@ void ef_ingest_store(struct ef_store *s, struct ef_job *j, struct ef_dept_cache 
      * the current one decides, as if the request had arrived now. */
     if (!ef_ct_equal(a.public_key, j->key, EF_ED25519_PUB_LEN)) {
         j->forget_key = 1;
+        int was_verified = j->verified;
+
         memcpy(j->key, a.public_key, EF_ED25519_PUB_LEN);
         j->verified = ef_verify(j->key, j->body, j->len, j->sig);
+        if (j->verified && !was_verified && over_budget(j)) /* not charged by the check */
+            return;
     }
     if (!j->verified) {
         ef_answer_error(&j->ans, 401, "bad signature");

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "answer.h"
+#include "budget.h"
 #include "efterlev/report.h"
 #include "efterlev/sign.h"
 #include "store/store.h"
@@ -28,8 +29,9 @@ struct ef_job {
     char agent_id[EF_ID_MAX + 1];          /* Efterlev-Agent (reports) */
     char sig_hdr[128];                     /* Efterlev-Signature (reports) */
     unsigned char key[EF_ED25519_PUB_LEN]; /* the key the caller found for agent_id */
-    int key_cached; /* key came from a cache and may be stale: a failed signature is
-                       checked again against the stored key */
+    int key_cached;           /* key came from a cache and may be stale: a failed signature is
+                                 checked again against the stored key */
+    struct ef_budget *budget; /* the agents' ingest budget (budget.h), borrowed; NULL: none */
 
     /* ef_ingest_check's findings. */
     unsigned char sig[EF_ED25519_SIG_LEN];
@@ -57,7 +59,8 @@ struct ef_job *ef_job_new(enum ef_job_kind kind);
 void ef_job_free(struct ef_job *j);
 
 /* Stage 1, no store. Returns 1 when the job goes on to ef_ingest_store, 0 when j->ans is
- * the final answer (401 bad signature, 400 from the report's checks). */
+ * the final answer (401 bad signature, 429 over the agent's budget, 400 from the report's
+ * checks). */
 int ef_ingest_check(struct ef_job *j);
 
 /* Stage 2: decide against the agent's current state (including reports stored earlier in

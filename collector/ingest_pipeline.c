@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "efterlev/log.h"
 #include "enroll.h"
 #include "ingest_pipeline.h"
@@ -49,7 +50,8 @@ struct ef_pipeline {
     int writer_started;
     struct ef_store *ws; /* the writer's own connection */
     int busy_max_ms;
-    EVP_PKEY *export_key; /* borrowed from the server */
+    EVP_PKEY *export_key;     /* borrowed from the server */
+    struct ef_budget *budget; /* the agents' ingest budget, charged by the workers */
 };
 
 static void q_push(struct queue *q, struct ef_job *j)
@@ -279,6 +281,15 @@ struct ef_pipeline *ef_pipeline_start(const struct ef_pipeline_opts *o, char *er
     p->busy_max_ms = o->busy_max_ms > 0 ? o->busy_max_ms : 10000;
     p->export_key = o->export_key;
     p->nworkers = o->workers > 0 ? (o->workers > WORKERS_MAX ? WORKERS_MAX : o->workers) : cores();
+    p->budget = ef_budget_new(o->agent_reports_per_hour > 0 ? o->agent_reports_per_hour
+                                                            : EF_AGENT_REPORTS_PER_HOUR_DEFAULT,
+                              o->agent_bytes_per_day > 0 ? o->agent_bytes_per_day
+                                                         : EF_AGENT_BYTES_PER_DAY_DEFAULT,
+                              EF_BUDGET_AGENTS_MAX);
+    if (p->budget == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     if ((p->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
         snprintf(err, errlen, "eventfd: %s", strerror(errno));
         goto fail;
@@ -308,6 +319,7 @@ fail:
         ef_store_close(p->ws);
     if (p->efd >= 0)
         close(p->efd);
+    ef_budget_free(p->budget);
     free(p);
     return NULL;
 }
@@ -322,6 +334,7 @@ int ef_pipeline_submit(struct ef_pipeline *p, struct ef_job *j)
         p->pending++;
         p->pending_bytes += j->len;
         if (j->kind == EF_JOB_REPORT) {
+            j->budget = p->budget;
             q_push(&p->check_q, j);
             pthread_cond_signal(&p->work_cv);
         } else {
@@ -387,6 +400,7 @@ void ef_pipeline_stop(struct ef_pipeline *p)
         ef_job_free(j);
     ef_store_close(p->ws);
     close(p->efd);
+    ef_budget_free(p->budget);
     pthread_cond_destroy(&p->work_cv);
     pthread_cond_destroy(&p->write_cv);
     pthread_mutex_destroy(&p->mu);

@@ -114,8 +114,14 @@ static void send_answer(struct evhttp_request *req, const char *path, struct ef_
     }
     if (ans->body == NULL)
         ef_answer_error(ans, 500, "internal error");
-    if (ans->status == 503) /* overloaded, database busy, shutting down: agents retry */
+    if (ans->retry_after > 0) { /* 429 over an agent's ingest budget: until it has room */
+        char secs[24];
+
+        snprintf(secs, sizeof(secs), "%ld", ans->retry_after);
+        evhttp_add_header(h, "Retry-After", secs);
+    } else if (ans->status == 503) { /* overloaded, database busy, shutting down: retry */
         evhttp_add_header(h, "Retry-After", "5");
+    }
     text = json_dumps(ans->body, JSON_COMPACT | JSON_REAL_PRECISION(10));
     evhttp_add_header(h, "Content-Type", "application/json");
     evhttp_add_header(h, "Cache-Control", "no-store");

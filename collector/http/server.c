@@ -742,6 +742,8 @@ int ef_http_serve(const struct ef_coll_config *cfg, const char *listen, const ch
     po.database = cfg->database;
     po.stale_days = cfg->stale_days;
     po.export_key = ctx->export_key;
+    po.agent_reports_per_hour = cfg->agent_reports_per_hour;
+    po.agent_bytes_per_day = cfg->agent_bytes_per_day;
     if ((srv.async.pipe = ef_pipeline_start(&po, err, sizeof(err))) == NULL) {
         ef_error("cannot start the ingest pipeline: %s", err);
         goto out;

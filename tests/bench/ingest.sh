@@ -35,8 +35,10 @@ mode() {
     for r in $(seq 1 "$runs"); do
         rm -rf "$work/c"
         "$COLLECTOR" init --dir "$work/c" >/dev/null 2>&1
-        # Mass enrollment from one address: lift the per-address limit for the benchmark.
-        printf 'enroll_per_minute: 1000000\n' >>"$work/c/collector.yml"
+        # Mass enrollment from one address, many reports per agent: lift the per-address
+        # limit and the per-agent ingest budget for the benchmark.
+        printf 'enroll_per_minute: 1000000\nagent_reports_per_hour: 1000000\n' >>"$work/c/collector.yml"
+        printf 'agent_bytes_per_day: 1099511627776\n' >>"$work/c/collector.yml"
         tok=$("$COLLECTOR" department add Bench --level basic --config "$work/c/collector.yml" 2>/dev/null)
         "$COLLECTOR" serve --config "$work/c/collector.yml" --listen 127.0.0.1:0 \
             --ready-file "$work/ready" >"$work/c.log" 2>&1 &

@@ -47,7 +47,9 @@ start_collector() {
     local n=$1 dir=$work/c$1
     rm -rf "$dir"
     "$COLLECTOR" init --dir "$dir" --database "$2" >/dev/null 2>&1
-    printf 'enroll_per_minute: 1000000\n' >>"$dir/collector.yml"
+    # Many reports per agent: lift the per-agent ingest budget too.
+    printf 'enroll_per_minute: 1000000\nagent_reports_per_hour: 1000000\n' >>"$dir/collector.yml"
+    printf 'agent_bytes_per_day: 1099511627776\n' >>"$dir/collector.yml"
     rm -f "$dir/ready"
     "$COLLECTOR" serve --config "$dir/collector.yml" --listen 127.0.0.1:0 \
         --ready-file "$dir/ready" >"$dir.log" 2>&1 &

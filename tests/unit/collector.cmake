@@ -8,6 +8,11 @@ ef_unit_test(test_collector_store
 ef_unit_test(test_collector_config
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_collector_config.c
   LIBS efterlev_collector_core)
+# The per-agent ingest budget: windows, Retry-After, the table's bound, threads; charged
+# only for verified signatures.
+ef_unit_test(test_collector_budget
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_collector_budget.c
+  LIBS efterlev_collector_core)
 # Figures, acceptances, snapshots, board report, export/verify, schema migration.
 ef_unit_test(test_collector_analytics
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_collector_analytics.c

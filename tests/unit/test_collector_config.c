@@ -67,6 +67,9 @@ static void test_load_relative(void **state)
     assert_string_equal(c.tls_cert, want);
     assert_string_equal(c.tls_key, "/abs/key.pem");
     assert_int_equal(c.stale_days, 3);
+    /* Limits not given: the defaults. */
+    assert_int_equal(c.agent_reports_per_hour, EF_AGENT_REPORTS_PER_HOUR_DEFAULT);
+    assert_int_equal(c.agent_bytes_per_day, EF_AGENT_BYTES_PER_DAY_DEFAULT);
 }
 
 static void expect_error(const char *text, const char *needle)
@@ -97,6 +100,15 @@ static void test_errors(void **state)
     expect_error("database: \"sqlite:/x.db\"\n", "tls.cert and tls.key");
     expect_error("database: \"sqlite:/x.db\"\ntls: {cert: a, key: b}\nlisten: nope\n",
                  "listen must be");
+    expect_error("database: \"sqlite:/x.db\"\ntls: {cert: a, key: b}\nagent_reports_per_hour: 0\n",
+                 ":3: agent_reports_per_hour must be a whole number from 1 to 1000000");
+    expect_error("database: \"sqlite:/x.db\"\ntls: {cert: a, key: b}\nagent_bytes_per_day: 1000\n",
+                 ":3: agent_bytes_per_day must be a whole number of bytes from 1048576 to");
+    expect_error("database: \"sqlite:/x.db\"\ntls: {cert: a, key: b}\n"
+                 "agent_bytes_per_day: 99999999999999999999\n",
+                 "agent_bytes_per_day must be");
+    expect_error("database: \"sqlite:/x.db\"\ntls: {cert: a, key: b}\nagent_bytes_per_day: 64MiB\n",
+                 "agent_bytes_per_day must be");
     expect_error("database: [\n", "collector.yml:");
     expect_error("- a\n- b\n", "must be a mapping");
 }
@@ -114,6 +126,8 @@ static void test_render_round_trip(void **state)
     snprintf(c.tls_key, sizeof(c.tls_key), "/srv/tls/key.pem");
     snprintf(c.tls_ca, sizeof(c.tls_ca), "/srv/tls/ca.pem");
     c.stale_days = 14;
+    c.agent_reports_per_hour = 7;
+    c.agent_bytes_per_day = (int64_t)5 << 30; /* beyond an int */
     text = ef_coll_config_render(&c, &len);
     assert_non_null(text);
     write_conf(text);
@@ -124,6 +138,8 @@ static void test_render_round_trip(void **state)
     assert_string_equal(back.database, c.database);
     assert_string_equal(back.tls_ca, c.tls_ca);
     assert_int_equal(back.stale_days, 14);
+    assert_int_equal(back.agent_reports_per_hour, 7);
+    assert_true(back.agent_bytes_per_day == (int64_t)5 << 30);
 }
 
 static void test_listen_parse(void **state)
