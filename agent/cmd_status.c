@@ -126,6 +126,12 @@ int cmd_status(struct agent_ctx *ctx, int argc, char **argv)
                    json_integer_value(json_object_get(s, "fail")),
                    json_integer_value(json_object_get(last_run, "delivered")),
                    derr && *derr ? "; " : "", derr && *derr ? derr : "");
+            json_t *cu = json_object_get(last_run, "caught_up");
+            if (json_is_object(cu))
+                printf("seq caught up:   from %lld to %lld at the last run (the collector held "
+                       "later reports: state folder restored?)\n",
+                       json_integer_value(json_object_get(cu, "from")),
+                       json_integer_value(json_object_get(cu, "to")));
         } else {
             printf("last run:        never\n");
         }

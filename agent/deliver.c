@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 #include "deliver.h"
 
+#include "catch_up.h"
 #include "spool.h"
 #include "upload.h"
 
@@ -72,6 +73,72 @@ static int post_report(struct agent_ctx *ctx, const struct enrollment *en,
     return rc;
 }
 
+/* What a 409 says (docs/protocol.md): the collector's last stored seq ("last_seq"; 0 when it
+ * gave none, a collector older than the catch-up, or one no agent could go past) and whether
+ * it holds this very report ("stored"). */
+static uint64_t conflict_last_seq(const struct http_response *resp, int *stored)
+{
+    json_t *o = json_loadb(resp->body ? resp->body : "", resp->len, 0, NULL);
+    json_int_t v = json_integer_value(json_object_get(o, "last_seq"));
+    *stored = json_is_true(json_object_get(o, "stored"));
+    json_decref(o);
+    return v > 0 && v < INT64_MAX / 2 ? (uint64_t)v : 0;
+}
+
+/* Answer a 409 for v[i]: a report the collector holds leaves the spool (delivered before a
+ * crash, or by the state folder this one was restored from); otherwise catch up (v[i..n)
+ * re-numbered) and return 1 to send v[i] again. 0: the report was dealt with, or res->error
+ * says why delivery stops (*stop). */
+static int on_conflict(struct agent_ctx *ctx, const struct http_response *resp,
+                       struct spool_entry *v, long i, long n, struct deliver_result *res, int *stop)
+{
+    char why[512], err[512];
+    int stored;
+    uint64_t seq = v[i].seq, last = conflict_last_seq(resp, &stored);
+    http_response_error(resp, why, sizeof(why));
+    if (stored) {
+        ef_info("report %" PRIu64 " is already stored by the collector; removed from the spool",
+                seq);
+        spool_remove(ctx->state_dir, seq);
+        res->delivered++;
+        return 0;
+    }
+    if (last == 0) {
+        ef_error("report %" PRIu64 " refused (HTTP 409): %s; moved to spool/rejected", seq, why);
+        spool_reject(ctx->state_dir, seq);
+        res->rejected++;
+        return 0;
+    }
+    /* Once per run: every later report was re-numbered too, so a second 409 means the
+     * collector is not behind us for a reason a catch-up can fix (another machine reporting
+     * under this agent's identity, say). Stop rather than loop; the next run tries again. */
+    if (res->caught_up_to != 0) {
+        snprintf(res->error, sizeof(res->error),
+                 "collector refuses report %" PRIu64 " even after catching up: %s", seq, why);
+        *stop = 1;
+        return 0;
+    }
+    EVP_PKEY *key = state_key(ctx->state_dir, err, sizeof(err));
+    struct catch_up_result cr;
+    int rc =
+        key ? spool_catch_up(ctx->state_dir, key, last, v + i, n - i, &cr, err, sizeof(err)) : -1;
+    EVP_PKEY_free(key);
+    if (rc != 0) {
+        snprintf(res->error, sizeof(res->error), "cannot catch up with the collector's seq: %s",
+                 err);
+        *stop = 1;
+        return 0;
+    }
+    ef_warn("state folder restored? seq behind the collector's (it holds %" PRIu64
+            "): caught up from %" PRIu64 " to %" PRIu64 ", %ld spooled report(s) re-numbered "
+            "and signed again",
+            last, seq, cr.first_seq, cr.renumbered);
+    res->caught_up_from = seq;
+    res->caught_up_to = cr.first_seq;
+    res->rejected += cr.rejected;
+    return 1;
+}
+
 int deliver_spool(struct agent_ctx *ctx, struct enrollment *en, struct deliver_result *res)
 {
     struct spool_entry *v = NULL;
@@ -84,6 +151,8 @@ int deliver_spool(struct agent_ctx *ctx, struct enrollment *en, struct deliver_r
         uint64_t seq = v[i].seq;
         struct spooled_report sr;
         char err[512];
+        if (seq == 0) /* set aside by a catch-up */
+            continue;
         if (spool_read(ctx->state_dir, seq, &sr, err, sizeof(err)) != 0) {
             ef_error("%s; moved to spool/rejected", err);
             spool_reject(ctx->state_dir, seq);
@@ -105,11 +174,16 @@ int deliver_spool(struct agent_ctx *ctx, struct enrollment *en, struct deliver_r
             spool_remove(ctx->state_dir, seq);
             res->delivered++;
         } else if (st == 409) {
-            /* The collector already holds this seq or a later one. */
-            ef_warn("report %" PRIu64 ": collector says %s; removed from the spool", seq,
-                    http_response_error(&resp, err, sizeof(err)));
-            spool_remove(ctx->state_dir, seq);
-            res->delivered++;
+            /* The collector holds a later seq and not this report (a report it holds is a
+             * 200 "duplicate"): our seq is behind. */
+            int stop = 0;
+            int again = on_conflict(ctx, &resp, v, i, n, res, &stop);
+            http_response_free(&resp);
+            if (stop)
+                break;
+            if (again)
+                i--;
+            continue;
         } else if (st == 400 || st == 413) {
             ef_error("report %" PRIu64 " refused (HTTP %ld): %s; moved to spool/rejected", seq, st,
                      http_response_error(&resp, err, sizeof(err)));
