@@ -16,8 +16,9 @@
 static const char usage[] = "usage: efterlev-agent status [--format text|json] [--state-dir DIR]\n"
                             "\n"
                             "Shows whether this machine is enrolled (agent id, collector,\n"
-                            "department, protection level), the last run and how many reports\n"
-                            "wait in the spool. exit status: 0 enrolled, 1 not enrolled.\n";
+                            "department, protection level), the last report seq (and a catch-up\n"
+                            "past the collector's at the last run), the last run and how many\n"
+                            "reports wait in the spool. exit status: 0 enrolled, 1 not enrolled.\n";
 
 /* s, or fallback when s is NULL or empty: text output never shows "(null)" or a blank. */
 static const char *or_text(const char *s, const char *fallback)

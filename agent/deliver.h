@@ -7,7 +7,7 @@
 #include "agent_state.h"
 
 struct deliver_result {
-    long delivered; /* accepted (202) or already there (200 "duplicate") */
+    long delivered; /* accepted (202) or already there (200 "duplicate", 409 "stored") */
     long rejected;  /* refused for good (400, 413): moved to spool/rejected */
     long remaining; /* still spooled */
     /* A catch-up (409 with the collector's last_seq; catch_up.h): the refused report's seq

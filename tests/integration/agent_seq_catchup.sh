@@ -26,8 +26,10 @@ spooled() { agent a status --format json | jq .spool.reports; }
 rejected() { find "$state/spool/rejected" -type f 2>/dev/null | wc -l; }
 report_count() { db_query "select count(*) from reports where agent_id='$id'"; }
 # Every stored body says the seq it is stored under (the re-numbered ones were signed again).
+body_text=body
+case "${EF_DATABASE:-}" in postgres://* | postgresql://*) body_text="convert_from(body, 'UTF8')" ;; esac
 bodies_match_seqs() {
-    db_query "select seq, body from reports where agent_id='$id' order by id" |
+    db_query "select seq, $body_text from reports where agent_id='$id' order by id" |
         while IFS='|' read -r seq body; do
             [ "$(jq .seq <<<"$body")" = "$seq" ] || fail "report stored as $seq says seq $(jq .seq <<<"$body")"
         done
