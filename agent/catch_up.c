@@ -67,10 +67,12 @@ int spool_catch_up(const char *state_dir, EVP_PKEY *key, uint64_t collector_seq,
         return -1;
     for (long i = 0; i < n; i++) {
         uint64_t fresh;
+        if (v[i].seq == 0) /* not in the spool any more */
+            continue;
         if (state_next_seq(state_dir, &fresh, err, errlen) != 0 ||
             spool_move(state_dir, v[i].seq, fresh, err, errlen) != 0)
             return -1;
-        if (i == 0)
+        if (res->first_seq == 0)
             res->first_seq = fresh;
         char why[512];
         int rc = rewrite(state_dir, key, fresh, why, sizeof(why));

@@ -27,11 +27,11 @@ struct catch_up_result {
 };
 
 /* The collector holds collector_seq and refused v[0]: raise the seq counter to at least
- * collector_seq, then take v[0..n) (spool order) one by one: a fresh seq from the counter,
- * the file renamed to it (spool_move), then rewritten with the body re-numbered and signed.
- * A crash in between leaves each report in exactly one file (at worst a body still holding
- * its old seq, which the next run's catch-up re-numbers). v[i].seq is updated to the new
- * seq; a report that cannot be re-numbered is moved to spool/rejected and its v[i].seq set
+ * collector_seq, then take v[0..n) (spool order; an entry with seq 0 is skipped) one by one: a
+ * fresh seq from the counter, the file renamed to it (spool_move), then rewritten with the body
+ * re-numbered and signed. A crash in between leaves each report in exactly one file (at worst a
+ * body still holding its old seq, which the next run's catch-up re-numbers). v[i].seq is updated to
+ * the new seq; a report that cannot be re-numbered is moved to spool/rejected and its v[i].seq set
  * to 0. 0, or -1 with err (the state could not be written: the reports done so far stay
  * consistent, the rest untouched). */
 int spool_catch_up(const char *state_dir, EVP_PKEY *key, uint64_t collector_seq,

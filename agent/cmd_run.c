@@ -157,10 +157,9 @@ int cmd_run(struct agent_ctx *ctx, int argc, char **argv)
         return EXIT_USAGE;
     struct deliver_result dr;
     int pending = deliver_spool(ctx, &en, &dr);
-    /* A catch-up re-numbered the spool's tail, the report just made (the newest) last: it
-     * now holds the counter's seq. */
-    if (dr.caught_up_to != 0 && made == EXIT_OK)
-        state_last_seq(ctx->state_dir, &seq);
+    /* A catch-up re-numbers the spool's tail, the report just made (the newest) with it. */
+    if (dr.caught_up_to != 0 && made == EXIT_OK && dr.newest_seq != 0)
+        seq = dr.newest_seq;
     /* The bounds apply to what could not be delivered: drop the oldest of the backlog. */
     if (pending) {
         long dropped = spool_enforce_bounds(ctx->state_dir, ctx->cfg.spool_max_reports,

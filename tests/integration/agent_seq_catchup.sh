@@ -108,11 +108,36 @@ assert_eq "$(report_count)" 16 "the collector holds 16 reports, each once"
 bodies_match_seqs
 pass "every stored body carries the seq it is stored under"
 
-# 4. A collector that keeps refusing (here a stand-in on the collector's address and
+# 4. The original machine dropped the oldest report of a full spool and delivered the next;
+#    the backup still holds both. The dropped one is not held and catches up; the next one is
+#    asked about before anything is re-numbered, so it is not stored twice.
+echo "spool_max_reports: 2" >>"$T/agent-a/agent.yml"
+stop_collector
+agent a run 2>>"$T/down.log" || true # 17 spooled
+agent a run 2>>"$T/down.log" || true # 18 spooled
+cp -a "$state" "$T/backup-3"
+agent a run 2>"$T/drop.log" || true # 19 made, 17 dropped
+assert_contains "$(cat "$T/drop.log")" "dropped undelivered report seq 17" "the original drops 17"
+serve_collector "$addr"
+agent a run 2>>"$T/runs.log" || fail "delivering 18, 19, 20"
+rm -rf "$state"
+cp -a "$T/backup-3" "$state"
+agent a run 2>"$T/restored3.log" || fail "run after the third restore: $(cat "$T/restored3.log")"
+assert_contains "$(cat "$T/restored3.log")" "report 18 is already stored" "18 is recognised"
+assert_contains "$(cat "$T/restored3.log")" "caught up from 17 to 21, 2 spooled report(s)" \
+    "17 and the new report catch up"
+assert_eq "$(stored_seqs "$id" | cut -d, -f17-)" "18,19,20,21,22" "18 once; 17 and the new one as 21, 22"
+assert_eq "$(report_count)" 21 "the collector holds 21 reports"
+assert_eq "$(spooled)" 0 "spool empty"
+bodies_match_seqs
+pass "every stored body still carries its seq"
+sed -i '/^spool_max_reports: 2$/d' "$T/agent-a/agent.yml"
+
+# 5. A collector that keeps refusing (here a stand-in on the collector's address and
 #    certificate answering every report with 409): one catch-up, then the run stops with
 #    the reports kept, and ends.
 stop_collector
-agent a run 2>>"$T/down.log" || true # report 17 spooled
+agent a run 2>>"$T/down.log" || true # report 23 spooled
 python3 - "$addr" "$COLL_DIR/tls/cert.pem" "$COLL_DIR/tls/key.pem" "$T/refuser.count" \
     >"$T/refuser.log" 2>&1 <<'PY' &
 import http.server, json, ssl, sys
@@ -146,9 +171,10 @@ EFTERLEV_STATE_DIR=$state EFTERLEV_CONFIG=$T/agent-a/agent.yml timeout 120 "$EF_
 rc=$?
 set -e
 assert_eq "$rc" 1 "the run ends, reports kept"
-assert_eq "$(wc -l <"$T/refuser.count")" 2 "one report sent, once before and once after the catch-up"
+assert_eq "$(wc -l <"$T/refuser.count")" 3 \
+    "three requests: the refused report, the question about the later one, the refused report again"
 assert_eq "$(grep -c "caught up" "$T/refused.log")" 1 "one catch-up in the run"
-assert_contains "$(cat "$T/refused.log")" "caught up from 17 to 1000001" "caught up past last_seq"
+assert_contains "$(cat "$T/refused.log")" "caught up from 23 to 1000001" "caught up past last_seq"
 assert_contains "$(cat "$T/refused.log")" "even after catching up" "the run says why it stopped"
 assert_eq "$(spooled)" 2 "both reports still spooled"
 assert_eq "$(agent a status --format json | jq .spool.oldest_seq)" 1000001 "re-numbered in order"
