@@ -138,21 +138,37 @@ int state_last_seq(const char *dir, uint64_t *seq)
     return 0;
 }
 
+static int write_seq(const char *dir, uint64_t seq, char *err, size_t errlen)
+{
+    char path[PATH_MAX], buf[32];
+    if (state_path(path, sizeof(path), dir, "seq") != 0) {
+        snprintf(err, errlen, "state directory path too long");
+        return -1;
+    }
+    int n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", seq);
+    return ef_write_file_atomic(path, buf, (size_t)n, 0600, err, errlen);
+}
+
 int state_next_seq(const char *dir, uint64_t *seq, char *err, size_t errlen)
 {
     uint64_t last;
-    char path[PATH_MAX], buf[32];
     if (state_last_seq(dir, &last) != 0) {
         snprintf(err, errlen, "%s/seq is damaged: it must hold the last report number", dir);
         return -1;
     }
-    if (state_path(path, sizeof(path), dir, "seq") != 0)
-        return -1;
-    int n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", last + 1);
-    if (ef_write_file_atomic(path, buf, (size_t)n, 0600, err, errlen) != 0)
+    if (write_seq(dir, last + 1, err, errlen) != 0)
         return -1;
     *seq = last + 1;
     return 0;
+}
+
+int state_seq_at_least(const char *dir, uint64_t floor, uint64_t *before, char *err, size_t errlen)
+{
+    if (state_last_seq(dir, before) != 0) {
+        snprintf(err, errlen, "%s/seq is damaged: it must hold the last report number", dir);
+        return -1;
+    }
+    return *before >= floor ? 0 : write_seq(dir, floor, err, errlen);
 }
 
 int state_save_last_run(const char *dir, const char *json, char *err, size_t errlen)

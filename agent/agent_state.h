@@ -37,6 +37,10 @@ int state_save_enrollment(const char *dir, const struct enrollment *e, char *err
  * repeats across crashes and reboots. */
 int state_next_seq(const char *dir, uint64_t *seq, char *err, size_t errlen);
 int state_last_seq(const char *dir, uint64_t *seq);
+/* Move the seq counter up to at least floor (the collector's last stored seq, after a
+ * restored state folder), so the next state_next_seq is above it; never moves it down.
+ * *before: the counter as it was. 0, or -1 with err. */
+int state_seq_at_least(const char *dir, uint64_t floor, uint64_t *before, char *err, size_t errlen);
 
 /* The record of the last `run`, as a JSON object text. */
 int state_save_last_run(const char *dir, const char *json, char *err, size_t errlen);

@@ -157,6 +157,9 @@ int cmd_run(struct agent_ctx *ctx, int argc, char **argv)
         return EXIT_USAGE;
     struct deliver_result dr;
     int pending = deliver_spool(ctx, &en, &dr);
+    /* A catch-up re-numbers the spool's tail, the report just made (the newest) with it. */
+    if (dr.caught_up_to != 0 && made == EXIT_OK && dr.newest_seq != 0)
+        seq = dr.newest_seq;
     /* The bounds apply to what could not be delivered: drop the oldest of the backlog. */
     if (pending) {
         long dropped = spool_enforce_bounds(ctx->state_dir, ctx->cfg.spool_max_reports,
@@ -181,13 +184,16 @@ int cmd_run(struct agent_ctx *ctx, int argc, char **argv)
     ef_now_rfc3339(now);
     json_t *lr = json_pack(
         "{s:s, s:I, s:s, s:b, s:{s:I, s:I, s:I, s:I, s:I}, s:I, s:I, s:I, "
-        "s:s?}",
+        "s:s?, s:o}",
         "finished_at", now, "seq", (json_int_t)seq, "level", ef_level_name(en.level), "report_made",
         made == EXIT_OK, "summary", "pass", (json_int_t)counts[EF_PASS], "fail",
         (json_int_t)counts[EF_FAIL], "na", (json_int_t)counts[EF_NA], "unknown",
         (json_int_t)counts[EF_UNKNOWN], "error", (json_int_t)counts[EF_ERROR], "delivered",
         (json_int_t)dr.delivered, "rejected", (json_int_t)dr.rejected, "spooled",
-        (json_int_t)dr.remaining, "delivery_error", dr.error[0] ? dr.error : NULL);
+        (json_int_t)dr.remaining, "delivery_error", dr.error[0] ? dr.error : NULL, "caught_up",
+        dr.caught_up_to ? json_pack("{s:I, s:I}", "from", (json_int_t)dr.caught_up_from, "to",
+                                    (json_int_t)dr.caught_up_to)
+                        : json_null());
     char *text = lr ? json_dumps(lr, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
     if (text == NULL || state_save_last_run(ctx->state_dir, text, err, sizeof(err)) != 0)
         ef_warn("cannot record the last run: %s", text ? err : "out of memory");

@@ -16,8 +16,9 @@
 static const char usage[] = "usage: efterlev-agent status [--format text|json] [--state-dir DIR]\n"
                             "\n"
                             "Shows whether this machine is enrolled (agent id, collector,\n"
-                            "department, protection level), the last run and how many reports\n"
-                            "wait in the spool. exit status: 0 enrolled, 1 not enrolled.\n";
+                            "department, protection level), the last report seq (and a catch-up\n"
+                            "past the collector's at the last run), the last run and how many\n"
+                            "reports wait in the spool. exit status: 0 enrolled, 1 not enrolled.\n";
 
 /* s, or fallback when s is NULL or empty: text output never shows "(null)" or a blank. */
 static const char *or_text(const char *s, const char *fallback)
@@ -126,6 +127,12 @@ int cmd_status(struct agent_ctx *ctx, int argc, char **argv)
                    json_integer_value(json_object_get(s, "fail")),
                    json_integer_value(json_object_get(last_run, "delivered")),
                    derr && *derr ? "; " : "", derr && *derr ? derr : "");
+            json_t *cu = json_object_get(last_run, "caught_up");
+            if (json_is_object(cu))
+                printf("seq caught up:   from %lld to %lld at the last run (the collector held "
+                       "later reports: state folder restored?)\n",
+                       json_integer_value(json_object_get(cu, "from")),
+                       json_integer_value(json_object_get(cu, "to")));
         } else {
             printf("last run:        never\n");
         }

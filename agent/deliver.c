@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 #include "deliver.h"
 
+#include "catch_up.h"
 #include "spool.h"
 #include "upload.h"
 
@@ -74,6 +75,141 @@ static int post_report(struct agent_ctx *ctx, const struct enrollment *en,
     return rc;
 }
 
+/* What a 409 says (docs/protocol.md): the collector's last stored seq ("last_seq"; 0 when it
+ * gave none, a collector older than the catch-up, or one no agent could go past) and whether
+ * it holds this very report ("stored"). */
+static uint64_t conflict_last_seq(const struct http_response *resp, int *stored)
+{
+    json_t *o = json_loadb(resp->body ? resp->body : "", resp->len, 0, NULL);
+    json_int_t v = json_integer_value(json_object_get(o, "last_seq"));
+    *stored = json_is_true(json_object_get(o, "stored"));
+    json_decref(o);
+    return v > 0 && v < INT64_MAX / 2 ? (uint64_t)v : 0;
+}
+
+enum sent {
+    SENT_DONE,     /* delivered, already held, or set aside: out of the spool */
+    SENT_CONFLICT, /* 409, not stored: the answer is in *resp, for the caller to free */
+    SENT_STOP,     /* cannot go on now: res->error says why */
+};
+
+/* Send the spooled report seq and act on the answer, but for a 409 of a report the collector
+ * does not hold. */
+static enum sent send_spooled(struct agent_ctx *ctx, struct enrollment *en, uint64_t seq,
+                              struct deliver_result *res, struct http_response *resp)
+{
+    struct spooled_report sr;
+    char err[512];
+    int stored = 0;
+    if (spool_read(ctx->state_dir, seq, &sr, err, sizeof(err)) != 0) {
+        ef_error("%s; moved to spool/rejected", err);
+        spool_reject(ctx->state_dir, seq);
+        res->rejected++;
+        return SENT_DONE;
+    }
+    int rc = post_report(ctx, en, &sr, resp);
+    spooled_report_free(&sr);
+    long st = resp->status;
+    enum sent out = SENT_DONE;
+    if (rc == 0 && st == 409)
+        conflict_last_seq(resp, &stored);
+    if (rc != 0) {
+        snprintf(res->error, sizeof(res->error), "collector unreachable: %s", resp->error);
+        out = SENT_STOP;
+    } else if (st == 202 || st == 200) {
+        ef_debug("report %" PRIu64 " delivered (HTTP %ld)", seq, st);
+        follow_level(ctx, en, resp);
+        spool_remove(ctx->state_dir, seq);
+        res->delivered++;
+    } else if (st == 409 && stored) {
+        /* Delivered before: by a run that crashed before clearing it, or by the state folder
+         * this one was restored from. */
+        ef_info("report %" PRIu64 " is already stored by the collector; removed from the spool",
+                seq);
+        spool_remove(ctx->state_dir, seq);
+        res->delivered++;
+    } else if (st == 409) {
+        return SENT_CONFLICT;
+    } else if (st == 400 || st == 413) {
+        ef_error("report %" PRIu64 " refused (HTTP %ld): %s; moved to spool/rejected", seq, st,
+                 http_response_error(resp, err, sizeof(err)));
+        spool_reject(ctx->state_dir, seq);
+        res->rejected++;
+    } else {
+        snprintf(res->error, sizeof(res->error), "collector answered HTTP %ld: %s%s", st,
+                 http_response_error(resp, err, sizeof(err)),
+                 st == 401 ? " (is this machine enrolled? efterlev-agent enroll)" : "");
+        out = SENT_STOP;
+    }
+    http_response_free(resp);
+    return out;
+}
+
+/* The collector refused v[i] (409, not stored): our seq is behind its last_seq. Catch up and
+ * return 1 to send v[i] again under its new seq; 0 when v[i] was set aside or delivery stops
+ * (*stop, res->error says why). */
+static int on_conflict(struct agent_ctx *ctx, struct enrollment *en,
+                       const struct http_response *resp, struct spool_entry *v, long i, long n,
+                       struct deliver_result *res, int *stop)
+{
+    char why[512], err[512];
+    int stored;
+    uint64_t seq = v[i].seq, last = conflict_last_seq(resp, &stored);
+    http_response_error(resp, why, sizeof(why));
+    if (last == 0) {
+        ef_error("report %" PRIu64 " refused (HTTP 409): %s; moved to spool/rejected", seq, why);
+        spool_reject(ctx->state_dir, seq);
+        res->rejected++;
+        return 0;
+    }
+    /* Once per run: every later report is re-numbered too, so a second 409 means the
+     * collector is not behind us for a reason a catch-up can fix (another machine reporting
+     * under this agent's identity, say). Stop rather than loop; the next run tries again. */
+    if (res->caught_up_to != 0) {
+        snprintf(res->error, sizeof(res->error),
+                 "collector refuses report %" PRIu64 " even after catching up: %s", seq, why);
+        *stop = 1;
+        return 0;
+    }
+    /* Before re-numbering: of the later reports, those not above last_seq may be held by
+     * the collector (a backup's spool that the original machine delivered after a report it
+     * dropped): ask for each, so none is re-numbered and stored twice. One above last_seq is
+     * new; sending it now would store it before v[i], out of order. */
+    for (long j = i + 1; j < n; j++) {
+        if (v[j].seq == 0 || v[j].seq > last)
+            continue;
+        struct http_response r;
+        enum sent o = send_spooled(ctx, en, v[j].seq, res, &r);
+        if (o == SENT_STOP) {
+            *stop = 1;
+            return 0;
+        }
+        if (o == SENT_CONFLICT)
+            http_response_free(&r);
+        else
+            v[j].seq = 0;
+    }
+    EVP_PKEY *key = state_key(ctx->state_dir, err, sizeof(err));
+    struct catch_up_result cr;
+    int rc =
+        key ? spool_catch_up(ctx->state_dir, key, last, v + i, n - i, &cr, err, sizeof(err)) : -1;
+    EVP_PKEY_free(key);
+    if (rc != 0) {
+        snprintf(res->error, sizeof(res->error), "cannot catch up with the collector's seq: %s",
+                 err);
+        *stop = 1;
+        return 0;
+    }
+    ef_warn("state folder restored? seq behind the collector's (it holds %" PRIu64
+            "): caught up from %" PRIu64 " to %" PRIu64 ", %ld spooled report(s) re-numbered "
+            "and signed again",
+            last, seq, cr.first_seq, cr.renumbered);
+    res->caught_up_from = seq;
+    res->caught_up_to = cr.first_seq;
+    res->rejected += cr.rejected;
+    return 1;
+}
+
 int deliver_spool(struct agent_ctx *ctx, struct enrollment *en, struct deliver_result *res)
 {
     struct spool_entry *v = NULL;
@@ -81,51 +217,25 @@ int deliver_spool(struct agent_ctx *ctx, struct enrollment *en, struct deliver_r
     long n = spool_list(ctx->state_dir, &v, res->error, sizeof(res->error));
     if (n < 0)
         return 1;
-    long i;
-    for (i = 0; i < n; i++) {
-        uint64_t seq = v[i].seq;
-        struct spooled_report sr;
-        char err[512];
-        if (spool_read(ctx->state_dir, seq, &sr, err, sizeof(err)) != 0) {
-            ef_error("%s; moved to spool/rejected", err);
-            spool_reject(ctx->state_dir, seq);
-            res->rejected++;
+    for (long i = 0; i < n; i++) {
+        if (v[i].seq == 0) /* dealt with already, by a catch-up */
             continue;
-        }
         struct http_response resp;
-        int rc = post_report(ctx, en, &sr, &resp);
-        spooled_report_free(&sr);
-        if (rc != 0) {
-            snprintf(res->error, sizeof(res->error), "collector unreachable: %s", resp.error);
-            http_response_free(&resp);
+        enum sent o = send_spooled(ctx, en, v[i].seq, res, &resp);
+        if (o == SENT_STOP)
             break;
-        }
-        long st = resp.status;
-        if (st == 202 || st == 200) {
-            ef_debug("report %" PRIu64 " delivered (HTTP %ld)", seq, st);
-            follow_level(ctx, en, &resp);
-            spool_remove(ctx->state_dir, seq);
-            res->delivered++;
-        } else if (st == 409) {
-            /* The collector already holds this seq or a later one. */
-            ef_warn("report %" PRIu64 ": collector says %s; removed from the spool", seq,
-                    http_response_error(&resp, err, sizeof(err)));
-            spool_remove(ctx->state_dir, seq);
-            res->delivered++;
-        } else if (st == 400 || st == 413) {
-            ef_error("report %" PRIu64 " refused (HTTP %ld): %s; moved to spool/rejected", seq, st,
-                     http_response_error(&resp, err, sizeof(err)));
-            spool_reject(ctx->state_dir, seq);
-            res->rejected++;
-        } else {
-            snprintf(res->error, sizeof(res->error), "collector answered HTTP %ld: %s%s", st,
-                     http_response_error(&resp, err, sizeof(err)),
-                     st == 401 ? " (is this machine enrolled? efterlev-agent enroll)" : "");
-            http_response_free(&resp);
-            break;
-        }
+        if (o == SENT_DONE)
+            continue;
+        int stop = 0;
+        int again = on_conflict(ctx, en, &resp, v, i, n, res, &stop);
         http_response_free(&resp);
+        if (stop)
+            break;
+        if (again)
+            i--;
     }
+    /* The newest report's seq now: a catch-up re-numbers the report this run made. */
+    res->newest_seq = n > 0 ? v[n - 1].seq : 0;
     free(v);
     struct spool_entry *left = NULL;
     char err[256];

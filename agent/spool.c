@@ -173,6 +173,26 @@ int spool_remove(const char *state_dir, uint64_t seq)
     return unlink(path);
 }
 
+int spool_move(const char *state_dir, uint64_t from, uint64_t to, char *err, size_t errlen)
+{
+    char a[PATH_MAX], b[PATH_MAX];
+    if (spool_file(a, sizeof(a), state_dir, from) != 0 ||
+        spool_file(b, sizeof(b), state_dir, to) != 0) {
+        snprintf(err, errlen, "spool path too long");
+        return -1;
+    }
+    /* to is a seq just taken from the counter: a file there means a damaged state folder. */
+    if (access(b, F_OK) == 0) {
+        snprintf(err, errlen, "%s exists already", b);
+        return -1;
+    }
+    if (rename(a, b) != 0) {
+        snprintf(err, errlen, "cannot rename %s to %s: %s", a, b, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int spool_reject(const char *state_dir, uint64_t seq)
 {
     char from[PATH_MAX], dir[PATH_MAX], to[PATH_MAX];

@@ -31,6 +31,9 @@ int spool_read(const char *state_dir, uint64_t seq, struct spooled_report *r, ch
                size_t errlen);
 void spooled_report_free(struct spooled_report *r);
 int spool_remove(const char *state_dir, uint64_t seq);
+/* Give a spooled report the name of another seq (re-numbering, catch_up.h), in one rename:
+ * at every moment exactly one file holds the report. Refuses when to's file exists. */
+int spool_move(const char *state_dir, uint64_t from, uint64_t to, char *err, size_t errlen);
 /* Move a report the collector refused for good (400) out of the queue, to spool/rejected. */
 int spool_reject(const char *state_dir, uint64_t seq);
 /* Drop the oldest reports until at most max_reports and max_bytes remain; returns the number

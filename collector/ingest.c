@@ -16,6 +16,7 @@
 #include "efterlev/util.h"
 #include "enroll.h"
 #include "ingest_job.h"
+#include "store/report_held.h"
 
 struct ef_job *ef_job_new(enum ef_job_kind kind)
 {
@@ -75,10 +76,33 @@ static void accepted(struct ef_store *s, const struct ef_agent *a, int status, i
             json_pack("{s:s, s:s}", "level", ef_level_name(d.level), "department", d.name));
 }
 
-static void seq_conflict(const struct ef_agent *a, const struct ef_report *r, struct ef_answer *ans)
+/* A report whose seq is not above the agent's last: the last report again is an idempotent
+ * duplicate (200); anything else a conflict (409), which says the agent's last stored seq
+ * and whether this very report (seq and body) is stored, so that an agent can tell a report
+ * the collector holds (drop it from the spool) from a seq that fell behind (a restored state
+ * folder: catch up past last_seq). Only a request signed by the agent's current key gets
+ * this far. */
+static void seq_not_above(struct ef_store *s, const struct ef_agent *a, struct ef_job *j,
+                          struct ef_dept_cache *dc)
 {
-    ef_answer_error(ans, 409, "seq %llu not greater than last stored %llu",
+    const struct ef_report *r = &j->report;
+    int held = 0;
+
+    if (a->last_sha256[0] != '\0' && strcmp(j->sha, a->last_sha256) == 0) {
+        accepted(s, a, 200, 1, dc, &j->ans);
+        return;
+    }
+    if (ef_store_report_held(s, a->agent_id, r->seq, j->sha, &held) != EF_OK) {
+        ef_error("report from %s: %s", a->agent_id, s->err);
+        ef_answer_error(&j->ans, 500, "internal error");
+        return;
+    }
+    ef_answer_error(&j->ans, 409, "seq %llu not greater than last stored %llu",
                     (unsigned long long)r->seq, (unsigned long long)a->last_seq);
+    if (j->ans.body != NULL) {
+        json_object_set_new(j->ans.body, "last_seq", json_integer((json_int_t)a->last_seq));
+        json_object_set_new(j->ans.body, "stored", json_boolean(held));
+    }
 }
 
 /* The agent's ingest budget, charged only once the report's signature verified with the
@@ -178,10 +202,7 @@ void ef_ingest_store(struct ef_store *s, struct ef_job *j, struct ef_dept_cache 
     }
 
     if (r->seq <= a.last_seq) {
-        if (a.last_sha256[0] != '\0' && strcmp(j->sha, a.last_sha256) == 0)
-            accepted(s, &a, 200, 1, dc, &j->ans);
-        else
-            seq_conflict(&a, r, &j->ans);
+        seq_not_above(s, &a, j, dc);
         return;
     }
     rec = (struct ef_report_record){.agent_id = a.agent_id,
@@ -203,10 +224,7 @@ void ef_ingest_store(struct ef_store *s, struct ef_job *j, struct ef_dept_cache 
             ef_answer_error(&j->ans, 401, "bad signature");
             return;
         }
-        if (strcmp(j->sha, a.last_sha256) == 0)
-            accepted(s, &a, 200, 1, dc, &j->ans);
-        else
-            seq_conflict(&a, r, &j->ans);
+        seq_not_above(s, &a, j, dc);
         return;
     }
     if (rc != EF_OK)

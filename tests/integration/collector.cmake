@@ -44,6 +44,7 @@ if(EFTERLEV_POSTGRES)
   ef_integration_pg_test(ingest_budget ingest_budget.sh)
   ef_integration_pg_test(end_to_end end_to_end.sh)
   ef_integration_pg_test(resilience_kill9 resilience_kill9.sh)
+  ef_integration_pg_test(agent_seq_catchup agent_seq_catchup.sh)
   # Two collectors on one database, many agents at once; figures recomputed; replays.
   ef_integration_pg_test(collectors_shared collectors_shared_pg.sh)
   # migrate --from sqlite: --to postgresql://, exports verified before and after.

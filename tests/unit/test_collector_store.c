@@ -301,6 +301,70 @@ static void test_enroll_and_reenroll(void **state)
     EVP_PKEY_free(k2);
 }
 
+/* The answer to an upload (status and JSON body; caller decrefs the body). */
+static int ingest_answer(struct ef_store *s, EVP_PKEY *key, const char *agent_id, const char *body,
+                         size_t len, json_t **out)
+{
+    struct ef_answer ans = {0};
+    char *sig = ef_sign_header(key, body, len);
+    int status;
+
+    assert_non_null(sig);
+    ef_ingest(s, agent_id, sig, body, len, time(NULL), &ans);
+    status = ans.status;
+    *out = json_incref(ans.body);
+    ef_answer_clear(&ans);
+    free(sig);
+    return status;
+}
+
+/* A 409 tells the agent the last stored seq and whether this very report is stored: a
+ * report the collector holds is told apart from a seq that fell behind (issue 17). */
+static void test_conflict_says_last_seq_and_stored(void **state)
+{
+    struct fx *f = *state;
+    struct ef_store *s = f->s;
+    unsigned char pub[EF_ED25519_PUB_LEN];
+    char token[128], id[64], *r1, *r2, *r3, *r2b;
+    EVP_PKEY *k = new_key(pub);
+    size_t l1, l2, l3, l2b;
+    json_t *o;
+
+    add_dept(s, "IT", EF_LEVEL_BASIC, token, sizeof(token));
+    assert_int_equal(enroll(s, token, "mach", pub, id, sizeof(id)), 201);
+    r1 = make_report(id, 1, 1, 0, "a", &l1);
+    r2 = make_report(id, 2, 1, 0, "b", &l2);
+    r3 = make_report(id, 3, 1, 0, "c", &l3);
+    r2b = make_report(id, 2, 2, 0, "d", &l2b); /* seq 2 again, another body */
+    assert_int_equal(ingest(s, k, id, r1, l1), 202);
+    assert_int_equal(ingest(s, k, id, r2, l2), 202);
+    assert_int_equal(ingest(s, k, id, r3, l3), 202);
+
+    /* An older report the collector holds: stored. */
+    assert_int_equal(ingest_answer(s, k, id, r1, l1, &o), 409);
+    assert_int_equal(json_integer_value(json_object_get(o, "last_seq")), 3);
+    assert_true(json_is_true(json_object_get(o, "stored")));
+    assert_non_null(strstr(json_string_value(json_object_get(o, "error")),
+                           "seq 1 not greater than last stored 3"));
+    json_decref(o);
+    /* Its seq with another body (what a restored state folder sends): not stored. */
+    assert_int_equal(ingest_answer(s, k, id, r2b, l2b, &o), 409);
+    assert_int_equal(json_integer_value(json_object_get(o, "last_seq")), 3);
+    assert_true(json_is_false(json_object_get(o, "stored")));
+    json_decref(o);
+    /* The last report again stays an idempotent duplicate. */
+    assert_int_equal(ingest_answer(s, k, id, r3, l3, &o), 200);
+    assert_true(json_is_true(json_object_get(o, "duplicate")));
+    json_decref(o);
+    /* None of it stored anything. */
+    assert_int_equal(count_rows(f, "SELECT count(*) FROM reports"), 3);
+    free(r1);
+    free(r2);
+    free(r3);
+    free(r2b);
+    EVP_PKEY_free(k);
+}
+
 static void test_ingest_and_seq(void **state)
 {
     struct fx *f = *state;
@@ -631,6 +695,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_department_and_token, setup, teardown),
         cmocka_unit_test_setup_teardown(test_enroll_and_reenroll, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ingest_and_seq, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_conflict_says_last_seq_and_stored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_summary_stale, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_iter_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_schema, setup, teardown),
