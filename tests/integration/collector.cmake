@@ -12,6 +12,9 @@ ef_integration_test(collector_login_load collector_login_load.sh)
 set_tests_properties(integration.collector_login_load PROPERTIES TIMEOUT 600)
 # Issue 17: exports hold against a database insider and a reinstalled machine; UNPINNED.
 ef_integration_test(export_trust export_trust.sh)
+# Issue 17: exports stream off the event loop, bounded memory, one snapshot, 200 MB seeded.
+ef_integration_test(export_stream export_stream.sh)
+set_tests_properties(integration.export_stream PROPERTIES TIMEOUT 600)
 
 # PostgreSQL (issue 9). One throwaway cluster per ctest run (fixture "postgres": started by
 # integration.postgres.start, stopped by integration.postgres.stop; pg_fixture.sh), in which
