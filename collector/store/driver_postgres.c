@@ -429,12 +429,13 @@ static int pgd_snapshot_begin(struct ef_store *s)
 {
     struct pg_store *p = pg_of(s);
 
-    if (p->in_batch) {
-        snprintf(s->err, sizeof(s->err), "snapshot: a batch is open");
-        return EF_ERR;
-    }
     if (PQstatus(p->conn) != CONNECTION_OK && pg_reconnect(s) != EF_OK)
         return EF_ERR;
+    /* BEGIN inside a transaction is only a warning to PostgreSQL. */
+    if (p->in_batch || PQtransactionStatus(p->conn) != PQTRANS_IDLE) {
+        snprintf(s->err, sizeof(s->err), "snapshot: a transaction is already open");
+        return EF_ERR;
+    }
     return pg_exec(s, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
 }
 

@@ -111,9 +111,10 @@ done
 kill -0 "$SLOW_PID" 2>/dev/null || fail "the export was over before the health checks ended"
 RUNNING=0
 for p in "${LOGIN_PIDS[@]}"; do kill -0 "$p" 2>/dev/null && RUNNING=$((RUNNING + 1)); done
+[ "$RUNNING" -gt 0 ] || fail "the logins were over before the health checks ended: the test proves nothing"
 assert_eq "$SLOW" 0 "/health under 100 ms while a $((BIG / 1048576)) MiB export streams and logins run ($RUNNING of 50 still running)"
-for p in "${LOGIN_PIDS[@]}"; do wait "$p" || true; done
-assert_eq "$(grep -c '^401$' "$T/logins")" 50 "every login was answered"
+# That every login is answered is collector_login_load's; here they only load the collector.
+kill "${LOGIN_PIDS[@]}" 2>/dev/null || true
 wait "$SLOW_PID" || fail "the slow export failed: $(cat "$T/slow.code")"
 assert_eq "$(cat "$T/slow.code")" 200 "the slow export"
 assert_eq "$(stat -c %s "$T/slow.tar")" "$BIG" "the slow export is whole"
