@@ -42,6 +42,8 @@ if(EFTERLEV_POSTGRES)
   ef_integration_pg_test(enroll_takeover enroll_takeover.sh)
   ef_integration_pg_test(collector_hardening collector_hardening.sh)
   ef_integration_pg_test(export_trust export_trust.sh)
+  ef_integration_pg_test(export_stream export_stream.sh)
+  set_tests_properties(integration.export_stream.pg PROPERTIES TIMEOUT 600)
   ef_integration_pg_test(end_to_end end_to_end.sh)
   ef_integration_pg_test(resilience_kill9 resilience_kill9.sh)
   # Two collectors on one database, many agents at once; figures recomputed; replays.

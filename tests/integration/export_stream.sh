@@ -15,6 +15,7 @@
 #  6. real agents' exports over HTTP verify with --collector-key (JSON and bundle), and a copy
 #     cut short does not.
 source "$(dirname "$0")/lib.sh"
+trap 'echo "FAIL: line $LINENO exited with $?" >&2' ERR
 
 # The collector's own memory is measured, not AddressSanitizer's quarantine of freed blocks
 # (256 MiB by default in a sanitizer build): keep that small.
@@ -98,8 +99,9 @@ done
 sleep 2 # past the burst of 50 TLS handshakes (those run on the loop thread)
 SLOW=0
 for i in $(seq 1 20); do
-    t=$(curl -sS --cacert "$COLL_CA" -o /dev/null \
-        -w '%{http_code} %{time_appconnect} %{time_starttransfer}' "$COLL_URL/api/v1/health")
+    t=$(curl -sS --max-time 20 --cacert "$COLL_CA" -o /dev/null \
+        -w '%{http_code} %{time_appconnect} %{time_starttransfer}' "$COLL_URL/api/v1/health") ||
+        fail "health during the export: curl failed"
     read -r code tls first <<<"$t"
     [ "$code" = 200 ] || fail "health during the export: $code"
     if ! awk -v a="$tls" -v b="$first" 'BEGIN { exit !(b - a < 0.1) }'; then
@@ -133,7 +135,7 @@ sleep 1.5
 code=$(export_get -o "$T/third" -D "$T/third.h" -w '%{http_code}' "format=csv")
 assert_eq "$code" 503 "a third export at once is refused"
 assert_contains "$(cat "$T/third.h")" "Retry-After" "with Retry-After"
-kill "${P[@]}"
+kill "${P[@]}" 2>/dev/null || true
 wait "${P[@]}" 2>/dev/null || true
 code=
 for i in $(seq 1 100); do

@@ -528,7 +528,7 @@ static size_t agent_at(const struct iter_seen *w, const char *id)
     return a;
 }
 
-/* The export reads reports a page (64) at a time: every report once, in order, across page
+/* The export reads reports a page (8) at a time: every report once, in order, across page
  * boundaries inside an agent and between agents, with the filters, and a callback's
  * non-zero answer stops it. */
 static void test_report_iter_pages(void **state)
@@ -576,7 +576,7 @@ static void test_report_iter_pages(void **state)
     assert_int_equal(w->seqs[a][3], 1);
     assert_int_equal(w->seqs[a][4], 2);
 
-    /* One department; a stop inside the second page. */
+    /* One department; a stop inside a page. */
     memset(w, 0, sizeof(*w));
     it.department = "IT";
     assert_int_equal(s->ops->report_iter(s, &it, iter_cb, w), EF_OK);
