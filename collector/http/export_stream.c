@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "efterlev/log.h"
@@ -31,6 +33,7 @@
 #include "store/store.h"
 
 #define SINK_BUFFER (64 * 1024) /* stdio's buffer in front of the queue */
+#define EXPORT_NICE 10          /* as the login workers (workq.c) */
 
 struct chunk {
     struct chunk *next;
@@ -89,7 +92,9 @@ static void poke(struct ef_export_streams *xs)
 /* ---- the export thread ---- */
 
 /* stdio's write function of the export's FILE: queue a copy of buf, waiting while the queue
- * is full. -1 (EPIPE) once the export is cancelled: ef_export then stops. */
+ * is full. 0 (errno EPIPE) once the export is cancelled: ef_export then stops. Never
+ * negative (fopencookie(3)): glibc's large-write path would take -1 as a huge count and
+ * read past buf. */
 static ssize_t sink_write(void *cookie, const char *buf, size_t len)
 {
     struct xport *x = cookie;
@@ -101,7 +106,7 @@ static ssize_t sink_write(void *cookie, const char *buf, size_t len)
         return 0;
     if ((c = malloc(sizeof(*c) + len)) == NULL) {
         errno = ENOMEM;
-        return -1;
+        return 0;
     }
     c->next = NULL;
     c->len = len;
@@ -113,7 +118,7 @@ static ssize_t sink_write(void *cookie, const char *buf, size_t len)
         pthread_mutex_unlock(&xs->mu);
         free(c);
         errno = EPIPE;
-        return -1;
+        return 0;
     }
     /* An empty queue means the loop took everything: it needs a wake-up to look again. */
     wake = x->head == NULL;
@@ -139,6 +144,9 @@ static void *export_main(void *arg)
     FILE *f = NULL;
     int rc = EF_ERR;
 
+    /* Below the event loop in priority (Linux: nice per thread): an export is batch work,
+     * the loop answers everyone. Failure only costs that. */
+    (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), EXPORT_NICE);
     if ((s = ef_store_open(xs->database, 0, err, sizeof(err))) != NULL) {
         if ((f = fopencookie(x, "w", io)) == NULL || setvbuf(f, NULL, _IOFBF, SINK_BUFFER) != 0)
             snprintf(err, sizeof(err), "cannot set up the export's stream");
@@ -274,19 +282,16 @@ static void finish(struct xport *x, int rc, const char *err)
 {
     struct ef_answer ans = {0};
 
+    struct evhttp_request *req = x->req;
+
     if (rc == EF_OK) {
         if (!x->started)
             start_answer(x);
-        evhttp_connection_set_closecb(x->evcon, NULL, NULL);
-        evhttp_connection_set_timeout(x->evcon, x->xs->timeout_secs);
-        evhttp_send_reply_end(x->req);
-        x->req = NULL;
-        x->evcon = NULL;
+        release(x);
+        evhttp_send_reply_end(req);
         return;
     }
     if (!x->started) {
-        struct evhttp_request *req = x->req;
-
         release(x);
         if (rc == EF_NOTFOUND)
             ef_answer_error(&ans, 404, "no such department");
