@@ -26,8 +26,13 @@ struct ef_export_opts {
     time_t now;
 };
 
-/* Write the export to out and record it in the audit log. EF_OK, EF_NOTFOUND
- * (no such department) or EF_ERR with err set. */
+/* Write the export to out, streamed from one read snapshot of s (s must have no transaction
+ * open; nothing else may use s meanwhile), and record it in the audit log. Memory holds one
+ * report body at a time and the manifest's per-report metadata, never the whole export.
+ * EF_NOTFOUND (no such department) and EF_ERR before the first byte leave out untouched; an
+ * EF_ERR later (a write failed: the reader went away) leaves a JSON or bundle export without
+ * its manifest, so it cannot verify, and is recorded in the audit log as incomplete.
+ * EF_OK, EF_NOTFOUND or EF_ERR with err set. */
 int ef_export(struct ef_store *s, const struct ef_export_opts *o, FILE *out, char *err,
               size_t errlen);
 

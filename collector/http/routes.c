@@ -24,6 +24,7 @@
 #include "enroll.h"
 #include "export.h"
 #include "now.h"
+#include "http/export_stream.h"
 #include "http/routes.h"
 #include "http/server.h"
 #include "http/web.h"
@@ -503,16 +504,12 @@ static void do_trend(struct ef_http_ctx *ctx, struct evhttp_request *req,
         ef_answer_json(ans, 200, j);
 }
 
+/* Streamed from a thread of its own (http/export_stream.c); answered later. */
 static void do_export(struct ef_http_ctx *ctx, struct evhttp_request *req,
                       const struct ef_caller *who, const struct ef_query *q, struct ef_answer *ans)
 {
     struct ef_export_opts o = {.format = q->format};
-    char err[512], *data = NULL;
-    size_t len = 0;
-    FILE *mem;
-    int rc;
 
-    (void)req;
     o.dialect = q->dialect;
     o.department = q->department;
     o.since = q->since;
@@ -520,28 +517,11 @@ static void do_export(struct ef_http_ctx *ctx, struct evhttp_request *req,
     o.actor = who->actor;
     o.key_path = ctx->key_path;
     o.now = ef_coll_now();
-    if ((mem = open_memstream(&data, &len)) == NULL) {
+    if (ctx->exports == NULL) {
         ef_answer_error(ans, 500, "internal error");
         return;
     }
-    rc = ef_export(ctx->store, &o, mem, err, sizeof(err));
-    fclose(mem);
-    if (rc != EF_OK) {
-        free(data);
-        if (rc == EF_NOTFOUND)
-            ef_answer_error(ans, 404, "no such department");
-        else {
-            ef_error("export: %s", err);
-            ef_answer_error(ans, 500, "internal error");
-        }
-        return;
-    }
-    if (strcmp(o.format, "csv") == 0)
-        ef_answer_raw(ans, 200, data, len, "text/csv; charset=utf-8", "efterlev-export.csv");
-    else if (strcmp(o.format, "json") == 0)
-        ef_answer_raw(ans, 200, data, len, "application/json", "efterlev-export.json");
-    else
-        ef_answer_raw(ans, 200, data, len, "application/x-tar", "efterlev-export.tar");
+    ef_export_stream_start(ctx->exports, req, &o, ans);
 }
 
 static void do_health(struct ef_http_ctx *ctx, struct evhttp_request *req,

@@ -19,6 +19,7 @@
 struct ef_catalog;
 struct ef_http_async;
 struct ef_workq;
+struct ef_export_streams;
 struct ef_answer;
 
 /* ans.status of a handler whose request is answered later (the ingest pipeline, logins). */
@@ -27,14 +28,15 @@ struct ef_answer;
 struct ef_http_ctx {
     struct ef_store *store;
     int stale_days;
-    struct ef_ratelimit enroll_rl;    /* enrollments per source address */
-    struct ef_ratelimit login_rl;     /* dashboard logins per source address */
-    struct ef_login_ghosts *ghosts;   /* failed logins of names that are no user */
-    const struct ef_catalog *catalog; /* ISO/IEC 27002 catalog, NULL when unreadable */
-    char key_path[4200];              /* the export signing key */
-    EVP_PKEY *export_key;             /* loaded (or made) at start: certifies agent keys */
-    struct ef_http_async *async;      /* server.c: ingest pipeline; NULL: answer in place */
-    struct ef_workq *workq;           /* password hashing off the loop; NULL: in place */
+    struct ef_ratelimit enroll_rl;     /* enrollments per source address */
+    struct ef_ratelimit login_rl;      /* dashboard logins per source address */
+    struct ef_login_ghosts *ghosts;    /* failed logins of names that are no user */
+    const struct ef_catalog *catalog;  /* ISO/IEC 27002 catalog, NULL when unreadable */
+    char key_path[4200];               /* the export signing key */
+    EVP_PKEY *export_key;              /* loaded (or made) at start: certifies agent keys */
+    struct ef_http_async *async;       /* server.c: ingest pipeline; NULL: answer in place */
+    struct ef_workq *workq;            /* password hashing off the loop; NULL: in place */
+    struct ef_export_streams *exports; /* exports off the loop (http/export_stream.h) */
 };
 
 /* Login attempts per source address: 10 a minute, bursts of 10. Each attempt costs one

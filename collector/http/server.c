@@ -55,6 +55,7 @@
 #include "efterlev/util.h"
 #include "controls.h"
 #include "export.h"
+#include "http/export_stream.h"
 #include "http/peercount.h"
 #include "http/routes.h"
 #include "http/server.h"
@@ -764,6 +765,13 @@ int ef_http_serve(const struct ef_coll_config *cfg, const char *listen, const ch
         ef_error("cannot set up the event loop");
         goto out;
     }
+    /* Exports: a thread each, at most EF_EXPORTS_RUNNING_MAX at once, streamed back here. */
+    if ((ctx->exports = ef_export_streams_new(srv.base, cfg->database, EF_EXPORTS_RUNNING_MAX,
+                                              (int)srv.deadline.tv_sec, err, sizeof(err))) ==
+        NULL) {
+        ef_error("cannot set up exports: %s", err);
+        goto out;
+    }
     evhttp_set_bevcb(srv.http, tls_bev, &srv);
     evhttp_set_gencb(srv.http, on_request, &srv);
     evhttp_set_max_headers_size(srv.http, HEADERS_MAX);
@@ -807,7 +815,8 @@ out:
     /* The threads first (after a drain they are idle; jobs still inside are finished and
      * dropped unanswered), then the connections, then the loop. */
     ef_pipeline_stop(srv.async.pipe);
-    ef_workq_stop(ctx->workq); /* logins still inside are dropped unanswered */
+    ef_workq_stop(ctx->workq);            /* logins still inside are dropped unanswered */
+    ef_export_streams_free(ctx->exports); /* exports still running are cut */
     if (srv.work_ev != NULL)
         event_free(srv.work_ev);
     if (sigterm != NULL)

@@ -494,10 +494,11 @@ int core_snapshots(struct ef_store *s, const char *department, const char *contr
 /* ---- stored reports, for exports ---- */
 
 /* The reports are read a page at a time, by key (agent_id, id) after the last one seen, so
- * memory holds one page of bodies (up to 1 MiB each) on either backend, and no statement
- * stays open across the whole export. Reports are never changed or deleted, so a page
- * boundary can only let in reports stored while the export runs. */
-#define REPORT_PAGE 64
+ * memory holds one page of bodies (up to 1 MiB each; PostgreSQL hands them over as hex text,
+ * twice that, and all rows of a statement at once: hence a small page) on either backend,
+ * and no statement stays open across the whole export. An export reads in one snapshot
+ * (store/snapshot.h), so the pages see one state of the store. */
+#define REPORT_PAGE 8
 
 /* The current row of st as r; its text and byte strings stay valid until the next step.
  * agent_id is copied into agent (the key of the next page). */

@@ -57,6 +57,13 @@ struct ef_db_ops {
     void (*batch_rollback)(struct ef_store *s);
     int (*in_batch)(struct ef_store *s);
 
+    /* A read snapshot (exports, store/snapshot.h): every read until snapshot_end sees the
+     * database as it was at snapshot_begin, while writers go on. SQLite: a deferred read
+     * transaction, its snapshot taken at once; PostgreSQL: REPEATABLE READ READ ONLY. No tx
+     * or batch may run inside it. */
+    int (*snapshot_begin)(struct ef_store *s);
+    void (*snapshot_end)(struct ef_store *s);
+
     /* The statement of sql (a string constant), prepared on first use, with no values
      * bound. NULL with s->err set. Give it back with done(). */
     struct ef_db_stmt *(*prepare)(struct ef_store *s, const char *sql);

@@ -423,6 +423,27 @@ static int pgd_in_batch(struct ef_store *s)
     return pg_of(s)->in_batch;
 }
 
+/* An export's snapshot: REPEATABLE READ takes it at the first statement and keeps it to the
+ * end; READ ONLY, so it never conflicts with a writer. Not retried: the caller streams. */
+static int pgd_snapshot_begin(struct ef_store *s)
+{
+    struct pg_store *p = pg_of(s);
+
+    if (PQstatus(p->conn) != CONNECTION_OK && pg_reconnect(s) != EF_OK)
+        return EF_ERR;
+    /* BEGIN inside a transaction is only a warning to PostgreSQL. */
+    if (p->in_batch || PQtransactionStatus(p->conn) != PQTRANS_IDLE) {
+        snprintf(s->err, sizeof(s->err), "snapshot: a transaction is already open");
+        return EF_ERR;
+    }
+    return pg_exec(s, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+}
+
+static void pgd_snapshot_end(struct ef_store *s)
+{
+    exec_keep_error(s, "ROLLBACK"); /* it wrote nothing */
+}
+
 const struct ef_db_ops ef_pg_db_ops = {
     .name = "postgresql",
     .close = pg_close_store,
@@ -431,6 +452,8 @@ const struct ef_db_ops ef_pg_db_ops = {
     .batch_commit = pgd_batch_commit,
     .batch_rollback = pgd_batch_rollback,
     .in_batch = pgd_in_batch,
+    .snapshot_begin = pgd_snapshot_begin,
+    .snapshot_end = pgd_snapshot_end,
     .prepare = pgd_prepare,
     .bind_int = pgd_bind_int,
     .bind_text = pgd_bind_text,

@@ -290,6 +290,34 @@ static int sqd_in_batch(struct ef_store *s)
     return sq_of(s)->in_batch;
 }
 
+/* An export's snapshot: BEGIN is deferred (no lock until the first read), so read at once
+ * to fix the snapshot there; in WAL mode writers go on, readers see none of their commits. */
+static int sqd_snapshot_begin(struct ef_store *s)
+{
+    struct sqlite_store *q = sq_of(s);
+
+    if (q->in_batch || !sqlite3_get_autocommit(q->db)) {
+        snprintf(s->err, sizeof(s->err), "snapshot: a transaction is already open");
+        return EF_ERR;
+    }
+    if (exec_sql(s, "BEGIN") != EF_OK)
+        return EF_ERR;
+    if (exec_sql(s, "SELECT count(*) FROM departments") != EF_OK) {
+        rollback_keep_error(s, "ROLLBACK");
+        return EF_ERR;
+    }
+    return EF_OK;
+}
+
+static void sqd_snapshot_end(struct ef_store *s)
+{
+    struct sqlite_store *q = sq_of(s);
+
+    reset_all(q);
+    if (!sqlite3_get_autocommit(q->db))
+        rollback_keep_error(s, "ROLLBACK"); /* it wrote nothing */
+}
+
 /* Finalize every cached statement (before closing the connection). */
 void sq_cache_free(struct sqlite_store *q)
 {
@@ -311,6 +339,8 @@ const struct ef_db_ops ef_sqlite_db_ops = {
     .batch_commit = sqd_batch_commit,
     .batch_rollback = sqd_batch_rollback,
     .in_batch = sqd_in_batch,
+    .snapshot_begin = sqd_snapshot_begin,
+    .snapshot_end = sqd_snapshot_end,
     .prepare = sqd_prepare,
     .bind_int = sqd_bind_int,
     .bind_text = sqd_bind_text,

@@ -5,9 +5,13 @@
  * are pseudo-random but fixed by the seed, so runs are comparable.
  *
  *   efterlev-bench-seed --config collector.yml [--agents 100000] [--checks 50]
- *       [--departments 100] [--seed 1] [--days-ago 0]
+ *       [--departments 100] [--seed 1] [--days-ago 0] [--evidence 0]
+ *       [--reports 1]
  * With --days-ago N the reports are N days old, so the collector's first sweep writes N daily
- * snapshots (the trend's history); keep N below stale_days.
+ * snapshots (the trend's history); keep N below stale_days. With --evidence B every result's
+ * evidence is padded to B bytes (at most 1024), and with --reports R each agent stores R
+ * reports (seq 1..R, the same results): many big reports, fast (tests/integration/
+ * export_stream.sh).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -53,9 +57,11 @@ int main(int argc, char **argv)
                                          {"departments", required_argument, NULL, 'd'},
                                          {"seed", required_argument, NULL, 's'},
                                          {"days-ago", required_argument, NULL, 'g'},
+                                         {"evidence", required_argument, NULL, 'e'},
+                                         {"reports", required_argument, NULL, 'r'},
                                          {NULL, 0, NULL, 0}};
     const char *config = NULL;
-    long agents = 100000, checks = 50, depts = 100, a, k;
+    long agents = 100000, checks = 50, depts = 100, evidence = 0, reports = 1, a, k;
     struct ef_coll_config cfg;
     struct ef_store *s;
     int64_t *dept_ids;
@@ -85,13 +91,20 @@ int main(int argc, char **argv)
         case 'g':
             now -= 86400 * atol(optarg);
             break; /* history for trends: days of snapshots */
+        case 'e':
+            evidence = atol(optarg);
+            break;
+        case 'r':
+            reports = atol(optarg);
+            break;
         default:
             return 2;
         }
     }
-    if (config == NULL || agents < 1 || checks < 1 || checks > EF_RESULTS_MAX || depts < 1) {
+    if (config == NULL || agents < 1 || checks < 1 || checks > EF_RESULTS_MAX || depts < 1 ||
+        evidence < 0 || evidence > EF_EVIDENCE_MAX || reports < 1) {
         fprintf(stderr, "usage: efterlev-bench-seed --config FILE [--agents N] [--checks C] "
-                        "[--departments D] [--seed S]\n");
+                        "[--departments D] [--seed S] [--evidence BYTES] [--reports R]\n");
         return 2;
     }
     if (ef_coll_config_load(config, &cfg, err, sizeof(err)) != 0 ||
@@ -166,6 +179,10 @@ int main(int argc, char **argv)
                           : v < 99 ? EF_UNKNOWN
                                    : EF_ERROR;
             snprintf(res->evidence, sizeof(res->evidence), "seeded evidence for check %ld", k + 1);
+            for (size_t n = strlen(res->evidence); n < (size_t)evidence; n++) {
+                res->evidence[n] = (char)('a' + (rnd() % 26));
+                res->evidence[n + 1] = '\0';
+            }
             control_of(k, res->controls[0], sizeof(res->controls[0]));
             control_of(k + 7, res->controls[1], sizeof(res->controls[1]));
             res->ncontrols = 2;
@@ -173,24 +190,27 @@ int main(int argc, char **argv)
             res->level = EF_LEVEL_BASIC;
             res->duration_us = 10 + k;
         }
-        if ((body = ef_report_serialize(&r, &len)) == NULL) {
-            fprintf(stderr, "efterlev-bench-seed: cannot serialize\n");
-            return 1;
+        for (long n = 1; n <= reports; n++) {
+            r.seq = (uint64_t)n;
+            if ((body = ef_report_serialize(&r, &len)) == NULL) {
+                fprintf(stderr, "efterlev-bench-seed: cannot serialize\n");
+                return 1;
+            }
+            ef_sha256_hex(body, len, sha);
+            memset(sig, 0x5a, sizeof(sig)); /* never verified: these agents post nothing */
+            rec = (struct ef_report_record){.agent_id = ag.agent_id,
+                                            .body = body,
+                                            .body_len = len,
+                                            .signature = sig,
+                                            .sha256 = sha,
+                                            .received_at = now,
+                                            .report = &r};
+            if (s->ops->report_store(s, &rec) != EF_OK)
+                return fail_batch(s, "report store");
+            free(body);
         }
-        ef_sha256_hex(body, len, sha);
-        memset(sig, 0x5a, sizeof(sig)); /* never verified: these agents post nothing */
-        rec = (struct ef_report_record){.agent_id = ag.agent_id,
-                                        .body = body,
-                                        .body_len = len,
-                                        .signature = sig,
-                                        .sha256 = sha,
-                                        .received_at = now,
-                                        .report = &r};
-        if (s->ops->report_store(s, &rec) != EF_OK)
-            return fail_batch(s, "report store");
-        free(body);
         ef_report_free(&r);
-        if (in_batch && ((a + 1) % BATCH == 0 || a + 1 == agents)) {
+        if (in_batch && ((a + 1) % BATCH == 0 || a + 1 == agents || reports > 1)) {
             if (s->ops->batch_commit(s) != EF_OK)
                 return fail_batch(s, "commit");
             in_batch = 0;

@@ -2,7 +2,7 @@
 /* The collector's store and request logic, against a real SQLite database in a temporary
  * folder, or the PostgreSQL database EF_TEST_DATABASE names (test_db.h): departments and tokens,
  * enrollment, report ingestion, seq bookkeeping, the summary (including a stale agent) and
- * the paged reading of stored reports for exports. */
+ * the paged reading of stored reports for exports and their read snapshot. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +22,7 @@
 #include "efterlev/sign.h"
 #include "efterlev/util.h"
 #include "enroll.h"
+#include "store/snapshot.h"
 #include "store/store.h"
 #include "test_db.h"
 #include "tokens.h"
@@ -591,7 +592,7 @@ static size_t agent_at(const struct iter_seen *w, const char *id)
     return a;
 }
 
-/* The export reads reports a page (64) at a time: every report once, in order, across page
+/* The export reads reports a page (8) at a time: every report once, in order, across page
  * boundaries inside an agent and between agents, with the filters, and a callback's
  * non-zero answer stops it. */
 static void test_report_iter_pages(void **state)
@@ -639,7 +640,7 @@ static void test_report_iter_pages(void **state)
     assert_int_equal(w->seqs[a][3], 1);
     assert_int_equal(w->seqs[a][4], 2);
 
-    /* One department; a stop inside the second page. */
+    /* One department; a stop inside a page. */
     memset(w, 0, sizeof(*w));
     it.department = "IT";
     assert_int_equal(s->ops->report_iter(s, &it, iter_cb, w), EF_OK);
@@ -666,6 +667,58 @@ static void test_report_iter_pages(void **state)
     EVP_PKEY_free(ka);
     EVP_PKEY_free(kb);
     EVP_PKEY_free(kb2);
+}
+
+static int count_cb(void *arg, const struct ef_stored_report *sr)
+{
+    (void)sr;
+    (*(size_t *)arg)++;
+    return 0;
+}
+
+static size_t count_reports(struct ef_store *s)
+{
+    struct ef_report_filter all = {0};
+    size_t n = 0;
+
+    assert_int_equal(s->ops->report_iter(s, &all, count_cb, &n), EF_OK);
+    return n;
+}
+
+/* An export's read snapshot (store/snapshot.h): a second connection in a snapshot sees none
+ * of the reports stored on the first meanwhile, and all of them once it ends; a snapshot
+ * cannot be opened twice. */
+static void test_read_snapshot(void **state)
+{
+    struct fx *f = *state;
+    struct ef_store *s = f->s, *r;
+    unsigned char pa[EF_ED25519_PUB_LEN];
+    EVP_PKEY *ka = new_key(pa);
+    char token[128], ida[64], url[512], err[256], *body;
+    size_t len;
+    uint64_t seq;
+
+    add_dept(s, "IT", EF_LEVEL_BASIC, token, sizeof(token));
+    assert_int_equal(enroll(s, token, "mach-a", pa, ida, sizeof(ida)), 201);
+    for (seq = 1; seq <= 5; seq++) {
+        if (seq == 4) {
+            test_db_url(f->db, url, sizeof(url));
+            r = ef_store_open(url, 0, err, sizeof(err));
+            assert_non_null(r);
+            assert_int_equal(ef_store_snapshot_begin(r), EF_OK);
+            assert_int_equal(count_reports(r), 3);
+            assert_int_equal(ef_store_snapshot_begin(r), EF_ERR);
+        }
+        body = make_report(ida, seq, 1, 0, "a", &len);
+        assert_int_equal(ingest(s, ka, ida, body, len), 202);
+        free(body);
+    }
+    assert_int_equal(count_reports(s), 5);
+    assert_int_equal(count_reports(r), 3);
+    ef_store_snapshot_end(r);
+    assert_int_equal(count_reports(r), 5);
+    ef_store_close(r);
+    EVP_PKEY_free(ka);
 }
 
 static void test_reopen_keeps_schema(void **state)
@@ -698,6 +751,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_conflict_says_last_seq_and_stored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_summary_stale, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_iter_pages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_snapshot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_schema, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
