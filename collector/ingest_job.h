@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "answer.h"
+#include "check_catalog.h"
 #include "efterlev/report.h"
 #include "efterlev/sign.h"
 #include "store/store.h"
@@ -30,6 +31,8 @@ struct ef_job {
     unsigned char key[EF_ED25519_PUB_LEN]; /* the key the caller found for agent_id */
     int key_cached; /* key came from a cache and may be stale: a failed signature is
                        checked again against the stored key */
+    const struct ef_check_catalog *checks; /* what counts (assigned.h); NULL: every result as
+                                              sent (tests of the store alone) */
 
     /* ef_ingest_check's findings. */
     unsigned char sig[EF_ED25519_SIG_LEN];
