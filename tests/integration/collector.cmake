@@ -12,6 +12,8 @@ ef_integration_test(collector_login_load collector_login_load.sh)
 set_tests_properties(integration.collector_login_load PROPERTIES TIMEOUT 600)
 # Issue 17: exports hold against a database insider and a reinstalled machine; UNPINNED.
 ef_integration_test(export_trust export_trust.sh)
+# Issue 17: only results of checks a host was assigned count, as the catalog maps them.
+ef_integration_test(collector_counting collector_counting.sh)
 
 # PostgreSQL (issue 9). One throwaway cluster per ctest run (fixture "postgres": started by
 # integration.postgres.start, stopped by integration.postgres.stop; pg_fixture.sh), in which
@@ -39,6 +41,7 @@ if(EFTERLEV_POSTGRES)
   ef_integration_pg_test(enroll_takeover enroll_takeover.sh)
   ef_integration_pg_test(collector_hardening collector_hardening.sh)
   ef_integration_pg_test(export_trust export_trust.sh)
+  ef_integration_pg_test(collector_counting collector_counting.sh)
   ef_integration_pg_test(end_to_end end_to_end.sh)
   ef_integration_pg_test(resilience_kill9 resilience_kill9.sh)
   # Two collectors on one database, many agents at once; figures recomputed; replays.
