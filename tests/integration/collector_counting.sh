@@ -128,3 +128,19 @@ upload 5 "$(baseline elevated)"
 dept
 assert_eq "$(jq -r '[.pass, .fail, .unknown, .error, .compliance_pct] | join(" ")' <<<"$RESP")" "5 3 0 0 62.5" \
     "a report judged at the department's level counts again"
+
+# ---- a catalog that cannot be read stops the collector at start, saying why ----
+stop_collector
+sed -i "s|^policies: .*|policies: \"$T/nowhere\"|" "$COLL_CONF"
+if "$EF_COLLECTOR" serve --config "$COLL_CONF" --listen 127.0.0.1:0 >"$T/bad1.log" 2>&1; then
+    fail "serve started without its check catalog"
+fi
+assert_contains "$(cat "$T/bad1.log")" "policies: $T/nowhere: No such file or directory" \
+    "a missing catalog: a clear error at start"
+mkdir -p "$T/badcat"
+printf 'policy:\n  id: bad\n  version: "1"\nchecks:\n  - id: Not-An-Id\n' >"$T/badcat/10-bad.yml"
+sed -i "s|^policies: .*|policies: \"$T/badcat\"|" "$COLL_CONF"
+if "$EF_COLLECTOR" serve --config "$COLL_CONF" --listen 127.0.0.1:0 >"$T/bad2.log" 2>&1; then
+    fail "serve started with a bad policy file"
+fi
+assert_contains "$(cat "$T/bad2.log")" "policies: $T/badcat/10-bad.yml:5:" "a bad file: named with its line"
