@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check_catalog.h"
 #include "commands.h"
 #include "efterlev/log.h"
 #include "efterlev/util.h"
@@ -18,6 +19,7 @@
 
 static const char help[] =
     "Usage: efterlev-collector init [--dir DIR] [--hostname NAME]... [--database URL]\n"
+    "                               [--policies PATH]\n"
     "\n"
     "Create DIR/collector.yml, the database DIR/efterlev.db and DIR/tls/ with a private CA\n"
     "(ca.pem, ca-key.pem) and the server's certificate (cert.pem, key.pem). The certificate\n"
@@ -25,12 +27,15 @@ static const char help[] =
     "(a DNS name or IP address). Agents need DIR/tls/ca.pem to trust the collector.\n"
     "With --database, the database is that one instead: sqlite:PATH, or a PostgreSQL URI\n"
     "(postgresql://USER@HOST/DBNAME; the database must exist, its tables are created), so that\n"
-    "several collectors can share it. Refuses to run when DIR/collector.yml exists.\n"
+    "several collectors can share it. --policies is the check catalog: only results of its\n"
+    "checks count (docs/figures.md). Refuses to run when DIR/collector.yml exists.\n"
     "\n"
     "Options:\n"
     "  --dir DIR         where to put everything (default " EF_COLLECTOR_DIR_DEFAULT ")\n"
     "  --hostname NAME   another name agents use to reach the collector (repeatable)\n"
     "  --database URL    sqlite:PATH or postgresql://... (default sqlite:DIR/efterlev.db)\n"
+    "  --policies PATH   a policy file or a folder of them (default the installed catalog,\n"
+    "                    else this build's checks/policies)\n"
     "\n"
     "Examples:\n"
     "  efterlev-collector init\n"
@@ -50,14 +55,15 @@ static int join(char *out, size_t outlen, const char *dir, const char *file)
 
 int cmd_init(int argc, char **argv)
 {
-    static const struct option opts[] = {{"dir", required_argument, NULL, 'd'},
-                                         {"hostname", required_argument, NULL, 'n'},
-                                         {"database", required_argument, NULL, 'D'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"dir", required_argument, NULL, 'd'},      {"hostname", required_argument, NULL, 'n'},
+        {"database", required_argument, NULL, 'D'}, {"policies", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     const char *dirarg = EF_COLLECTOR_DIR_DEFAULT, *names[MAX_HOSTNAMES + 1], *database = NULL;
+    const char *policies = ef_check_catalog_default_path();
+    struct ef_check_catalog checks;
     char dir[PATH_MAX], path[PATH_MAX], tlsdir[PATH_MAX], host[256], err[512];
-    struct ef_coll_config cfg;
+    struct ef_coll_config cfg = {0};
     struct ef_store *store;
     struct stat st;
     size_t nnames = 0, len;
@@ -88,6 +94,9 @@ int cmd_init(int argc, char **argv)
             }
             database = optarg;
             break;
+        case 'p':
+            policies = optarg;
+            break;
         case 'h':
             fputs(help, stdout);
             return EF_EXIT_OK;
@@ -99,6 +108,16 @@ int cmd_init(int argc, char **argv)
         ef_error("unexpected argument \"%s\"", argv[optind]);
         return ef_usage_hint("init");
     }
+    /* The catalog is read as serve will read it: a wrong one is an error now, not then. */
+    if (realpath(policies, cfg.policies) == NULL) {
+        ef_error("--policies %s: %s", policies, strerror(errno));
+        return EF_EXIT_FAIL;
+    }
+    if (ef_check_catalog_load(&checks, cfg.policies, err, sizeof(err)) != 0) {
+        ef_error("policies: %s", err);
+        return EF_EXIT_FAIL;
+    }
+    ef_check_catalog_free(&checks);
     if (gethostname(host, sizeof(host)) == 0) {
         host[sizeof(host) - 1] = '\0';
         if (ef_tls_name_valid(host))
@@ -131,7 +150,6 @@ int cmd_init(int argc, char **argv)
         return EF_EXIT_FAIL;
     }
 
-    memset(&cfg, 0, sizeof(cfg));
     snprintf(cfg.listen, sizeof(cfg.listen), "%s", EF_LISTEN_DEFAULT);
     cfg.stale_days = EF_STALE_DAYS_DEFAULT;
     if ((database != NULL ? snprintf(cfg.database, sizeof(cfg.database), "%s", database)

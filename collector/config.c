@@ -10,6 +10,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "check_catalog.h"
 #include "config.h"
 #include "efterlev/report.h"
 #include "efterlev/util.h"
@@ -192,6 +193,9 @@ static int load_root(struct ctx *x, const yaml_node_t *root, struct ef_coll_conf
         } else if (strcmp(key, "tls") == 0) {
             if (load_tls(x, v, c) != 0)
                 return -1;
+        } else if (strcmp(key, "policies") == 0) {
+            if (path_value(x, v, key, "", c->policies, sizeof(c->policies)) != 0)
+                return -1;
         } else if (strcmp(key, "stale_days") == 0) {
             if (scalar(x, v, key, num, sizeof(num)) != 0)
                 return -1;
@@ -246,6 +250,7 @@ int ef_coll_config_load(const char *path, struct ef_coll_config *c, char *err, s
     memset(c, 0, sizeof(*c));
     snprintf(c->listen, sizeof(c->listen), "%s", EF_LISTEN_DEFAULT);
     c->stale_days = EF_STALE_DAYS_DEFAULT;
+    snprintf(c->policies, sizeof(c->policies), "%s", ef_check_catalog_default_path());
     c->enroll_per_minute = EF_ENROLL_PER_MINUTE_DEFAULT;
     c->enroll_burst = EF_ENROLL_BURST_DEFAULT;
     c->request_timeout = EF_REQUEST_TIMEOUT_DEFAULT;
@@ -422,6 +427,8 @@ char *ef_coll_config_render(const struct ef_coll_config *c, size_t *len)
     rc |= emit_pair(&e, "ca", c->tls_ca, 1);
     rc |= emit_map(&e, 0);
     rc |= emit_pair(&e, "stale_days", days, 0);
+    if (c->policies[0] != '\0')
+        rc |= emit_pair(&e, "policies", c->policies, 1);
     /* The limits only when set (0 in a config that was never loaded means the default). */
     {
         static const struct {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* collector.yml: where the collector listens, its database and TLS files. */
+/* collector.yml: where the collector listens, its database and TLS files, its check catalog. */
 #ifndef EF_COLLECTOR_CONFIG_H
 #define EF_COLLECTOR_CONFIG_H
 
@@ -37,6 +37,7 @@ struct ef_coll_config {
     char tls_key[PATH_MAX];
     char tls_ca[PATH_MAX];
     int stale_days;
+    char policies[PATH_MAX]; /* the check catalog (check_catalog.h): a file or folder */
     /* Limits. */
     int enroll_per_minute; /* per source address */
     int enroll_burst;

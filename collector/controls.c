@@ -137,14 +137,18 @@ out:
     return rc;
 }
 
-int ef_catalog_load_default(struct ef_catalog *c, char *err, size_t errlen)
+const char *ef_catalog_default_path(void)
 {
     struct stat st;
-    const char *path = stat(EF_CONTROLS_INSTALL_FILE, &st) == 0 && S_ISREG(st.st_mode)
-                           ? EF_CONTROLS_INSTALL_FILE
-                           : EF_CONTROLS_SOURCE_FILE;
 
-    return ef_catalog_load(path, c, err, errlen);
+    return stat(EF_CONTROLS_INSTALL_FILE, &st) == 0 && S_ISREG(st.st_mode)
+               ? EF_CONTROLS_INSTALL_FILE
+               : EF_CONTROLS_SOURCE_FILE;
+}
+
+int ef_catalog_load_default(struct ef_catalog *c, char *err, size_t errlen)
+{
+    return ef_catalog_load(ef_catalog_default_path(), c, err, errlen);
 }
 
 const struct ef_catalog_control *ef_catalog_find(const struct ef_catalog *c, const char *number)

@@ -27,6 +27,7 @@ struct ef_catalog {
 /* Read the catalog from path. 0, or -1 with err as "FILE:LINE: what". */
 int ef_catalog_load(const char *path, struct ef_catalog *c, char *err, size_t errlen);
 /* The installed catalog (EF_CONTROLS_INSTALL_FILE), else the source tree's. */
+const char *ef_catalog_default_path(void);
 int ef_catalog_load_default(struct ef_catalog *c, char *err, size_t errlen);
 void ef_catalog_free(struct ef_catalog *c);
 const struct ef_catalog_control *ef_catalog_find(const struct ef_catalog *c, const char *number);

@@ -11,6 +11,8 @@
 #include "answer.h"
 #include "store/store.h"
 
+struct ef_check_catalog;
+
 #define EF_FUTURE_SKEW (10 * 60) /* seconds a report's generated_at may lie ahead */
 
 /* Enrol an agent from the JSON body: 201 {agent_id, department, level}, 400 malformed,
@@ -19,8 +21,10 @@
 void ef_enroll(struct ef_store *s, EVP_PKEY *export_key, const void *body, size_t len,
                struct ef_answer *ans);
 
-/* Accept a signed report. agent_hdr and sig_hdr may be NULL (missing). */
-void ef_ingest(struct ef_store *s, const char *agent_hdr, const char *sig_hdr, const void *body,
-               size_t len, time_t now, struct ef_answer *ans);
+/* Accept a signed report. agent_hdr and sig_hdr may be NULL (missing). checks: what counts
+ * (assigned.h); NULL stores every result as sent (tests of the store alone). */
+void ef_ingest(struct ef_store *s, const struct ef_check_catalog *checks, const char *agent_hdr,
+               const char *sig_hdr, const void *body, size_t len, time_t now,
+               struct ef_answer *ans);
 
 #endif

@@ -14,6 +14,7 @@
 #include "efterlev/report.h"
 #include "efterlev/sign.h"
 #include "efterlev/util.h"
+#include "assigned.h"
 #include "enroll.h"
 #include "ingest_job.h"
 #include "store/report_held.h"
@@ -74,6 +75,28 @@ static void accepted(struct ef_store *s, const struct ef_agent *a, int status, i
         ef_answer_json(
             ans, status,
             json_pack("{s:s, s:s}", "level", ef_level_name(d.level), "department", d.name));
+}
+
+/* Only the results of checks the host was assigned count, as its department requires them
+ * (assigned.h); the body is stored whole all the same. */
+static int keep_assigned(struct ef_store *s, struct ef_job *j, const struct ef_agent *a,
+                         struct ef_dept_cache *dc)
+{
+    struct ef_assigned_tally t;
+    struct ef_department d;
+
+    if (j->checks == NULL)
+        return 0;
+    if (department_of(s, a->department_id, dc, &d) != EF_OK)
+        return -1;
+    ef_assigned_apply(j->checks, d.level, &j->report, &t);
+    if (t.not_in_catalog + t.above_level + t.other_level > 0)
+        ef_warn("report %llu of %s: %zu results not counted (%zu not in the catalog, %zu above "
+                "level %s; first %s), %zu judged at another level counted as unknown",
+                (unsigned long long)j->report.seq, a->agent_id, t.not_in_catalog + t.above_level,
+                t.not_in_catalog, t.above_level, ef_level_name(d.level),
+                t.first_set_aside[0] != '\0' ? t.first_set_aside : "-", t.other_level);
+    return 0;
 }
 
 /* A report whose seq is not above the agent's last: the last report again is an idempotent
@@ -205,6 +228,8 @@ void ef_ingest_store(struct ef_store *s, struct ef_job *j, struct ef_dept_cache 
         seq_not_above(s, &a, j, dc);
         return;
     }
+    if (keep_assigned(s, j, &a, dc) != 0)
+        goto fail;
     rec = (struct ef_report_record){.agent_id = a.agent_id,
                                     .body = j->body,
                                     .body_len = j->len,
@@ -238,8 +263,8 @@ fail:
     ef_answer_error(&j->ans, 500, "internal error");
 }
 
-void ef_ingest(struct ef_store *s, const char *agent_hdr, const char *sig_hdr, const void *body,
-               size_t len, time_t now, struct ef_answer *ans)
+void ef_ingest(struct ef_store *s, const struct ef_check_catalog *checks, const char *agent_hdr,
+               const char *sig_hdr, const void *body, size_t len, time_t now, struct ef_answer *ans)
 {
     struct ef_job j;
     struct ef_agent a;
@@ -278,6 +303,7 @@ void ef_ingest(struct ef_store *s, const char *agent_hdr, const char *sig_hdr, c
     j.now = now;
     j.body = (unsigned char *)body; /* borrowed: not freed here */
     j.len = len;
+    j.checks = checks;
     snprintf(j.agent_id, sizeof(j.agent_id), "%s", agent_hdr);
     snprintf(j.sig_hdr, sizeof(j.sig_hdr), "%s", sig_hdr);
     memcpy(j.key, a.public_key, EF_ED25519_PUB_LEN);

@@ -39,7 +39,8 @@ mkdir -p "$work"
 conf=$work/collector/collector.yml
 if [ ! -f "$conf" ]; then
     say "creating a collector in $work/collector"
-    "$collector" init --dir "$work/collector" >&2
+    # The checks the agent runs (this tree's) are the ones the collector counts.
+    "$collector" init --dir "$work/collector" --policies "$src/checks/policies" >&2
 fi
 
 # One demo collector at a time: stop the one a previous run left.

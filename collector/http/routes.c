@@ -228,7 +228,7 @@ static void do_report(struct ef_http_ctx *ctx, struct evhttp_request *req,
         ef_http_defer(ctx, req, 0, evhttp_find_header(h, "Efterlev-Agent"),
                       evhttp_find_header(h, "Efterlev-Signature"), body, len, ans))
         return;
-    ef_ingest(ctx->store, evhttp_find_header(h, "Efterlev-Agent"),
+    ef_ingest(ctx->store, ctx->checks, evhttp_find_header(h, "Efterlev-Agent"),
               evhttp_find_header(h, "Efterlev-Signature"), body, len, ef_coll_now(), ans);
 }
 

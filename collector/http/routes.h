@@ -17,6 +17,7 @@
 #include "store/store.h"
 
 struct ef_catalog;
+struct ef_check_catalog;
 struct ef_http_async;
 struct ef_workq;
 struct ef_export_streams;
@@ -37,6 +38,9 @@ struct ef_http_ctx {
     struct ef_http_async *async;       /* server.c: ingest pipeline; NULL: answer in place */
     struct ef_workq *workq;            /* password hashing off the loop; NULL: in place */
     struct ef_export_streams *exports; /* exports off the loop (http/export_stream.h) */
+
+    /* collector.yml policies (check_catalog.h): which results count at ingest. */
+    const struct ef_check_catalog *checks;
 };
 
 /* Login attempts per source address: 10 a minute, bursts of 10. Each attempt costs one

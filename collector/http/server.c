@@ -53,6 +53,7 @@
 #include "efterlev/report.h"
 #include "efterlev/sign.h"
 #include "efterlev/util.h"
+#include "check_catalog.h"
 #include "controls.h"
 #include "export.h"
 #include "http/export_stream.h"
@@ -256,6 +257,7 @@ int ef_http_defer(struct ef_http_ctx *ctx, struct evhttp_request *req, int enrol
         snprintf(j->sig_hdr, sizeof(j->sig_hdr), "%s", sig_hdr);
         memcpy(j->key, key, EF_ED25519_PUB_LEN);
         j->key_cached = cached;
+        j->checks = ctx->checks;
     }
     if (ef_pipeline_submit(as->pipe, j) != 0) {
         ef_job_free(j);
@@ -683,6 +685,7 @@ int ef_http_serve(const struct ef_coll_config *cfg, const char *listen, const ch
     struct event *sigterm = NULL, *sigint = NULL, *sweep = NULL;
     struct timeval every = {SWEEP_SECS, 0};
     struct ef_catalog cat = {0};
+    struct ef_check_catalog checks = {0};
     struct ef_pipeline_opts po = {0};
     char bound[EF_LISTEN_MAX + 16], line[EF_LISTEN_MAX + 18], err[512];
     int rc = -1;
@@ -719,6 +722,13 @@ int ef_http_serve(const struct ef_coll_config *cfg, const char *listen, const ch
         ctx->catalog = &cat;
     else
         ef_warn("%s (control titles and coverage will be missing)", err);
+    /* Only results of the catalog's checks count (assigned.h): without it, nothing could. */
+    if (ef_check_catalog_load(&checks, cfg->policies, err, sizeof(err)) != 0) {
+        ef_error("policies: %s", err);
+        goto out;
+    }
+    ctx->checks = &checks;
+    ef_info("counting the %zu checks of %s (policy %s)", checks.n, checks.path, checks.policy_id);
     ef_export_key_path(cfg->path, ctx->key_path, sizeof(ctx->key_path));
     /* The export key certifies every key enrolled from now on (keycert.h); the keys
      * enrolled before schema 4 get their certificates once, here. */
@@ -830,6 +840,7 @@ out:
     if (srv.drain_ev != NULL)
         event_free(srv.drain_ev);
     ef_catalog_free(&cat);
+    ef_check_catalog_free(&checks);
     if (srv.http != NULL)
         evhttp_free(srv.http);
     if (srv.base != NULL)

@@ -8,6 +8,11 @@
  *   efterlev-bench-ingest --url https://127.0.0.1:8443 --ca ca.pem --token TOKEN
  *       [--agents 100] [--reports 10] [--results 50] [--concurrency 16]
  *       [--new-connection] [--resume] [--collector-pid PID] [--name-prefix P]
+ *   efterlev-bench-ingest --policy-out FILE [--results 50]
+ *
+ * --policy-out writes the policy holding the checks the reports name (with the controls and
+ * severities they claim) and exits: the collector counts only results of checks in its
+ * catalog (collector.yml `policies`), so the benchmark's collector is given this one.
  */
 #include "efterlev/report.h"
 #include "efterlev/sign.h"
@@ -121,10 +126,32 @@ static EVP_PKEY *enroll(long i, char *agent_id, size_t cap)
     return key;
 }
 
+static const char *const bench_controls[] = {"8.24", "8.8", "8.15", "5.17",
+                                             "8.5",  "8.9", "8.20", "7.10"};
+
+/* The policy of the checks make_job's reports name, as a collector catalog. 0 or -1. */
+static int write_policy(const char *path)
+{
+    FILE *f = fopen(path, "w");
+
+    if (f == NULL)
+        return -1;
+    fprintf(f, "policy:\n  id: bench\n  version: \"1\"\nchecks:\n");
+    for (long k = 0; k < opt.results; k++)
+        fprintf(f,
+                "  - id: bench.check_%03ld\n    title: Bench check %ld\n    description: d\n"
+                "    rationale: r\n    remediation: m\n    controls: [\"%s\", \"%s\"]\n"
+                "    severity: %s\n    level: basic\n    all:\n"
+                "      - file: /etc/passwd\n        exists: true\n",
+                k, k, bench_controls[k % 8], bench_controls[(k + 3) % 8],
+                ef_severity_name((ef_severity)(k % 5)));
+    return fclose(f) == 0 ? 0 : -1;
+}
+
 /* A realistic report: R results over a spread of statuses, controls and evidence. */
 static void make_job(struct job *j, EVP_PKEY *key, const char *agent_id, long agent, long seq)
 {
-    static const char *ctl[] = {"8.24", "8.8", "8.15", "5.17", "8.5", "8.9", "8.20", "7.10"};
+    const char *const *ctl = bench_controls;
     struct ef_report r;
     ef_report_init(&r);
     strlcpy(r.agent_id, agent_id, sizeof(r.agent_id));
@@ -219,7 +246,9 @@ int main(int argc, char **argv)
                                        {"new-connection", no_argument, NULL, 'n'},
                                        {"resume", no_argument, NULL, 's'},
                                        {"name-prefix", required_argument, NULL, 'P'},
+                                       {"policy-out", required_argument, NULL, 'O'},
                                        {NULL, 0, NULL, 0}};
+    const char *policy_out = NULL;
     int ch;
     while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (ch) {
@@ -260,10 +289,20 @@ int main(int argc, char **argv)
         case 's':
             opt.resume = 1;
             break;
+        case 'O':
+            policy_out = optarg;
+            break;
         default:
             fprintf(stderr, "usage: see the comment at the top of tests/bench/ingest_load.c\n");
             return 2;
         }
+    }
+    if (policy_out != NULL) {
+        if (opt.results < 1 || opt.results > EF_RESULTS_MAX || write_policy(policy_out) != 0) {
+            fprintf(stderr, "efterlev-bench-ingest: cannot write %s\n", policy_out);
+            return 1;
+        }
+        return 0;
     }
     if (!opt.url || !opt.ca || !opt.token || opt.agents < 1 || opt.reports < 1 ||
         opt.concurrency < 1 || opt.results < 1 || opt.results > EF_RESULTS_MAX) {

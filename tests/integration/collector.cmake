@@ -17,6 +17,8 @@ ef_integration_test(ingest_budget ingest_budget.sh)
 # Issue 17: exports stream off the event loop, bounded memory, one snapshot, 200 MB seeded.
 ef_integration_test(export_stream export_stream.sh)
 set_tests_properties(integration.export_stream PROPERTIES TIMEOUT 600)
+# Issue 17: only results of checks a host was assigned count, as the catalog maps them.
+ef_integration_test(collector_counting collector_counting.sh)
 
 # PostgreSQL (issue 9). One throwaway cluster per ctest run (fixture "postgres": started by
 # integration.postgres.start, stopped by integration.postgres.stop; pg_fixture.sh), in which
@@ -47,6 +49,7 @@ if(EFTERLEV_POSTGRES)
   ef_integration_pg_test(ingest_budget ingest_budget.sh)
   ef_integration_pg_test(export_stream export_stream.sh)
   set_tests_properties(integration.export_stream.pg PROPERTIES TIMEOUT 600)
+  ef_integration_pg_test(collector_counting collector_counting.sh)
   ef_integration_pg_test(end_to_end end_to_end.sh)
   ef_integration_pg_test(resilience_kill9 resilience_kill9.sh)
   ef_integration_pg_test(agent_seq_catchup agent_seq_catchup.sh)

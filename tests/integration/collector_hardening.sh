@@ -25,7 +25,7 @@ PUB=$(newkey evil)
 raw_enroll "$TOKEN" "$HOSTNAME_EVIL" mach-evil "$PUB"
 assert_eq "$CODE" 201 "an agent with a formula host name enrolls"
 AGENT=$(printf '%s' "$RESP" | sed -n 's/.*"agent_id":"\([^"]*\)".*/\1/p')
-printf '{"schema":"efterlev.report/1","agent_id":"%s","seq":1,"generated_at":"%s","host":{"hostname":"%s","machine_id":"mach-evil","os_id":"debian","os_version":"12","os_pretty":"Debian","kernel":"6.1","arch":"x86_64"},"agent_version":"0.1.0","policy":{"id":"baseline","version":"1","sha256":"%064d"},"results":[{"check":"chk-1","status":"fail","evidence":"+cmd|'"'"' /C calc'"'"'!A0","controls":["8.9"],"severity":"medium","level":"basic","duration_us":1},{"check":"chk-2","status":"pass","evidence":"-2+3\\u001b[2J","controls":["8.9"],"severity":"low","level":"basic","duration_us":1}],"summary":{"pass":1,"fail":1,"na":0,"unknown":0,"error":0}}' \
+printf '{"schema":"efterlev.report/1","agent_id":"%s","seq":1,"generated_at":"%s","host":{"hostname":"%s","machine_id":"mach-evil","os_id":"debian","os_version":"12","os_pretty":"Debian","kernel":"6.1","arch":"x86_64"},"agent_version":"0.1.0","policy":{"id":"baseline","version":"1","sha256":"%064d"},"results":[{"check":"sys.aslr","status":"fail","evidence":"+cmd|'"'"' /C calc'"'"'!A0","controls":["8.9"],"severity":"medium","level":"basic","duration_us":1},{"check":"sys.core_dumps_restricted","status":"pass","evidence":"-2+3\\u001b[2J","controls":["8.9"],"severity":"low","level":"basic","duration_us":1}],"summary":{"pass":1,"fail":1,"na":0,"unknown":0,"error":0}}' \
     "$AGENT" "$NOW" "$REPORT_HOSTNAME_EVIL" 0 >"$T/evil.json"
 signed_post evil "$T/evil.json" "$AGENT"
 assert_eq "$CODE" 202 "the report is stored ($RESP)"

@@ -20,7 +20,7 @@ report() {
     for st in pass fail na unknown; do
         case $st in pass) n=$np ;; fail) n=$nf ;; na) n=$nn ;; unknown) n=$nu ;; esac
         for ((i = 1; i <= n; i++)); do
-            results+="${results:+,}{\"check\":\"chk-$st-$i\",\"status\":\"$st\",\"evidence\":\"seen $st $i\",\"controls\":[\"8.9\",\"5.17\"],\"severity\":\"medium\",\"level\":\"basic\",\"duration_us\":42}"
+            results+="${results:+,}{\"check\":\"chk.${st}_$i\",\"status\":\"$st\",\"evidence\":\"seen $st $i\",\"controls\":[\"8.9\",\"5.17\"],\"severity\":\"medium\",\"level\":\"elevated\",\"duration_us\":42}"
         done
     done
     printf '{"schema":"efterlev.report/1","agent_id":"%s","seq":%s,"generated_at":"%s","host":{"hostname":"%s","machine_id":"m-%s","os_id":"debian","os_version":"12","os_pretty":"Debian GNU/Linux 12 (bookworm)","kernel":"6.1.0-13-amd64","arch":"x86_64"},"agent_version":"0.1.0","policy":{"id":"baseline","version":"1","sha256":"%064d"},"results":[%s],"summary":{"pass":%d,"fail":%d,"na":%d,"unknown":%d,"error":0}}' \

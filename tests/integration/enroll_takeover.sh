@@ -16,7 +16,7 @@ now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
 # A report of one passing check, signed by KEY, for AGENT at SEQ.
 report() {
-    printf '{"schema":"efterlev.report/1","agent_id":"%s","seq":%s,"generated_at":"%s","host":{"hostname":"victim","machine_id":"m-victim","os_id":"debian","os_version":"12","os_pretty":"Debian","kernel":"6.1","arch":"x86_64"},"agent_version":"0.1.0","policy":{"id":"p","version":"1","sha256":""},"results":[{"check":"c1","status":"%s","evidence":"e","controls":["8.9"],"severity":"high","level":"high","duration_us":1}],"summary":{"pass":%s,"fail":%s,"na":0,"unknown":0,"error":0}}' \
+    printf '{"schema":"efterlev.report/1","agent_id":"%s","seq":%s,"generated_at":"%s","host":{"hostname":"victim","machine_id":"m-victim","os_id":"debian","os_version":"12","os_pretty":"Debian","kernel":"6.1","arch":"x86_64"},"agent_version":"0.1.0","policy":{"id":"p","version":"1","sha256":""},"results":[{"check":"acct.uid0_only_root","status":"%s","evidence":"e","controls":["8.9"],"severity":"high","level":"high","duration_us":1}],"summary":{"pass":%s,"fail":%s,"na":0,"unknown":0,"error":0}}' \
         "$2" "$3" "$now" "$4" "$5" "$6" >"$T/r.json"
     signed_post "$1" "$T/r.json" "$2"
 }

@@ -30,13 +30,27 @@ pass() { echo "ok: $*"; }
 assert_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; pass "$3"; }
 assert_contains() { case "$1" in *"$2"*) pass "$3" ;; *) fail "$3: '$2' not in: $1" ;; esac; }
 
+# test_catalog: the check catalog of the test collectors ($T/catalog): the default checks,
+# e2e.yml (the agents' test policy) and raw-uploads.yml (the checks of hand-written reports).
+# Only results of these checks count (collector.yml `policies`, docs/figures.md).
+test_catalog() {
+    if [ ! -d "$T/catalog" ]; then
+        mkdir -p "$T/catalog"
+        cp "$EF_SOURCE_DIR"/checks/policies/*.yml "$EF_SOURCE_DIR"/tests/fixtures/policies/*.yml \
+            "$T/catalog/"
+    fi
+    printf '%s' "$T/catalog"
+}
+
 # start_collector NAME: init DIR=$T/NAME (database: $EF_DATABASE when set, see the end of
-# this file), serve on a free loopback port.
+# this file; check catalog: $COLL_POLICIES when set, else test_catalog), serve on a free
+# loopback port.
 # Sets COLL_DIR, COLL_CONF, COLL_URL, COLL_CA, COLL_PID.
 start_collector() {
     local name=${1:-coll}
     COLL_DIR=$T/$name
     "$EF_COLLECTOR" init --dir "$COLL_DIR" ${EF_DATABASE:+--database "$EF_DATABASE"} \
+        --policies "${COLL_POLICIES:-$(test_catalog)}" \
         >"$T/$name-init.log" 2>&1 || fail "collector init"
     COLL_CONF=$COLL_DIR/collector.yml
     COLL_CA=$COLL_DIR/tls/ca.pem

@@ -165,7 +165,8 @@ for f in /usr/bin/efterlev-agent /etc/efterlev/agent.yml /usr/lib/systemd/system
 done
 rc_files=$(rpm -qpl "$RC" 2>/dev/null)
 for f in /usr/bin/efterlev-collector /etc/efterlev/collector.yml \
-    /usr/lib/systemd/system/efterlev-collector.service /usr/share/man/man8/efterlev-collector.8.gz; do
+    /usr/lib/systemd/system/efterlev-collector.service /usr/share/man/man8/efterlev-collector.8.gz \
+    /usr/share/efterlev-collector/policies/10-encryption.yml; do
     grep -qx "$f" <<<"$rc_files" || fail "collector rpm lacks $f"
 done
 ra_req=$(rpm -qpR "$RA" 2>/dev/null)

@@ -25,6 +25,10 @@ ef_unit_test(test_collector_counters
 ef_unit_test(test_collector_auth
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_collector_auth.c
   LIBS efterlev_collector_core)
+# The check catalog, what of a report counts (issue 17), collector.yml `policies`.
+ef_unit_test(test_collector_catalog
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_collector_catalog.c
+  LIBS efterlev_collector_core)
 # CSV formula neutralisation (both dialects) and terminal-safe text.
 ef_unit_test(test_collector_output
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_collector_output.c

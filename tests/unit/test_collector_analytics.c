@@ -202,7 +202,7 @@ static void upload(struct ef_store *s, struct agent *a, const char *host, int st
     }
     body = ef_report_serialize(&r, &len);
     sig = ef_sign_header(a->key, body, len);
-    ef_ingest(s, a->id, sig, body, len, now, &ans);
+    ef_ingest(s, NULL, a->id, sig, body, len, now, &ans);
     if (ans.status != 202)
         fail_msg("upload %s: %d %s", host, ans.status,
                  json_string_value(json_object_get(ans.body, "error")));

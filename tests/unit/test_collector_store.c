@@ -192,7 +192,7 @@ static int ingest(struct ef_store *s, EVP_PKEY *key, const char *agent_id, const
     int status;
 
     assert_non_null(sig);
-    ef_ingest(s, agent_id, sig, body, len, time(NULL), &ans);
+    ef_ingest(s, NULL, agent_id, sig, body, len, time(NULL), &ans);
     status = ans.status;
     assert_non_null(ans.body);
     if (status >= 400)
@@ -409,13 +409,13 @@ static void test_ingest_and_seq(void **state)
     free(rows);
 
     /* Refusals in order. */
-    ef_ingest(s, NULL, "x", r2, l2, time(NULL), &ans);
+    ef_ingest(s, NULL, NULL, "x", r2, l2, time(NULL), &ans);
     assert_int_equal(ans.status, 400);
-    ef_ingest(s, "ag-nobody", "ed25519=AAAA", r2, l2, time(NULL), &ans);
+    ef_ingest(s, NULL, "ag-nobody", "ed25519=AAAA", r2, l2, time(NULL), &ans);
     assert_int_equal(ans.status, 401);
-    ef_ingest(s, id, "ed25519=AAAA", r2, l2, time(NULL), &ans);
+    ef_ingest(s, NULL, id, "ed25519=AAAA", r2, l2, time(NULL), &ans);
     assert_int_equal(ans.status, 401);
-    ef_ingest(s, id, "x", r2, EF_BODY_MAX + 1, time(NULL), &ans);
+    ef_ingest(s, NULL, id, "x", r2, EF_BODY_MAX + 1, time(NULL), &ans);
     assert_int_equal(ans.status, 413);
     ef_answer_clear(&ans);
 

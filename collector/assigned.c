@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/* Only assigned checks count (assigned.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "assigned.h"
+#include "efterlev/textlist.h"
+
+/* Rule 4: another level's verdict says nothing about this level's (thresholds and
+ * allow-lists may differ per level, in either direction), so it is neither pass nor fail. */
+static void judged_elsewhere(struct ef_result *res, ef_level level)
+{
+    char ev[EF_EVIDENCE_MAX + 1];
+
+    ef_text_printf(ev, sizeof(ev), "judged at %s, the department requires %s (reported %s: %s)",
+                   ef_level_name(res->level), ef_level_name(level), ef_status_name(res->status),
+                   res->evidence);
+    memcpy(res->evidence, ev, sizeof(ev));
+    res->status = EF_UNKNOWN;
+}
+
+static int has_check(const struct ef_report *r, const char *id)
+{
+    for (size_t i = 0; i < r->nresults; i++)
+        if (strcmp(r->results[i].check, id) == 0)
+            return 1;
+    return 0;
+}
+
+static void note_set_aside(struct ef_report *r, ef_level level, const struct ef_assigned_tally *t)
+{
+    struct ef_result *res;
+
+    /* Room: at least one result was removed. A catalog that holds this id itself would
+     * make a duplicate: then the count is in the log only. */
+    if (has_check(r, EF_UNASSIGNED_CHECK) || (res = ef_report_add(r)) == NULL)
+        return;
+    snprintf(res->check, sizeof(res->check), "%s", EF_UNASSIGNED_CHECK);
+    res->status = EF_ERROR;
+    res->severity = EF_SEV_INFO;
+    res->level = level;
+    ef_text_printf(res->evidence, sizeof(res->evidence),
+                   "%zu results not counted, this host was not assigned their checks: %zu not in "
+                   "the collector's catalog, %zu required only above %s (first: %s); the signed "
+                   "report keeps them",
+                   t->not_in_catalog + t->above_level, t->not_in_catalog, t->above_level,
+                   ef_level_name(level), t->first_set_aside);
+}
+
+void ef_assigned_apply(const struct ef_check_catalog *c, ef_level level, struct ef_report *r,
+                       struct ef_assigned_tally *t)
+{
+    struct ef_assigned_tally own;
+    size_t i, kept = 0;
+
+    if (t == NULL)
+        t = &own;
+    memset(t, 0, sizeof(*t));
+    for (i = 0; i < r->nresults; i++) {
+        struct ef_result *res = &r->results[i];
+        const struct ef_catalog_check *k = ef_check_catalog_find(c, res->check);
+
+        if (k == NULL || k->level > level) {
+            if (k == NULL)
+                t->not_in_catalog++;
+            else
+                t->above_level++;
+            if (t->first_set_aside[0] == '\0')
+                snprintf(t->first_set_aside, sizeof(t->first_set_aside), "%s", res->check);
+            continue;
+        }
+        memcpy(res->controls, k->controls, sizeof(res->controls));
+        res->ncontrols = k->ncontrols;
+        res->severity = k->severity;
+        if (res->level != level) {
+            judged_elsewhere(res, level);
+            t->other_level++;
+        }
+        if (kept != i)
+            r->results[kept] = *res;
+        kept++;
+    }
+    r->nresults = kept;
+    if (t->not_in_catalog + t->above_level > 0)
+        note_set_aside(r, level, t);
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/* What of a report counts (docs/figures.md, "What is counted"): only the results of checks
+ * the host was assigned, judged the way its department requires. Applied to the parsed
+ * report at ingest, before the store sees it; the signed body is stored whole regardless, so
+ * nothing the agent sent is lost. */
+#ifndef EF_COLLECTOR_ASSIGNED_H
+#define EF_COLLECTOR_ASSIGNED_H
+
+#include <stddef.h>
+
+#include "check_catalog.h"
+#include "efterlev/report.h"
+
+/* The result the collector adds when it set results aside, so the host's page and its
+ * department's error count show it: status error, no controls (it fills no coverage),
+ * severity info, the evidence saying how many and why. An agent's own result with this id
+ * is set aside like any other check the catalog does not hold. */
+#define EF_UNASSIGNED_CHECK "collector.unassigned_results"
+
+struct ef_assigned_tally {
+    size_t not_in_catalog; /* set aside: the catalog has no such check */
+    size_t above_level;    /* set aside: the catalog requires the check from a higher level */
+    size_t other_level;    /* kept as unknown: judged at another level than the department's */
+    char first_set_aside[EF_ID_MAX + 1]; /* for the log; "" when none */
+};
+
+/* Rewrite r's results for a host of a department at level:
+ *  1. a check the catalog does not hold is set aside (removed from r->results);
+ *  2. so is a catalog check whose lowest level is above level;
+ *  3. every kept result takes the catalog's controls and severity, not the agent's;
+ *  4. a kept result judged at a level other than level becomes unknown, its evidence
+ *     "judged at basic, the department requires high (reported pass: ...)";
+ * and when anything was set aside, one result EF_UNASSIGNED_CHECK says so. Order of the kept
+ * results is unchanged. t (may be NULL) receives the counts. */
+void ef_assigned_apply(const struct ef_check_catalog *c, ef_level level, struct ef_report *r,
+                       struct ef_assigned_tally *t);
+
+#endif

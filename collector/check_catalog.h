@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/* The check catalog of the collector (collector.yml `policies`): every check a host may be
+ * assigned, with the controls, severity and lowest protection level the catalog gives it.
+ * Read once when `serve` starts, with the agents' own policy loader (lib/policy.c), into a
+ * small table sorted by id; read-only afterwards, so the ingest threads share it without a
+ * lock. What counts at ingest is decided from it (assigned.h). */
+#ifndef EF_COLLECTOR_CHECK_CATALOG_H
+#define EF_COLLECTOR_CHECK_CATALOG_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "efterlev/report.h"
+
+struct ef_catalog_check {
+    char id[EF_ID_MAX + 1];
+    char controls[EF_CONTROLS_MAX][EF_CONTROL_MAX + 1]; /* the primary first */
+    size_t ncontrols;
+    ef_severity severity;
+    ef_level level; /* the lowest protection level that requires the check */
+};
+
+struct ef_check_catalog {
+    struct ef_catalog_check *v; /* sorted by id */
+    size_t n;
+    char path[PATH_MAX];                   /* what was loaded */
+    char policy_id[EF_ID_MAX + 1];         /* "a+b" when the files name several */
+    char policy_version[EF_SHORT_MAX + 1]; /* joined like the id */
+    char policy_sha256[65];                /* over the loaded files' bytes, in load order */
+};
+
+/* The default of `policies`: the folder the collector package installs, when it is one, else
+ * this source tree's checks/policies (a build that was not installed). */
+const char *ef_check_catalog_default_path(void);
+
+/* Load a policy file, or every *.yml of a folder, as the agent would (control numbers
+ * checked against the collector's ISO/IEC 27002 catalog). A path that does not exist, a file
+ * the loader refuses, or no check at all is an error. 0, or -1 with err naming the file. */
+int ef_check_catalog_load(struct ef_check_catalog *c, const char *path, char *err, size_t errlen);
+void ef_check_catalog_free(struct ef_check_catalog *c);
+
+/* The catalog's entry for a check id; NULL when the catalog does not hold it. */
+const struct ef_catalog_check *ef_check_catalog_find(const struct ef_check_catalog *c,
+                                                     const char *id);
+
+#endif

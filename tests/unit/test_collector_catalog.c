@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/* The collector's check catalog (check_catalog.h), what of a report counts (assigned.h) and
+ * the collector.yml key `policies`. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "assigned.h"
+#include "check_catalog.h"
+#include "config.h"
+#include "efterlev/util.h"
+
+#define DEFAULT_POLICIES EF_SOURCE_DIR "/checks/policies"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/ef-coll-cat.XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[128];
+
+    (void)state;
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    return 0;
+}
+
+static void put(const char *name, const char *text)
+{
+    char path[256], err[128];
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    assert_int_equal(ef_write_file_atomic(path, text, strlen(text), 0644, err, sizeof(err)), 0);
+}
+
+static const char one_check[] = "policy:\n"
+                                "  id: site\n"
+                                "  version: \"1\"\n"
+                                "checks:\n"
+                                "  - id: site.backup\n"
+                                "    title: Backups\n"
+                                "    description: d\n"
+                                "    rationale: r\n"
+                                "    remediation: m\n"
+                                "    controls: [\"8.13\"]\n"
+                                "    severity: high\n"
+                                "    level: elevated\n"
+                                "    all:\n"
+                                "      - file: /etc/passwd\n"
+                                "        exists: true\n";
+
+static void test_load_default(void **state)
+{
+    struct ef_check_catalog c;
+    const struct ef_catalog_check *k;
+    char err[512];
+    size_t i;
+
+    (void)state;
+    assert_int_equal(ef_check_catalog_load(&c, DEFAULT_POLICIES, err, sizeof(err)), 0);
+    assert_int_equal(c.n, 46);
+    assert_string_equal(c.policy_id, "efterlev-default");
+    assert_int_equal(strlen(c.policy_sha256), 64);
+    for (i = 1; i < c.n; i++)
+        assert_true(strcmp(c.v[i - 1].id, c.v[i].id) < 0);
+    k = ef_check_catalog_find(&c, "acct.uid0_only_root");
+    assert_non_null(k);
+    assert_int_equal(k->level, EF_LEVEL_BASIC);
+    assert_int_equal(k->severity, EF_SEV_CRITICAL);
+    assert_int_equal(k->ncontrols, 2);
+    assert_string_equal(k->controls[0], "8.2");
+    assert_string_equal(k->controls[1], "5.15");
+    k = ef_check_catalog_find(&c, "enc.luks_params");
+    assert_non_null(k);
+    assert_int_equal(k->level, EF_LEVEL_HIGH);
+    /* First and last of the sorted table are found too (bsearch bounds). */
+    assert_ptr_equal(ef_check_catalog_find(&c, c.v[0].id), &c.v[0]);
+    assert_ptr_equal(ef_check_catalog_find(&c, c.v[c.n - 1].id), &c.v[c.n - 1]);
+    assert_null(ef_check_catalog_find(&c, "fake.check_1"));
+    assert_null(ef_check_catalog_find(&c, ""));
+    assert_null(ef_check_catalog_find(NULL, "acct.uid0_only_root"));
+    ef_check_catalog_free(&c);
+    assert_int_equal(c.n, 0);
+    assert_null(c.v);
+}
+
+static void test_load_errors(void **state)
+{
+    struct ef_check_catalog c;
+    char err[512], path[256];
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/nowhere", dir);
+    assert_int_equal(ef_check_catalog_load(&c, path, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "nowhere"));
+    /* An empty folder holds no check: nothing could ever count. */
+    assert_int_equal(ef_check_catalog_load(&c, dir, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "no *.yml"));
+    /* A bad file stops the load, naming file and line. */
+    put("10-good.yml", one_check);
+    put("20-bad.yml", "policy:\n  id: bad\n  version: \"1\"\nchecks:\n  - id: Not-An-Id\n");
+    assert_int_equal(ef_check_catalog_load(&c, dir, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "20-bad.yml:5"));
+    /* A control number the ISO/IEC 27002 catalog does not hold is refused. */
+    snprintf(path, sizeof(path), "%s/20-bad.yml", dir);
+    unlink(path);
+    put("30-control.yml", "policy:\n  id: ctl\n  version: \"1\"\nchecks:\n"
+                          "  - id: ctl.x\n    title: t\n    description: d\n    rationale: r\n"
+                          "    remediation: m\n    controls: [\"9.99\"]\n    severity: low\n"
+                          "    level: basic\n    all:\n      - file: /x\n        exists: true\n");
+    assert_int_equal(ef_check_catalog_load(&c, dir, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "30-control.yml"));
+    snprintf(path, sizeof(path), "%s/30-control.yml", dir);
+    unlink(path);
+    /* A single file is a catalog too. */
+    snprintf(path, sizeof(path), "%s/10-good.yml", dir);
+    assert_int_equal(ef_check_catalog_load(&c, path, err, sizeof(err)), 0);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.v[0].id, "site.backup");
+    ef_check_catalog_free(&c);
+}
+
+static struct ef_result *add(struct ef_report *r, const char *check, ef_status st, ef_level level,
+                             const char *control, ef_severity sev)
+{
+    struct ef_result *x = ef_report_add(r);
+
+    assert_non_null(x);
+    snprintf(x->check, sizeof(x->check), "%s", check);
+    x->status = st;
+    x->level = level;
+    snprintf(x->evidence, sizeof(x->evidence), "ev %s", check);
+    snprintf(x->controls[0], sizeof(x->controls[0]), "%s", control);
+    x->ncontrols = 1;
+    x->severity = sev;
+    return x;
+}
+
+static void test_apply(void **state)
+{
+    struct ef_check_catalog c;
+    struct ef_assigned_tally t;
+    struct ef_report r;
+    char err[512];
+
+    (void)state;
+    assert_int_equal(ef_check_catalog_load(&c, DEFAULT_POLICIES, err, sizeof(err)), 0);
+    ef_report_init(&r);
+    /* Department at elevated. */
+    add(&r, "fake.one", EF_PASS, EF_LEVEL_ELEVATED, "5.1", EF_SEV_CRITICAL);
+    add(&r, "acct.uid0_only_root", EF_PASS, EF_LEVEL_ELEVATED, "5.1", EF_SEV_INFO);
+    add(&r, "enc.luks_params", EF_PASS, EF_LEVEL_ELEVATED, "8.24", EF_SEV_LOW); /* from high */
+    add(&r, "enc.swap_encrypted", EF_FAIL, EF_LEVEL_BASIC, "8.24", EF_SEV_MEDIUM);
+    add(&r, EF_UNASSIGNED_CHECK, EF_PASS, EF_LEVEL_ELEVATED, "5.2", EF_SEV_INFO);
+    add(&r, "acct.password_aging", EF_FAIL, EF_LEVEL_ELEVATED, "5.17", EF_SEV_LOW);
+    ef_assigned_apply(&c, EF_LEVEL_ELEVATED, &r, &t);
+
+    assert_int_equal(t.not_in_catalog, 2);
+    assert_int_equal(t.above_level, 1);
+    assert_int_equal(t.other_level, 1);
+    assert_string_equal(t.first_set_aside, "fake.one");
+    assert_int_equal(r.nresults, 4);
+    /* Kept in order, with the catalog's controls and severity. */
+    assert_string_equal(r.results[0].check, "acct.uid0_only_root");
+    assert_int_equal(r.results[0].status, EF_PASS);
+    assert_int_equal(r.results[0].ncontrols, 2);
+    assert_string_equal(r.results[0].controls[0], "8.2");
+    assert_string_equal(r.results[0].controls[1], "5.15");
+    assert_int_equal(r.results[0].severity, EF_SEV_CRITICAL);
+    /* Judged at basic: unknown, saying so; the level it was judged at stays on record. */
+    assert_string_equal(r.results[1].check, "enc.swap_encrypted");
+    assert_int_equal(r.results[1].status, EF_UNKNOWN);
+    assert_int_equal(r.results[1].level, EF_LEVEL_BASIC);
+    assert_string_equal(r.results[1].evidence, "judged at basic, the department requires elevated "
+                                               "(reported fail: ev enc.swap_encrypted)");
+    assert_string_equal(r.results[2].check, "acct.password_aging");
+    assert_int_equal(r.results[2].status, EF_FAIL);
+    /* The note the collector adds; the agent's own result of that id was set aside. */
+    assert_string_equal(r.results[3].check, EF_UNASSIGNED_CHECK);
+    assert_int_equal(r.results[3].status, EF_ERROR);
+    assert_int_equal(r.results[3].ncontrols, 0);
+    assert_int_equal(r.results[3].level, EF_LEVEL_ELEVATED);
+    assert_string_equal(r.results[3].evidence,
+                        "3 results not counted, this host was not assigned their checks: 2 not "
+                        "in the collector's catalog, 1 required only above elevated (first: "
+                        "fake.one); the signed report keeps them");
+    ef_report_free(&r);
+
+    /* Nothing set aside: no note; evidence at the edge of its limit stays valid UTF-8. */
+    ef_report_init(&r);
+    {
+        struct ef_result *x = add(&r, "sys.aslr", EF_PASS, EF_LEVEL_HIGH, "8.9", EF_SEV_LOW);
+
+        memset(x->evidence, 0, sizeof(x->evidence));
+        for (size_t i = 0; i + 2 <= EF_EVIDENCE_MAX; i += 2)
+            memcpy(x->evidence + i, "\xc3\xa5", 2); /* å */
+    }
+    ef_assigned_apply(&c, EF_LEVEL_ELEVATED, &r, NULL);
+    assert_int_equal(r.nresults, 1);
+    assert_int_equal(r.results[0].status, EF_UNKNOWN);
+    assert_true(strlen(r.results[0].evidence) <= EF_EVIDENCE_MAX);
+    assert_true(ef_utf8_valid(r.results[0].evidence, strlen(r.results[0].evidence)));
+    ef_report_free(&r);
+
+    /* A full report that loses one result still gets its note. */
+    ef_report_init(&r);
+    for (size_t i = 0; i < EF_RESULTS_MAX; i++) {
+        char id[32];
+
+        snprintf(id, sizeof(id), "fake.c%zu", i);
+        add(&r, id, EF_PASS, EF_LEVEL_BASIC, "8.9", EF_SEV_LOW);
+    }
+    ef_assigned_apply(&c, EF_LEVEL_BASIC, &r, &t);
+    assert_int_equal(t.not_in_catalog, EF_RESULTS_MAX);
+    assert_int_equal(r.nresults, 1);
+    assert_string_equal(r.results[0].check, EF_UNASSIGNED_CHECK);
+    ef_report_free(&r);
+    ef_check_catalog_free(&c);
+}
+
+static void test_config_key(void **state)
+{
+    struct ef_coll_config cfg, back;
+    char path[256], err[512], want[320], *text;
+    const char *yml;
+    size_t len;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/collector.yml", dir);
+    /* Absent: the default (the installed folder, else this tree's). */
+    yml = "database: \"sqlite:x.db\"\ntls: {cert: c.pem, key: k.pem}\n";
+    assert_int_equal(ef_write_file_atomic(path, yml, strlen(yml), 0644, err, sizeof(err)), 0);
+    assert_int_equal(ef_coll_config_load(path, &cfg, err, sizeof(err)), 0);
+    assert_string_equal(cfg.policies, ef_check_catalog_default_path());
+    /* Relative to the file's folder. */
+    yml = "database: \"sqlite:x.db\"\ntls: {cert: c.pem, key: k.pem, ca: ca.pem}\npolicies: site\n";
+    assert_int_equal(ef_write_file_atomic(path, yml, strlen(yml), 0644, err, sizeof(err)), 0);
+    assert_int_equal(ef_coll_config_load(path, &cfg, err, sizeof(err)), 0);
+    assert_non_null(realpath(dir, want));
+    strcat(want, "/site");
+    assert_string_equal(cfg.policies, want);
+    /* Rendered by init, read back the same. */
+    text = ef_coll_config_render(&cfg, &len);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "policies: "));
+    assert_int_equal(ef_write_file_atomic(path, text, len, 0644, err, sizeof(err)), 0);
+    free(text);
+    assert_int_equal(ef_coll_config_load(path, &back, err, sizeof(err)), 0);
+    assert_string_equal(back.policies, want);
+    /* Not a string: an error naming the line. */
+    yml = "database: \"sqlite:x.db\"\ntls: {cert: c.pem, key: k.pem}\npolicies: [a, b]\n";
+    assert_int_equal(ef_write_file_atomic(path, yml, strlen(yml), 0644, err, sizeof(err)), 0);
+    assert_int_equal(ef_coll_config_load(path, &cfg, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, ":3: policies"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_load_default),
+        cmocka_unit_test_setup_teardown(test_load_errors, setup, teardown),
+        cmocka_unit_test(test_apply),
+        cmocka_unit_test_setup_teardown(test_config_key, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
