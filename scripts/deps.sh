@@ -6,6 +6,8 @@
 #   scripts/deps.sh          what building and running efterlev needs (scripts/demo.sh)
 #   scripts/deps.sh package  that, plus what building the .deb and .rpm needs (scripts/package.sh)
 #   scripts/deps.sh test     all that, plus what the tests need (scripts/test.sh)
+#   scripts/deps.sh windows  what building efterlev needs, plus what cross-building for
+#                            Windows and testing under Wine need (scripts/windows-deps.sh)
 #   scripts/deps.sh --list [PROFILE]   print the profile's packages, one a line; install nothing
 set -euo pipefail
 
@@ -25,6 +27,12 @@ test=(
     postgresql                                  # the collector suite on PostgreSQL
     chromium                                    # browser test (driven by playwright-core)
 )
+windows=(
+    gcc-mingw-w64-x86-64 libz-mingw-w64-dev    # the cross-compiler, zlib for it
+    dpkg-dev                                    # dpkg-source: unpacks Debian's source packages
+    wine64 wine                                 # runs the Windows programs in the tests
+    msitools wixl                               # the MSI package: wixl builds, msiinfo reads
+)
 
 list=0
 if [ "${1:-}" = --list ]; then
@@ -42,8 +50,9 @@ test)
     command -v node >/dev/null 2>&1 || packages+=(nodejs)
     command -v npm >/dev/null 2>&1 || packages+=(npm)
     ;;
+windows) packages+=("${windows[@]}") ;;
 *)
-    echo "usage: $0 [--list] [build|package|test]" >&2
+    echo "usage: $0 [--list] [build|package|test|windows]" >&2
     exit 2
     ;;
 esac

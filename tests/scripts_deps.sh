@@ -42,3 +42,13 @@ check test debootstrap lintian rpm
 grep -qE '^bash "\$src/scripts/deps.sh" package$' "$EF_SOURCE_DIR/scripts/package.sh" ||
     fail "scripts/package.sh does not install its profile (bash \"\$src/scripts/deps.sh\" package)"
 echo "ok: scripts/package.sh installs the package profile first"
+
+# scripts/windows-deps.sh installs the windows profile first; where that profile is
+# installed (EFTERLEV_WINDOWS machines), the programs it and tests/windows run come from it.
+# shellcheck disable=SC2016 # the line as it stands in windows-deps.sh, $src unexpanded
+grep -qE '^bash "\$src/scripts/deps.sh" windows$' "$EF_SOURCE_DIR/scripts/windows-deps.sh" ||
+    fail "scripts/windows-deps.sh does not install its profile (bash \"\$src/scripts/deps.sh\" windows)"
+echo "ok: scripts/windows-deps.sh installs the windows profile first"
+if command -v wine >/dev/null && command -v wixl >/dev/null; then
+    check windows dpkg-source wine wixl
+fi
