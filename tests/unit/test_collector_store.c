@@ -311,7 +311,7 @@ static int ingest_answer(struct ef_store *s, EVP_PKEY *key, const char *agent_id
     int status;
 
     assert_non_null(sig);
-    ef_ingest(s, agent_id, sig, body, len, time(NULL), &ans);
+    ef_ingest(s, NULL, agent_id, sig, body, len, time(NULL), &ans);
     status = ans.status;
     *out = json_incref(ans.body);
     ef_answer_clear(&ans);
