@@ -691,7 +691,7 @@ static size_t count_reports(struct ef_store *s)
 static void test_read_snapshot(void **state)
 {
     struct fx *f = *state;
-    struct ef_store *s = f->s, *r;
+    struct ef_store *s = f->s, *r = NULL;
     unsigned char pa[EF_ED25519_PUB_LEN];
     EVP_PKEY *ka = new_key(pa);
     char token[128], ida[64], url[512], err[256], *body;
