@@ -14,21 +14,24 @@
 #define EXIT_USAGE 2  /* usage, configuration or policy error */
 #define EXIT_STATE 3  /* the state directory cannot be written (not root, read-only) */
 
-#define EF_DEFAULT_STATE_DIR "/var/lib/efterlev"
-#define EF_DEFAULT_CONFIG "/etc/efterlev/agent.yml"
-
 struct agent_ctx {
     char state_dir[PATH_MAX];
     char config_path[PATH_MAX];
     const char *config_named_by; /* "--config" or "EFTERLEV_CONFIG"; NULL: the default */
     struct agent_config cfg;
+    const char *registry_file;  /* scan --registry: a recorded Windows registry (.reg) */
+    const char *recording_file; /* scan --recording: a recorded Windows machine (.json) */
 };
+
+/* The program: argv in UTF-8 (agent/platform/main_*.c make it so and call this). */
+int agent_main(int argc, char **argv);
 
 int cmd_scan(struct agent_ctx *ctx, int argc, char **argv);
 int cmd_checks(struct agent_ctx *ctx, int argc, char **argv);
 int cmd_enroll(struct agent_ctx *ctx, int argc, char **argv);
 int cmd_run(struct agent_ctx *ctx, int argc, char **argv);
 int cmd_status(struct agent_ctx *ctx, int argc, char **argv);
+int cmd_record(struct agent_ctx *ctx, int argc, char **argv);
 
 /* Load the policies named on the command line, else in the configuration, else the
  * installed policy directory, else this source tree's (for a build tree). Returns 0 or -1

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 #include "agent_state.h"
 
+#include "efterlev/os.h"
 #include "efterlev/sign.h"
 #include "efterlev/util.h"
 
@@ -10,8 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define STATE_FILE_MAX (64 * 1024)
 
@@ -28,25 +27,11 @@ int state_prepare(const char *dir, char *err, size_t errlen)
         snprintf(err, errlen, "cannot create state directory %s: %s", dir, strerror(e));
         return -e;
     }
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        int e = errno ? errno : ENOTDIR;
-        snprintf(err, errlen, "state directory %s is not a directory", dir);
-        return -e;
-    }
-    /* An existing folder of another user (root's /var/lib/efterlev for a normal user): say
-     * so now rather than fail on the first file inside. */
-    if (access(dir, R_OK | W_OK | X_OK) != 0) {
-        int e = errno;
-        snprintf(err, errlen, "cannot write state directory %s: %s", dir, strerror(e));
-        return -e;
-    }
-    if ((st.st_mode & 077) != 0 && chmod(dir, 0700) != 0) {
-        int e = errno;
-        snprintf(err, errlen, "cannot restrict %s to mode 0700: %s", dir, strerror(e));
-        return -e;
-    }
-    return 0;
+    char why[512];
+    int rc = ef_os_private_dir(dir, why, sizeof(why));
+    if (rc != 0)
+        snprintf(err, errlen, "state directory: %s", why);
+    return rc;
 }
 
 EVP_PKEY *state_key(const char *dir, char *err, size_t errlen)

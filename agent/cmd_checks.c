@@ -20,14 +20,15 @@ static const char usage[] =
     "severity, ISO/IEC 27002:2022 controls and title. JSON adds description and\n"
     "remediation.\n"
     "--facts lists instead every fact a `fact:` rule can test, with its type (bool, int,\n"
-    "text); docs/policy-format.md says what each one means. Nothing is probed.\n";
+    "text) and the systems whose scans provide it (linux, windows);\n"
+    "docs/policy-format.md says what each one means. Nothing is probed.\n";
 
 static const char *fact_type_name(int t)
 {
     return t == EF_FACT_BOOL ? "bool" : t == EF_FACT_INT ? "int" : "text";
 }
 
-/* The fact registry (agent/probes/facts.c), in its order. */
+/* The fact tables (agent/probes/facts_linux.c, facts_windows.c), in their order. */
 static int list_facts(enum out_format fmt)
 {
     const char *const *names = ef_fact_names();
@@ -37,14 +38,16 @@ static int list_facts(enum out_format fmt)
 
     if (output_resolve(fmt, stdout) == OUT_TEXT) {
         for (i = 0; names[i] != NULL; i++)
-            printf("%-48s %s\n", names[i], fact_type_name(ef_fact_type_of(names[i])));
+            printf("%-48s %-5s %s\n", names[i], fact_type_name(ef_fact_type_of(names[i])),
+                   ef_fact_platforms(names[i]));
         return fflush(stdout) == 0 ? EXIT_OK : EXIT_USAGE;
     }
     doc = json_pack("{s:[]}", "facts");
     arr = json_object_get(doc, "facts");
     for (i = 0; doc != NULL && names[i] != NULL; i++)
-        if (json_array_append_new(arr, json_pack("{s:s, s:s}", "name", names[i], "type",
-                                                 fact_type_name(ef_fact_type_of(names[i])))) != 0)
+        if (json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "name", names[i], "type",
+                                                 fact_type_name(ef_fact_type_of(names[i])),
+                                                 "platforms", ef_fact_platforms(names[i]))) != 0)
             goto out;
     if (doc != NULL && json_dumpf(doc, stdout, JSON_INDENT(2)) == 0 && putchar('\n') != EOF &&
         fflush(stdout) == 0)

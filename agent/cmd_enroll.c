@@ -8,6 +8,7 @@
 #include "upload.h"
 
 #include "efterlev/log.h"
+#include "efterlev/os.h"
 #include "efterlev/sign.h"
 #include "efterlev/util.h"
 
@@ -80,7 +81,7 @@ int agent_enroll(struct agent_ctx *ctx, const char *url, const char *token, cons
         return -1;
     }
     char ca_abs[PATH_MAX] = "";
-    if (ca != NULL && ca[0] != '\0' && realpath(ca, ca_abs) == NULL) {
+    if (ca != NULL && ca[0] != '\0' && ef_abspath(ca, ca_abs, sizeof(ca_abs)) != 0) {
         ef_error("CA file %s: %s", ca, strerror(errno));
         free(body);
         return -1;

@@ -13,7 +13,8 @@
 #include <string.h>
 
 static const char usage[] =
-    "usage: efterlev-agent scan [--root DIR] [--policy PATH]... [--level LEVEL]\n"
+    "usage: efterlev-agent scan [--root DIR | --registry FILE.reg [--recording FILE.json]]\n"
+    "                           [--policy PATH]... [--level LEVEL]\n"
     "                           [--format text|json] [--skip|--only CHECK]...\n"
     "                           [--state-dir DIR] [--config FILE]\n"
     "\n"
@@ -23,8 +24,16 @@ static const char usage[] =
     "\n"
     "  --root DIR         judge the system under DIR instead of / (a mounted image, a\n"
     "                     test fixture); command rules then report unknown\n"
+    "  --registry FILE    judge the Windows machine whose registry FILE records (a .reg\n"
+    "                     export: reg export HKLM FILE.reg); on Windows the live registry\n"
+    "                     is read without it. The default policy is then the Windows one\n"
+    "                     (/usr/share/efterlev/policies-windows)\n"
+    "  --recording FILE   with --registry: the same machine's WMI classes and API results,\n"
+    "                     as efterlev-agent record writes them on Windows; without it the\n"
+    "                     checks that need them are unknown\n"
     "  --policy PATH      a policy file or a directory of *.yml (repeatable); default: the\n"
     "                     configuration's policies, else the installed default policy\n"
+    "                     (/usr/share/efterlev/policies)\n"
     "  --level LEVEL      basic, elevated or high; default: the level the collector gave at\n"
     "                     enrollment, else basic\n"
     "  --format FORMAT    text or json (default: text on a terminal, json otherwise)\n"
@@ -40,6 +49,8 @@ static const char usage[] =
 int cmd_scan(struct agent_ctx *ctx, int argc, char **argv)
 {
     static const struct option opts[] = {{"root", required_argument, NULL, 'r'},
+                                         {"registry", required_argument, NULL, 'R'},
+                                         {"recording", required_argument, NULL, 'W'},
                                          {"policy", required_argument, NULL, 'p'},
                                          {"level", required_argument, NULL, 'l'},
                                          {"format", required_argument, NULL, 'f'},
@@ -50,11 +61,11 @@ int cmd_scan(struct agent_ctx *ctx, int argc, char **argv)
     const char *skip[EF_RESULTS_MAX + 1], *only[EF_RESULTS_MAX + 1];
     size_t nskip = 0, nonly = 0;
     char *policies[EF_CFG_MAX_POLICIES];
-    int npolicies = 0, level_set = 0, c;
+    int npolicies = 0, level_set = 0, root_set = 0, c;
     ef_level level = EF_LEVEL_BASIC;
     enum out_format fmt = OUT_AUTO;
 
-    while ((c = getopt_long(argc, argv, "r:p:l:f:s:o:vh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:R:W:p:l:f:s:o:vh", opts, NULL)) != -1) {
         int handled = common_opt(ctx, c, optarg);
         if (handled < 0)
             return EXIT_USAGE;
@@ -63,6 +74,13 @@ int cmd_scan(struct agent_ctx *ctx, int argc, char **argv)
         switch (c) {
         case 'r':
             root = optarg;
+            root_set = 1;
+            break;
+        case 'R':
+            ctx->registry_file = optarg;
+            break;
+        case 'W':
+            ctx->recording_file = optarg;
             break;
         case 'p':
             if (npolicies == EF_CFG_MAX_POLICIES) {
@@ -107,6 +125,15 @@ int cmd_scan(struct agent_ctx *ctx, int argc, char **argv)
         }
     }
     skip[nskip] = NULL;
+    if (ctx->registry_file != NULL && root_set) {
+        ef_error("--registry and --root: a scan judges one system, Windows or Linux");
+        return EXIT_USAGE;
+    }
+    if (ctx->recording_file != NULL && ctx->registry_file == NULL) {
+        ef_error("--recording needs --registry: a recorded Windows machine is judged from its "
+                 "registry and its recording together");
+        return EXIT_USAGE;
+    }
     if (optind != argc) {
         ef_error("unexpected argument \"%s\"", argv[optind]);
         return EXIT_USAGE;

@@ -4,12 +4,14 @@
 #include "agent_state.h"
 
 #include "efterlev/log.h"
+#include "efterlev/os.h"
+#include "platform/paths.h"
 
 #include <errno.h>
 
 #include <limits.h>
 #include <string.h>
-#include <unistd.h>
+#include <sys/stat.h>
 
 int common_opt(struct agent_ctx *ctx, int opt, const char *arg)
 {
@@ -56,11 +58,12 @@ int common_load_config(struct agent_ctx *ctx)
     /* A file named explicitly must exist; the default may be absent (scan needs none). As
      * root, a file others could change is refused: it decides what root runs. */
     int flags =
-        (ctx->config_named_by ? EF_CFG_MUST_EXIST : 0) | (geteuid() == 0 ? EF_CFG_TRUSTED : 0);
+        (ctx->config_named_by ? EF_CFG_MUST_EXIST : 0) | (ef_os_is_admin() ? EF_CFG_TRUSTED : 0);
     if (agent_config_load(&ctx->cfg, ctx->config_path, flags, err, sizeof(err)) != 0) {
-        if (ctx->config_named_by && access(ctx->config_path, F_OK) != 0)
+        struct stat st;
+        if (ctx->config_named_by && ef_stat(ctx->config_path, &st) != 0)
             ef_error("%s (named by %s; leave it out to use %s)", err, ctx->config_named_by,
-                     EF_DEFAULT_CONFIG);
+                     agent_default_config());
         else
             ef_error("%s", err);
         return -1;

@@ -6,6 +6,7 @@
 #include "upload.h"
 
 #include "efterlev/log.h"
+#include "efterlev/os.h"
 #include "efterlev/util.h"
 
 #include <errno.h>
@@ -49,9 +50,7 @@ static void backoff(const struct agent_config *cfg, int attempt, long retry_afte
     if (retry_after > 0)
         ms = (retry_after > 300 ? 300 : retry_after) * 1000LL;
     ef_debug("waiting %lld ms before attempt %d", ms, attempt);
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
+    ef_sleep_ms((unsigned)ms);
 }
 
 /* POST one report, trying again after transient failures. */

@@ -3,6 +3,7 @@
  * scan's protection level, into one result per check. */
 #include "engine.h"
 
+#include "efterlev/os.h"
 #include "efterlev/util.h"
 #include "facts.h"
 #include "rules/rules.h"
@@ -53,6 +54,15 @@ static void eval_rule(const struct ef_ctx *ctx, const struct ef_rule *r, struct 
         break;
     case EF_RULE_PACKAGE:
         ef_rule_package(ctx, r, out);
+        break;
+    case EF_RULE_REGISTRY:
+        ef_rule_registry(ctx, r, out);
+        break;
+    case EF_RULE_WMI:
+        ef_rule_wmi(ctx, r, out);
+        break;
+    case EF_RULE_RUNNING:
+        ef_rule_running(ctx, r, out);
         break;
     default:
         ef_eval_set(out, EF_ERROR, "line %d: unknown rule kind", r->line);
@@ -138,7 +148,10 @@ static void eval_check(const struct ef_ctx *ctx, const struct ef_check *c, struc
     if (c->applies_if) {
         eval_cond(ctx, c->applies_if, &pre);
         if (pre.status == EF_FAIL) {
-            ef_eval_set(out, EF_NA, "not applicable: %s", pre.evidence);
+            if (c->na_reason)
+                ef_eval_set(out, EF_NA, "not applicable (%s): %s", c->na_reason, pre.evidence);
+            else
+                ef_eval_set(out, EF_NA, "not applicable: %s", pre.evidence);
             return;
         }
         if (pre.status != EF_PASS) {
@@ -147,15 +160,6 @@ static void eval_check(const struct ef_ctx *ctx, const struct ef_check *c, struc
         }
     }
     eval_cond(ctx, c->condition, out);
-}
-
-static uint64_t mono_us(void)
-{
-    struct timespec ts;
-
-    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-        return 0;
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 static int skipped(const struct ef_scan_opts *opts, const char *id)
@@ -171,7 +175,9 @@ int ef_scan(const struct ef_policy_set *ps, const struct ef_scan_opts *opts, str
     time_t now;
     int bad_now = ef_engine_now(&now) != 0;
     const char *root = opts->root && *opts->root ? opts->root : "/";
-    struct ef_facts *facts = ef_facts_new(root, bad_now ? time(NULL) : now);
+    time_t t = bad_now ? time(NULL) : now;
+    struct ef_facts *facts =
+        opts->registry ? ef_facts_new_windows(opts->registry, opts->win, t) : ef_facts_new(root, t);
     if (facts != NULL)
         ef_facts_set_state(facts, opts->state_dir, opts->update_state);
     struct ef_ctx ctx = {.root = root, .level = opts->level, .facts = facts};
@@ -190,7 +196,7 @@ int ef_scan(const struct ef_policy_set *ps, const struct ef_scan_opts *opts, str
             rc = -1;
             break;
         }
-        uint64_t t0 = mono_us();
+        uint64_t t0 = ef_mono_us();
         struct ef_eval e = {.status = EF_ERROR};
         if (bad_now)
             ef_eval_set(&e, EF_ERROR, "EFTERLEV_NOW is not an RFC 3339 time");
@@ -205,7 +211,7 @@ int ef_scan(const struct ef_policy_set *ps, const struct ef_scan_opts *opts, str
         res->ncontrols = c->ncontrols;
         res->severity = c->severity;
         res->level = ctx.level;
-        res->duration_us = mono_us() - t0;
+        res->duration_us = ef_mono_us() - t0;
     }
     ef_facts_free(facts);
     return rc;

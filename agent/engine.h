@@ -6,8 +6,14 @@
 #include "efterlev/policy.h"
 #include "efterlev/report.h"
 
+struct ef_reg;
+struct ef_win;
+
 struct ef_scan_opts {
     const char *root;        /* system root, "/" for this machine */
+    struct ef_reg *registry; /* a Windows registry (live or recorded): the scan judges that
+                                Windows system with its fact table; NULL: Linux under root */
+    struct ef_win *win;      /* with registry: its WMI classes and API results, or NULL */
     ef_level level;          /* protection level to judge at */
     const char *const *skip; /* check ids to leave out (NULL-terminated), or NULL */
     const char *state_dir;   /* the agent's state directory, or NULL */

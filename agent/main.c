@@ -6,6 +6,8 @@
 #include "efterlev/log.h"
 
 #include "curl_api.h"
+#include "platform/commands.h"
+#include "platform/paths.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,11 +25,13 @@ static const char usage[] =
     "  enroll    enroll this machine with a collector using a department's token\n"
     "  run       scan, sign, spool and upload (what the systemd timer runs)\n"
     "  status    show enrollment, the last run and the spooled reports\n"
+    "  record    Windows: record this machine's WMI and API answers for scan --recording\n"
+    "%s"
     "\n"
     "options every command takes:\n"
     "  --state-dir DIR   agent state: key, enrollment, seq, spool (env EFTERLEV_STATE_DIR,\n"
-    "                    default " EF_DEFAULT_STATE_DIR ")\n"
-    "  --config FILE     configuration (env EFTERLEV_CONFIG, default " EF_DEFAULT_CONFIG ")\n"
+    "                    default %s)\n"
+    "  --config FILE     configuration (env EFTERLEV_CONFIG, default %s)\n"
     "  -v, --verbose     say more\n"
     "  -h, --help        help for the command\n"
     "\n"
@@ -38,16 +42,17 @@ static const char usage[] =
     "\n"
     "Run 'efterlev-agent COMMAND --help' for a command's options.\n";
 
-int main(int argc, char **argv)
+int agent_main(int argc, char **argv)
 {
     ef_log_init("efterlev-agent");
     if (argc < 2) {
-        fputs(usage, stderr);
+        fprintf(stderr, usage, agent_platform_usage, agent_default_state_dir(),
+                agent_default_config());
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
-        fputs(usage, stdout);
+        printf(usage, agent_platform_usage, agent_default_state_dir(), agent_default_config());
         return EXIT_OK;
     }
     if (strcmp(cmd, "--version") == 0) {
@@ -55,30 +60,31 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
 
-    static const struct {
-        const char *name;
-        int (*fn)(struct agent_ctx *, int, char **);
-    } cmds[] = {{"scan", cmd_scan},
-                {"checks", cmd_checks},
-                {"enroll", cmd_enroll},
-                {"run", cmd_run},
-                {"status", cmd_status}};
+    static const struct agent_command cmds[] = {{"scan", cmd_scan},     {"checks", cmd_checks},
+                                                {"enroll", cmd_enroll}, {"run", cmd_run},
+                                                {"status", cmd_status}, {"record", cmd_record}};
 
     struct agent_ctx ctx;
     memset(&ctx, 0, sizeof(ctx));
     agent_config_defaults(&ctx.cfg);
     const char *env = getenv("EFTERLEV_STATE_DIR");
-    strlcpy(ctx.state_dir, env && *env ? env : EF_DEFAULT_STATE_DIR, sizeof(ctx.state_dir));
+    strlcpy(ctx.state_dir, env && *env ? env : agent_default_state_dir(), sizeof(ctx.state_dir));
     env = getenv("EFTERLEV_CONFIG");
-    strlcpy(ctx.config_path, env && *env ? env : EF_DEFAULT_CONFIG, sizeof(ctx.config_path));
+    strlcpy(ctx.config_path, env && *env ? env : agent_default_config(), sizeof(ctx.config_path));
     if (env && *env)
         ctx.config_named_by = "EFTERLEV_CONFIG";
 
-    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-        if (strcmp(cmd, cmds[i].name) != 0)
-            continue;
+    /* The commands of every system, then those of this one (agent/platform/commands.h). */
+    const struct agent_command *found = NULL;
+    for (size_t i = 0; found == NULL && i < sizeof(cmds) / sizeof(cmds[0]); i++)
+        if (strcmp(cmd, cmds[i].name) == 0)
+            found = &cmds[i];
+    for (size_t i = 0; found == NULL && i < agent_platform_ncommands; i++)
+        if (strcmp(cmd, agent_platform_commands[i].name) == 0)
+            found = &agent_platform_commands[i];
+    if (found != NULL) {
         /* Each command parses argv[1..]: argv[0] of its getopt is the command name. */
-        int rc = cmds[i].fn(&ctx, argc - 1, argv + 1);
+        int rc = found->fn(&ctx, argc - 1, argv + 1);
         agent_config_free(&ctx.cfg);
         curl_api_unload();
         return rc;

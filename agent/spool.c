@@ -3,10 +3,10 @@
 
 #include "efterlev/array.h"
 #include "efterlev/log.h"
+#include "efterlev/os.h"
 #include "efterlev/report.h"
 #include "efterlev/util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #define SPOOL_SUFFIX ".report"
 #define SPOOL_FILE_MAX (EF_BODY_MAX + 256)
@@ -76,7 +75,7 @@ long spool_list(const char *state_dir, struct spool_entry **out, char *err, size
     *out = NULL;
     if (spool_dir(dir, sizeof(dir), state_dir) != 0)
         return -1;
-    DIR *d = opendir(dir);
+    struct ef_dir *d = ef_dir_open(dir);
     if (d == NULL) {
         if (errno == ENOENT)
             return 0;
@@ -85,16 +84,15 @@ long spool_list(const char *state_dir, struct spool_entry **out, char *err, size
     }
     struct spool_entry *v = NULL;
     size_t n = 0, cap = 0;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        const char *name = de->d_name;
+    const char *name;
+    while ((name = ef_dir_next(d)) != NULL) {
         char path[PATH_MAX];
         if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
             continue;
         /* A temporary file is what an interrupted atomic write leaves behind. */
         if (strstr(name, SPOOL_SUFFIX ".tmp.") != NULL) {
             ef_warn("discarding %s, left by an interrupted write", path);
-            unlink(path);
+            ef_unlink(path);
             continue;
         }
         size_t len = strlen(name);
@@ -102,12 +100,12 @@ long spool_list(const char *state_dir, struct spool_entry **out, char *err, size
             strspn(name, "0123456789") != 20)
             continue;
         struct stat st;
-        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        if (ef_stat(path, &st) != 0 || !S_ISREG(st.st_mode))
             continue;
         struct spool_entry *nv = ef_array_grow(v, n, &cap, sizeof(*nv), 16, EF_ARRAY_NO_MAX);
         if (nv == NULL) {
             free(v);
-            closedir(d);
+            ef_dir_close(d);
             snprintf(err, errlen, "out of memory");
             return -1;
         }
@@ -116,7 +114,7 @@ long spool_list(const char *state_dir, struct spool_entry **out, char *err, size
         v[n].size = (long long)st.st_size;
         n++;
     }
-    closedir(d);
+    ef_dir_close(d);
     if (n > 0)
         qsort(v, n, sizeof(*v), cmp_entry);
     *out = v;
@@ -170,7 +168,7 @@ int spool_remove(const char *state_dir, uint64_t seq)
     char path[PATH_MAX];
     if (spool_file(path, sizeof(path), state_dir, seq) != 0)
         return -1;
-    return unlink(path);
+    return ef_unlink(path);
 }
 
 int spool_move(const char *state_dir, uint64_t from, uint64_t to, char *err, size_t errlen)
@@ -182,11 +180,12 @@ int spool_move(const char *state_dir, uint64_t from, uint64_t to, char *err, siz
         return -1;
     }
     /* to is a seq just taken from the counter: a file there means a damaged state folder. */
-    if (access(b, F_OK) == 0) {
+    struct stat st;
+    if (ef_stat(b, &st) == 0) {
         snprintf(err, errlen, "%s exists already", b);
         return -1;
     }
-    if (rename(a, b) != 0) {
+    if (ef_rename(a, b) != 0) {
         snprintf(err, errlen, "cannot rename %s to %s: %s", a, b, strerror(errno));
         return -1;
     }
@@ -202,7 +201,7 @@ int spool_reject(const char *state_dir, uint64_t seq)
         return -1;
     if (ef_mkdirs(dir, 0700) != 0)
         return -1;
-    return rename(from, to);
+    return ef_rename(from, to);
 }
 
 long spool_enforce_bounds(const char *state_dir, long max_reports, long long max_bytes)

@@ -180,8 +180,14 @@ int upload_post(const char *base_url, const char *path, const char *ca_file, con
     C->easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
     C->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     C->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    /* The enrollment CA, and nothing else; without one, the system's CA certificates: on
+     * Linux libcurl's default bundle, on Windows (libcurl with OpenSSL, no bundle of its
+     * own) the Windows certificate store, which CURLSSLOPT_NATIVE_CA asks for there and
+     * other systems ignore. Never both: a given CA must not widen to the system's. */
     if (ca_file != NULL && ca_file[0] != '\0')
         C->easy_setopt(c, CURLOPT_CAINFO, ca_file);
+    else
+        C->easy_setopt(c, CURLOPT_SSL_OPTIONS, (long)CURLSSLOPT_NATIVE_CA);
     C->easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
     C->easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
     C->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);

@@ -9,6 +9,55 @@
 #include "efterlev/util.h"
 #include "now.h"
 
+const char *const ef_platform_names[EF_PLATS] = {EF_PLATFORM_LINUX, EF_PLATFORM_WINDOWS};
+const char *const ef_platform_titles[EF_PLATS] = {"Linux", "Windows"};
+
+int ef_platform_index(const char *platform)
+{
+    for (int i = 0; i < EF_PLATS; i++)
+        if (strcmp(platform, ef_platform_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+int ef_dept_platforms(struct ef_store *s, const char *only_dept, struct ef_dept_summary *d,
+                      size_t nd)
+{
+    struct ef_platform_count *pc = NULL;
+    size_t n = 0, i, j = 0;
+    int p;
+
+    if (s->ops->platform_counts(s, only_dept, &pc, &n) != EF_OK)
+        return EF_ERR;
+    /* Both lists are ordered by department name (bytes): one merge. */
+    for (i = 0; i < n; i++) {
+        while (j < nd && strcmp(d[j].name, pc[i].department) < 0)
+            j++;
+        if (j == nd)
+            break;
+        if (strcmp(d[j].name, pc[i].department) != 0 || (p = ef_platform_index(pc[i].platform)) < 0)
+            continue;
+        d[j].platform_hosts[p] = pc[i].hosts;
+        d[j].platform_stale[p] = pc[i].hosts - pc[i].fresh_hosts;
+    }
+    free(pc);
+    return EF_OK;
+}
+
+json_t *ef_platforms_json(const struct ef_dept_summary *d)
+{
+    json_t *o = json_object();
+
+    for (int p = 0; o != NULL && p < EF_PLATS; p++)
+        if (json_object_set_new(o, ef_platform_names[p],
+                                json_pack("{s:I, s:I}", "hosts", (json_int_t)d->platform_hosts[p],
+                                          "stale_hosts", (json_int_t)d->platform_stale[p])) != 0) {
+            json_decref(o);
+            return NULL;
+        }
+    return o;
+}
+
 static const char *const kind_keys[EF_KINDS] = {"pass",    "fail",  "na",
                                                 "unknown", "error", "accepted"};
 
@@ -99,6 +148,10 @@ int ef_summary_build_mode(struct ef_store *s, const char *only_dept, int stale_d
     }
     out->ndepts = nd;
     free(dc);
+    if (ef_dept_platforms(s, only_dept, out->depts, nd) != EF_OK) {
+        ef_summary_free(out);
+        return EF_ERR;
+    }
     if (mode == EF_HOSTS_NONE)
         return EF_OK;
     if (s->ops->host_rows(s, only_dept, NULL, &out->hosts, &out->nhosts) != EF_OK) {
@@ -125,7 +178,15 @@ json_t *ef_host_row_json(const struct ef_host_row *h)
                   h->agent_id, "department", h->department, "last_seen",
                   h->last_seen > 0 ? json_string(when) : json_null(), "last_seq",
                   (json_int_t)h->last_seq, "stale", h->stale);
-    if (ef_counts_json(o, h->counts) != 0) {
+    /* After the counts, so earlier clients keep their field order. platform null: the host
+     * has not reported yet; edition and build null unless the report named them. */
+    if (ef_counts_json(o, h->counts) != 0 ||
+        json_object_set_new(o, "platform",
+                            h->platform[0] ? json_string(h->platform) : json_null()) != 0 ||
+        json_object_set_new(o, "os_edition",
+                            h->os_edition[0] ? json_string(h->os_edition) : json_null()) != 0 ||
+        json_object_set_new(o, "os_build",
+                            h->os_build[0] ? json_string(h->os_build) : json_null()) != 0) {
         json_decref(o);
         return NULL;
     }

@@ -15,12 +15,23 @@
 #include "csv.h"
 #include "store/store.h"
 
+/* The platforms a host can report from (host.platform), in the order every output lists
+ * them. A host that has not reported yet has none and is in neither. */
+enum { EF_PLAT_LINUX = 0, EF_PLAT_WINDOWS, EF_PLATS };
+extern const char *const ef_platform_names[EF_PLATS];  /* "linux", "windows" */
+extern const char *const ef_platform_titles[EF_PLATS]; /* "Linux", "Windows" */
+/* EF_PLAT_* of a stored platform, -1 for "" (not reported yet) or unknown text. */
+int ef_platform_index(const char *platform);
+
 struct ef_dept_summary {
     char name[EF_DEPT_NAME_MAX + 1];
     ef_level level;
     int64_t hosts;            /* enrolled agents */
     int64_t stale_hosts;      /* of which not seen within stale_days (or never) */
     int64_t counts[EF_KINDS]; /* over fresh agents only */
+    /* hosts and stale_hosts per platform (EF_PLAT_*), from each host's latest report */
+    int64_t platform_hosts[EF_PLATS];
+    int64_t platform_stale[EF_PLATS];
 };
 
 /* Which hosts a summary lists: all (the default), only the stale ones, or none (large
@@ -51,6 +62,13 @@ double ef_pct_round(double pct);
 /* "66.7" or "-" (or "" with empty_dash 0); decimal comma with comma set. */
 void ef_pct_text(const int64_t counts[EF_KINDS], int comma, int empty_dash, char *out,
                  size_t outlen);
+
+/* Fill the departments' platform_hosts and platform_stale from the store (after a
+ * sweep). EF_OK or EF_ERR. */
+int ef_dept_platforms(struct ef_store *s, const char *only_dept, struct ef_dept_summary *d,
+                      size_t nd);
+/* {"linux": {"hosts": N, "stale_hosts": M}, "windows": {...}} of a department. */
+json_t *ef_platforms_json(const struct ef_dept_summary *d);
 
 /* Add pass..accepted and compliance_pct to o. 0 or -1. */
 int ef_counts_json(json_t *o, const int64_t counts[EF_KINDS]);

@@ -4,6 +4,7 @@
 #ifndef EF_COLLECTOR_ANSWER_H
 #define EF_COLLECTOR_ANSWER_H
 
+#include "efterlev/attr.h"
 #include <jansson.h>
 
 struct ef_answer {
@@ -22,8 +23,7 @@ void ef_answer_raw(struct ef_answer *a, int status, char *data, size_t len,
                    const char *content_type, const char *filename);
 
 /* Set status and {"error": message}; replaces any previous body. */
-void ef_answer_error(struct ef_answer *a, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void ef_answer_error(struct ef_answer *a, int status, const char *fmt, ...) EF_PRINTF(3, 4);
 /* Set status and body (takes the reference; NULL body means out of memory -> 500). */
 void ef_answer_json(struct ef_answer *a, int status, json_t *body);
 void ef_answer_clear(struct ef_answer *a);

@@ -39,12 +39,21 @@ static void note_set_aside(struct ef_report *r, ef_level level, const struct ef_
     res->status = EF_ERROR;
     res->severity = EF_SEV_INFO;
     res->level = level;
+    if (t->no_catalog) {
+        ef_text_printf(res->evidence, sizeof(res->evidence),
+                       "%zu results not counted: the collector has no check catalog for %s "
+                       "hosts (collector.yml policies_windows) (first: %s); the signed report "
+                       "keeps them",
+                       t->not_in_catalog, r->host.platform, t->first_set_aside);
+        return;
+    }
     ef_text_printf(res->evidence, sizeof(res->evidence),
                    "%zu results not counted, this host was not assigned their checks: %zu not in "
-                   "the collector's catalog, %zu required only above %s (first: %s); the signed "
-                   "report keeps them",
-                   t->not_in_catalog + t->above_level, t->not_in_catalog, t->above_level,
-                   ef_level_name(level), t->first_set_aside);
+                   "the collector's %scatalog, %zu required only above %s (first: %s); the "
+                   "signed report keeps them",
+                   t->not_in_catalog + t->above_level, t->not_in_catalog,
+                   strcmp(r->host.platform, EF_PLATFORM_WINDOWS) == 0 ? "Windows " : "",
+                   t->above_level, ef_level_name(level), t->first_set_aside);
 }
 
 void ef_assigned_apply(const struct ef_check_catalog *c, ef_level level, struct ef_report *r,
@@ -56,6 +65,7 @@ void ef_assigned_apply(const struct ef_check_catalog *c, ef_level level, struct 
     if (t == NULL)
         t = &own;
     memset(t, 0, sizeof(*t));
+    t->no_catalog = c == NULL && r->nresults > 0;
     for (i = 0; i < r->nresults; i++) {
         struct ef_result *res = &r->results[i];
         const struct ef_catalog_check *k = ef_check_catalog_find(c, res->check);

@@ -21,10 +21,13 @@ struct ef_assigned_tally {
     size_t not_in_catalog; /* set aside: the catalog has no such check */
     size_t above_level;    /* set aside: the catalog requires the check from a higher level */
     size_t other_level;    /* kept as unknown: judged at another level than the department's */
+    int no_catalog;        /* the collector has no catalog for the report's platform */
     char first_set_aside[EF_ID_MAX + 1]; /* for the log; "" when none */
 };
 
-/* Rewrite r's results for a host of a department at level:
+/* Rewrite r's results for a host of a department at level, c being the catalog of the
+ * report's platform (ef_check_catalog_for; NULL: the collector has none for it, and every
+ * result is set aside, the note saying so):
  *  1. a check the catalog does not hold is set aside (removed from r->results);
  *  2. so is a catalog check whose lowest level is above level;
  *  3. every kept result takes the catalog's controls and severity, not the agent's;

@@ -17,6 +17,15 @@ const char *ef_check_catalog_default_path(void)
                                                                         : EF_CHECKS_SOURCE_DIR;
 }
 
+const char *ef_check_catalog_windows_default_path(void)
+{
+    struct stat st;
+
+    return stat(EF_CHECKS_WINDOWS_INSTALL_DIR, &st) == 0 && S_ISDIR(st.st_mode)
+               ? EF_CHECKS_WINDOWS_INSTALL_DIR
+               : EF_CHECKS_WINDOWS_SOURCE_DIR;
+}
+
 static int by_id(const void *a, const void *b)
 {
     return strcmp(((const struct ef_catalog_check *)a)->id,
@@ -93,4 +102,42 @@ const struct ef_catalog_check *ef_check_catalog_find(const struct ef_check_catal
         return NULL;
     memcpy(key.id, id, strlen(id) + 1);
     return bsearch(&key, c->v, c->n, sizeof(*c->v), by_id);
+}
+
+const struct ef_check_catalog *ef_check_catalog_for(const struct ef_check_catalogs *cs,
+                                                    const char *platform)
+{
+    if (cs == NULL)
+        return NULL;
+    if (strcmp(platform, EF_PLATFORM_WINDOWS) == 0)
+        return cs->windows_checks.n > 0 ? &cs->windows_checks : NULL;
+    return &cs->linux_checks; /* "linux", and reports from before platforms existed */
+}
+
+int ef_check_catalogs_load(struct ef_check_catalogs *cs, const char *linux_path,
+                           const char *windows_path, int *windows_absent, char *err, size_t errlen)
+{
+    struct stat st;
+
+    memset(cs, 0, sizeof(*cs));
+    *windows_absent = 0;
+    if (ef_check_catalog_load(&cs->linux_checks, linux_path, err, errlen) != 0)
+        return -1;
+    if (windows_path == NULL || windows_path[0] == '\0' || stat(windows_path, &st) != 0) {
+        *windows_absent = 1;
+        return 0;
+    }
+    if (ef_check_catalog_load(&cs->windows_checks, windows_path, err, errlen) != 0) {
+        ef_check_catalog_free(&cs->linux_checks);
+        return -1;
+    }
+    return 0;
+}
+
+void ef_check_catalogs_free(struct ef_check_catalogs *cs)
+{
+    if (cs == NULL)
+        return;
+    ef_check_catalog_free(&cs->linux_checks);
+    ef_check_catalog_free(&cs->windows_checks);
 }

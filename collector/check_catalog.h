@@ -29,6 +29,30 @@ struct ef_check_catalog {
     char policy_sha256[65];                /* over the loaded files' bytes, in load order */
 };
 
+/* The catalogs by the platform a report comes from (host.platform): Linux hosts' results
+ * are counted against collector.yml `policies`, Windows hosts' against `policies_windows`.
+ * Windows checks reuse Linux ids where the question is the same, with their own controls
+ * and levels, so each platform has its own table. windows.n == 0: no Windows catalog. */
+struct ef_check_catalogs {
+    struct ef_check_catalog linux_checks;
+    struct ef_check_catalog windows_checks;
+};
+
+/* The catalog for a report's platform; NULL when the collector has none for it (a Windows
+ * report without a Windows catalog), so every result of it is set aside. */
+const struct ef_check_catalog *ef_check_catalog_for(const struct ef_check_catalogs *cs,
+                                                    const char *platform);
+
+/* Load both: linux_path must load; windows_path that does not exist leaves the Windows
+ * catalog empty (*windows_absent set), one that exists must load. 0, or -1 with err. */
+int ef_check_catalogs_load(struct ef_check_catalogs *cs, const char *linux_path,
+                           const char *windows_path, int *windows_absent, char *err, size_t errlen);
+void ef_check_catalogs_free(struct ef_check_catalogs *cs);
+
+/* The default of `policies_windows`: the installed folder when it exists, else this source
+ * tree's checks/policies-windows (which may not exist either: then no Windows catalog). */
+const char *ef_check_catalog_windows_default_path(void);
+
 /* The default of `policies`: the folder the collector package installs, when it is one, else
  * this source tree's checks/policies (a build that was not installed). */
 const char *ef_check_catalog_default_path(void);

@@ -19,7 +19,7 @@
 
 static const char help[] =
     "Usage: efterlev-collector init [--dir DIR] [--hostname NAME]... [--database URL]\n"
-    "                               [--policies PATH]\n"
+    "                               [--policies PATH] [--policies-windows PATH]\n"
     "\n"
     "Create DIR/collector.yml, the database DIR/efterlev.db and DIR/tls/ with a private CA\n"
     "(ca.pem, ca-key.pem) and the server's certificate (cert.pem, key.pem). The certificate\n"
@@ -28,7 +28,8 @@ static const char help[] =
     "With --database, the database is that one instead: sqlite:PATH, or a PostgreSQL URI\n"
     "(postgresql://USER@HOST/DBNAME; the database must exist, its tables are created), so that\n"
     "several collectors can share it. --policies is the check catalog: only results of its\n"
-    "checks count (docs/figures.md). Refuses to run when DIR/collector.yml exists.\n"
+    "checks count (docs/figures.md); Windows hosts count against --policies-windows instead.\n"
+    "Refuses to run when DIR/collector.yml exists.\n"
     "\n"
     "Options:\n"
     "  --dir DIR         where to put everything (default " EF_COLLECTOR_DIR_DEFAULT ")\n"
@@ -36,6 +37,11 @@ static const char help[] =
     "  --database URL    sqlite:PATH or postgresql://... (default sqlite:DIR/efterlev.db)\n"
     "  --policies PATH   a policy file or a folder of them (default the installed catalog,\n"
     "                    else this build's checks/policies)\n"
+    "  --policies-windows PATH\n"
+    "                    the Windows hosts' catalog (default the installed\n"
+    "                    policies-windows folder, else this build's checks/policies-windows;\n"
+    "                    when the default does not exist, no Windows results count until it\n"
+    "                    does)\n"
     "\n"
     "Examples:\n"
     "  efterlev-collector init\n"
@@ -55,13 +61,16 @@ static int join(char *out, size_t outlen, const char *dir, const char *file)
 
 int cmd_init(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"dir", required_argument, NULL, 'd'},      {"hostname", required_argument, NULL, 'n'},
-        {"database", required_argument, NULL, 'D'}, {"policies", required_argument, NULL, 'p'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"dir", required_argument, NULL, 'd'},
+                                         {"hostname", required_argument, NULL, 'n'},
+                                         {"database", required_argument, NULL, 'D'},
+                                         {"policies", required_argument, NULL, 'p'},
+                                         {"policies-windows", required_argument, NULL, 'w'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     const char *dirarg = EF_COLLECTOR_DIR_DEFAULT, *names[MAX_HOSTNAMES + 1], *database = NULL;
-    const char *policies = ef_check_catalog_default_path();
-    struct ef_check_catalog checks;
+    const char *policies = ef_check_catalog_default_path(), *policies_win = NULL;
+    struct ef_check_catalogs checks;
     char dir[PATH_MAX], path[PATH_MAX], tlsdir[PATH_MAX], host[256], err[512];
     struct ef_coll_config cfg = {0};
     struct ef_store *store;
@@ -97,6 +106,9 @@ int cmd_init(int argc, char **argv)
         case 'p':
             policies = optarg;
             break;
+        case 'w':
+            policies_win = optarg;
+            break;
         case 'h':
             fputs(help, stdout);
             return EF_EXIT_OK;
@@ -113,11 +125,29 @@ int cmd_init(int argc, char **argv)
         ef_error("--policies %s: %s", policies, strerror(errno));
         return EF_EXIT_FAIL;
     }
-    if (ef_check_catalog_load(&checks, cfg.policies, err, sizeof(err)) != 0) {
-        ef_error("policies: %s", err);
+    /* Given: it must exist and load. The default may be absent (the Windows policy is not
+     * installed): it is written all the same, so serve counts Windows hosts once it is. */
+    if (policies_win != NULL && realpath(policies_win, cfg.policies_windows) == NULL) {
+        ef_error("--policies-windows %s: %s", policies_win, strerror(errno));
         return EF_EXIT_FAIL;
     }
-    ef_check_catalog_free(&checks);
+    if (policies_win == NULL)
+        snprintf(cfg.policies_windows, sizeof(cfg.policies_windows), "%s",
+                 ef_check_catalog_windows_default_path());
+    {
+        int win_absent = 0;
+
+        if (ef_check_catalogs_load(&checks, cfg.policies, cfg.policies_windows, &win_absent, err,
+                                   sizeof(err)) != 0) {
+            ef_error("policies: %s", err);
+            return EF_EXIT_FAIL;
+        }
+        if (win_absent)
+            ef_info("policies_windows %s does not exist: Windows hosts' results will not count "
+                    "until it does",
+                    cfg.policies_windows);
+    }
+    ef_check_catalogs_free(&checks);
     if (gethostname(host, sizeof(host)) == 0) {
         host[sizeof(host) - 1] = '\0';
         if (ef_tls_name_valid(host))

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* collector.yml, read with libyaml's document API (for line numbers in errors) and written
  * with its emitter. */
+#include "efterlev/attr.h"
 #include <errno.h>
 #include <libgen.h>
 #include <stdarg.h>
@@ -37,8 +38,7 @@ struct ctx {
     size_t errlen;
 };
 
-static int bad(struct ctx *x, const yaml_node_t *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static int bad(struct ctx *x, const yaml_node_t *n, const char *fmt, ...) EF_PRINTF(3, 4);
 static int bad(struct ctx *x, const yaml_node_t *n, const char *fmt, ...)
 {
     char msg[256];
@@ -196,6 +196,9 @@ static int load_root(struct ctx *x, const yaml_node_t *root, struct ef_coll_conf
         } else if (strcmp(key, "policies") == 0) {
             if (path_value(x, v, key, "", c->policies, sizeof(c->policies)) != 0)
                 return -1;
+        } else if (strcmp(key, "policies_windows") == 0) {
+            if (path_value(x, v, key, "", c->policies_windows, sizeof(c->policies_windows)) != 0)
+                return -1;
         } else if (strcmp(key, "stale_days") == 0) {
             if (scalar(x, v, key, num, sizeof(num)) != 0)
                 return -1;
@@ -251,6 +254,8 @@ int ef_coll_config_load(const char *path, struct ef_coll_config *c, char *err, s
     snprintf(c->listen, sizeof(c->listen), "%s", EF_LISTEN_DEFAULT);
     c->stale_days = EF_STALE_DAYS_DEFAULT;
     snprintf(c->policies, sizeof(c->policies), "%s", ef_check_catalog_default_path());
+    snprintf(c->policies_windows, sizeof(c->policies_windows), "%s",
+             ef_check_catalog_windows_default_path());
     c->enroll_per_minute = EF_ENROLL_PER_MINUTE_DEFAULT;
     c->enroll_burst = EF_ENROLL_BURST_DEFAULT;
     c->request_timeout = EF_REQUEST_TIMEOUT_DEFAULT;
@@ -429,6 +434,8 @@ char *ef_coll_config_render(const struct ef_coll_config *c, size_t *len)
     rc |= emit_pair(&e, "stale_days", days, 0);
     if (c->policies[0] != '\0')
         rc |= emit_pair(&e, "policies", c->policies, 1);
+    if (c->policies_windows[0] != '\0')
+        rc |= emit_pair(&e, "policies_windows", c->policies_windows, 1);
     /* The limits only when set (0 in a config that was never loaded means the default). */
     {
         static const struct {

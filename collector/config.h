@@ -38,6 +38,9 @@ struct ef_coll_config {
     char tls_ca[PATH_MAX];
     int stale_days;
     char policies[PATH_MAX]; /* the check catalog (check_catalog.h): a file or folder */
+    /* The Windows hosts' check catalog (policies_windows); a path that does not exist means
+     * no Windows catalog: Windows hosts' results are then set aside as unassigned. */
+    char policies_windows[PATH_MAX];
     /* Limits. */
     int enroll_per_minute; /* per source address */
     int enroll_burst;

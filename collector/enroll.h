@@ -11,7 +11,7 @@
 #include "answer.h"
 #include "store/store.h"
 
-struct ef_check_catalog;
+struct ef_check_catalogs;
 
 #define EF_FUTURE_SKEW (10 * 60) /* seconds a report's generated_at may lie ahead */
 
@@ -22,8 +22,9 @@ void ef_enroll(struct ef_store *s, EVP_PKEY *export_key, const void *body, size_
                struct ef_answer *ans);
 
 /* Accept a signed report. agent_hdr and sig_hdr may be NULL (missing). checks: what counts
- * (assigned.h); NULL stores every result as sent (tests of the store alone). */
-void ef_ingest(struct ef_store *s, const struct ef_check_catalog *checks, const char *agent_hdr,
+ * (assigned.h), the catalog of the report's platform; NULL stores every result as sent
+ * (tests of the store alone). */
+void ef_ingest(struct ef_store *s, const struct ef_check_catalogs *checks, const char *agent_hdr,
                const char *sig_hdr, const void *body, size_t len, time_t now,
                struct ef_answer *ans);
 

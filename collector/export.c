@@ -81,7 +81,10 @@ static int csv_cb(void *arg, const struct ef_stored_report *sr)
         ef_csv_str(c->d, c->out, ef_level_name(res->level), 0);
         ef_csv_str(c->d, c->out, ef_buf_str(&controls), 0);
         ef_csv_str(c->d, c->out, res->evidence, 0);
-        ef_csv_str(c->d, c->out, sr->sha256, 1);
+        ef_csv_str(c->d, c->out, sr->sha256, 0);
+        ef_csv_str(c->d, c->out, r.host.platform, 0);
+        ef_csv_str(c->d, c->out, r.host.os_edition, 0);
+        ef_csv_str(c->d, c->out, r.host.os_build, 1);
     }
     ef_buf_free(&controls);
     ef_report_free(&r);
@@ -99,9 +102,12 @@ static int export_csv(struct ef_store *s, const struct ef_export_opts *o,
                       const struct ef_report_filter *f, FILE *out, size_t *count, char *err,
                       size_t errlen)
 {
-    static const char *const head[] = {
-        "department", "hostname", "agent_id", "seq",      "generated_at", "received_at",  "check",
-        "status",     "severity", "level",    "controls", "evidence",     "report_sha256"};
+    /* The platform columns came last (schema 5), so earlier readers keep their column
+     * numbers. */
+    static const char *const head[] = {"department",    "hostname",    "agent_id",   "seq",
+                                       "generated_at",  "received_at", "check",      "status",
+                                       "severity",      "level",       "controls",   "evidence",
+                                       "report_sha256", "platform",    "os_edition", "os_build"};
     struct csv_ctx c = {.out = out, .d = o->dialect ? o->dialect : &ef_csv_rfc4180};
     size_t i;
     int rc;
@@ -367,10 +373,12 @@ static char *manifest_text(struct stream *st, const struct ef_agent_row *agents,
         cert = agents[i].has_cert ? ef_b64_encode(agents[i].cert, EF_ED25519_SIG_LEN) : NULL;
         bad = pub == NULL || (agents[i].has_cert && cert == NULL) ||
               json_array_append_new(
-                  ja, json_pack("{s:s, s:s, s:s, s:s, s:o}", "agent_id", id, "hostname",
-                                agents[i].hostname, "department", agents[i].department,
-                                "public_key", pub, "key_certificate",
-                                cert != NULL ? json_string(cert) : json_null())) != 0;
+                  ja,
+                  json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s}", "agent_id", id, "hostname",
+                            agents[i].hostname, "department", agents[i].department, "public_key",
+                            pub, "key_certificate", cert != NULL ? json_string(cert) : json_null(),
+                            "platform", agents[i].platform, "os_edition", agents[i].os_edition,
+                            "os_build", agents[i].os_build)) != 0;
         free(pub);
         free(cert);
         if (bad) {

@@ -77,8 +77,9 @@ static void accepted(struct ef_store *s, const struct ef_agent *a, int status, i
             json_pack("{s:s, s:s}", "level", ef_level_name(d.level), "department", d.name));
 }
 
-/* Only the results of checks the host was assigned count, as its department requires them
- * (assigned.h); the body is stored whole all the same. */
+/* Only the results of checks the host was assigned count, as its department requires them,
+ * by the catalog of the report's platform (assigned.h); the body is stored whole all the
+ * same. */
 static int keep_assigned(struct ef_store *s, struct ef_job *j, const struct ef_agent *a,
                          struct ef_dept_cache *dc)
 {
@@ -89,12 +90,14 @@ static int keep_assigned(struct ef_store *s, struct ef_job *j, const struct ef_a
         return 0;
     if (department_of(s, a->department_id, dc, &d) != EF_OK)
         return -1;
-    ef_assigned_apply(j->checks, d.level, &j->report, &t);
+    ef_assigned_apply(ef_check_catalog_for(j->checks, j->report.host.platform), d.level, &j->report,
+                      &t);
     if (t.not_in_catalog + t.above_level + t.other_level > 0)
-        ef_warn("report %llu of %s: %zu results not counted (%zu not in the catalog, %zu above "
-                "level %s; first %s), %zu judged at another level counted as unknown",
+        ef_warn("report %llu of %s: %zu results not counted (%zu not in the %s catalog%s, %zu "
+                "above level %s; first %s), %zu judged at another level counted as unknown",
                 (unsigned long long)j->report.seq, a->agent_id, t.not_in_catalog + t.above_level,
-                t.not_in_catalog, t.above_level, ef_level_name(d.level),
+                t.not_in_catalog, j->report.host.platform, t.no_catalog ? ", which is absent" : "",
+                t.above_level, ef_level_name(d.level),
                 t.first_set_aside[0] != '\0' ? t.first_set_aside : "-", t.other_level);
     return 0;
 }
@@ -263,7 +266,7 @@ fail:
     ef_answer_error(&j->ans, 500, "internal error");
 }
 
-void ef_ingest(struct ef_store *s, const struct ef_check_catalog *checks, const char *agent_hdr,
+void ef_ingest(struct ef_store *s, const struct ef_check_catalogs *checks, const char *agent_hdr,
                const char *sig_hdr, const void *body, size_t len, time_t now, struct ef_answer *ans)
 {
     struct ef_job j;

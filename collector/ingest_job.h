@@ -33,8 +33,8 @@ struct ef_job {
     int key_cached;           /* key came from a cache and may be stale: a failed signature is
                                  checked again against the stored key */
     struct ef_budget *budget; /* the agents' ingest budget (budget.h), borrowed; NULL: none */
-    const struct ef_check_catalog *checks; /* what counts (assigned.h); NULL: every result as
-                                              sent (tests of the store alone) */
+    const struct ef_check_catalogs *checks; /* what counts (assigned.h), by platform; NULL:
+                                               every result as sent (tests of the store) */
 
     /* ef_ingest_check's findings. */
     unsigned char sig[EF_ED25519_SIG_LEN];

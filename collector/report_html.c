@@ -63,6 +63,10 @@ enum {
     S_TOTAL,
     S_NO_DATA,
     S_MORE,
+    S_PLATFORMS,
+    S_PLATFORM_COVER,
+    S_ONLY,
+    S_NONE_YET,
     S_COUNT
 };
 
@@ -126,6 +130,12 @@ static const char *const sv[S_COUNT] = {
     "Totalt",
     "Inga uppgifter",
     "och @1 till",
+    "Datorer per plattform (när rapporten togs fram)",
+    "Siffrorna omfattar datorer med @1 (datorer som räknas: @2). Varje dator bedöms mot "
+    "kontrollkatalogen för sitt operativsystem; en kontroll som ställer samma fråga på Linux "
+    "och Windows har samma id och räknas i samma rad, med respektive katalogs kontroller.",
+    "endast",
+    "inga datorer ännu",
 };
 
 static const char *const en[S_COUNT] = {
@@ -188,6 +198,13 @@ static const char *const en[S_COUNT] = {
     "Total",
     "No data",
     "and @1 more",
+    "Computers per platform (when the report was generated)",
+    "The figures cover computers running @1 (computers counted: @2). Each computer is judged "
+    "against the check catalog of its operating system; a check that asks the same question "
+    "on Linux and Windows has the same id and is counted in the same row, with each "
+    "catalog's controls.",
+    "only",
+    "no computers yet",
 };
 
 int ef_period_parse(const char *p, int64_t *first, int64_t *last)
@@ -393,6 +410,27 @@ static const struct ef_snapshot_row *first_row(const struct ef_snapshot_row *row
     return NULL;
 }
 
+/* Hosts per platform of each department of dc (by name), live: enrolled and counted. */
+static int platforms_of(struct ef_store *s, const struct ef_dept_counts *dc, size_t nd,
+                        int64_t (*hosts)[EF_PLATS], int64_t (*fresh)[EF_PLATS])
+{
+    struct ef_platform_count *pc = NULL;
+    size_t n = 0, i, j;
+    int p;
+
+    if (s->ops->platform_counts(s, NULL, &pc, &n) != EF_OK)
+        return EF_ERR;
+    for (i = 0; i < n; i++)
+        for (j = 0; j < nd; j++)
+            if ((p = ef_platform_index(pc[i].platform)) >= 0 &&
+                strcmp(dc[j].name, pc[i].department) == 0) {
+                hosts[j][p] = pc[i].hosts;
+                fresh[j][p] = pc[i].fresh_hosts;
+            }
+    free(pc);
+    return EF_OK;
+}
+
 static const char css[] =
     "body{font-family:'DejaVu Sans',Arial,sans-serif;font-size:10.5pt;color:#1a1a1a;"
     "max-width:74em;margin:2em auto;padding:0 1em}"
@@ -419,6 +457,8 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
     struct ef_check_counts *checks = NULL;
     struct ef_acceptance *acc = NULL;
     struct ef_host_row *hr = NULL;
+    int64_t(*ph)[EF_PLATS] = NULL, (*pf)[EF_PLATS] = NULL, ptot[EF_PLATS] = {0},
+    pfresh[EF_PLATS] = {0};
     size_t nd = 0, nrows = 0, ncrow = 0, ncs = 0, nchecks = 0, nacc = 0, nhr = 0, i, k, shown;
     int over, rc = EF_ERR;
 
@@ -434,6 +474,17 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
         s->ops->acceptance_list(s, 1, &acc, &nacc) != EF_OK ||
         s->ops->host_rows(s, NULL, NULL, &hr, &nhr) != EF_OK)
         goto out;
+    ph = calloc(nd ? nd : 1, sizeof(*ph));
+    pf = calloc(nd ? nd : 1, sizeof(*pf));
+    if (ph == NULL || pf == NULL)
+        goto oom;
+    if (platforms_of(s, dc, nd, ph, pf) != EF_OK)
+        goto out;
+    for (i = 0; i < nd; i++)
+        for (int p = 0; p < EF_PLATS; p++) {
+            ptot[p] += ph[i][p];
+            pfresh[p] += pf[i][p];
+        }
     if (over) {
         at_end(dc, nd, rows, nrows, d1);
         if (s->ops->snapshots(s, NULL, "*", d1, d1, &crow, &ncrow) != EF_OK)
@@ -529,6 +580,21 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
     fprintf(out, "<h2>%s</h2>\n", L[S_CHART]);
     bar_chart(out, dc, nd, svl);
 
+    /* Hosts per platform and department (enrolled; now, like the stale list). */
+    fprintf(out, "<h2>%s</h2>\n<table id=\"platforms\"><tr><th>%s</th>", L[S_PLATFORMS], L[S_DEPT]);
+    for (int p = 0; p < EF_PLATS; p++)
+        fprintf(out, "<th class=\"n\">%s</th>", ef_platform_titles[p]);
+    fputs("</tr>\n", out);
+    for (i = 0; i <= nd; i++) {
+        fputs("<tr><td>", out);
+        esc(out, i < nd ? dc[i].name : L[S_TOTAL]);
+        fputs("</td>", out);
+        for (int p = 0; p < EF_PLATS; p++)
+            fprintf(out, "<td class=\"n\">%" PRId64 "</td>", i < nd ? ph[i][p] : ptot[p]);
+        fputs("</tr>\n", out);
+    }
+    fputs("</table>\n", out);
+
     /* Weakest controls. */
     fprintf(out,
             "<h2>%s</h2>\n<p>%s</p>\n<table><tr><th>%s</th><th>%s</th><th class=\"n\">%s"
@@ -621,6 +687,28 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
     fprintf(out, "<h2>%s</h2>\n<p>", L[S_METHOD]);
     snprintf(buf, sizeof(buf), "%d", stale_days);
     tpl(out, L[S_METHOD_TEXT], buf, NULL, NULL);
+    /* Which platforms the figures cover: those with counted hosts. */
+    {
+        char which[64] = "", counted[96] = "", only[96];
+        int np = 0;
+
+        for (int p = 0; p < EF_PLATS; p++) {
+            if (pfresh[p] == 0)
+                continue;
+            snprintf(which + strlen(which), sizeof(which) - strlen(which), "%s%s",
+                     np ? (svl ? " och " : " and ") : "", ef_platform_titles[p]);
+            snprintf(counted + strlen(counted), sizeof(counted) - strlen(counted), "%s%s %" PRId64,
+                     np ? ", " : "", ef_platform_titles[p], pfresh[p]);
+            np++;
+        }
+        snprintf(only, sizeof(only), "%s %s", L[S_ONLY], which);
+        fputs(" ", out);
+        tpl(out, L[S_PLATFORM_COVER],
+            np == 0   ? L[S_NONE_YET]
+            : np == 1 ? only
+                      : which,
+            np ? counted : "0", NULL);
+    }
     fputs("</p>\n<ul>", out);
     for (i = 0; i < nd; i++) {
         fputs("<li>", out);
@@ -677,5 +765,7 @@ out:
     free(checks);
     free(acc);
     free(hr);
+    free(ph);
+    free(pf);
     return rc;
 }

@@ -34,7 +34,9 @@ json_t *ef_summary_json(const struct ef_summary *sum)
         o = json_pack("{s:s, s:s, s:I, s:I, s:n}", "name", d->name, "level",
                       ef_level_name(d->level), "hosts", (json_int_t)d->hosts, "stale_hosts",
                       (json_int_t)d->stale_hosts, "compliance_pct");
-        if (ef_counts_json(o, d->counts) != 0 || json_array_append_new(depts, o) != 0) {
+        if (ef_counts_json(o, d->counts) != 0 ||
+            json_object_set_new(o, "platforms", ef_platforms_json(d)) != 0 ||
+            json_array_append_new(depts, o) != 0) {
             json_decref(o);
             goto fail;
         }
@@ -50,8 +52,8 @@ fail:
 
 /* ---- text ---- */
 
-#define DEPT_COLS 11
-#define HOST_COLS 12
+#define DEPT_COLS 13
+#define HOST_COLS 13
 #define CELL_MAX 300
 
 size_t ef_text_width(const char *s)
@@ -66,9 +68,9 @@ size_t ef_text_width(const char *s)
 
 static void dept_cell(const struct ef_summary *sum, size_t row, int col, char *out)
 {
-    static const char *const head[DEPT_COLS] = {"DEPARTMENT", "LEVEL",    "HOSTS",     "STALE",
-                                                "PASS",       "FAIL",     "NA",        "UNKNOWN",
-                                                "ERROR",      "ACCEPTED", "COMPLIANCE"};
+    static const char *const head[DEPT_COLS] = {
+        "DEPARTMENT", "LEVEL", "HOSTS",   "LINUX", "WINDOWS",  "STALE",     "PASS",
+        "FAIL",       "NA",    "UNKNOWN", "ERROR", "ACCEPTED", "COMPLIANCE"};
     const struct ef_dept_summary *d;
 
     if (row == 0) {
@@ -87,23 +89,27 @@ static void dept_cell(const struct ef_summary *sum, size_t row, int col, char *o
         snprintf(out, CELL_MAX, "%" PRId64, d->hosts);
         break;
     case 3:
+    case 4:
+        snprintf(out, CELL_MAX, "%" PRId64, d->platform_hosts[col - 3]);
+        break;
+    case 5:
         snprintf(out, CELL_MAX, "%" PRId64, d->stale_hosts);
         break;
-    case 10:
+    case 12:
         pct_text(d->counts, out, CELL_MAX);
         if (strcmp(out, "-") != 0)
             snprintf(out + strlen(out), CELL_MAX - strlen(out), "%%");
         break;
     default:
-        snprintf(out, CELL_MAX, "%" PRId64, d->counts[col - 4]);
+        snprintf(out, CELL_MAX, "%" PRId64, d->counts[col - 6]);
     }
 }
 
 static void host_cell(const struct ef_summary *sum, size_t row, int col, char *out)
 {
-    static const char *const head[HOST_COLS] = {"HOST",    "AGENT", "DEPARTMENT", "LAST SEEN",
-                                                "SEQ",     "PASS",  "FAIL",       "NA",
-                                                "UNKNOWN", "ERROR", "ACCEPTED",   "STALE"};
+    static const char *const head[HOST_COLS] = {
+        "HOST", "AGENT", "DEPARTMENT", "PLATFORM", "LAST SEEN", "SEQ",  "PASS",
+        "FAIL", "NA",    "UNKNOWN",    "ERROR",    "ACCEPTED",  "STALE"};
     const struct ef_host_row *h;
 
     if (row == 0) {
@@ -121,20 +127,32 @@ static void host_cell(const struct ef_summary *sum, size_t row, int col, char *o
     case 2:
         ef_text_safe(h->department, out, CELL_MAX);
         break;
-    case 3:
+    case 3: /* "windows Professional 22631.4460", "linux", "-" before the first report */
+        if (h->platform[0] == '\0') {
+            snprintf(out, CELL_MAX, "-");
+        } else {
+            char ed[EF_SHORT_MAX * 2 + 4];
+
+            snprintf(ed, sizeof(ed), "%s%s%s%s", h->platform, h->os_edition[0] ? " " : "",
+                     h->os_edition, h->os_build[0] ? " " : "");
+            snprintf(ed + strlen(ed), sizeof(ed) - strlen(ed), "%s", h->os_build);
+            ef_text_safe(ed, out, CELL_MAX);
+        }
+        break;
+    case 4:
         if (h->last_seen > 0)
             ef_time_rfc3339((time_t)h->last_seen, out);
         else
             snprintf(out, CELL_MAX, "never");
         break;
-    case 4:
+    case 5:
         snprintf(out, CELL_MAX, "%" PRIu64, h->last_seq);
         break;
-    case 11:
+    case 12:
         snprintf(out, CELL_MAX, "%s", h->stale ? "yes" : "no");
         break;
     default:
-        snprintf(out, CELL_MAX, "%" PRId64, h->counts[col - 5]);
+        snprintf(out, CELL_MAX, "%" PRId64, h->counts[col - 6]);
     }
 }
 
@@ -145,7 +163,7 @@ typedef void (*cell_fn)(const struct ef_summary *, size_t, int, char *);
 static int table(const struct ef_summary *sum, size_t rows, int cols, int textcols, cell_fn cell,
                  FILE *out)
 {
-    size_t w[HOST_COLS] = {0}, r, cw;
+    size_t w[DEPT_COLS > HOST_COLS ? DEPT_COLS : HOST_COLS] = {0}, r, cw;
     char buf[CELL_MAX];
     int c;
 
@@ -190,7 +208,7 @@ int ef_summary_text(const struct ef_summary *sum, FILE *out)
         fprintf(out, "No hosts enrolled yet.\n");
         return ferror(out) ? -1 : 0;
     }
-    return table(sum, sum->nhosts, HOST_COLS, 4, host_cell, out);
+    return table(sum, sum->nhosts, HOST_COLS, 5, host_cell, out);
 }
 
 /* ---- CSV ---- */
@@ -205,13 +223,15 @@ static void csv_counts(const struct ef_csv_dialect *dl, FILE *out, const int64_t
 
 /* One table for both kinds of row, so every record has the same fields (RFC 4180): "row" is
  * "department" or "host"; fields that do not apply to a kind are empty. "accepted" came
- * with schema 2 and is the last column, so version 1 readers keep their column numbers. */
+ * with schema 2, the platform columns after it with schema 5: new columns go last, so
+ * earlier readers keep their column numbers. */
 int ef_summary_csv(const struct ef_summary *sum, const struct ef_csv_dialect *dl, FILE *out)
 {
     static const char *const head[] = {
-        "row",      "department", "level", "hostname",       "agent_id", "last_seen",
-        "last_seq", "stale",      "hosts", "stale_hosts",    "pass",     "fail",
-        "na",       "unknown",    "error", "compliance_pct", "accepted"};
+        "row",        "department", "level",       "hostname",       "agent_id", "last_seen",
+        "last_seq",   "stale",      "hosts",       "stale_hosts",    "pass",     "fail",
+        "na",         "unknown",    "error",       "compliance_pct", "accepted", "platform",
+        "os_edition", "os_build",   "linux_hosts", "windows_hosts"};
     char when[32], pct[16];
     size_t i;
 
@@ -232,7 +252,11 @@ int ef_summary_csv(const struct ef_summary *sum, const struct ef_csv_dialect *dl
         csv_counts(dl, out, d->counts);
         ef_pct_text(d->counts, dl->decimal_comma, 0, pct, sizeof(pct));
         ef_csv_str(dl, out, pct, 0);
-        ef_csv_int(dl, out, d->counts[EF_ACCEPTED], 1);
+        ef_csv_int(dl, out, d->counts[EF_ACCEPTED], 0);
+        for (j = 0; j < 3; j++)
+            ef_csv_str(dl, out, "", 0);
+        ef_csv_int(dl, out, d->platform_hosts[EF_PLAT_LINUX], 0);
+        ef_csv_int(dl, out, d->platform_hosts[EF_PLAT_WINDOWS], 1);
     }
     for (i = 0; i < sum->nhosts; i++) {
         const struct ef_host_row *h = &sum->hosts[i];
@@ -253,7 +277,12 @@ int ef_summary_csv(const struct ef_summary *sum, const struct ef_csv_dialect *dl
         ef_csv_str(dl, out, "", 0);
         csv_counts(dl, out, h->counts);
         ef_csv_str(dl, out, "", 0);
-        ef_csv_int(dl, out, h->counts[EF_ACCEPTED], 1);
+        ef_csv_int(dl, out, h->counts[EF_ACCEPTED], 0);
+        ef_csv_str(dl, out, h->platform, 0);
+        ef_csv_str(dl, out, h->os_edition, 0);
+        ef_csv_str(dl, out, h->os_build, 0);
+        ef_csv_str(dl, out, "", 0);
+        ef_csv_str(dl, out, "", 1);
     }
     return ferror(out) ? -1 : 0;
 }

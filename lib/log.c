@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
+#include "efterlev/attr.h"
 #include "efterlev/log.h"
 
 #include <stdarg.h>
@@ -17,8 +18,7 @@ void ef_log_set_verbose(int v)
     verbose = v;
 }
 
-static void vlog(const char *tag, const char *fmt, va_list ap)
-    __attribute__((format(printf, 2, 0)));
+static void vlog(const char *tag, const char *fmt, va_list ap) EF_PRINTF(2, 0);
 static void vlog(const char *tag, const char *fmt, va_list ap)
 {
     char msg[2048];

@@ -2,12 +2,13 @@
 /* Policy loader: YAML policy files (libyaml document API) compiled into checks, conditions
  * and rules (lib/policy_internal.h). Strict: every problem is reported as "FILE:LINE: what"
  * and nothing of a file that fails is added to the set. */
+#include "efterlev/attr.h"
 #include "policy_internal.h"
 
 #include "efterlev/array.h"
+#include "efterlev/os.h"
 #include "efterlev/util.h"
 
-#include <dirent.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <openssl/evp.h>
@@ -34,9 +36,12 @@
 #define SERVICE_BIT KIND_BIT(EF_RULE_SERVICE)
 #define DIR_BIT KIND_BIT(EF_RULE_DIR)
 #define PKG_BIT KIND_BIT(EF_RULE_PACKAGE)
+#define REG_BIT KIND_BIT(EF_RULE_REGISTRY)
+#define WMI_BIT KIND_BIT(EF_RULE_WMI)
+#define REG_KEY_MAX 1024 /* bytes of a registry key path (agent/platform/registry.h) */
 
 const struct ef_param_desc ef_param_descs[EF_P_COUNT] = {
-    [EF_P_EXISTS] = {"exists", EF_PT_BOOL, FILE_BIT | DIR_BIT},
+    [EF_P_EXISTS] = {"exists", EF_PT_BOOL, FILE_BIT | DIR_BIT | REG_BIT},
     [EF_P_MODE_MAX] = {"mode_max", EF_PT_MODE, FILE_BIT | DIR_BIT | FACT_BIT},
     [EF_P_OWNER] = {"owner", EF_PT_STR, FILE_BIT | DIR_BIT},
     [EF_P_LINE_MATCHES] = {"line_matches", EF_PT_REGEX, FILE_BIT | DIR_BIT},
@@ -44,19 +49,26 @@ const struct ef_param_desc ef_param_descs[EF_P_COUNT] = {
     [EF_P_EXIT_CODE] = {"exit_code", EF_PT_INT, CMD_BIT},
     [EF_P_OUTPUT_MATCHES] = {"output_matches", EF_PT_REGEX, CMD_BIT},
     [EF_P_TIMEOUT_MS] = {"timeout_ms", EF_PT_INT, CMD_BIT},
-    [EF_P_EQUALS] = {"equals", EF_PT_STR, FACT_BIT | SYSCTL_BIT},
-    [EF_P_MIN] = {"min", EF_PT_INT, FACT_BIT | SYSCTL_BIT},
-    [EF_P_MAX] = {"max", EF_PT_INT, FACT_BIT | SYSCTL_BIT},
-    [EF_P_MATCHES] = {"matches", EF_PT_REGEX, FACT_BIT},
+    [EF_P_EQUALS] = {"equals", EF_PT_STR, FACT_BIT | SYSCTL_BIT | REG_BIT | WMI_BIT},
+    [EF_P_MIN] = {"min", EF_PT_INT, FACT_BIT | SYSCTL_BIT | REG_BIT | WMI_BIT},
+    [EF_P_MAX] = {"max", EF_PT_INT, FACT_BIT | SYSCTL_BIT | REG_BIT | WMI_BIT},
+    [EF_P_MATCHES] = {"matches", EF_PT_REGEX, FACT_BIT | REG_BIT | WMI_BIT},
     [EF_P_ENABLED] = {"enabled", EF_PT_BOOL, SERVICE_BIT},
     [EF_P_ACTIVE] = {"active", EF_PT_BOOL, SERVICE_BIT},
     [EF_P_FILES_MATCHING] = {"files_matching", EF_PT_REGEX, DIR_BIT},
     [EF_P_INSTALLED] = {"installed", EF_PT_BOOL, PKG_BIT},
     [EF_P_MIN_VERSION] = {"min_version", EF_PT_STR, PKG_BIT},
     [EF_P_KEY] = {"key", EF_PT_STR, FILE_BIT | DIR_BIT},
-    [EF_P_VALUE] = {"value", EF_PT_STR, FILE_BIT | DIR_BIT},
+    [EF_P_VALUE] = {"value", EF_PT_STR, FILE_BIT | DIR_BIT | REG_BIT}, /* registry: the name */
     [EF_P_VALUE_MIN] = {"value_min", EF_PT_INT, FILE_BIT | DIR_BIT},
     [EF_P_VALUE_MAX] = {"value_max", EF_PT_INT, FILE_BIT | DIR_BIT},
+    [EF_P_MISSING] = {"missing", EF_PT_STR, REG_BIT | WMI_BIT},
+    [EF_P_VIEW] = {"view", EF_PT_INT, REG_BIT},
+    [EF_P_NAMESPACE] = {"namespace", EF_PT_STR, WMI_BIT},
+    [EF_P_WHERE] = {"where", EF_PT_STR, WMI_BIT},
+    [EF_P_PROPERTY] = {"property", EF_PT_STR, WMI_BIT},
+    [EF_P_ROWS] = {"rows", EF_PT_STR, WMI_BIT},
+    [EF_P_CONTAINS] = {"contains", EF_PT_STR, WMI_BIT},
 };
 
 struct ef_policy_priv {
@@ -79,16 +91,15 @@ struct ld {
 };
 
 static const char *cond_names[] = {"all", "any", "none"};
-static const char *kind_names[] = {"condition", "file",    "command", "fact",
-                                   "sysctl",    "service", "dir",     "package"};
+static const char *kind_names[] = {"condition", "file", "command", "fact",     "sysctl",
+                                   "service",   "dir",  "package", "registry", "wmi", "running"};
 
 const char *ef_cond_op_name(ef_cond_op op)
 {
     return op <= EF_COND_NONE ? cond_names[op] : "?";
 }
 
-__attribute__((format(printf, 3, 4))) static int fail(struct ld *l, const yaml_node_t *n,
-                                                      const char *fmt, ...)
+EF_PRINTF(3, 4) static int fail(struct ld *l, const yaml_node_t *n, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
@@ -255,6 +266,20 @@ static int name_valid(const char *s)
 }
 
 /* systemd unit and package names: letters, digits and ._-@:+ (no '/', no spaces). */
+/* A service name or glob of a running: list: systemd unit names (with .service or .timer,
+ * or none) and Windows service key names. */
+static int service_glob_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 255)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              strchr("._-@:*?() ", *s) != NULL))
+            return 0;
+    return 1;
+}
+
 static int unit_name_valid(const char *s)
 {
     if (*s == '\0' || *s == '.' || strlen(s) > 255)
@@ -307,6 +332,146 @@ static int parse_int(const char *s, long long *out)
     return 0;
 }
 
+/* ---- wmi rules: names and the where-filter ---- */
+
+int ef_wmi_name_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > EF_WMI_NAME_MAX || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_')
+            return 0;
+    return 1;
+}
+
+/* root, then parts of letters, digits and '_', each after one '\' (or '/', as PowerShell
+ * users write it: stored as '\'). */
+static int wmi_ns_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 4 || n > EF_WMI_NS_MAX || strncasecmp(s, "root", 4) != 0)
+        return 0;
+    for (size_t i = 4; i < n; i++) {
+        int sep = s[i] == '\\' || s[i] == '/';
+        if (sep && (i + 1 == n || s[i + 1] == '\\' || s[i + 1] == '/'))
+            return 0;
+        if (!sep && !isalnum((unsigned char)s[i]) && s[i] != '_')
+            return 0;
+        if (i == 4 && !sep)
+            return 0;
+    }
+    return 1;
+}
+
+static const char *skip_ws(const char *p)
+{
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return p;
+}
+
+int ef_wmi_where_parse(const char *text, struct ef_wmi_term *out, size_t max, size_t *n, char *err,
+                       size_t errlen)
+{
+    const char *p = skip_ws(text);
+    size_t k = 0;
+
+    *n = 0;
+    if (*p == '\0') {
+        snprintf(err, errlen, "empty (write PROP = VALUE [and PROP = VALUE]...)");
+        return -1;
+    }
+    for (;;) {
+        struct ef_wmi_term *t;
+        size_t len = 0;
+        if (k == max) {
+            snprintf(err, errlen, "more than %zu terms", max);
+            return -1;
+        }
+        t = &out[k];
+        memset(t, 0, sizeof(*t));
+        while (isalnum((unsigned char)p[len]) || p[len] == '_')
+            len++;
+        if (len == 0 || len > EF_WMI_NAME_MAX) {
+            snprintf(err, errlen, "expected a property name at '%.40s'", p);
+            return -1;
+        }
+        memcpy(t->prop, p, len);
+        if (!ef_wmi_name_valid(t->prop)) {
+            snprintf(err, errlen, "bad property name '%s'", t->prop);
+            return -1;
+        }
+        p = skip_ws(p + len);
+        if (*p != '=') {
+            snprintf(err, errlen,
+                     "expected '=' after %s (equality only: PROP = VALUE [and PROP = VALUE]...)",
+                     t->prop);
+            return -1;
+        }
+        p = skip_ws(p + 1);
+        if (*p == '\'') {
+            size_t o = 0;
+            for (p++;; p++) {
+                if (*p == '\0') {
+                    snprintf(err, errlen, "unterminated string after %s =", t->prop);
+                    return -1;
+                }
+                if (*p == '\'' && p[1] == '\'')
+                    p++;
+                else if (*p == '\'')
+                    break;
+                if (o == EF_WMI_VALUE_MAX) {
+                    snprintf(err, errlen, "string after %s = longer than %d bytes", t->prop,
+                             EF_WMI_VALUE_MAX);
+                    return -1;
+                }
+                t->str[o++] = *p;
+            }
+            p++;
+            t->type = EF_WMI_V_STR;
+        } else if (strncasecmp(p, "true", 4) == 0 && !isalnum((unsigned char)p[4])) {
+            t->type = EF_WMI_V_BOOL, t->num = 1, p += 4;
+        } else if (strncasecmp(p, "false", 5) == 0 && !isalnum((unsigned char)p[5])) {
+            t->type = EF_WMI_V_BOOL, t->num = 0, p += 5;
+        } else {
+            char num[24];
+            len = 0;
+            if (p[0] == '-')
+                len++;
+            while (isdigit((unsigned char)p[len]))
+                len++;
+            if (len == 0 || (p[0] == '-' && len == 1) || len >= sizeof(num) ||
+                isalpha((unsigned char)p[len]) || p[len] == '_') {
+                snprintf(err, errlen,
+                         "the value of %s must be a number, true, false or a 'string' "
+                         "(at '%.40s')",
+                         t->prop, p);
+                return -1;
+            }
+            memcpy(num, p, len);
+            num[len] = '\0';
+            if (parse_int(num, &t->num) != 0) {
+                snprintf(err, errlen, "number after %s = out of range", t->prop);
+                return -1;
+            }
+            t->type = EF_WMI_V_NUM;
+            p += len;
+        }
+        k++;
+        p = skip_ws(p);
+        if (*p == '\0')
+            break;
+        if (strncasecmp(p, "and", 3) != 0 || (p[3] != ' ' && p[3] != '\t')) {
+            snprintf(err, errlen, "expected 'and' or the end at '%.40s' (only and, only =)", p);
+            return -1;
+        }
+        p = skip_ws(p + 3);
+    }
+    *n = k;
+    return 0;
+}
+
 /* Validate text as the value of parameter id and store it at level lvl. */
 static int param_set(struct ld *l, const yaml_node_t *n, ef_param_id id, struct ef_param *p,
                      int lvl, const char *text)
@@ -330,12 +495,37 @@ static int param_set(struct ld *l, const yaml_node_t *n, ef_param_id id, struct 
             return fail(l, n, "exit_code: must be 0..255");
         if (id == EF_P_TIMEOUT_MS && (v < 1 || v > 600000))
             return fail(l, n, "timeout_ms: must be 1..600000");
+        if (id == EF_P_VIEW && v != 32 && v != 64)
+            return fail(l, n, "view: must be 64 (the native registry view) or 32 (WOW6432Node)");
         break;
     case EF_PT_MODE:
         if (parse_octal_mode(text, &v) != 0)
             return fail(l, n, "%s: expected an octal mode like \"0640\", got '%s'", d->key, text);
         break;
     case EF_PT_STR:
+        if (id == EF_P_MISSING && strcmp(text, "pass") != 0 && strcmp(text, "fail") != 0 &&
+            strcmp(text, "unknown") != 0)
+            return fail(l, n, "missing: expected pass, fail or unknown, got '%s'", text);
+        if (id == EF_P_ROWS && strcmp(text, "all") != 0 && strcmp(text, "any") != 0)
+            return fail(l, n, "rows: expected all or any, got '%s'", text);
+        if (id == EF_P_PROPERTY && !ef_wmi_name_valid(text))
+            return fail(l, n,
+                        "property: bad WMI property name '%s' (a letter or '_', then letters, "
+                        "digits or '_')",
+                        text);
+        if (id == EF_P_NAMESPACE && !wmi_ns_valid(text))
+            return fail(l, n,
+                        "namespace: '%s' is not a WMI namespace like "
+                        "root\\CIMV2\\Security\\MicrosoftTpm (root, then parts of letters, "
+                        "digits or '_' separated by one backslash)",
+                        text);
+        if (id == EF_P_WHERE) {
+            struct ef_wmi_term t[EF_WMI_WHERE_MAX];
+            size_t nt;
+            char why[300];
+            if (ef_wmi_where_parse(text, t, EF_WMI_WHERE_MAX, &nt, why, sizeof(why)) != 0)
+                return fail(l, n, "where: %s", why);
+        }
         break;
     case EF_PT_REGEX: {
         int ec;
@@ -356,6 +546,10 @@ static int param_set(struct ld *l, const yaml_node_t *n, ef_param_id id, struct 
     p->num[lvl] = v;
     if ((p->str[lvl] = strdup(text)) == NULL)
         return fail(l, n, "out of memory");
+    if (id == EF_P_NAMESPACE)
+        for (char *c = p->str[lvl]; *c; c++)
+            if (*c == '/')
+                *c = '\\';
     return 0;
 }
 
@@ -464,6 +658,7 @@ static void rule_free(struct ef_rule *r)
     free(r->target);
     strlist_free(r->argv);
     strlist_free(r->list);
+    strlist_free(r->keys);
     for (int i = 0; i < EF_P_COUNT; i++)
         param_free(&r->p[i]);
     ef_cond_free(r->cond);
@@ -501,6 +696,18 @@ static int path_valid(const char *s)
         if (p[-1] == '/' && (p[2] == '/' || p[2] == '\0'))
             return 0;
     return 1;
+}
+
+/* A registry key in a rule: HKLM\... or HKU\... (or the long hive names), no empty part. */
+static int reg_key_valid(const char *s)
+{
+    static const char *const hives[] = {"HKLM\\", "HKEY_LOCAL_MACHINE\\", "HKU\\", "HKEY_USERS\\"};
+    size_t n = strlen(s);
+    int hive = 0;
+
+    for (size_t i = 0; i < EF_ARRAY_LEN(hives); i++)
+        hive |= strncasecmp(s, hives[i], strlen(hives[i])) == 0 && n > strlen(hives[i]);
+    return hive && n <= REG_KEY_MAX && s[n - 1] != '\\' && strstr(s, "\\\\") == NULL;
 }
 
 static int parse_rule(struct ld *l, const yaml_node_t *n, int depth, struct ef_rule *r)
@@ -542,7 +749,7 @@ static int parse_rule(struct ld *l, const yaml_node_t *n, int depth, struct ef_r
         if (found)
             return fail(l, kn,
                         "a rule has exactly one kind (file, dir, command, fact, sysctl, "
-                        "service, package); found '%s' after '%s'",
+                        "service, package, registry, wmi, running); found '%s' after '%s'",
                         key, kind_names[r->kind]);
         found = 1;
         r->kind = k;
@@ -551,6 +758,32 @@ static int parse_rule(struct ld *l, const yaml_node_t *n, int depth, struct ef_r
                 return -1;
             if (r->argv[0][0] == '\0')
                 return fail(l, vn, "command: empty program name");
+        } else if (k == EF_RULE_RUNNING) {
+            /* the site's list of services, one running is enough; an empty list loads and
+             * is judged unknown (no site list) */
+            if (vn->type == YAML_SEQUENCE_NODE &&
+                vn->data.sequence.items.top == vn->data.sequence.items.start) {
+                if ((r->list = calloc(1, sizeof(*r->list))) == NULL)
+                    return fail(l, vn, "out of memory");
+                r->nlist = 0;
+            } else if (parse_strlist(l, vn, "running", 0, &r->list, &r->nlist) != 0) {
+                return -1;
+            }
+            for (char **sn = r->list; *sn; sn++)
+                if (!service_glob_valid(*sn))
+                    return fail(l, vn,
+                                "running: bad service name '%s' (letters, digits, . _ - @ : ( ) "
+                                "blank and the wildcards * ?, at most 255 bytes)",
+                                *sn);
+        } else if (k == EF_RULE_REGISTRY) {
+            if (parse_strlist(l, vn, "registry", 1, &r->keys, &r->nkeys) != 0)
+                return -1;
+            for (char **rk = r->keys; *rk; rk++)
+                if (!reg_key_valid(*rk))
+                    return fail(l, vn,
+                                "registry: '%s' is not a key path like "
+                                "HKLM\\SOFTWARE\\Policies\\... (HKLM or HKU, no empty part)",
+                                *rk);
         } else {
             if (string_dup(l, vn, key, &r->target) != 0)
                 return -1;
@@ -562,12 +795,17 @@ static int parse_rule(struct ld *l, const yaml_node_t *n, int depth, struct ef_r
                 return fail(l, vn, "%s: bad name '%s'", key, r->target);
             if (k == EF_RULE_FACT && !name_valid(r->target))
                 return fail(l, vn, "fact: bad fact name '%s'", r->target);
+            if (k == EF_RULE_WMI && !ef_wmi_name_valid(r->target))
+                return fail(l, vn,
+                            "wmi: bad WMI class name '%s' (a letter or '_', then letters, "
+                            "digits or '_', at most %d)",
+                            r->target, EF_WMI_NAME_MAX);
         }
     }
     if (!found)
         return fail(l, n,
                     "missing rule kind: a rule needs one of file, dir, command, fact, sysctl, "
-                    "service, package (or a nested all/any/none)");
+                    "service, package, registry, wmi, running (or a nested all/any/none)");
 
     int tests = 0;
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
@@ -583,7 +821,8 @@ static int parse_rule(struct ld *l, const yaml_node_t *n, int depth, struct ef_r
             tests++;
             continue;
         }
-        if (r->kind == EF_RULE_FACT && strcmp(key, "in") == 0) {
+        if ((r->kind == EF_RULE_FACT || r->kind == EF_RULE_REGISTRY || r->kind == EF_RULE_WMI) &&
+            strcmp(key, "in") == 0) {
             if (parse_strlist(l, vn, "in", 0, &r->list, &r->nlist) != 0)
                 return -1;
             tests++;
@@ -597,17 +836,42 @@ static int parse_rule(struct ld *l, const yaml_node_t *n, int depth, struct ef_r
             return fail(l, kn, "unknown key '%s' in a %s rule", key, kind_names[r->kind]);
         if (parse_param(l, vn, (ef_param_id)id, &r->p[id]) != 0)
             return -1;
-        if (id != EF_P_TIMEOUT_MS && id != EF_P_FILES_MATCHING && id != EF_P_KEY)
+        if (id != EF_P_TIMEOUT_MS && id != EF_P_FILES_MATCHING && id != EF_P_KEY &&
+            !(r->kind == EF_RULE_REGISTRY &&
+              (id == EF_P_VALUE || id == EF_P_MISSING || id == EF_P_VIEW)) &&
+            !(r->kind == EF_RULE_WMI &&
+              (id == EF_P_NAMESPACE || id == EF_P_WHERE || id == EF_P_PROPERTY || id == EF_P_ROWS ||
+               id == EF_P_MISSING)))
             tests++;
     }
-    if (tests == 0)
+    if (r->kind == EF_RULE_WMI && !r->p[EF_P_PROPERTY].set)
+        return fail(l, n, "wmi rule without 'property': name the property to test");
+    if (r->kind == EF_RULE_REGISTRY) {
+        int named = r->p[EF_P_VALUE].set;
+        if (!named && (tests > (r->p[EF_P_EXISTS].set ? 1 : 0) || r->p[EF_P_MISSING].set))
+            return fail(l, n,
+                        "registry rule without 'value' can only test that the key exists "
+                        "(exists: true or false)");
+        if (r->p[EF_P_EXISTS].set && r->p[EF_P_MISSING].set)
+            return fail(l, n,
+                        "registry rule: 'missing' does not go with 'exists' (exists "
+                        "already says what absence means)");
+        if (named && tests == 0)
+            return fail(l, n,
+                        "registry rule has nothing to test (add equals, in, min, max, "
+                        "matches or exists)");
+    }
+    if (tests == 0 && r->kind != EF_RULE_RUNNING)
         return fail(l, n, "%s rule has nothing to test (add e.g. %s)", kind_names[r->kind],
                     r->kind == EF_RULE_FILE || r->kind == EF_RULE_DIR
                         ? "exists, mode_max, line_matches or key with value"
-                    : r->kind == EF_RULE_COMMAND ? "exit_code or output_matches"
-                    : r->kind == EF_RULE_SERVICE ? "enabled or active"
-                    : r->kind == EF_RULE_PACKAGE ? "installed or min_version"
-                                                 : "equals, min, max, matches or in");
+                    : r->kind == EF_RULE_COMMAND  ? "exit_code or output_matches"
+                    : r->kind == EF_RULE_SERVICE  ? "enabled or active"
+                    : r->kind == EF_RULE_PACKAGE  ? "installed or min_version"
+                    : r->kind == EF_RULE_REGISTRY ? "value with equals, in, min, max, matches, "
+                                                    "or exists"
+                    : r->kind == EF_RULE_WMI      ? "equals, in, min, max, matches or contains"
+                                                  : "equals, min, max, matches or in");
     return 0;
 }
 
@@ -666,6 +930,7 @@ static void check_free(struct ef_check *c)
     free(c->description);
     free(c->rationale);
     free(c->remediation);
+    free(c->na_reason);
     strlist_free(c->platforms);
     ef_cond_free(c->applies_if);
     ef_cond_free(c->condition);
@@ -780,6 +1045,8 @@ static int parse_check(struct ld *l, const yaml_node_t *n, struct ef_check *c)
                         return fail(l, vn, "platforms: bad os id '%s'", *pl);
         } else if (strcmp(key, "applies_if") == 0) {
             rc = parse_applies_if(l, vn, &c->applies_if);
+        } else if (strcmp(key, "na_reason") == 0) {
+            rc = string_dup(l, vn, key, &c->na_reason);
         } else {
             ef_cond_op op;
             if (cond_op_parse(key, &op) != 0)
@@ -803,6 +1070,8 @@ static int parse_check(struct ld *l, const yaml_node_t *n, struct ef_check *c)
         if (!(seen & req[i].bit))
             return fail(l, n, "check%s%s: missing field '%s'", c->id[0] ? " " : "", c->id,
                         req[i].name);
+    if (c->na_reason != NULL && c->applies_if == NULL)
+        return fail(l, n, "check %s: na_reason without applies_if", c->id);
     return 0;
 }
 
@@ -1165,25 +1434,25 @@ static int cmp_str(const void *a, const void *b)
 static int load_dir(struct ef_policy_set *ps, const char *path, const struct catalog *cat,
                     char *err, size_t errlen)
 {
-    DIR *d = opendir(path);
+    struct ef_dir *d = ef_dir_open(path);
     char **names = NULL;
     size_t n = 0, cap = 0;
-    struct dirent *de;
+    const char *de;
     int rc = -1;
 
     if (d == NULL) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
-    while ((de = readdir(d)) != NULL) {
-        size_t nl = strlen(de->d_name);
-        if (de->d_name[0] == '.' || nl < 5 || strcmp(de->d_name + nl - 4, ".yml") != 0)
+    while ((de = ef_dir_next(d)) != NULL) {
+        size_t nl = strlen(de);
+        if (de[0] == '.' || nl < 5 || strcmp(de + nl - 4, ".yml") != 0)
             continue;
         char **g = ef_array_grow(names, n, &cap, sizeof(*names), 8, EF_ARRAY_NO_MAX);
         if (g == NULL)
             goto oom;
         names = g;
-        if ((names[n] = strdup(de->d_name)) == NULL)
+        if ((names[n] = strdup(de)) == NULL)
             goto oom;
         n++;
     }
@@ -1209,7 +1478,7 @@ out:
     for (size_t i = 0; i < n; i++)
         free(names[i]);
     free(names);
-    closedir(d);
+    ef_dir_close(d);
     return rc;
 }
 
@@ -1241,7 +1510,7 @@ int ef_policy_load(struct ef_policy_set *ps, const char *path, const char *contr
         free(cat.num);
         return -1;
     }
-    if (stat(path, &st) != 0) {
+    if (ef_stat(path, &st) != 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         rc = -1;
     } else if (S_ISDIR(st.st_mode)) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* The report document: building, serialising (compact JSON, sorted keys) and the strict
  * validator the collector runs on every upload. */
+#include "efterlev/attr.h"
 #include "efterlev/report.h"
 
 #include "efterlev/array.h"
@@ -137,6 +138,15 @@ char *ef_report_serialize(const struct ef_report *r, size_t *len)
         (json_int_t)c[EF_ERROR], "spool_dropped", (json_int_t)r->spool_dropped);
     if (doc == NULL)
         return NULL;
+    /* The platform always; edition and build only where the system has them (Windows). */
+    json_t *jh = json_object_get(doc, "host");
+    if (json_object_set_new(jh, "platform",
+                            json_string(h->platform[0] ? h->platform : EF_PLATFORM_LINUX)) != 0 ||
+        (h->os_edition[0] && json_object_set_new(jh, "os_edition", json_string(h->os_edition))) ||
+        (h->os_build[0] && json_object_set_new(jh, "os_build", json_string(h->os_build)))) {
+        json_decref(doc);
+        return NULL;
+    }
     char *out = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(doc);
     if (out != NULL && len != NULL)
@@ -151,7 +161,7 @@ struct verr {
     size_t len;
 };
 
-static int fail(struct verr *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct verr *e, const char *fmt, ...) EF_PRINTF(2, 3);
 static int fail(struct verr *e, const char *fmt, ...)
 {
     va_list ap;
@@ -196,6 +206,16 @@ static int get_str(json_t *obj, const char *key, char *dst, size_t max, int allo
         return fail(e, "%s%s: contains NUL", where, key);
     memcpy(dst, s, n + 1);
     return 0;
+}
+
+/* An optional string: absent leaves dst empty. */
+static int opt_str(json_t *obj, const char *key, char *dst, size_t max, const char *where,
+                   struct verr *e)
+{
+    dst[0] = '\0';
+    if (json_object_get(obj, key) == NULL)
+        return 0;
+    return get_str(obj, key, dst, max, 1, where, e);
 }
 
 static int get_uint(json_t *obj, const char *key, uint64_t *dst, const char *where, struct verr *e)
@@ -279,8 +299,9 @@ static int parse_doc(json_t *doc, struct ef_report *r, struct verr *e)
     static const char *const top[] = {"schema",  "agent_id",      "seq",    "generated_at",
                                       "host",    "agent_version", "policy", "results",
                                       "summary", "spool_dropped", NULL};
-    static const char *const host_keys[] = {"hostname",  "machine_id", "os_id", "os_version",
-                                            "os_pretty", "kernel",     "arch",  NULL};
+    static const char *const host_keys[] = {"platform",   "hostname",  "machine_id", "os_id",
+                                            "os_version", "os_pretty", "kernel",     "arch",
+                                            "os_edition", "os_build",  NULL};
     static const char *const policy_keys[] = {"id", "version", "sha256", NULL};
     static const char *const summary_keys[] = {"pass", "fail", "na", "unknown", "error", NULL};
     char schema[32];
@@ -318,8 +339,17 @@ static int parse_doc(json_t *doc, struct ef_report *r, struct verr *e)
         get_str(h, "os_version", hh->os_version, EF_SHORT_MAX, 1, "host.", e) ||
         get_str(h, "os_pretty", hh->os_pretty, EF_NAME_MAX, 1, "host.", e) ||
         get_str(h, "kernel", hh->kernel, EF_SHORT_MAX, 1, "host.", e) ||
-        get_str(h, "arch", hh->arch, EF_SHORT_MAX, 1, "host.", e))
+        get_str(h, "arch", hh->arch, EF_SHORT_MAX, 1, "host.", e) ||
+        opt_str(h, "os_edition", hh->os_edition, EF_SHORT_MAX, "host.", e) ||
+        opt_str(h, "os_build", hh->os_build, EF_SHORT_MAX, "host.", e) ||
+        opt_str(h, "platform", hh->platform, sizeof(hh->platform) - 1, "host.", e))
         return -1;
+    /* Reports from before the Windows agent name no platform: they all came from Linux. */
+    if (hh->platform[0] == '\0')
+        strlcpy(hh->platform, EF_PLATFORM_LINUX, sizeof(hh->platform));
+    else if (strcmp(hh->platform, EF_PLATFORM_LINUX) != 0 &&
+             strcmp(hh->platform, EF_PLATFORM_WINDOWS) != 0)
+        return fail(e, "host.platform: must be \"linux\" or \"windows\"");
 
     json_t *p = json_object_get(doc, "policy");
     if (!json_is_object(p))

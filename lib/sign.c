@@ -3,6 +3,7 @@
 #include "efterlev/sign.h"
 
 #include "efterlev/b64.h"
+#include "efterlev/os.h"
 #include "efterlev/util.h"
 
 #include <errno.h>
@@ -28,16 +29,8 @@ static void ssl_err(char *err, size_t errlen, const char *what, const char *path
 
 EVP_PKEY *ef_key_load(const char *path, char *err, size_t errlen)
 {
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        snprintf(err, errlen, "cannot read key %s: %s", path, strerror(errno));
+    if (ef_os_key_exposed(path, err, errlen) != 0)
         return NULL;
-    }
-    if (st.st_mode & 077) {
-        snprintf(err, errlen, "key %s is accessible by group or others (mode %04o); chmod 600 it",
-                 path, (unsigned)(st.st_mode & 07777));
-        return NULL;
-    }
     char *pem = NULL;
     size_t len = 0;
     int rc = ef_read_file(path, KEY_FILE_MAX, &pem, &len);
@@ -90,7 +83,7 @@ static EVP_PKEY *key_create(const char *path, char *err, size_t errlen)
 EVP_PKEY *ef_key_load_or_create(const char *path, char *err, size_t errlen)
 {
     struct stat st;
-    if (stat(path, &st) != 0 && errno == ENOENT)
+    if (ef_stat(path, &st) != 0 && errno == ENOENT)
         return key_create(path, err, errlen);
     return ef_key_load(path, err, errlen);
 }

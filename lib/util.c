@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 #include "efterlev/util.h"
 #include "efterlev/buf.h"
+#include "efterlev/os.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -15,85 +15,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-int ef_fsync_dir_of(const char *path)
-{
-    char copy[PATH_MAX];
-    if (strlcpy(copy, path, sizeof(copy)) >= sizeof(copy)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
-int ef_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, char *err,
-                         size_t errlen)
-{
-    char tmp[PATH_MAX];
-    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= sizeof(tmp)) {
-        snprintf(err, errlen, "path too long: %s", path);
-        return -1;
-    }
-    int fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
-        return -1;
-    }
-    const char *step = "write";
-    if (fchmod(fd, mode) != 0) {
-        step = "chmod";
-        goto fail;
-    }
-    if (write_all(fd, data, len) != 0)
-        goto fail;
-    step = "fsync";
-    if (fsync(fd) != 0)
-        goto fail;
-    step = "close";
-    if (close(fd) != 0) {
-        fd = -1;
-        goto fail;
-    }
-    fd = -1;
-    step = "rename";
-    if (rename(tmp, path) != 0)
-        goto fail;
-    /* The rename is durable only once the directory entry is. */
-    if (ef_fsync_dir_of(path) != 0) {
-        snprintf(err, errlen, "cannot fsync directory of %s: %s", path, strerror(errno));
-        return -1;
-    }
-    return 0;
-fail:;
-    int saved = errno;
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-    snprintf(err, errlen, "cannot write %s (%s): %s", path, step, strerror(saved));
-    errno = saved;
-    return -1;
-}
 
 /* Read the open file fd (fstat in st) into a NUL-terminated buffer; fd stays open. */
 static int read_fd(int fd, const struct stat *st, size_t max, char **out, size_t *len)
@@ -159,7 +80,7 @@ int ef_read_fd(int fd, size_t max, char **out, size_t *len)
 /* Open path and fstat it; returns the descriptor or a negative errno. */
 static int open_stat(const char *path, struct stat *st)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int fd = ef_open_read(path);
     if (fd < 0)
         return -errno;
     if (fstat(fd, st) != 0) {
@@ -184,26 +105,6 @@ int ef_read_file(const char *path, size_t max, char **out, size_t *len)
     return rc;
 }
 
-int ef_file_untrusted(const char *path, const struct stat *st, char *why, size_t whylen)
-{
-    if (st->st_mode & (S_IWGRP | S_IWOTH)) {
-        snprintf(why, whylen,
-                 "refusing %s: it is writable by %s (mode %04o), so others could change what "
-                 "the agent runs as root; fix: chmod go-w %s",
-                 path, (st->st_mode & S_IWOTH) ? "others" : "its group",
-                 (unsigned)(st->st_mode & 07777), path);
-        return 1;
-    }
-    if (st->st_uid != 0 && st->st_uid != geteuid()) {
-        snprintf(why, whylen,
-                 "refusing %s: it is owned by uid %lu, neither root nor this user, who could "
-                 "change what the agent runs; fix: chown root %s",
-                 path, (unsigned long)st->st_uid, path);
-        return 1;
-    }
-    return 0;
-}
-
 int ef_read_file_trusted(const char *path, size_t max, char **out, size_t *len, char *why,
                          size_t whylen)
 {
@@ -216,7 +117,7 @@ int ef_read_file_trusted(const char *path, size_t max, char **out, size_t *len, 
     if (fd < 0)
         return fd;
     /* Judged on the open file, so a rename between check and read changes nothing. */
-    if (ef_file_untrusted(path, &st, why, whylen)) {
+    if (ef_os_file_untrusted(fd, path, why, whylen)) {
         close(fd);
         return -EPERM;
     }
@@ -232,15 +133,19 @@ int ef_mkdirs(const char *path, mode_t mode)
         errno = ENAMETOOLONG;
         return -1;
     }
+    /* Windows: either separator, and no mkdir of a drive ("C:") or of "\\server". */
     for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
+        if (*p != '/' && *p != EF_OS_SEP)
             continue;
+        char sep = *p;
         *p = '\0';
-        if (mkdir(buf, mode) != 0 && errno != EEXIST)
+        size_t n = (size_t)(p - buf);
+        int skip = (n == 2 && buf[1] == ':') || p[-1] == '/' || p[-1] == EF_OS_SEP;
+        if (!skip && ef_mkdir(buf, mode) != 0 && errno != EEXIST)
             return -1;
-        *p = '/';
+        *p = sep;
     }
-    if (mkdir(buf, mode) != 0 && errno != EEXIST)
+    if (ef_mkdir(buf, mode) != 0 && errno != EEXIST)
         return -1;
     return 0;
 }
@@ -248,7 +153,7 @@ int ef_mkdirs(const char *path, mode_t mode)
 void ef_time_rfc3339(time_t t, char out[32])
 {
     struct tm tm;
-    gmtime_r(&t, &tm);
+    ef_gmtime(t, &tm);
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
@@ -261,9 +166,26 @@ int ef_parse_rfc3339(const char *s, time_t *out)
 {
     struct tm tm;
     memset(&tm, 0, sizeof(tm));
-    const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (p == NULL || strlen(s) < 19 || s[4] != '-' || s[10] != 'T')
+    /* Fixed layout "YYYY-MM-DDTHH:MM:SS": every digit checked, then the ranges. */
+    static const char layout[] = "dddd-dd-ddTdd:dd:dd";
+    for (size_t i = 0; i < sizeof(layout) - 1; i++) {
+        if (s[i] == '\0')
+            return -1;
+        if (layout[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != layout[i])
+            return -1;
+    }
+#define D2(i) ((s[i] - '0') * 10 + (s[(i) + 1] - '0'))
+    tm.tm_year = D2(0) * 100 + D2(2) - 1900;
+    tm.tm_mon = D2(5) - 1;
+    tm.tm_mday = D2(8);
+    tm.tm_hour = D2(11);
+    tm.tm_min = D2(14);
+    tm.tm_sec = D2(17);
+#undef D2
+    if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+        tm.tm_sec > 60)
         return -1;
+    const char *p = s + sizeof(layout) - 1;
     if (*p == '.') {
         p++;
         if (*p < '0' || *p > '9')
@@ -287,7 +209,7 @@ int ef_parse_rfc3339(const char *s, time_t *out)
     }
     if (*p != '\0')
         return -1;
-    time_t t = timegm(&tm);
+    time_t t = ef_timegm(&tm);
     if (t == (time_t)-1)
         return -1;
     *out = t - offset;

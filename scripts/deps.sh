@@ -32,6 +32,7 @@ windows=(
     dpkg-dev                                    # dpkg-source: unpacks Debian's source packages
     wine64 wine                                 # runs the Windows programs in the tests
     msitools wixl                               # the MSI package: wixl builds, msiinfo reads
+    osslsigncode                                # Authenticode signatures of the exe and the MSI
 )
 
 list=0
@@ -44,7 +45,9 @@ case "${1:-build}" in
 build) ;;
 package) packages+=("${package[@]}") ;;
 test)
-    packages+=("${package[@]}" "${test[@]}")
+    # the Windows agent's cross-build, Wine and the MSI tools too: scripts/test.sh runs the
+    # Windows tests (scripts/windows-deps.sh would install them first anyway)
+    packages+=("${package[@]}" "${test[@]}" "${windows[@]}")
     # playwright-core comes from npm. A Node.js from elsewhere (NodeSource) brings its own
     # npm and conflicts with Debian's npm package: add Debian's only when there is none.
     command -v node >/dev/null 2>&1 || packages+=(nodejs)

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: EUPL-1.2
-# Build the efterlev-agent and efterlev-collector packages (.deb and .rpm) with CPack.
+# Build the efterlev-agent and efterlev-collector packages (.deb and .rpm) with CPack, and
+# the Windows agent's MSI.
 #
 #   scripts/package.sh                       # -> build/packages/*.deb *.rpm
+#                                            #    build/packages/efterlev-agent_VERSION_x64.msi
 #
 # An optimised tree (CMAKE_INSTALL_PREFIX=/usr, so the agent's compiled-in policy directory
 # is /usr/share/efterlev/policies) is configured and built, then cpack makes one package
@@ -12,6 +14,15 @@
 #   EFTERLEV_PKG_RELEASE     package release: Debian revision / RPM Release (default 1);
 #                            raise it to upgrade installed packages of the same version
 #   EFTERLEV_PKG_GENERATORS  cpack generators      (default "DEB;RPM"; RPM needs rpmbuild)
+#   EFTERLEV_PKG_MSI         0: no MSI (default 1). The MSI cross-builds efterlev-agent.exe
+#                            (scripts/build-windows.sh, in $EFTERLEV_PKG_BUILD-windows) and
+#                            packs it with packaging/windows/build-msi.sh; it installs what
+#                            that needs (scripts/deps.sh windows)
+#   EFTERLEV_MSI_VERSION     the MSI's ProductVersion (default the project version): Windows
+#                            upgrades only to a higher X.Y.Z, so a rebuild that must replace
+#                            installed copies needs a higher one
+#   EFTERLEV_SIGN_CERT, EFTERLEV_SIGN_KEY (, EFTERLEV_SIGN_PASS, EFTERLEV_SIGN_TIMESTAMP)
+#                            Authenticode-sign the exe and the MSI (build-msi.sh says how)
 # Installs what it needs first (`scripts/deps.sh package`: the build dependencies, dpkg-dev
 # and file for dpkg-buildflags and dpkg-shlibdeps, rpm for rpmbuild), so it works on a fresh
 # Debian 12 machine.
@@ -52,3 +63,13 @@ rm -rf "$build/cpack"
 mkdir -p "$out"
 find "$build/cpack" -maxdepth 1 -type f \( -name '*.deb' -o -name '*.rpm' \) -exec cp -f {} "$out/" \;
 find "$build/cpack" -maxdepth 1 -type f \( -name '*.deb' -o -name '*.rpm' \) -printf "$out/%f\n"
+
+# The Windows agent's MSI.
+if [ "${EFTERLEV_PKG_MSI:-1}" != 0 ]; then
+    bash "$src/scripts/deps.sh" windows
+    version=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$build/CMakeCache.txt")
+    msi_version=${EFTERLEV_MSI_VERSION:-$version}
+    exe=$(bash "$src/scripts/build-windows.sh" "$build-windows")
+    bash "$src/packaging/windows/build-msi.sh" --exe "$exe" --version "$msi_version" \
+        --out "$out/efterlev-agent_${msi_version}_x64.msi"
+fi

@@ -47,9 +47,11 @@ pins=(
     "jansson 2.14-2 6296ddd9c0a022bd1b70074aefb171cfcdf5694a04ffd32b35fd66097621af87"
     "libyaml 0.2.5-1 1edbf86e5cd76937ff62892ba6c2537456d645d834d4cd4a82430b8be7051bf4"
     "pcre2 10.42-1 726dafe7a8d07332d4df61edf23f384ddb158b2b263846273d1103b6b9a7c176"
+    "cmocka 1.1.5-2.1 9f94190b571e059dd6a359c7effd40b982c6c2796959ea201cf41e7cac0b6730"
 )
-# In build order: libcurl needs OpenSSL.
-libraries=(openssl curl jansson libyaml pcre2)
+# In build order: libcurl needs OpenSSL. cmocka is for the engine's unit tests built for
+# Windows (run under Wine), never linked into the agent.
+libraries=(openssl curl jansson libyaml pcre2 cmocka)
 
 # pin_version NAME: the pinned Debian version of source package NAME.
 pin_version() {
@@ -165,6 +167,14 @@ build_pcre2() {
         -DPCRE2_SHOW_REPORT=OFF
 }
 
+# cmocka: the unit-test framework, for the shared engine's unit tests cross-built and run
+# under Wine. Its CMake always builds the DLL; the tests link libcmocka-static.a.
+build_cmocka() {
+    local s=$1 b=$2 p=$3
+    cmake_static "$s" "$b" "$p" -DWITH_STATIC_LIB=ON -DWITH_EXAMPLES=OFF -DUNIT_TESTING=OFF \
+        -DWITH_CMOCKERY_SUPPORT=OFF
+}
+
 # ---- the cache key
 
 bash "$src/scripts/deps.sh" windows
@@ -178,7 +188,8 @@ toolchain_versions() {
 key=$(
     {
         printf '%s\n' "${pins[@]}"
-        declare -f build_openssl cmake_static build_curl build_jansson build_libyaml build_pcre2
+        declare -f build_openssl cmake_static build_curl build_jansson build_libyaml build_pcre2 \
+            build_cmocka
         cat "$toolchain" "$src/cmake/mingw-w64-static.cmake"
         toolchain_versions
     } | sha256sum | cut -c1-16

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: EUPL-1.2
 # docs.facts: the fact tables of docs/policy-format.md (every table headed
 # "| Fact | Type | Meaning |") name exactly the facts the agent registers
-# (efterlev-agent checks --facts, from agent/probes/facts.c), each with its type.
+# (efterlev-agent checks --facts, from agent/probes/facts_linux.c and facts_windows.c), each
+# with its type.
 # Names the facts that are missing from the docs, documented but not registered, or
 # documented with another type.
 set -euo pipefail

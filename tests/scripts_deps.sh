@@ -50,5 +50,5 @@ grep -qE '^bash "\$src/scripts/deps.sh" windows$' "$EF_SOURCE_DIR/scripts/window
     fail "scripts/windows-deps.sh does not install its profile (bash \"\$src/scripts/deps.sh\" windows)"
 echo "ok: scripts/windows-deps.sh installs the windows profile first"
 if command -v wine >/dev/null && command -v wixl >/dev/null; then
-    check windows dpkg-source wine wixl
+    check windows dpkg-source wine wixl wixl-heat msiextract osslsigncode
 fi

@@ -11,6 +11,14 @@
  *              Age: without a record of when each update was first seen, the age of the
  *              oldest pending update is the age of the list file offering it (apt keeps
  *              the server's modification time): a lower bound.
+ *              updates.security_pending_undated: the pending updates whose age the agent
+ *              cannot know. An update is dated when the agent's record (first_seen.h)
+ *              began watching before this scan and first saw the update pending later than
+ *              that: it appeared between two watched scans. An update already pending when
+ *              the record began (the agent's first run, or no state at all) is undated: the
+ *              list's age and the first sighting only bound its age from below, and a first
+ *              sighting on this run proves no freshness. The policy counts undated updates
+ *              as past the grace period from elevated.
  * apt_history  updates.days_since_upgrade: newest install or upgrade in
  *              /var/log/apt/history.log(.1) (End-Date of a transaction with Install: or
  *              Upgrade:) and /var/log/dpkg.log(.1); rotated .gz files are not read. Fallback
@@ -195,6 +203,8 @@ void ef_probe_apt_pending(struct ef_facts *f)
         ef_fact_unknown(f, "updates.security_pending", "cannot read /var/lib/dpkg/status: %s", why);
         ef_fact_unknown(f, "updates.security_pending_days", "cannot read /var/lib/dpkg/status: %s",
                         why);
+        ef_fact_unknown(f, "updates.security_pending_undated",
+                        "cannot read /var/lib/dpkg/status: %s", why);
         return;
     }
     rc = ef_pu_list_sorted(f, LISTS, &names, &nnames);
@@ -202,6 +212,8 @@ void ef_probe_apt_pending(struct ef_facts *f)
         ef_fact_unknown(f, "updates.security_pending", "cannot read %s: %s", LISTS,
                         ef_pu_errtext(rc));
         ef_fact_unknown(f, "updates.security_pending_days", "cannot read %s: %s", LISTS,
+                        ef_pu_errtext(rc));
+        ef_fact_unknown(f, "updates.security_pending_undated", "cannot read %s: %s", LISTS,
                         ef_pu_errtext(rc));
         free(status);
         return;
@@ -273,37 +285,60 @@ void ef_probe_apt_pending(struct ef_facts *f)
                         compressed);
         ef_fact_unknown(f, "updates.security_pending_days", "%s%s%s", why, ncompressed ? ": " : "",
                         compressed);
+        ef_fact_unknown(f, "updates.security_pending_undated", "%s%s%s", why,
+                        ncompressed ? ": " : "", compressed);
     } else {
-        size_t pending = 0;
+        size_t pending = 0, undated = 0;
         long long oldest = 0;
-        char list[EF_EVIDENCE_MAX + 1], oldest_list[160] = "";
-        struct ef_textlist shown;
+        char list[EF_EVIDENCE_MAX + 1], oldest_list[160] = "", ulist[EF_EVIDENCE_MAX + 1];
+        struct ef_textlist shown, ushown;
         ef_textlist_init(&shown, list, sizeof(list), ", ", 5);
+        ef_textlist_init(&ushown, ulist, sizeof(ulist), ", ", 5);
         /* How long each update has waited: since this agent first saw it pending, or since
-         * the list offering it was fetched, whichever is longer (both are lower bounds). */
+         * the list offering it was fetched, whichever is longer (both are lower bounds).
+         * Dated only when first seen after the record began watching (apt.c header). */
+        time_t now = ef_facts_time(f);
         struct ef_first_seen *seen = ef_first_seen_load(f, FIRST_SEEN_FILE);
+        time_t since = seen ? ef_first_seen_since(seen, now) : now;
         for (size_t i = 0; i < iv.n; i++) {
             struct inst *in = &iv.v[i];
             if (in->cand == NULL)
                 continue;
             pending++;
             long long d = ef_pu_days_since(f, in->list_mtime);
+            int dated = 0;
             if (seen != NULL) {
                 char key[256];
                 snprintf(key, sizeof(key), "%.100s:%.30s %.100s", in->name, in->arch, in->cand);
-                long long ds = ef_pu_days_since(f, ef_first_seen_get(seen, key, ef_facts_time(f)));
+                time_t first = ef_first_seen_get(seen, key, now);
+                long long ds = ef_pu_days_since(f, first);
                 if (ds > d)
                     d = ds;
+                dated = first > since;
             }
             if (pending == 1 || d > oldest) {
                 oldest = d;
                 snprintf(oldest_list, sizeof(oldest_list), "%.150s", in->list);
             }
             ef_textlist_addf(&shown, "%.60s %.60s -> %.60s", in->name, in->ver, in->cand);
+            if (!dated) {
+                undated++;
+                ef_textlist_addf(&ushown, "%.60s -> %.60s", in->name, in->cand);
+            }
         }
         if (seen != NULL) {
             ef_first_seen_save(seen, f);
             ef_first_seen_free(seen);
+        }
+        char watch[96];
+        if (ef_facts_state_dir(f) == NULL)
+            snprintf(watch, sizeof(watch), "no agent state to remember first sightings");
+        else if (since >= now)
+            snprintf(watch, sizeof(watch), "the agent's record of first sightings begins now");
+        else {
+            char when[32];
+            ef_time_rfc3339(since, when);
+            snprintf(watch, sizeof(watch), "the agent has watched since %s", when);
         }
         if (pending == 0) {
             ef_fact_int(f, "updates.security_pending", 0,
@@ -311,6 +346,7 @@ void ef_probe_apt_pending(struct ef_facts *f)
                         "list%s)",
                         iv.n, nsec, nsec == 1 ? "" : "s");
             ef_fact_int(f, "updates.security_pending_days", 0, "no security update pending");
+            ef_fact_int(f, "updates.security_pending_undated", 0, "no security update pending");
         } else {
             ef_textlist_end(&shown);
             ef_fact_int(f, "updates.security_pending", (long long)pending,
@@ -320,6 +356,19 @@ void ef_probe_apt_pending(struct ef_facts *f)
                         "%zu security update%s pending, the oldest for at least %lld days "
                         "(pending since first seen by this agent, or offered by %s/%s; %s)",
                         pending, pending == 1 ? "" : "s", oldest, LISTS, oldest_list, list);
+            if (undated == 0)
+                ef_fact_int(f, "updates.security_pending_undated", 0,
+                            "all %zu pending security update%s dated: first seen pending after "
+                            "the agent began watching (%s)",
+                            pending, pending == 1 ? "" : "s", watch);
+            else {
+                ef_textlist_end(&ushown);
+                ef_fact_int(f, "updates.security_pending_undated", (long long)undated,
+                            "%zu of %zu pending security update%s undated: pending already when "
+                            "the agent began watching (%s), so how long they have waited is "
+                            "unknown and they count as past the grace period: %s",
+                            undated, pending, pending == 1 ? "" : "s", watch, ulist);
+            }
         }
     }
     for (size_t i = 0; i < iv.n; i++)

@@ -14,6 +14,7 @@
  *           Acquire::AllowDowngradeToInsecureRepositories set true; on RHEL gpgcheck=0 in
  *           /etc/dnf/dnf.conf, /etc/yum.conf or /etc/yum.repos.d/ *.repo.
  */
+#include "efterlev/attr.h"
 #include "facts.h"
 #include "probe_util.h"
 
@@ -259,8 +260,7 @@ struct insecure {
     char list[EF_EVIDENCE_MAX + 1];
 };
 
-static void insecure_add(struct insecure *in, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+static void insecure_add(struct insecure *in, const char *fmt, ...) EF_PRINTF(2, 3);
 static void insecure_add(struct insecure *in, const char *fmt, ...)
 {
     char piece[400];

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* The fact registry and cache: which probe provides which fact, run lazily once per scan. */
-#include "facts.h"
+/* The fact cache: each fact's probe run lazily, once per scan, from the scanned platform's
+ * table (facts_linux.c or facts_windows.c, chosen by ef_facts_new / ef_facts_new_windows). A
+ * probe that does not report one of its facts leaves it unknown, named as missing. */
+#include "efterlev/attr.h"
+#include "fact_table.h"
 
 #include "efterlev/util.h"
 
@@ -9,218 +12,122 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Each fact names the probe that computes it; a probe runs once per scan, on the first
- * request for any of its facts. Keep each probe's facts together, one block per probe. */
-struct fact_def {
-    const char *name;
-    ef_fact_type type;
-    const char *probe;
-    void (*run)(struct ef_facts *f);
-};
-
-#define STORAGE "storage", ef_probe_storage
-#define OS "os", ef_probe_os
-#define UPDATES "updates", ef_probe_updates
-#define JOURNALD "journald", ef_probe_journald
-#define LOGFILES "logfiles", ef_probe_logfiles
-/* --- patch and accounts probes --- */
-#define APT_PENDING "apt_pending", ef_probe_apt_pending
-#define APT_HISTORY "apt_history", ef_probe_apt_history
-#define APTCONF "aptconf", ef_probe_aptconf
-#define REPOSIG "reposig", ef_probe_reposig
-#define REBOOT "reboot", ef_probe_reboot
-#define ACCOUNTS "accounts", ef_probe_accounts
-#define SUDOERS "sudoers", ef_probe_sudoers
-#define PAM "pam", ef_probe_pam
-#define SSHD "sshd", ef_probe_sshd
-/* --- encryption and logging probes --- */
-#define LUKS "luks", ef_probe_luks
-#define KMOD "kmod", ef_probe_kmod
-#define USBGUARD "usbguard", ef_probe_usbguard
-#define REMOVABLE "removable", ef_probe_removable
-#define AUDIT "audit", ef_probe_audit
-#define TIMESYNC "timesync", ef_probe_timesync
-#define LOGFWD "logfwd", ef_probe_logfwd
-#define LOGRETENTION "logretention", ef_probe_logretention
-/* --- network, malware, desktop and system probes --- */
-#define HOST "host", ef_probe_host
-#define FIREWALL "firewall", ef_probe_firewall
-#define LISTENERS "listeners", ef_probe_listeners
-#define MALWARE "malware", ef_probe_malware
-#define DESKTOP "desktop", ef_probe_desktop
-#define BOOT "boot", ef_probe_boot
-#define KERNEL "kernel", ef_probe_kernel
-#define FSWALK "fswalk", ef_probe_fswalk
-#define INTEGRITY "integrity", ef_probe_integrity
-
-static const struct fact_def defs[] = {
-    {"storage.root.encrypted", EF_FACT_BOOL, STORAGE},
-    {"storage.swap.encrypted", EF_FACT_BOOL, STORAGE},
-
-    {"os.id", EF_FACT_STR, OS},
-    {"os.version_id", EF_FACT_STR, OS},
-    {"os.pretty_name", EF_FACT_STR, OS},
-    {"os.supported", EF_FACT_BOOL, OS},
-    {"os.days_to_eol", EF_FACT_INT, OS},
-
-    {"updates.days_since_refresh", EF_FACT_INT, UPDATES},
-
-    {"log.journald.storage", EF_FACT_STR, JOURNALD},
-    {"log.journald.persistent", EF_FACT_BOOL, JOURNALD},
-
-    {"log.files.world_writable_count", EF_FACT_INT, LOGFILES},
-    {"log.files.sensitive_world_readable_count", EF_FACT_INT, LOGFILES},
-
-    /* --- patch and accounts facts --- */
-    {"updates.security_pending", EF_FACT_INT, APT_PENDING},
-    {"updates.security_pending_days", EF_FACT_INT, APT_PENDING},
-    {"updates.stale_metadata", EF_FACT_BOOL, APT_PENDING},
-    {"updates.days_since_upgrade", EF_FACT_INT, APT_HISTORY},
-    {"updates.unattended_upgrade", EF_FACT_BOOL, APTCONF},
-    {"updates.insecure_sources", EF_FACT_INT, REPOSIG},
-    {"updates.reboot_required", EF_FACT_BOOL, REBOOT},
-    {"updates.reboot_pending_days", EF_FACT_INT, REBOOT},
-    {"accounts.password_max_days_max", EF_FACT_INT, ACCOUNTS},
-    {"accounts.password_inactive_max", EF_FACT_INT, ACCOUNTS},
-    {"accounts.dormant_days_max", EF_FACT_INT, ACCOUNTS},
-    {"accounts.system_login_count", EF_FACT_INT, ACCOUNTS},
-    {"accounts.sudo_nopasswd_count", EF_FACT_INT, SUDOERS},
-    {"accounts.pam_pwquality", EF_FACT_BOOL, PAM},
-    {"accounts.pwquality_minlen", EF_FACT_INT, PAM},
-    {"accounts.pwquality_enforce_for_root", EF_FACT_BOOL, PAM},
-    {"accounts.pam_faillock", EF_FACT_BOOL, PAM},
-    {"accounts.faillock_deny", EF_FACT_INT, PAM},
-    {"accounts.faillock_unlock_time", EF_FACT_INT, PAM},
-    {"accounts.faillock_even_deny_root", EF_FACT_BOOL, PAM},
-    {"ssh.permit_root_login", EF_FACT_STR, SSHD},
-    {"ssh.password_authentication", EF_FACT_STR, SSHD},
-    {"ssh.kbd_interactive_authentication", EF_FACT_STR, SSHD},
-    {"ssh.permit_empty_passwords", EF_FACT_STR, SSHD},
-
-    /* --- encryption and logging facts --- */
-    {"storage.data.encrypted", EF_FACT_BOOL, STORAGE},
-    {"storage.removable.encrypted", EF_FACT_BOOL, STORAGE},
-    {"storage.luks.count", EF_FACT_INT, LUKS},
-    {"storage.luks.strong", EF_FACT_BOOL, LUKS},
-    {"kmod.usb_storage.blocked", EF_FACT_BOOL, KMOD},
-    {"kmod.usb_storage.blacklisted", EF_FACT_BOOL, KMOD},
-    {"kmod.usb_storage.loaded", EF_FACT_BOOL, KMOD},
-    {"usbguard.enforcing", EF_FACT_BOOL, USBGUARD},
-    {"removable.enforced", EF_FACT_BOOL, REMOVABLE},
-    {"log.journald.max_retention_days", EF_FACT_INT, JOURNALD},
-    {"log.files.sensitive_bad_owner_count", EF_FACT_INT, LOGFILES},
-    {"log.files.audit_dir_mode", EF_FACT_INT, LOGFILES},
-    {"log.files.audit_file_modes", EF_FACT_INT, LOGFILES},
-    {"log.files.journal_bad_group_count", EF_FACT_INT, LOGFILES},
-    {"log.journal.oldest_days", EF_FACT_INT, LOGRETENTION},
-    {"log.logrotate.min_days", EF_FACT_INT, LOGRETENTION},
-    {"log.retention.days", EF_FACT_INT, LOGRETENTION},
-    {"log.remote.forwarding", EF_FACT_BOOL, LOGFWD},
-    {"log.remote.target", EF_FACT_STR, LOGFWD},
-    {"audit.boot_enabled", EF_FACT_BOOL, AUDIT},
-    {"audit.backlog_limit", EF_FACT_INT, AUDIT},
-    {"audit.enabled", EF_FACT_INT, AUDIT},
-    {"audit.rules.complete", EF_FACT_BOOL, AUDIT},
-    {"time.kernel_synced", EF_FACT_BOOL, TIMESYNC},
-    {"time.daemons_active", EF_FACT_INT, TIMESYNC},
-
-    /* --- network, malware, desktop and system facts --- */
-    {"host.role", EF_FACT_STR, HOST},
-
-    {"net.firewall.managers", EF_FACT_STR, FIREWALL},
-    {"net.firewall.count", EF_FACT_INT, FIREWALL},
-    {"net.firewall.default_deny", EF_FACT_BOOL, FIREWALL},
-
-    {"net.listeners", EF_FACT_STR, LISTENERS},
-    {"net.listeners.count", EF_FACT_INT, LISTENERS},
-
-    {"mal.clamav.signatures_present", EF_FACT_BOOL, MALWARE},
-    {"mal.clamav.signature_age_days", EF_FACT_INT, MALWARE},
-
-    {"desktop.graphical", EF_FACT_BOOL, DESKTOP},
-    {"desktop.gnome.idle_delay", EF_FACT_INT, DESKTOP},
-    {"desktop.gnome.lock_enabled", EF_FACT_BOOL, DESKTOP},
-    {"desktop.gnome.lock_delay", EF_FACT_INT, DESKTOP},
-    {"desktop.gnome.screen_lock_locked", EF_FACT_BOOL, DESKTOP},
-    {"desktop.gnome.automount", EF_FACT_BOOL, DESKTOP},
-    {"desktop.gnome.automount_open", EF_FACT_BOOL, DESKTOP},
-    {"desktop.gnome.automount_locked", EF_FACT_BOOL, DESKTOP},
-
-    {"boot.uefi", EF_FACT_BOOL, BOOT},
-    {"boot.secure_boot", EF_FACT_BOOL, BOOT},
-    {"boot.grub.password", EF_FACT_BOOL, BOOT},
-    {"boot.grub.config_protected", EF_FACT_BOOL, BOOT},
-
-    {"sys.limits.core_hard_zero", EF_FACT_BOOL, KERNEL},
-    {"sys.coredump.restricted", EF_FACT_BOOL, KERNEL},
-    {"sys.mac.name", EF_FACT_STR, KERNEL},
-    {"sys.mac.mode", EF_FACT_STR, KERNEL},
-
-    {"fs.world_writable.files", EF_FACT_INT, FSWALK},
-    {"fs.world_writable.dirs", EF_FACT_INT, FSWALK},
-    {"fs.world_writable.truncated", EF_FACT_BOOL, FSWALK},
-
-    {"integ.aide.installed", EF_FACT_BOOL, INTEGRITY},
-    {"integ.aide.database", EF_FACT_BOOL, INTEGRITY},
-    {"integ.aide.scheduled", EF_FACT_BOOL, INTEGRITY},
-};
-
-#define NDEFS EF_ARRAY_LEN(defs)
-
 struct ef_facts {
     char *root;
+    struct ef_reg *reg; /* the Windows registry read, or NULL (a Linux scan) */
+    struct ef_win *win; /* the Windows WMI classes and API results, or NULL */
+    const struct ef_fact_def *defs;
+    size_t ndefs;
     time_t now;
-    const char *state_dir;    /* the agent's state, or NULL */
-    int state_writable;       /* probes may update it (run), or only read it (scan) */
-    unsigned char ran[NDEFS]; /* the probe of defs[i] has run */
-    unsigned char set[NDEFS];
-    struct ef_fact v[NDEFS];
+    const char *state_dir; /* the agent's state, or NULL */
+    int state_writable;    /* probes may update it (run), or only read it (scan) */
+    unsigned char *ran;    /* the probe of defs[i] has run */
+    unsigned char *set;
+    struct ef_fact *v;
+    struct ef_fact foreign; /* a fact of the other platform, asked for: unknown */
 };
 
-static const char *const *names_cache(void)
+/* Every fact name of both tables, once, Linux first (os.id, host.role, ... are in both,
+ * with the same type: a check reads the same fact name on either system). */
+const char *const *ef_fact_names(void)
 {
-    static const char *names[NDEFS + 1];
-    for (size_t i = 0; i < NDEFS; i++)
-        names[i] = defs[i].name;
-    names[NDEFS] = NULL;
+    static const char *names[1024];
+    static int done;
+    if (!done) {
+        size_t n = 0;
+        for (size_t i = 0; i < ef_facts_linux_n; i++)
+            names[n++] = ef_facts_linux[i].name;
+        for (size_t i = 0; i < ef_facts_windows_n; i++) {
+            size_t j = 0;
+            while (j < ef_facts_linux_n && strcmp(ef_facts_linux[j].name, ef_facts_windows[i].name))
+                j++;
+            if (j == ef_facts_linux_n && n + 1 < EF_ARRAY_LEN(names))
+                names[n++] = ef_facts_windows[i].name;
+        }
+        names[n] = NULL;
+        done = 1;
+    }
     return names;
 }
 
-const char *const *ef_fact_names(void)
+static int find_in(const struct ef_fact_def *defs, size_t n, const char *name)
 {
-    return names_cache();
-}
-
-static int find(const char *name)
-{
-    for (size_t i = 0; i < NDEFS; i++)
+    for (size_t i = 0; i < n; i++)
         if (strcmp(defs[i].name, name) == 0)
             return (int)i;
     return -1;
 }
 
-int ef_fact_type_of(const char *name)
+static int find(const struct ef_facts *f, const char *name)
 {
-    int i = find(name);
-    return i < 0 ? -1 : (int)defs[i].type;
+    return find_in(f->defs, f->ndefs, name);
 }
 
-struct ef_facts *ef_facts_new(const char *root, time_t now)
+int ef_fact_type_of(const char *name)
+{
+    int i = find_in(ef_facts_linux, ef_facts_linux_n, name);
+    if (i >= 0)
+        return (int)ef_facts_linux[i].type;
+    i = find_in(ef_facts_windows, ef_facts_windows_n, name);
+    return i < 0 ? -1 : (int)ef_facts_windows[i].type;
+}
+
+const char *ef_fact_platforms(const char *name)
+{
+    int l = find_in(ef_facts_linux, ef_facts_linux_n, name) >= 0;
+    int w = find_in(ef_facts_windows, ef_facts_windows_n, name) >= 0;
+    return l && w ? "linux, windows" : l ? "linux" : w ? "windows" : "";
+}
+
+static struct ef_facts *facts_new(const char *root, struct ef_reg *reg, time_t now)
 {
     struct ef_facts *f = calloc(1, sizeof(*f));
 
     if (f == NULL)
         return NULL;
-    if ((f->root = strdup(root && *root ? root : "/")) == NULL) {
-        free(f);
+    f->reg = reg;
+    f->defs = reg ? ef_facts_windows : ef_facts_linux;
+    f->ndefs = reg ? ef_facts_windows_n : ef_facts_linux_n;
+    f->now = now;
+    if ((f->root = strdup(root && *root ? root : "/")) == NULL ||
+        (f->ran = calloc(f->ndefs, 1)) == NULL || (f->set = calloc(f->ndefs, 1)) == NULL ||
+        (f->v = calloc(f->ndefs, sizeof(*f->v))) == NULL) {
+        ef_facts_free(f);
         return NULL;
     }
-    f->now = now;
-    for (size_t i = 0; i < NDEFS; i++) {
-        f->v[i].name = defs[i].name;
-        f->v[i].type = defs[i].type;
+    for (size_t i = 0; i < f->ndefs; i++) {
+        f->v[i].name = f->defs[i].name;
+        f->v[i].type = f->defs[i].type;
     }
     return f;
+}
+
+struct ef_facts *ef_facts_new(const char *root, time_t now)
+{
+    return facts_new(root, NULL, now);
+}
+
+struct ef_facts *ef_facts_new_windows(struct ef_reg *reg, struct ef_win *win, time_t now)
+{
+    struct ef_facts *f = reg ? facts_new("/", reg, now) : NULL;
+    if (f != NULL)
+        f->win = win;
+    return f;
+}
+
+struct ef_reg *ef_facts_registry(const struct ef_facts *f)
+{
+    return f->reg;
+}
+
+struct ef_win *ef_facts_win(const struct ef_facts *f)
+{
+    return f->win;
+}
+
+const char *ef_facts_platform(const struct ef_facts *f)
+{
+    return f->reg ? EF_PLATFORM_WINDOWS : EF_PLATFORM_LINUX;
 }
 
 void ef_facts_set_state(struct ef_facts *f, const char *state_dir, int writable)
@@ -244,25 +151,42 @@ void ef_facts_free(struct ef_facts *f)
     if (f == NULL)
         return;
     free(f->root);
+    free(f->ran);
+    free(f->set);
+    free(f->v);
     free(f);
 }
 
 const struct ef_fact *ef_facts_get(struct ef_facts *f, const char *name)
 {
-    int i = find(name);
+    int i = find(f, name);
 
-    if (i < 0)
-        return NULL;
+    if (i < 0) {
+        /* a fact of the other platform: unknown on this one, so a check says why */
+        int t = ef_fact_type_of(name);
+        if (t < 0)
+            return NULL;
+        memset(&f->foreign, 0, sizeof(f->foreign));
+        f->foreign.name = ef_fact_names()[0];
+        for (const char *const *n = ef_fact_names(); *n; n++)
+            if (strcmp(*n, name) == 0)
+                f->foreign.name = *n;
+        f->foreign.type = (ef_fact_type)t;
+        snprintf(f->foreign.evidence, sizeof(f->foreign.evidence),
+                 "%s is a fact of %s systems; this scan is of a %s system", name,
+                 ef_fact_platforms(name), ef_facts_platform(f));
+        return &f->foreign;
+    }
     if (!f->ran[i]) {
-        void (*run)(struct ef_facts *) = defs[i].run;
-        for (size_t j = 0; j < NDEFS; j++)
-            if (defs[j].run == run)
+        void (*run)(struct ef_facts *) = f->defs[i].run;
+        for (size_t j = 0; j < f->ndefs; j++)
+            if (f->defs[j].run == run)
                 f->ran[j] = 1;
         run(f);
-        for (size_t j = 0; j < NDEFS; j++)
-            if (defs[j].run == run && !f->set[j])
-                ef_fact_unknown(f, defs[j].name, "probe %s did not report %s", defs[j].probe,
-                                defs[j].name);
+        for (size_t j = 0; j < f->ndefs; j++)
+            if (f->defs[j].run == run && !f->set[j])
+                ef_fact_unknown(f, f->defs[j].name, "probe %s did not report %s", f->defs[j].probe,
+                                f->defs[j].name);
     }
     return &f->v[i];
 }
@@ -295,17 +219,16 @@ int ef_engine_now(time_t *out)
 
 static struct ef_fact *slot(struct ef_facts *f, const char *name, ef_fact_type type)
 {
-    int i = find(name);
+    int i = find(f, name);
 
     /* A probe setting a fact it does not declare, or with the wrong type, is a bug. */
-    if (i < 0 || defs[i].type != type)
+    if (i < 0 || f->defs[i].type != type)
         abort();
     f->set[i] = 1;
     return &f->v[i];
 }
 
-static void vevidence(struct ef_fact *v, const char *fmt, va_list ap)
-    __attribute__((format(printf, 2, 0)));
+static void vevidence(struct ef_fact *v, const char *fmt, va_list ap) EF_PRINTF(2, 0);
 static void vevidence(struct ef_fact *v, const char *fmt, va_list ap)
 {
     char buf[EF_EVIDENCE_MAX + 1];
@@ -354,7 +277,7 @@ void ef_fact_str(struct ef_facts *f, const char *name, const char *s, const char
 
 void ef_fact_unknown(struct ef_facts *f, const char *name, const char *fmt, ...)
 {
-    int i = find(name);
+    int i = find(f, name);
     va_list ap;
 
     if (i < 0)

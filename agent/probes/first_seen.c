@@ -16,7 +16,27 @@ struct ef_first_seen {
     char name[64];
     json_t *old;  /* as loaded */
     json_t *seen; /* keys asked for in this scan, with their first sighting */
+    time_t since; /* "@since", else the earliest sighting in old; 0: none */
 };
+
+#define SINCE_KEY "@since"
+
+/* The start of the record's watch: "@since", else its earliest first sighting. */
+static time_t record_since(json_t *old)
+{
+    json_t *v = json_object_get(old, SINCE_KEY);
+    if (json_is_integer(v) && json_integer_value(v) > 0)
+        return (time_t)json_integer_value(v);
+    const char *key;
+    time_t min = 0;
+    json_object_foreach(old, key, v)
+    {
+        if (json_is_integer(v) && json_integer_value(v) > 0 &&
+            (min == 0 || (time_t)json_integer_value(v) < min))
+            min = (time_t)json_integer_value(v);
+    }
+    return min;
+}
 
 struct ef_first_seen *ef_first_seen_load(struct ef_facts *f, const char *name)
 {
@@ -44,6 +64,7 @@ struct ef_first_seen *ef_first_seen_load(struct ef_facts *f, const char *name)
         ef_first_seen_free(fs);
         return NULL;
     }
+    fs->since = record_since(fs->old);
     return fs;
 }
 
@@ -55,6 +76,14 @@ time_t ef_first_seen_get(struct ef_first_seen *fs, const char *key, time_t now)
         t = (time_t)json_integer_value(v);
     json_object_set_new(fs->seen, key, json_integer((json_int_t)t));
     return t;
+}
+
+time_t ef_first_seen_since(struct ef_first_seen *fs, time_t now)
+{
+    if (fs->since <= 0 || fs->since > now)
+        fs->since = now;
+    json_object_set_new(fs->seen, SINCE_KEY, json_integer((json_int_t)fs->since));
+    return fs->since;
 }
 
 void ef_first_seen_save(struct ef_first_seen *fs, struct ef_facts *f)

@@ -31,13 +31,66 @@ struct osrel {
     char file[64];
 };
 
+/* End of security support of every release the agent may meet without distro-info (a
+ * minimal or old system), so that an old release fails rather than being unknown.
+ * Debian: the later of eol and eol-lts, Ubuntu: the later of eol and eol-server, both from
+ * the CSV files of Debian 12's distro-info-data (2026-12); paid ELTS and ESM
+ * are not counted, as in from_distro_info(). The RHEL family: the end of Red Hat's
+ * Maintenance Support (RHEL and CentOS Linux 6, 7; CentOS Linux 8 ended early with CentOS
+ * Stream), Rocky Linux's and AlmaLinux's own announced security support. distro-info and
+ * SUPPORT_END, when present, are considered too; the latest date wins. docs/policy-format.md
+ * names the sources. */
 static const struct {
     const char *id, *version, *eol, *kind;
 } builtin[] = {
-    {"debian", "11", "2026-08-31", "LTS"},         {"debian", "12", "2028-06-30", "LTS"},
-    {"debian", "13", "2030-06-30", "LTS"},         {"ubuntu", "22.04", "2027-06-01", "standard"},
-    {"ubuntu", "24.04", "2029-05-31", "standard"}, {"rhel", "8", "2029-05-31", "maintenance"},
+    {"debian", "6", "2016-02-29", "LTS"},
+    {"debian", "7", "2018-05-31", "LTS"},
+    {"debian", "8", "2020-06-30", "LTS"},
+    {"debian", "9", "2022-06-30", "LTS"},
+    {"debian", "10", "2024-06-30", "LTS"},
+    {"debian", "11", "2026-08-31", "LTS"},
+    {"debian", "12", "2028-06-30", "LTS"},
+    {"debian", "13", "2030-06-30", "LTS"},
+    {"ubuntu", "12.04", "2017-04-28", "standard"},
+    {"ubuntu", "12.10", "2014-05-16", "standard"},
+    {"ubuntu", "13.04", "2014-01-27", "standard"},
+    {"ubuntu", "13.10", "2014-07-17", "standard"},
+    {"ubuntu", "14.04", "2019-04-25", "standard"},
+    {"ubuntu", "14.10", "2015-07-23", "standard"},
+    {"ubuntu", "15.04", "2016-02-04", "standard"},
+    {"ubuntu", "15.10", "2016-07-28", "standard"},
+    {"ubuntu", "16.04", "2021-04-30", "standard"},
+    {"ubuntu", "16.10", "2017-07-20", "standard"},
+    {"ubuntu", "17.04", "2018-01-13", "standard"},
+    {"ubuntu", "17.10", "2018-07-19", "standard"},
+    {"ubuntu", "18.04", "2023-05-31", "standard"},
+    {"ubuntu", "18.10", "2019-07-18", "standard"},
+    {"ubuntu", "19.04", "2020-01-23", "standard"},
+    {"ubuntu", "19.10", "2020-07-17", "standard"},
+    {"ubuntu", "20.04", "2025-05-29", "standard"},
+    {"ubuntu", "20.10", "2021-07-22", "standard"},
+    {"ubuntu", "21.04", "2022-01-20", "standard"},
+    {"ubuntu", "21.10", "2022-07-14", "standard"},
+    {"ubuntu", "22.04", "2027-06-01", "standard"},
+    {"ubuntu", "22.10", "2023-07-20", "standard"},
+    {"ubuntu", "23.04", "2024-01-25", "standard"},
+    {"ubuntu", "23.10", "2024-07-11", "standard"},
+    {"ubuntu", "24.04", "2029-05-31", "standard"},
+    {"ubuntu", "24.10", "2025-07-10", "standard"},
+    {"ubuntu", "25.04", "2026-01-15", "standard"},
+    {"ubuntu", "25.10", "2026-07-09", "standard"},
+    {"ubuntu", "26.04", "2031-05-29", "standard"},
+    {"rhel", "6", "2020-11-30", "maintenance"},
+    {"rhel", "7", "2024-06-30", "maintenance"},
+    {"rhel", "8", "2029-05-31", "maintenance"},
     {"rhel", "9", "2032-05-31", "maintenance"},
+    {"centos", "6", "2020-11-30", "maintenance"},
+    {"centos", "7", "2024-06-30", "maintenance"},
+    {"centos", "8", "2021-12-31", "maintenance"},
+    {"rocky", "8", "2029-05-31", "maintenance"},
+    {"rocky", "9", "2032-05-31", "maintenance"},
+    {"almalinux", "8", "2029-03-01", "maintenance"},
+    {"almalinux", "9", "2032-05-31", "maintenance"},
 };
 
 /* Unquote an os-release value in place: "..." with \" \\ \$ \` escapes, or '...'. */

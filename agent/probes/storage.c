@@ -145,6 +145,7 @@ struct walk {
     const char *const *prefixes;
     char chain[512]; /* "dm-2 <- dm-1 <- sda3" */
     char found[256]; /* "dm-1 dm/uuid CRYPT-LUKS2-..." of the first crypto layer */
+    char other[128]; /* "dm-0 is device-mapper LVM" of the first other dm layer */
     int nodes;
     char leaves[LEAVES_MAX][NAME_MAX + 1]; /* the devices at the bottom (no slaves) */
     int nleaves;
@@ -173,6 +174,13 @@ static void walk(struct ef_facts *f, const char *sysdir, const char *name, int d
                 ef_text_printf(w->found, sizeof(w->found), "%s dm/uuid %s...", name, uuid);
                 break;
             }
+        if (w->found[0] == '\0' && w->other[0] == '\0') {
+            /* the dm target kind: the dm/uuid prefix before '-' (LVM, mpath, part1, ...) */
+            size_t k = strcspn(uuid, "-");
+            ef_text_printf(w->other, sizeof(w->other),
+                           "%s is device-mapper %.*s (dm/uuid %.*s-...)", name,
+                           (int)(k > 20 ? 20 : k), uuid, (int)(k > 20 ? 20 : k), uuid);
+        }
     }
     if ((size_t)snprintf(p, sizeof(p), "%s/slaves", sysdir) >= sizeof(p))
         return;
@@ -277,8 +285,9 @@ static int mount_encrypted_walk(struct ef_facts *f, const struct mount *m,
         ef_text_printf(ev, evlen, "%s (%s); %s", where, wq->chain, wq->found);
         return 1;
     }
-    ef_text_printf(ev, evlen, "%s (%s): no %s layer", where, wq->chain,
-                   prefixes == luks_prefixes ? "LUKS" : "encryption");
+    ef_text_printf(ev, evlen, "%s (%s): no %s layer%s%s%s", where, wq->chain,
+                   prefixes == luks_prefixes ? "LUKS" : "encryption", wq->other[0] ? "; " : "",
+                   wq->other, wq->other[0] ? ", not dm-crypt" : "");
     return 0;
 }
 

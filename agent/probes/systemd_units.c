@@ -119,6 +119,12 @@ static int find_wants_link(const char *root, const char *unit, char *where, size
     return -1;
 }
 
+int ef_unit_installed(const char *root, const char *unit)
+{
+    char path[PATH_MAX];
+    return find_unit_file(root, unit, path, sizeof(path)) == 0 && !is_masked(root, unit);
+}
+
 int ef_unit_enabled(const char *root, const char *unit, char *ev, size_t evlen)
 {
     char path[PATH_MAX], where[PATH_MAX];

@@ -11,6 +11,9 @@
 /* "auditd" -> "auditd.service"; a name with a unit suffix is kept. 0, or -1 if too long. */
 int ef_unit_name(const char *name, char *out, size_t outlen);
 
+/* 1 when a unit file of unit is installed (and not masked), else 0. */
+int ef_unit_installed(const char *root, const char *unit);
+
 /* 1 enabled, 0 not (not installed, masked or not linked), with evidence saying which. */
 int ef_unit_enabled(const char *root, const char *unit, char *ev, size_t evlen);
 

@@ -17,4 +17,8 @@ void ef_audit_set_command(ef_audit_cmd_fn fn);
 struct timex;
 void ef_timesync_set_adjtimex(int (*fn)(struct timex *));
 
+/* Stop the file-system walk after this many entries per scan instead of its time budget
+ * (0 restores the time budget), so a test can walk a small tree in slices. (fswalk.c) */
+void ef_fswalk_set_entry_limit(unsigned long long entries);
+
 #endif

@@ -3,6 +3,7 @@
 #ifndef EFTERLEV_AGENT_RULES_H
 #define EFTERLEV_AGENT_RULES_H
 
+#include "efterlev/attr.h"
 #include "facts.h"
 #include "policy_internal.h"
 
@@ -19,8 +20,7 @@ struct ef_ctx {
     struct ef_facts *facts;
 };
 
-void ef_eval_set(struct ef_eval *e, ef_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void ef_eval_set(struct ef_eval *e, ef_status st, const char *fmt, ...) EF_PRINTF(3, 4);
 
 void ef_rule_file(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_eval *out);
 void ef_rule_command(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_eval *out);
@@ -29,6 +29,12 @@ void ef_rule_sysctl(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef
 void ef_rule_service(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_eval *out);
 void ef_rule_dir(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_eval *out);
 void ef_rule_package(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_eval *out);
+void ef_rule_registry(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_eval *out);
+void ef_rule_wmi(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_eval *out);
+/* A service rule on a Windows scan (api:Services, rules/service_win.c): 1 when judged into
+ * out, 0 when the scan is not of a Windows system. */
+int ef_rule_service_windows(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_eval *out);
+void ef_rule_running(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_eval *out);
 
 /* The value of a parameter at the context's level. */
 static inline const struct ef_param *ef_p(const struct ef_rule *r, ef_param_id id)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* service: NAME rules: a systemd unit's enablement (unit files and .wants links) and
- * whether it is active. */
+ * whether it is active; on a Windows scan the service control manager's (service_win.c). */
 #include "rules.h"
 
 #include "probes/systemd_units.h"
@@ -14,6 +14,8 @@ void ef_rule_service(const struct ef_ctx *ctx, const struct ef_rule *r, struct e
     int lv = ctx->level, ok = 1, unknown = 0;
     const struct ef_param *en = ef_p(r, EF_P_ENABLED), *ac = ef_p(r, EF_P_ACTIVE);
 
+    if (ef_rule_service_windows(ctx, r, out))
+        return;
     if (ef_unit_name(r->target, unit, sizeof(unit)) != 0) {
         ef_eval_set(out, EF_ERROR, "line %d: unit name too long", r->line);
         return;

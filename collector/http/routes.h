@@ -17,7 +17,7 @@
 #include "store/store.h"
 
 struct ef_catalog;
-struct ef_check_catalog;
+struct ef_check_catalogs;
 struct ef_http_async;
 struct ef_workq;
 struct ef_export_streams;
@@ -39,8 +39,9 @@ struct ef_http_ctx {
     struct ef_workq *workq;            /* password hashing off the loop; NULL: in place */
     struct ef_export_streams *exports; /* exports off the loop (http/export_stream.h) */
 
-    /* collector.yml policies (check_catalog.h): which results count at ingest. */
-    const struct ef_check_catalog *checks;
+    /* collector.yml policies and policies_windows (check_catalog.h): which results count at
+     * ingest, by the report's platform. */
+    const struct ef_check_catalogs *checks;
 };
 
 /* Login attempts per source address: 10 a minute, bursts of 10. Each attempt costs one

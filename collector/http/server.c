@@ -685,7 +685,7 @@ int ef_http_serve(const struct ef_coll_config *cfg, const char *listen, const ch
     struct event *sigterm = NULL, *sigint = NULL, *sweep = NULL;
     struct timeval every = {SWEEP_SECS, 0};
     struct ef_catalog cat = {0};
-    struct ef_check_catalog checks = {0};
+    struct ef_check_catalogs checks = {0};
     struct ef_pipeline_opts po = {0};
     char bound[EF_LISTEN_MAX + 16], line[EF_LISTEN_MAX + 18], err[512];
     int rc = -1;
@@ -722,13 +722,29 @@ int ef_http_serve(const struct ef_coll_config *cfg, const char *listen, const ch
         ctx->catalog = &cat;
     else
         ef_warn("%s (control titles and coverage will be missing)", err);
-    /* Only results of the catalog's checks count (assigned.h): without it, nothing could. */
-    if (ef_check_catalog_load(&checks, cfg->policies, err, sizeof(err)) != 0) {
-        ef_error("policies: %s", err);
-        goto out;
+    /* Only results of the catalog's checks count (assigned.h): without it, nothing could.
+     * Windows hosts count against their own catalog; without one their results are set
+     * aside (the folder is absent until the Windows policy is installed). */
+    {
+        int win_absent = 0;
+
+        if (ef_check_catalogs_load(&checks, cfg->policies, cfg->policies_windows, &win_absent, err,
+                                   sizeof(err)) != 0) {
+            ef_error("policies: %s", err);
+            goto out;
+        }
+        ef_info("counting the %zu checks of %s (policy %s)", checks.linux_checks.n,
+                checks.linux_checks.path, checks.linux_checks.policy_id);
+        if (win_absent)
+            ef_info("no Windows catalog (policies_windows %s does not exist): Windows hosts' "
+                    "results are not counted",
+                    cfg->policies_windows);
+        else
+            ef_info("counting Windows hosts against the %zu checks of %s (policy %s)",
+                    checks.windows_checks.n, checks.windows_checks.path,
+                    checks.windows_checks.policy_id);
     }
     ctx->checks = &checks;
-    ef_info("counting the %zu checks of %s (policy %s)", checks.n, checks.path, checks.policy_id);
     ef_export_key_path(cfg->path, ctx->key_path, sizeof(ctx->key_path));
     /* The export key certifies every key enrolled from now on (keycert.h); the keys
      * enrolled before schema 4 get their certificates once, here. */
@@ -840,7 +856,7 @@ out:
     if (srv.drain_ev != NULL)
         event_free(srv.drain_ev);
     ef_catalog_free(&cat);
-    ef_check_catalog_free(&checks);
+    ef_check_catalogs_free(&checks);
     if (srv.http != NULL)
         evhttp_free(srv.http);
     if (srv.base != NULL)

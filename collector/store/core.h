@@ -151,6 +151,8 @@ int core_agent_list(struct ef_store *s, const char *department, struct ef_agent_
                     size_t *n);
 int core_host_rows(struct ef_store *s, const char *department, const char *only_agent,
                    struct ef_host_row **out, size_t *n);
+int core_platform_counts(struct ef_store *s, const char *department, struct ef_platform_count **out,
+                         size_t *n);
 int core_dept_counts(struct ef_store *s, const char *department, struct ef_dept_counts **out,
                      size_t *n);
 int core_check_counts(struct ef_store *s, int64_t department_id, struct ef_check_counts **out,

@@ -21,6 +21,7 @@ const struct ef_store_ops ef_store_core_ops = {
     .token_add = core_token_add,
     .token_get = core_token_get,
     .host_rows = core_host_rows,
+    .platform_counts = core_platform_counts,
     .sweep = core_sweep,
     .dept_counts = core_dept_counts,
     .check_counts = core_check_counts,

@@ -94,13 +94,18 @@ static int agent_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)
         memcpy(a->cert, cert, EF_ED25519_SIG_LEN);
         a->has_cert = 1;
     }
+    if (core_col_text(s, st, 5, a->platform, sizeof(a->platform)) != EF_OK ||
+        core_col_text(s, st, 6, a->os_edition, sizeof(a->os_edition)) != EF_OK ||
+        core_col_text(s, st, 7, a->os_build, sizeof(a->os_build)) != EF_OK)
+        return EF_ERR;
     return EF_OK;
 }
 
 int core_agent_list(struct ef_store *s, const char *department, struct ef_agent_row **out,
                     size_t *n)
 {
-    static const char sql[] = "SELECT a.agent_id, a.hostname, d.name, k.public_key, k.cert "
+    static const char sql[] = "SELECT a.agent_id, a.hostname, d.name, k.public_key, k.cert, "
+                              "a.platform, a.os_edition, a.os_build "
                               "FROM agents a JOIN departments d ON d.id = a.department_id "
                               "JOIN agent_keys k ON k.agent_id = a.agent_id "
                               "WHERE $1 IS NULL OR d.name = $1 "
@@ -122,7 +127,10 @@ static int host_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)
         core_col_text(s, st, 1, h->hostname, sizeof(h->hostname)) != EF_OK ||
         core_col_text(s, st, 2, h->department, sizeof(h->department)) != EF_OK ||
         core_col_text(s, st, 13, h->os_pretty, sizeof(h->os_pretty)) != EF_OK ||
-        core_col_text(s, st, 14, h->kernel, sizeof(h->kernel)) != EF_OK)
+        core_col_text(s, st, 14, h->kernel, sizeof(h->kernel)) != EF_OK ||
+        core_col_text(s, st, 15, h->platform, sizeof(h->platform)) != EF_OK ||
+        core_col_text(s, st, 16, h->os_edition, sizeof(h->os_edition)) != EF_OK ||
+        core_col_text(s, st, 17, h->os_build, sizeof(h->os_build)) != EF_OK)
         return EF_ERR;
     h->level = core_level_of(DB(s)->col_int(st, 3));
     h->last_seen = DB(s)->col_int(st, 4);
@@ -139,7 +147,7 @@ int core_host_rows(struct ef_store *s, const char *department, const char *only_
     static const char sql[] =
         "SELECT a.agent_id, a.hostname, d.name, d.level, a.last_seen, a.last_seq, "
         "a.n_pass, a.n_fail, a.n_na, a.n_unknown, a.n_error, a.n_accepted, "
-        "a.counted, a.os_pretty, a.kernel "
+        "a.counted, a.os_pretty, a.kernel, a.platform, a.os_edition, a.os_build "
         "FROM agents a JOIN departments d ON d.id = a.department_id "
         "WHERE ($1 IS NULL OR d.name = $1) AND ($2 IS NULL OR a.agent_id = $2) "
         "ORDER BY d.name, a.hostname, a.agent_id";
@@ -151,6 +159,36 @@ int core_host_rows(struct ef_store *s, const char *department, const char *only_
     }
     return core_collect(s, st, sizeof(struct ef_host_row), host_row, NULL, (void **)out, n,
                         "list hosts");
+}
+
+static int platform_count_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)
+{
+    struct ef_platform_count *p = elem;
+
+    if (core_col_text(s, st, 0, p->department, sizeof(p->department)) != EF_OK ||
+        core_col_text(s, st, 1, p->platform, sizeof(p->platform)) != EF_OK)
+        return EF_ERR;
+    p->hosts = DB(s)->col_int(st, 2);
+    p->fresh_hosts = DB(s)->col_int(st, 3);
+    return EF_OK;
+}
+
+/* Grouped over the index (department_id, platform, counted): the agents' rows are not
+ * read. The CASE keeps the sum an integer on PostgreSQL (sum of BIGINT is NUMERIC). */
+int core_platform_counts(struct ef_store *s, const char *department, struct ef_platform_count **out,
+                         size_t *n)
+{
+    static const char sql[] =
+        "SELECT d.name, a.platform, count(*), sum(CASE WHEN a.counted = 1 THEN 1 ELSE 0 END) "
+        "FROM agents a JOIN departments d ON d.id = a.department_id "
+        "WHERE $1 IS NULL OR d.name = $1 "
+        "GROUP BY d.name, a.platform ORDER BY d.name, a.platform";
+    struct ef_db_stmt *st = core_prepare(s, sql);
+
+    if (st != NULL)
+        DB(s)->bind_text(st, 1, department);
+    return core_collect(s, st, sizeof(struct ef_platform_count), platform_count_row, NULL,
+                        (void **)out, n, "hosts per platform");
 }
 
 /* ---- counters ---- */

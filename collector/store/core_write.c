@@ -444,7 +444,7 @@ static int claim_seq(struct ef_store *s, const struct ef_report_record *rec, int
 {
     static const char sql[] =
         "UPDATE agents SET last_seq = $1, last_sha256 = $2, last_seen = $3, hostname = $4, "
-        "os_pretty = $5, kernel = $6 "
+        "os_pretty = $5, kernel = $6, platform = $9, os_edition = $10, os_build = $11 "
         "WHERE agent_id = $7 AND last_seq < $1 AND ($8 IS NULL OR public_key = $8) "
         "RETURNING department_id, counted, n_pass, n_fail, n_na, n_unknown, n_error, n_accepted";
     const struct ef_report *r = rec->report;
@@ -461,6 +461,10 @@ static int claim_seq(struct ef_store *s, const struct ef_report_record *rec, int
     DB(s)->bind_text(st, 6, r->host.kernel);
     DB(s)->bind_text(st, 7, rec->agent_id);
     DB(s)->bind_blob(st, 8, rec->public_key, rec->public_key != NULL ? EF_ED25519_PUB_LEN : 0);
+    /* A parsed report always names its platform; a record built by hand may not. */
+    DB(s)->bind_text(st, 9, r->host.platform[0] ? r->host.platform : EF_PLATFORM_LINUX);
+    DB(s)->bind_text(st, 10, r->host.os_edition);
+    DB(s)->bind_text(st, 11, r->host.os_build);
     if ((rc = core_row(s, st, "update agent")) != EF_OK)
         return rc == EF_NOTFOUND ? EF_EXISTS : rc;
     *dept = DB(s)->col_int(st, 0);

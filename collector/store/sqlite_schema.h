@@ -5,7 +5,7 @@
 #ifndef EF_COLLECTOR_SQLITE_SCHEMA_H
 #define EF_COLLECTOR_SQLITE_SCHEMA_H
 
-#define EF_SQLITE_SCHEMA_VERSION 4
+#define EF_SQLITE_SCHEMA_VERSION 5
 
 static const char ef_sqlite_schema[] =
     "CREATE TABLE schema_version (\n"
@@ -226,6 +226,20 @@ static const char *const ef_sqlite_migrate_4[] = {
     "ALTER TABLE agent_keys ADD COLUMN cert BLOB;\n",
     "INSERT INTO meta (key, value) VALUES ('legacy_key_certs', '1');\n",
     "UPDATE schema_version SET version = 4;\n",
+};
+
+/* Version 5: the system each host runs, from its latest report (host.platform, os_edition,
+ * os_build: docs/protocol.md). Every agent that reported before this version is a Linux
+ * agent (reports without a platform are Linux); one that has not reported yet has none
+ * ('') until its first report. The index serves the hosts per platform of each
+ * department (platform_counts) without reading the agents' rows. */
+static const char *const ef_sqlite_migrate_5[] = {
+    "ALTER TABLE agents ADD COLUMN platform TEXT NOT NULL DEFAULT '';\n",
+    "ALTER TABLE agents ADD COLUMN os_edition TEXT NOT NULL DEFAULT '';\n",
+    "ALTER TABLE agents ADD COLUMN os_build TEXT NOT NULL DEFAULT '';\n",
+    "UPDATE agents SET platform = 'linux' WHERE last_seen > 0;\n",
+    "CREATE INDEX agents_platform ON agents(department_id, platform, counted);\n",
+    "UPDATE schema_version SET version = 5;\n",
 };
 
 #endif

@@ -105,6 +105,19 @@ struct ef_host_row {
     int stale;                /* 1 when its results are not counted (not seen in the window) */
     char os_pretty[EF_NAME_MAX + 1];
     char kernel[EF_SHORT_MAX + 1];
+    /* From its latest report (schema 5): EF_PLATFORM_LINUX or EF_PLATFORM_WINDOWS, "" before
+     * its first report; edition and build are Windows's (empty on Linux). */
+    char platform[16];
+    char os_edition[EF_SHORT_MAX + 1];
+    char os_build[EF_SHORT_MAX + 1];
+};
+
+/* The hosts of one department on one platform ("" = not reported yet): all enrolled, and
+ * of them those counted (fresh at the last sweep). */
+struct ef_platform_count {
+    char department[EF_DEPT_NAME_MAX + 1];
+    char platform[16];
+    int64_t hosts, fresh_hosts;
 };
 
 /* Counters of one department (kept up to date in the ingest transaction and by sweep). */
@@ -187,6 +200,9 @@ struct ef_agent_row {
      * has_cert 0 for a key enrolled before schema 4 and not certified yet. */
     unsigned char cert[EF_ED25519_SIG_LEN];
     int has_cert;
+    char platform[16]; /* from the agent's latest report, "" before its first */
+    char os_edition[EF_SHORT_MAX + 1];
+    char os_build[EF_SHORT_MAX + 1];
 };
 
 /* A stored report as exported. */
@@ -283,6 +299,12 @@ struct ef_store_ops {
      * current. Caller frees *out. */
     int (*host_rows)(struct ef_store *s, const char *department, const char *only_agent,
                      struct ef_host_row **out, size_t *n);
+
+    /* Hosts per (department, platform), ordered by department and platform; department
+     * NULL for all. One indexed read of the agents (schema 5's agents_platform): O(hosts),
+     * no results. Call sweep first so fresh_hosts is current. Caller frees *out. */
+    int (*platform_counts)(struct ef_store *s, const char *department,
+                           struct ef_platform_count **out, size_t *n);
 
     /* ---- analytics (schema 2) ---- */
 

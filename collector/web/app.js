@@ -247,6 +247,19 @@
   function dayText(d) { return d.toISOString().slice(0, 10); }
   function daysAgo(n) { return dayText(new Date(Date.now() - n * 86400000)); }
 
+  /* "3 Linux · 2 Windows" from a department's platforms (summary JSON). */
+  const PLATFORMS = [['linux', 'Linux'], ['windows', 'Windows']];
+  function platformsText(p) {
+    if (!p) return '';
+    return PLATFORMS.filter(([k]) => p[k] && p[k].hosts > 0)
+      .map(([k, name]) => num(p[k].hosts) + ' ' + name).join(' · ') || '–';
+  }
+  function platformOf(x) {
+    if (!x.platform) return t('platform.none');
+    if (x.platform === 'windows') return ['Windows', x.os_edition, x.os_build].filter(Boolean).join(' ');
+    return 'Linux';
+  }
+
   /* ---- views ---- */
   async function overview() {
     const sum = await api('/api/v1/summary?hosts=none');
@@ -263,6 +276,7 @@
         h('td', {}, t('level.' + d.level)),
         h('td', { class: 'c-compliance' }, meter(d.compliance_pct)),
         h('td', { class: 'n c-hosts' }, num(d.hosts)),
+        h('td', { class: 'c-platforms' }, platformsText(d.platforms)),
         h('td', { class: 'n c-stale' + (d.stale_hosts > 0 ? ' warn' : '') }, num(d.stale_hosts)),
         h('td', { class: 'n c-fail' }, num(d.fail)),
         h('td', { class: 'n c-accepted' }, num(d.accepted)),
@@ -278,7 +292,7 @@
       worst ? h('p', { class: 'callout' }, t('overview.worst', worst.name, pct(worst.compliance_pct)) + ' ',
         link(deptHref(worst.name), '→ ' + worst.name)) : null,
       depts.length ? table(null, [t('col.department'), t('col.level'), t('col.compliance'),
-        { text: t('col.hosts'), cls: 'n' }, { text: t('col.stale'), cls: 'n' }, { text: t('col.fail'), cls: 'n' },
+        { text: t('col.hosts'), cls: 'n' }, t('col.platforms'), { text: t('col.stale'), cls: 'n' }, { text: t('col.fail'), cls: 'n' },
         { text: t('col.accepted'), cls: 'n' }, t('col.trend')], rows, { id: 'overview-table', class: 'data' })
         : h('p', {}, t('overview.none')));
   }
@@ -301,6 +315,7 @@
         kpi(t('col.compliance'), meter(d.compliance_pct), 'k-compliance'),
         kpi(t('col.level'), t('level.' + d.level), 'k-level'),
         kpi(t('col.hosts'), num(hosts.length), 'k-hosts'),
+        kpi(t('col.platforms'), platformsText(d.platforms), 'k-platforms'),
         kpi(t('col.stale'), num(d.stale_hosts), 'k-stale'),
         kpi(t('col.pass'), num(d.pass), 'k-pass'),
         kpi(t('col.fail'), num(d.fail), 'k-fail'),
@@ -317,11 +332,12 @@
         h('td', {}, meter(c.compliance_pct)))), { id: 'failing-table', class: 'data' })
         : h('p', {}, t('dept.failing_none')),
       h('h2', {}, t('dept.hosts')),
-      table(null, [t('col.host'), t('col.last_seen'), t('col.compliance'), { text: t('col.pass'), cls: 'n' },
+      table(null, [t('col.host'), t('col.platform'), t('col.last_seen'), t('col.compliance'), { text: t('col.pass'), cls: 'n' },
         { text: t('col.fail'), cls: 'n' }, { text: t('col.accepted'), cls: 'n' }],
       hosts.map((x) => h('tr', { 'data-agent': x.agent_id, class: x.stale ? 'stale' : null },
         h('th', { scope: 'row' }, link(hostHref(x.agent_id), x.hostname),
           x.stale ? h('span', { class: 'badge st-stale' }, t('stale')) : null),
+        h('td', { class: 'c-platform' }, platformOf(x)),
         h('td', {}, when(x.last_seen)),
         h('td', {}, meter(x.compliance_pct)),
         h('td', { class: 'n' }, num(x.pass)),
@@ -349,7 +365,9 @@
     show(h('p', { class: 'crumb' }, link('#/overview', t('back.overview')), ' / ',
       link(deptHref(x.department), x.department)),
       h('h1', {}, t('host.title', x.hostname)),
-      h('p', { class: 'lead' }, t('host.meta', x.os_pretty || '?', x.kernel || '?', t('level.' + x.level), when(x.last_seen))),
+      h('p', { class: 'lead' }, x.platform === 'windows'
+        ? t('host.meta', x.os_pretty || 'Windows', t('host.windows', x.os_edition || '?', x.os_build || '?'), t('level.' + x.level), when(x.last_seen))
+        : t('host.meta', x.os_pretty || '?', x.kernel || '?', t('level.' + x.level), when(x.last_seen))),
       x.stale ? h('p', { class: 'callout warn' }, t('host.stale')) : null,
       h('div', { class: 'kpis' },
         kpi(t('col.compliance'), meter(x.compliance_pct), 'k-compliance'),

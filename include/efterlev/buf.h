@@ -10,6 +10,7 @@
 #ifndef EFTERLEV_BUF_H
 #define EFTERLEV_BUF_H
 
+#include "efterlev/attr.h"
 #include <stdarg.h>
 #include <stddef.h>
 
@@ -30,10 +31,8 @@ void ef_buf_init(struct ef_buf *b, size_t max);
  * error (negative errno): the content is then unchanged. */
 EF_BUF_WUR int ef_buf_add(struct ef_buf *b, const void *p, size_t n);
 EF_BUF_WUR int ef_buf_add_str(struct ef_buf *b, const char *s);
-EF_BUF_WUR int ef_buf_printf(struct ef_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-EF_BUF_WUR int ef_buf_vprintf(struct ef_buf *b, const char *fmt, va_list ap)
-    __attribute__((format(printf, 2, 0)));
+EF_BUF_WUR int ef_buf_printf(struct ef_buf *b, const char *fmt, ...) EF_PRINTF(2, 3);
+EF_BUF_WUR int ef_buf_vprintf(struct ef_buf *b, const char *fmt, va_list ap) EF_PRINTF(2, 0);
 
 /* Make room for n more bytes of content without adding them (for read(2) straight into
  * data + len, then ef_buf_commit). 0, or the sticky error. */

@@ -4,11 +4,13 @@
 #ifndef EFTERLEV_LOG_H
 #define EFTERLEV_LOG_H
 
+#include "efterlev/attr.h"
+
 void ef_log_init(const char *progname);
 void ef_log_set_verbose(int verbose);
-void ef_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void ef_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void ef_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void ef_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void ef_info(const char *fmt, ...) EF_PRINTF(1, 2);
+void ef_warn(const char *fmt, ...) EF_PRINTF(1, 2);
+void ef_error(const char *fmt, ...) EF_PRINTF(1, 2);
+void ef_debug(const char *fmt, ...) EF_PRINTF(1, 2);
 
 #endif

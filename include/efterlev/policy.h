@@ -23,6 +23,7 @@ struct ef_check {
     ef_level level;             /* lowest protection level that requires the check */
     char **platforms;           /* NULL-terminated os ids, or NULL for all */
     struct ef_cond *applies_if; /* NULL: always applies */
+    char *na_reason;            /* why applies_if limits the check ("data on servers"), or NULL */
     struct ef_cond *condition;
     char *file; /* where it was declared, for messages */
     int line;

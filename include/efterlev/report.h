@@ -50,7 +50,12 @@ struct ef_result {
     uint64_t duration_us;
 };
 
+/* The systems a report can come from ("platform" in the report's host object). */
+#define EF_PLATFORM_LINUX "linux"
+#define EF_PLATFORM_WINDOWS "windows"
+
 struct ef_host {
+    char platform[16]; /* EF_PLATFORM_*: "linux" when an older report leaves it out */
     char hostname[EF_NAME_MAX + 1];
     char machine_id[EF_SHORT_MAX + 1];
     char os_id[EF_SHORT_MAX + 1];
@@ -58,6 +63,8 @@ struct ef_host {
     char os_pretty[EF_NAME_MAX + 1];
     char kernel[EF_SHORT_MAX + 1];
     char arch[EF_SHORT_MAX + 1];
+    char os_edition[EF_SHORT_MAX + 1]; /* Windows: EditionID ("Professional"); else empty */
+    char os_build[EF_SHORT_MAX + 1];   /* Windows: "22631.4460" (build.UBR); else empty */
 };
 
 struct ef_report {

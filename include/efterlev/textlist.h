@@ -5,6 +5,7 @@
 #ifndef EFTERLEV_TEXTLIST_H
 #define EFTERLEV_TEXTLIST_H
 
+#include "efterlev/attr.h"
 #include <stddef.h>
 
 /* Append src to dst (capacity cap incl. NUL), never splitting a UTF-8 sequence; replaces
@@ -12,8 +13,7 @@
  * bytes of src. */
 void ef_text_append(char *dst, size_t cap, const char *src, size_t srclen);
 /* vsnprintf into dst, then cut back to a UTF-8 boundary if it was truncated. */
-void ef_text_printf(char *dst, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void ef_text_printf(char *dst, size_t cap, const char *fmt, ...) EF_PRINTF(3, 4);
 /* Cut s to at most max bytes on a UTF-8 boundary. */
 void ef_utf8_cut(char *s, size_t max);
 /* Append "; "-separated text to an evidence string (capacity cap), safely truncated; empty or
@@ -48,8 +48,7 @@ void ef_textlist_init(struct ef_textlist *l, char *buf, size_t cap, const char *
                       size_t show_max);
 /* Count item, and write it when fewer than show_max are written and it fits. */
 void ef_textlist_add(struct ef_textlist *l, const char *item);
-void ef_textlist_addf(struct ef_textlist *l, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void ef_textlist_addf(struct ef_textlist *l, const char *fmt, ...) EF_PRINTF(2, 3);
 /* Append " and N more" when items were counted but not written; call once, after the last
  * add. Returns the buffer. */
 const char *ef_textlist_end(struct ef_textlist *l);

@@ -25,14 +25,8 @@ int ef_read_file(const char *path, size_t max, char **out, size_t *len);
 /* The same from an open descriptor (read from its current offset; fd stays open). */
 int ef_read_fd(int fd, size_t max, char **out, size_t *len);
 
-/* Whether a file (fstat in st) could be changed by someone other than root and the caller:
- * writable by its group or others, or owned by a user who is neither root nor the effective
- * user. Returns 1 with why ("refusing FILE: ...; fix: chmod go-w FILE"), else 0. Used for
- * what the agent executes as root: its configuration and policies. */
-struct stat;
-int ef_file_untrusted(const char *path, const struct stat *st, char *why, size_t whylen);
-
-/* ef_read_file, refusing an untrusted file (ef_file_untrusted, judged on the open file):
+/* ef_read_file, refusing an untrusted file (ef_os_file_untrusted in efterlev/os.h, judged on
+ * the open file):
  * returns -EPERM with why set then; other errors as ef_read_file (why empty). */
 int ef_read_file_trusted(const char *path, size_t max, char **out, size_t *len, char *why,
                          size_t whylen);

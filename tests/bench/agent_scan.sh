@@ -11,11 +11,11 @@
 # Needs root for a complete scan (the checks read /etc/shadow, sshd -T, ...).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-runs=7 peers=1 peer_runs=3
+runs=7 peers=1 peer_runs=3 walk_budget=600000
 while [ $# -gt 0 ]; do
     case $1 in
     --runs) runs=$2; shift ;;
-    --smoke) runs=2 peers=0 ;;
+    --smoke) runs=2 peers=0 walk_budget=5000 ;; # the whole walk: 5 s in the smoke run
     --no-peers) peers=0 ;;
     *) echo "usage: $0 [--runs N] [--smoke] [--no-peers]" >&2; exit 2 ;;
     esac
@@ -39,6 +39,21 @@ measure "$runs" "$work/walk" "$AGENT" scan --format json --level high --only fs.
 summary "efterlev scan, fs.world_writable" "$work/walk"
 measure "$runs" "$work/full" "$AGENT" scan --format json --level high
 summary "efterlev scan, whole policy" "$work/full"
+# The walk as the timed run needs it (issue 13): the whole of the local file systems in one go
+# (budget 600 s; `run` walks with 120 s per run, resuming, at idle priority), once, with its
+# cost: entries per second of wall time and the CPU time it takes. The run's idle priority is
+# copied with nice and ionice, so the figure is the one `run` pays on an idle machine.
+idle=(nice -n 19)
+command -v ionice >/dev/null && idle+=(ionice -c 3)
+EFTERLEV_FS_WALK_BUDGET_MS=$walk_budget /usr/bin/time -f '%e %U %S %M' -o "$work/wholewalk.t" \
+    "${idle[@]}" "$AGENT" scan --format json --level high --only fs.world_writable \
+    >"$work/wholewalk.json" 2>/dev/null || true
+wentries=$(jq -r '.results[0].evidence' "$work/wholewalk.json" | grep -o '[0-9]* entries' | head -n 1 | cut -d' ' -f1)
+read -r wwall wuser wsys wrss < <(tail -n 1 "$work/wholewalk.t")
+awk -v n="${wentries:-0}" -v w="$wwall" -v u="$wuser" -v s="$wsys" -v r="$wrss" 'BEGIN {
+    printf "efterlev walk, whole disk (idle priority): %d entries, wall %.3f s, CPU %.3f s (user %.3f, sys %.3f), %.0f entries/s, %.1f us CPU per entry, peak RSS %.1f MiB\n",
+        n, w, u + s, u, s, (w > 0 ? n / w : 0), (n > 0 ? 1e6 * (u + s) / n : 0), r / 1024 }'
+echo "efterlev walk, whole disk: $(jq -r '.results[0].status' "$work/wholewalk.json") (budget $walk_budget ms)"
 ew=$(median "$work/full" 1)
 echo "efterlev: $(awk -v n="$nchecks" -v w="$ew" 'BEGIN{printf "%.0f", (w>0? n/w : 0)}') checks/s (whole policy)"
 [ "$peers" -eq 1 ] || exit 0

@@ -19,6 +19,10 @@ ef_integration_test(export_stream export_stream.sh)
 set_tests_properties(integration.export_stream PROPERTIES TIMEOUT 600)
 # Issue 17: only results of checks a host was assigned count, as the catalog maps them.
 ef_integration_test(collector_counting collector_counting.sh)
+# Issue 12: Windows hosts shown and counted against the Windows catalog (policies_windows).
+ef_integration_test(collector_windows collector_windows.sh)
+# Issue 13: two recorded Windows machines, the whole default Windows policy, on the collector.
+ef_integration_test(collector_windows_catalog collector_windows_catalog.sh)
 
 # PostgreSQL (issue 9). One throwaway cluster per ctest run (fixture "postgres": started by
 # integration.postgres.start, stopped by integration.postgres.stop; pg_fixture.sh), in which
@@ -50,6 +54,8 @@ if(EFTERLEV_POSTGRES)
   ef_integration_pg_test(export_stream export_stream.sh)
   set_tests_properties(integration.export_stream.pg PROPERTIES TIMEOUT 600)
   ef_integration_pg_test(collector_counting collector_counting.sh)
+  ef_integration_pg_test(collector_windows collector_windows.sh)
+  ef_integration_pg_test(collector_windows_catalog collector_windows_catalog.sh)
   ef_integration_pg_test(end_to_end end_to_end.sh)
   ef_integration_pg_test(resilience_kill9 resilience_kill9.sh)
   ef_integration_pg_test(agent_seq_catchup agent_seq_catchup.sh)

@@ -195,9 +195,14 @@ case $SUM in
 esac
 CSV=$("$EF_COLLECTOR" summary --format csv --config "$COLL_CONF")
 assert_eq "$(printf '%s\n' "$CSV" | head -n1 | tr -d '\r')" \
-    "row,department,level,hostname,agent_id,last_seen,last_seq,stale,hosts,stale_hosts,pass,fail,na,unknown,error,compliance_pct,accepted" \
-    "csv header"
+    "row,department,level,hostname,agent_id,last_seen,last_seq,stale,hosts,stale_hosts,pass,fail,na,unknown,error,compliance_pct,accepted,platform,os_edition,os_build,linux_hosts,windows_hosts" \
+    "csv header (the platform columns last, schema 5)"
 assert_contains "$CSV" "host,$DEPT,elevated,web-01,$A1," "csv host row"
+# A report without host.platform is from Linux: web-01 is linux, no edition or build; the
+# department's 3 hosts: 2 that reported (Linux), 1 never (no platform yet).
+assert_contains "$CSV" ",linux,,,," "csv host row: platform linux, no edition or build"
+assert_eq "$(printf '%s\n' "$CSV" | tr -d '\r' | grep "^department,$DEPT," | awk -F, '{ print $9, $(NF-1), $NF }')" \
+    "3 2 0" "csv department row: 3 hosts, of them 2 Linux and 0 Windows"
 TEXT=$("$EF_COLLECTOR" summary --config "$COLL_CONF")
 assert_contains "$TEXT" "40.0%" "text summary shows compliance"
 

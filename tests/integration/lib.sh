@@ -43,7 +43,8 @@ test_catalog() {
 }
 
 # start_collector NAME: init DIR=$T/NAME (database: $EF_DATABASE when set, see the end of
-# this file; check catalog: $COLL_POLICIES when set, else test_catalog), serve on a free
+# this file; check catalog: $COLL_POLICIES when set, else test_catalog; Windows catalog:
+# $COLL_POLICIES_WINDOWS when set, else the collector's default), serve on a free
 # loopback port.
 # Sets COLL_DIR, COLL_CONF, COLL_URL, COLL_CA, COLL_PID.
 start_collector() {
@@ -51,6 +52,7 @@ start_collector() {
     COLL_DIR=$T/$name
     "$EF_COLLECTOR" init --dir "$COLL_DIR" ${EF_DATABASE:+--database "$EF_DATABASE"} \
         --policies "${COLL_POLICIES:-$(test_catalog)}" \
+        ${COLL_POLICIES_WINDOWS:+--policies-windows "$COLL_POLICIES_WINDOWS"} \
         >"$T/$name-init.log" 2>&1 || fail "collector init"
     COLL_CONF=$COLL_DIR/collector.yml
     COLL_CA=$COLL_DIR/tls/ca.pem

@@ -135,7 +135,8 @@ step "build the packages (release 1, then release 2 for the upgrade)"
 export EFTERLEV_PKG_BUILD=$W/build
 EFTERLEV_PKG_RELEASE=1 EFTERLEV_PKG_OUT=$W/pkg1 bash "$EF_SOURCE_DIR/scripts/package.sh" >>"$LOG" 2>&1 ||
     fail "scripts/package.sh (release 1)"
-EFTERLEV_PKG_RELEASE=2 EFTERLEV_PKG_OUT=$W/pkg2 bash "$EF_SOURCE_DIR/scripts/package.sh" >>"$LOG" 2>&1 ||
+# (release 2 without the MSI: the MSI's own upgrade is windows.service_msi's)
+EFTERLEV_PKG_MSI=0 EFTERLEV_PKG_RELEASE=2 EFTERLEV_PKG_OUT=$W/pkg2 bash "$EF_SOURCE_DIR/scripts/package.sh" >>"$LOG" 2>&1 ||
     fail "scripts/package.sh (release 2)"
 V=$(grep -m1 -oE 'project\(efterlev VERSION [0-9.]+' "$EF_SOURCE_DIR/CMakeLists.txt" | awk '{print $3}')
 arch=$(dpkg --print-architecture)
@@ -143,8 +144,15 @@ A1=$W/pkg1/efterlev-agent_${V}-1_${arch}.deb
 C1=$W/pkg1/efterlev-collector_${V}-1_${arch}.deb
 A2=$W/pkg2/efterlev-agent_${V}-2_${arch}.deb
 C2=$W/pkg2/efterlev-collector_${V}-2_${arch}.deb
-for f in "$A1" "$C1" "$A2" "$C2"; do [ -f "$f" ] || fail "no package $f"; done
-pass "built $(basename "$A1") $(basename "$C1") and release 2"
+M1=$W/pkg1/efterlev-agent_${V}_x64.msi
+for f in "$A1" "$C1" "$A2" "$C2" "$M1"; do [ -f "$f" ] || fail "no package $f"; done
+pass "built $(basename "$A1") $(basename "$C1") $(basename "$M1") and release 2"
+# The MSI holds the agent, the Windows policy and the control catalog.
+msiinfo export "$M1" File >"$W/msi-files.txt" 2>>"$LOG" || fail "msiinfo export File"
+for f in efterlev-agent.exe iso27002-2022.yml 10-encryption-patch.yml; do
+    grep -q "$f" "$W/msi-files.txt" || fail "the MSI has no $f"
+done
+pass "the MSI holds efterlev-agent.exe, the Windows policy and the control catalog"
 
 # ---------------------------------------------------------------------------------------
 step "lintian"
@@ -160,7 +168,7 @@ RC=$(ls "$W"/pkg1/efterlev-collector-"$V"-1.*.rpm) || fail "no collector .rpm"
 ra_files=$(rpm -qpl "$RA" 2>/dev/null)
 for f in /usr/bin/efterlev-agent /etc/efterlev/agent.yml /usr/lib/systemd/system/efterlev-agent.service \
     /usr/lib/systemd/system/efterlev-agent.timer /usr/share/efterlev/policies \
-    /usr/share/man/man8/efterlev-agent.8.gz; do
+    /usr/share/efterlev/policies-windows /usr/share/man/man8/efterlev-agent.8.gz; do
     grep -qx "$f" <<<"$ra_files" || fail "agent rpm lacks $f"
 done
 rc_files=$(rpm -qpl "$RC" 2>/dev/null)
@@ -279,6 +287,14 @@ pass "scan: $(jq '.results | length' "$W/scan.json") results from the installed 
 nchecks=$(in_root efterlev-agent checks --format json 2>>"$LOG" | jq '.checks | length')
 [ "$nchecks" -gt 0 ] || fail "checks: none listed"
 pass "checks: $nchecks checks in /usr/share/efterlev/policies"
+# A recorded Windows machine is judged by the installed Windows policy without --policy.
+cp "$EF_SOURCE_DIR/tests/fixtures/windows/good.reg" "$R/tmp/pc.reg"
+rc=0
+in_root efterlev-agent scan --registry /tmp/pc.reg --format json >"$W/scan-win.json" 2>>"$LOG" || rc=$?
+[ "$rc" -le 1 ] || fail "scan --registry exited $rc"
+[ "$(jq -r '"\(.host.platform) \(.policy.id)"' "$W/scan-win.json")" = "windows efterlev-default-windows" ] ||
+    fail "scan --registry did not use the installed Windows policy: $(jq -c '[.host.platform, .policy]' "$W/scan-win.json")"
+pass "scan --registry: the installed Windows policy (/usr/share/efterlev/policies-windows) by default"
 
 # The unit's start condition, run as systemd would: an unconfigured machine is skipped.
 cond=$(sed -n 's/^ExecCondition=//p' "$R/usr/lib/systemd/system/efterlev-agent.service")

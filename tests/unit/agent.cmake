@@ -35,3 +35,27 @@ ef_unit_test(test_apt_state SOURCES test_apt_state.c test_engine_fixture.c LIBS 
 
 # Files under a scan root: links resolved inside it, FIFOs never read (issue #17).
 ef_unit_test(test_root_open SOURCES test_root_open.c LIBS efterlev_engine)
+
+# Issue 12: the recorded registry (.reg reader) and registry: rules.
+ef_unit_test(test_registry SOURCES test_registry.c LIBS efterlev_engine)
+target_include_directories(test_registry PRIVATE ${CMAKE_SOURCE_DIR}/lib)
+
+# Issue 13: a recorded Windows machine's WMI classes and API tables (agent/platform/winsys*).
+ef_unit_test(test_winsys SOURCES test_winsys.c LIBS efterlev_engine)
+
+# Issue 13: wmi: rules and the probes that read WMI, on recordings the test writes.
+ef_unit_test(test_wmi SOURCES test_wmi.c LIBS efterlev_engine)
+target_include_directories(test_wmi PRIVATE ${CMAKE_SOURCE_DIR}/lib)
+# Issue 13: the Windows API probes' judging helpers (audit subcategory table, Windows Update
+# rows, dates) and their facts from a recording.
+ef_unit_test(test_win_api SOURCES test_win_api.c LIBS efterlev_engine)
+target_include_directories(test_win_api PRIVATE ${CMAKE_SOURCE_DIR}/agent/probes)
+
+# Issue 13: end of servicing per Windows release (checks/windows-support.csv, built in).
+ef_unit_test(test_win_support SOURCES test_win_support.c LIBS efterlev_engine)
+target_include_directories(test_win_support PRIVATE ${CMAKE_SOURCE_DIR}/lib)
+
+# Issue 13: avail.backup_agent and the running: rule kind, Linux and a recorded Windows server.
+ef_unit_test(test_backup_agent SOURCES test_backup_agent.c test_engine_fixture.c
+             LIBS efterlev_engine)
+target_include_directories(test_backup_agent PRIVATE ${CMAKE_SOURCE_DIR}/lib)

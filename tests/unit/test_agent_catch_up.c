@@ -11,6 +11,7 @@
 #include "catch_up.h"
 #include "spool.h"
 
+#include "test_os.h"
 #include "efterlev/report.h"
 #include "efterlev/sign.h"
 #include "efterlev/util.h"
@@ -20,16 +21,15 @@
 #include <string.h>
 #include <unistd.h>
 
-static char dir[64];
+static char dir[256];
 static EVP_PKEY *key;
 static unsigned char pub[EF_ED25519_PUB_LEN];
 
 static int setup(void **state)
 {
     (void)state;
-    char err[256], path[128];
-    strcpy(dir, "/tmp/efterlev-test-catchup.XXXXXX");
-    if (mkdtemp(dir) == NULL)
+    char err[256], path[512];
+    if (t_tmpdir(dir, sizeof(dir), "test-catchup") != 0)
         return -1;
     snprintf(path, sizeof(path), "%s/key.pem", dir);
     key = ef_key_load_or_create(path, err, sizeof(err));
@@ -39,10 +39,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
     EVP_PKEY_free(key);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    return system(cmd);
+    return t_rmtree(dir);
 }
 
 /* A small valid report with seq, serialised (caller frees). */
@@ -135,12 +133,12 @@ static void test_seq_at_least_never_goes_down(void **state)
     assert_int_equal(state_next_seq(dir, &seq, err, sizeof(err)), 0);
     assert_int_equal(seq, 101);
     /* A damaged counter is an error, not a guess. */
-    char path[128];
+    char path[512];
     snprintf(path, sizeof(path), "%s/seq", dir);
     assert_int_equal(ef_write_file_atomic(path, "x\n", 2, 0600, err, sizeof(err)), 0);
     assert_int_equal(state_seq_at_least(dir, 200, &before, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "damaged"));
-    unlink(path);
+    ef_unlink(path);
 }
 
 static void put_report(uint64_t seq, const char *host)
@@ -198,7 +196,7 @@ static void test_catch_up_renumbers_the_tail_in_order(void **state)
     assert_int_equal(v[0].seq, 41);
     assert_int_equal(v[1].seq, 43);
     free(v);
-    char path[160];
+    char path[512];
     snprintf(path, sizeof(path), "%s/spool/rejected/%020d.report", dir, 42);
     assert_int_equal(access(path, F_OK), 0);
 

@@ -10,6 +10,7 @@
 #include "agent_state.h"
 #include "spool.h"
 
+#include "test_os.h"
 #include "efterlev/util.h"
 
 #include <stdio.h>
@@ -18,21 +19,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char dir[64];
+static char dir[256];
 
 static int setup(void **state)
 {
     (void)state;
-    strcpy(dir, "/tmp/efterlev-test-state.XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    return t_tmpdir(dir, sizeof(dir), "test-state");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    return system(cmd);
+    return t_rmtree(dir);
 }
 
 static void test_seq_is_durable_and_increasing(void **state)
@@ -41,21 +39,23 @@ static void test_seq_is_durable_and_increasing(void **state)
     char err[256];
     uint64_t s1, s2, last;
     assert_int_equal(state_prepare(dir, err, sizeof(err)), 0);
+#ifndef _WIN32 /* Windows: a protected DACL, checked through the key (test_sign) */
     struct stat st;
     stat(dir, &st);
     assert_int_equal(st.st_mode & 0777, 0700);
+#endif
     assert_int_equal(state_next_seq(dir, &s1, err, sizeof(err)), 0);
     assert_int_equal(state_next_seq(dir, &s2, err, sizeof(err)), 0);
     assert_int_equal(s2, s1 + 1);
     assert_int_equal(state_last_seq(dir, &last), 0);
     assert_int_equal(last, s2);
     /* A damaged seq file is an error, never a silent restart at 1. */
-    char path[128];
+    char path[512];
     snprintf(path, sizeof(path), "%s/seq", dir);
     assert_int_equal(ef_write_file_atomic(path, "garbage", 7, 0600, err, sizeof(err)), 0);
     assert_int_equal(state_next_seq(dir, &s1, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "damaged"));
-    unlink(path);
+    ef_unlink(path);
 }
 
 static void test_enrollment_round_trip(void **state)
@@ -88,7 +88,7 @@ static void test_spool_order_bounds_and_damage(void **state)
         assert_int_equal(spool_put(dir, seqs[i], "ed25519=AAAA", "{\"x\":1}", 7, err, sizeof(err)),
                          0);
     /* What a crash in the middle of an atomic write leaves behind. */
-    char tmp[160];
+    char tmp[512];
     snprintf(tmp, sizeof(tmp), "%s/spool/00000000000000000012.report.tmp.abc123", dir);
     FILE *f = fopen(tmp, "w");
     fputs("ed25519=half", f);
@@ -119,7 +119,7 @@ static void test_spool_order_bounds_and_damage(void **state)
     free(v);
 
     /* A damaged file is reported, not delivered. */
-    char path[160];
+    char path[512];
     snprintf(path, sizeof(path), "%s/spool/00000000000000000010.report", dir);
     f = fopen(path, "w");
     fputs("no signature line", f);
@@ -135,7 +135,7 @@ static void test_spool_order_bounds_and_damage(void **state)
 static void test_config(void **state)
 {
     (void)state;
-    char path[128], err[512];
+    char path[512], err[512];
     struct agent_config c;
     snprintf(path, sizeof(path), "%s/agent.yml", dir);
     agent_config_defaults(&c);
@@ -193,32 +193,40 @@ static void test_config(void **state)
 static void test_config_trusted(void **state)
 {
     (void)state;
-    char path[128], err[512];
+    char path[512], err[512];
     struct agent_config c;
     snprintf(path, sizeof(path), "%s/trusted.yml", dir);
     FILE *f = fopen(path, "w");
     fputs("timeout: 5\n", f);
     fclose(f);
-    assert_int_equal(chmod(path, 0666), 0);
+    assert_int_equal(t_open_to_others(path, 1), 0);
     agent_config_defaults(&c);
     assert_int_equal(agent_config_load(&c, path, EF_CFG_TRUSTED, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "refusing "));
+    assert_non_null(strstr(err, T_FIX_UNTRUSTED));
+#ifndef _WIN32
     assert_non_null(strstr(err, "trusted.yml: it is writable by others (mode 0666)"));
-    assert_non_null(strstr(err, "chmod go-w "));
     assert_int_equal(chmod(path, 0620), 0);
     assert_int_equal(agent_config_load(&c, path, EF_CFG_TRUSTED, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "writable by its group (mode 0620)"));
     /* the same file, without the flag (not root), loads */
     assert_int_equal(agent_config_load(&c, path, 0, err, sizeof(err)), 0);
     assert_int_equal(chmod(path, 0644), 0);
+#else
+    assert_non_null(strstr(err, "trusted.yml: its permissions let S-1-1-0 change it"));
+    assert_int_equal(agent_config_load(&c, path, 0, err, sizeof(err)), 0);
+    assert_int_equal(t_private(path), 0);
+#endif
     assert_int_equal(agent_config_load(&c, path, EF_CFG_TRUSTED, err, sizeof(err)), 0);
     assert_int_equal(c.timeout_s, 5);
+#ifndef _WIN32
     if (geteuid() == 0) { /* owned by another, non-root user */
         assert_int_equal(chown(path, 4242, 4242), 0);
         assert_int_equal(agent_config_load(&c, path, EF_CFG_TRUSTED, err, sizeof(err)), -1);
         assert_non_null(strstr(err, "owned by uid 4242"));
         assert_non_null(strstr(err, "chown root "));
     }
+#endif
     agent_config_free(&c);
 }
 

@@ -340,6 +340,23 @@ static void test_enc_bad(void **state)
     ef_report_free(&rep);
 }
 
+/* / on an LVM logical volume without LUKS (debian12-lvm: dm-0 vg-root, dm/uuid LVM-, on the
+ * plain partition sda3; swap on dm-1 vg-swap, LVM too): device-mapper is not encryption. */
+static void test_enc_lvm_plain(void **state)
+{
+    (void)state;
+    scan(fx_root("debian12-lvm"), EF_LEVEL_HIGH);
+    expect("enc.root_luks", EF_FAIL,
+           "storage.root.encrypted = false (expected true): / on 253:0 (dm-0 <- sda3): no LUKS "
+           "layer; dm-0 is device-mapper LVM (dm/uuid LVM-...), not dm-crypt");
+    expect("enc.swap_encrypted", EF_FAIL,
+           "/dev/dm-1 (dm-1 <- sda3): no encryption layer; dm-1 is device-mapper LVM");
+    expect("enc.data_mounts_luks", EF_FAIL,
+           "1 of 1 local filesystems not on LUKS: / on 253:0 (dm-0 <- sda3): no LUKS layer");
+    expect("enc.luks_params", EF_NA, "storage.luks.count = 0 (min 1)");
+    ef_report_free(&rep);
+}
+
 static void test_enc_na_unknown(void **state)
 {
     (void)state;
@@ -635,6 +652,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_enc_good),
         cmocka_unit_test(test_enc_bad),
+        cmocka_unit_test(test_enc_lvm_plain),
         cmocka_unit_test(test_enc_na_unknown),
         cmocka_unit_test(test_enc_kmod),
         cmocka_unit_test(test_log_good),

@@ -210,6 +210,121 @@ static void test_patch_bad(void **state)
     ef_report_free(&r);
 }
 
+static void scan_state(const char *root, ef_level level, const char *state, int writable,
+                       struct ef_report *r)
+{
+    struct ef_scan_opts o = {
+        .root = root, .level = level, .state_dir = state, .update_state = writable};
+    ef_report_init(r);
+    assert_ok(ef_scan(&pol, &o, r));
+}
+
+/* A first sighting proves no freshness (issue 13): 88 security updates pending, offered by
+ * lists fetched yesterday. Without a record of earlier scans, or on the agent's first run,
+ * their age is unknown: pass at basic, fail at elevated and high with the reason. Once the
+ * agent has watched since before they appeared, they are dated and within the grace period
+ * they pass. */
+static void test_patch_undated(void **state)
+{
+    struct ef_report r;
+    char status[88 * 100], list[88 * 80], rec[600], st[600], stdir[256];
+    size_t sn = 0, ln = 0;
+    (void)state;
+    for (int i = 0; i < 88; i++) {
+        sn += (size_t)snprintf(status + sn, sizeof(status) - sn,
+                               "Package: lib%02d\nStatus: install ok installed\n"
+                               "Architecture: amd64\nVersion: 1.0-1\n\n",
+                               i);
+        ln += (size_t)snprintf(list + ln, sizeof(list) - ln,
+                               "Package: lib%02d\nVersion: 1.0-1+deb12u1\nArchitecture: amd64\n\n",
+                               i);
+    }
+#define L "u88/var/lib/apt/lists/x_dists_bookworm-security_"
+    assert_ok(fx_write("u88/etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n", 0644));
+    assert_ok(fx_write("u88/var/lib/dpkg/status", status, 0644));
+    assert_ok(fx_write(L "InRelease", "Suite: stable-security\n", 0644));
+    assert_ok(fx_write(L "main_binary-amd64_Packages", list, 0644));
+    assert_ok(fx_age(L "InRelease", 1));
+    assert_ok(fx_age(L "main_binary-amd64_Packages", 1));
+#undef L
+    const char *root = fx_root("u88");
+
+    /* no state: every pending update undated */
+    scan_state(root, EF_LEVEL_BASIC, NULL, 0, &r);
+    expect(&r, "patch.security_updates_pending", EF_PASS, "updates.security_pending_days = 1");
+    ef_report_free(&r);
+    for (ef_level lv = EF_LEVEL_ELEVATED; lv <= EF_LEVEL_HIGH; lv++) {
+        scan_state(root, lv, NULL, 0, &r);
+        expect(&r, "patch.security_updates_pending", EF_FAIL,
+               "updates.security_pending_undated = 88 (max 0): 88 of 88 pending security "
+               "updates undated: pending already when the agent began watching (no agent state "
+               "to remember first sightings), so how long they have waited is unknown and they "
+               "count as past the grace period: lib00 -> 1.0-1+deb12u1");
+        ef_report_free(&r);
+    }
+
+    /* the agent's first run (state written): still undated, now and on later runs */
+    snprintf(stdir, sizeof(stdir), "%s", fx_path("u88-state"));
+    assert_ok(ef_mkdirs(stdir, 0700));
+    scan_state(root, EF_LEVEL_ELEVATED, stdir, 1, &r);
+    expect(&r, "patch.security_updates_pending", EF_FAIL,
+           "88 of 88 pending security updates undated: pending already when the agent began "
+           "watching (the agent's record of first sightings begins now)");
+    ef_report_free(&r);
+    scan_state(root, EF_LEVEL_BASIC, stdir, 1, &r);
+    expect(&r, "patch.security_updates_pending", EF_PASS, "updates.security_pending_undated = 88");
+    ef_report_free(&r);
+
+    /* watched since 10 days ago, the updates first seen 2 days ago: dated, within grace */
+    snprintf(st, sizeof(st), "%s/pending-updates.json", stdir);
+    int n = snprintf(status, sizeof(status), "{\"@since\": %lld", (long long)fx_now() - 10 * 86400);
+    for (int i = 0; i < 88; i++)
+        n +=
+            snprintf(status + n, sizeof(status) - (size_t)n,
+                     ", \"lib%02d:amd64 1.0-1+deb12u1\": %lld", i, (long long)fx_now() - 2 * 86400);
+    snprintf(status + n, sizeof(status) - (size_t)n, "}");
+    FILE *fp = fopen(st, "w");
+    assert_non_null(fp);
+    fputs(status, fp);
+    fclose(fp);
+    scan_state(root, EF_LEVEL_HIGH, stdir, 0, &r);
+    expect(&r, "patch.security_updates_pending", EF_PASS,
+           "updates.security_pending_undated = 0: all 88 pending security updates dated: first "
+           "seen pending after the agent began watching (the agent has watched since "
+           "2026-11-13T00:00:00Z)");
+    expect(&r, "patch.security_updates_pending", EF_PASS, "updates.security_pending_days = 2");
+    ef_report_free(&r);
+
+    /* watched since 10 days ago with nothing pending: the 88 appeared since, dated */
+    snprintf(rec, sizeof(rec), "{\"@since\": %lld}", (long long)fx_now() - 10 * 86400);
+    fp = fopen(st, "w");
+    assert_non_null(fp);
+    fputs(rec, fp);
+    fclose(fp);
+    scan_state(root, EF_LEVEL_HIGH, stdir, 0, &r);
+    expect(&r, "patch.security_updates_pending", EF_PASS, "updates.security_pending_undated = 0");
+    expect(&r, "patch.security_updates_pending", EF_PASS, "updates.security_pending_days = 1");
+    ef_report_free(&r);
+
+    /* a record from before "@since" existed: it began at its earliest sighting, so the 88
+     * seen then are undated */
+    n = snprintf(status, sizeof(status), "{");
+    for (int i = 0; i < 88; i++)
+        n += snprintf(status + n, sizeof(status) - (size_t)n,
+                      "%s\"lib%02d:amd64 1.0-1+deb12u1\": %lld", i ? ", " : "", i,
+                      (long long)fx_now() - 3 * 86400);
+    snprintf(status + n, sizeof(status) - (size_t)n, "}");
+    fp = fopen(st, "w");
+    assert_non_null(fp);
+    fputs(status, fp);
+    fclose(fp);
+    scan_state(root, EF_LEVEL_HIGH, stdir, 0, &r);
+    expect(&r, "patch.security_updates_pending", EF_FAIL,
+           "88 of 88 pending security updates undated: pending already when the agent began "
+           "watching (the agent has watched since 2026-11-20T00:00:00Z)");
+    ef_report_free(&r);
+}
+
 static void test_patch_unknown_na(void **state)
 {
     struct ef_report r;
@@ -470,10 +585,15 @@ static void test_acct_facts_not_judged(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_patch_good),       cmocka_unit_test(test_patch_bad),
-        cmocka_unit_test(test_patch_unknown_na), cmocka_unit_test(test_acct_good),
-        cmocka_unit_test(test_acct_bad),         cmocka_unit_test(test_acct_levels),
-        cmocka_unit_test(test_acct_na_unknown),  cmocka_unit_test(test_acct_facts_not_judged),
+        cmocka_unit_test(test_patch_good),
+        cmocka_unit_test(test_patch_bad),
+        cmocka_unit_test(test_patch_undated),
+        cmocka_unit_test(test_patch_unknown_na),
+        cmocka_unit_test(test_acct_good),
+        cmocka_unit_test(test_acct_bad),
+        cmocka_unit_test(test_acct_levels),
+        cmocka_unit_test(test_acct_na_unknown),
+        cmocka_unit_test(test_acct_facts_not_judged),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

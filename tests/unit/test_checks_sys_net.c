@@ -21,6 +21,7 @@
 #include "efterlev/policy.h"
 #include "efterlev/util.h"
 #include "engine.h"
+#include "probes/test_hooks.h"
 
 #define CONTROLS EF_SOURCE_DIR "/checks/iso27002-2022.yml"
 #define POLICY_NET EF_SOURCE_DIR "/checks/policies/50-network-malware-desktop.yml"
@@ -185,6 +186,31 @@ static void expect(const char *root_name, ef_level level, const char *id, ef_sta
     ef_report_free(&r);
 }
 
+/* One timed run (state written, as `efterlev-agent run`) of check id over root_name. */
+static void expect_run2(const char *root_name, const char *state, const char *id, ef_status st,
+                        const char *ev, const char *ev2)
+{
+    struct ef_report r;
+    struct ef_scan_opts o = {
+        .root = fx_root(root_name), .level = EF_LEVEL_BASIC, .state_dir = state, .update_state = 1};
+    ef_report_init(&r);
+    assert_int_equal(ef_scan(&pol, &o, &r), 0);
+    const struct ef_result *res = NULL;
+    for (size_t i = 0; i < r.nresults; i++)
+        if (strcmp(r.results[i].check, id) == 0)
+            res = &r.results[i];
+    assert_non_null(res);
+    if (res->status != st)
+        fail_msg("%s on %s: expected %s, got %s: %s", id, root_name, ef_status_name(st),
+                 ef_status_name(res->status), res->evidence);
+    if (ev != NULL)
+        assert_contains(res->evidence, ev);
+    if (ev2 != NULL)
+        assert_contains(res->evidence, ev2);
+    ef_report_free(&r);
+}
+#define expect_run(root, state, id, st, ev) expect_run2(root, state, id, st, ev, NULL)
+
 #define B EF_LEVEL_BASIC
 #define E EF_LEVEL_ELEVATED
 #define H EF_LEVEL_HIGH
@@ -205,7 +231,8 @@ static void test_policy_ids(void **state)
                                       "sys.aslr",
                                       "fs.world_writable",
                                       "fs.usb_storage_disabled",
-                                      "integ.file_integrity"};
+                                      "integ.file_integrity",
+                                      "avail.backup_agent"};
     assert_int_equal(pol.nchecks, EF_ARRAY_LEN(ids));
     for (size_t i = 0; i < EF_ARRAY_LEN(ids); i++)
         assert_non_null(ef_policy_find(&pol, ids[i]));
@@ -578,6 +605,66 @@ static void test_world_writable(void **state)
     unsetenv("EFTERLEV_FS_WALK_BUDGET_MS");
 }
 
+/* The timed run resumes the walk where the last run stopped (issue 13): a tree of 241
+ * entries (the root, 40 directories of 5 files) walked 50 entries per run reaches a verdict
+ * on the fifth run (slices of 50, 50, 50, 50, 41; the first stops before d08/f0, entry 51);
+ * a world-writable file late in the walk's order fails the check in the
+ * run that finds it, and still at the end of the pass. `scan` (no state written) keeps
+ * its one-shot walk. */
+static void test_world_writable_resume(void **state)
+{
+    char rel[128], st[PATH_MAX], cur[PATH_MAX + 32];
+    (void)state;
+    for (int d = 0; d < 40; d++)
+        for (int i = 0; i < 5; i++) {
+            snprintf(rel, sizeof(rel), "ww-big/d%02d/f%d", d, i);
+            assert_int_equal(fx_write(rel, "x", 0644), 0);
+            snprintf(rel, sizeof(rel), "ww-late/d%02d/f%d", d, i);
+            assert_int_equal(fx_write(rel, "x", (d == 27 && i == 2) ? 0666 : 0644), 0);
+        }
+    snprintf(st, sizeof(st), "%s", fx_path("ww-state"));
+    assert_int_equal(ef_mkdirs(st, 0700), 0);
+    snprintf(cur, sizeof(cur), "%s/fswalk-cursor.json", st);
+    ef_fswalk_set_entry_limit(50);
+
+    /* scan by hand: one slice, unknown, and no cursor kept */
+    expect("ww-big", B, "fs.world_writable", EF_UNKNOWN, "50 entries in");
+    assert_int_equal(access(cur, F_OK), -1);
+
+    expect_run("ww-big", st, "fs.world_writable", EF_UNKNOWN,
+               "the walk stopped at its 120000 ms budget; the next run resumes at d08/f0");
+    assert_int_equal(access(cur, F_OK), 0);
+    expect_run("ww-big", st, "fs.world_writable", EF_UNKNOWN, "100 entries, 50 in this run's");
+    expect_run("ww-big", st, "fs.world_writable", EF_UNKNOWN, "resumed at");
+    expect_run("ww-big", st, "fs.world_writable", EF_UNKNOWN, "200 entries, 50 in this run's");
+    /* the fifth run reaches the end: a verdict on all 241 entries, the cursor removed */
+    expect_run2("ww-big", st, "fs.world_writable", EF_PASS,
+                "no world-writable file(s); 241 entries, 41 in this run's",
+                "a pass over 5 runs since 2026-11-23T00:00:00Z, resumed at");
+    assert_int_equal(access(cur, F_OK), -1);
+
+    /* another root: its own pass (the cursor names the root it belongs to) */
+    expect_run("ww-late", st, "fs.world_writable", EF_UNKNOWN, "resumes at d08/f0");
+    expect_run("ww-late", st, "fs.world_writable", EF_UNKNOWN, NULL);
+    expect_run("ww-late", st, "fs.world_writable", EF_UNKNOWN, NULL);
+    /* d27/f2 is entry 1 + 27*6 + 1 + 3 = 167: found in the fourth slice (151..200) */
+    expect_run("ww-late", st, "fs.world_writable", EF_FAIL,
+               "1 world-writable file(s) (at least): /d27/f2");
+    expect_run("ww-late", st, "fs.world_writable", EF_FAIL,
+               "1 world-writable file(s): /d27/f2; 241 entries");
+    assert_int_equal(access(cur, F_OK), -1);
+
+    /* a damaged cursor: a new pass, not a failure */
+    expect_run("ww-big", st, "fs.world_writable", EF_UNKNOWN, "resumes at d08/f0");
+    FILE *fp = fopen(cur, "w");
+    assert_non_null(fp);
+    fputs("{\"root\": 7}", fp);
+    fclose(fp);
+    expect_run("ww-big", st, "fs.world_writable", EF_UNKNOWN, "resumes at d08/f0");
+    ef_fswalk_set_entry_limit(0);
+    expect_run("ww-big", st, "fs.world_writable", EF_PASS, "at idle CPU and I/O priority");
+}
+
 static void test_usb_storage(void **state)
 {
     (void)state;
@@ -617,14 +704,23 @@ static void test_file_integrity(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_policy_ids),  cmocka_unit_test(test_host_firewall),
-        cmocka_unit_test(test_nft_json),    cmocka_unit_test(test_listening_services),
-        cmocka_unit_test(test_av_active),   cmocka_unit_test(test_signatures_fresh),
-        cmocka_unit_test(test_screen_lock), cmocka_unit_test(test_no_automount),
-        cmocka_unit_test(test_secure_boot), cmocka_unit_test(test_bootloader_password),
-        cmocka_unit_test(test_core_dumps),  cmocka_unit_test(test_mac),
-        cmocka_unit_test(test_aslr),        cmocka_unit_test(test_world_writable),
-        cmocka_unit_test(test_usb_storage), cmocka_unit_test(test_file_integrity),
+        cmocka_unit_test(test_policy_ids),
+        cmocka_unit_test(test_host_firewall),
+        cmocka_unit_test(test_nft_json),
+        cmocka_unit_test(test_listening_services),
+        cmocka_unit_test(test_av_active),
+        cmocka_unit_test(test_signatures_fresh),
+        cmocka_unit_test(test_screen_lock),
+        cmocka_unit_test(test_no_automount),
+        cmocka_unit_test(test_secure_boot),
+        cmocka_unit_test(test_bootloader_password),
+        cmocka_unit_test(test_core_dumps),
+        cmocka_unit_test(test_mac),
+        cmocka_unit_test(test_aslr),
+        cmocka_unit_test(test_world_writable),
+        cmocka_unit_test(test_world_writable_resume),
+        cmocka_unit_test(test_usb_storage),
+        cmocka_unit_test(test_file_integrity),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -745,6 +745,11 @@ opened:
     assert_int_equal(sum.nhosts, 1);
     expect(sum.hosts[0].counts, 1, 1, 0, 0, 1, 0);
     assert_false(sum.hosts[0].stale);
+    /* Schema 5: an agent that had reported is a Linux agent (no edition, no build). */
+    assert_string_equal(sum.hosts[0].platform, "linux");
+    assert_string_equal(sum.hosts[0].os_edition, "");
+    assert_int_equal(sum.depts[0].platform_hosts[EF_PLAT_LINUX], 1);
+    assert_int_equal(sum.depts[0].platform_hosts[EF_PLAT_WINDOWS], 0);
     ef_summary_free(&sum);
     ef_store_close(f->s);
     f->s = open_store(f); /* reopening a version 2 database changes nothing */

@@ -73,7 +73,7 @@ static void test_load_default(void **state)
 
     (void)state;
     assert_int_equal(ef_check_catalog_load(&c, DEFAULT_POLICIES, err, sizeof(err)), 0);
-    assert_int_equal(c.n, 46);
+    assert_int_equal(c.n, 47);
     assert_string_equal(c.policy_id, "efterlev-default");
     assert_int_equal(strlen(c.policy_sha256), 64);
     for (i = 1; i < c.n; i++)
@@ -233,6 +233,90 @@ static void test_apply(void **state)
     ef_check_catalog_free(&c);
 }
 
+/* Windows hosts count against their own catalog: the same id with its own controls, an id
+ * only Linux has set aside; no Windows catalog: everything set aside, the note says why. */
+static void test_windows_catalog(void **state)
+{
+    static const char win_check[] = "policy:\n"
+                                    "  id: site-windows\n"
+                                    "  version: \"1\"\n"
+                                    "checks:\n"
+                                    "  - id: net.host_firewall\n"
+                                    "    title: Firewall\n"
+                                    "    description: d\n"
+                                    "    rationale: r\n"
+                                    "    remediation: m\n"
+                                    "    controls: [\"8.22\", \"8.20\"]\n"
+                                    "    severity: low\n"
+                                    "    level: basic\n"
+                                    "    all:\n"
+                                    "      - file: /nonexistent\n"
+                                    "        exists: true\n";
+    struct ef_check_catalogs cs;
+    struct ef_assigned_tally t;
+    struct ef_report r;
+    char path[256], err[512];
+    int absent = -1;
+
+    (void)state;
+    put("win.yml", win_check);
+    snprintf(path, sizeof(path), "%s/win.yml", dir);
+    assert_int_equal(ef_check_catalogs_load(&cs, DEFAULT_POLICIES, path, &absent, err, sizeof(err)),
+                     0);
+    assert_int_equal(absent, 0);
+    assert_ptr_equal(ef_check_catalog_for(&cs, EF_PLATFORM_LINUX), &cs.linux_checks);
+    assert_ptr_equal(ef_check_catalog_for(&cs, EF_PLATFORM_WINDOWS), &cs.windows_checks);
+    /* Linux: the default catalog maps net.host_firewall to 8.20 first. */
+    assert_string_equal(ef_check_catalog_find(&cs.linux_checks, "net.host_firewall")->controls[0],
+                        "8.20");
+
+    ef_report_init(&r);
+    snprintf(r.host.platform, sizeof(r.host.platform), "%s", EF_PLATFORM_WINDOWS);
+    add(&r, "net.host_firewall", EF_FAIL, EF_LEVEL_BASIC, "5.1", EF_SEV_CRITICAL);
+    add(&r, "acct.uid0_only_root", EF_PASS, EF_LEVEL_BASIC, "8.2", EF_SEV_HIGH); /* Linux only */
+    ef_assigned_apply(ef_check_catalog_for(&cs, r.host.platform), EF_LEVEL_BASIC, &r, &t);
+    assert_int_equal(t.not_in_catalog, 1);
+    assert_int_equal(t.no_catalog, 0);
+    assert_int_equal(r.nresults, 2);
+    assert_string_equal(r.results[0].check, "net.host_firewall");
+    assert_int_equal(r.results[0].ncontrols, 2);
+    assert_string_equal(r.results[0].controls[0], "8.22");
+    assert_int_equal(r.results[0].severity, EF_SEV_LOW);
+    assert_string_equal(r.results[1].evidence,
+                        "1 results not counted, this host was not assigned their checks: 1 not "
+                        "in the collector's Windows catalog, 0 required only above basic (first: "
+                        "acct.uid0_only_root); the signed report keeps them");
+    ef_report_free(&r);
+    ef_check_catalogs_free(&cs);
+
+    /* No Windows catalog (the folder does not exist). */
+    snprintf(path, sizeof(path), "%s/no-such-folder", dir);
+    assert_int_equal(ef_check_catalogs_load(&cs, DEFAULT_POLICIES, path, &absent, err, sizeof(err)),
+                     0);
+    assert_int_equal(absent, 1);
+    assert_null(ef_check_catalog_for(&cs, EF_PLATFORM_WINDOWS));
+    ef_report_init(&r);
+    snprintf(r.host.platform, sizeof(r.host.platform), "%s", EF_PLATFORM_WINDOWS);
+    add(&r, "net.host_firewall", EF_PASS, EF_LEVEL_BASIC, "8.20", EF_SEV_HIGH);
+    add(&r, "win.defender", EF_PASS, EF_LEVEL_BASIC, "8.7", EF_SEV_HIGH);
+    ef_assigned_apply(ef_check_catalog_for(&cs, r.host.platform), EF_LEVEL_BASIC, &r, &t);
+    assert_int_equal(t.no_catalog, 1);
+    assert_int_equal(r.nresults, 1);
+    assert_string_equal(r.results[0].check, EF_UNASSIGNED_CHECK);
+    assert_string_equal(r.results[0].evidence,
+                        "2 results not counted: the collector has no check catalog for windows "
+                        "hosts (collector.yml policies_windows) (first: net.host_firewall); the "
+                        "signed report keeps them");
+    ef_report_free(&r);
+    ef_check_catalogs_free(&cs);
+
+    /* A Windows catalog that exists but does not load is an error. */
+    put("bad.yml", "policy: [\n");
+    snprintf(path, sizeof(path), "%s/bad.yml", dir);
+    assert_int_equal(ef_check_catalogs_load(&cs, DEFAULT_POLICIES, path, &absent, err, sizeof(err)),
+                     -1);
+}
+
 static void test_config_key(void **state)
 {
     struct ef_coll_config cfg, back;
@@ -267,6 +351,24 @@ static void test_config_key(void **state)
     assert_int_equal(ef_write_file_atomic(path, yml, strlen(yml), 0644, err, sizeof(err)), 0);
     assert_int_equal(ef_coll_config_load(path, &cfg, err, sizeof(err)), -1);
     assert_non_null(strstr(err, ":3: policies"));
+    /* policies_windows: the default, else relative to the file's folder; rendered back. */
+    yml = "database: \"sqlite:x.db\"\ntls: {cert: c.pem, key: k.pem}\n";
+    assert_int_equal(ef_write_file_atomic(path, yml, strlen(yml), 0644, err, sizeof(err)), 0);
+    assert_int_equal(ef_coll_config_load(path, &cfg, err, sizeof(err)), 0);
+    assert_string_equal(cfg.policies_windows, ef_check_catalog_windows_default_path());
+    yml = "database: \"sqlite:x.db\"\ntls: {cert: c.pem, key: k.pem, ca: ca.pem}\n"
+          "policies_windows: win\n";
+    assert_int_equal(ef_write_file_atomic(path, yml, strlen(yml), 0644, err, sizeof(err)), 0);
+    assert_int_equal(ef_coll_config_load(path, &cfg, err, sizeof(err)), 0);
+    assert_non_null(realpath(dir, want));
+    strcat(want, "/win");
+    assert_string_equal(cfg.policies_windows, want);
+    text = ef_coll_config_render(&cfg, &len);
+    assert_non_null(text);
+    assert_int_equal(ef_write_file_atomic(path, text, len, 0644, err, sizeof(err)), 0);
+    free(text);
+    assert_int_equal(ef_coll_config_load(path, &back, err, sizeof(err)), 0);
+    assert_string_equal(back.policies_windows, want);
 }
 
 int main(void)
@@ -275,6 +377,7 @@ int main(void)
         cmocka_unit_test(test_load_default),
         cmocka_unit_test_setup_teardown(test_load_errors, setup, teardown),
         cmocka_unit_test(test_apply),
+        cmocka_unit_test_setup_teardown(test_windows_catalog, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_key, setup, teardown),
     };
 

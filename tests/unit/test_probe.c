@@ -204,6 +204,25 @@ static void test_os_builtin_and_support_end(void **state)
     expect_str(f, "os.pretty_name", "Fedora 40", "PRETTY_NAME");
     ef_facts_free(f);
 
+    /* Past releases fail without distro-info (issue 13): Debian 9 ended 2022-06-30 (LTS),
+     * RHEL 7.9 on 2024-06-30, Ubuntu 20.04 on 2025-05-29; the scan's day is 2026-11-23:
+     * 1607, 876 and 543 days before it. */
+    fx_write("bare9/usr/lib/os-release", "ID=debian\nVERSION_ID=\"9\"\n", 0644);
+    f = facts(fx_root("bare9"));
+    expect_bool(f, "os.supported", 0, "ended 2022-06-30 (the agent's built-in table (LTS))");
+    expect_int(f, "os.days_to_eol", -1607, "2022-06-30");
+    ef_facts_free(f);
+    fx_write("rhel7/etc/os-release", "ID=\"rhel\"\nVERSION_ID=\"7.9\"\n", 0644);
+    f = facts(fx_root("rhel7"));
+    expect_bool(f, "os.supported", 0, "rhel 7.9: security support ended 2024-06-30");
+    expect_int(f, "os.days_to_eol", -876, "2024-06-30");
+    ef_facts_free(f);
+    fx_write("focal/etc/os-release", "ID=ubuntu\nVERSION_ID=\"20.04\"\n", 0644);
+    f = facts(fx_root("focal"));
+    expect_bool(f, "os.supported", 0, "ended 2025-05-29");
+    expect_int(f, "os.days_to_eol", -543, "2025-05-29");
+    ef_facts_free(f);
+
     fx_write("unknownos/etc/os-release", "ID=plan9\nVERSION_ID=4\n", 0644);
     f = facts(fx_root("unknownos"));
     expect_unknown(f, "os.supported", "no end-of-support data");

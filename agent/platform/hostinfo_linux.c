@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-#include "hostinfo.h"
+#include "../hostinfo.h"
 
 #include "efterlev/util.h"
 
@@ -53,6 +53,7 @@ int hostinfo_collect(const char *root, const struct agent_config *cfg, struct ef
 {
     int live = root == NULL || strcmp(root, "/") == 0;
     memset(h, 0, sizeof(*h));
+    strlcpy(h->platform, EF_PLATFORM_LINUX, sizeof(h->platform));
 
     if (cfg && cfg->hostname[0])
         strlcpy(h->hostname, cfg->hostname, sizeof(h->hostname));

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-#include "curl_api.h"
+#include "../curl_api.h"
 
 #include <dlfcn.h>
 #include <stdio.h>
