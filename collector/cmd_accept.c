@@ -235,13 +235,16 @@ int cmd_accept(int argc, char **argv)
                *by = NULL, *format = "text";
     int c, all = 0;
 
+    char deptbuf[EF_DEPT_NAME_MAX + 1];
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
             config = optarg;
             break;
         case 'd':
-            dept = optarg;
+            if (ef_cli_dept(optarg, deptbuf) != EF_EXIT_OK)
+                return EF_EXIT_USAGE;
+            dept = deptbuf;
             break;
         case 'H':
             host = optarg;

@@ -126,13 +126,16 @@ int cmd_agent(int argc, char **argv)
     const char *config = NULL, *department = NULL;
     int c;
 
+    char deptbuf[EF_DEPT_NAME_MAX + 1];
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
             config = optarg;
             break;
         case 'd':
-            department = optarg;
+            if (ef_cli_dept(optarg, deptbuf) != EF_EXIT_OK)
+                return EF_EXIT_USAGE;
+            department = deptbuf;
             break;
         case 'h':
             fputs(help, stdout);

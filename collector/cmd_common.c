@@ -3,6 +3,7 @@
 
 #include "commands.h"
 #include "efterlev/log.h"
+#include "names.h"
 
 int ef_cmd_open(const char *config_path, struct ef_coll_config *cfg, struct ef_store **store)
 {
@@ -26,4 +27,14 @@ int ef_usage_hint(const char *cmd)
 {
     fprintf(stderr, "Try 'efterlev-collector %s --help'.\n", cmd);
     return EF_EXIT_USAGE;
+}
+
+int ef_cli_dept(const char *arg, char out[EF_DEPT_NAME_MAX + 1])
+{
+    if (ef_dept_name_canon(arg, out) != 0) {
+        ef_error("department name must be 1 to %d bytes of UTF-8 without control characters",
+                 EF_DEPT_NAME_MAX);
+        return EF_EXIT_USAGE;
+    }
+    return EF_EXIT_OK;
 }

@@ -20,13 +20,15 @@ static const char help[] =
     "\n"
     "add prints the department's enrollment token on stdout; agents enrol with it\n"
     "(efterlev-agent enroll --token TOKEN). Only its hash is stored, so keep the output.\n"
-    "NAME is 1 to 128 bytes of UTF-8 without control characters.\n"
+    "NAME is 1 to 128 bytes of UTF-8 without control characters, stored in Unicode NFC:\n"
+    "a name typed or pasted with decomposed letters (o + U+0308 for ö) names the same\n"
+    "department, here and in every command and API parameter that takes one.\n"
     "\n"
     "Examples:\n"
     "  efterlev-collector department add Socialförvaltningen --level elevated\n"
     "  efterlev-collector department list --format json\n";
 
-static int dept_add(const char *config, const char *name, const char *level_s)
+static int dept_add(const char *config, const char *name_arg, const char *level_s)
 {
     char secret[EF_SECRET_LEN + 1], hash[65], actor[EF_ACTOR_MAX + 1];
     struct ef_coll_config cfg;
@@ -35,11 +37,11 @@ static int dept_add(const char *config, const char *name, const char *level_s)
     int64_t id;
     int rc;
 
-    if (!ef_dept_name_valid(name)) {
-        ef_error("department name must be 1 to %d bytes of UTF-8 without control characters",
-                 EF_DEPT_NAME_MAX);
-        return EF_EXIT_USAGE;
-    }
+    /* NFC: a name pasted with decomposed letters names the same department. */
+    char nfc[EF_DEPT_NAME_MAX + 1];
+    if ((rc = ef_cli_dept(name_arg, nfc)) != EF_EXIT_OK)
+        return rc;
+    const char *name = nfc;
     if (level_s == NULL || ef_level_parse(level_s, &level) != 0) {
         ef_error("--level must be basic, elevated or high");
         return EF_EXIT_USAGE;

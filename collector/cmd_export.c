@@ -82,6 +82,7 @@ int cmd_export(int argc, char **argv)
     FILE *out = stdout;
     int c, rc;
 
+    char deptbuf[EF_DEPT_NAME_MAX + 1];
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
@@ -91,7 +92,9 @@ int cmd_export(int argc, char **argv)
             o.format = optarg;
             break;
         case 'd':
-            o.department = optarg;
+            if (ef_cli_dept(optarg, deptbuf) != EF_EXIT_OK)
+                return EF_EXIT_USAGE;
+            o.department = deptbuf;
             break;
         case 's':
             if (date_arg("--since", optarg, 0, &o.since) != 0)

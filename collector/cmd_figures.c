@@ -80,13 +80,16 @@ int cmd_controls(int argc, char **argv)
     size_t i;
     int ch, rc;
 
+    char deptbuf[EF_DEPT_NAME_MAX + 1];
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
         case 'c':
             config = optarg;
             break;
         case 'd':
-            dept = optarg;
+            if (ef_cli_dept(optarg, deptbuf) != EF_EXIT_OK)
+                return EF_EXIT_USAGE;
+            dept = deptbuf;
             break;
         case 'n':
             numbering = optarg;
@@ -183,13 +186,16 @@ int cmd_trend(int argc, char **argv)
     size_t i;
     int ch, rc;
 
+    char deptbuf[EF_DEPT_NAME_MAX + 1];
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
         case 'c':
             config = optarg;
             break;
         case 'd':
-            dept = optarg;
+            if (ef_cli_dept(optarg, deptbuf) != EF_EXIT_OK)
+                return EF_EXIT_USAGE;
+            dept = deptbuf;
             break;
         case 'C':
             control = optarg;

@@ -41,13 +41,16 @@ int cmd_summary(int argc, char **argv)
     struct ef_summary sum;
     int c, rc;
 
+    char deptbuf[EF_DEPT_NAME_MAX + 1];
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
             config = optarg;
             break;
         case 'd':
-            dept = optarg;
+            if (ef_cli_dept(optarg, deptbuf) != EF_EXIT_OK)
+                return EF_EXIT_USAGE;
+            dept = deptbuf;
             break;
         case 'f':
             format = optarg;

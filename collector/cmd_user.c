@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "auth.h"
 #include "commands.h"
+#include "names.h"
 #include "efterlev/log.h"
 #include "efterlev/util.h"
 #include "now.h"
@@ -161,6 +162,11 @@ static int user_add(const char *config, const char *name, const char *role, cons
                  EF_USER_NAME_MAX);
         return EF_EXIT_USAGE;
     }
+    char role_nfc[EF_ROLE_MAX + 1];
+    if (role != NULL && ef_role_canon(role, role_nfc) == 0)
+        role = role_nfc; /* department:NAME with NAME in NFC (names.h) */
+    else
+        role = NULL;
     if (!replace && (role == NULL || ef_role_parse(role, &dept) != 0)) {
         ef_error("--role must be coordinator, auditor or department:NAME");
         return EF_EXIT_USAGE;

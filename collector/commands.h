@@ -34,4 +34,8 @@ int ef_cmd_open(const char *config_path, struct ef_coll_config *cfg, struct ef_s
 /* "Try '... --help'" on stderr; returns EF_EXIT_USAGE. */
 int ef_usage_hint(const char *cmd);
 
+/* A department name from the command line, checked and in NFC (names.h), into out: every
+ * command that takes one goes through here. EF_EXIT_OK, or EF_EXIT_USAGE (logged). */
+int ef_cli_dept(const char *arg, char out[EF_DEPT_NAME_MAX + 1]);
+
 #endif

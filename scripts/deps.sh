@@ -15,6 +15,7 @@ build=(
     build-essential cmake pkg-config git ca-certificates curl openssl
     libssl-dev libcurl4-openssl-dev libbsd-dev libjansson-dev libyaml-dev libpcre2-dev
     libsqlite3-dev libevent-dev libpq-dev zlib1g-dev liblz4-dev
+    libunistring-dev   # department names in Unicode NFC (collector/names.c)
 )
 package=(
     dpkg-dev file      # dpkg-buildflags (hardening), dpkg-shlibdeps (the .debs' Depends)

@@ -10,6 +10,7 @@
 #include "csv.h"
 #include "efterlev/report.h"
 #include "http/routes.h"
+#include "names.h"
 #include "now.h"
 #include "report_html.h"
 
@@ -102,6 +103,15 @@ int ef_query_parse(const char *qs, unsigned accepts, const struct ef_caller *who
     }
     if (accepts & EF_Q_DEPARTMENT) {
         q->department = evhttp_find_header(kv, "department");
+        if (q->department != NULL) {
+            if (ef_dept_name_canon(q->department, q->department_nfc) != 0) {
+                ef_answer_error(ans, 400,
+                                "department must be 1 to 128 bytes of UTF-8 without control "
+                                "characters");
+                return -1;
+            }
+            q->department = q->department_nfc;
+        }
         /* A department caller sees its own department only, and it is the default. */
         if (who != NULL && who->dept != NULL) {
             if (q->department != NULL && strcmp(q->department, who->dept) != 0) {

@@ -23,6 +23,7 @@
 #include "efterlev/util.h"
 #include "enroll.h"
 #include "export.h"
+#include "names.h"
 #include "now.h"
 #include "http/export_stream.h"
 #include "http/routes.h"
@@ -430,20 +431,25 @@ static void do_department(struct ef_http_ctx *ctx, struct evhttp_request *req,
                           const struct ef_caller *who, const struct ef_query *q,
                           struct ef_answer *ans)
 {
-    char *name;
+    char *arg, name[EF_DEPT_NAME_MAX + 1];
     json_t *j = NULL;
     int rc;
 
-    if ((name = path_arg(req_path(req), "/api/v1/departments/", ans)) == NULL)
+    if ((arg = path_arg(req_path(req), "/api/v1/departments/", ans)) == NULL)
         return;
+    /* In NFC, as the store holds names (names.h). */
+    rc = ef_dept_name_canon(arg, name);
+    free(arg);
+    if (rc != 0) {
+        ef_answer_error(ans, 404, "no such department");
+        return;
+    }
     if (who->dept != NULL && strcmp(who->dept, name) != 0) {
         ef_answer_error(ans, 403, "this token sees only its own department");
-        free(name);
         return;
     }
     rc = ef_department_json(ctx->store, ctx->catalog, name, (enum ef_hosts_mode)q->hosts,
                             ctx->stale_days, ef_coll_now(), &j);
-    free(name);
     if (rc != EF_OK) {
         store_error(ctx, rc, "department", ans);
         return;

@@ -88,7 +88,8 @@ struct ef_csv_dialect;
 /* The parsed parameters; strings point into the request's query (valid while it is
  * handled). Absent: NULL, 0 or "". */
 struct ef_query {
-    const char *department;
+    const char *department; /* in NFC (names.h): department_nfc, or the caller's */
+    char department_nfc[EF_DEPT_NAME_MAX + 1];
     int hosts;                         /* enum ef_hosts_mode */
     time_t since, until;               /* [since, until): a day-only until counts the whole day */
     char since_day[11], until_day[11]; /* the days of since and until ("YYYY-MM-DD") */

@@ -21,6 +21,8 @@ set_tests_properties(integration.export_stream PROPERTIES TIMEOUT 600)
 ef_integration_test(collector_counting collector_counting.sh)
 # Issue 12: Windows hosts shown and counted against the Windows catalog (policies_windows).
 ef_integration_test(collector_windows collector_windows.sh)
+# Issue 14: department names in NFC wherever they enter.
+ef_integration_test(department_names department_names.sh)
 # Issue 13: two recorded Windows machines, the whole default Windows policy, on the collector.
 ef_integration_test(collector_windows_catalog collector_windows_catalog.sh)
 
@@ -56,6 +58,7 @@ if(EFTERLEV_POSTGRES)
   ef_integration_pg_test(collector_counting collector_counting.sh)
   ef_integration_pg_test(collector_windows collector_windows.sh)
   ef_integration_pg_test(collector_windows_catalog collector_windows_catalog.sh)
+  ef_integration_pg_test(department_names department_names.sh)
   ef_integration_pg_test(end_to_end end_to_end.sh)
   ef_integration_pg_test(resilience_kill9 resilience_kill9.sh)
   ef_integration_pg_test(agent_seq_catchup agent_seq_catchup.sh)

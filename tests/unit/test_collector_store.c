@@ -25,6 +25,7 @@
 #include "store/snapshot.h"
 #include "store/store.h"
 #include "test_db.h"
+#include "names.h"
 #include "tokens.h"
 
 struct fx {
@@ -249,6 +250,31 @@ static void test_department_and_token(void **state)
     assert_false(ef_dept_name_valid("tab\there"));
     assert_false(ef_dept_name_valid("c1\xc2\x85"));
     assert_false(ef_dept_name_valid("bad\xff"));
+
+    /* NFC (names.h): a decomposed ö (o + U+0308) becomes the precomposed U+00F6; text already
+     * in NFC is unchanged; roles keep their prefix. */
+    char nfc[EF_DEPT_NAME_MAX + 1], role[EF_ROLE_MAX + 1];
+    assert_int_equal(ef_dept_name_canon("Socialfo\xcc\x88rvaltningen", nfc), 0);
+    assert_string_equal(nfc, "Socialf\xc3\xb6rvaltningen");
+    assert_int_equal(ef_dept_name_canon("Barn- och utbildningsförvaltningen", nfc), 0);
+    assert_string_equal(nfc, "Barn- och utbildningsförvaltningen");
+    assert_int_equal(ef_dept_name_canon("A\xcc\x8angermanland", nfc), 0); /* A + ring: Å */
+    assert_string_equal(nfc, "\xc3\x85ngermanland");
+    assert_int_equal(ef_dept_name_canon("tab\there", nfc), -1);
+    assert_int_equal(ef_dept_name_canon("", nfc), -1);
+    assert_int_equal(ef_dept_name_canon("bad\xff", nfc), -1);
+    /* 40 x U+0958 (3 bytes; a composition exclusion, 6 bytes in NFC): 120 bytes given, 240
+     * in NFC, over the 128-byte limit: refused rather than cut */
+    char longer[200] = "";
+    for (int i = 0; i < 40; i++)
+        strcat(longer, "\xe0\xa5\x98");
+    assert_true(ef_dept_name_valid(longer));
+    assert_int_equal(ef_dept_name_canon(longer, nfc), -1);
+    assert_int_equal(ef_role_canon("department:Socialfo\xcc\x88rvaltningen", role), 0);
+    assert_string_equal(role, "department:Socialförvaltningen");
+    assert_int_equal(ef_role_canon("coordinator", role), 0);
+    assert_string_equal(role, "coordinator");
+    assert_int_equal(ef_role_canon("department:", role), -1);
 }
 
 static void test_enroll_and_reenroll(void **state)
