@@ -17,16 +17,22 @@
 static const char help[] =
     "Usage: efterlev-collector department add NAME --level basic|elevated|high [--config FILE]\n"
     "       efterlev-collector department list [--format text|json] [--config FILE]\n"
+    "       efterlev-collector department token NAME [--revoke] [--config FILE]\n"
     "\n"
     "add prints the department's enrollment token on stdout; agents enrol with it\n"
     "(efterlev-agent enroll --token TOKEN). Only its hash is stored, so keep the output.\n"
     "NAME is 1 to 128 bytes of UTF-8 without control characters, stored in Unicode NFC:\n"
     "a name typed or pasted with decomposed letters (o + U+0308 for ö) names the same\n"
     "department, here and in every command and API parameter that takes one.\n"
+    "token rotates the department's enrollment token: it prints a new one, and the old one\n"
+    "no longer admits machines (enrolled machines are not affected: they sign with their\n"
+    "own keys). With --revoke no token admits machines until the next rotation. Both are\n"
+    "audit-logged.\n"
     "\n"
     "Examples:\n"
     "  efterlev-collector department add Socialförvaltningen --level elevated\n"
-    "  efterlev-collector department list --format json\n";
+    "  efterlev-collector department list --format json\n"
+    "  efterlev-collector department token Socialförvaltningen          # a leaked token\n";
 
 static int dept_add(const char *config, const char *name_arg, const char *level_s)
 {
@@ -73,6 +79,69 @@ static int dept_add(const char *config, const char *name_arg, const char *level_
             rc = EF_EXIT_FAIL;
         }
     }
+    explicit_bzero(secret, sizeof(secret));
+    ef_store_close(store);
+    return rc;
+}
+
+/* A new enrollment token for the department (printed), or none (revoke). */
+static int dept_token(const char *config, const char *name_arg, int revoke)
+{
+    char secret[EF_SECRET_LEN + 1], hash[65] = "", actor[EF_ACTOR_MAX + 1];
+    char name[EF_DEPT_NAME_MAX + 1];
+    struct ef_coll_config cfg;
+    struct ef_store *store;
+    struct ef_department *d = NULL;
+    size_t n, i;
+    int64_t id = -1;
+    int rc;
+
+    if ((rc = ef_cli_dept(name_arg, name)) != EF_EXIT_OK)
+        return rc;
+    if ((rc = ef_cmd_open(config, &cfg, &store)) != EF_EXIT_OK)
+        return rc;
+    rc = EF_EXIT_FAIL;
+    /* The token's id part is the department's row id. */
+    if (store->ops->department_list(store, &d, &n) != EF_OK) {
+        ef_error("%s", store->err);
+        goto out;
+    }
+    for (i = 0; i < n; i++)
+        if (strcmp(d[i].name, name) == 0)
+            id = d[i].id;
+    free(d);
+    if (id < 0) {
+        ef_error("no department named \"%s\" (efterlev-collector department list)", name);
+        goto out;
+    }
+    if (!revoke && ef_secret_new(secret, hash) != 0) {
+        ef_error("cannot generate a token");
+        goto out;
+    }
+    if (store->ops->department_set_token(store, name, hash) != EF_OK) {
+        ef_error("%s", store->err);
+        goto out;
+    }
+    if (revoke) {
+        ef_info("department \"%s\": no enrollment token admits machines until the next "
+                "\"department token %s\"",
+                name, name);
+        rc = EF_EXIT_OK;
+    } else {
+        printf("%" PRId64 ".%s\n", id, secret);
+        rc = fflush(stdout) == 0 ? EF_EXIT_OK : EF_EXIT_FAIL;
+        ef_info("department \"%s\": the line above is its new enrollment token; the old one "
+                "no longer admits machines",
+                name);
+    }
+    ef_cli_actor(actor, sizeof(actor));
+    if (ef_audit(store, ef_coll_now(), actor,
+                 revoke ? "department.token_revoke" : "department.token_rotate",
+                 json_pack("{s:s}", "name", name)) != EF_OK) {
+        ef_error("audit log: %s", store->err);
+        rc = EF_EXIT_FAIL;
+    }
+out:
     explicit_bzero(secret, sizeof(secret));
     ef_store_close(store);
     return rc;
@@ -127,13 +196,12 @@ static int dept_list(const char *config, int json)
 
 int cmd_department(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-                                         {"level", required_argument, NULL, 'l'},
-                                         {"format", required_argument, NULL, 'f'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"level", required_argument, NULL, 'l'},
+        {"format", required_argument, NULL, 'f'}, {"revoke", no_argument, NULL, 'R'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     const char *config = NULL, *level = NULL, *format = "text";
-    int c;
+    int c, revoke = 0;
 
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -145,6 +213,9 @@ int cmd_department(int argc, char **argv)
             break;
         case 'f':
             format = optarg;
+            break;
+        case 'R':
+            revoke = 1;
             break;
         case 'h':
             fputs(help, stdout);
@@ -167,6 +238,9 @@ int cmd_department(int argc, char **argv)
         }
         return dept_list(config, strcmp(format, "json") == 0);
     }
-    ef_error("expected \"department add NAME --level LEVEL\" or \"department list\"");
+    if (optind < argc && strcmp(argv[optind], "token") == 0 && argc - optind == 2)
+        return dept_token(config, argv[optind + 1], revoke);
+    ef_error("expected \"department add NAME --level LEVEL\", \"department list\" or "
+             "\"department token NAME [--revoke]\"");
     return ef_usage_hint("department");
 }

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 #include <getopt.h>
+#include <jansson.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "aggregate.h"
 #include "audit.h"
 #include "commands.h"
 #include "names.h"
@@ -14,14 +16,20 @@
 
 static const char help[] =
     "Usage: efterlev-collector token add NAME --role ROLE [--config FILE]\n"
+    "       efterlev-collector token list [--format text|json] [--config FILE]\n"
+    "       efterlev-collector token revoke NAME [--config FILE]\n"
     "\n"
-    "Print a bearer token for the read API (GET /api/v1/summary, ...). ROLE is\n"
+    "add prints a bearer token for the read API (GET /api/v1/summary, ...). ROLE is\n"
     "coordinator (everything), auditor (read everything) or department:NAME (only that\n"
     "department). Only the token's hash is stored, so keep the output.\n"
+    "list shows the tokens' names and roles (never a secret).\n"
+    "revoke deletes a token: its bearer is refused from the next request on. To rotate a\n"
+    "token, add a new one, hand it over, then revoke the old. Both are audit-logged.\n"
     "\n"
     "Examples:\n"
     "  efterlev-collector token add dashboard --role coordinator\n"
     "  efterlev-collector token add soc-lead --role department:Socialförvaltningen\n"
+    "  efterlev-collector token revoke soc-lead\n"
     "  curl --cacert tls/ca.pem -H \"Authorization: Bearer $TOKEN\" \\\n"
     "       https://localhost:8443/api/v1/summary\n";
 
@@ -104,13 +112,88 @@ out:
     return rc;
 }
 
+static int token_list(const char *config, int json)
+{
+    struct ef_api_token *t = NULL;
+    struct ef_coll_config cfg;
+    struct ef_store *store;
+    size_t n, i;
+    int rc;
+
+    if ((rc = ef_cmd_open(config, &cfg, &store)) != EF_EXIT_OK)
+        return rc;
+    if (store->ops->token_list(store, &t, &n) != EF_OK) {
+        ef_error("%s", store->err);
+        ef_store_close(store);
+        return EF_EXIT_FAIL;
+    }
+    if (json) {
+        json_t *arr = json_array();
+        for (i = 0; arr != NULL && i < n; i++)
+            if (json_array_append_new(
+                    arr, json_pack("{s:s, s:s}", "name", t[i].name, "role", t[i].role)) != 0)
+                rc = EF_EXIT_FAIL;
+        if (arr == NULL || rc != EF_EXIT_OK || json_dumpf(arr, stdout, JSON_INDENT(2)) != 0)
+            rc = EF_EXIT_FAIL;
+        else
+            putchar('\n');
+        json_decref(arr);
+    } else {
+        size_t w = strlen("TOKEN");
+        for (i = 0; i < n; i++)
+            if (ef_text_width(t[i].name) > w)
+                w = ef_text_width(t[i].name);
+        printf("TOKEN%*s  ROLE\n", (int)(w - strlen("TOKEN")), "");
+        for (i = 0; i < n; i++)
+            printf("%s%*s  %s\n", t[i].name, (int)(w - ef_text_width(t[i].name)), "", t[i].role);
+    }
+    if (fflush(stdout) != 0)
+        rc = EF_EXIT_FAIL;
+    free(t);
+    ef_store_close(store);
+    return rc;
+}
+
+static int token_revoke(const char *config, const char *name)
+{
+    char actor[EF_ACTOR_MAX + 1];
+    struct ef_coll_config cfg;
+    struct ef_store *store;
+    int rc;
+
+    if ((rc = ef_cmd_open(config, &cfg, &store)) != EF_EXIT_OK)
+        return rc;
+    switch (store->ops->token_revoke(store, name)) {
+    case EF_OK:
+        ef_info("revoked token \"%s\"", name);
+        ef_cli_actor(actor, sizeof(actor));
+        rc = EF_EXIT_OK;
+        if (ef_audit(store, ef_coll_now(), actor, "token.revoke",
+                     json_pack("{s:s}", "name", name)) != EF_OK) {
+            ef_error("audit log: %s", store->err);
+            rc = EF_EXIT_FAIL;
+        }
+        break;
+    case EF_NOTFOUND:
+        ef_error("no token named \"%s\" (efterlev-collector token list)", name);
+        rc = EF_EXIT_FAIL;
+        break;
+    default:
+        ef_error("%s", store->err);
+        rc = EF_EXIT_FAIL;
+    }
+    ef_store_close(store);
+    return rc;
+}
+
 int cmd_token(int argc, char **argv)
 {
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"role", required_argument, NULL, 'r'},
+                                         {"format", required_argument, NULL, 'f'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *config = NULL, *role = NULL;
+    const char *config = NULL, *role = NULL, *format = "text";
     int c;
 
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -121,6 +204,9 @@ int cmd_token(int argc, char **argv)
         case 'r':
             role = optarg;
             break;
+        case 'f':
+            format = optarg;
+            break;
         case 'h':
             fputs(help, stdout);
             return EF_EXIT_OK;
@@ -130,6 +216,15 @@ int cmd_token(int argc, char **argv)
     }
     if (argc - optind == 2 && strcmp(argv[optind], "add") == 0)
         return token_add(config, argv[optind + 1], role);
-    ef_error("expected \"token add NAME --role ROLE\"");
+    if (argc - optind == 2 && strcmp(argv[optind], "revoke") == 0)
+        return token_revoke(config, argv[optind + 1]);
+    if (argc - optind == 1 && strcmp(argv[optind], "list") == 0) {
+        if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
+            ef_error("--format must be text or json");
+            return EF_EXIT_USAGE;
+        }
+        return token_list(config, strcmp(format, "json") == 0);
+    }
+    ef_error("expected \"token add NAME --role ROLE\", \"token list\" or \"token revoke NAME\"");
     return ef_usage_hint("token");
 }

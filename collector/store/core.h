@@ -103,6 +103,9 @@ int core_audit(struct ef_store *s, time_t at, const char *actor, const char *act
 int core_token_add(struct ef_store *s, const char *name, const char *role, const char *token_hash,
                    time_t now, int64_t *id);
 int core_token_get(struct ef_store *s, int64_t id, struct ef_api_token *out);
+int core_token_list(struct ef_store *s, struct ef_api_token **out, size_t *n);
+int core_token_revoke(struct ef_store *s, const char *name);
+int core_department_set_token(struct ef_store *s, const char *name, const char *token_hash);
 int core_user_add(struct ef_store *s, const char *name, const char *role, const char *password_hash,
                   time_t now, int64_t *id);
 int core_user_get(struct ef_store *s, const char *name, struct ef_user *out);

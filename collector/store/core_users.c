@@ -58,6 +58,35 @@ int core_token_get(struct ef_store *s, int64_t id, struct ef_api_token *out)
     return rc;
 }
 
+static int token_list_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)
+{
+    struct ef_api_token *t = elem;
+    t->id = DB(s)->col_int(st, 0);
+    if (core_col_text(s, st, 1, t->name, sizeof(t->name)) != EF_OK ||
+        core_col_text(s, st, 2, t->role, sizeof(t->role)) != EF_OK)
+        return EF_ERR;
+    return EF_OK;
+}
+
+int core_token_list(struct ef_store *s, struct ef_api_token **out, size_t *n)
+{
+    static const char sql[] = "SELECT id, name, role FROM api_tokens ORDER BY name";
+
+    return core_collect(s, core_prepare(s, sql), sizeof(struct ef_api_token), token_list_row, NULL,
+                        (void **)out, n, "list tokens");
+}
+
+int core_token_revoke(struct ef_store *s, const char *name)
+{
+    static const char sql[] = "DELETE FROM api_tokens WHERE name = $1";
+    struct ef_db_stmt *st = core_prepare(s, sql);
+
+    if (st == NULL)
+        return EF_ERR;
+    DB(s)->bind_text(st, 1, name);
+    return core_exec_changed(s, st, "delete token");
+}
+
 /* ---- users ---- */
 
 int core_user_add(struct ef_store *s, const char *name, const char *role, const char *password_hash,

@@ -63,6 +63,18 @@ int core_department_add(struct ef_store *s, const char *name, ef_level level,
     return rc;
 }
 
+int core_department_set_token(struct ef_store *s, const char *name, const char *token_hash)
+{
+    static const char sql[] = "UPDATE departments SET token_hash = $2 WHERE name = $1";
+    struct ef_db_stmt *st = core_prepare(s, sql);
+
+    if (st == NULL)
+        return EF_ERR;
+    DB(s)->bind_text(st, 1, name);
+    DB(s)->bind_text(st, 2, token_hash);
+    return core_exec_changed(s, st, "set department token");
+}
+
 /* ---- agents ---- */
 
 #define AGENT_COLUMNS "agent_id, machine_id, department_id, public_key, last_seq, last_sha256"

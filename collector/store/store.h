@@ -267,6 +267,9 @@ struct ef_store_ops {
     int (*department_get)(struct ef_store *s, int64_t id, struct ef_department *out);
     /* All departments ordered by name, with their host counts; caller frees *out. */
     int (*department_list)(struct ef_store *s, struct ef_department **out, size_t *n);
+    /* Replace the department's enrollment token hash: the old token stops admitting
+     * machines ("" closes enrollment: no token matches it). NOTFOUND when no such name. */
+    int (*department_set_token)(struct ef_store *s, const char *name, const char *token_hash);
 
     /* Enrol, or re-enrol the agent already known under e->machine_id: that keeps its
      * agent_id and replaces its hostname. A known machine keeps its key and department
@@ -293,6 +296,11 @@ struct ef_store_ops {
     int (*token_add)(struct ef_store *s, const char *name, const char *role, const char *token_hash,
                      time_t now, int64_t *id);
     int (*token_get)(struct ef_store *s, int64_t id, struct ef_api_token *out);
+    /* API tokens ordered by name, without their hashes; caller frees *out. */
+    int (*token_list)(struct ef_store *s, struct ef_api_token **out, size_t *n);
+    /* Delete the API token named name: its bearer is refused from the next request on.
+     * NOTFOUND when no such token. */
+    int (*token_revoke)(struct ef_store *s, const char *name);
 
     /* Agents ordered by department, hostname, with their counters; department NULL for
      * all; only_agent (NULL for all) picks one agent. Call sweep first so .stale is
