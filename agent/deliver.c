@@ -17,17 +17,29 @@
 #include <string.h>
 #include <time.h>
 
-/* The collector tells the department's current level in every answer: follow it. */
+/* The collector tells the department's current level and name in every answer: follow
+ * them (a re-levelled or renamed department). */
 static void follow_level(struct agent_ctx *ctx, struct enrollment *en,
                          const struct http_response *resp)
 {
     json_t *o = json_loadb(resp->body ? resp->body : "", resp->len, 0, NULL);
     const char *s = json_string_value(json_object_get(o, "level"));
+    const char *name = json_string_value(json_object_get(o, "department"));
     ef_level level;
+    int changed = 0;
     if (s != NULL && ef_level_parse(s, &level) == 0 && level != en->level) {
-        char err[512];
         ef_info("department protection level changed from %s to %s", ef_level_name(en->level), s);
         en->level = level;
+        changed = 1;
+    }
+    if (name != NULL && name[0] != '\0' && strlen(name) < sizeof(en->department) &&
+        ef_utf8_valid(name, strlen(name)) && strcmp(name, en->department) != 0) {
+        ef_info("department renamed from \"%s\" to \"%s\"", en->department, name);
+        memcpy(en->department, name, strlen(name) + 1);
+        changed = 1;
+    }
+    if (changed) {
+        char err[512];
         if (state_save_enrollment(ctx->state_dir, en, err, sizeof(err)) != 0)
             ef_warn("%s", err);
     }

@@ -456,6 +456,13 @@ int ef_department_json(struct ef_store *s, const struct ef_catalog *cat, const c
     if (json_object_set_new(o, "acceptances", accs) != 0 ||
         json_object_set_new(o, "hosts", hosts) != 0)
         goto oom;
+    {
+        json_t *hist = NULL;
+        if ((rc = ef_department_history_json(s, department, &hist)) != EF_OK)
+            goto out;
+        if (json_object_set_new(o, "history", hist) != 0)
+            goto oom;
+    }
     *out = o;
     o = NULL;
     rc = EF_OK;
@@ -504,6 +511,10 @@ int ef_host_json(struct ef_store *s, const char *agent_id, const char *only_dept
     json_object_set_new(o, "level", json_string(ef_level_name(h[0].level)));
     json_object_set_new(o, "os_pretty", json_string(h[0].os_pretty));
     json_object_set_new(o, "kernel", json_string(h[0].kernel));
+    if (h[0].retired_at > 0)
+        ef_time_rfc3339((time_t)h[0].retired_at, when);
+    /* A retired host is shown only when asked for by id: its history. */
+    json_object_set_new(o, "retired_at", h[0].retired_at > 0 ? json_string(when) : json_null());
     json_object_set_new(o, "results", list);
     for (i = 0; i < nr; i++) {
         ctl = json_array();
@@ -533,6 +544,32 @@ out:
     free(h);
     free(r);
     return rc;
+}
+
+/* ---- department history ---- */
+
+int ef_department_history_json(struct ef_store *s, const char *department, json_t **out)
+{
+    struct ef_department_event *e = NULL;
+    size_t n = 0;
+    char when[32];
+    int rc = s->ops->department_events(s, department, &e, &n);
+
+    if (rc != EF_OK)
+        return rc;
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < n; i++) {
+        ef_time_rfc3339((time_t)e[i].at, when);
+        if (json_array_append_new(a,
+                                  json_pack("{s:s, s:s, s:s, s:s}", "at", when, "event", e[i].event,
+                                            "from", e[i].old_value, "to", e[i].new_value)) != 0) {
+            json_decref(a);
+            a = NULL;
+        }
+    }
+    free(e);
+    *out = a;
+    return a != NULL ? EF_OK : EF_NOMEM;
 }
 
 /* ---- trend ---- */

@@ -92,6 +92,9 @@ int ef_controls_json(struct ef_store *s, const struct ef_catalog *cat, const cha
                      int numbering2013, int stale_days, time_t now, json_t **out);
 int ef_department_json(struct ef_store *s, const struct ef_catalog *cat, const char *department,
                        enum ef_hosts_mode mode, int stale_days, time_t now, json_t **out);
+/* A department's renames and level changes, oldest first, as a JSON array of
+ * {at, event, from, to} (docs/protocol.md); EF_OK, EF_ERR or EF_NOMEM. */
+int ef_department_history_json(struct ef_store *s, const char *department, json_t **out);
 /* only_dept non-NULL: NOTFOUND unless the host is in that department. */
 int ef_host_json(struct ef_store *s, const char *agent_id, const char *only_dept, int stale_days,
                  time_t now, json_t **out);

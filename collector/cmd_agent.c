@@ -15,6 +15,7 @@
 static const char help[] =
     "Usage: efterlev-collector agent move HOST --department NAME [--config FILE]\n"
     "       efterlev-collector agent reset HOST [--config FILE]\n"
+    "       efterlev-collector agent retire HOST [--config FILE]\n"
     "\n"
     "HOST is an agent id (ag-...) or a hostname that names exactly one enrolled machine.\n"
     "\n"
@@ -24,32 +25,40 @@ static const char help[] =
     "        department: for a reinstalled machine, whose old key is gone. Until then the\n"
     "        collector refuses any re-enrollment of a known machine with another key or\n"
     "        into another department, so a department token cannot take machines over.\n"
-    "Both are written to the audit log.\n"
+    "        A retired machine returns to service: counted again from its next report.\n"
+    "retire  takes a machine out of service (scrapped, replaced, sold): out of its\n"
+    "        department's figures and the host lists; its reports stay, in exports too.\n"
+    "        Its reports and enrollments are refused until agent reset.\n"
+    "Each is written to the audit log.\n"
     "\n"
     "Examples:\n"
     "  efterlev-collector agent move skola-pc-17 --department Utbildningsförvaltningen\n"
-    "  efterlev-collector agent reset skola-pc-17\n";
+    "  efterlev-collector agent reset skola-pc-17\n"
+    "  efterlev-collector agent retire skola-pc-17\n";
 
-/* The agent id of HOST (an agent id or a unique hostname); EF_EXIT_* */
+/* The agent id of HOST (an agent id or a unique hostname), retired machines included;
+ * EF_EXIT_* */
 static int find_agent(struct ef_store *s, const char *host, char out[EF_ID_MAX + 1])
 {
-    struct ef_host_row *h = NULL;
+    struct ef_agent_row *h = NULL;
     size_t n = 0, i, found = 0;
 
-    if (s->ops->host_rows(s, NULL, NULL, &h, &n) != EF_OK) {
+    /* agent_list: every agent, one row per key it ever had, ordered by agent id. */
+    if (s->ops->agent_list(s, NULL, &h, &n) != EF_OK) {
         ef_error("%s", s->err);
         return EF_EXIT_FAIL;
     }
-    for (i = 0; i < n; i++)
-        if (strcmp(h[i].agent_id, host) == 0 || strcmp(h[i].hostname, host) == 0) {
-            if (found++ == 0)
-                snprintf(out, EF_ID_MAX + 1, "%s", h[i].agent_id);
-            if (strcmp(h[i].agent_id, host) == 0) { /* an id is exact */
-                found = 1;
-                snprintf(out, EF_ID_MAX + 1, "%s", h[i].agent_id);
-                break;
-            }
+    for (i = 0; i < n; i++) {
+        if (i > 0 && strcmp(h[i].agent_id, h[i - 1].agent_id) == 0)
+            continue;                           /* the same agent, another key */
+        if (strcmp(h[i].agent_id, host) == 0) { /* an id is exact */
+            found = 1;
+            snprintf(out, EF_ID_MAX + 1, "%s", h[i].agent_id);
+            break;
         }
+        if (strcmp(h[i].hostname, host) == 0 && found++ == 0)
+            snprintf(out, EF_ID_MAX + 1, "%s", h[i].agent_id);
+    }
     free(h);
     if (found == 0) {
         ef_error("no enrolled machine is called \"%s\"", host);
@@ -85,8 +94,11 @@ static int department_id(struct ef_store *s, const char *name, int64_t *id)
     return EF_EXIT_OK;
 }
 
-/* move (department given) or reset HOST. */
-static int agent_action(const char *config, const char *host, const char *department)
+enum action { MOVE, RESET, RETIRE };
+
+/* move HOST to department, reset or retire HOST. */
+static int agent_action(const char *config, const char *host, const char *department,
+                        enum action what)
 {
     char agent_id[EF_ID_MAX + 1], actor[EF_ACTOR_MAX + 1];
     struct ef_coll_config cfg;
@@ -100,16 +112,21 @@ static int agent_action(const char *config, const char *host, const char *depart
     if ((rc = find_agent(s, host, agent_id)) == EF_EXIT_OK && department != NULL)
         rc = department_id(s, department, &dept);
     if (rc == EF_EXIT_OK) {
-        int st = department != NULL ? s->ops->agent_move(s, agent_id, dept, actor, ef_coll_now())
-                                    : s->ops->agent_reset(s, agent_id, actor, ef_coll_now());
+        int st = what == MOVE    ? s->ops->agent_move(s, agent_id, dept, actor, ef_coll_now())
+                 : what == RESET ? s->ops->agent_reset(s, agent_id, actor, ef_coll_now())
+                                 : s->ops->agent_retire(s, agent_id, actor, ef_coll_now());
 
         if (st != EF_OK) {
             ef_error("%s", st == EF_NOTFOUND ? "the agent vanished" : s->err);
             rc = EF_EXIT_FAIL;
-        } else if (department != NULL) {
+        } else if (what == MOVE) {
             ef_info("moved %s (%s) to \"%s\"", host, agent_id, department);
+        } else if (what == RESET) {
+            ef_info("%s (%s) may enroll again, with a new key: run efterlev-agent enroll on it",
+                    host, agent_id);
         } else {
-            ef_info("%s (%s) may enroll again with a new key: run efterlev-agent enroll on it",
+            ef_info("retired %s (%s): out of the figures and host lists, its reports kept; "
+                    "agent reset returns it to service",
                     host, agent_id);
         }
     }
@@ -149,10 +166,13 @@ int cmd_agent(int argc, char **argv)
             ef_error("agent move needs --department NAME");
             return ef_usage_hint("agent");
         }
-        return agent_action(config, argv[optind + 1], department);
+        return agent_action(config, argv[optind + 1], department, MOVE);
     }
     if (argc - optind == 2 && strcmp(argv[optind], "reset") == 0 && department == NULL)
-        return agent_action(config, argv[optind + 1], NULL);
-    ef_error("expected \"agent move HOST --department NAME\" or \"agent reset HOST\"");
+        return agent_action(config, argv[optind + 1], NULL, RESET);
+    if (argc - optind == 2 && strcmp(argv[optind], "retire") == 0 && department == NULL)
+        return agent_action(config, argv[optind + 1], NULL, RETIRE);
+    ef_error("expected \"agent move HOST --department NAME\", \"agent reset HOST\" or "
+             "\"agent retire HOST\"");
     return ef_usage_hint("agent");
 }

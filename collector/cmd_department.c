@@ -18,6 +18,8 @@ static const char help[] =
     "Usage: efterlev-collector department add NAME --level basic|elevated|high [--config FILE]\n"
     "       efterlev-collector department list [--format text|json] [--config FILE]\n"
     "       efterlev-collector department token NAME [--revoke] [--config FILE]\n"
+    "       efterlev-collector department rename NAME NEW-NAME [--config FILE]\n"
+    "       efterlev-collector department set NAME --level basic|elevated|high [--config FILE]\n"
     "\n"
     "add prints the department's enrollment token on stdout; agents enrol with it\n"
     "(efterlev-agent enroll --token TOKEN). Only its hash is stored, so keep the output.\n"
@@ -28,11 +30,19 @@ static const char help[] =
     "no longer admits machines (enrolled machines are not affected: they sign with their\n"
     "own keys). With --revoke no token admits machines until the next rotation. Both are\n"
     "audit-logged.\n"
+    "rename and set (the protection level) change a department as the municipality\n"
+    "reorganises: its machines, figures, risk acceptances and trend carry on; tokens and\n"
+    "users of the role department:NAME follow a rename. Each change is kept with its time\n"
+    "(list --format json shows a department's history) and audit-logged. After a level\n"
+    "change each machine's next report is judged at the old level (counted unknown); its\n"
+    "agent learns the new level from that answer and the report after counts.\n"
     "\n"
     "Examples:\n"
     "  efterlev-collector department add Socialförvaltningen --level elevated\n"
     "  efterlev-collector department list --format json\n"
-    "  efterlev-collector department token Socialförvaltningen          # a leaked token\n";
+    "  efterlev-collector department token Socialförvaltningen          # a leaked token\n"
+    "  efterlev-collector department rename Socialförvaltningen Vård- och omsorgsförvaltningen\n"
+    "  efterlev-collector department set Kulturförvaltningen --level elevated\n";
 
 static int dept_add(const char *config, const char *name_arg, const char *level_s)
 {
@@ -147,6 +157,58 @@ out:
     return rc;
 }
 
+/* rename (new_arg given) or set the level of a department. */
+static int dept_change(const char *config, const char *name_arg, const char *new_arg,
+                       const char *level_s)
+{
+    char name[EF_DEPT_NAME_MAX + 1], new_name[EF_DEPT_NAME_MAX + 1], actor[EF_ACTOR_MAX + 1];
+    struct ef_coll_config cfg;
+    struct ef_store *store;
+    ef_level level = EF_LEVEL_BASIC;
+    json_t *details;
+    int rc;
+
+    if ((rc = ef_cli_dept(name_arg, name)) != EF_EXIT_OK ||
+        (new_arg != NULL && (rc = ef_cli_dept(new_arg, new_name)) != EF_EXIT_OK))
+        return rc;
+    if (new_arg == NULL && (level_s == NULL || ef_level_parse(level_s, &level) != 0)) {
+        ef_error("--level must be basic, elevated or high");
+        return EF_EXIT_USAGE;
+    }
+    if ((rc = ef_cmd_open(config, &cfg, &store)) != EF_EXIT_OK)
+        return rc;
+    rc = new_arg != NULL ? store->ops->department_rename(store, name, new_name, ef_coll_now())
+                         : store->ops->department_set_level(store, name, level, ef_coll_now());
+    if (rc == EF_NOTFOUND) {
+        ef_error("no department named \"%s\" (efterlev-collector department list)", name);
+        rc = EF_EXIT_FAIL;
+    } else if (rc == EF_EXISTS) {
+        ef_error("a department named \"%s\" already exists", new_name);
+        rc = EF_EXIT_FAIL;
+    } else if (rc != EF_OK) {
+        ef_error("%s", store->err);
+        rc = EF_EXIT_FAIL;
+    } else {
+        if (new_arg != NULL) {
+            ef_info("renamed \"%s\" to \"%s\"", name, new_name);
+            details = json_pack("{s:s, s:s}", "name", name, "new_name", new_name);
+        } else {
+            ef_info("\"%s\" is at level %s", name, ef_level_name(level));
+            details = json_pack("{s:s, s:s}", "name", name, "level", ef_level_name(level));
+        }
+        ef_cli_actor(actor, sizeof(actor));
+        rc = EF_EXIT_OK;
+        if (ef_audit(store, ef_coll_now(), actor,
+                     new_arg != NULL ? "department.rename" : "department.level",
+                     details) != EF_OK) {
+            ef_error("audit log: %s", store->err);
+            rc = EF_EXIT_FAIL;
+        }
+    }
+    ef_store_close(store);
+    return rc;
+}
+
 static int dept_list(const char *config, int json)
 {
     struct ef_department *d = NULL;
@@ -166,11 +228,19 @@ static int dept_list(const char *config, int json)
     if (json) {
         json_t *arr = json_array();
 
-        for (i = 0; arr != NULL && i < n; i++)
-            if (json_array_append_new(arr, json_pack("{s:s, s:s, s:I}", "name", d[i].name, "level",
-                                                     ef_level_name(d[i].level), "hosts",
-                                                     (json_int_t)d[i].hosts)) != 0)
+        for (i = 0; arr != NULL && i < n; i++) {
+            json_t *hist = NULL;
+            int hrc = ef_department_history_json(store, d[i].name, &hist);
+            if (hrc != EF_OK) {
+                ef_error("department history: %s", ef_store_why(store, hrc));
                 rc = EF_EXIT_FAIL;
+                break;
+            }
+            if (json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:o}", "name", d[i].name,
+                                                     "level", ef_level_name(d[i].level), "hosts",
+                                                     (json_int_t)d[i].hosts, "history", hist)) != 0)
+                rc = EF_EXIT_FAIL;
+        }
         if (arr == NULL || rc != EF_EXIT_OK || json_dumpf(arr, stdout, JSON_INDENT(2)) != 0)
             rc = EF_EXIT_FAIL;
         else
@@ -240,7 +310,12 @@ int cmd_department(int argc, char **argv)
     }
     if (optind < argc && strcmp(argv[optind], "token") == 0 && argc - optind == 2)
         return dept_token(config, argv[optind + 1], revoke);
-    ef_error("expected \"department add NAME --level LEVEL\", \"department list\" or "
-             "\"department token NAME [--revoke]\"");
+    if (optind < argc && strcmp(argv[optind], "rename") == 0 && argc - optind == 3)
+        return dept_change(config, argv[optind + 1], argv[optind + 2], NULL);
+    if (optind < argc && strcmp(argv[optind], "set") == 0 && argc - optind == 2)
+        return dept_change(config, argv[optind + 1], NULL, level);
+    ef_error("expected \"department add NAME --level LEVEL\", \"department list\", "
+             "\"department token NAME [--revoke]\", \"department rename NAME NEW-NAME\" or "
+             "\"department set NAME --level LEVEL\"");
     return ef_usage_hint("department");
 }

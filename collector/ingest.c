@@ -207,6 +207,14 @@ void ef_ingest_store(struct ef_store *s, struct ef_job *j, struct ef_dept_cache 
         ef_answer_error(&j->ans, 401, "unknown agent");
         return;
     }
+    /* On the writer, with the row as it is now: a machine retired after its report was
+     * verified is refused all the same (claim_seq refuses it inside the transaction too). */
+    if (a.retired_at != 0) {
+        ef_answer_error(&j->ans, 403,
+                        "this machine was retired; an administrator returns it to service "
+                        "(efterlev-collector agent reset)");
+        return;
+    }
     /* The key the signature was checked with is no longer the agent's (re-enrolled since):
      * the current one decides, as if the request had arrived now. */
     if (!ef_ct_equal(a.public_key, j->key, EF_ED25519_PUB_LEN)) {

@@ -106,6 +106,11 @@ int core_token_get(struct ef_store *s, int64_t id, struct ef_api_token *out);
 int core_token_list(struct ef_store *s, struct ef_api_token **out, size_t *n);
 int core_token_revoke(struct ef_store *s, const char *name);
 int core_department_set_token(struct ef_store *s, const char *name, const char *token_hash);
+int core_department_rename(struct ef_store *s, const char *name, const char *new_name, time_t now);
+int core_department_set_level(struct ef_store *s, const char *name, ef_level level, time_t now);
+int core_department_events(struct ef_store *s, const char *name, struct ef_department_event **out,
+                           size_t *n);
+int core_agent_retire(struct ef_store *s, const char *agent_id, const char *actor, time_t now);
 int core_user_add(struct ef_store *s, const char *name, const char *role, const char *password_hash,
                   time_t now, int64_t *id);
 int core_user_get(struct ef_store *s, const char *name, struct ef_user *out);

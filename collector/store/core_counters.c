@@ -462,7 +462,8 @@ static int advance(struct ef_store *s, time_t t, int stale_days)
     static const char stale_sql[] = "SELECT agent_id FROM agents WHERE counted = 1 "
                                     "AND last_seen < $1 ORDER BY agent_id";
     static const char fresh_sql[] = "SELECT agent_id FROM agents WHERE counted = 0 "
-                                    "AND last_seen > 0 AND last_seen >= $1 ORDER BY agent_id";
+                                    "AND last_seen > 0 AND last_seen >= $1 AND retired_at = 0 "
+                                    "ORDER BY agent_id";
     int64_t cutoff = (int64_t)t - (int64_t)stale_days * DAY;
     struct ef_db_stmt *st;
     int rc;
@@ -628,7 +629,7 @@ int core_due(struct ef_store *s, time_t now, int stale_days, int *due)
     static const char stale_sql[] = "SELECT 1 FROM agents WHERE counted = 1 AND last_seen < $1 "
                                     "LIMIT 1";
     static const char fresh_sql[] = "SELECT 1 FROM agents WHERE counted = 0 AND last_seen > 0 "
-                                    "AND last_seen >= $1 LIMIT 1";
+                                    "AND last_seen >= $1 AND retired_at = 0 LIMIT 1";
     static const char expiry_sql[] = "SELECT 1 FROM acceptances WHERE state = 0 AND until <= $1 "
                                      "LIMIT 1";
     int64_t last, cutoff = (int64_t)now - (int64_t)stale_days * DAY;

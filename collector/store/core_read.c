@@ -36,9 +36,10 @@ static int department_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)
 
 int core_department_get(struct ef_store *s, int64_t id, struct ef_department *out)
 {
-    static const char sql[] = "SELECT d.id, d.name, d.level, d.token_hash, "
-                              "(SELECT count(*) FROM agents a WHERE a.department_id = d.id) "
-                              "FROM departments d WHERE d.id = $1";
+    static const char sql[] =
+        "SELECT d.id, d.name, d.level, d.token_hash, "
+        "(SELECT count(*) FROM agents a WHERE a.department_id = d.id AND a.retired_at = 0) "
+        "FROM departments d WHERE d.id = $1";
     struct ef_db_stmt *st = core_prepare(s, sql);
     int rc;
 
@@ -55,9 +56,10 @@ int core_department_get(struct ef_store *s, int64_t id, struct ef_department *ou
 
 int core_department_list(struct ef_store *s, struct ef_department **out, size_t *n)
 {
-    static const char sql[] = "SELECT d.id, d.name, d.level, d.token_hash, "
-                              "(SELECT count(*) FROM agents a WHERE a.department_id = d.id) "
-                              "FROM departments d ORDER BY d.name";
+    static const char sql[] =
+        "SELECT d.id, d.name, d.level, d.token_hash, "
+        "(SELECT count(*) FROM agents a WHERE a.department_id = d.id AND a.retired_at = 0) "
+        "FROM departments d ORDER BY d.name";
 
     return core_collect(s, core_prepare(s, sql), sizeof(struct ef_department), department_row, NULL,
                         (void **)out, n, "list departments");
@@ -68,7 +70,7 @@ int core_department_list(struct ef_store *s, struct ef_department **out, size_t 
 int core_agent_get(struct ef_store *s, const char *agent_id, struct ef_agent *out)
 {
     static const char sql[] = "SELECT agent_id, machine_id, department_id, public_key, "
-                              "last_seq, last_sha256 FROM agents WHERE agent_id = $1";
+                              "last_seq, last_sha256, retired_at FROM agents WHERE agent_id = $1";
 
     return core_agent_select(s, sql, agent_id, out);
 }
@@ -138,6 +140,7 @@ static int host_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)
     for (k = 0; k < EF_KINDS; k++)
         h->counts[k] = DB(s)->col_int(st, 6 + k);
     h->stale = DB(s)->col_int(st, 12) == 0;
+    h->retired_at = DB(s)->col_int(st, 18);
     return EF_OK;
 }
 
@@ -147,9 +150,10 @@ int core_host_rows(struct ef_store *s, const char *department, const char *only_
     static const char sql[] =
         "SELECT a.agent_id, a.hostname, d.name, d.level, a.last_seen, a.last_seq, "
         "a.n_pass, a.n_fail, a.n_na, a.n_unknown, a.n_error, a.n_accepted, "
-        "a.counted, a.os_pretty, a.kernel, a.platform, a.os_edition, a.os_build "
+        "a.counted, a.os_pretty, a.kernel, a.platform, a.os_edition, a.os_build, a.retired_at "
         "FROM agents a JOIN departments d ON d.id = a.department_id "
         "WHERE ($1 IS NULL OR d.name = $1) AND ($2 IS NULL OR a.agent_id = $2) "
+        "AND (a.retired_at = 0 OR $2 IS NOT NULL) "
         "ORDER BY d.name, a.hostname, a.agent_id";
     struct ef_db_stmt *st = core_prepare(s, sql);
 
@@ -181,7 +185,7 @@ int core_platform_counts(struct ef_store *s, const char *department, struct ef_p
     static const char sql[] =
         "SELECT d.name, a.platform, count(*), sum(CASE WHEN a.counted = 1 THEN 1 ELSE 0 END) "
         "FROM agents a JOIN departments d ON d.id = a.department_id "
-        "WHERE $1 IS NULL OR d.name = $1 "
+        "WHERE ($1 IS NULL OR d.name = $1) AND a.retired_at = 0 "
         "GROUP BY d.name, a.platform ORDER BY d.name, a.platform";
     struct ef_db_stmt *st = core_prepare(s, sql);
 

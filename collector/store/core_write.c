@@ -77,7 +77,8 @@ int core_department_set_token(struct ef_store *s, const char *name, const char *
 
 /* ---- agents ---- */
 
-#define AGENT_COLUMNS "agent_id, machine_id, department_id, public_key, last_seq, last_sha256"
+#define AGENT_COLUMNS                                                                              \
+    "agent_id, machine_id, department_id, public_key, last_seq, last_sha256, retired_at"
 
 int core_agent_row(struct ef_store *s, struct ef_db_stmt *st, struct ef_agent *a)
 {
@@ -91,6 +92,7 @@ int core_agent_row(struct ef_store *s, struct ef_db_stmt *st, struct ef_agent *a
         return EF_ERR;
     }
     a->last_seq = (uint64_t)DB(s)->col_int(st, 4);
+    a->retired_at = DB(s)->col_int(st, 6);
     return core_col_text(s, st, 5, a->last_sha256, sizeof(a->last_sha256));
 }
 
@@ -162,6 +164,14 @@ static int enroll_tx(struct ef_store *s, void *ctx)
         int64_t allowed = 0;
 
         moved = old.department_id != e->department_id;
+        if (old.retired_at != 0) {
+            memcpy(((struct enroll_ctx *)ctx)->out, &old, sizeof(old));
+            snprintf(s->err, sizeof(s->err),
+                     "this machine was retired; an administrator returns it to service "
+                     "(efterlev-collector agent reset %.40s)",
+                     old.agent_id);
+            return EF_EXISTS;
+        }
         if ((key_changed || moved) && rekey_allowed(s, old.agent_id, &allowed) != EF_OK)
             return EF_ERR;
         /* A department token enrolls new machines; it never takes over a known one. */
@@ -271,6 +281,18 @@ static int agent_department(struct ef_store *s, const char *agent_id, int64_t *d
     return rc;
 }
 
+/* When the agent was retired (0: in service). */
+static int agent_retired(struct ef_store *s, const char *agent_id, int64_t *retired_at)
+{
+    static const char sql[] = "SELECT retired_at FROM agents WHERE agent_id = $1";
+    struct ef_db_stmt *st = core_prepare(s, sql);
+
+    if (st == NULL)
+        return EF_ERR;
+    DB(s)->bind_text(st, 1, agent_id);
+    return core_int(s, st, 0, retired_at, "agent retired");
+}
+
 static int admin_audit(struct ef_store *s, const struct admin_ctx *c, const char *action,
                        const char *hostname, int64_t from, int64_t to)
 {
@@ -326,20 +348,59 @@ int core_agent_move(struct ef_store *s, const char *agent_id, int64_t department
 
 static int agent_reset_tx(struct ef_store *s, void *ctx)
 {
-    static const char sql[] = "UPDATE agents SET rekey_allowed = 1 WHERE agent_id = $1";
+    /* A retired machine returns to service: a host of its department again, counted from
+     * its next report. */
+    static const char sql[] = "UPDATE agents SET rekey_allowed = 1, retired_at = 0 "
+                              "WHERE agent_id = $1";
     const struct admin_ctx *c = ctx;
     char hostname[EF_NAME_MAX + 1];
     struct ef_db_stmt *st;
-    int64_t dept;
+    int64_t dept, was_retired = 0;
     int rc;
 
     if ((rc = agent_department(s, c->agent_id, &dept, hostname, sizeof(hostname))) != EF_OK ||
+        (rc = agent_retired(s, c->agent_id, &was_retired)) != EF_OK ||
         (st = core_prepare(s, sql)) == NULL)
         return rc != EF_OK ? rc : EF_ERR;
     DB(s)->bind_text(st, 1, c->agent_id);
-    if (core_exec(s, st, "reset agent") != EF_OK)
+    if (core_exec(s, st, "reset agent") != EF_OK ||
+        (was_retired != 0 && core_hosts_delta(s, dept, 1) != EF_OK))
         return EF_ERR;
     return admin_audit(s, c, "agent.reset", hostname, dept, dept);
+}
+
+/* Out of the figures and host lists, kept with its reports for history; its reports and
+ * enrollments are refused until agent_reset. */
+static int agent_retire_tx(struct ef_store *s, void *ctx)
+{
+    static const char sql[] = "UPDATE agents SET retired_at = $2, counted = 0, rekey_allowed = 0 "
+                              "WHERE agent_id = $1";
+    const struct admin_ctx *c = ctx;
+    char hostname[EF_NAME_MAX + 1];
+    struct ef_db_stmt *st;
+    int64_t dept, retired = 0;
+    int rc;
+
+    if ((rc = agent_department(s, c->agent_id, &dept, hostname, sizeof(hostname))) != EF_OK ||
+        (rc = agent_retired(s, c->agent_id, &retired)) != EF_OK)
+        return rc;
+    if (retired != 0)
+        return admin_audit(s, c, "agent.retire", hostname, dept, dept);
+    if (core_agent_uncount(s, c->agent_id) != EF_OK || core_hosts_delta(s, dept, -1) != EF_OK ||
+        (st = core_prepare(s, sql)) == NULL)
+        return EF_ERR;
+    DB(s)->bind_text(st, 1, c->agent_id);
+    DB(s)->bind_int(st, 2, (int64_t)c->now);
+    if (core_exec(s, st, "retire agent") != EF_OK)
+        return EF_ERR;
+    return admin_audit(s, c, "agent.retire", hostname, dept, dept);
+}
+
+int core_agent_retire(struct ef_store *s, const char *agent_id, const char *actor, time_t now)
+{
+    struct admin_ctx c = {agent_id, actor, 0, now};
+
+    return DB(s)->tx(s, EF_DB_SHARED, agent_retire_tx, &c);
 }
 
 int core_agent_reset(struct ef_store *s, const char *agent_id, const char *actor, time_t now)
@@ -458,6 +519,7 @@ static int claim_seq(struct ef_store *s, const struct ef_report_record *rec, int
         "UPDATE agents SET last_seq = $1, last_sha256 = $2, last_seen = $3, hostname = $4, "
         "os_pretty = $5, kernel = $6, platform = $9, os_edition = $10, os_build = $11 "
         "WHERE agent_id = $7 AND last_seq < $1 AND ($8 IS NULL OR public_key = $8) "
+        "AND retired_at = 0 "
         "RETURNING department_id, counted, n_pass, n_fail, n_na, n_unknown, n_error, n_accepted";
     const struct ef_report *r = rec->report;
     struct ef_db_stmt *st = core_prepare(s, sql);

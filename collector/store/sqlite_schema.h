@@ -5,7 +5,7 @@
 #ifndef EF_COLLECTOR_SQLITE_SCHEMA_H
 #define EF_COLLECTOR_SQLITE_SCHEMA_H
 
-#define EF_SQLITE_SCHEMA_VERSION 5
+#define EF_SQLITE_SCHEMA_VERSION 6
 
 static const char ef_sqlite_schema[] =
     "CREATE TABLE schema_version (\n"
@@ -240,6 +240,24 @@ static const char *const ef_sqlite_migrate_5[] = {
     "UPDATE agents SET platform = 'linux' WHERE last_seen > 0;\n",
     "CREATE INDEX agents_platform ON agents(department_id, platform, counted);\n",
     "UPDATE schema_version SET version = 5;\n",
+};
+
+/* Version 6: lifecycle (issue 14). A retired host (retired_at, a unix time; 0: in service)
+ * stays with its reports for history and is out of the figures and host lists. A
+ * department's renames and level changes, with when, in department_events (event 'rename'
+ * or 'level'; old and new value as text). */
+static const char *const ef_sqlite_migrate_6[] = {
+    "ALTER TABLE agents ADD COLUMN retired_at INTEGER NOT NULL DEFAULT 0;\n",
+    "CREATE TABLE department_events (\n"
+    "    id INTEGER PRIMARY KEY,\n"
+    "    department_id INTEGER NOT NULL REFERENCES departments(id),\n"
+    "    at INTEGER NOT NULL,\n"
+    "    event TEXT NOT NULL,\n"
+    "    old_value TEXT NOT NULL,\n"
+    "    new_value TEXT NOT NULL\n"
+    ");\n",
+    "CREATE INDEX department_events_dept ON department_events(department_id, at);\n",
+    "UPDATE schema_version SET version = 6;\n",
 };
 
 #endif

@@ -38,6 +38,13 @@ struct ef_department {
     int64_t hosts;       /* enrolled agents (filled by department_list) */
 };
 
+/* A change of a department (department_events): event "rename" (names) or "level". */
+struct ef_department_event {
+    int64_t at; /* unix time */
+    char event[16];
+    char old_value[EF_DEPT_NAME_MAX + 1], new_value[EF_DEPT_NAME_MAX + 1];
+};
+
 struct ef_agent {
     char agent_id[EF_ID_MAX + 1];
     char machine_id[EF_SHORT_MAX + 1];
@@ -45,6 +52,7 @@ struct ef_agent {
     unsigned char public_key[EF_ED25519_PUB_LEN];
     uint64_t last_seq;
     char last_sha256[65]; /* of the last stored report body, "" when none */
+    int64_t retired_at;   /* unix time it was retired (agent_retire); 0: in service */
 };
 
 /* Signs the key certificate of (agent_id, public_key) with arg (collector/keycert.h) into
@@ -110,6 +118,7 @@ struct ef_host_row {
     char platform[16];
     char os_edition[EF_SHORT_MAX + 1];
     char os_build[EF_SHORT_MAX + 1];
+    int64_t retired_at; /* unix time (agent_retire); only a host asked for by id can be */
 };
 
 /* The hosts of one department on one platform ("" = not reported yet): all enrolled, and
@@ -270,6 +279,14 @@ struct ef_store_ops {
     /* Replace the department's enrollment token hash: the old token stops admitting
      * machines ("" closes enrollment: no token matches it). NOTFOUND when no such name. */
     int (*department_set_token)(struct ef_store *s, const char *name, const char *token_hash);
+    /* Rename (EF_EXISTS when new_name is taken) or re-level a department, recorded with now
+     * in its events; roles naming it follow a rename. NOTFOUND when no such name. */
+    int (*department_rename)(struct ef_store *s, const char *name, const char *new_name,
+                             time_t now);
+    int (*department_set_level)(struct ef_store *s, const char *name, ef_level level, time_t now);
+    /* Its renames and level changes, oldest first; caller frees *out. */
+    int (*department_events)(struct ef_store *s, const char *name, struct ef_department_event **out,
+                             size_t *n);
 
     /* Enrol, or re-enrol the agent already known under e->machine_id: that keeps its
      * agent_id and replaces its hostname. A known machine keeps its key and department
@@ -286,6 +303,9 @@ struct ef_store_ops {
     int (*agent_move)(struct ef_store *s, const char *agent_id, int64_t department_id,
                       const char *actor, time_t now);
     int (*agent_reset)(struct ef_store *s, const char *agent_id, const char *actor, time_t now);
+    /* retire: out of the figures and host lists, kept with its reports; its reports and
+     * enrollments are refused until agent_reset returns it to service. */
+    int (*agent_retire)(struct ef_store *s, const char *agent_id, const char *actor, time_t now);
 
     /* Store one report and make its results the agent's latest. EF_EXISTS when the
      * report's seq is no longer greater than the agent's last_seq (a concurrent upload

@@ -25,6 +25,8 @@ ef_integration_test(collector_windows collector_windows.sh)
 ef_integration_test(department_names department_names.sh)
 # Issue 14: enrollment and API tokens rotated and revoked.
 ef_integration_test(token_lifecycle token_lifecycle.sh)
+# Issue 14: departments renamed and re-levelled, hosts retired, with a real agent.
+ef_integration_test(department_lifecycle department_lifecycle.sh)
 # Issue 13: two recorded Windows machines, the whole default Windows policy, on the collector.
 ef_integration_test(collector_windows_catalog collector_windows_catalog.sh)
 
@@ -62,6 +64,7 @@ if(EFTERLEV_POSTGRES)
   ef_integration_pg_test(collector_windows_catalog collector_windows_catalog.sh)
   ef_integration_pg_test(department_names department_names.sh)
   ef_integration_pg_test(token_lifecycle token_lifecycle.sh)
+  ef_integration_pg_test(department_lifecycle department_lifecycle.sh)
   ef_integration_pg_test(end_to_end end_to_end.sh)
   ef_integration_pg_test(resilience_kill9 resilience_kill9.sh)
   ef_integration_pg_test(agent_seq_catchup agent_seq_catchup.sh)
