@@ -87,8 +87,11 @@ cp "$T/good-ca.pem" "$cadir/ca.pem"
 # serve NAME: openssl s_server -www with NAME's certificate on a free port; sets PORT.
 serve() {
     local log=$T/server-$1.log _
+    # The log exists before the server starts: the background job opens it in its own
+    # time, and a read before that must find an empty file, not fail the test.
+    : >"$log"
     openssl s_server -www -accept 127.0.0.1:0 -cert "$T/$1-srv.pem" -key "$T/$1-srv.key" \
-        >"$log" 2>&1 &
+        >>"$log" 2>&1 &
     PIDS+=($!)
     for _ in $(seq 1 100); do
         PORT=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$log")
