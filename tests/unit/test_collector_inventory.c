@@ -132,14 +132,16 @@ static void test_parse_refused(void **state)
 
 static void test_coverage_match(void **state)
 {
-    struct ef_device d[4] = {{0}};
-    struct ef_host_row h[4] = {{0}};
+    struct ef_device d[4];
+    struct ef_host_row h[4];
     enum ef_cov_status st[4];
     int unl[4];
     const char *dn[] = {"PC1.kommun.se", "pc2", "pc3", "pc4.annan.se"};
     const char *hn[] = {"pc1", "PC2.kommun.se", "extra", "pc4.kommun.se"};
 
     (void)state;
+    memset(d, 0, sizeof(d));
+    memset(h, 0, sizeof(h));
     for (int i = 0; i < 4; i++) {
         strcpy(d[i].hostname, dn[i]);
         assert_int_equal(ef_inv_host_key(dn[i], d[i].host_key), 0);
