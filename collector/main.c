@@ -34,6 +34,10 @@ static const char usage[] =
     "  accept CHECK --department NAME [--host HOST] --until DATE --reason TEXT --by NAME\n"
     "  accept list [--all] | accept revoke ID --by NAME\n"
     "                                          risk acceptances (riskacceptans)\n"
+    "  inventory import FILE [--column FIELD=HEADER]...\n"
+    "                                          replace the municipality's device list\n"
+    "  coverage [--department NAME] [--format text|json|csv]\n"
+    "                                          how much of the device list reports\n"
     "  export --format csv|json|bundle [--department NAME] [--since DATE] [--until DATE]\n"
     "         [--csv-dialect rfc4180|excel-sv] [--output FILE]\n"
     "                                          evidence for internal control\n"
@@ -60,12 +64,12 @@ int main(int argc, char **argv)
         const char *name;
         int (*fn)(int, char **);
     } cmds[] = {
-        {"init", cmd_init},     {"serve", cmd_serve},       {"department", cmd_department},
-        {"token", cmd_token},   {"summary", cmd_summary},   {"accept", cmd_accept},
-        {"audit", cmd_audit},   {"export", cmd_export},     {"verify-export", cmd_verify_export},
-        {"report", cmd_report}, {"controls", cmd_controls}, {"trend", cmd_trend},
-        {"user", cmd_user},     {"migrate", cmd_migrate},   {"export-key", cmd_export_key},
-        {"agent", cmd_agent},
+        {"init", cmd_init},     {"serve", cmd_serve},         {"department", cmd_department},
+        {"token", cmd_token},   {"summary", cmd_summary},     {"accept", cmd_accept},
+        {"audit", cmd_audit},   {"export", cmd_export},       {"verify-export", cmd_verify_export},
+        {"report", cmd_report}, {"controls", cmd_controls},   {"trend", cmd_trend},
+        {"user", cmd_user},     {"migrate", cmd_migrate},     {"export-key", cmd_export_key},
+        {"agent", cmd_agent},   {"inventory", cmd_inventory}, {"coverage", cmd_coverage},
     };
     size_t i;
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "aggregate.h"
+#include "coverage.h"
 #include "efterlev/util.h"
 #include "now.h"
 #include "report_html.h"
@@ -67,6 +68,18 @@ enum {
     S_PLATFORM_COVER,
     S_ONLY,
     S_NONE_YET,
+    S_SUMMARY_TEXT_LIST,
+    S_METHOD_FIRST_LIST,
+    S_COVERAGE,
+    S_COVERAGE_TEXT,
+    S_LISTED,
+    S_REPORTING,
+    S_NEVER_SEEN,
+    S_COVERAGE_PCT,
+    S_UNLISTED,
+    S_NOT_DEPT,
+    S_METHOD_ALL,
+    S_METHOD_SOME,
     S_COUNT
 };
 
@@ -109,8 +122,7 @@ static const char *const sv[S_COUNT] = {
     "Senast rapporterad",
     "aldrig",
     "Metod",
-    "Varje dator kör efterlev-agenten, som utför tekniska kontroller och signerar sin rapport "
-    "med datorns egen nyckel (Ed25519). Insamlingsservern verifierar varje signatur. En "
+    "@2 Insamlingsservern verifierar varje signatur. En "
     "förvaltnings datorer bedöms mot förvaltningens skyddsnivå: grundläggande, förhöjd eller "
     "hög (ungefär KLASSA nivå 1–3); högre nivå lägger till kontroller och skärper gränser. "
     "Varje dator räknas med sin senaste rapport. Datorer som inte rapporterat inom @1 dagar "
@@ -136,6 +148,33 @@ static const char *const sv[S_COUNT] = {
     "och Windows har samma id och räknas i samma rad, med respektive katalogs kontroller.",
     "endast",
     "inga datorer ännu",
+    /* With a device list (efterlev-collector inventory import): the real coverage. */
+    "@1 av @2 datorer i enhetsförteckningen rapporterade de senaste @3 dagarna (täckning @4); "
+    "teknisk efterlevnad mäts med efterlev-agenten på de datorer som rapporterar, mot "
+    "förvaltningens skyddsnivå. Efterlevnad = godkända / (godkända + underkända) kontroller på "
+    "datorer som rapporterat de senaste @3 dagarna. Riskaccepterade brister räknas varken som "
+    "godkända eller underkända.",
+    "Enhetsförteckningen (@1, importerad @2) jämförs med de datorer som rapporterar, på "
+    "datornamn utan hänsyn till versaler (kortnamn när något av namnen är kortnamn): @3 av @4 "
+    "datorer i förteckningen rapporterade. Datorer som inte rapporterar ingår inte i "
+    "siffrorna.",
+    "Täckning mot enhetsförteckningen (när rapporten togs fram)",
+    "Täckning = datorer som rapporterat de senaste @1 dagarna / datorer i "
+    "enhetsförteckningen. Inaktuella: datorn har agenten men har inte rapporterat inom @1 "
+    "dagar. Aldrig sedda: ingen agent med datorns namn. Ej i förteckningen: datorer som "
+    "rapporterar men saknas i förteckningen.",
+    "I förteckningen",
+    "Rapporterar",
+    "Aldrig sedda",
+    "Täckning",
+    "Ej i förteckningen",
+    "inte en förvaltning i insamlingsservern",
+    /* The method's first sentence: without a device list as it always was; with one, what
+     * is true of the computers that report. */
+    "Varje dator kör efterlev-agenten, som utför tekniska kontroller och signerar sin rapport "
+    "med datorns egen nyckel (Ed25519).",
+    "Efterlev-agenten utför tekniska kontroller på de datorer där den är installerad och "
+    "signerar varje rapport med datorns egen nyckel (Ed25519).",
 };
 
 static const char *const en[S_COUNT] = {
@@ -177,8 +216,7 @@ static const char *const en[S_COUNT] = {
     "Last report",
     "never",
     "Method",
-    "Every computer runs the efterlev agent, which performs technical checks and signs its "
-    "report with the computer's own key (Ed25519). The collector verifies every signature. "
+    "@2 The collector verifies every signature. "
     "A department's computers are judged at the department's protection level: basic, "
     "elevated or high (roughly KLASSA levels 1-3); higher levels add checks and tighten "
     "thresholds. Each computer counts with its latest report. Computers silent for more "
@@ -205,6 +243,29 @@ static const char *const en[S_COUNT] = {
     "catalog's controls.",
     "only",
     "no computers yet",
+    "@1 of the @2 computers in the device list reported within the last @3 days (coverage "
+    "@4); technical compliance is measured by the efterlev agent on the computers that report, "
+    "against their department's protection level. Compliance = passed / (passed + failed) "
+    "checks on computers that reported within the last @3 days. Accepted risks count neither "
+    "as passed nor as failed.",
+    "The device list (@1, imported @2) is compared with the reporting computers by host name, "
+    "ignoring case (the short name when either name is a short one): @3 of the @4 computers in "
+    "the list reported. Computers that do not report are not in the figures.",
+    "Coverage against the device list (when the report was generated)",
+    "Coverage = computers that reported within the last @1 days / computers in the device "
+    "list. Stale: the computer has the agent but has not reported within @1 days. Never seen: "
+    "no agent of the computer's name. Not in the list: computers that report but are missing "
+    "from the list.",
+    "In the list",
+    "Reporting",
+    "Never seen",
+    "Coverage",
+    "Not in the list",
+    "not a department of the collector",
+    "Every computer runs the efterlev agent, which performs technical checks and signs its "
+    "report with the computer's own key (Ed25519).",
+    "The efterlev agent performs technical checks on the computers it is installed on and "
+    "signs each report with the computer's own key (Ed25519).",
 };
 
 int ef_period_parse(const char *p, int64_t *first, int64_t *last)
@@ -248,14 +309,15 @@ int ef_period_parse(const char *p, int64_t *first, int64_t *last)
 
 static void esc(FILE *out, const char *s);
 
-/* A translated sentence with @1, @2, @3 replaced by the (escaped) arguments. */
-static void tpl(FILE *out, const char *t, const char *a1, const char *a2, const char *a3)
+/* A translated sentence with @1 .. @4 replaced by the (escaped) arguments. */
+static void tpl4(FILE *out, const char *t, const char *a1, const char *a2, const char *a3,
+                 const char *a4)
 {
-    const char *args[3] = {a1, a2, a3};
+    const char *args[4] = {a1, a2, a3, a4};
     char buf[8];
 
     for (; *t != '\0'; t++) {
-        if (t[0] == '@' && t[1] >= '1' && t[1] <= '3' && args[t[1] - '1'] != NULL) {
+        if (t[0] == '@' && t[1] >= '1' && t[1] <= '4' && args[t[1] - '1'] != NULL) {
             esc(out, args[t[1] - '1']);
             t++;
         } else {
@@ -264,6 +326,11 @@ static void tpl(FILE *out, const char *t, const char *a1, const char *a2, const 
             esc(out, buf);
         }
     }
+}
+
+static void tpl(FILE *out, const char *t, const char *a1, const char *a2, const char *a3)
+{
+    tpl4(out, t, a1, a2, a3, NULL);
 }
 
 static void esc(FILE *out, const char *s)
@@ -431,6 +498,59 @@ static int platforms_of(struct ef_store *s, const struct ef_dept_counts *dc, siz
     return EF_OK;
 }
 
+/* Coverage in percent as the report writes percentages ("50,0 %" in Swedish), "-" when
+ * nothing is listed. */
+static void cov_pct_text(int64_t reporting, int64_t listed, int sv_lang, char *out, size_t len)
+{
+    double pct = ef_coverage_pct(reporting, listed);
+    char *dot;
+
+    if (pct < 0) {
+        snprintf(out, len, "-");
+        return;
+    }
+    snprintf(out, len, "%.1f%s", pct, sv_lang ? "\xc2\xa0%" : "%");
+    if (sv_lang && (dot = strchr(out, '.')) != NULL)
+        *dot = ',';
+}
+
+/* The coverage table per department of the device list (and of the collector). */
+static void coverage_table(FILE *out, const char *const *L, const struct ef_coverage *c,
+                           int stale_days, int svl)
+{
+    char buf[32];
+    int foreign = 0;
+
+    fprintf(out, "<h2>%s</h2>\n<p>", L[S_COVERAGE]);
+    snprintf(buf, sizeof(buf), "%d", stale_days);
+    tpl(out, L[S_COVERAGE_TEXT], buf, NULL, NULL);
+    fprintf(out,
+            "</p>\n<table id=\"coverage\"><tr><th>%s</th><th class=\"n\">%s</th>"
+            "<th class=\"n\">%s</th><th class=\"n\">%s</th><th class=\"n\">%s</th>"
+            "<th class=\"n\">%s</th><th class=\"n\">%s</th></tr>\n",
+            L[S_DEPT], L[S_LISTED], L[S_REPORTING], L[S_STALE], L[S_NEVER_SEEN], L[S_COVERAGE_PCT],
+            L[S_UNLISTED]);
+    for (size_t i = 0; i <= c->ndepts; i++) {
+        const struct ef_cov_dept *d = i < c->ndepts ? &c->depts[i] : &c->total;
+
+        fputs("<tr><td>", out);
+        esc(out, i < c->ndepts ? d->name : L[S_TOTAL]);
+        if (i < c->ndepts && !d->in_collector) {
+            fputs(" *", out);
+            foreign = 1;
+        }
+        cov_pct_text(d->reporting, d->listed, svl, buf, sizeof(buf));
+        fprintf(out,
+                "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64
+                "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64
+                "</td><td class=\"n\">%s</td><td class=\"n\">%" PRId64 "</td></tr>\n",
+                d->listed, d->reporting, d->stale, d->never_seen, buf, d->unlisted);
+    }
+    fputs("</table>\n", out);
+    if (foreign)
+        fprintf(out, "<p class=\"meta\">* %s</p>\n", L[S_NOT_DEPT]);
+}
+
 static const char css[] =
     "body{font-family:'DejaVu Sans',Arial,sans-serif;font-size:10.5pt;color:#1a1a1a;"
     "max-width:74em;margin:2em auto;padding:0 1em}"
@@ -457,6 +577,7 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
     struct ef_check_counts *checks = NULL;
     struct ef_acceptance *acc = NULL;
     struct ef_host_row *hr = NULL;
+    struct ef_coverage cov = {0};
     int64_t(*ph)[EF_PLATS] = NULL, (*pf)[EF_PLATS] = NULL, ptot[EF_PLATS] = {0},
     pfresh[EF_PLATS] = {0};
     size_t nd = 0, nrows = 0, ncrow = 0, ncs = 0, nchecks = 0, nacc = 0, nhr = 0, i, k, shown;
@@ -472,8 +593,13 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
         s->ops->snapshots(s, NULL, NULL, d0, d1, &rows, &nrows) != EF_OK ||
         s->ops->check_counts(s, 0, &checks, &nchecks) != EF_OK ||
         s->ops->acceptance_list(s, 1, &acc, &nacc) != EF_OK ||
-        s->ops->host_rows(s, NULL, NULL, &hr, &nhr) != EF_OK)
+        s->ops->host_rows(s, NULL, NULL, &hr, &nhr) != EF_OK ||
+        (rc = ef_coverage_build(s, NULL, stale_days, now, &cov)) != EF_OK) {
+        if (rc == EF_NOTFOUND)
+            rc = EF_ERR;
         goto out;
+    }
+    rc = EF_ERR;
     ph = calloc(nd ? nd : 1, sizeof(*ph));
     pf = calloc(nd ? nd : 1, sizeof(*pf));
     if (ph == NULL || pf == NULL)
@@ -528,7 +654,17 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
 
     fprintf(out, "<h2>%s</h2>\n<p>", L[S_SUMMARY]);
     snprintf(buf, sizeof(buf), "%d", stale_days);
-    tpl(out, L[S_SUMMARY_TEXT], buf, NULL, NULL);
+    if (cov.have_list) {
+        /* The real coverage, never "every computer" (issue 14). */
+        char r[24], l[24], p[32];
+
+        snprintf(r, sizeof(r), "%" PRId64, cov.total.reporting);
+        snprintf(l, sizeof(l), "%" PRId64, cov.total.listed);
+        cov_pct_text(cov.total.reporting, cov.total.listed, svl, p, sizeof(p));
+        tpl4(out, L[S_SUMMARY_TEXT_LIST], r, l, buf, p);
+    } else {
+        tpl(out, L[S_SUMMARY_TEXT], buf, NULL, NULL);
+    }
     fprintf(out,
             "</p>\n<table><tr><th>%s</th><th class=\"n\">%s</th><th class=\"n\">%s</th>"
             "<th class=\"n\">%s</th><th class=\"n\">%s</th><th class=\"n\">%s</th>"
@@ -594,6 +730,9 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
         fputs("</tr>\n", out);
     }
     fputs("</table>\n", out);
+
+    if (cov.have_list)
+        coverage_table(out, L, &cov, stale_days, svl);
 
     /* Weakest controls. */
     fprintf(out,
@@ -686,7 +825,17 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
     /* Method. */
     fprintf(out, "<h2>%s</h2>\n<p>", L[S_METHOD]);
     snprintf(buf, sizeof(buf), "%d", stale_days);
-    tpl(out, L[S_METHOD_TEXT], buf, NULL, NULL);
+    tpl(out, L[S_METHOD_TEXT], buf, L[cov.have_list ? S_METHOD_SOME : S_METHOD_ALL], NULL);
+    if (cov.have_list) {
+        char r[24], l[24], day[32];
+
+        snprintf(r, sizeof(r), "%" PRId64, cov.total.reporting);
+        snprintf(l, sizeof(l), "%" PRId64, cov.total.listed);
+        ef_time_rfc3339((time_t)cov.info.imported_at, day);
+        day[10] = '\0';
+        fputs(" ", out);
+        tpl4(out, L[S_METHOD_FIRST_LIST], cov.info.file, day, r, l);
+    }
     /* Which platforms the figures cover: those with counted hosts. */
     {
         char which[64] = "", counted[96] = "", only[96];
@@ -758,6 +907,7 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
 oom:
     rc = EF_NOMEM;
 out:
+    ef_coverage_free(&cov);
     free(dc);
     free(rows);
     free(crow);

@@ -16,6 +16,7 @@ build=(
     libssl-dev libcurl4-openssl-dev libbsd-dev libjansson-dev libyaml-dev libpcre2-dev
     libsqlite3-dev libevent-dev libpq-dev zlib1g-dev liblz4-dev
     libunistring-dev   # department names in Unicode NFC (collector/names.c)
+    libcsv-dev         # the device list's CSV (collector/inventory_csv.c)
 )
 package=(
     dpkg-dev file      # dpkg-buildflags (hardening), dpkg-shlibdeps (the .debs' Depends)

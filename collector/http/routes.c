@@ -18,6 +18,7 @@
 
 #include "aggregate.h"
 #include "answer.h"
+#include "coverage.h"
 #include "efterlev/log.h"
 #include "efterlev/report.h"
 #include "efterlev/util.h"
@@ -510,6 +511,29 @@ static void do_trend(struct ef_http_ctx *ctx, struct evhttp_request *req,
         ef_answer_json(ans, 200, j);
 }
 
+static void do_coverage(struct ef_http_ctx *ctx, struct evhttp_request *req,
+                        const struct ef_caller *who, const struct ef_query *q,
+                        struct ef_answer *ans)
+{
+    struct ef_coverage cov;
+    json_t *j;
+    int rc;
+
+    (void)req;
+    (void)who; /* q->department is a department caller's own (ef_query_parse) */
+    rc = ef_coverage_build(ctx->store, q->department, ctx->stale_days, ef_coll_now(), &cov);
+    if (rc != EF_OK) {
+        store_error(ctx, rc, "department", ans);
+        return;
+    }
+    j = ef_coverage_json(&cov);
+    ef_coverage_free(&cov);
+    if (j == NULL)
+        ef_answer_error(ans, 500, "internal error");
+    else
+        ef_answer_json(ans, 200, j);
+}
+
 /* Streamed from a thread of its own (http/export_stream.c); answered later. */
 static void do_export(struct ef_http_ctx *ctx, struct evhttp_request *req,
                       const struct ef_caller *who, const struct ef_query *q, struct ef_answer *ans)
@@ -559,6 +583,7 @@ const struct ef_route ef_routes[] = {
     {"/api/v1/hosts/", EVHTTP_REQ_GET, CALLER, ALL_ROLES, 0, do_host},
     {"/api/v1/controls", EVHTTP_REQ_GET, CALLER, ALL_ROLES, EF_Q_DEPARTMENT | EF_Q_NUMBERING,
      do_controls},
+    {"/api/v1/coverage", EVHTTP_REQ_GET, CALLER, ALL_ROLES, EF_Q_DEPARTMENT, do_coverage},
     {"/api/v1/trend", EVHTTP_REQ_GET, CALLER, ALL_ROLES,
      EF_Q_DEPARTMENT | EF_Q_CONTROL | EF_Q_SINCE_UNTIL, do_trend},
     {"/api/v1/export", EVHTTP_REQ_GET, CALLER, ALL_ROLES,

@@ -175,6 +175,11 @@ int core_snapshots(struct ef_store *s, const char *department, const char *contr
                    size_t *n);
 int core_report_iter(struct ef_store *s, const struct ef_report_filter *f, ef_report_cb cb,
                      void *arg);
+/* core_inventory.c */
+int core_inventory_replace(struct ef_store *s, struct ef_inventory_info *info,
+                           const struct ef_device *v, size_t n, const char *details, time_t now);
+int core_inventory_get(struct ef_store *s, struct ef_inventory_info *info, struct ef_device **v,
+                       size_t *n);
 
 extern const struct ef_store_ops ef_store_core_ops;
 

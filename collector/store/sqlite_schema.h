@@ -5,7 +5,7 @@
 #ifndef EF_COLLECTOR_SQLITE_SCHEMA_H
 #define EF_COLLECTOR_SQLITE_SCHEMA_H
 
-#define EF_SQLITE_SCHEMA_VERSION 6
+#define EF_SQLITE_SCHEMA_VERSION 7
 
 static const char ef_sqlite_schema[] =
     "CREATE TABLE schema_version (\n"
@@ -258,6 +258,34 @@ static const char *const ef_sqlite_migrate_6[] = {
     ");\n",
     "CREATE INDEX department_events_dept ON department_events(department_id, at);\n",
     "UPDATE schema_version SET version = 6;\n",
+};
+
+/* Version 7: the municipality's device list (efterlev-collector inventory import,
+ * docs/operations.md). Each import is a row of inventory_imports (kept: when and from which
+ * file the lists came); inventory_devices holds the current list only, replaced whole in
+ * the import's transaction. host_key is the matching key (collector/inventory.h: the short
+ * host name, case-folded), indexed for the coverage's lookups. */
+static const char *const ef_sqlite_migrate_7[] = {
+    "CREATE TABLE inventory_imports (\n"
+    "    id INTEGER PRIMARY KEY,\n"
+    "    imported_at INTEGER NOT NULL,\n"
+    "    file TEXT NOT NULL,\n"
+    "    actor TEXT NOT NULL,\n"
+    "    devices INTEGER NOT NULL\n"
+    ");\n",
+    "CREATE TABLE inventory_devices (\n"
+    "    id INTEGER PRIMARY KEY,\n"
+    "    import_id INTEGER NOT NULL REFERENCES inventory_imports(id),\n"
+    "    line INTEGER NOT NULL,\n"
+    "    hostname TEXT NOT NULL,\n"
+    "    host_key TEXT NOT NULL,\n"
+    "    department TEXT NOT NULL,\n"
+    "    os TEXT NOT NULL DEFAULT '',\n"
+    "    serial TEXT NOT NULL DEFAULT '',\n"
+    "    last_logon TEXT NOT NULL DEFAULT ''\n"
+    ");\n",
+    "CREATE INDEX inventory_devices_key ON inventory_devices(host_key);\n",
+    "UPDATE schema_version SET version = 7;\n",
 };
 
 #endif

@@ -265,6 +265,31 @@ struct ef_session {
     int64_t created_at, last_seen;   /* unix times */
 };
 
+/* The municipality's device list (efterlev-collector inventory import, docs/operations.md):
+ * one device of the current list. host_key is the matching key the caller computed
+ * (collector/inventory.h: the short name, case-folded); the store only keeps it. */
+#define EF_INV_DEVICES_MAX 200000 /* devices in one list */
+#define EF_INV_FILE_MAX 255       /* the imported file's name, as recorded */
+struct ef_device {
+    int64_t import_id; /* set by inventory_get */
+    int64_t line;      /* of the file it came from */
+    char hostname[EF_NAME_MAX + 1];
+    char host_key[EF_NAME_MAX + 1];
+    char department[EF_DEPT_NAME_MAX + 1]; /* NFC */
+    char os[EF_NAME_MAX + 1];
+    char serial[EF_SHORT_MAX + 1];
+    char last_logon[EF_SHORT_MAX + 1]; /* as the file wrote it */
+};
+
+/* The current list's import (a snapshot: each import replaces the last whole). */
+struct ef_inventory_info {
+    int64_t id;
+    int64_t imported_at; /* unix time */
+    char file[EF_INV_FILE_MAX + 1];
+    char actor[EF_ACTOR_MAX + 1];
+    int64_t devices;
+};
+
 struct ef_store;
 
 struct ef_store_ops {
@@ -420,6 +445,18 @@ struct ef_store_ops {
     int (*session_delete)(struct ef_store *s, const char *id_hash);
     /* Delete sessions idle since before idle_before or created before created_before. */
     int (*session_purge)(struct ef_store *s, int64_t idle_before, int64_t created_before);
+
+    /* --- the device list (schema 7) --- */
+
+    /* Replace the device list with the n devices of v in one transaction, as a new import
+     * (info->file, info->actor; info->id and info->devices are set), audit-logged as
+     * "inventory.import" by info->actor with details (JSON). */
+    int (*inventory_replace)(struct ef_store *s, struct ef_inventory_info *info,
+                             const struct ef_device *v, size_t n, const char *details, time_t now);
+    /* The current list ordered by department, hostname, and its import; NOTFOUND when no
+     * list was ever imported. devices may be NULL (the import only). Caller frees *v. */
+    int (*inventory_get)(struct ef_store *s, struct ef_inventory_info *info, struct ef_device **v,
+                         size_t *n);
 
     /* --- batching (ingest writer) --- */
 

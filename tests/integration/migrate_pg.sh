@@ -29,6 +29,10 @@ for a in 1 2 3 4; do
 done
 coll accept e2e.impossible_file --department "Äldreomsorgen" --until "$(date -u -d '+30 days' +%Y-%m-%d)" \
     --reason "Åtgärdas i höst" --by "Karin Åberg" >/dev/null 2>>"$T/admin.log" || fail "accept"
+# The device list travels too (inventory_imports, inventory_devices).
+printf 'Datornamn;Förvaltning\r\nH1.kommun.se;Socialförvaltningen\r\nh3;Äldreomsorgen\r\nnope;Äldreomsorgen\r\n' \
+    >"$T/enheter.csv"
+coll inventory import "$T/enheter.csv" >/dev/null 2>>"$T/admin.log" || fail "inventory import"
 
 # figures NAME: everything a reader sees, as files NAME-*.json.
 figures() {
@@ -38,6 +42,7 @@ figures() {
     coll trend --format json | jq -S 'del(.generated_at)' >"$T/$1-trend.json"
     coll accept list --all --format json | jq -S . >"$T/$1-accept.json"
     coll department list --format json | jq -S . >"$T/$1-depts.json"
+    coll coverage --format json | jq -S 'del(.generated_at)' >"$T/$1-coverage.json"
     coll export --format json --output "$T/$1-export.json" 2>>"$T/admin.log" || fail "export ($1)"
     # Pinned: the agents' key certificates travel with migrate (agent_keys.cert).
     "$EF_COLLECTOR" verify-export "$T/$1-export.json" --collector-key "$(coll export-key)" \
@@ -53,6 +58,7 @@ stop_collector
 "$EF_COLLECTOR" migrate --from "sqlite:$COLL_DIR/efterlev.db" --to "$PG" 2>"$T/migrate.log" ||
     fail "migrate: $(cat "$T/migrate.log")"
 assert_contains "$(cat "$T/migrate.log")" "reports: 8 rows" "migrate reports what it copied"
+assert_contains "$(cat "$T/migrate.log")" "inventory_devices: 3 rows" "migrate copies the device list"
 set +e
 "$EF_COLLECTOR" migrate --from "sqlite:$COLL_DIR/efterlev.db" --to "$PG" 2>"$T/migrate2.log"
 rc=$?
@@ -66,7 +72,7 @@ EF_DATABASE=$PG
 serve_collector "$addr"
 figures after
 pass "PostgreSQL: export verified"
-for f in summary controls controls13 trend accept depts reports; do
+for f in summary controls controls13 trend accept depts coverage reports; do
     cmp -s "$T/before-$f.json" "$T/after-$f.json" ||
         fail "$f differs after migrate: $(diff "$T/before-$f.json" "$T/after-$f.json" | head -n 6)"
     pass "$f: the same after migrate"

@@ -37,6 +37,10 @@ ef_unit_test(test_collector_output
 ef_unit_test(test_collector_query
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_collector_query.c
   LIBS efterlev_collector_core PkgConfig::EVENT)
+# The device list: columns by header, host name matching, encodings, refused rows (issue 14).
+ef_unit_test(test_collector_inventory
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_collector_inventory.c
+  LIBS efterlev_collector_core)
 
 # The same store tests against PostgreSQL: pg_run.sh makes a new database in the ctest run's
 # throwaway cluster (fixture "postgres", tests/integration/collector.cmake) and passes its URI
