@@ -91,8 +91,8 @@ struct ld {
 };
 
 static const char *cond_names[] = {"all", "any", "none"};
-static const char *kind_names[] = {"condition", "file", "command", "fact",     "sysctl",
-                                   "service",   "dir",  "package", "registry", "wmi", "running"};
+static const char *kind_names[] = {"condition", "file",    "command",  "fact", "sysctl", "service",
+                                   "dir",       "package", "registry", "wmi",  "running"};
 
 const char *ef_cond_op_name(ef_cond_op op)
 {
