@@ -227,9 +227,14 @@ pass "the collector stored increasing seqs across the upgrade: $seqs"
 assert_eq "$(grep -o '"hostname":"wine-msi-host"' <<<"$("$EF_COLLECTOR" summary --config "$COLL_CONF" --format json | jq -c '.hosts[]')" | wc -l)" \
     1 "still one host in the summary"
 
-# 5. Uninstallation.
+# 5. Uninstallation, by product code as Intune, SCCM and "Apps & features" do: the installed
+# product's own cached package, not a package file. (With the .msi's path, Wine's msiexec
+# once reinstalled the files after removing them, in CI.)
+product=$(w reg query 'HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall' /s |
+    grep -B20 'efterlev agent' | grep -o '{[0-9A-F-]*}' | tail -n 1)
+[ -n "$product" ] || fail "no product code of efterlev agent under ...\\Uninstall"
 rc=0
-wine msiexec /x "$(win "$T/b.msi")" /qn /l*v "$(win "$T/msi-uninstall.log")" >>"$T/wine.log" 2>&1 || rc=$?
+wine msiexec /x "$product" /qn /l*v "$(win "$T/msi-uninstall.log")" >>"$T/wine.log" 2>&1 || rc=$?
 assert_eq "$rc" 0 "msiexec /x exits 0"
 # Wine's msi runs the RemoveFile row of the folder before those of its files, so the folder
 # itself may stay, empty (Windows removes it after its files).
