@@ -35,7 +35,10 @@ int ef_dept_platforms(struct ef_store *s, const char *only_dept, struct ef_dept_
             j++;
         if (j == nd)
             break;
-        if (strcmp(d[j].name, pc[i].department) != 0 || (p = ef_platform_index(pc[i].platform)) < 0)
+        if (strcmp(d[j].name, pc[i].department) != 0)
+            continue;
+        d[j].assigned_hosts += pc[i].fresh_assigned;
+        if ((p = ef_platform_index(pc[i].platform)) < 0)
             continue;
         d[j].platform_hosts[p] = pc[i].hosts;
         d[j].platform_stale[p] = pc[i].hosts - pc[i].fresh_hosts;
@@ -58,12 +61,14 @@ json_t *ef_platforms_json(const struct ef_dept_summary *d)
     return o;
 }
 
-static const char *const kind_keys[EF_KINDS] = {"pass",    "fail",  "na",
-                                                "unknown", "error", "accepted"};
+static const char *const kind_keys[EF_KINDS] = {"pass",  "fail",     "na",     "unknown",
+                                                "error", "accepted", "missing"};
 
 double ef_compliance_pct(const int64_t counts[EF_KINDS])
 {
-    int64_t judged = counts[EF_PASS] + counts[EF_FAIL];
+    /* A required check missing from a report counts against the figure, as a failure
+     * would: a host cannot raise its department's figure by leaving checks out. */
+    int64_t judged = counts[EF_PASS] + counts[EF_FAIL] + counts[EF_MISSING];
 
     if (judged <= 0)
         return -1;
@@ -167,6 +172,16 @@ int ef_summary_build_mode(struct ef_store *s, const char *only_dept, int stale_d
     return EF_OK;
 }
 
+/* The policy the host's latest report names and whether it was the one assigned; null
+ * before its first report. */
+static json_t *host_policy_json(const struct ef_host_row *h)
+{
+    if (h->last_seen <= 0)
+        return json_null();
+    return json_pack("{s:s, s:s, s:s, s:b}", "id", h->policy_id, "version", h->policy_version,
+                     "sha256", h->policy_sha256, "assigned", h->policy_assigned);
+}
+
 json_t *ef_host_row_json(const struct ef_host_row *h)
 {
     char when[32];
@@ -186,7 +201,8 @@ json_t *ef_host_row_json(const struct ef_host_row *h)
         json_object_set_new(o, "os_edition",
                             h->os_edition[0] ? json_string(h->os_edition) : json_null()) != 0 ||
         json_object_set_new(o, "os_build",
-                            h->os_build[0] ? json_string(h->os_build) : json_null()) != 0) {
+                            h->os_build[0] ? json_string(h->os_build) : json_null()) != 0 ||
+        json_object_set_new(o, "policy", host_policy_json(h)) != 0) {
         json_decref(o);
         return NULL;
     }
@@ -525,8 +541,8 @@ int ef_host_json(struct ef_store *s, const char *agent_id, const char *only_dept
             json_array_append_new(ctl, json_string(tok));
         ef_time_rfc3339((time_t)r[i].since, when);
         e = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:s, s:s}", "check", r[i].check,
-                      "status", ef_status_name(r[i].status), "counted_as",
-                      r[i].accepted ? "accepted" : ef_status_name(r[i].status), "acceptance",
+                      "status", ef_result_status_name(r[i].status), "counted_as",
+                      r[i].accepted ? "accepted" : ef_result_status_name(r[i].status), "acceptance",
                       r[i].accepted ? json_integer(r[i].acceptance) : json_null(), "since", when,
                       "evidence", r[i].evidence, "controls", ctl, "severity",
                       ef_severity_name(r[i].severity), "level", ef_level_name(r[i].level));

@@ -32,6 +32,8 @@ struct ef_dept_summary {
     /* hosts and stale_hosts per platform (EF_PLAT_*), from each host's latest report */
     int64_t platform_hosts[EF_PLATS];
     int64_t platform_stale[EF_PLATS];
+    /* of the fresh hosts, those whose latest report ran the policy they were assigned */
+    int64_t assigned_hosts;
 };
 
 /* Which hosts a summary lists: all (the default), only the stale ones, or none (large
@@ -55,8 +57,8 @@ int ef_summary_build_mode(struct ef_store *s, const char *only_dept, int stale_d
                           enum ef_hosts_mode mode, struct ef_summary *out);
 void ef_summary_free(struct ef_summary *sum);
 
-/* Compliance in percent, pass / (pass + fail), or -1 when there is nothing passed or
- * failed. ef_pct_round: to one decimal, halves away from zero. */
+/* Compliance in percent, pass / (pass + fail + missing), or -1 when there is nothing
+ * passed, failed or missing. ef_pct_round: to one decimal, halves away from zero. */
 double ef_compliance_pct(const int64_t counts[EF_KINDS]);
 double ef_pct_round(double pct);
 /* "66.7" or "-" (or "" with empty_dash 0); decimal comma with comma set. */

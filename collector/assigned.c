@@ -19,12 +19,19 @@ static void judged_elsewhere(struct ef_result *res, ef_level level)
     res->status = EF_UNKNOWN;
 }
 
-static int has_check(const struct ef_report *r, const char *id)
+/* Whether the first n results hold check id. A linear scan: a report holds at most a
+ * catalog's few hundred results, and this runs once per catalog check. */
+static int has_check_in(const struct ef_report *r, size_t n, const char *id)
 {
-    for (size_t i = 0; i < r->nresults; i++)
+    for (size_t i = 0; i < n; i++)
         if (strcmp(r->results[i].check, id) == 0)
             return 1;
     return 0;
+}
+
+static int has_check(const struct ef_report *r, const char *id)
+{
+    return has_check_in(r, r->nresults, id);
 }
 
 static void note_set_aside(struct ef_report *r, ef_level level, const struct ef_assigned_tally *t)
@@ -54,6 +61,38 @@ static void note_set_aside(struct ef_report *r, ef_level level, const struct ef_
                    t->not_in_catalog + t->above_level, t->not_in_catalog,
                    strcmp(r->host.platform, EF_PLATFORM_WINDOWS) == 0 ? "Windows " : "",
                    t->above_level, ef_level_name(level), t->first_set_aside);
+}
+
+/* Rule 5: the checks the catalog requires at level that the report does not hold. A
+ * report full to EF_RESULTS_MAX cannot take more: the rest are counted in t only (the
+ * host is not marked as having run its policy either way). */
+static void add_missing(const struct ef_check_catalog *c, ef_level level, struct ef_report *r,
+                        struct ef_assigned_tally *t)
+{
+    size_t i, held = r->nresults;
+    struct ef_result *res;
+
+    for (i = 0; i < c->n; i++) {
+        const struct ef_catalog_check *k = &c->v[i];
+
+        if (k->level > level || has_check_in(r, held, k->id))
+            continue;
+        t->missing++;
+        if ((res = ef_report_add(r)) == NULL)
+            continue;
+        snprintf(res->check, sizeof(res->check), "%s", k->id);
+        res->status = (ef_status)EF_MISSING;
+        memcpy(res->controls, k->controls, sizeof(res->controls));
+        res->ncontrols = k->ncontrols;
+        res->severity = k->severity;
+        res->level = level;
+        ef_text_printf(res->evidence, sizeof(res->evidence),
+                       "required at %s by the collector's policy %s %s, not in the report: the "
+                       "host ran policy %s %s (sha256 %.12s)",
+                       ef_level_name(level), c->policy_id, c->policy_version,
+                       r->policy_id[0] ? r->policy_id : "(none named)", r->policy_version,
+                       r->policy_sha256[0] ? r->policy_sha256 : "-");
+    }
 }
 
 void ef_assigned_apply(const struct ef_check_catalog *c, ef_level level, struct ef_report *r,
@@ -91,6 +130,10 @@ void ef_assigned_apply(const struct ef_check_catalog *c, ef_level level, struct 
         kept++;
     }
     r->nresults = kept;
+    if (c != NULL)
+        add_missing(c, level, r, t);
+    t->policy_assigned = c != NULL && t->missing == 0 && r->policy_sha256[0] != '\0' &&
+                         strcmp(r->policy_sha256, c->policy_sha256) == 0;
     if (t->not_in_catalog + t->above_level > 0)
         note_set_aside(r, level, t);
 }

@@ -10,6 +10,7 @@
 
 #include "check_catalog.h"
 #include "efterlev/report.h"
+#include "store/store.h"
 
 /* The result the collector adds when it set results aside, so the host's page and its
  * department's error count show it: status error, no controls (it fills no coverage),
@@ -21,7 +22,11 @@ struct ef_assigned_tally {
     size_t not_in_catalog; /* set aside: the catalog has no such check */
     size_t above_level;    /* set aside: the catalog requires the check from a higher level */
     size_t other_level;    /* kept as unknown: judged at another level than the department's */
+    size_t missing;        /* required checks the report did not hold (EF_MISSING added) */
     int no_catalog;        /* the collector has no catalog for the report's platform */
+    /* 1: the report ran the policy the host was assigned: it names the catalog's policy
+     * (the same sha256) and holds every check the catalog requires at the level */
+    int policy_assigned;
     char first_set_aside[EF_ID_MAX + 1]; /* for the log; "" when none */
 };
 
@@ -34,7 +39,12 @@ struct ef_assigned_tally {
  *  4. a kept result judged at a level other than level becomes unknown, its evidence
  *     "judged at basic, the department requires high (reported pass: ...)";
  * and when anything was set aside, one result EF_UNASSIGNED_CHECK says so. Order of the kept
- * results is unchanged. t (may be NULL) receives the counts. */
+ * results is unchanged. Then
+ *  5. every catalog check required at level (its lowest level at or below it) that the report
+ *     does not hold is added with status EF_MISSING (store.h: a counted kind, against the
+ *     figure like a failure), the catalog's controls and severity, evidence naming the
+ *     policy the host ran instead.
+ * t (may be NULL) receives the counts and the policy verdict. */
 void ef_assigned_apply(const struct ef_check_catalog *c, ef_level level, struct ef_report *r,
                        struct ef_assigned_tally *t);
 

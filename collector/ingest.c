@@ -81,11 +81,12 @@ static void accepted(struct ef_store *s, const struct ef_agent *a, int status, i
  * by the catalog of the report's platform (assigned.h); the body is stored whole all the
  * same. */
 static int keep_assigned(struct ef_store *s, struct ef_job *j, const struct ef_agent *a,
-                         struct ef_dept_cache *dc)
+                         struct ef_dept_cache *dc, int *policy_assigned)
 {
     struct ef_assigned_tally t;
     struct ef_department d;
 
+    *policy_assigned = 0;
     if (j->checks == NULL)
         return 0;
     if (department_of(s, a->department_id, dc, &d) != EF_OK)
@@ -99,6 +100,11 @@ static int keep_assigned(struct ef_store *s, struct ef_job *j, const struct ef_a
                 t.not_in_catalog, j->report.host.platform, t.no_catalog ? ", which is absent" : "",
                 t.above_level, ef_level_name(d.level),
                 t.first_set_aside[0] != '\0' ? t.first_set_aside : "-", t.other_level);
+    if (t.missing > 0)
+        ef_warn("report %llu of %s: %zu required checks missing (policy %s %s)",
+                (unsigned long long)j->report.seq, a->agent_id, t.missing, j->report.policy_id,
+                j->report.policy_version);
+    *policy_assigned = t.policy_assigned;
     return 0;
 }
 
@@ -197,6 +203,7 @@ void ef_ingest_store(struct ef_store *s, struct ef_job *j, struct ef_dept_cache 
 {
     struct ef_report *r = &j->report;
     struct ef_report_record rec;
+    int policy_assigned = 0;
     struct ef_agent a;
     int rc;
 
@@ -239,7 +246,7 @@ void ef_ingest_store(struct ef_store *s, struct ef_job *j, struct ef_dept_cache 
         seq_not_above(s, &a, j, dc);
         return;
     }
-    if (keep_assigned(s, j, &a, dc) != 0)
+    if (keep_assigned(s, j, &a, dc, &policy_assigned) != 0)
         goto fail;
     rec = (struct ef_report_record){.agent_id = a.agent_id,
                                     .body = j->body,
@@ -248,7 +255,8 @@ void ef_ingest_store(struct ef_store *s, struct ef_job *j, struct ef_dept_cache 
                                     .sha256 = j->sha,
                                     .received_at = j->now,
                                     .report = r,
-                                    .public_key = j->key};
+                                    .public_key = j->key,
+                                    .policy_assigned = policy_assigned};
     rc = s->ops->report_store(s, &rec);
     if (rc == EF_EXISTS) {
         /* Another upload stored this seq meanwhile, or a re-enrollment (perhaps on another

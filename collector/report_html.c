@@ -80,6 +80,7 @@ enum {
     S_NOT_DEPT,
     S_METHOD_ALL,
     S_METHOD_SOME,
+    S_METHOD_POLICY,
     S_COUNT
 };
 
@@ -89,8 +90,9 @@ static const char *const sv[S_COUNT] = {
     "Framtagen",
     "Sammanfattning",
     "Teknisk efterlevnad mäts på varje dator med efterlev-agenten mot förvaltningens "
-    "skyddsnivå. Efterlevnad = godkända / (godkända + underkända) kontroller på datorer som "
-    "rapporterat de senaste @1 dagarna. Riskaccepterade brister räknas varken som godkända "
+    "skyddsnivå. Efterlevnad = godkända / (godkända + underkända + saknade) kontroller på "
+    "datorer som rapporterat de senaste @1 dagarna. Riskaccepterade brister räknas varken som "
+    "godkända "
     "eller underkända.",
     "Efterlevnad per förvaltning",
     "Förvaltning",
@@ -151,8 +153,9 @@ static const char *const sv[S_COUNT] = {
     /* With a device list (efterlev-collector inventory import): the real coverage. */
     "@1 av @2 datorer i enhetsförteckningen rapporterade de senaste @3 dagarna (täckning @4); "
     "teknisk efterlevnad mäts med efterlev-agenten på de datorer som rapporterar, mot "
-    "förvaltningens skyddsnivå. Efterlevnad = godkända / (godkända + underkända) kontroller på "
-    "datorer som rapporterat de senaste @3 dagarna. Riskaccepterade brister räknas varken som "
+    "förvaltningens skyddsnivå. Efterlevnad = godkända / (godkända + underkända + saknade) "
+    "kontroller på datorer som rapporterat de senaste @3 dagarna. Riskaccepterade brister räknas "
+    "varken som "
     "godkända eller underkända.",
     "Enhetsförteckningen (@1, importerad @2) jämförs med de datorer som rapporterar, på "
     "datornamn utan hänsyn till versaler (kortnamn när något av namnen är kortnamn): @3 av @4 "
@@ -175,6 +178,11 @@ static const char *const sv[S_COUNT] = {
     "med datorns egen nyckel (Ed25519).",
     "Efterlev-agenten utför tekniska kontroller på de datorer där den är installerad och "
     "signerar varje rapport med datorns egen nyckel (Ed25519).",
+    /* What each computer was required to check, and how many ran exactly that. */
+    "Insamlingsservern avgör vilka kontroller varje dator ska utföra (dess policy och "
+    "förvaltningens skyddsnivå); en sådan kontroll som saknas i datorns rapport räknas som "
+    "saknad, mot siffran som en underkänd. @1 av @2 datorer som rapporterat körde den policy "
+    "de tilldelats; @3 kontroller saknades.",
 };
 
 static const char *const en[S_COUNT] = {
@@ -183,8 +191,8 @@ static const char *const en[S_COUNT] = {
     "Generated",
     "Summary",
     "Technical compliance is measured on every computer by the efterlev agent against its "
-    "department's protection level. Compliance = passed / (passed + failed) checks on "
-    "computers that reported within the last @1 days. Accepted risks count neither as "
+    "department's protection level. Compliance = passed / (passed + failed + missing) "
+    "checks on computers that reported within the last @1 days. Accepted risks count neither as "
     "passed nor as failed.",
     "Compliance per department",
     "Department",
@@ -245,8 +253,9 @@ static const char *const en[S_COUNT] = {
     "no computers yet",
     "@1 of the @2 computers in the device list reported within the last @3 days (coverage "
     "@4); technical compliance is measured by the efterlev agent on the computers that report, "
-    "against their department's protection level. Compliance = passed / (passed + failed) "
-    "checks on computers that reported within the last @3 days. Accepted risks count neither "
+    "against their department's protection level. Compliance = passed / (passed + failed + "
+    "missing) checks on computers that reported within the last @3 days. Accepted risks count "
+    "neither "
     "as passed nor as failed.",
     "The device list (@1, imported @2) is compared with the reporting computers by host name, "
     "ignoring case (the short name when either name is a short one): @3 of the @4 computers in "
@@ -266,6 +275,10 @@ static const char *const en[S_COUNT] = {
     "report with the computer's own key (Ed25519).",
     "The efterlev agent performs technical checks on the computers it is installed on and "
     "signs each report with the computer's own key (Ed25519).",
+    "The collector decides which checks each computer must run (its policy and the "
+    "department's protection level); such a check absent from the computer's report counts "
+    "as missing, against the figure like a failure. @1 of the @2 computers that reported ran "
+    "the policy they were assigned; @3 checks were missing.",
 };
 
 int ef_period_parse(const char *p, int64_t *first, int64_t *last)
@@ -857,6 +870,24 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
             : np == 1 ? only
                       : which,
             np ? counted : "0", NULL);
+    }
+    /* The required check set: how many counted computers ran their assigned policy, and how
+     * many required checks were missing (live, as the host list above). */
+    {
+        int64_t ran = 0, seen = 0, missing = 0;
+        char a1[24], a2[24], a3[24];
+
+        for (i = 0; i < nhr; i++)
+            if (!hr[i].stale && hr[i].last_seen > 0) {
+                seen++;
+                ran += hr[i].policy_assigned != 0;
+                missing += hr[i].counts[EF_MISSING];
+            }
+        snprintf(a1, sizeof(a1), "%" PRId64, ran);
+        snprintf(a2, sizeof(a2), "%" PRId64, seen);
+        snprintf(a3, sizeof(a3), "%" PRId64, missing);
+        fputs(" ", out);
+        tpl(out, L[S_METHOD_POLICY], a1, a2, a3);
     }
     fputs("</p>\n<ul>", out);
     for (i = 0; i < nd; i++) {

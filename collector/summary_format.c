@@ -36,6 +36,8 @@ json_t *ef_summary_json(const struct ef_summary *sum)
                       (json_int_t)d->stale_hosts, "compliance_pct");
         if (ef_counts_json(o, d->counts) != 0 ||
             json_object_set_new(o, "platforms", ef_platforms_json(d)) != 0 ||
+            json_object_set_new(o, "assigned_policy_hosts",
+                                json_integer((json_int_t)d->assigned_hosts)) != 0 ||
             json_array_append_new(depts, o) != 0) {
             json_decref(o);
             goto fail;
@@ -52,8 +54,8 @@ fail:
 
 /* ---- text ---- */
 
-#define DEPT_COLS 13
-#define HOST_COLS 13
+#define DEPT_COLS 15
+#define HOST_COLS 15
 #define CELL_MAX 300
 
 size_t ef_text_width(const char *s)
@@ -69,8 +71,8 @@ size_t ef_text_width(const char *s)
 static void dept_cell(const struct ef_summary *sum, size_t row, int col, char *out)
 {
     static const char *const head[DEPT_COLS] = {
-        "DEPARTMENT", "LEVEL", "HOSTS",   "LINUX", "WINDOWS",  "STALE",     "PASS",
-        "FAIL",       "NA",    "UNKNOWN", "ERROR", "ACCEPTED", "COMPLIANCE"};
+        "DEPARTMENT", "LEVEL",   "HOSTS", "LINUX",    "WINDOWS",    "STALE",   "PASS",      "FAIL",
+        "NA",         "UNKNOWN", "ERROR", "ACCEPTED", "COMPLIANCE", "MISSING", "RAN POLICY"};
     const struct ef_dept_summary *d;
 
     if (row == 0) {
@@ -100,6 +102,13 @@ static void dept_cell(const struct ef_summary *sum, size_t row, int col, char *o
         if (strcmp(out, "-") != 0)
             snprintf(out + strlen(out), CELL_MAX - strlen(out), "%%");
         break;
+    case 13:
+        snprintf(out, CELL_MAX, "%" PRId64, d->counts[EF_MISSING]);
+        break;
+    case 14: /* of the counted hosts, those that ran the policy they were assigned */
+        snprintf(out, CELL_MAX, "%" PRId64 "/%" PRId64, d->assigned_hosts,
+                 d->hosts - d->stale_hosts);
+        break;
     default:
         snprintf(out, CELL_MAX, "%" PRId64, d->counts[col - 6]);
     }
@@ -108,8 +117,8 @@ static void dept_cell(const struct ef_summary *sum, size_t row, int col, char *o
 static void host_cell(const struct ef_summary *sum, size_t row, int col, char *out)
 {
     static const char *const head[HOST_COLS] = {
-        "HOST", "AGENT", "DEPARTMENT", "PLATFORM", "LAST SEEN", "SEQ",  "PASS",
-        "FAIL", "NA",    "UNKNOWN",    "ERROR",    "ACCEPTED",  "STALE"};
+        "HOST", "AGENT",   "DEPARTMENT", "PLATFORM", "LAST SEEN", "SEQ",     "PASS",  "FAIL",
+        "NA",   "UNKNOWN", "ERROR",      "ACCEPTED", "STALE",     "MISSING", "POLICY"};
     const struct ef_host_row *h;
 
     if (row == 0) {
@@ -150,6 +159,22 @@ static void host_cell(const struct ef_summary *sum, size_t row, int col, char *o
         break;
     case 12:
         snprintf(out, CELL_MAX, "%s", h->stale ? "yes" : "no");
+        break;
+    case 13:
+        snprintf(out, CELL_MAX, "%" PRId64, h->counts[EF_MISSING]);
+        break;
+    case 14: /* "assigned", or the policy it ran instead; "-" before its first report */
+        if (h->last_seen <= 0)
+            snprintf(out, CELL_MAX, "-");
+        else if (h->policy_assigned)
+            snprintf(out, CELL_MAX, "assigned");
+        else {
+            char p[EF_ID_MAX + EF_SHORT_MAX + 2];
+
+            snprintf(p, sizeof(p), "%s %s", h->policy_id[0] ? h->policy_id : "?",
+                     h->policy_version);
+            ef_text_safe(p, out, CELL_MAX);
+        }
         break;
     default:
         snprintf(out, CELL_MAX, "%" PRId64, h->counts[col - 6]);
@@ -223,15 +248,18 @@ static void csv_counts(const struct ef_csv_dialect *dl, FILE *out, const int64_t
 
 /* One table for both kinds of row, so every record has the same fields (RFC 4180): "row" is
  * "department" or "host"; fields that do not apply to a kind are empty. "accepted" came
- * with schema 2, the platform columns after it with schema 5: new columns go last, so
- * earlier readers keep their column numbers. */
+ * with schema 2, the platform columns after it with schema 5, "missing" and the policy
+ * columns with schema 8: new columns go last, so earlier readers keep their column numbers. */
 int ef_summary_csv(const struct ef_summary *sum, const struct ef_csv_dialect *dl, FILE *out)
 {
     static const char *const head[] = {
-        "row",        "department", "level",       "hostname",       "agent_id", "last_seen",
-        "last_seq",   "stale",      "hosts",       "stale_hosts",    "pass",     "fail",
-        "na",         "unknown",    "error",       "compliance_pct", "accepted", "platform",
-        "os_edition", "os_build",   "linux_hosts", "windows_hosts"};
+        "row",         "department",     "level",          "hostname",
+        "agent_id",    "last_seen",      "last_seq",       "stale",
+        "hosts",       "stale_hosts",    "pass",           "fail",
+        "na",          "unknown",        "error",          "compliance_pct",
+        "accepted",    "platform",       "os_edition",     "os_build",
+        "linux_hosts", "windows_hosts",  "missing",        "assigned_policy_hosts",
+        "policy_id",   "policy_version", "policy_assigned"};
     char when[32], pct[16];
     size_t i;
 
@@ -256,7 +284,11 @@ int ef_summary_csv(const struct ef_summary *sum, const struct ef_csv_dialect *dl
         for (j = 0; j < 3; j++)
             ef_csv_str(dl, out, "", 0);
         ef_csv_int(dl, out, d->platform_hosts[EF_PLAT_LINUX], 0);
-        ef_csv_int(dl, out, d->platform_hosts[EF_PLAT_WINDOWS], 1);
+        ef_csv_int(dl, out, d->platform_hosts[EF_PLAT_WINDOWS], 0);
+        ef_csv_int(dl, out, d->counts[EF_MISSING], 0);
+        ef_csv_int(dl, out, d->assigned_hosts, 0);
+        for (j = 0; j < 3; j++)
+            ef_csv_str(dl, out, "", j == 2);
     }
     for (i = 0; i < sum->nhosts; i++) {
         const struct ef_host_row *h = &sum->hosts[i];
@@ -282,7 +314,13 @@ int ef_summary_csv(const struct ef_summary *sum, const struct ef_csv_dialect *dl
         ef_csv_str(dl, out, h->os_edition, 0);
         ef_csv_str(dl, out, h->os_build, 0);
         ef_csv_str(dl, out, "", 0);
-        ef_csv_str(dl, out, "", 1);
+        ef_csv_str(dl, out, "", 0);
+        ef_csv_int(dl, out, h->counts[EF_MISSING], 0);
+        ef_csv_str(dl, out, "", 0);
+        ef_csv_str(dl, out, h->policy_id, 0);
+        ef_csv_str(dl, out, h->policy_version, 0);
+        /* before its first report there is no policy to judge */
+        ef_csv_str(dl, out, h->last_seen > 0 ? (h->policy_assigned ? "yes" : "no") : "", 1);
     }
     return ferror(out) ? -1 : 0;
 }

@@ -75,21 +75,23 @@ int core_agent_apply(struct ef_store *s, const char *agent_id, int64_t departmen
 {
     static const char checks_sql[] =
         "INSERT INTO dept_check_counts (department_id, check_id, controls, severity, pass, "
-        "fail, na, unknown, error, accepted) "
+        "fail, na, unknown, error, accepted, missing) "
         "SELECT $1, check_id, controls, severity, "
         "CASE WHEN status = 'pass' THEN $3 ELSE 0 END, "
         "CASE WHEN status = 'fail' AND accepted_by IS NULL THEN $3 ELSE 0 END, "
         "CASE WHEN status = 'na' THEN $3 ELSE 0 END, "
         "CASE WHEN status = 'unknown' THEN $3 ELSE 0 END, "
         "CASE WHEN status = 'error' THEN $3 ELSE 0 END, "
-        "CASE WHEN accepted_by IS NOT NULL THEN $3 ELSE 0 END "
+        "CASE WHEN accepted_by IS NOT NULL THEN $3 ELSE 0 END, "
+        "CASE WHEN status = 'missing' THEN $3 ELSE 0 END "
         "FROM latest_results WHERE agent_id = $2 ORDER BY check_id, controls "
         "ON CONFLICT (department_id, check_id, controls) DO UPDATE SET "
         "severity = excluded.severity, pass = dept_check_counts.pass + excluded.pass, "
         "fail = dept_check_counts.fail + excluded.fail, na = dept_check_counts.na + excluded.na, "
         "unknown = dept_check_counts.unknown + excluded.unknown, "
         "error = dept_check_counts.error + excluded.error, "
-        "accepted = dept_check_counts.accepted + excluded.accepted";
+        "accepted = dept_check_counts.accepted + excluded.accepted, "
+        "missing = dept_check_counts.missing + excluded.missing";
     static const char dept_sql[] =
         "UPDATE dept_counts SET fresh_hosts = fresh_hosts + $3, "
         "pass = pass + $3 * (SELECT n_pass FROM agents WHERE agent_id = $2), "
@@ -97,7 +99,8 @@ int core_agent_apply(struct ef_store *s, const char *agent_id, int64_t departmen
         "na = na + $3 * (SELECT n_na FROM agents WHERE agent_id = $2), "
         "unknown = unknown + $3 * (SELECT n_unknown FROM agents WHERE agent_id = $2), "
         "error = error + $3 * (SELECT n_error FROM agents WHERE agent_id = $2), "
-        "accepted = accepted + $3 * (SELECT n_accepted FROM agents WHERE agent_id = $2) "
+        "accepted = accepted + $3 * (SELECT n_accepted FROM agents WHERE agent_id = $2), "
+        "missing = missing + $3 * (SELECT n_missing FROM agents WHERE agent_id = $2) "
         "WHERE department_id = $1";
     struct ef_db_stmt *st;
 
@@ -148,16 +151,19 @@ int core_write_deltas(struct ef_store *s, int64_t department_id, const struct ef
 {
     static const char check_sql[] =
         "INSERT INTO dept_check_counts (department_id, check_id, controls, severity, pass, "
-        "fail, na, unknown, error, accepted) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+        "fail, na, unknown, error, accepted, missing) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
         "ON CONFLICT (department_id, check_id, controls) DO UPDATE SET "
         "severity = excluded.severity, pass = dept_check_counts.pass + excluded.pass, "
         "fail = dept_check_counts.fail + excluded.fail, na = dept_check_counts.na + excluded.na, "
         "unknown = dept_check_counts.unknown + excluded.unknown, "
         "error = dept_check_counts.error + excluded.error, "
-        "accepted = dept_check_counts.accepted + excluded.accepted";
+        "accepted = dept_check_counts.accepted + excluded.accepted, "
+        "missing = dept_check_counts.missing + excluded.missing";
     static const char dept_sql[] =
         "UPDATE dept_counts SET pass = pass + $2, fail = fail + $3, na = na + $4, "
-        "unknown = unknown + $5, error = error + $6, accepted = accepted + $7 "
+        "unknown = unknown + $5, error = error + $6, accepted = accepted + $7, "
+        "missing = missing + $8 "
         "WHERE department_id = $1";
     struct ef_db_stmt *st;
     size_t i;
@@ -301,7 +307,9 @@ int core_agent_rebuild(struct ef_store *s, const char *agent_id, time_t now)
         "n_error = (SELECT count(*) FROM latest_results r WHERE r.agent_id = $1 "
         "           AND r.status = 'error'), "
         "n_accepted = (SELECT count(*) FROM latest_results r WHERE r.agent_id = $1 "
-        "              AND r.accepted_by IS NOT NULL) "
+        "              AND r.accepted_by IS NOT NULL), "
+        "n_missing = (SELECT count(*) FROM latest_results r WHERE r.agent_id = $1 "
+        "             AND r.status = 'missing') "
         "WHERE agent_id = $1";
     struct ef_db_stmt *st;
     int64_t dept, seen;
@@ -527,25 +535,25 @@ static int write_snapshot(struct ef_store *s, int64_t day, int stale_days)
 {
     static const char dept_sql[] =
         "INSERT INTO snapshots (day, department_id, control, level, stale_days, hosts, "
-        "fresh_hosts, pass, fail, na, unknown, error, accepted) "
+        "fresh_hosts, pass, fail, na, unknown, error, accepted, missing) "
         "SELECT $1, d.id, '', d.level, $2, c.hosts, c.fresh_hosts, c.pass, c.fail, c.na, "
-        "c.unknown, c.error, c.accepted "
+        "c.unknown, c.error, c.accepted, c.missing "
         "FROM departments d JOIN dept_counts c ON c.department_id = d.id WHERE true "
         "ON CONFLICT (department_id, control, day) DO UPDATE SET level = excluded.level, "
         "stale_days = excluded.stale_days, hosts = excluded.hosts, "
         "fresh_hosts = excluded.fresh_hosts, pass = excluded.pass, fail = excluded.fail, "
         "na = excluded.na, unknown = excluded.unknown, error = excluded.error, "
-        "accepted = excluded.accepted";
+        "accepted = excluded.accepted, missing = excluded.missing";
     static const char control_sql[] =
         "INSERT INTO snapshots (day, department_id, control, level, stale_days, hosts, "
-        "fresh_hosts, pass, fail, na, unknown, error, accepted) "
-        "SELECT $1, d.id, $3, d.level, $2, c.hosts, c.fresh_hosts, $4, $5, $6, $7, $8, $9 "
-        "FROM departments d JOIN dept_counts c ON c.department_id = d.id WHERE d.id = $10 "
+        "fresh_hosts, pass, fail, na, unknown, error, accepted, missing) "
+        "SELECT $1, d.id, $3, d.level, $2, c.hosts, c.fresh_hosts, $4, $5, $6, $7, $8, $9, $10 "
+        "FROM departments d JOIN dept_counts c ON c.department_id = d.id WHERE d.id = $11 "
         "ON CONFLICT (department_id, control, day) DO UPDATE SET level = excluded.level, "
         "stale_days = excluded.stale_days, hosts = excluded.hosts, "
         "fresh_hosts = excluded.fresh_hosts, pass = excluded.pass, fail = excluded.fail, "
         "na = excluded.na, unknown = excluded.unknown, error = excluded.error, "
-        "accepted = excluded.accepted";
+        "accepted = excluded.accepted, missing = excluded.missing";
     struct ef_check_counts *rows = NULL;
     struct ef_control_sum *sums = NULL;
     struct ef_db_stmt *st = core_prepare(s, dept_sql);
@@ -573,7 +581,7 @@ static int write_snapshot(struct ef_store *s, int64_t day, int stale_days)
         DB(s)->bind_text(st, 3, sums[i].control);
         for (k = 0; k < EF_KINDS; k++)
             DB(s)->bind_int(st, 4 + k, sums[i].counts[k]);
-        DB(s)->bind_int(st, 10, sums[i].department_id);
+        DB(s)->bind_int(st, 4 + EF_KINDS, sums[i].department_id);
         if (core_exec(s, st, "control snapshot") != EF_OK)
             goto out;
     }

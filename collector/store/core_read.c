@@ -132,13 +132,18 @@ static int host_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)
         core_col_text(s, st, 14, h->kernel, sizeof(h->kernel)) != EF_OK ||
         core_col_text(s, st, 15, h->platform, sizeof(h->platform)) != EF_OK ||
         core_col_text(s, st, 16, h->os_edition, sizeof(h->os_edition)) != EF_OK ||
-        core_col_text(s, st, 17, h->os_build, sizeof(h->os_build)) != EF_OK)
+        core_col_text(s, st, 17, h->os_build, sizeof(h->os_build)) != EF_OK ||
+        core_col_text(s, st, 20, h->policy_id, sizeof(h->policy_id)) != EF_OK ||
+        core_col_text(s, st, 21, h->policy_version, sizeof(h->policy_version)) != EF_OK ||
+        core_col_text(s, st, 22, h->policy_sha256, sizeof(h->policy_sha256)) != EF_OK)
         return EF_ERR;
     h->level = core_level_of(DB(s)->col_int(st, 3));
     h->last_seen = DB(s)->col_int(st, 4);
     h->last_seq = (uint64_t)DB(s)->col_int(st, 5);
-    for (k = 0; k < EF_KINDS; k++)
+    for (k = 0; k < EF_MISSING; k++)
         h->counts[k] = DB(s)->col_int(st, 6 + k);
+    h->counts[EF_MISSING] = DB(s)->col_int(st, 19);
+    h->policy_assigned = (int)DB(s)->col_int(st, 23);
     h->stale = DB(s)->col_int(st, 12) == 0;
     h->retired_at = DB(s)->col_int(st, 18);
     return EF_OK;
@@ -150,7 +155,8 @@ int core_host_rows(struct ef_store *s, const char *department, const char *only_
     static const char sql[] =
         "SELECT a.agent_id, a.hostname, d.name, d.level, a.last_seen, a.last_seq, "
         "a.n_pass, a.n_fail, a.n_na, a.n_unknown, a.n_error, a.n_accepted, "
-        "a.counted, a.os_pretty, a.kernel, a.platform, a.os_edition, a.os_build, a.retired_at "
+        "a.counted, a.os_pretty, a.kernel, a.platform, a.os_edition, a.os_build, a.retired_at, "
+        "a.n_missing, a.policy_id, a.policy_version, a.policy_sha256, a.policy_assigned "
         "FROM agents a JOIN departments d ON d.id = a.department_id "
         "WHERE ($1 IS NULL OR d.name = $1) AND ($2 IS NULL OR a.agent_id = $2) "
         "AND (a.retired_at = 0 OR $2 IS NOT NULL) "
@@ -174,16 +180,19 @@ static int platform_count_row(struct ef_store *s, struct ef_db_stmt *st, void *e
         return EF_ERR;
     p->hosts = DB(s)->col_int(st, 2);
     p->fresh_hosts = DB(s)->col_int(st, 3);
+    p->fresh_assigned = DB(s)->col_int(st, 4);
     return EF_OK;
 }
 
-/* Grouped over the index (department_id, platform, counted): the agents' rows are not
- * read. The CASE keeps the sum an integer on PostgreSQL (sum of BIGINT is NUMERIC). */
+/* Grouped over the index (department_id, platform, counted, policy_assigned): the agents'
+ * rows are not read. The CASE keeps the sum an integer on PostgreSQL (sum of BIGINT is
+ * NUMERIC). */
 int core_platform_counts(struct ef_store *s, const char *department, struct ef_platform_count **out,
                          size_t *n)
 {
     static const char sql[] =
-        "SELECT d.name, a.platform, count(*), sum(CASE WHEN a.counted = 1 THEN 1 ELSE 0 END) "
+        "SELECT d.name, a.platform, count(*), sum(CASE WHEN a.counted = 1 THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN a.counted = 1 AND a.policy_assigned = 1 THEN 1 ELSE 0 END) "
         "FROM agents a JOIN departments d ON d.id = a.department_id "
         "WHERE ($1 IS NULL OR d.name = $1) AND a.retired_at = 0 "
         "GROUP BY d.name, a.platform ORDER BY d.name, a.platform";
@@ -217,7 +226,7 @@ int core_dept_counts(struct ef_store *s, const char *department, struct ef_dept_
                      size_t *n)
 {
     static const char sql[] = "SELECT d.id, d.name, d.level, c.hosts, c.fresh_hosts, c.pass, "
-                              "c.fail, c.na, c.unknown, c.error, c.accepted "
+                              "c.fail, c.na, c.unknown, c.error, c.accepted, c.missing "
                               "FROM departments d JOIN dept_counts c ON c.department_id = d.id "
                               "WHERE $1 IS NULL OR d.name = $1 ORDER BY d.name";
     struct ef_db_stmt *st = core_prepare(s, sql);
@@ -320,10 +329,11 @@ int core_check_counts(struct ef_store *s, int64_t department_id, struct ef_check
     /* One statement per filter, so that one department is read through its key. */
     static const char one_sql[] =
         "SELECT department_id, check_id, controls, severity, pass, fail, na, unknown, error, "
-        "accepted FROM dept_check_counts WHERE department_id = $1 ORDER BY check_id, controls";
+        "accepted, missing FROM dept_check_counts WHERE department_id = $1 "
+        "ORDER BY check_id, controls";
     static const char all_sql[] =
         "SELECT department_id, check_id, controls, severity, pass, fail, na, unknown, error, "
-        "accepted FROM dept_check_counts ORDER BY department_id, check_id, controls";
+        "accepted, missing FROM dept_check_counts ORDER BY department_id, check_id, controls";
     struct ef_db_stmt *st = core_prepare(s, department_id != 0 ? one_sql : all_sql);
 
     /* Ordered by (check, department, controls): every department's rows are read in key
@@ -348,7 +358,8 @@ static int result_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)
     char buf[16];
 
     if (core_col_text(s, st, 0, r->check, sizeof(r->check)) != EF_OK ||
-        core_col_text(s, st, 1, buf, sizeof(buf)) != EF_OK || ef_status_parse(buf, &r->status) != 0)
+        core_col_text(s, st, 1, buf, sizeof(buf)) != EF_OK ||
+        ef_result_status_parse(buf, &r->status) != 0)
         goto bad;
     r->acceptance = DB(s)->col_int(st, 2);
     r->accepted = !DB(s)->col_null(st, 2);
@@ -476,7 +487,7 @@ int core_audit_list(struct ef_store *s, time_t since, struct ef_audit_row **out,
  * [control: NULL totals only, '*' every row, else one control][since given][until given]. */
 #define SNAP_SELECT                                                                                \
     "SELECT p.day, d.name, p.control, p.level, p.stale_days, p.hosts, p.fresh_hosts, p.pass, "     \
-    "p.fail, p.na, p.unknown, p.error, p.accepted FROM "
+    "p.fail, p.na, p.unknown, p.error, p.accepted, p.missing FROM "
 #define SNAP_BY_KEY "departments d CROSS JOIN snapshots p WHERE d.id = p.department_id AND "
 #define SNAP_ANY "snapshots p JOIN departments d ON d.id = p.department_id WHERE "
 #define SNAP_ORDER " ORDER BY p.day, d.name, p.control"

@@ -441,7 +441,7 @@ static void bind_result(struct ef_store *s, struct ef_db_stmt *st, const char *a
 {
     DB(s)->bind_text(st, 1, agent_id);
     DB(s)->bind_text(st, 2, res->check);
-    DB(s)->bind_text(st, 3, ef_status_name(res->status));
+    DB(s)->bind_text(st, 3, ef_result_status_name(res->status));
     DB(s)->bind_text(st, 4, res->evidence);
     DB(s)->bind_text(st, 5, ef_severity_name(res->severity));
     DB(s)->bind_text(st, 6, ef_level_name(res->level));
@@ -517,10 +517,12 @@ static int claim_seq(struct ef_store *s, const struct ef_report_record *rec, int
 {
     static const char sql[] =
         "UPDATE agents SET last_seq = $1, last_sha256 = $2, last_seen = $3, hostname = $4, "
-        "os_pretty = $5, kernel = $6, platform = $9, os_edition = $10, os_build = $11 "
+        "os_pretty = $5, kernel = $6, platform = $9, os_edition = $10, os_build = $11, "
+        "policy_id = $12, policy_version = $13, policy_sha256 = $14, policy_assigned = $15 "
         "WHERE agent_id = $7 AND last_seq < $1 AND ($8 IS NULL OR public_key = $8) "
         "AND retired_at = 0 "
-        "RETURNING department_id, counted, n_pass, n_fail, n_na, n_unknown, n_error, n_accepted";
+        "RETURNING department_id, counted, n_pass, n_fail, n_na, n_unknown, n_error, n_accepted, "
+        "n_missing";
     const struct ef_report *r = rec->report;
     struct ef_db_stmt *st = core_prepare(s, sql);
     int rc, k;
@@ -539,6 +541,10 @@ static int claim_seq(struct ef_store *s, const struct ef_report_record *rec, int
     DB(s)->bind_text(st, 9, r->host.platform[0] ? r->host.platform : EF_PLATFORM_LINUX);
     DB(s)->bind_text(st, 10, r->host.os_edition);
     DB(s)->bind_text(st, 11, r->host.os_build);
+    DB(s)->bind_text(st, 12, r->policy_id);
+    DB(s)->bind_text(st, 13, r->policy_version);
+    DB(s)->bind_text(st, 14, r->policy_sha256);
+    DB(s)->bind_int(st, 15, rec->policy_assigned ? 1 : 0);
     if ((rc = core_row(s, st, "update agent")) != EF_OK)
         return rc == EF_NOTFOUND ? EF_EXISTS : rc;
     *dept = DB(s)->col_int(st, 0);
@@ -556,7 +562,7 @@ static int report_store_tx(struct ef_store *s, void *ctx)
         "department_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
     static const char counts_sql[] =
         "UPDATE agents SET counted = 1, n_pass = $2, n_fail = $3, n_na = $4, n_unknown = $5, "
-        "n_error = $6, n_accepted = $7 WHERE agent_id = $1";
+        "n_error = $6, n_accepted = $7, n_missing = $8 WHERE agent_id = $1";
     const struct ef_report_record *rec = ((struct store_ctx *)ctx)->rec;
     const struct ef_report *r = rec->report;
     int64_t report_id = 0, department_id = 0, counted = 0, n_old[EF_KINDS];

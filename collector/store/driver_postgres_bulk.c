@@ -95,7 +95,7 @@ int pgd_write_changes(struct ef_store *s, const struct ef_report_record *rec, in
             continue;
         nchanged++;
         arr_add(&arr[A_CHECK], res->check);
-        arr_add(&arr[A_STATUS], ef_status_name(res->status));
+        arr_add(&arr[A_STATUS], ef_result_status_name(res->status));
         arr_add(&arr[A_EVIDENCE], res->evidence);
         arr_add(&arr[A_SEVERITY], ef_severity_name(res->severity));
         arr_add(&arr[A_LEVEL], ef_level_name(res->level));
@@ -175,11 +175,11 @@ int pgd_apply_deltas(struct ef_store *s, int64_t department_id, const struct ef_
             pa_text(&a, ef_buf_str(&arr[k]));
         if (pg_cmd(s,
                    "INSERT INTO dept_check_counts (department_id, check_id, controls, severity, "
-                   "pass, fail, na, unknown, error, accepted) "
+                   "pass, fail, na, unknown, error, accepted, missing) "
                    "SELECT $1::bigint, u.* FROM unnest($2::text[], $3::text[], $4::text[], "
                    "$5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], "
-                   "$10::bigint[]) AS u(check_id, controls, severity, pass, fail, na, unknown, "
-                   "error, accepted) ORDER BY check_id, controls "
+                   "$10::bigint[], $11::bigint[]) AS u(check_id, controls, severity, pass, fail, "
+                   "na, unknown, error, accepted, missing) ORDER BY check_id, controls "
                    "ON CONFLICT (department_id, check_id, controls) DO UPDATE SET "
                    "severity = excluded.severity, "
                    "pass = dept_check_counts.pass + excluded.pass, "
@@ -187,7 +187,8 @@ int pgd_apply_deltas(struct ef_store *s, int64_t department_id, const struct ef_
                    "na = dept_check_counts.na + excluded.na, "
                    "unknown = dept_check_counts.unknown + excluded.unknown, "
                    "error = dept_check_counts.error + excluded.error, "
-                   "accepted = dept_check_counts.accepted + excluded.accepted",
+                   "accepted = dept_check_counts.accepted + excluded.accepted, "
+                   "missing = dept_check_counts.missing + excluded.missing",
                    &a, "update check counters", NULL) != EF_OK)
             goto out;
     }
@@ -200,8 +201,8 @@ int pgd_apply_deltas(struct ef_store *s, int64_t department_id, const struct ef_
             pa_int(&a, d->dept[k]);
         if (pg_cmd(s,
                    "UPDATE dept_counts SET pass = pass + $2, fail = fail + $3, na = na + $4, "
-                   "unknown = unknown + $5, error = error + $6, accepted = accepted + $7 "
-                   "WHERE department_id = $1",
+                   "unknown = unknown + $5, error = error + $6, accepted = accepted + $7, "
+                   "missing = missing + $8 WHERE department_id = $1",
                    &a, "update department counters", NULL) != EF_OK)
             goto out;
     }

@@ -14,11 +14,24 @@
 
 /* Parents before children; tables added by later versions go after these, by name. */
 static const char *const table_order[] = {
-    "departments",       "agents",     "reports",     "latest_results",
-    "results_history",   "api_tokens", "dept_counts", "dept_check_counts",
-    "acceptances",       "snapshots",  "meta",        "audit_log",
-    "agent_keys",        "users",      "sessions",    "inventory_imports",
+    "departments",
+    "agents",
+    "reports",
+    "latest_results",
+    "results_history",
+    "api_tokens",
+    "dept_counts",
+    "dept_check_counts",
+    "acceptances",
+    "snapshots",
+    "meta",
+    "audit_log",
+    "agent_keys",
+    "users",
+    "sessions",
+    "inventory_imports",
     "inventory_devices",
+    "department_events",
 };
 
 static void abort_tx(struct ef_store *s)

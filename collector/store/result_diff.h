@@ -22,7 +22,7 @@ struct ef_old_result {
     int hit;    /* a stored row exists */
     int same;   /* and it equals the new result in every column but report_id and since */
     int status; /* its status (ef_status) */
-    int kind;   /* its counted kind: the status, or EF_ACCEPTED */
+    int kind;   /* its counted kind: the status (EF_MISSING too), or EF_ACCEPTED */
     int64_t since;
     char severity[16];
     char controls[EF_CONTROLS_TEXT_MAX];
@@ -72,12 +72,9 @@ static inline int ef_diff_delta_cmp(const void *a, const void *b)
 
 static inline int ef_diff_status(const char *name)
 {
-    int k;
+    ef_status st;
 
-    for (k = 0; k < EF_STATUS_COUNT; k++)
-        if (strcmp(name, ef_status_name((ef_status)k)) == 0)
-            return k;
-    return -1;
+    return ef_result_status_parse(name, &st) == 0 ? (int)st : -1;
 }
 
 static inline void ef_diff_free(struct ef_result_diff *d)

@@ -5,7 +5,7 @@
 #ifndef EF_COLLECTOR_SQLITE_SCHEMA_H
 #define EF_COLLECTOR_SQLITE_SCHEMA_H
 
-#define EF_SQLITE_SCHEMA_VERSION 7
+#define EF_SQLITE_SCHEMA_VERSION 8
 
 static const char ef_sqlite_schema[] =
     "CREATE TABLE schema_version (\n"
@@ -286,6 +286,25 @@ static const char *const ef_sqlite_migrate_7[] = {
     ");\n",
     "CREATE INDEX inventory_devices_key ON inventory_devices(host_key);\n",
     "UPDATE schema_version SET version = 7;\n",
+};
+
+/* Version 8: the required check set (issue 14, docs/figures.md "What is counted"). A
+ * result the collector adds for a required check the report did not hold has status
+ * 'missing', a counted kind of its own (n_missing, the counters' missing); the policy each
+ * host's latest report names, and whether it was the one the host was assigned. Snapshots
+ * before version 8 keep missing = 0 (nothing was missing then: it was not looked for). */
+static const char *const ef_sqlite_migrate_8[] = {
+    "ALTER TABLE agents ADD COLUMN n_missing INTEGER NOT NULL DEFAULT 0;\n",
+    "ALTER TABLE agents ADD COLUMN policy_id TEXT NOT NULL DEFAULT '';\n",
+    "ALTER TABLE agents ADD COLUMN policy_version TEXT NOT NULL DEFAULT '';\n",
+    "ALTER TABLE agents ADD COLUMN policy_sha256 TEXT NOT NULL DEFAULT '';\n",
+    "ALTER TABLE agents ADD COLUMN policy_assigned INTEGER NOT NULL DEFAULT 0;\n",
+    "ALTER TABLE dept_counts ADD COLUMN missing INTEGER NOT NULL DEFAULT 0;\n",
+    "ALTER TABLE dept_check_counts ADD COLUMN missing INTEGER NOT NULL DEFAULT 0;\n",
+    "ALTER TABLE snapshots ADD COLUMN missing INTEGER NOT NULL DEFAULT 0;\n",
+    "DROP INDEX agents_platform;\n",
+    "CREATE INDEX agents_platform ON agents(department_id, platform, counted, policy_assigned);\n",
+    "UPDATE schema_version SET version = 8;\n",
 };
 
 #endif

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #include "efterlev/report.h"
@@ -25,10 +26,30 @@
 #define EF_CONTROLS_TEXT_MAX (EF_CONTROLS_MAX * (EF_CONTROL_MAX + 1) + 1) /* "8.9,5.17" */
 
 /* Counted kinds: the five result statuses, then "accepted" (a failure covered by an active
- * risk acceptance: neither pass nor fail). Arrays of counts are indexed by ef_status, and
- * EF_ACCEPTED after them. */
+ * risk acceptance: neither pass nor fail), then "missing" (a check the host's level requires
+ * that its report did not hold: the collector adds the result at ingest, collector/assigned.h;
+ * no agent sends it). Arrays of counts are indexed by ef_status, and EF_ACCEPTED and
+ * EF_MISSING after them. A missing result's status is EF_MISSING: a value past the statuses
+ * an agent reports, named by ef_result_status_name. */
 #define EF_ACCEPTED EF_STATUS_COUNT
-#define EF_KINDS (EF_STATUS_COUNT + 1)
+#define EF_MISSING (EF_STATUS_COUNT + 1)
+#define EF_KINDS (EF_STATUS_COUNT + 2)
+
+/* A stored result's status as text: the reported ones, and "missing". */
+static inline const char *ef_result_status_name(ef_status st)
+{
+    return (int)st == EF_MISSING ? "missing" : ef_status_name(st);
+}
+
+/* The reverse; 0, or -1 when name is no stored status. */
+static inline int ef_result_status_parse(const char *name, ef_status *out)
+{
+    if (strcmp(name, "missing") == 0) {
+        *out = (ef_status)EF_MISSING;
+        return 0;
+    }
+    return ef_status_parse(name, out);
+}
 
 struct ef_department {
     int64_t id;
@@ -99,6 +120,9 @@ struct ef_report_record {
      * another collector) replaced the key it was signed with: EF_EXISTS then, and the
      * caller looks at the fresh agent row. NULL: no such condition (tools, tests). */
     const unsigned char *public_key;
+    /* The collector's verdict on the report's policy (ingest: collector/assigned.h): 1 when
+     * it ran the policy the host was assigned, stored with the agent as policy_assigned. */
+    int policy_assigned;
 };
 
 /* One enrolled agent with the status counts of its latest results. */
@@ -119,14 +143,21 @@ struct ef_host_row {
     char os_edition[EF_SHORT_MAX + 1];
     char os_build[EF_SHORT_MAX + 1];
     int64_t retired_at; /* unix time (agent_retire); only a host asked for by id can be */
+    /* The policy its latest report names (schema 8; "" before), and whether that was the
+     * policy it was assigned (ef_report_record.policy_assigned). */
+    char policy_id[EF_ID_MAX + 1];
+    char policy_version[EF_SHORT_MAX + 1];
+    char policy_sha256[65];
+    int policy_assigned;
 };
 
-/* The hosts of one department on one platform ("" = not reported yet): all enrolled, and
- * of them those counted (fresh at the last sweep). */
+/* The hosts of one department on one platform ("" = not reported yet): all enrolled, of
+ * them those counted (fresh at the last sweep), and of those the ones whose latest report ran
+ * the policy they were assigned (ef_host_row.policy_assigned). */
 struct ef_platform_count {
     char department[EF_DEPT_NAME_MAX + 1];
     char platform[16];
-    int64_t hosts, fresh_hosts;
+    int64_t hosts, fresh_hosts, fresh_assigned;
 };
 
 /* Counters of one department (kept up to date in the ingest transaction and by sweep). */

@@ -319,7 +319,9 @@
         kpi(t('col.stale'), num(d.stale_hosts), 'k-stale'),
         kpi(t('col.pass'), num(d.pass), 'k-pass'),
         kpi(t('col.fail'), num(d.fail), 'k-fail'),
-        kpi(t('col.accepted'), num(d.accepted), 'k-accepted')),
+        kpi(t('col.missing'), num(d.missing), 'k-missing'),
+        kpi(t('col.accepted'), num(d.accepted), 'k-accepted'),
+        kpi(t('col.assigned_policy'), t('dept.assigned_policy', d.assigned_policy_hosts, d.hosts.length - d.stale_hosts), 'k-assigned-policy')),
       h('h2', {}, t('dept.failing')),
       failing.length ? table(null, [t('col.check'), t('col.severity'), t('col.controls'),
         { text: t('col.fail'), cls: 'n' }, { text: t('col.pass'), cls: 'n' }, t('col.compliance')],
@@ -357,7 +359,8 @@
     return h('div', { class: 'kpi ' + cls }, h('div', { class: 'kpi-label' }, label), h('div', { class: 'kpi-value' }, value));
   }
 
-  const ORDER = { fail: 0, error: 1, unknown: 2, accepted: 3, pass: 4, na: 5 };
+  /* A required check missing from the report counts as a failure does: right after them. */
+  const ORDER = { fail: 0, missing: 1, error: 2, unknown: 3, accepted: 4, pass: 5, na: 6 };
   async function host(id) {
     const x = await api('/api/v1/hosts/' + encodeURIComponent(id));
     const results = x.results.slice().sort((a, b) =>
@@ -373,8 +376,11 @@
         kpi(t('col.compliance'), meter(x.compliance_pct), 'k-compliance'),
         kpi(t('col.pass'), num(x.pass), 'k-pass'),
         kpi(t('col.fail'), num(x.fail), 'k-fail'),
+        kpi(t('col.missing'), num(x.missing), 'k-missing'),
         kpi(t('col.accepted'), num(x.accepted), 'k-accepted'),
         kpi(t('col.unknown'), num(x.unknown), 'k-unknown')),
+      x.policy ? h('p', { class: x.policy.assigned ? 'muted' : 'callout warn', id: 'host-policy' },
+        t(x.policy.assigned ? 'host.policy_assigned' : 'host.policy_other', x.policy.id, x.policy.version)) : null,
       h('h2', {}, t('host.results', results.length)),
       table(null, [t('col.status'), t('col.check'), t('col.evidence'), t('col.controls'), t('col.severity'), t('col.since')],
         results.map((r) => h('tr', { 'data-check': r.check, 'data-status': r.counted_as },

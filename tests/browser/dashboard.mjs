@@ -216,6 +216,9 @@ try {
       assert.ok((await row.$eval('td:nth-child(6)', (e) => e.textContent)).length > 0);
     }
     assert.equal(await page.getAttribute('#results-table tbody tr:first-child', 'data-status'), 'fail', 'failures first');
+    // The agents ran the collector's catalog: the host says it ran the assigned policy.
+    assert.equal(x.policy.assigned, true);
+    assert.match(await page.textContent('#host-policy'), new RegExp('tilldelade policyn ' + x.policy.id));
     assert.equal(figure(await page.textContent('.k-compliance .pct')), x.compliance_pct);
     await shot(page, '05-host');
   });

@@ -23,7 +23,8 @@ ALD="Äldreomsorgen"
 coll() { "$EF_COLLECTOR" "$@" --config "$COLL_CONF"; }
 
 # ---- day D: two departments, five agents report, one enrolled machine never does ----
-start_collector
+# The catalog is the agents' policy: none of their reports misses a required check.
+COLL_POLICIES=$policy start_collector
 tok_soc=$(add_department "$SOC" elevated)
 tok_ald=$(add_department "$ALD" basic)
 mk_agent() {

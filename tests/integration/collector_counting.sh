@@ -8,7 +8,12 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/protocol_lib.sh"
 
 DEPT=Omsorg
-start_collector coll
+# The catalog: the host's eight real checks and enc.luks_params (required from high), each as
+# the default policy defines it. Every catalog check the department's level requires must be
+# in a report; the ones left out count as missing (seq 6).
+COLL_POLICIES=$(catalog_of counting patch.os_supported log.journald_persistent time.sync_active \
+    acct.uid0_only_root net.host_firewall enc.root_luks mal.av_active desk.screen_lock \
+    enc.luks_params) start_collector coll
 TOKEN=$(add_department "$DEPT" elevated)
 COORD=$("$EF_COLLECTOR" token add samordning --role coordinator --config "$COLL_CONF" 2>>"$T/admin.log")
 [ -n "$COORD" ] || fail "no coordinator token"
@@ -128,6 +133,35 @@ upload 5 "$(baseline elevated)"
 dept
 assert_eq "$(jq -r '[.pass, .fail, .unknown, .error, .compliance_pct] | join(" ")' <<<"$RESP")" "5 3 0 0 62.5" \
     "a report judged at the department's level counts again"
+
+# ---- seq 6: a policy of one check (issue 14: `run --policy mini.yml`): the seven required
+# checks it left out are missing, a state of their own that counts against the figure:
+# 1 / (1 + 0 + 7) = 12.5 % ----
+upload 6 "$(result acct.uid0_only_root pass elevated)"
+dept
+assert_eq "$(jq -r '[.pass, .fail, .missing, .compliance_pct] | join(" ")' <<<"$RESP")" "1 0 7 12.5" \
+    "a report of one check: 7 missing, 12.5 %, not 100 %"
+assert_eq "$(jq -r '.checks[] | select(.check == "enc.root_luks") | [.fail, .missing] | join(" ")' <<<"$RESP")" \
+    "0 1" "the check's own row counts it missing"
+assert_eq "$(jq -r '.controls[] | select(.control == "8.1") | [.pass, .fail, .missing] | join(" ")' <<<"$RESP")" \
+    "0 0 3" "8.1: its three checks missing"
+assert_eq "$(jq -r .assigned_policy_hosts <<<"$RESP")" 0 "no host ran the assigned policy"
+host
+assert_eq "$(jq -r '[.results[] | select(.status == "missing")] | length' <<<"$RESP")" 7 \
+    "the host lists its 7 missing checks"
+assert_eq "$(jq -r '.results[] | select(.check == "enc.luks_params") | .status' <<<"$RESP")" "" \
+    "a check required only above the level is not missing"
+assert_contains "$(jq -r '.results[] | select(.check == "mal.av_active") | .evidence' <<<"$RESP")" \
+    "required at elevated by the collector's policy counting 1, not in the report: the host ran policy efterlev-default 0.1.0" \
+    "the evidence names the policy it ran instead"
+assert_eq "$(jq -r '[.policy.id, .policy.assigned] | join(" ")' <<<"$RESP")" "efterlev-default false" \
+    "the host view names the policy it ran and that it was not the assigned one"
+
+# ---- seq 7: the whole set again: nothing missing ----
+upload 7 "$(baseline elevated)"
+dept
+assert_eq "$(jq -r '[.pass, .fail, .missing, .compliance_pct] | join(" ")' <<<"$RESP")" "5 3 0 62.5" \
+    "all required checks reported: nothing missing"
 
 # ---- a catalog that cannot be read stops the collector at start, saying why ----
 stop_collector

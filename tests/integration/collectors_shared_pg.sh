@@ -172,38 +172,46 @@ recount() {
     [ ! -s "$T/diff.txt" ] || fail "$2 differ: $(head -n 5 "$T/diff.txt")"
     pass "$2 equal a recomputation"
 }
-# The latest results are exactly those of each agent's last stored report.
+# The latest results are exactly those of each agent's last stored report, and the
+# collector's own "missing" rows: the catalog (default, e2e and raw-uploads checks) requires
+# checks no single report holds.
 recount "with lr as (select a.agent_id, e->>'check' c, e->>'status' s, e->>'evidence' ev
           from agents a join reports r on r.agent_id = a.agent_id and r.seq = a.last_seq
           cross join jsonb_array_elements(convert_from(r.body, 'UTF8')::jsonb->'results') e)
    (select agent_id, c, s, ev from lr except select agent_id, check_id, status, evidence from latest_results)
    union all
-   (select agent_id, check_id, status, evidence from latest_results except select agent_id, c, s, ev from lr)" \
+   (select agent_id, check_id, status, evidence from latest_results where status <> 'missing'
+    except select agent_id, c, s, ev from lr)" \
     "latest results and the last reports"
 recount "select a.agent_id from agents a left join (select agent_id,
      count(*) filter (where status = 'pass') p, count(*) filter (where status = 'fail' and accepted_by is null) f,
      count(*) filter (where status = 'na') n, count(*) filter (where status = 'unknown') u,
-     count(*) filter (where status = 'error') e, count(*) filter (where accepted_by is not null) x
+     count(*) filter (where status = 'error') e, count(*) filter (where accepted_by is not null) x,
+     count(*) filter (where status = 'missing') m
      from latest_results group by agent_id) l using (agent_id)
-   where (a.n_pass, a.n_fail, a.n_na, a.n_unknown, a.n_error, a.n_accepted)
-      <> (coalesce(l.p, 0), coalesce(l.f, 0), coalesce(l.n, 0), coalesce(l.u, 0), coalesce(l.e, 0), coalesce(l.x, 0))" \
+   where (a.n_pass, a.n_fail, a.n_na, a.n_unknown, a.n_error, a.n_accepted, a.n_missing)
+      <> (coalesce(l.p, 0), coalesce(l.f, 0), coalesce(l.n, 0), coalesce(l.u, 0), coalesce(l.e, 0), coalesce(l.x, 0),
+          coalesce(l.m, 0))" \
     "per-agent counts"
 recount "select c.department_id from dept_counts c left join (select department_id, count(*) h,
      count(*) filter (where counted = 1) fh, sum(n_pass) filter (where counted = 1) p,
      sum(n_fail) filter (where counted = 1) f, sum(n_na) filter (where counted = 1) n,
      sum(n_unknown) filter (where counted = 1) u, sum(n_error) filter (where counted = 1) e,
-     sum(n_accepted) filter (where counted = 1) x from agents group by department_id) a using (department_id)
-   where (c.hosts, c.fresh_hosts, c.pass, c.fail, c.na, c.unknown, c.error, c.accepted)
+     sum(n_accepted) filter (where counted = 1) x, sum(n_missing) filter (where counted = 1) m
+     from agents group by department_id) a using (department_id)
+   where (c.hosts, c.fresh_hosts, c.pass, c.fail, c.na, c.unknown, c.error, c.accepted, c.missing)
       <> (coalesce(a.h, 0), coalesce(a.fh, 0), coalesce(a.p, 0), coalesce(a.f, 0), coalesce(a.n, 0),
-          coalesce(a.u, 0), coalesce(a.e, 0), coalesce(a.x, 0))" \
+          coalesce(a.u, 0), coalesce(a.e, 0), coalesce(a.x, 0), coalesce(a.m, 0))" \
     "department counters"
 recount "with want as (select a.department_id, l.check_id, l.controls,
        count(*) filter (where l.status = 'pass') p, count(*) filter (where l.status = 'fail' and l.accepted_by is null) f,
        count(*) filter (where l.status = 'na') n, count(*) filter (where l.status = 'unknown') u,
-       count(*) filter (where l.status = 'error') e, count(*) filter (where l.accepted_by is not null) x
+       count(*) filter (where l.status = 'error') e, count(*) filter (where l.accepted_by is not null) x,
+       count(*) filter (where l.status = 'missing') m
      from latest_results l join agents a using (agent_id) where a.counted = 1 group by 1, 2, 3),
-   have as (select department_id, check_id, controls, pass p, fail f, na n, unknown u, error e, accepted x
-     from dept_check_counts where (pass, fail, na, unknown, error, accepted) <> (0, 0, 0, 0, 0, 0))
+   have as (select department_id, check_id, controls, pass p, fail f, na n, unknown u, error e, accepted x,
+       missing m
+     from dept_check_counts where (pass, fail, na, unknown, error, accepted, missing) <> (0, 0, 0, 0, 0, 0, 0))
    (select * from want except select * from have) union all (select * from have except select * from want)" \
     "check counters"
 assert_eq "$(db_query 'select count(*) from agents where counted = 0')" 0 "every agent fresh and counted"

@@ -5,7 +5,9 @@
 source "$(dirname "$0")/lib.sh"
 policy=$EF_SOURCE_DIR/tests/fixtures/policies/e2e.yml
 
-start_collector
+# The collector requires what it assigns (docs/figures.md, "What is counted"): the agents'
+# policy is its whole catalog, so nothing is missing from their reports.
+COLL_POLICIES=$policy start_collector
 tok_soc=$(add_department "Socialförvaltningen" basic)
 tok_utb=$(add_department "Utbildningsförvaltningen" elevated)
 [ -n "$tok_soc" ] && [ -n "$tok_utb" ] || fail "department add printed no token"
@@ -59,6 +61,12 @@ assert_contains "$sum" '"compliance_pct": 66.7,' "compliance printed without flo
 assert_eq "$(host host-a last_seq)" 2 "host-a last seq"
 assert_eq "$(host host-b department)" "Utbildningsförvaltningen" "host-b department"
 assert_eq "$(host host-b fail)" 1 "host-b fail count"
+# The agents ran the collector's own catalog (e2e.yml, the same bytes): the policy each was
+# assigned, every required check in it, nothing missing.
+assert_eq "$(dept Utbildningsförvaltningen missing) $(dept Utbildningsförvaltningen assigned_policy_hosts)" \
+    "0 1" "Utbildningsförvaltningen: nothing missing, its host ran the assigned policy"
+assert_eq "$(jq -r '.hosts[] | select(.hostname=="host-a") | [.policy.id, .policy.assigned] | join(" ")' <<<"$sum")" \
+    "e2e true" "host-a ran policy e2e, the one assigned"
 
 text=$("$EF_COLLECTOR" summary --config "$COLL_CONF" --format text)
 assert_contains "$text" "host-a" "text summary lists host-a"

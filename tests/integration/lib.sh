@@ -42,6 +42,25 @@ test_catalog() {
     printf '%s' "$T/catalog"
 }
 
+# catalog_of NAME CHECK...: a check catalog of exactly these checks ($T/NAME/), as a policy
+# of id NAME: each check's definition copied from the default policy or the test policies.
+# For a collector whose hosts report just these checks (the collector requires every check
+# of its catalog: docs/figures.md, "What is counted"). Prints the folder.
+catalog_of() {
+    local name=$1 dir=$T/$1
+    shift
+    mkdir -p "$dir"
+    {
+        printf 'policy:\n  id: %s\n  version: "1"\nchecks:\n' "$name"
+        awk -v want=" $* " '
+            /^  - id: / { keep = index(want, " " $3 " ") > 0 }
+            /^[^ #]/ { keep = 0 }
+            keep' "$EF_SOURCE_DIR"/checks/policies/*.yml "$EF_SOURCE_DIR"/tests/fixtures/policies/*.yml
+    } >"$dir/10-checks.yml"
+    [ "$(grep -c '^  - id: ' "$dir/10-checks.yml")" -eq $# ] || fail "catalog_of $name: not every check found"
+    printf '%s' "$dir"
+}
+
 # start_collector NAME: init DIR=$T/NAME (database: $EF_DATABASE when set, see the end of
 # this file; check catalog: $COLL_POLICIES when set, else test_catalog; Windows catalog:
 # $COLL_POLICIES_WINDOWS when set, else the collector's default), serve on a free

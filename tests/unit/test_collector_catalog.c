@@ -174,7 +174,11 @@ static void test_apply(void **state)
     assert_int_equal(t.above_level, 1);
     assert_int_equal(t.other_level, 1);
     assert_string_equal(t.first_set_aside, "fake.one");
-    assert_int_equal(r.nresults, 4);
+    /* The default Linux catalog requires 31 checks at basic and 12 more at elevated: 43, of
+     * which the report held 3 (acct.uid0_only_root, enc.swap_encrypted, acct.password_aging). */
+    assert_int_equal(t.missing, 40);
+    assert_false(t.policy_assigned);
+    assert_int_equal(r.nresults, 3 + 40 + 1);
     /* Kept in order, with the catalog's controls and severity. */
     assert_string_equal(r.results[0].check, "acct.uid0_only_root");
     assert_int_equal(r.results[0].status, EF_PASS);
@@ -190,12 +194,33 @@ static void test_apply(void **state)
                                                "(reported fail: ev enc.swap_encrypted)");
     assert_string_equal(r.results[2].check, "acct.password_aging");
     assert_int_equal(r.results[2].status, EF_FAIL);
+    /* Then the missing ones, with the catalog's controls and severity, at the level. */
+    for (size_t i = 3; i < 43; i++) {
+        const struct ef_catalog_check *k = ef_check_catalog_find(&c, r.results[i].check);
+
+        assert_int_equal((int)r.results[i].status, EF_MISSING);
+        assert_int_equal(r.results[i].level, EF_LEVEL_ELEVATED);
+        assert_non_null(k);
+        assert_true(k->level <= EF_LEVEL_ELEVATED);
+        assert_int_equal(r.results[i].severity, k->severity);
+        assert_string_equal(r.results[i].controls[0], k->controls[0]);
+    }
+    {
+        const struct ef_result *m = NULL;
+
+        for (size_t i = 3; i < 43; i++)
+            if (strcmp(r.results[i].check, "enc.root_luks") == 0)
+                m = &r.results[i];
+        assert_non_null(m);
+        assert_non_null(strstr(m->evidence, "required at elevated by the collector's policy "
+                                            "efterlev-default"));
+    }
     /* The note the collector adds; the agent's own result of that id was set aside. */
-    assert_string_equal(r.results[3].check, EF_UNASSIGNED_CHECK);
-    assert_int_equal(r.results[3].status, EF_ERROR);
-    assert_int_equal(r.results[3].ncontrols, 0);
-    assert_int_equal(r.results[3].level, EF_LEVEL_ELEVATED);
-    assert_string_equal(r.results[3].evidence,
+    assert_string_equal(r.results[43].check, EF_UNASSIGNED_CHECK);
+    assert_int_equal(r.results[43].status, EF_ERROR);
+    assert_int_equal(r.results[43].ncontrols, 0);
+    assert_int_equal(r.results[43].level, EF_LEVEL_ELEVATED);
+    assert_string_equal(r.results[43].evidence,
                         "3 results not counted, this host was not assigned their checks: 2 not "
                         "in the collector's catalog, 1 required only above elevated (first: "
                         "fake.one); the signed report keeps them");
@@ -210,8 +235,9 @@ static void test_apply(void **state)
         for (size_t i = 0; i + 2 <= EF_EVIDENCE_MAX; i += 2)
             memcpy(x->evidence + i, "\xc3\xa5", 2); /* å */
     }
-    ef_assigned_apply(&c, EF_LEVEL_ELEVATED, &r, NULL);
-    assert_int_equal(r.nresults, 1);
+    ef_assigned_apply(&c, EF_LEVEL_ELEVATED, &r, &t);
+    assert_int_equal(t.missing, 42);
+    assert_int_equal(r.nresults, 1 + 42);
     assert_int_equal(r.results[0].status, EF_UNKNOWN);
     assert_true(strlen(r.results[0].evidence) <= EF_EVIDENCE_MAX);
     assert_true(ef_utf8_valid(r.results[0].evidence, strlen(r.results[0].evidence)));
@@ -227,9 +253,27 @@ static void test_apply(void **state)
     }
     ef_assigned_apply(&c, EF_LEVEL_BASIC, &r, &t);
     assert_int_equal(t.not_in_catalog, EF_RESULTS_MAX);
-    assert_int_equal(r.nresults, 1);
-    assert_string_equal(r.results[0].check, EF_UNASSIGNED_CHECK);
+    assert_int_equal(t.missing, 31);
+    assert_int_equal(r.nresults, 31 + 1);
+    assert_string_equal(r.results[31].check, EF_UNASSIGNED_CHECK);
     ef_report_free(&r);
+
+    /* The assigned policy run whole: every basic check, the catalog's sha256. Then the same
+     * results under another policy's sha256: not the assigned policy. */
+    for (int other = 0; other < 2; other++) {
+        ef_report_init(&r);
+        for (size_t i = 0; i < c.n; i++)
+            if (c.v[i].level <= EF_LEVEL_BASIC)
+                add(&r, c.v[i].id, EF_PASS, EF_LEVEL_BASIC, "8.9", EF_SEV_LOW);
+        snprintf(r.policy_sha256, sizeof(r.policy_sha256), "%s", c.policy_sha256);
+        if (other)
+            r.policy_sha256[0] = r.policy_sha256[0] == '0' ? '1' : '0';
+        ef_assigned_apply(&c, EF_LEVEL_BASIC, &r, &t);
+        assert_int_equal(t.missing, 0);
+        assert_int_equal(r.nresults, 31);
+        assert_int_equal(t.policy_assigned, !other);
+        ef_report_free(&r);
+    }
     ef_check_catalog_free(&c);
 }
 
