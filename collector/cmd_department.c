@@ -20,6 +20,7 @@ static const char help[] =
     "       efterlev-collector department token NAME [--revoke] [--config FILE]\n"
     "       efterlev-collector department rename NAME NEW-NAME [--config FILE]\n"
     "       efterlev-collector department set NAME --level basic|elevated|high [--config FILE]\n"
+    "       efterlev-collector department merge NAME INTO [--config FILE]\n"
     "\n"
     "add prints the department's enrollment token on stdout; agents enrol with it\n"
     "(efterlev-agent enroll --token TOKEN). Only its hash is stored, so keep the output.\n"
@@ -36,13 +37,20 @@ static const char help[] =
     "(list --format json shows a department's history) and audit-logged. After a level\n"
     "change each machine's next report is judged at the old level (counted unknown); its\n"
     "agent learns the new level from that answer and the report after counts.\n"
+    "merge moves every machine of NAME into the department INTO (each move audit-logged;\n"
+    "the machines' next reports count in INTO, and their agents follow the new name), moves\n"
+    "the risk acceptances of single machines with them, revokes NAME's department-wide\n"
+    "ones (they covered NAME only: decide anew for INTO), closes NAME's enrollment and\n"
+    "keeps NAME with its history, out of every figure. Users and API tokens of the role\n"
+    "department:NAME keep it: give them INTO with a new token or user if they should.\n"
     "\n"
     "Examples:\n"
     "  efterlev-collector department add Socialförvaltningen --level elevated\n"
     "  efterlev-collector department list --format json\n"
     "  efterlev-collector department token Socialförvaltningen          # a leaked token\n"
     "  efterlev-collector department rename Socialförvaltningen Vård- och omsorgsförvaltningen\n"
-    "  efterlev-collector department set Kulturförvaltningen --level elevated\n";
+    "  efterlev-collector department set Kulturförvaltningen --level elevated\n"
+    "  efterlev-collector department merge Äldreomsorgen \"Vård- och omsorgsförvaltningen\"\n";
 
 static int dept_add(const char *config, const char *name_arg, const char *level_s)
 {
@@ -209,6 +217,52 @@ static int dept_change(const char *config, const char *name_arg, const char *new
     return rc;
 }
 
+static int dept_merge(const char *config, const char *from_arg, const char *into_arg)
+{
+    char from[EF_DEPT_NAME_MAX + 1], into[EF_DEPT_NAME_MAX + 1], actor[EF_ACTOR_MAX + 1];
+    struct ef_merge_result m;
+    struct ef_coll_config cfg;
+    struct ef_store *store;
+    int rc;
+
+    if ((rc = ef_cli_dept(from_arg, from)) != EF_EXIT_OK ||
+        (rc = ef_cli_dept(into_arg, into)) != EF_EXIT_OK)
+        return rc;
+    if ((rc = ef_cmd_open(config, &cfg, &store)) != EF_EXIT_OK)
+        return rc;
+    ef_cli_actor(actor, sizeof(actor));
+    rc = store->ops->department_merge(store, from, into, actor, ef_coll_now(), &m);
+    if (rc == EF_NOTFOUND) {
+        ef_error("no department named \"%s\" or \"%s\" (efterlev-collector department list)", from,
+                 into);
+        rc = EF_EXIT_FAIL;
+    } else if (rc == EF_INVALID) {
+        ef_error("cannot merge \"%s\" into \"%s\": %s", from, into,
+                 strcmp(from, into) == 0 ? "they are the same department"
+                                         : "one of them was merged into another already");
+        rc = EF_EXIT_FAIL;
+    } else if (rc != EF_OK) {
+        ef_error("%s", store->err);
+        rc = EF_EXIT_FAIL;
+    } else {
+        ef_info("merged \"%s\" into \"%s\": %" PRId64 " machine(s) moved, %" PRId64
+                " risk acceptance(s) of single machines moved with them, %" PRId64
+                " department-wide risk acceptance(s) revoked",
+                from, into, m.hosts, m.acceptances_moved, m.acceptances_revoked);
+        rc = EF_EXIT_OK;
+        if (ef_audit(store, ef_coll_now(), actor, "department.merge",
+                     json_pack("{s:s, s:s, s:I, s:I, s:I}", "name", from, "into", into, "hosts",
+                               (json_int_t)m.hosts, "acceptances_moved",
+                               (json_int_t)m.acceptances_moved, "acceptances_revoked",
+                               (json_int_t)m.acceptances_revoked)) != EF_OK) {
+            ef_error("audit log: %s", store->err);
+            rc = EF_EXIT_FAIL;
+        }
+    }
+    ef_store_close(store);
+    return rc;
+}
+
 static int dept_list(const char *config, int json)
 {
     struct ef_department *d = NULL;
@@ -236,9 +290,13 @@ static int dept_list(const char *config, int json)
                 rc = EF_EXIT_FAIL;
                 break;
             }
-            if (json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:o}", "name", d[i].name,
-                                                     "level", ef_level_name(d[i].level), "hosts",
-                                                     (json_int_t)d[i].hosts, "history", hist)) != 0)
+            if (json_array_append_new(
+                    arr,
+                    json_pack("{s:s, s:s, s:I, s:o, s:o}", "name", d[i].name, "level",
+                              ef_level_name(d[i].level), "hosts", (json_int_t)d[i].hosts,
+                              "merged_into",
+                              d[i].merged_into[0] ? json_string(d[i].merged_into) : json_null(),
+                              "history", hist)) != 0)
                 rc = EF_EXIT_FAIL;
         }
         if (arr == NULL || rc != EF_EXIT_OK || json_dumpf(arr, stdout, JSON_INDENT(2)) != 0)
@@ -254,8 +312,13 @@ static int dept_list(const char *config, int json)
                 w = ef_text_width(d[i].name);
         printf("DEPARTMENT%*s  %-8s  %s\n", (int)(w - strlen("DEPARTMENT")), "", "LEVEL", "HOSTS");
         for (i = 0; i < n; i++)
-            printf("%s%*s  %-8s  %" PRId64 "\n", d[i].name, (int)(w - ef_text_width(d[i].name)), "",
-                   ef_level_name(d[i].level), d[i].hosts);
+            if (d[i].merged_into[0])
+                printf("%s%*s  %-8s  -      (merged into %s)\n", d[i].name,
+                       (int)(w - ef_text_width(d[i].name)), "", ef_level_name(d[i].level),
+                       d[i].merged_into);
+            else
+                printf("%s%*s  %-8s  %" PRId64 "\n", d[i].name, (int)(w - ef_text_width(d[i].name)),
+                       "", ef_level_name(d[i].level), d[i].hosts);
     }
     if (fflush(stdout) != 0)
         rc = EF_EXIT_FAIL;
@@ -314,8 +377,10 @@ int cmd_department(int argc, char **argv)
         return dept_change(config, argv[optind + 1], argv[optind + 2], NULL);
     if (optind < argc && strcmp(argv[optind], "set") == 0 && argc - optind == 2)
         return dept_change(config, argv[optind + 1], NULL, level);
+    if (optind < argc && strcmp(argv[optind], "merge") == 0 && argc - optind == 3)
+        return dept_merge(config, argv[optind + 1], argv[optind + 2]);
     ef_error("expected \"department add NAME --level LEVEL\", \"department list\", "
-             "\"department token NAME [--revoke]\", \"department rename NAME NEW-NAME\" or "
-             "\"department set NAME --level LEVEL\"");
+             "\"department token NAME [--revoke]\", \"department rename NAME NEW-NAME\", "
+             "\"department set NAME --level LEVEL\" or \"department merge NAME INTO\"");
     return ef_usage_hint("department");
 }

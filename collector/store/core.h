@@ -111,6 +111,11 @@ int core_department_set_level(struct ef_store *s, const char *name, ef_level lev
 int core_department_events(struct ef_store *s, const char *name, struct ef_department_event **out,
                            size_t *n);
 int core_agent_retire(struct ef_store *s, const char *agent_id, const char *actor, time_t now);
+/* agent_move's work inside the caller's transaction (department_merge moves many). */
+int core_agent_move_in(struct ef_store *s, const char *agent_id, int64_t department_id,
+                       const char *actor, time_t now);
+int core_department_merge(struct ef_store *s, const char *from, const char *into, const char *actor,
+                          time_t now, struct ef_merge_result *out);
 int core_user_add(struct ef_store *s, const char *name, const char *role, const char *password_hash,
                   time_t now, int64_t *id);
 int core_user_get(struct ef_store *s, const char *name, struct ef_user *out);

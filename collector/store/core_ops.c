@@ -17,6 +17,7 @@ const struct ef_store_ops ef_store_core_ops = {
     .department_rename = core_department_rename,
     .department_set_level = core_department_set_level,
     .department_events = core_department_events,
+    .department_merge = core_department_merge,
     .agent_enroll = core_agent_enroll,
     .agent_get = core_agent_get,
     .agent_move = core_agent_move,

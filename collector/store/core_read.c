@@ -31,15 +31,16 @@ static int department_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)
     if (core_col_text(s, st, 3, d->token_hash, sizeof(d->token_hash)) != EF_OK)
         return EF_ERR;
     d->hosts = DB(s)->col_int(st, 4);
-    return EF_OK;
+    return core_col_text(s, st, 5, d->merged_into, sizeof(d->merged_into));
 }
 
 int core_department_get(struct ef_store *s, int64_t id, struct ef_department *out)
 {
     static const char sql[] =
         "SELECT d.id, d.name, d.level, d.token_hash, "
-        "(SELECT count(*) FROM agents a WHERE a.department_id = d.id AND a.retired_at = 0) "
-        "FROM departments d WHERE d.id = $1";
+        "(SELECT count(*) FROM agents a WHERE a.department_id = d.id AND a.retired_at = 0), "
+        "coalesce(m.name, '') FROM departments d LEFT JOIN departments m ON m.id = d.merged_into "
+        "WHERE d.id = $1";
     struct ef_db_stmt *st = core_prepare(s, sql);
     int rc;
 
@@ -58,8 +59,9 @@ int core_department_list(struct ef_store *s, struct ef_department **out, size_t 
 {
     static const char sql[] =
         "SELECT d.id, d.name, d.level, d.token_hash, "
-        "(SELECT count(*) FROM agents a WHERE a.department_id = d.id AND a.retired_at = 0) "
-        "FROM departments d ORDER BY d.name";
+        "(SELECT count(*) FROM agents a WHERE a.department_id = d.id AND a.retired_at = 0), "
+        "coalesce(m.name, '') FROM departments d LEFT JOIN departments m ON m.id = d.merged_into "
+        "ORDER BY d.name";
 
     return core_collect(s, core_prepare(s, sql), sizeof(struct ef_department), department_row, NULL,
                         (void **)out, n, "list departments");
@@ -228,7 +230,8 @@ int core_dept_counts(struct ef_store *s, const char *department, struct ef_dept_
     static const char sql[] = "SELECT d.id, d.name, d.level, c.hosts, c.fresh_hosts, c.pass, "
                               "c.fail, c.na, c.unknown, c.error, c.accepted, c.missing "
                               "FROM departments d JOIN dept_counts c ON c.department_id = d.id "
-                              "WHERE $1 IS NULL OR d.name = $1 ORDER BY d.name";
+                              "WHERE ($1 IS NULL AND d.merged_into IS NULL) OR d.name = $1 "
+                              "ORDER BY d.name";
     struct ef_db_stmt *st = core_prepare(s, sql);
 
     if (st != NULL)

@@ -338,6 +338,14 @@ static int agent_move_tx(struct ef_store *s, void *ctx)
     return admin_audit(s, c, "agent.move", hostname, from, c->department_id);
 }
 
+int core_agent_move_in(struct ef_store *s, const char *agent_id, int64_t department_id,
+                       const char *actor, time_t now)
+{
+    struct admin_ctx c = {agent_id, actor, department_id, now};
+
+    return agent_move_tx(s, &c);
+}
+
 int core_agent_move(struct ef_store *s, const char *agent_id, int64_t department_id,
                     const char *actor, time_t now)
 {

@@ -278,7 +278,7 @@ static const char *const ef_pg_migrate_7[] = {
     "UPDATE schema_version SET version = 7",
 };
 
-/* Version 8 (as sqlite_schema.h): the missing kind, each host's policy. */
+/* Version 8 (as sqlite_schema.h): the missing kind, each host's policy, merged departments. */
 static const char *const ef_pg_migrate_8[] = {
     "ALTER TABLE agents ADD COLUMN n_missing BIGINT NOT NULL DEFAULT 0,\n"
     "    ADD COLUMN policy_id " PG_T " NOT NULL DEFAULT '',\n"
@@ -288,6 +288,7 @@ static const char *const ef_pg_migrate_8[] = {
     "ALTER TABLE dept_counts ADD COLUMN missing BIGINT NOT NULL DEFAULT 0",
     "ALTER TABLE dept_check_counts ADD COLUMN missing BIGINT NOT NULL DEFAULT 0",
     "ALTER TABLE snapshots ADD COLUMN missing BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE departments ADD COLUMN merged_into BIGINT REFERENCES departments(id)",
     "DROP INDEX agents_platform",
     "CREATE INDEX agents_platform ON agents(department_id, platform, counted, policy_assigned)",
     "UPDATE schema_version SET version = 8",

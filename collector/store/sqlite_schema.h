@@ -292,7 +292,9 @@ static const char *const ef_sqlite_migrate_7[] = {
  * result the collector adds for a required check the report did not hold has status
  * 'missing', a counted kind of its own (n_missing, the counters' missing); the policy each
  * host's latest report names, and whether it was the one the host was assigned. Snapshots
- * before version 8 keep missing = 0 (nothing was missing then: it was not looked for). */
+ * before version 8 keep missing = 0 (nothing was missing then: it was not looked for). And
+ * departments.merged_into: the department a merged one went into (department merge), NULL
+ * for one in use. */
 static const char *const ef_sqlite_migrate_8[] = {
     "ALTER TABLE agents ADD COLUMN n_missing INTEGER NOT NULL DEFAULT 0;\n",
     "ALTER TABLE agents ADD COLUMN policy_id TEXT NOT NULL DEFAULT '';\n",
@@ -302,6 +304,7 @@ static const char *const ef_sqlite_migrate_8[] = {
     "ALTER TABLE dept_counts ADD COLUMN missing INTEGER NOT NULL DEFAULT 0;\n",
     "ALTER TABLE dept_check_counts ADD COLUMN missing INTEGER NOT NULL DEFAULT 0;\n",
     "ALTER TABLE snapshots ADD COLUMN missing INTEGER NOT NULL DEFAULT 0;\n",
+    "ALTER TABLE departments ADD COLUMN merged_into INTEGER REFERENCES departments(id);\n",
     "DROP INDEX agents_platform;\n",
     "CREATE INDEX agents_platform ON agents(department_id, platform, counted, policy_assigned);\n",
     "UPDATE schema_version SET version = 8;\n",

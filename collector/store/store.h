@@ -57,9 +57,20 @@ struct ef_department {
     ef_level level;
     char token_hash[65]; /* hex SHA-256 of the token's secret part */
     int64_t hosts;       /* enrolled agents (filled by department_list) */
+    /* the department it was merged into (department_merge), "" when none: a merged one has
+     * no machines, no figures and no enrollment token, and keeps its history */
+    char merged_into[EF_DEPT_NAME_MAX + 1];
 };
 
-/* A change of a department (department_events): event "rename" (names) or "level". */
+/* What department_merge did. */
+struct ef_merge_result {
+    int64_t hosts;               /* machines moved (retired ones too: their history follows) */
+    int64_t acceptances_moved;   /* active acceptances of one machine: they follow it */
+    int64_t acceptances_revoked; /* active department-wide ones: they covered only FROM */
+};
+
+/* A change of a department (department_events): event "rename" (names), "level" or
+ * "merge" (old_value the merged department, new_value the one it went into). */
 struct ef_department_event {
     int64_t at; /* unix time */
     char event[16];
@@ -340,7 +351,15 @@ struct ef_store_ops {
     int (*department_rename)(struct ef_store *s, const char *name, const char *new_name,
                              time_t now);
     int (*department_set_level)(struct ef_store *s, const char *name, ef_level level, time_t now);
-    /* Its renames and level changes, oldest first; caller frees *out. */
+    /* Merge department from into department into, in one transaction: every machine of
+     * from moves (as agent_move, each audit-logged), active acceptances of one machine move
+     * with it, active department-wide ones are revoked (by actor), from's enrollment is
+     * closed and from is marked merged (out of every figure, its history kept); both
+     * departments record the merge. NOTFOUND when either does not exist, EF_INVALID when
+     * they are the same or from was merged already (or into was). */
+    int (*department_merge)(struct ef_store *s, const char *from, const char *into,
+                            const char *actor, time_t now, struct ef_merge_result *out);
+    /* Its renames, level changes and merges, oldest first; caller frees *out. */
     int (*department_events)(struct ef_store *s, const char *name, struct ef_department_event **out,
                              size_t *n);
 
