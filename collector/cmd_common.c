@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 #include <stdio.h>
+#include <string.h>
 
 #include "commands.h"
+#include "csv.h"
 #include "efterlev/log.h"
 #include "names.h"
 
@@ -37,4 +39,16 @@ int ef_cli_dept(const char *arg, char out[EF_DEPT_NAME_MAX + 1])
         return EF_EXIT_USAGE;
     }
     return EF_EXIT_OK;
+}
+
+const struct ef_csv_dialect *ef_cli_table_format(const char *format, const char *dialect)
+{
+    const struct ef_csv_dialect *dl = ef_csv_dialect_parse(dialect);
+
+    if (dl == NULL || (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 &&
+                       strcmp(format, "csv") != 0)) {
+        ef_error("expected [--format text|json|csv] [--csv-dialect rfc4180|excel-sv]");
+        return NULL;
+    }
+    return dl;
 }

@@ -245,12 +245,12 @@ int cmd_coverage(int argc, char **argv)
             return ef_usage_hint("coverage");
         }
     }
-    if (optind != argc || (dl = ef_csv_dialect_parse(dialect)) == NULL ||
-        (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 &&
-         strcmp(format, "csv") != 0)) {
-        ef_error("expected [--format text|json|csv] [--csv-dialect rfc4180|excel-sv]");
+    if (optind != argc) {
+        ef_error("unexpected argument \"%s\"", argv[optind]);
         return ef_usage_hint("coverage");
     }
+    if ((dl = ef_cli_table_format(format, dialect)) == NULL)
+        return ef_usage_hint("coverage");
     if ((rc = ef_cmd_open(config, &cfg, &store)) != EF_EXIT_OK)
         return rc;
     rc = ef_coverage_build(store, dept, cfg.stale_days, ef_coll_now(), &cov);

@@ -40,4 +40,9 @@ int ef_usage_hint(const char *cmd);
  * command that takes one goes through here. EF_EXIT_OK, or EF_EXIT_USAGE (logged). */
 int ef_cli_dept(const char *arg, char out[EF_DEPT_NAME_MAX + 1]);
 
+struct ef_csv_dialect;
+/* The tables' output options (trend, coverage): --format text|json|csv and
+ * --csv-dialect rfc4180|excel-sv checked together. The dialect, or NULL (logged). */
+const struct ef_csv_dialect *ef_cli_table_format(const char *format, const char *dialect);
+
 #endif
