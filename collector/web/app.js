@@ -523,6 +523,38 @@
     show(parts);
   }
 
+  /* The device list against the reporting computers (docs/figures.md, "Coverage"). */
+  async function coverageView() {
+    const c = await api('/api/v1/coverage');
+    const parts = [h('h1', {}, t('coverage.title'))];
+    if (!c.inventory) {
+      parts.push(h('p', { id: 'coverage-none' }, t('coverage.none')));
+      show(parts);
+      return;
+    }
+    parts.push(h('p', { class: 'lead' }, t('coverage.lead', c.stale_days)),
+      h('p', { class: 'muted' }, t('coverage.list', c.inventory.file, when(c.inventory.imported_at), num(c.inventory.devices))));
+    const row = (name, d, attrs) => h('tr', attrs,
+      h('th', { scope: 'row' }, name),
+      h('td', { class: 'n c-listed' }, num(d.listed)),
+      h('td', { class: 'n c-reporting' }, num(d.reporting)),
+      h('td', { class: 'n c-stale' + (d.stale > 0 ? ' warn' : '') }, num(d.stale)),
+      h('td', { class: 'n c-never' + (d.never_seen > 0 ? ' warn' : '') }, num(d.never_seen)),
+      h('td', { class: 'c-coverage' }, meter(d.coverage_pct)),
+      h('td', { class: 'n c-unlisted' }, num(d.unlisted)));
+    const rows = c.departments.map((d) => row(d.in_collector ? link(deptHref(d.name), d.name) : d.name, d, { 'data-department': d.name }));
+    rows.push(row(t('coverage.total'), c.totals, { class: 'total', 'data-department': '' }));
+    parts.push(table(null, [t('col.department'), { text: t('col.listed'), cls: 'n' }, { text: t('col.reporting'), cls: 'n' },
+      { text: t('col.stale'), cls: 'n' }, { text: t('col.never_seen'), cls: 'n' }, t('col.coverage'),
+      { text: t('col.unlisted'), cls: 'n' }], rows, { id: 'coverage-table', class: 'data' }));
+    const never = c.departments.filter((d) => d.never_seen_hosts.length > 0);
+    if (never.length) {
+      parts.push(h('h2', {}, t('coverage.never_seen_hosts')),
+        h('ul', { id: 'never-seen' }, never.map((d) => h('li', {}, d.name + ': ' + d.never_seen_hosts.join(', ')))));
+    }
+    show(parts);
+  }
+
   /* ---- routing ---- */
   async function route() {
     if (!state.session) return;
@@ -541,6 +573,7 @@
       else if (parts[0] === 'controls') await controls();
       else if (parts[0] === 'trend') await trend(params);
       else if (parts[0] === 'export') await exportView();
+      else if (parts[0] === 'coverage') await coverageView();
       else await overview();
     } catch (e) {
       failure(e);

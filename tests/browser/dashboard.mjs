@@ -274,6 +274,28 @@ try {
     assert.equal(vals[vals.length - 1], 60);
   });
 
+  await step('coverage: the device list against the reporting computers equals /api/v1/coverage', async () => {
+    await page.click('#nav a[href="#/coverage"]');
+    await page.waitForSelector('#coverage-table');
+    const c = (await api(page, '/api/v1/coverage')).body;
+    // Hand-worked in run.sh: Socialförvaltningen 4/2/1/1 50 %, Äldreomsorgen 1/1/0/0 100 % and
+    // 2 unlisted, the whole municipality 5/3/1/1 60 %.
+    const cells = async (d) => page.$$eval(`#coverage-table tr[data-department="${d}"] td`,
+      (tds) => tds.map((td) => td.textContent.trim()));
+    const soc = await cells('Socialförvaltningen');
+    assert.deepEqual([soc[0], soc[1], soc[2], soc[3], soc[5]], ['4', '2', '1', '1', '0']);
+    assert.equal(figure(soc[4]), 50);
+    const ald = await cells('Äldreomsorgen');
+    assert.deepEqual([ald[0], ald[1], ald[5]], ['1', '1', '2']);
+    assert.equal(figure(ald[4]), 100);
+    const tot = await cells('');
+    assert.deepEqual([tot[0], tot[1], tot[2], tot[3]], ['5', '3', '1', '1']);
+    assert.equal(figure(tot[4]), c.totals.coverage_pct);
+    assert.equal(c.totals.coverage_pct, 60);
+    assert.match(await page.textContent('#never-seen'), /soc-pc-9/);
+    await shot(page, '07b-coverage');
+  });
+
   await step('export (CSV for Excel) and the board report download', async () => {
     await page.click('#nav a[href="#/export"]');
     await page.waitForSelector('#export-link');

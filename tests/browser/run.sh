@@ -57,6 +57,15 @@ EFTERLEV_NOW=$D2 coll accept e2e.impossible_file --department "$ALD" --host ald-
     --reason "Servern byts ut i december; beslut av förvaltningschefen" --by "Karin Åberg" \
     >/dev/null 2>>"$T/admin.log" || fail "accept"
 
+# The municipality's device list (excel-sv: BOM, semicolons): Socialförvaltningen lists four
+# computers, soc-pc-1 and soc-pc-2 reporting (one by FQDN), soc-pc-3 enrolled but never
+# reporting (stale), soc-pc-9 never seen; Äldreomsorgen lists ald-pc-1 only (ald-pc-2 and
+# ald-srv-1 report unlisted). By hand: Soc 4 listed, 2 reporting, 1 stale, 1 never, 50 %;
+# Äldre 1/1/0/0, 100 %, 2 unlisted; total 5/3/1/1, 60 %.
+printf '\xef\xbb\xbfDatornamn;Förvaltning;Operativsystem\r\nsoc-pc-1;Socialförvaltningen;Debian 12\r\nSOC-PC-2.kommun.local;Socialförvaltningen;Debian 12\r\nsoc-pc-3;Socialförvaltningen;Windows 11\r\nsoc-pc-9;Socialförvaltningen;Windows 11\r\nald-pc-1;Äldreomsorgen;Windows 11\r\n' \
+    >"$T/enheter.csv"
+EFTERLEV_NOW=$D2 coll inventory import "$T/enheter.csv" >/dev/null 2>>"$T/admin.log" || fail "inventory import"
+
 PW_COORD='Samordnare-lösen-1'
 PW_AUD='Revisor-lösen-22'
 PW_DEPT='Förvaltning-lösen-3'
