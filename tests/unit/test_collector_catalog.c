@@ -16,6 +16,7 @@
 #include "assigned.h"
 #include "check_catalog.h"
 #include "config.h"
+#include "controls.h"
 #include "efterlev/util.h"
 
 #define DEFAULT_POLICIES EF_SOURCE_DIR "/checks/policies"
@@ -63,6 +64,31 @@ static const char one_check[] = "policy:\n"
                                 "    all:\n"
                                 "      - file: /etc/passwd\n"
                                 "        exists: true\n";
+
+/* The ISO/IEC 27002 catalog: every control has a short Swedish title of its own, which a
+ * Swedish page shows; English otherwise. */
+static void test_control_titles(void **state)
+{
+    struct ef_catalog cat;
+    const struct ef_catalog_control *cc;
+    char err[512];
+
+    (void)state;
+    if (ef_catalog_load(EF_SOURCE_DIR "/checks/iso27002-2022.yml", &cat, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(cat.n, 93);
+    for (size_t i = 0; i < cat.n; i++) {
+        if (cat.v[i].title_sv[0] == '\0')
+            fail_msg("control %s: title_sv missing", cat.v[i].number);
+        if (strcmp(cat.v[i].title_sv, cat.v[i].title) == 0)
+            fail_msg("control %s: title_sv is the English title", cat.v[i].number);
+    }
+    cc = ef_catalog_find(&cat, "8.24");
+    assert_non_null(cc);
+    assert_string_equal(ef_catalog_control_title(cc, "sv"), "Kryptering");
+    assert_string_equal(ef_catalog_control_title(cc, "en"), "Use of cryptography");
+    ef_catalog_free(&cat);
+}
 
 static void test_load_default(void **state)
 {
@@ -374,6 +400,7 @@ static void test_config_key(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_control_titles),
         cmocka_unit_test(test_load_default),
         cmocka_unit_test_setup_teardown(test_load_errors, setup, teardown),
         cmocka_unit_test(test_apply),

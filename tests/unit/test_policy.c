@@ -223,6 +223,57 @@ static void test_default_policy(void **state)
     ef_policy_free(&ps);
 }
 
+/* Every check of both default catalogs has a Swedish title and a one-sentence summary in
+ * English and Swedish: shown in place of the id (dashboard, CSV, board report). */
+static void assert_one_sentence(const char *id, const char *what, const char *s)
+{
+    size_t n = s != NULL ? strlen(s) : 0;
+
+    if (n == 0) {
+        fail_msg("%s: %s missing", id, what);
+        return;
+    }
+    if (n > 200)
+        fail_msg("%s: %s longer than 200 bytes: %s", id, what, s);
+    if (s[n - 1] != '.')
+        fail_msg("%s: %s does not end in a full stop: %s", id, what, s);
+    for (const char *p = s; p < s + n - 1; p++)
+        if ((*p == '.' || *p == '!' || *p == '?' || *p == ';') && p[1] == ' ')
+            fail_msg("%s: %s is more than one sentence: %s", id, what, s);
+}
+
+static void test_default_titles(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *dir;
+        size_t n;
+    } cats[] = {{DEFAULT_POLICY, 47}, {EF_SOURCE_DIR "/checks/policies-windows", 55}};
+
+    for (size_t c = 0; c < EF_ARRAY_LEN(cats); c++) {
+        struct ef_policy_set ps;
+        char err[512] = "";
+
+        ef_policy_init(&ps);
+        if (ef_policy_load(&ps, cats[c].dir, CONTROLS, err, sizeof(err)) != 0)
+            fail_msg("%s", err);
+        assert_int_equal(ps.nchecks, cats[c].n);
+        for (size_t i = 0; i < ps.nchecks; i++) {
+            const struct ef_check *k = &ps.checks[i];
+
+            if (k->title_sv == NULL || k->title_sv[0] == '\0')
+                fail_msg("%s: title_sv missing", k->id);
+            if (strcmp(k->title_sv, k->title) == 0)
+                fail_msg("%s: title_sv is the English title", k->id);
+            assert_one_sentence(k->id, "summary", k->summary);
+            assert_one_sentence(k->id, "summary_sv", k->summary_sv);
+            if (strcmp(k->summary, k->summary_sv) == 0)
+                fail_msg("%s: summary_sv is the English summary", k->id);
+        }
+        ef_policy_free(&ps);
+    }
+}
+
 static void test_two_files(void **state)
 {
     (void)state;
@@ -592,6 +643,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_policy),
+        cmocka_unit_test(test_default_titles),
         cmocka_unit_test(test_two_files),
         cmocka_unit_test(test_per_level_params),
         cmocka_unit_test(test_titles_summaries),
