@@ -261,6 +261,57 @@ static void test_apply(void **state)
 
 /* Windows hosts count against their own catalog: the same id with its own controls, an id
  * only Linux has set aside; no Windows catalog: everything set aside, the note says why. */
+/* Titles for people: the chosen language, else the other, else the id; per platform. */
+static void test_check_titles(void **state)
+{
+    struct ef_check_catalogs cs;
+    const struct ef_catalog_check *k;
+    char path[256], err[512];
+    int absent = -1;
+
+    (void)state;
+    assert_int_equal(ef_check_catalogs_load(&cs, DEFAULT_POLICIES,
+                                            EF_SOURCE_DIR "/checks/policies-windows", &absent, err,
+                                            sizeof(err)),
+                     0);
+    assert_int_equal(absent, 0);
+    k = ef_check_catalog_find(&cs.linux_checks, "enc.root_luks");
+    assert_non_null(k);
+    assert_string_equal(k->title, "Root filesystem is on a LUKS-encrypted device");
+    assert_string_equal(k->summary,
+                        "The disk holding the operating system is encrypted with LUKS.");
+    assert_string_equal(k->summary_sv, "Disken där operativsystemet ligger är krypterad med LUKS.");
+    assert_string_equal(ef_check_title(&cs, "linux", "enc.root_luks", "sv"),
+                        "Systemdisken är krypterad");
+    assert_string_equal(ef_check_title(&cs, "linux", "enc.root_luks", "en"),
+                        "Root filesystem is on a LUKS-encrypted device");
+    /* The same id on both platforms: each catalog's own title; no platform: Linux first. */
+    assert_string_equal(ef_check_title(&cs, "windows", "acct.no_empty_passwords", "en"),
+                        "Blank passwords cannot be used over the network");
+    assert_string_equal(ef_check_title(&cs, "linux", "acct.no_empty_passwords", "en"),
+                        "No account has an empty password");
+    assert_string_equal(ef_check_title(&cs, NULL, "acct.no_empty_passwords", "sv"),
+                        "Inget konto har tomt lösenord");
+    /* A Windows-only check: found without a platform, not in the Linux catalog. */
+    assert_string_equal(ef_check_title(&cs, "", "enc.os_volume_bitlocker", "sv"),
+                        "Systemdisken är krypterad");
+    assert_string_equal(ef_check_title(&cs, "linux", "enc.os_volume_bitlocker", "sv"),
+                        "enc.os_volume_bitlocker");
+    /* Unknown check, no catalogs: the id. */
+    assert_string_equal(ef_check_title(&cs, NULL, "kommun.nothing", "sv"), "kommun.nothing");
+    assert_string_equal(ef_check_title(NULL, NULL, "enc.root_luks", "sv"), "enc.root_luks");
+    ef_check_catalogs_free(&cs);
+
+    /* A site check without title_sv: Swedish falls back to the English title. */
+    put("site.yml", one_check);
+    snprintf(path, sizeof(path), "%s/site.yml", dir);
+    assert_int_equal(ef_check_catalogs_load(&cs, path, NULL, &absent, err, sizeof(err)), 0);
+    assert_null(ef_check_catalog_find(&cs.linux_checks, "site.backup")->title_sv);
+    assert_string_equal(ef_check_title(&cs, "linux", "site.backup", "sv"), "Backups");
+    assert_string_equal(ef_check_title(&cs, NULL, "site.backup", "en"), "Backups");
+    ef_check_catalogs_free(&cs);
+}
+
 static void test_windows_catalog(void **state)
 {
     static const char win_check[] = "policy:\n"
@@ -404,6 +455,7 @@ int main(void)
         cmocka_unit_test(test_load_default),
         cmocka_unit_test_setup_teardown(test_load_errors, setup, teardown),
         cmocka_unit_test(test_apply),
+        cmocka_unit_test_setup_teardown(test_check_titles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_windows_catalog, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_key, setup, teardown),
     };
