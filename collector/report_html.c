@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "aggregate.h"
+#include "check_catalog.h"
 #include "coverage.h"
 #include "efterlev/util.h"
 #include "now.h"
@@ -551,6 +552,50 @@ static void coverage_table(FILE *out, const char *const *L, const struct ef_cove
         fprintf(out, "<p class=\"meta\">* %s</p>\n", L[S_NOT_DEPT]);
 }
 
+/* A severity in the report's language. */
+static const char *severity_text(ef_severity sev, int sv_lang)
+{
+    static const char *const svn[] = {"info", "låg", "medel", "hög", "kritisk"};
+
+    if (sv_lang && (int)sev >= 0 && (size_t)sev < EF_ARRAY_LEN(svn))
+        return svn[sev];
+    return ef_severity_name(sev);
+}
+
+/* A day as people write it: "4 december 2026", "4 December 2026". */
+static void day_long(int64_t day, int sv_lang, char *out, size_t len)
+{
+    static const char *const msv[12] = {"januari",   "februari", "mars",     "april",
+                                        "maj",       "juni",     "juli",     "augusti",
+                                        "september", "oktober",  "november", "december"};
+    static const char *const men[12] = {"January",   "February", "March",    "April",
+                                        "May",       "June",     "July",     "August",
+                                        "September", "October",  "November", "December"};
+    char iso[11];
+    int y, m, d;
+
+    ef_day_text(day, iso);
+    if (sscanf(iso, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12) {
+        snprintf(out, len, "%s", iso);
+        return;
+    }
+    snprintf(out, len, "%d %s %d", d, (sv_lang ? msv : men)[m - 1], y);
+}
+
+/* A check's title with its id beside it. */
+static void check_cell(FILE *out, const struct ef_check_catalogs *checks, const char *id,
+                       int sv_lang)
+{
+    const char *title = ef_check_title(checks, NULL, id, sv_lang ? "sv" : "en");
+
+    esc(out, title);
+    if (title != id) {
+        fputs(" <span class=\"id\">(", out);
+        esc(out, id);
+        fputs(")</span>", out);
+    }
+}
+
 static const char css[] =
     "body{font-family:'DejaVu Sans',Arial,sans-serif;font-size:10.5pt;color:#1a1a1a;"
     "max-width:74em;margin:2em auto;padding:0 1em}"
@@ -561,16 +606,18 @@ static const char css[] =
     "text-align:left;vertical-align:top}th{background:#f0f0f0}"
     "td.n,th.n{text-align:right}td.n{white-space:nowrap}th{font-size:9pt}.meta{color:#555}"
     ".lbl,.val{font-size:11px;font-family:inherit}.spark{vertical-align:middle}"
+    ".id{color:#555;font-size:8.5pt;white-space:nowrap}"
     "@media print{body{margin:0;max-width:none}a{color:inherit}}"
     "@page{size:A4;margin:18mm}";
 
-int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char *period,
+int ef_board_report(struct ef_store *s, const struct ef_catalog *cat,
+                    const struct ef_check_catalogs *check_cats, const char *period,
                     const char *lang, int stale_days, time_t now, FILE *out)
 {
     const char *const *L = strcmp(lang, "en") == 0 ? en : sv;
     int svl = L == sv;
     int64_t first, last, today = ef_day_of(now), total[EF_KINDS] = {0}, hosts = 0, fresh = 0;
-    char d0[11], d1[11], when[32], buf[64], examples[128];
+    char d0[11], d1[11], when[32], buf[64], examples[128], l0[32], l1[32];
     struct ef_dept_counts *dc = NULL;
     struct ef_snapshot_row *rows = NULL, *crow = NULL;
     struct ef_control_sum *cs = NULL;
@@ -649,8 +696,11 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
     esc(out, L[S_TITLE]);
     fprintf(out, " %s</title><style>%s</style></head><body>\n<h1>", period, css);
     esc(out, L[S_TITLE]);
-    fprintf(out, "</h1>\n<p class=\"meta\">%s: %s (%s – %s)%s. %s: %s</p>\n", L[S_PERIOD], period,
-            d0, d1, over ? "" : " *", L[S_GENERATED], when);
+    day_long(first, svl, l0, sizeof(l0));
+    day_long(last, svl, l1, sizeof(l1));
+    day_long(today, svl, buf, sizeof(buf));
+    fprintf(out, "</h1>\n<p class=\"meta\">%s: %s (%s – %s)%s. %s: %s%s%.5s UTC</p>\n", L[S_PERIOD],
+            period, l0, l1, over ? "" : " *", L[S_GENERATED], buf, svl ? " kl. " : ", ", when + 11);
 
     fprintf(out, "<h2>%s</h2>\n<p>", L[S_SUMMARY]);
     snprintf(buf, sizeof(buf), "%d", stale_days);
@@ -751,7 +801,7 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
         const struct ef_catalog_control *cc = ef_catalog_find(cat, cs[i].control);
 
         fprintf(out, "<tr><td>%s</td><td>", cs[i].control);
-        esc(out, cc != NULL ? cc->title : "");
+        esc(out, cc != NULL ? ef_catalog_control_title(cc, svl ? "sv" : "en") : "");
         fprintf(out,
                 "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64
                 "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">",
@@ -779,11 +829,11 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
         fputs("<tr><td>", out);
         esc(out, a->department);
         fputs("</td><td>", out);
-        esc(out, a->check);
+        check_cell(out, check_cats, a->check, svl);
         fputs("</td><td>", out);
         esc(out, a->agent_id[0] ? (a->hostname[0] ? a->hostname : a->agent_id) : L[S_ALL_HOSTS]);
-        ef_time_rfc3339((time_t)a->until, buf);
-        fprintf(out, "</td><td>%.10s%s</td><td>", buf,
+        day_long(ef_day_of((time_t)a->until), svl, buf, sizeof(buf));
+        fprintf(out, "</td><td>%s%s</td><td>", buf,
                 a->state == EF_ACC_REVOKED ? (svl ? " (återkallad)" : " (revoked)") : "");
         esc(out, a->reason);
         fputs("</td><td>", out);
@@ -814,8 +864,8 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
         fputs("</td><td>", out);
         esc(out, hr[i].department);
         if (hr[i].last_seen > 0)
-            ef_time_rfc3339((time_t)hr[i].last_seen, buf);
-        fprintf(out, "</td><td>%.10s</td></tr>\n", hr[i].last_seen > 0 ? buf : L[S_NEVER]);
+            day_long(ef_day_of((time_t)hr[i].last_seen), svl, buf, sizeof(buf));
+        fprintf(out, "</td><td>%s</td></tr>\n", hr[i].last_seen > 0 ? buf : L[S_NEVER]);
     }
     if (shown)
         fputs("</table>\n", out);
@@ -831,8 +881,7 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
 
         snprintf(r, sizeof(r), "%" PRId64, cov.total.reporting);
         snprintf(l, sizeof(l), "%" PRId64, cov.total.listed);
-        ef_time_rfc3339((time_t)cov.info.imported_at, day);
-        day[10] = '\0';
+        day_long(ef_day_of((time_t)cov.info.imported_at), svl, day, sizeof(day));
         fputs(" ", out);
         tpl4(out, L[S_METHOD_FIRST_LIST], cov.info.file, day, r, l);
     }
@@ -870,8 +919,8 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
         if (i > 0 && strcmp(checks[i - 1].check, checks[i].check) == 0)
             continue;
         fputs("<tr><td>", out);
-        esc(out, checks[i].check);
-        fprintf(out, "</td><td>%s</td><td>", ef_severity_name(checks[i].severity));
+        check_cell(out, check_cats, checks[i].check, svl);
+        fprintf(out, "</td><td>%s</td><td>", severity_text(checks[i].severity, svl));
         esc(out, checks[i].controls);
         fputs("</td></tr>\n", out);
     }

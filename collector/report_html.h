@@ -14,8 +14,13 @@
  * and last day (day numbers). 0 or -1. */
 int ef_period_parse(const char *period, int64_t *first_day, int64_t *last_day);
 
-/* Write the report for period in lang ("sv" or "en"). EF_OK or EF_ERR. */
-int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char *period,
+struct ef_check_catalogs;
+
+/* Write the report for period in lang ("sv" or "en"): checks by their title in lang with the
+ * id beside it (check_cats, NULL: ids only), controls by their title in lang, severities and
+ * dates in lang ("hög", "4 december 2026"). EF_OK or EF_ERR. */
+int ef_board_report(struct ef_store *s, const struct ef_catalog *cat,
+                    const struct ef_check_catalogs *check_cats, const char *period,
                     const char *lang, int stale_days, time_t now, FILE *out);
 
 #endif
