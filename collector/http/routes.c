@@ -455,6 +455,8 @@ static void do_department(struct ef_http_ctx *ctx, struct evhttp_request *req,
         store_error(ctx, rc, "department", ans);
         return;
     }
+    ef_json_check_titles(json_object_get(j, "checks"), ctx->checks, NULL, q->lang);
+    ef_json_check_titles(json_object_get(j, "acceptances"), ctx->checks, NULL, q->lang);
     ef_answer_json(ans, 200, j);
 }
 
@@ -465,7 +467,6 @@ static void do_host(struct ef_http_ctx *ctx, struct evhttp_request *req,
     json_t *j = NULL;
     int rc;
 
-    (void)q;
     if ((id = path_arg(req_path(req), "/api/v1/hosts/", ans)) == NULL)
         return;
     /* A host of another department is "not found" for a department token. */
@@ -475,6 +476,9 @@ static void do_host(struct ef_http_ctx *ctx, struct evhttp_request *req,
         store_error(ctx, rc, "host", ans);
         return;
     }
+    /* The host's own platform's catalog: a shared id may have a title per platform. */
+    ef_json_check_titles(json_object_get(j, "results"), ctx->checks,
+                         json_string_value(json_object_get(j, "platform")), q->lang);
     ef_answer_json(ans, 200, j);
 }
 
@@ -579,8 +583,9 @@ const struct ef_route ef_routes[] = {
     {"/api/v1/enroll", EVHTTP_REQ_POST, 0, 0, 0, do_enroll},
     {"/api/v1/reports", EVHTTP_REQ_POST, 0, 0, 0, do_report},
     {"/api/v1/summary", EVHTTP_REQ_GET, CALLER, ALL_ROLES, EF_Q_HOSTS, do_summary},
-    {"/api/v1/departments/", EVHTTP_REQ_GET, CALLER, ALL_ROLES, EF_Q_HOSTS, do_department},
-    {"/api/v1/hosts/", EVHTTP_REQ_GET, CALLER, ALL_ROLES, 0, do_host},
+    {"/api/v1/departments/", EVHTTP_REQ_GET, CALLER, ALL_ROLES, EF_Q_HOSTS | EF_Q_LANG,
+     do_department},
+    {"/api/v1/hosts/", EVHTTP_REQ_GET, CALLER, ALL_ROLES, EF_Q_LANG, do_host},
     {"/api/v1/controls", EVHTTP_REQ_GET, CALLER, ALL_ROLES, EF_Q_DEPARTMENT | EF_Q_NUMBERING,
      do_controls},
     {"/api/v1/coverage", EVHTTP_REQ_GET, CALLER, ALL_ROLES, EF_Q_DEPARTMENT, do_coverage},

@@ -180,7 +180,7 @@ try {
     await page.click(`#overview-table tbody tr:first-child th a`);
     await page.waitForSelector('#failing-table');
     assert.equal(await page.textContent('#app-view h1'), `Förvaltning: ${worst}`);
-    const d = (await api(page, '/api/v1/departments/' + enc(worst))).body;
+    const d = (await api(page, '/api/v1/departments/' + enc(worst) + '?lang=sv')).body;
     assert.equal(figure(await page.textContent('.k-compliance .pct')), d.compliance_pct);
     assert.equal(int(await page.textContent('.k-hosts .kpi-value')), d.hosts.length); // the list
     assert.equal(int(await page.textContent('.k-stale .kpi-value')), d.stale_hosts);
@@ -190,6 +190,11 @@ try {
     const failing = d.checks.filter((c) => c.fail > 0).sort((a, b) => b.fail - a.fail);
     const first = await page.$('#failing-table tbody tr:first-child');
     assert.equal(await first.getAttribute('data-check'), failing[0].check, 'why: the most failed check');
+    // Checks by their Swedish title, the id beside it (e2e.yml gives this one a title_sv).
+    assert.equal(failing[0].check, 'e2e.impossible_file');
+    assert.equal(failing[0].title, 'En fil som inget system har');
+    assert.equal(await first.$eval('.check-title', (e) => e.textContent), 'En fil som inget system har');
+    assert.equal(await first.$eval('code.check-id', (e) => e.textContent), 'e2e.impossible_file');
     assert.equal(int(await first.$eval('.c-fail', (e) => e.textContent)), failing[0].fail);
     assert.equal((await page.$$('#failing-table tbody tr')).length, failing.length);
     assert.equal((await page.$$('#hosts-table tbody tr')).length, d.hosts.length);
@@ -203,7 +208,7 @@ try {
   await step('host (3rd click): every result with evidence, controls and since when', async () => {
     await page.click('#hosts-table tbody tr:first-child th a');
     await page.waitForSelector('#results-table');
-    const x = (await api(page, '/api/v1/hosts/' + enc(hostId))).body;
+    const x = (await api(page, '/api/v1/hosts/' + enc(hostId) + '?lang=sv')).body;
     assert.equal(await page.textContent('#app-view h1'), `Dator: ${x.hostname}`);
     const rows = await page.$$('#results-table tbody tr');
     assert.equal(rows.length, x.results.length);
@@ -212,6 +217,7 @@ try {
       assert.ok(row, r.check);
       assert.equal(await row.getAttribute('data-status'), r.counted_as);
       assert.equal(await row.$eval('td.evidence', (e) => e.textContent), r.evidence);
+      assert.equal(await row.$eval('.check-title', (e) => e.textContent), r.title || r.check, r.check);
       assert.equal(await row.$eval('td:nth-child(4)', (e) => e.textContent), r.controls.join(', '));
       assert.ok((await row.$eval('td:nth-child(6)', (e) => e.textContent)).length > 0);
     }
@@ -227,6 +233,10 @@ try {
     const rows = await page.$$('#heatmap tbody tr');
     assert.equal(rows.length, all.controls.length + all.not_covered.length);
     assert.equal(rows.length, 93);
+    // Swedish titles of the controls, the project's own (the API's title_sv).
+    assert.equal(await page.textContent('#heatmap tr[data-control="8.24"] td.title'), 'Kryptering');
+    for (const c of all.controls.concat(all.not_covered))
+      assert.equal(await page.textContent(`#heatmap tr[data-control="${c.control}"] td.title`), c.title_sv, c.control);
     assert.equal((await page.$$('#heatmap tbody tr.uncovered')).length, all.not_covered.length);
     const heads = await page.$$eval('#heatmap thead th', (ths) => ths.map((t) => t.textContent));
     assert.deepEqual(heads.slice(3).sort(), [ALD, SOC].sort());
@@ -299,6 +309,13 @@ try {
     assert.equal(await page.textContent(`#overview-table tr[data-department="${SOC}"] .c-compliance .pct`),
       d.compliance_pct.toFixed(1) + ' %');
     await shot(page, '09-overview-en');
+    // A check's title follows the language: English on the department page now.
+    await page.evaluate((n) => { location.hash = '#/department/' + encodeURIComponent(n); }, worst);
+    await page.waitForFunction(() => document.querySelector('#failing-table tr[data-check="e2e.impossible_file"] .check-title')?.textContent === 'A file that no system has');
+    await page.click('#nav a[href="#/controls"]');
+    await page.waitForFunction(() => document.querySelector('#heatmap tr[data-control="8.24"] td.title')?.textContent === 'Use of cryptography');
+    await page.click('#nav a[href="#/overview"]');
+    await page.waitForFunction(() => document.querySelector('#app-view h1')?.textContent === 'Overview');
     await page.selectOption('#lang', 'sv');
     await page.waitForFunction(() => document.querySelector('#app-view h1')?.textContent === 'Översikt');
   });
