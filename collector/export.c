@@ -37,6 +37,8 @@ void ef_export_key_path(const char *config_path, char *out, size_t outlen)
 struct csv_ctx {
     FILE *out;
     const struct ef_csv_dialect *d;
+    const struct ef_check_catalogs *checks;
+    const char *lang;
     size_t reports;
     char err[512];
 };
@@ -76,6 +78,8 @@ static int csv_cb(void *arg, const struct ef_stored_report *sr)
         ef_csv_str(c->d, c->out, r.generated_at, 0);
         ef_csv_str(c->d, c->out, sr->received_at, 0);
         ef_csv_str(c->d, c->out, res->check, 0);
+        ef_csv_str(c->d, c->out, ef_check_title(c->checks, r.host.platform, res->check, c->lang),
+                   0);
         ef_csv_str(c->d, c->out, ef_status_name(res->status), 0);
         ef_csv_str(c->d, c->out, ef_severity_name(res->severity), 0);
         ef_csv_str(c->d, c->out, ef_level_name(res->level), 0);
@@ -103,12 +107,15 @@ static int export_csv(struct ef_store *s, const struct ef_export_opts *o,
                       size_t errlen)
 {
     /* The platform columns came last (schema 5), so earlier readers keep their column
-     * numbers. */
-    static const char *const head[] = {"department",    "hostname",    "agent_id",   "seq",
-                                       "generated_at",  "received_at", "check",      "status",
-                                       "severity",      "level",       "controls",   "evidence",
-                                       "report_sha256", "platform",    "os_edition", "os_build"};
-    struct csv_ctx c = {.out = out, .d = o->dialect ? o->dialect : &ef_csv_rfc4180};
+     * numbers; the title stands beside the check's id, for people (issue 14). */
+    static const char *const head[] = {
+        "department", "hostname",      "agent_id", "seq",        "generated_at", "received_at",
+        "check",      "title",         "status",   "severity",   "level",        "controls",
+        "evidence",   "report_sha256", "platform", "os_edition", "os_build"};
+    struct csv_ctx c = {.out = out,
+                        .d = o->dialect ? o->dialect : &ef_csv_rfc4180,
+                        .checks = o->checks,
+                        .lang = o->lang != NULL ? o->lang : "sv"};
     size_t i;
     int rc;
 

@@ -551,6 +551,8 @@ static void do_export(struct ef_http_ctx *ctx, struct evhttp_request *req,
     o.actor = who->actor;
     o.key_path = ctx->key_path;
     o.now = ef_coll_now();
+    o.checks = ctx->checks;                            /* the server's, for its lifetime */
+    o.lang = strcmp(q->lang, "en") == 0 ? "en" : "sv"; /* a literal: the stream outlives q */
     if (ctx->exports == NULL) {
         ef_answer_error(ans, 500, "internal error");
         return;
@@ -592,7 +594,7 @@ const struct ef_route ef_routes[] = {
     {"/api/v1/trend", EVHTTP_REQ_GET, CALLER, ALL_ROLES,
      EF_Q_DEPARTMENT | EF_Q_CONTROL | EF_Q_SINCE_UNTIL, do_trend},
     {"/api/v1/export", EVHTTP_REQ_GET, CALLER, ALL_ROLES,
-     EF_Q_FORMAT | EF_Q_DEPARTMENT | EF_Q_DIALECT | EF_Q_SINCE_UNTIL, do_export},
+     EF_Q_FORMAT | EF_Q_DEPARTMENT | EF_Q_DIALECT | EF_Q_SINCE_UNTIL | EF_Q_LANG, do_export},
     /* the dashboard (http/web.c) */
     {"/api/v1/report", EVHTTP_REQ_GET, CALLER, READ_ALL, EF_Q_PERIOD | EF_Q_LANG,
      ef_web_board_report},

@@ -161,8 +161,13 @@ w = [r for r in e if r["agent_id"] == win]
 assert len(w) == 5 and all((r["platform"], r["os_edition"], r["os_build"]) == ("windows", "Professional", "22631.4460") for r in w), w
 l = [r for r in e if r["agent_id"] == lin]
 assert len(l) == 4 and all((r["platform"], r["os_edition"], r["os_build"]) == ("linux", "", "") for r in l), l
+# The title beside the check, in Swedish, from each host's own platform's catalog.
+assert list(e[0].keys())[6:8] == ["check", "title"], list(e[0].keys())
+fw = {r["agent_id"]: r["title"] for r in e if r["check"] == "net.host_firewall"}
+assert (fw[win], fw[lin]) == ("Brandvägg (Windows)", "Brandvägg (Linux)"), fw
+assert {r["title"] for r in w if r["check"] == "time.sync_active"} == {"Windows clock"}
 PY
-pass "CSV (excel-sv): summary per platform, export platform/edition/build columns"
+pass "CSV (excel-sv): summary per platform, export platform/edition/build and title columns"
 
 # ---- the host view (API) ----
 COORD=$(coll token add samordning --role coordinator 2>>"$T/admin.log")
