@@ -84,6 +84,8 @@ enum {
     S_COUNT
 };
 
+/* SH: a soft hyphen, where a long header may break in a narrow (A4) column. */
+#define SH "\xc2\xad"
 static const char *const sv[S_COUNT] = {
     "Uppföljning av informationssäkerhet till kommunstyrelsen",
     "Period",
@@ -94,18 +96,18 @@ static const char *const sv[S_COUNT] = {
     "rapporterat de senaste @1 dagarna. Riskaccepterade brister räknas varken som godkända "
     "eller underkända.",
     "Efterlevnad per förvaltning",
-    "Förvaltning",
-    "Skyddsnivå",
-    "Datorer",
-    "Inaktuella",
-    "Godkända",
-    "Underkända",
-    "Riskaccepterade",
-    "Ej bedömda",
-    "Efterlevnad",
+    "Förvalt" SH "ning",
+    "Skydds" SH "nivå",
+    "Da" SH "torer",
+    "In" SH "aktu" SH "ella",
+    "God" SH "kända",
+    "Under" SH "kända",
+    "Risk" SH "accepterade",
+    "Ej be" SH "dömda",
+    "Efter" SH "levnad",
     "Vid periodens början",
     "Förändring",
-    "Utveckling",
+    "Utveck" SH "ling",
     "Efterlevnad per förvaltning vid periodens slut",
     "Svagaste kontroller (ISO/IEC 27002:2022)",
     "Kontroller med lägst efterlevnad över alla förvaltningar.",
@@ -117,7 +119,7 @@ static const char *const sv[S_COUNT] = {
     "Dator",
     "Gäller till",
     "Motivering",
-    "Beslutad av",
+    "Beslu" SH "tad av",
     "Inaktuella datorer (ej rapporterat inom @1 dagar)",
     "Inga inaktuella datorer.",
     "Senast rapporterad",
@@ -137,7 +139,7 @@ static const char *const sv[S_COUNT] = {
     ("@1 av @2 kontroller i ISO/IEC 27002:2022 styrks av tekniska kontroller; övriga "
      "(till exempel @3) kräver annat underlag som riktlinjer, rutiner och avtal."),
     "Alla datorer",
-    "grundläggande",
+    "grund" SH "läggande",
     "förhöjd",
     "hög",
     "Totalt",
@@ -607,7 +609,11 @@ static const char css[] =
     "td.n,th.n{text-align:right}td.n{white-space:nowrap}th{font-size:9pt}.meta{color:#555}"
     ".lbl,.val{font-size:11px;font-family:inherit}.spark{vertical-align:middle}"
     ".id{color:#555;font-size:8.5pt;white-space:nowrap}"
-    "@media print{body{margin:0;max-width:none}a{color:inherit}}"
+    /* On A4 (174 mm printable, about 657 CSS px) every table fits: smaller type, headers
+     * that wrap, a narrower sparkline (tests/browser/dashboard.mjs measures it). */
+    "@media print{body{margin:0;padding:0;max-width:none;font-size:9.5pt}a{color:inherit}"
+    "table{font-size:8pt}th{font-size:7.5pt;overflow-wrap:anywhere}"
+    "th,td{padding:2px 3px}svg.spark{width:48px;height:18px}}"
     "@page{size:A4;margin:18mm}";
 
 int ef_board_report(struct ef_store *s, const struct ef_catalog *cat,

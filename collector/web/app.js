@@ -494,6 +494,7 @@
       const p = new URLSearchParams();
       p.set('format', fmt.value.startsWith('csv') ? 'csv' : fmt.value);
       if (fmt.value === 'csv-sv') p.set('csv_dialect', 'excel-sv');
+      if (fmt.value.startsWith('csv')) p.set('lang', state.lang); // the title column's language
       if (dep.value) p.set('department', dep.value);
       if (since.value) p.set('since', since.value);
       if (until.value) p.set('until', until.value);

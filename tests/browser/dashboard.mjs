@@ -284,16 +284,43 @@ try {
   await step('export (CSV for Excel) and the board report download', async () => {
     await page.click('#nav a[href="#/export"]');
     await page.waitForSelector('#export-link');
-    assert.match(await page.getAttribute('#export-link', 'href'), /format=csv&csv_dialect=excel-sv/);
+    assert.match(await page.getAttribute('#export-link', 'href'), /format=csv&csv_dialect=excel-sv&lang=sv/);
     await shot(page, '08-export');
     const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#export-link')]);
     const csv = fs.readFileSync(await dl.path());
     assert.deepEqual([...csv.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 BOM for Excel');
-    assert.match(csv.toString('utf8'), /^\ufeffdepartment;hostname;/);
+    assert.match(csv.toString('utf8'), /^\ufeffdepartment;hostname;agent_id;seq;generated_at;received_at;check;title;status;/);
+    assert.ok(csv.toString('utf8').includes(';e2e.impossible_file;En fil som inget system har;fail;'), 'the Swedish title beside the id');
     assert.ok(csv.toString('utf8').includes(SOC));
     await page.selectOption('#report-lang', 'sv');
     const [rep] = await Promise.all([page.waitForEvent('download'), page.click('#report-link')]);
     const html = fs.readFileSync(await rep.path(), 'utf8');
+    // The Swedish board report prints on A4 without losing a column: its own @page size,
+    // and laid out in the printable width (210 mm less 2 x 18 mm margins = 174 mm, 657 CSS
+    // px) no table reaches beyond it.
+    assert.match(html, /@page\{size:A4;margin:18mm\}/);
+    assert.ok(html.includes('En fil som inget system har <span class="id">(e2e.impossible_file)</span>'), 'checks by title, id beside');
+    fs.writeFileSync(path.join(ART, 'board-report-sv.html'), html);
+    const pr = await ctx.newPage();
+    try {
+      await pr.setContent(html);
+      await pr.emulateMedia({ media: 'print' });
+      await pr.setViewportSize({ width: 657, height: 930 });
+      const over = await pr.evaluate(() => [...document.querySelectorAll('table, svg, h1, h2, p')]
+        .filter((e) => e.getBoundingClientRect().right > 657.5 || e.scrollWidth > e.clientWidth + 0.5)
+        .map((e) => e.tagName + ' ' + (e.id || e.textContent.slice(0, 40)) + ' ' + e.getBoundingClientRect().right));
+      assert.deepEqual(over, [], 'wider than the printable A4 width');
+      assert.ok(await pr.evaluate(() => document.documentElement.scrollWidth <= 657), 'no horizontal overflow');
+      const pdf = (await pr.pdf({ preferCSSPageSize: true, printBackground: true })).toString('latin1');
+      const boxes = [...pdf.matchAll(/\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/g)].map((m) => [+m[1], +m[2]]);
+      assert.ok(boxes.length >= 1, 'the PDF has pages');
+      for (const [w, hgt] of boxes) // A4: 595.28 x 841.89 pt
+        assert.ok(Math.abs(w - 595.28) < 2 && Math.abs(hgt - 841.89) < 2, `page ${w} x ${hgt} pt is not A4`);
+      fs.writeFileSync(path.join(ART, 'board-report-sv.pdf'), Buffer.from(pdf, 'latin1'));
+      await pr.screenshot({ path: path.join(ART, 'board-report-sv-a4.png'), fullPage: true });
+    } finally {
+      await pr.close();
+    }
     assert.match(html, /<html lang="sv"/);
     assert.ok(html.includes(ALD) && html.includes(SOC));
     assert.equal(rep.suggestedFilename(), 'efterlev-uppfoljning.html');
