@@ -604,9 +604,9 @@ static void test_board_report(void **state)
         {.id = "c1", .title = "Backups are taken", .title_sv = "Säkerhetskopior tas"},
         {.id = "c2", .title = "Patched"}};
     struct ef_check_catalogs cats = {.linux_checks = {.v = kc, .n = 2}};
-    static const char *const months[12] = {"januari", "februari", "mars",      "april",
-                                            "maj",     "juni",     "juli",      "augusti",
-                                            "september", "oktober", "november", "december"};
+    static const char *const months[12] = {"januari",   "februari", "mars",     "april",
+                                           "maj",       "juni",     "juli",     "augusti",
+                                           "september", "oktober",  "november", "december"};
     char want[160];
     int y, m, d;
 
