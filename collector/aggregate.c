@@ -642,7 +642,12 @@ void ef_json_check_titles(json_t *rows, const struct ef_check_catalogs *cs, cons
     {
         const char *id = json_string_value(json_object_get(row, "check"));
 
-        if (id != NULL)
-            json_object_set_new(row, "title", json_string(ef_check_title(cs, platform, id, lang)));
+        const char *summary;
+
+        if (id == NULL)
+            continue;
+        summary = ef_check_summary(cs, platform, id, lang);
+        json_object_set_new(row, "title", json_string(ef_check_title(cs, platform, id, lang)));
+        json_object_set_new(row, "summary", summary != NULL ? json_string(summary) : json_null());
     }
 }

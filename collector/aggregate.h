@@ -77,7 +77,8 @@ json_t *ef_host_row_json(const struct ef_host_row *h);
 json_t *ef_acceptance_json(const struct ef_acceptance *a);
 
 /* Give every object of rows that has a "check" id a "title": the check's title in lang
- * (ef_check_title: the other language, else the id, when it has none). platform: the
+ * (ef_check_title: the other language, else the id, when it has none), and a "summary": its
+ * one-sentence summary in lang (the other language's; null when it has none). platform: the
  * host's (host page), or NULL (a department's rows, which mix platforms). */
 void ef_json_check_titles(json_t *rows, const struct ef_check_catalogs *cs, const char *platform,
                           const char *lang);

@@ -154,19 +154,25 @@ void ef_check_catalogs_free(struct ef_check_catalogs *cs)
     ef_check_catalog_free(&cs->windows_checks);
 }
 
+static const struct ef_catalog_check *find_in(const struct ef_check_catalogs *cs,
+                                              const char *platform, const char *id)
+{
+    const struct ef_catalog_check *k;
+
+    if (cs == NULL)
+        return NULL;
+    if (platform != NULL && platform[0] != '\0')
+        return ef_check_catalog_find(ef_check_catalog_for(cs, platform), id);
+    k = ef_check_catalog_find(&cs->linux_checks, id);
+    return k != NULL ? k : ef_check_catalog_find(&cs->windows_checks, id);
+}
+
 const char *ef_check_title(const struct ef_check_catalogs *cs, const char *platform, const char *id,
                            const char *lang)
 {
-    const struct ef_catalog_check *k = NULL;
+    const struct ef_catalog_check *k = find_in(cs, platform, id);
     int sv = lang != NULL && strcmp(lang, "sv") == 0;
 
-    if (cs != NULL && platform != NULL && platform[0] != '\0') {
-        k = ef_check_catalog_find(ef_check_catalog_for(cs, platform), id);
-    } else if (cs != NULL) {
-        k = ef_check_catalog_find(&cs->linux_checks, id);
-        if (k == NULL)
-            k = ef_check_catalog_find(&cs->windows_checks, id);
-    }
     if (k == NULL)
         return id;
     if (sv && k->title_sv != NULL)
@@ -174,4 +180,17 @@ const char *ef_check_title(const struct ef_check_catalogs *cs, const char *platf
     if (k->title != NULL)
         return k->title;
     return k->title_sv != NULL ? k->title_sv : id;
+}
+
+const char *ef_check_summary(const struct ef_check_catalogs *cs, const char *platform,
+                             const char *id, const char *lang)
+{
+    const struct ef_catalog_check *k = find_in(cs, platform, id);
+    int sv = lang != NULL && strcmp(lang, "sv") == 0;
+
+    if (k == NULL)
+        return NULL;
+    if (sv)
+        return k->summary_sv != NULL ? k->summary_sv : k->summary;
+    return k->summary != NULL ? k->summary : k->summary_sv;
 }

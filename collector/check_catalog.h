@@ -79,5 +79,9 @@ const struct ef_catalog_check *ef_check_catalog_find(const struct ef_check_catal
  * on both shares its id). cs may be NULL (then the id). Never NULL. */
 const char *ef_check_title(const struct ef_check_catalogs *cs, const char *platform, const char *id,
                            const char *lang);
+/* The check's one-sentence summary in lang, else in the other language; NULL when the check
+ * has none (or is not in the catalogs). The catalog is picked as for ef_check_title. */
+const char *ef_check_summary(const struct ef_check_catalogs *cs, const char *platform,
+                             const char *id, const char *lang);
 
 #endif

@@ -354,10 +354,10 @@
       h('p', { class: 'muted' }, t('dept.coverage', d.covered_controls, d.catalog_controls)));
   }
   /* A check for people: its title in the chosen language (the API's `title`, lang=), the id
-   * beside it. */
+   * beside it, its one-sentence summary on hover. */
   function checkHead(row) {
     const title = row.title || row.check;
-    return h('th', { scope: 'row' }, h('span', { class: 'check-title' }, title),
+    return h('th', { scope: 'row' }, h('span', { class: 'check-title', title: row.summary || null }, title),
       title === row.check ? null : h('code', { class: 'check-id' }, row.check));
   }
   function controlTitle(c) { return state.lang === 'sv' && c.title_sv ? c.title_sv : c.title; }

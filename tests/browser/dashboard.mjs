@@ -195,6 +195,8 @@ try {
     assert.equal(failing[0].title, 'En fil som inget system har');
     assert.equal(await first.$eval('.check-title', (e) => e.textContent), 'En fil som inget system har');
     assert.equal(await first.$eval('code.check-id', (e) => e.textContent), 'e2e.impossible_file');
+    assert.equal(failing[0].summary, 'En fil som inte finns på något system, så kontrollen underkänns alltid.');
+    assert.equal(await first.$eval('.check-title', (e) => e.getAttribute('title')), failing[0].summary, 'the summary on hover');
     assert.equal(int(await first.$eval('.c-fail', (e) => e.textContent)), failing[0].fail);
     assert.equal((await page.$$('#failing-table tbody tr')).length, failing.length);
     assert.equal((await page.$$('#hosts-table tbody tr')).length, d.hosts.length);

@@ -188,6 +188,8 @@ title_of() { jq -r --arg c "$1" '.results[] | select(.check==$c) | .title' <<<"$
 assert_eq "$(title_of net.host_firewall)" "Brandvägg (Windows)" "host view: the Windows catalog's Swedish title"
 assert_eq "$(title_of time.sync_active)" "Windows clock" "host view: no Swedish title, the English one"
 assert_eq "$(title_of win.defender_realtime)" "win.defender_realtime" "host view: a title that is the id"
+assert_eq "$(jq -r '.results[] | select(.check=="net.host_firewall") | .summary' <<<"$RESP")" null \
+    "host view: no summary in the catalog: null"
 api "/api/v1/hosts/$WIN?lang=en"
 assert_eq "$(title_of net.host_firewall)" "Windows firewall" "host view (lang=en): the English title"
 http GET "/api/v1/hosts/$WIN?lang=fi" -H "Authorization: Bearer $COORD"

@@ -300,6 +300,16 @@ static void test_check_titles(void **state)
     /* Unknown check, no catalogs: the id. */
     assert_string_equal(ef_check_title(&cs, NULL, "kommun.nothing", "sv"), "kommun.nothing");
     assert_string_equal(ef_check_title(NULL, NULL, "enc.root_luks", "sv"), "enc.root_luks");
+    /* Summaries: in lang, per platform; NULL for an unknown check. */
+    assert_string_equal(ef_check_summary(&cs, "linux", "enc.root_luks", "sv"),
+                        "Disken där operativsystemet ligger är krypterad med LUKS.");
+    assert_string_equal(ef_check_summary(&cs, NULL, "enc.root_luks", "en"),
+                        "The disk holding the operating system is encrypted with LUKS.");
+    assert_string_equal(ef_check_summary(&cs, "windows", "acct.no_empty_passwords", "sv"),
+                        "Ett lokalt konto med tomt lösenord kan bara logga in vid själva datorn, "
+                        "inte över nätverket.");
+    assert_null(ef_check_summary(&cs, NULL, "kommun.nothing", "sv"));
+    assert_null(ef_check_summary(NULL, NULL, "enc.root_luks", "sv"));
     ef_check_catalogs_free(&cs);
 
     /* A site check without title_sv: Swedish falls back to the English title. */
@@ -309,6 +319,7 @@ static void test_check_titles(void **state)
     assert_null(ef_check_catalog_find(&cs.linux_checks, "site.backup")->title_sv);
     assert_string_equal(ef_check_title(&cs, "linux", "site.backup", "sv"), "Backups");
     assert_string_equal(ef_check_title(&cs, NULL, "site.backup", "en"), "Backups");
+    assert_null(ef_check_summary(&cs, NULL, "site.backup", "sv")); /* none in either language */
     ef_check_catalogs_free(&cs);
 }
 
