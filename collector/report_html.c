@@ -517,11 +517,34 @@ static void cov_pct_text(int64_t reporting, int64_t listed, int sv_lang, char *o
         *dot = ',';
 }
 
+const char *ef_num_text(int64_t v, int sv_lang, char *out)
+{
+    char digits[24];
+    uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    int n = snprintf(digits, sizeof(digits), "%" PRIu64, mag), o = 0;
+
+    if (v < 0)
+        out[o++] = '-';
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0) {
+            if (sv_lang) {
+                out[o++] = '\xc2'; /* U+00A0 */
+                out[o++] = '\xa0';
+            } else {
+                out[o++] = ',';
+            }
+        }
+        out[o++] = digits[i];
+    }
+    out[o] = '\0';
+    return out;
+}
+
 /* The coverage table per department of the device list (and of the collector). */
 static void coverage_table(FILE *out, const char *const *L, const struct ef_coverage *c,
                            int stale_days, int svl)
 {
-    char buf[32];
+    char buf[32], nb[5][EF_NUM_TEXT_MAX];
     int foreign = 0;
 
     fprintf(out, "<h2>%s</h2>\n<p>", L[S_COVERAGE]);
@@ -544,10 +567,12 @@ static void coverage_table(FILE *out, const char *const *L, const struct ef_cove
         }
         cov_pct_text(d->reporting, d->listed, svl, buf, sizeof(buf));
         fprintf(out,
-                "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64
-                "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64
-                "</td><td class=\"n\">%s</td><td class=\"n\">%" PRId64 "</td></tr>\n",
-                d->listed, d->reporting, d->stale, d->never_seen, buf, d->unlisted);
+                "</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s"
+                "</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s"
+                "</td></tr>\n",
+                ef_num_text(d->listed, svl, nb[0]), ef_num_text(d->reporting, svl, nb[1]),
+                ef_num_text(d->stale, svl, nb[2]), ef_num_text(d->never_seen, svl, nb[3]), buf,
+                ef_num_text(d->unlisted, svl, nb[4]));
     }
     fputs("</table>\n", out);
     if (foreign)
@@ -623,7 +648,7 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat,
     const char *const *L = strcmp(lang, "en") == 0 ? en : sv;
     int svl = L == sv;
     int64_t first, last, today = ef_day_of(now), total[EF_KINDS] = {0}, hosts = 0, fresh = 0;
-    char d0[11], d1[11], when[32], buf[64], examples[128], l0[32], l1[32];
+    char d0[11], d1[11], when[32], buf[64], examples[128], l0[32], l1[32], nb[6][EF_NUM_TEXT_MAX];
     struct ef_dept_counts *dc = NULL;
     struct ef_snapshot_row *rows = NULL, *crow = NULL;
     struct ef_control_sum *cs = NULL;
@@ -712,10 +737,10 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat,
     snprintf(buf, sizeof(buf), "%d", stale_days);
     if (cov.have_list) {
         /* The real coverage, never "every computer" (issue 14). */
-        char r[24], l[24], p[32];
+        char r[EF_NUM_TEXT_MAX], l[EF_NUM_TEXT_MAX], p[32];
 
-        snprintf(r, sizeof(r), "%" PRId64, cov.total.reporting);
-        snprintf(l, sizeof(l), "%" PRId64, cov.total.listed);
+        ef_num_text(cov.total.reporting, svl, r);
+        ef_num_text(cov.total.listed, svl, l);
         cov_pct_text(cov.total.reporting, cov.total.listed, svl, p, sizeof(p));
         tpl4(out, L[S_SUMMARY_TEXT_LIST], r, l, buf, p);
     } else {
@@ -724,12 +749,13 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat,
     fprintf(out,
             "</p>\n<table><tr><th>%s</th><th class=\"n\">%s</th><th class=\"n\">%s</th>"
             "<th class=\"n\">%s</th><th class=\"n\">%s</th><th class=\"n\">%s</th>"
-            "<th class=\"n\">%s</th></tr><tr><td>%s</td><td class=\"n\">%" PRId64
-            "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64
-            "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">",
+            "<th class=\"n\">%s</th></tr><tr><td>%s</td><td class=\"n\">%s"
+            "</td><td class=\"n\">%s</td><td class=\"n\">%s"
+            "</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">",
             L[S_TOTAL], L[S_HOSTS], L[S_STALE], L[S_PASS], L[S_FAIL], L[S_ACCEPTED],
-            L[S_COMPLIANCE], L[S_ALL_HOSTS], hosts, hosts - fresh, total[EF_PASS], total[EF_FAIL],
-            total[EF_ACCEPTED]);
+            L[S_COMPLIANCE], L[S_ALL_HOSTS], ef_num_text(hosts, svl, nb[0]),
+            ef_num_text(hosts - fresh, svl, nb[1]), ef_num_text(total[EF_PASS], svl, nb[2]),
+            ef_num_text(total[EF_FAIL], svl, nb[3]), ef_num_text(total[EF_ACCEPTED], svl, nb[4]));
     pct_cell(out, total, svl);
     fputs("</td></tr></table>\n", out);
 
@@ -747,13 +773,16 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat,
         fputs("<tr><td>", out);
         esc(out, dc[i].name);
         fprintf(out,
-                "</td><td>%s</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64
-                "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64
-                "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64
+                "</td><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s"
+                "</td><td class=\"n\">%s</td><td class=\"n\">%s"
+                "</td><td class=\"n\">%s</td><td class=\"n\">%s"
                 "</td><td class=\"n\">",
-                level_text(L, dc[i].level), dc[i].hosts, dc[i].hosts - dc[i].fresh_hosts,
-                dc[i].counts[EF_PASS], dc[i].counts[EF_FAIL], dc[i].counts[EF_ACCEPTED],
-                dc[i].counts[EF_UNKNOWN] + dc[i].counts[EF_ERROR]);
+                level_text(L, dc[i].level), ef_num_text(dc[i].hosts, svl, nb[0]),
+                ef_num_text(dc[i].hosts - dc[i].fresh_hosts, svl, nb[1]),
+                ef_num_text(dc[i].counts[EF_PASS], svl, nb[2]),
+                ef_num_text(dc[i].counts[EF_FAIL], svl, nb[3]),
+                ef_num_text(dc[i].counts[EF_ACCEPTED], svl, nb[4]),
+                ef_num_text(dc[i].counts[EF_UNKNOWN] + dc[i].counts[EF_ERROR], svl, nb[5]));
         pct_cell(out, dc[i].counts, svl);
         fputs("</td><td class=\"n\">", out);
         if (r0 != NULL)
@@ -782,7 +811,8 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat,
         esc(out, i < nd ? dc[i].name : L[S_TOTAL]);
         fputs("</td>", out);
         for (int p = 0; p < EF_PLATS; p++)
-            fprintf(out, "<td class=\"n\">%" PRId64 "</td>", i < nd ? ph[i][p] : ptot[p]);
+            fprintf(out, "<td class=\"n\">%s</td>",
+                    ef_num_text(i < nd ? ph[i][p] : ptot[p], svl, nb[0]));
         fputs("</tr>\n", out);
     }
     fputs("</table>\n", out);
@@ -809,9 +839,11 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat,
         fprintf(out, "<tr><td>%s</td><td>", cs[i].control);
         esc(out, cc != NULL ? ef_catalog_control_title(cc, svl ? "sv" : "en") : "");
         fprintf(out,
-                "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64
-                "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">",
-                cs[i].counts[EF_PASS], cs[i].counts[EF_FAIL], cs[i].counts[EF_ACCEPTED]);
+                "</td><td class=\"n\">%s</td><td class=\"n\">%s"
+                "</td><td class=\"n\">%s</td><td class=\"n\">",
+                ef_num_text(cs[i].counts[EF_PASS], svl, nb[0]),
+                ef_num_text(cs[i].counts[EF_FAIL], svl, nb[1]),
+                ef_num_text(cs[i].counts[EF_ACCEPTED], svl, nb[2]));
         pct_cell(out, cs[i].counts, svl);
         fputs("</td></tr>\n", out);
     }
@@ -883,10 +915,10 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat,
     snprintf(buf, sizeof(buf), "%d", stale_days);
     tpl(out, L[S_METHOD_TEXT], buf, L[cov.have_list ? S_METHOD_SOME : S_METHOD_ALL], NULL);
     if (cov.have_list) {
-        char r[24], l[24], day[32];
+        char r[EF_NUM_TEXT_MAX], l[EF_NUM_TEXT_MAX], day[32];
 
-        snprintf(r, sizeof(r), "%" PRId64, cov.total.reporting);
-        snprintf(l, sizeof(l), "%" PRId64, cov.total.listed);
+        ef_num_text(cov.total.reporting, svl, r);
+        ef_num_text(cov.total.listed, svl, l);
         day_long(ef_day_of((time_t)cov.info.imported_at), svl, day, sizeof(day));
         fputs(" ", out);
         tpl4(out, L[S_METHOD_FIRST_LIST], cov.info.file, day, r, l);
@@ -901,8 +933,8 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat,
                 continue;
             snprintf(which + strlen(which), sizeof(which) - strlen(which), "%s%s",
                      np ? (svl ? " och " : " and ") : "", ef_platform_titles[p]);
-            snprintf(counted + strlen(counted), sizeof(counted) - strlen(counted), "%s%s %" PRId64,
-                     np ? ", " : "", ef_platform_titles[p], pfresh[p]);
+            snprintf(counted + strlen(counted), sizeof(counted) - strlen(counted), "%s%s %s",
+                     np ? ", " : "", ef_platform_titles[p], ef_num_text(pfresh[p], svl, nb[0]));
             np++;
         }
         snprintf(only, sizeof(only), "%s %s", L[S_ONLY], which);

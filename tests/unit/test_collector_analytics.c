@@ -638,6 +638,21 @@ static void test_board_report(void **state)
     assert_null(strstr(html, "<script"));
     assert_null(strstr(html, "http://"));
     free(html);
+    /* Counts in the report's language: groups of three, a no-break space in Swedish. */
+    {
+        char nb[EF_NUM_TEXT_MAX];
+
+        assert_string_equal(ef_num_text(0, 1, nb), "0");
+        assert_string_equal(ef_num_text(999, 1, nb), "999");
+        assert_string_equal(ef_num_text(1000, 1, nb), "1\xc2\xa0"
+                                                      "000");
+        assert_string_equal(ef_num_text(141000, 1, nb), "141\xc2\xa0"
+                                                        "000");
+        assert_string_equal(ef_num_text(1234567, 0, nb), "1,234,567");
+        assert_string_equal(ef_num_text(-1234, 1, nb), "-1\xc2\xa0"
+                                                       "234");
+        assert_string_equal(ef_num_text(INT64_MIN, 0, nb), "-9,223,372,036,854,775,808");
+    }
     assert_int_equal(ef_period_parse("2026H2", &(int64_t){0}, &(int64_t){0}), 0);
     assert_int_equal(ef_period_parse("2026H3", &(int64_t){0}, &(int64_t){0}), -1);
     assert_int_equal(ef_period_parse("2026-13", &(int64_t){0}, &(int64_t){0}), -1);
