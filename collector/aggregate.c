@@ -297,8 +297,10 @@ static json_t *control_json(const struct ef_catalog *cat, int numbering2013,
         json_object_set_new(o, "replaced_by", replaced_by(cat, c->control));
     else
         json_object_set_new(o, "title", json_string(cc != NULL ? cc->title : ""));
-    if (!numbering2013)
+    if (!numbering2013) {
+        json_object_set_new(o, "title_sv", json_string(cc != NULL ? cc->title_sv : ""));
         json_object_set_new(o, "theme", json_string(cc != NULL ? cc->theme : ""));
+    }
     if (ef_counts_json(o, c->counts) != 0) {
         json_decref(o);
         return NULL;
@@ -332,9 +334,10 @@ static int controls_into(json_t *o, const struct ef_catalog *cat, int numbering2
         if (!numbering2013) {
             ncat++;
             if (!has_control(v, n, cat->v[i].number))
-                json_array_append_new(unc, json_pack("{s:s, s:s, s:s}", "control", cat->v[i].number,
-                                                     "theme", cat->v[i].theme, "title",
-                                                     cat->v[i].title));
+                json_array_append_new(unc,
+                                      json_pack("{s:s, s:s, s:s, s:s}", "control", cat->v[i].number,
+                                                "theme", cat->v[i].theme, "title", cat->v[i].title,
+                                                "title_sv", cat->v[i].title_sv));
             continue;
         }
         for (j = 0; j < cat->v[i].nreplaces; j++) {
@@ -643,4 +646,24 @@ int ef_trend_json(struct ef_store *s, const char *department, const char *contro
     }
     *out = o;
     return EF_OK;
+}
+
+void ef_json_check_titles(json_t *rows, const struct ef_check_catalogs *cs, const char *platform,
+                          const char *lang)
+{
+    size_t i;
+    json_t *row;
+
+    json_array_foreach(rows, i, row)
+    {
+        const char *id = json_string_value(json_object_get(row, "check"));
+
+        const char *summary;
+
+        if (id == NULL)
+            continue;
+        summary = ef_check_summary(cs, platform, id, lang);
+        json_object_set_new(row, "title", json_string(ef_check_title(cs, platform, id, lang)));
+        json_object_set_new(row, "summary", summary != NULL ? json_string(summary) : json_null());
+    }
 }

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "check_catalog.h"
 #include "controls.h"
 #include "csv.h"
 #include "store/store.h"
@@ -76,6 +77,13 @@ json_t *ef_platforms_json(const struct ef_dept_summary *d);
 int ef_counts_json(json_t *o, const int64_t counts[EF_KINDS]);
 json_t *ef_host_row_json(const struct ef_host_row *h);
 json_t *ef_acceptance_json(const struct ef_acceptance *a);
+
+/* Give every object of rows that has a "check" id a "title": the check's title in lang
+ * (ef_check_title: the other language, else the id, when it has none), and a "summary": its
+ * one-sentence summary in lang (the other language's; null when it has none). platform: the
+ * host's (host page), or NULL (a department's rows, which mix platforms). */
+void ef_json_check_titles(json_t *rows, const struct ef_check_catalogs *cs, const char *platform,
+                          const char *lang);
 
 /* Formats of the summary. */
 json_t *ef_summary_json(const struct ef_summary *sum);

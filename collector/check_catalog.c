@@ -65,7 +65,7 @@ int ef_check_catalog_load(struct ef_check_catalog *c, const char *path, char *er
         return -1;
     }
     for (i = 0; i < ps.nchecks; i++) {
-        const struct ef_check *k = &ps.checks[i];
+        struct ef_check *k = &ps.checks[i];
         struct ef_catalog_check *e = &c->v[i];
 
         memcpy(e->id, k->id, sizeof(e->id));
@@ -73,6 +73,12 @@ int ef_check_catalog_load(struct ef_check_catalog *c, const char *path, char *er
         e->ncontrols = k->ncontrols;
         e->severity = k->severity;
         e->level = k->level;
+        /* The texts move over (the loader bounded them at 8192 bytes, valid UTF-8). */
+        e->title = k->title;
+        e->title_sv = k->title_sv;
+        e->summary = k->summary;
+        e->summary_sv = k->summary_sv;
+        k->title = k->title_sv = k->summary = k->summary_sv = NULL;
     }
     c->n = ps.nchecks;
     /* The loader refuses duplicate ids, so the order is total. */
@@ -89,6 +95,12 @@ void ef_check_catalog_free(struct ef_check_catalog *c)
 {
     if (c == NULL)
         return;
+    for (size_t i = 0; i < c->n; i++) {
+        free(c->v[i].title);
+        free(c->v[i].title_sv);
+        free(c->v[i].summary);
+        free(c->v[i].summary_sv);
+    }
     free(c->v);
     memset(c, 0, sizeof(*c));
 }
@@ -140,4 +152,45 @@ void ef_check_catalogs_free(struct ef_check_catalogs *cs)
         return;
     ef_check_catalog_free(&cs->linux_checks);
     ef_check_catalog_free(&cs->windows_checks);
+}
+
+static const struct ef_catalog_check *find_in(const struct ef_check_catalogs *cs,
+                                              const char *platform, const char *id)
+{
+    const struct ef_catalog_check *k;
+
+    if (cs == NULL)
+        return NULL;
+    if (platform != NULL && platform[0] != '\0')
+        return ef_check_catalog_find(ef_check_catalog_for(cs, platform), id);
+    k = ef_check_catalog_find(&cs->linux_checks, id);
+    return k != NULL ? k : ef_check_catalog_find(&cs->windows_checks, id);
+}
+
+const char *ef_check_title(const struct ef_check_catalogs *cs, const char *platform, const char *id,
+                           const char *lang)
+{
+    const struct ef_catalog_check *k = find_in(cs, platform, id);
+    int sv = lang != NULL && strcmp(lang, "sv") == 0;
+
+    if (k == NULL)
+        return id;
+    if (sv && k->title_sv != NULL)
+        return k->title_sv;
+    if (k->title != NULL)
+        return k->title;
+    return k->title_sv != NULL ? k->title_sv : id;
+}
+
+const char *ef_check_summary(const struct ef_check_catalogs *cs, const char *platform,
+                             const char *id, const char *lang)
+{
+    const struct ef_catalog_check *k = find_in(cs, platform, id);
+    int sv = lang != NULL && strcmp(lang, "sv") == 0;
+
+    if (k == NULL)
+        return NULL;
+    if (sv)
+        return k->summary_sv != NULL ? k->summary_sv : k->summary;
+    return k->summary != NULL ? k->summary : k->summary_sv;
 }

@@ -18,6 +18,12 @@ struct ef_catalog_check {
     size_t ncontrols;
     ef_severity severity;
     ef_level level; /* the lowest protection level that requires the check */
+    /* Owned texts for people (docs/policy-format.md): title always; title_sv, summary and
+     * summary_sv NULL when the policy has none. */
+    char *title;
+    char *title_sv;
+    char *summary;
+    char *summary_sv;
 };
 
 struct ef_check_catalog {
@@ -66,5 +72,16 @@ void ef_check_catalog_free(struct ef_check_catalog *c);
 /* The catalog's entry for a check id; NULL when the catalog does not hold it. */
 const struct ef_catalog_check *ef_check_catalog_find(const struct ef_check_catalog *c,
                                                      const char *id);
+
+/* A check's title for people in lang ("sv" or "en"): the title in that language, else the
+ * other language's, else the id itself. platform (host.platform) picks the catalog; NULL or
+ * "" looks in the Linux catalog, then the Windows one (a check that asks the same question
+ * on both shares its id). cs may be NULL (then the id). Never NULL. */
+const char *ef_check_title(const struct ef_check_catalogs *cs, const char *platform, const char *id,
+                           const char *lang);
+/* The check's one-sentence summary in lang, else in the other language; NULL when the check
+ * has none (or is not in the catalogs). The catalog is picked as for ef_check_title. */
+const char *ef_check_summary(const struct ef_check_catalogs *cs, const char *platform,
+                             const char *id, const char *lang);
 
 #endif

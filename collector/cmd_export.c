@@ -15,11 +15,12 @@
 static const char help[] =
     "Usage: efterlev-collector export --format csv|json|bundle [--department NAME]\n"
     "           [--since DATE] [--until DATE] [--csv-dialect rfc4180|excel-sv]\n"
-    "           [--output FILE] [--config FILE]\n"
+    "           [--lang sv|en] [--output FILE] [--config FILE]\n"
     "\n"
     "Export the stored reports received in [--since, --until) (DATE: YYYY-MM-DD or RFC 3339;\n"
     "--until YYYY-MM-DD includes that day):\n"
-    "  csv     one row per result (RFC 4180; --csv-dialect excel-sv: UTF-8 BOM, ';')\n"
+    "  csv     one row per result (RFC 4180; --csv-dialect excel-sv: UTF-8 BOM, ';'), each\n"
+    "          check's title beside its id in --lang (default sv)\n"
     "  json    one JSON document: every report's exact bytes (base64) and signature, the\n"
     "          agents' public keys and a manifest signed by the collector's export key\n"
     "  bundle  the same as a tar file, one file per report (see its README.txt)\n"
@@ -71,6 +72,7 @@ int cmd_export(int argc, char **argv)
                                          {"since", required_argument, NULL, 's'},
                                          {"until", required_argument, NULL, 'u'},
                                          {"csv-dialect", required_argument, NULL, 'D'},
+                                         {"lang", required_argument, NULL, 'l'},
                                          {"output", required_argument, NULL, 'o'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
@@ -78,6 +80,7 @@ int cmd_export(int argc, char **argv)
     char actor[EF_ACTOR_MAX + 1], keypath[4200], err[512], tmp[4200];
     struct ef_export_opts o = {.format = NULL};
     struct ef_coll_config cfg;
+    struct ef_check_catalogs checks = {0};
     struct ef_store *store;
     FILE *out = stdout;
     int c, rc;
@@ -107,6 +110,9 @@ int cmd_export(int argc, char **argv)
         case 'D':
             dialect = optarg;
             break;
+        case 'l':
+            o.lang = optarg;
+            break;
         case 'o':
             output = optarg;
             break;
@@ -130,12 +136,25 @@ int cmd_export(int argc, char **argv)
         ef_error("--csv-dialect must be rfc4180 or excel-sv");
         return EF_EXIT_USAGE;
     }
+    if (o.lang != NULL && strcmp(o.lang, "sv") != 0 && strcmp(o.lang, "en") != 0) {
+        ef_error("--lang must be sv or en");
+        return EF_EXIT_USAGE;
+    }
     if (strcmp(o.format, "bundle") == 0 && output == NULL && isatty(STDOUT_FILENO)) {
         ef_error("a bundle is a tar file: use --output FILE or redirect stdout");
         return EF_EXIT_USAGE;
     }
     if ((rc = ef_cmd_open(config, &cfg, &store)) != EF_EXIT_OK)
         return rc;
+    /* The CSV's titles come from the catalogs serve counts against; without them, ids. */
+    if (strcmp(o.format, "csv") == 0) {
+        int win_absent = 0;
+
+        if (ef_check_catalogs_load(&checks, cfg.policies, cfg.policies_windows, &win_absent, err,
+                                   sizeof(err)) != 0)
+            ef_warn("policies: %s: the title column holds the checks' ids", err);
+        o.checks = &checks;
+    }
     ef_cli_actor(actor, sizeof(actor));
     ef_export_key_path(cfg.path, keypath, sizeof(keypath));
     o.actor = actor;
@@ -145,6 +164,7 @@ int cmd_export(int argc, char **argv)
         snprintf(tmp, sizeof(tmp), "%s.partial", output);
         if ((out = fopen(tmp, "wbx")) == NULL) {
             ef_error("cannot create %s: %s", tmp, strerror(errno));
+            ef_check_catalogs_free(&checks);
             ef_store_close(store);
             return EF_EXIT_FAIL;
         }
@@ -162,6 +182,7 @@ int cmd_export(int argc, char **argv)
         if (rc != EF_OK)
             unlink(tmp);
     }
+    ef_check_catalogs_free(&checks);
     ef_store_close(store);
     if (rc != EF_OK) {
         ef_error("export: %s%s%s", err, o.department ? ": " : "", o.department ? o.department : "");

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "check_catalog.h"
 #include "commands.h"
 #include "controls.h"
 #include "efterlev/log.h"
@@ -35,6 +36,7 @@ int cmd_report(int argc, char **argv)
     char err[512], actor[EF_ACTOR_MAX + 1], tmp[4200];
     struct ef_coll_config cfg;
     struct ef_catalog cat;
+    struct ef_check_catalogs checks = {0};
     struct ef_store *store;
     int64_t first, last;
     FILE *out = stdout;
@@ -76,6 +78,15 @@ int cmd_report(int argc, char **argv)
         ef_catalog_free(&cat);
         return rc;
     }
+    /* The checks' titles come from the catalogs serve counts against; without them the
+     * report names checks by id. */
+    {
+        int win_absent = 0;
+
+        if (ef_check_catalogs_load(&checks, cfg.policies, cfg.policies_windows, &win_absent, err,
+                                   sizeof(err)) != 0)
+            ef_warn("policies: %s: checks are named by their ids", err);
+    }
     if (output != NULL) {
         snprintf(tmp, sizeof(tmp), "%s.partial", output);
         if ((out = fopen(tmp, "wx")) == NULL) {
@@ -84,7 +95,7 @@ int cmd_report(int argc, char **argv)
             goto done;
         }
     }
-    rc = ef_board_report(store, &cat, period, lang, cfg.stale_days, now, out);
+    rc = ef_board_report(store, &cat, &checks, period, lang, cfg.stale_days, now, out);
     if (rc != EF_OK)
         ef_error("report: %s", ef_store_why(store, rc));
     rc = rc == EF_OK ? EF_EXIT_OK : EF_EXIT_FAIL;
@@ -110,6 +121,7 @@ int cmd_report(int argc, char **argv)
         }
     }
 done:
+    ef_check_catalogs_free(&checks);
     ef_catalog_free(&cat);
     ef_store_close(store);
     return rc;

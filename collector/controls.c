@@ -52,6 +52,9 @@ static int load_entry(yaml_document_t *doc, const yaml_node_t *map, struct ef_ca
         } else if (strcmp(key, "title") == 0) {
             if (scalar_copy(v, e->title, sizeof(e->title)) != 0)
                 return -1;
+        } else if (strcmp(key, "title_sv") == 0) {
+            if (scalar_copy(v, e->title_sv, sizeof(e->title_sv)) != 0)
+                return -1;
         } else if (strcmp(key, "replaces") == 0) {
             if (v->type != YAML_SEQUENCE_NODE)
                 return -1;
@@ -159,6 +162,13 @@ const struct ef_catalog_control *ef_catalog_find(const struct ef_catalog *c, con
         if (strcmp(c->v[i].number, number) == 0)
             return &c->v[i];
     return NULL;
+}
+
+const char *ef_catalog_control_title(const struct ef_catalog_control *cc, const char *lang)
+{
+    if (lang != NULL && strcmp(lang, "sv") == 0 && cc->title_sv[0] != '\0')
+        return cc->title_sv;
+    return cc->title;
 }
 
 /* The 2013 numbers a 2022 control replaces (ef_control_map over the catalog). */

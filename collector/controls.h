@@ -15,6 +15,7 @@ struct ef_catalog_control {
     char number[EF_CONTROL_NUM_MAX + 1];
     char theme[16]; /* organizational, people, physical, technological */
     char title[160];
+    char title_sv[160]; /* the project's short Swedish name; empty when the catalog has none */
     char replaces[EF_REPLACES_MAX][EF_CONTROL_NUM_MAX + 1]; /* 2013 numbers */
     size_t nreplaces;
 };
@@ -31,6 +32,8 @@ const char *ef_catalog_default_path(void);
 int ef_catalog_load_default(struct ef_catalog *c, char *err, size_t errlen);
 void ef_catalog_free(struct ef_catalog *c);
 const struct ef_catalog_control *ef_catalog_find(const struct ef_catalog *c, const char *number);
+/* A control's title in lang ("sv": title_sv when the catalog has one; else the English). */
+const char *ef_catalog_control_title(const struct ef_catalog_control *cc, const char *lang);
 
 /* The 2013 numbering of a sum (ef_control_sums) through the catalog: every 2022 control
  * counts for each 2013 control it replaces; controls new in 2022 drop out. */

@@ -37,6 +37,8 @@ void ef_export_key_path(const char *config_path, char *out, size_t outlen)
 struct csv_ctx {
     FILE *out;
     const struct ef_csv_dialect *d;
+    const struct ef_check_catalogs *checks;
+    const char *lang;
     size_t reports;
     char err[512];
 };
@@ -84,7 +86,9 @@ static int csv_cb(void *arg, const struct ef_stored_report *sr)
         ef_csv_str(c->d, c->out, sr->sha256, 0);
         ef_csv_str(c->d, c->out, r.host.platform, 0);
         ef_csv_str(c->d, c->out, r.host.os_edition, 0);
-        ef_csv_str(c->d, c->out, r.host.os_build, 1);
+        ef_csv_str(c->d, c->out, r.host.os_build, 0);
+        ef_csv_str(c->d, c->out, ef_check_title(c->checks, r.host.platform, res->check, c->lang),
+                   1);
     }
     ef_buf_free(&controls);
     ef_report_free(&r);
@@ -102,13 +106,16 @@ static int export_csv(struct ef_store *s, const struct ef_export_opts *o,
                       const struct ef_report_filter *f, FILE *out, size_t *count, char *err,
                       size_t errlen)
 {
-    /* The platform columns came last (schema 5), so earlier readers keep their column
-     * numbers. */
-    static const char *const head[] = {"department",    "hostname",    "agent_id",   "seq",
-                                       "generated_at",  "received_at", "check",      "status",
-                                       "severity",      "level",       "controls",   "evidence",
-                                       "report_sha256", "platform",    "os_edition", "os_build"};
-    struct csv_ctx c = {.out = out, .d = o->dialect ? o->dialect : &ef_csv_rfc4180};
+    /* New columns go last, so earlier readers keep their column numbers: the platform
+     * columns (schema 5), then the check's title for people (issue 14). */
+    static const char *const head[] = {
+        "department", "hostname",      "agent_id", "seq",        "generated_at", "received_at",
+        "check",      "status",        "severity", "level",      "controls",     "evidence",
+        "report_sha256", "platform",   "os_edition", "os_build", "title"};
+    struct csv_ctx c = {.out = out,
+                        .d = o->dialect ? o->dialect : &ef_csv_rfc4180,
+                        .checks = o->checks,
+                        .lang = o->lang != NULL ? o->lang : "sv"};
     size_t i;
     int rc;
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "check_catalog.h"
 #include "csv.h"
 #include "store/store.h"
 
@@ -24,6 +25,10 @@ struct ef_export_opts {
     const char *actor;      /* for the audit log */
     const char *key_path;   /* the collector's Ed25519 export key, made on first use */
     time_t now;
+    /* CSV: the title column's checks (NULL: titles are the ids) and language ("sv" when
+     * NULL); both read-only for the export's duration. */
+    const struct ef_check_catalogs *checks;
+    const char *lang;
 };
 
 /* Write the export to out, streamed from one read snapshot of s (s must have no transaction

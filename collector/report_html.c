@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "aggregate.h"
+#include "check_catalog.h"
 #include "coverage.h"
 #include "efterlev/util.h"
 #include "now.h"
@@ -84,6 +85,8 @@ enum {
     S_COUNT
 };
 
+/* SH: a soft hyphen, where a long header may break in a narrow (A4) column. */
+#define SH "\xc2\xad"
 static const char *const sv[S_COUNT] = {
     "Uppföljning av informationssäkerhet till kommunstyrelsen",
     "Period",
@@ -95,18 +98,18 @@ static const char *const sv[S_COUNT] = {
     "godkända "
     "eller underkända.",
     "Efterlevnad per förvaltning",
-    "Förvaltning",
-    "Skyddsnivå",
-    "Datorer",
-    "Inaktuella",
-    "Godkända",
-    "Underkända",
-    "Riskaccepterade",
-    "Ej bedömda",
-    "Efterlevnad",
+    "Förvalt" SH "ning",
+    "Skydds" SH "nivå",
+    "Da" SH "torer",
+    "In" SH "aktu" SH "ella",
+    "God" SH "kända",
+    "Under" SH "kända",
+    "Risk" SH "accepterade",
+    "Ej be" SH "dömda",
+    "Efter" SH "levnad",
     "Vid periodens början",
     "Förändring",
-    "Utveckling",
+    "Utveck" SH "ling",
     "Efterlevnad per förvaltning vid periodens slut",
     "Svagaste kontroller (ISO/IEC 27002:2022)",
     "Kontroller med lägst efterlevnad över alla förvaltningar.",
@@ -118,7 +121,7 @@ static const char *const sv[S_COUNT] = {
     "Dator",
     "Gäller till",
     "Motivering",
-    "Beslutad av",
+    "Beslu" SH "tad av",
     "Inaktuella datorer (ej rapporterat inom @1 dagar)",
     "Inga inaktuella datorer.",
     "Senast rapporterad",
@@ -138,7 +141,7 @@ static const char *const sv[S_COUNT] = {
     ("@1 av @2 kontroller i ISO/IEC 27002:2022 styrks av tekniska kontroller; övriga "
      "(till exempel @3) kräver annat underlag som riktlinjer, rutiner och avtal."),
     "Alla datorer",
-    "grundläggande",
+    "grund" SH "läggande",
     "förhöjd",
     "hög",
     "Totalt",
@@ -527,11 +530,34 @@ static void cov_pct_text(int64_t reporting, int64_t listed, int sv_lang, char *o
         *dot = ',';
 }
 
+const char *ef_num_text(int64_t v, int sv_lang, char *out)
+{
+    char digits[24];
+    uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    int n = snprintf(digits, sizeof(digits), "%" PRIu64, mag), o = 0;
+
+    if (v < 0)
+        out[o++] = '-';
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0) {
+            if (sv_lang) {
+                out[o++] = '\xc2'; /* U+00A0 */
+                out[o++] = '\xa0';
+            } else {
+                out[o++] = ',';
+            }
+        }
+        out[o++] = digits[i];
+    }
+    out[o] = '\0';
+    return out;
+}
+
 /* The coverage table per department of the device list (and of the collector). */
 static void coverage_table(FILE *out, const char *const *L, const struct ef_coverage *c,
                            int stale_days, int svl)
 {
-    char buf[32];
+    char buf[32], nb[5][EF_NUM_TEXT_MAX];
     int foreign = 0;
 
     fprintf(out, "<h2>%s</h2>\n<p>", L[S_COVERAGE]);
@@ -554,14 +580,60 @@ static void coverage_table(FILE *out, const char *const *L, const struct ef_cove
         }
         cov_pct_text(d->reporting, d->listed, svl, buf, sizeof(buf));
         fprintf(out,
-                "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64
-                "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64
-                "</td><td class=\"n\">%s</td><td class=\"n\">%" PRId64 "</td></tr>\n",
-                d->listed, d->reporting, d->stale, d->never_seen, buf, d->unlisted);
+                "</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s"
+                "</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s"
+                "</td></tr>\n",
+                ef_num_text(d->listed, svl, nb[0]), ef_num_text(d->reporting, svl, nb[1]),
+                ef_num_text(d->stale, svl, nb[2]), ef_num_text(d->never_seen, svl, nb[3]), buf,
+                ef_num_text(d->unlisted, svl, nb[4]));
     }
     fputs("</table>\n", out);
     if (foreign)
         fprintf(out, "<p class=\"meta\">* %s</p>\n", L[S_NOT_DEPT]);
+}
+
+/* A severity in the report's language. */
+static const char *severity_text(ef_severity sev, int sv_lang)
+{
+    static const char *const svn[] = {"info", "låg", "medel", "hög", "kritisk"};
+
+    if (sv_lang && (int)sev >= 0 && (size_t)sev < EF_ARRAY_LEN(svn))
+        return svn[sev];
+    return ef_severity_name(sev);
+}
+
+/* A day as people write it: "4 december 2026", "4 December 2026". */
+static void day_long(int64_t day, int sv_lang, char *out, size_t len)
+{
+    static const char *const msv[12] = {"januari",   "februari", "mars",     "april",
+                                        "maj",       "juni",     "juli",     "augusti",
+                                        "september", "oktober",  "november", "december"};
+    static const char *const men[12] = {"January",   "February", "March",    "April",
+                                        "May",       "June",     "July",     "August",
+                                        "September", "October",  "November", "December"};
+    char iso[11];
+    int y, m, d;
+
+    ef_day_text(day, iso);
+    if (sscanf(iso, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12) {
+        snprintf(out, len, "%s", iso);
+        return;
+    }
+    snprintf(out, len, "%d %s %d", d, (sv_lang ? msv : men)[m - 1], y);
+}
+
+/* A check's title with its id beside it. */
+static void check_cell(FILE *out, const struct ef_check_catalogs *checks, const char *id,
+                       int sv_lang)
+{
+    const char *title = ef_check_title(checks, NULL, id, sv_lang ? "sv" : "en");
+
+    esc(out, title);
+    if (title != id) {
+        fputs(" <span class=\"id\">(", out);
+        esc(out, id);
+        fputs(")</span>", out);
+    }
 }
 
 static const char css[] =
@@ -574,16 +646,22 @@ static const char css[] =
     "text-align:left;vertical-align:top}th{background:#f0f0f0}"
     "td.n,th.n{text-align:right}td.n{white-space:nowrap}th{font-size:9pt}.meta{color:#555}"
     ".lbl,.val{font-size:11px;font-family:inherit}.spark{vertical-align:middle}"
-    "@media print{body{margin:0;max-width:none}a{color:inherit}}"
+    ".id{color:#555;font-size:8.5pt;white-space:nowrap}"
+    /* On A4 (174 mm printable, about 657 CSS px) every table fits: smaller type, headers
+     * that wrap, a narrower sparkline (tests/browser/dashboard.mjs measures it). */
+    "@media print{body{margin:0;padding:0;max-width:none;font-size:9.5pt}a{color:inherit}"
+    "table{font-size:8pt}th{font-size:7.5pt;overflow-wrap:anywhere}"
+    "th,td{padding:2px 3px}svg.spark{width:48px;height:18px}}"
     "@page{size:A4;margin:18mm}";
 
-int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char *period,
+int ef_board_report(struct ef_store *s, const struct ef_catalog *cat,
+                    const struct ef_check_catalogs *check_cats, const char *period,
                     const char *lang, int stale_days, time_t now, FILE *out)
 {
     const char *const *L = strcmp(lang, "en") == 0 ? en : sv;
     int svl = L == sv;
     int64_t first, last, today = ef_day_of(now), total[EF_KINDS] = {0}, hosts = 0, fresh = 0;
-    char d0[11], d1[11], when[32], buf[64], examples[128];
+    char d0[11], d1[11], when[32], buf[64], examples[128], l0[32], l1[32], nb[6][EF_NUM_TEXT_MAX];
     struct ef_dept_counts *dc = NULL;
     struct ef_snapshot_row *rows = NULL, *crow = NULL;
     struct ef_control_sum *cs = NULL;
@@ -662,17 +740,20 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
     esc(out, L[S_TITLE]);
     fprintf(out, " %s</title><style>%s</style></head><body>\n<h1>", period, css);
     esc(out, L[S_TITLE]);
-    fprintf(out, "</h1>\n<p class=\"meta\">%s: %s (%s – %s)%s. %s: %s</p>\n", L[S_PERIOD], period,
-            d0, d1, over ? "" : " *", L[S_GENERATED], when);
+    day_long(first, svl, l0, sizeof(l0));
+    day_long(last, svl, l1, sizeof(l1));
+    day_long(today, svl, buf, sizeof(buf));
+    fprintf(out, "</h1>\n<p class=\"meta\">%s: %s (%s – %s)%s. %s: %s%s%.5s UTC</p>\n", L[S_PERIOD],
+            period, l0, l1, over ? "" : " *", L[S_GENERATED], buf, svl ? " kl. " : ", ", when + 11);
 
     fprintf(out, "<h2>%s</h2>\n<p>", L[S_SUMMARY]);
     snprintf(buf, sizeof(buf), "%d", stale_days);
     if (cov.have_list) {
         /* The real coverage, never "every computer" (issue 14). */
-        char r[24], l[24], p[32];
+        char r[EF_NUM_TEXT_MAX], l[EF_NUM_TEXT_MAX], p[32];
 
-        snprintf(r, sizeof(r), "%" PRId64, cov.total.reporting);
-        snprintf(l, sizeof(l), "%" PRId64, cov.total.listed);
+        ef_num_text(cov.total.reporting, svl, r);
+        ef_num_text(cov.total.listed, svl, l);
         cov_pct_text(cov.total.reporting, cov.total.listed, svl, p, sizeof(p));
         tpl4(out, L[S_SUMMARY_TEXT_LIST], r, l, buf, p);
     } else {
@@ -681,12 +762,13 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
     fprintf(out,
             "</p>\n<table><tr><th>%s</th><th class=\"n\">%s</th><th class=\"n\">%s</th>"
             "<th class=\"n\">%s</th><th class=\"n\">%s</th><th class=\"n\">%s</th>"
-            "<th class=\"n\">%s</th></tr><tr><td>%s</td><td class=\"n\">%" PRId64
-            "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64
-            "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">",
+            "<th class=\"n\">%s</th></tr><tr><td>%s</td><td class=\"n\">%s"
+            "</td><td class=\"n\">%s</td><td class=\"n\">%s"
+            "</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">",
             L[S_TOTAL], L[S_HOSTS], L[S_STALE], L[S_PASS], L[S_FAIL], L[S_ACCEPTED],
-            L[S_COMPLIANCE], L[S_ALL_HOSTS], hosts, hosts - fresh, total[EF_PASS], total[EF_FAIL],
-            total[EF_ACCEPTED]);
+            L[S_COMPLIANCE], L[S_ALL_HOSTS], ef_num_text(hosts, svl, nb[0]),
+            ef_num_text(hosts - fresh, svl, nb[1]), ef_num_text(total[EF_PASS], svl, nb[2]),
+            ef_num_text(total[EF_FAIL], svl, nb[3]), ef_num_text(total[EF_ACCEPTED], svl, nb[4]));
     pct_cell(out, total, svl);
     fputs("</td></tr></table>\n", out);
 
@@ -704,13 +786,16 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
         fputs("<tr><td>", out);
         esc(out, dc[i].name);
         fprintf(out,
-                "</td><td>%s</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64
-                "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64
-                "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64
+                "</td><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s"
+                "</td><td class=\"n\">%s</td><td class=\"n\">%s"
+                "</td><td class=\"n\">%s</td><td class=\"n\">%s"
                 "</td><td class=\"n\">",
-                level_text(L, dc[i].level), dc[i].hosts, dc[i].hosts - dc[i].fresh_hosts,
-                dc[i].counts[EF_PASS], dc[i].counts[EF_FAIL], dc[i].counts[EF_ACCEPTED],
-                dc[i].counts[EF_UNKNOWN] + dc[i].counts[EF_ERROR]);
+                level_text(L, dc[i].level), ef_num_text(dc[i].hosts, svl, nb[0]),
+                ef_num_text(dc[i].hosts - dc[i].fresh_hosts, svl, nb[1]),
+                ef_num_text(dc[i].counts[EF_PASS], svl, nb[2]),
+                ef_num_text(dc[i].counts[EF_FAIL], svl, nb[3]),
+                ef_num_text(dc[i].counts[EF_ACCEPTED], svl, nb[4]),
+                ef_num_text(dc[i].counts[EF_UNKNOWN] + dc[i].counts[EF_ERROR], svl, nb[5]));
         pct_cell(out, dc[i].counts, svl);
         fputs("</td><td class=\"n\">", out);
         if (r0 != NULL)
@@ -739,7 +824,8 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
         esc(out, i < nd ? dc[i].name : L[S_TOTAL]);
         fputs("</td>", out);
         for (int p = 0; p < EF_PLATS; p++)
-            fprintf(out, "<td class=\"n\">%" PRId64 "</td>", i < nd ? ph[i][p] : ptot[p]);
+            fprintf(out, "<td class=\"n\">%s</td>",
+                    ef_num_text(i < nd ? ph[i][p] : ptot[p], svl, nb[0]));
         fputs("</tr>\n", out);
     }
     fputs("</table>\n", out);
@@ -764,11 +850,13 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
         const struct ef_catalog_control *cc = ef_catalog_find(cat, cs[i].control);
 
         fprintf(out, "<tr><td>%s</td><td>", cs[i].control);
-        esc(out, cc != NULL ? cc->title : "");
+        esc(out, cc != NULL ? ef_catalog_control_title(cc, svl ? "sv" : "en") : "");
         fprintf(out,
-                "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64
-                "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">",
-                cs[i].counts[EF_PASS], cs[i].counts[EF_FAIL], cs[i].counts[EF_ACCEPTED]);
+                "</td><td class=\"n\">%s</td><td class=\"n\">%s"
+                "</td><td class=\"n\">%s</td><td class=\"n\">",
+                ef_num_text(cs[i].counts[EF_PASS], svl, nb[0]),
+                ef_num_text(cs[i].counts[EF_FAIL], svl, nb[1]),
+                ef_num_text(cs[i].counts[EF_ACCEPTED], svl, nb[2]));
         pct_cell(out, cs[i].counts, svl);
         fputs("</td></tr>\n", out);
     }
@@ -792,11 +880,11 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
         fputs("<tr><td>", out);
         esc(out, a->department);
         fputs("</td><td>", out);
-        esc(out, a->check);
+        check_cell(out, check_cats, a->check, svl);
         fputs("</td><td>", out);
         esc(out, a->agent_id[0] ? (a->hostname[0] ? a->hostname : a->agent_id) : L[S_ALL_HOSTS]);
-        ef_time_rfc3339((time_t)a->until, buf);
-        fprintf(out, "</td><td>%.10s%s</td><td>", buf,
+        day_long(ef_day_of((time_t)a->until), svl, buf, sizeof(buf));
+        fprintf(out, "</td><td>%s%s</td><td>", buf,
                 a->state == EF_ACC_REVOKED ? (svl ? " (återkallad)" : " (revoked)") : "");
         esc(out, a->reason);
         fputs("</td><td>", out);
@@ -827,8 +915,8 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
         fputs("</td><td>", out);
         esc(out, hr[i].department);
         if (hr[i].last_seen > 0)
-            ef_time_rfc3339((time_t)hr[i].last_seen, buf);
-        fprintf(out, "</td><td>%.10s</td></tr>\n", hr[i].last_seen > 0 ? buf : L[S_NEVER]);
+            day_long(ef_day_of((time_t)hr[i].last_seen), svl, buf, sizeof(buf));
+        fprintf(out, "</td><td>%s</td></tr>\n", hr[i].last_seen > 0 ? buf : L[S_NEVER]);
     }
     if (shown)
         fputs("</table>\n", out);
@@ -840,12 +928,11 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
     snprintf(buf, sizeof(buf), "%d", stale_days);
     tpl(out, L[S_METHOD_TEXT], buf, L[cov.have_list ? S_METHOD_SOME : S_METHOD_ALL], NULL);
     if (cov.have_list) {
-        char r[24], l[24], day[32];
+        char r[EF_NUM_TEXT_MAX], l[EF_NUM_TEXT_MAX], day[32];
 
-        snprintf(r, sizeof(r), "%" PRId64, cov.total.reporting);
-        snprintf(l, sizeof(l), "%" PRId64, cov.total.listed);
-        ef_time_rfc3339((time_t)cov.info.imported_at, day);
-        day[10] = '\0';
+        ef_num_text(cov.total.reporting, svl, r);
+        ef_num_text(cov.total.listed, svl, l);
+        day_long(ef_day_of((time_t)cov.info.imported_at), svl, day, sizeof(day));
         fputs(" ", out);
         tpl4(out, L[S_METHOD_FIRST_LIST], cov.info.file, day, r, l);
     }
@@ -859,8 +946,8 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
                 continue;
             snprintf(which + strlen(which), sizeof(which) - strlen(which), "%s%s",
                      np ? (svl ? " och " : " and ") : "", ef_platform_titles[p]);
-            snprintf(counted + strlen(counted), sizeof(counted) - strlen(counted), "%s%s %" PRId64,
-                     np ? ", " : "", ef_platform_titles[p], pfresh[p]);
+            snprintf(counted + strlen(counted), sizeof(counted) - strlen(counted), "%s%s %s",
+                     np ? ", " : "", ef_platform_titles[p], ef_num_text(pfresh[p], svl, nb[0]));
             np++;
         }
         snprintf(only, sizeof(only), "%s %s", L[S_ONLY], which);
@@ -901,8 +988,8 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat, const char
         if (i > 0 && strcmp(checks[i - 1].check, checks[i].check) == 0)
             continue;
         fputs("<tr><td>", out);
-        esc(out, checks[i].check);
-        fprintf(out, "</td><td>%s</td><td>", ef_severity_name(checks[i].severity));
+        check_cell(out, check_cats, checks[i].check, svl);
+        fprintf(out, "</td><td>%s</td><td>", severity_text(checks[i].severity, svl));
         esc(out, checks[i].controls);
         fputs("</td></tr>\n", out);
     }

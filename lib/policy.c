@@ -176,6 +176,17 @@ static int string_dup(struct ld *l, const yaml_node_t *n, const char *what, char
     return 0;
 }
 
+/* string_dup for the texts shown in tables and CSV cells (title_sv, summary, summary_sv):
+ * one line, no line break. */
+static int one_line_dup(struct ld *l, const yaml_node_t *n, const char *what, char **out)
+{
+    if (string_dup(l, n, what, out) != 0)
+        return -1;
+    if (strpbrk(*out, "\r\n") != NULL)
+        return fail(l, n, "%s: must be one line (no line break)", what);
+    return 0;
+}
+
 static int string_copy(struct ld *l, const yaml_node_t *n, const char *what, char *out,
                        size_t outlen)
 {
@@ -927,6 +938,9 @@ static int parse_applies_if(struct ld *l, const yaml_node_t *n, struct ef_cond *
 static void check_free(struct ef_check *c)
 {
     free(c->title);
+    free(c->title_sv);
+    free(c->summary);
+    free(c->summary_sv);
     free(c->description);
     free(c->rationale);
     free(c->remediation);
@@ -1012,6 +1026,12 @@ static int parse_check(struct ld *l, const yaml_node_t *n, struct ef_check *c)
         } else if (strcmp(key, "title") == 0) {
             rc = string_dup(l, vn, key, &c->title);
             seen |= CK_TITLE;
+        } else if (strcmp(key, "title_sv") == 0) {
+            rc = one_line_dup(l, vn, key, &c->title_sv);
+        } else if (strcmp(key, "summary") == 0) {
+            rc = one_line_dup(l, vn, key, &c->summary);
+        } else if (strcmp(key, "summary_sv") == 0) {
+            rc = one_line_dup(l, vn, key, &c->summary_sv);
         } else if (strcmp(key, "description") == 0) {
             rc = string_dup(l, vn, key, &c->description);
             seen |= CK_DESC;

@@ -455,6 +455,8 @@ static void do_department(struct ef_http_ctx *ctx, struct evhttp_request *req,
         store_error(ctx, rc, "department", ans);
         return;
     }
+    ef_json_check_titles(json_object_get(j, "checks"), ctx->checks, NULL, q->lang);
+    ef_json_check_titles(json_object_get(j, "acceptances"), ctx->checks, NULL, q->lang);
     ef_answer_json(ans, 200, j);
 }
 
@@ -465,7 +467,6 @@ static void do_host(struct ef_http_ctx *ctx, struct evhttp_request *req,
     json_t *j = NULL;
     int rc;
 
-    (void)q;
     if ((id = path_arg(req_path(req), "/api/v1/hosts/", ans)) == NULL)
         return;
     /* A host of another department is "not found" for a department token. */
@@ -475,6 +476,9 @@ static void do_host(struct ef_http_ctx *ctx, struct evhttp_request *req,
         store_error(ctx, rc, "host", ans);
         return;
     }
+    /* The host's own platform's catalog: a shared id may have a title per platform. */
+    ef_json_check_titles(json_object_get(j, "results"), ctx->checks,
+                         json_string_value(json_object_get(j, "platform")), q->lang);
     ef_answer_json(ans, 200, j);
 }
 
@@ -547,6 +551,8 @@ static void do_export(struct ef_http_ctx *ctx, struct evhttp_request *req,
     o.actor = who->actor;
     o.key_path = ctx->key_path;
     o.now = ef_coll_now();
+    o.checks = ctx->checks;                            /* the server's, for its lifetime */
+    o.lang = strcmp(q->lang, "en") == 0 ? "en" : "sv"; /* a literal: the stream outlives q */
     if (ctx->exports == NULL) {
         ef_answer_error(ans, 500, "internal error");
         return;
@@ -579,15 +585,16 @@ const struct ef_route ef_routes[] = {
     {"/api/v1/enroll", EVHTTP_REQ_POST, 0, 0, 0, do_enroll},
     {"/api/v1/reports", EVHTTP_REQ_POST, 0, 0, 0, do_report},
     {"/api/v1/summary", EVHTTP_REQ_GET, CALLER, ALL_ROLES, EF_Q_HOSTS, do_summary},
-    {"/api/v1/departments/", EVHTTP_REQ_GET, CALLER, ALL_ROLES, EF_Q_HOSTS, do_department},
-    {"/api/v1/hosts/", EVHTTP_REQ_GET, CALLER, ALL_ROLES, 0, do_host},
+    {"/api/v1/departments/", EVHTTP_REQ_GET, CALLER, ALL_ROLES, EF_Q_HOSTS | EF_Q_LANG,
+     do_department},
+    {"/api/v1/hosts/", EVHTTP_REQ_GET, CALLER, ALL_ROLES, EF_Q_LANG, do_host},
     {"/api/v1/controls", EVHTTP_REQ_GET, CALLER, ALL_ROLES, EF_Q_DEPARTMENT | EF_Q_NUMBERING,
      do_controls},
     {"/api/v1/coverage", EVHTTP_REQ_GET, CALLER, ALL_ROLES, EF_Q_DEPARTMENT, do_coverage},
     {"/api/v1/trend", EVHTTP_REQ_GET, CALLER, ALL_ROLES,
      EF_Q_DEPARTMENT | EF_Q_CONTROL | EF_Q_SINCE_UNTIL, do_trend},
     {"/api/v1/export", EVHTTP_REQ_GET, CALLER, ALL_ROLES,
-     EF_Q_FORMAT | EF_Q_DEPARTMENT | EF_Q_DIALECT | EF_Q_SINCE_UNTIL, do_export},
+     EF_Q_FORMAT | EF_Q_DEPARTMENT | EF_Q_DIALECT | EF_Q_SINCE_UNTIL | EF_Q_LANG, do_export},
     /* the dashboard (http/web.c) */
     {"/api/v1/report", EVHTTP_REQ_GET, CALLER, READ_ALL, EF_Q_PERIOD | EF_Q_LANG,
      ef_web_board_report},

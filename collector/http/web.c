@@ -423,8 +423,8 @@ void ef_web_board_report(struct ef_http_ctx *ctx, struct evhttp_request *req,
         ef_answer_error(ans, 500, "internal error");
         return;
     }
-    rc = ef_board_report(ctx->store, ctx->catalog != NULL ? ctx->catalog : &empty, q->period,
-                         q->lang, ctx->stale_days, ef_coll_now(), mem);
+    rc = ef_board_report(ctx->store, ctx->catalog != NULL ? ctx->catalog : &empty, ctx->checks,
+                         q->period, q->lang, ctx->stale_days, ef_coll_now(), mem);
     if (fclose(mem) != 0 || rc != EF_OK) {
         ef_error("report: %s", rc != EF_OK ? ef_store_why(ctx->store, rc) : "write error");
         free(data);

@@ -298,7 +298,7 @@
   }
 
   async function department(name) {
-    const d = await api('/api/v1/departments/' + encodeURIComponent(name));
+    const d = await api('/api/v1/departments/' + encodeURIComponent(name) + '?lang=' + state.lang);
     state.staleDays = d.stale_days;
     const failing = d.checks.filter((c) => c.fail > 0)
       .sort((a, b) => b.fail - a.fail || a.check.localeCompare(b.check));
@@ -326,7 +326,7 @@
       failing.length ? table(null, [t('col.check'), t('col.severity'), t('col.controls'),
         { text: t('col.fail'), cls: 'n' }, { text: t('col.pass'), cls: 'n' }, t('col.compliance')],
       failing.map((c) => h('tr', { 'data-check': c.check },
-        h('th', { scope: 'row' }, h('code', {}, c.check)),
+        checkHead(c),
         h('td', {}, h('span', { class: 'sev sev-' + c.severity }, t('sev.' + c.severity))),
         h('td', {}, c.controls.join(', ')),
         h('td', { class: 'n c-fail' }, num(c.fail)),
@@ -348,13 +348,21 @@
       h('h2', {}, t('dept.acceptances')),
       d.acceptances.length ? table(null, [t('col.check'), t('col.scope'), t('col.reason'), t('col.by'), t('col.until')],
         d.acceptances.map((a) => h('tr', {},
-          h('th', { scope: 'row' }, h('code', {}, a.check)),
+          checkHead(a),
           h('td', {}, a.hostname || a.agent_id || t('dept.whole')),
           h('td', {}, a.reason), h('td', {}, a.by), h('td', {}, when(a.until)))),
         { id: 'acceptances-table', class: 'data' })
         : h('p', {}, t('dept.acceptances_none')),
       h('p', { class: 'muted' }, t('dept.coverage', d.covered_controls, d.catalog_controls)));
   }
+  /* A check for people: its title in the chosen language (the API's `title`, lang=), the id
+   * beside it, its one-sentence summary on hover. */
+  function checkHead(row) {
+    const title = row.title || row.check;
+    return h('th', { scope: 'row' }, h('span', { class: 'check-title', title: row.summary || null }, title),
+      title === row.check ? null : h('code', { class: 'check-id' }, row.check));
+  }
+  function controlTitle(c) { return state.lang === 'sv' && c.title_sv ? c.title_sv : c.title; }
   function kpi(label, value, cls) {
     return h('div', { class: 'kpi ' + cls }, h('div', { class: 'kpi-label' }, label), h('div', { class: 'kpi-value' }, value));
   }
@@ -362,7 +370,7 @@
   /* A required check missing from the report counts as a failure does: right after them. */
   const ORDER = { fail: 0, missing: 1, error: 2, unknown: 3, accepted: 4, pass: 5, na: 6 };
   async function host(id) {
-    const x = await api('/api/v1/hosts/' + encodeURIComponent(id));
+    const x = await api('/api/v1/hosts/' + encodeURIComponent(id) + '?lang=' + state.lang);
     const results = x.results.slice().sort((a, b) =>
       ORDER[a.counted_as] - ORDER[b.counted_as] || a.check.localeCompare(b.check));
     show(h('p', { class: 'crumb' }, link('#/overview', t('back.overview')), ' / ',
@@ -385,7 +393,7 @@
       table(null, [t('col.status'), t('col.check'), t('col.evidence'), t('col.controls'), t('col.severity'), t('col.since')],
         results.map((r) => h('tr', { 'data-check': r.check, 'data-status': r.counted_as },
           h('td', {}, statusBadge(r.counted_as)),
-          h('th', { scope: 'row' }, h('code', {}, r.check)),
+          checkHead(r),
           h('td', { class: 'evidence' }, r.evidence),
           h('td', {}, r.controls.join(', ')),
           h('td', {}, h('span', { class: 'sev sev-' + r.severity }, t('sev.' + r.severity))),
@@ -403,8 +411,8 @@
     const index = (doc) => Object.fromEntries(doc.controls.map((c) => [c.control, c]));
     const cols = [{ name: all.department || t('controls.all'), idx: index(all) }]
       .concat(per.map((doc, i) => ({ name: depts[i], idx: index(doc) })));
-    const rows = all.controls.map((c) => ({ control: c.control, title: c.title, theme: c.theme, covered: true }))
-      .concat(all.not_covered.map((c) => ({ control: c.control, title: c.title, theme: c.theme, covered: false })))
+    const rows = all.controls.map((c) => ({ control: c.control, title: controlTitle(c), theme: c.theme, covered: true }))
+      .concat(all.not_covered.map((c) => ({ control: c.control, title: controlTitle(c), theme: c.theme, covered: false })))
       .sort((a, b) => (b.covered - a.covered) || a.control.localeCompare(b.control, 'en', { numeric: true }));
     const filter = h('select', { id: 'controls-filter' },
       h('option', { value: 'all' }, t('controls.show_all')), h('option', { value: 'covered' }, t('controls.show_covered')));
@@ -492,6 +500,7 @@
       const p = new URLSearchParams();
       p.set('format', fmt.value.startsWith('csv') ? 'csv' : fmt.value);
       if (fmt.value === 'csv-sv') p.set('csv_dialect', 'excel-sv');
+      if (fmt.value.startsWith('csv')) p.set('lang', state.lang); // the title column's language
       if (dep.value) p.set('department', dep.value);
       if (since.value) p.set('since', since.value);
       if (until.value) p.set('until', until.value);

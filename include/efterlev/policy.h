@@ -14,6 +14,9 @@ struct ef_cond; /* a condition (all/any/none) over rules; defined in lib/policy_
 struct ef_check {
     char id[EF_ID_MAX + 1];
     char *title;
+    char *title_sv;   /* Swedish title, or NULL (optional) */
+    char *summary;    /* one-sentence English description, or NULL (optional) */
+    char *summary_sv; /* one-sentence Swedish description, or NULL (optional) */
     char *description;
     char *rationale;
     char *remediation;

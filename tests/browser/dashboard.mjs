@@ -180,7 +180,7 @@ try {
     await page.click(`#overview-table tbody tr:first-child th a`);
     await page.waitForSelector('#failing-table');
     assert.equal(await page.textContent('#app-view h1'), `Förvaltning: ${worst}`);
-    const d = (await api(page, '/api/v1/departments/' + enc(worst))).body;
+    const d = (await api(page, '/api/v1/departments/' + enc(worst) + '?lang=sv')).body;
     assert.equal(figure(await page.textContent('.k-compliance .pct')), d.compliance_pct);
     assert.equal(int(await page.textContent('.k-hosts .kpi-value')), d.hosts.length); // the list
     assert.equal(int(await page.textContent('.k-stale .kpi-value')), d.stale_hosts);
@@ -190,6 +190,13 @@ try {
     const failing = d.checks.filter((c) => c.fail > 0).sort((a, b) => b.fail - a.fail);
     const first = await page.$('#failing-table tbody tr:first-child');
     assert.equal(await first.getAttribute('data-check'), failing[0].check, 'why: the most failed check');
+    // Checks by their Swedish title, the id beside it (e2e.yml gives this one a title_sv).
+    assert.equal(failing[0].check, 'e2e.impossible_file');
+    assert.equal(failing[0].title, 'En fil som inget system har');
+    assert.equal(await first.$eval('.check-title', (e) => e.textContent), 'En fil som inget system har');
+    assert.equal(await first.$eval('code.check-id', (e) => e.textContent), 'e2e.impossible_file');
+    assert.equal(failing[0].summary, 'En fil som inte finns på något system, så kontrollen underkänns alltid.');
+    assert.equal(await first.$eval('.check-title', (e) => e.getAttribute('title')), failing[0].summary, 'the summary on hover');
     assert.equal(int(await first.$eval('.c-fail', (e) => e.textContent)), failing[0].fail);
     assert.equal((await page.$$('#failing-table tbody tr')).length, failing.length);
     assert.equal((await page.$$('#hosts-table tbody tr')).length, d.hosts.length);
@@ -203,7 +210,7 @@ try {
   await step('host (3rd click): every result with evidence, controls and since when', async () => {
     await page.click('#hosts-table tbody tr:first-child th a');
     await page.waitForSelector('#results-table');
-    const x = (await api(page, '/api/v1/hosts/' + enc(hostId))).body;
+    const x = (await api(page, '/api/v1/hosts/' + enc(hostId) + '?lang=sv')).body;
     assert.equal(await page.textContent('#app-view h1'), `Dator: ${x.hostname}`);
     const rows = await page.$$('#results-table tbody tr');
     assert.equal(rows.length, x.results.length);
@@ -212,6 +219,7 @@ try {
       assert.ok(row, r.check);
       assert.equal(await row.getAttribute('data-status'), r.counted_as);
       assert.equal(await row.$eval('td.evidence', (e) => e.textContent), r.evidence);
+      assert.equal(await row.$eval('.check-title', (e) => e.textContent), r.title || r.check, r.check);
       assert.equal(await row.$eval('td:nth-child(4)', (e) => e.textContent), r.controls.join(', '));
       assert.ok((await row.$eval('td:nth-child(6)', (e) => e.textContent)).length > 0);
     }
@@ -230,6 +238,10 @@ try {
     const rows = await page.$$('#heatmap tbody tr');
     assert.equal(rows.length, all.controls.length + all.not_covered.length);
     assert.equal(rows.length, 93);
+    // Swedish titles of the controls, the project's own (the API's title_sv).
+    assert.equal(await page.textContent('#heatmap tr[data-control="8.24"] td.title'), 'Kryptering');
+    for (const c of all.controls.concat(all.not_covered))
+      assert.equal(await page.textContent(`#heatmap tr[data-control="${c.control}"] td.title`), c.title_sv, c.control);
     assert.equal((await page.$$('#heatmap tbody tr.uncovered')).length, all.not_covered.length);
     const heads = await page.$$eval('#heatmap thead th', (ths) => ths.map((t) => t.textContent));
     assert.deepEqual(heads.slice(3).sort(), [ALD, SOC].sort());
@@ -299,16 +311,43 @@ try {
   await step('export (CSV for Excel) and the board report download', async () => {
     await page.click('#nav a[href="#/export"]');
     await page.waitForSelector('#export-link');
-    assert.match(await page.getAttribute('#export-link', 'href'), /format=csv&csv_dialect=excel-sv/);
+    assert.match(await page.getAttribute('#export-link', 'href'), /format=csv&csv_dialect=excel-sv&lang=sv/);
     await shot(page, '08-export');
     const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#export-link')]);
     const csv = fs.readFileSync(await dl.path());
     assert.deepEqual([...csv.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 BOM for Excel');
-    assert.match(csv.toString('utf8'), /^\ufeffdepartment;hostname;/);
+    assert.match(csv.toString('utf8'), /^\ufeffdepartment;hostname;agent_id;seq;generated_at;received_at;check;title;status;/);
+    assert.ok(csv.toString('utf8').includes(';e2e.impossible_file;En fil som inget system har;fail;'), 'the Swedish title beside the id');
     assert.ok(csv.toString('utf8').includes(SOC));
     await page.selectOption('#report-lang', 'sv');
     const [rep] = await Promise.all([page.waitForEvent('download'), page.click('#report-link')]);
     const html = fs.readFileSync(await rep.path(), 'utf8');
+    // The Swedish board report prints on A4 without losing a column: its own @page size,
+    // and laid out in the printable width (210 mm less 2 x 18 mm margins = 174 mm, 657 CSS
+    // px) no table reaches beyond it.
+    assert.match(html, /@page\{size:A4;margin:18mm\}/);
+    assert.ok(html.includes('En fil som inget system har <span class="id">(e2e.impossible_file)</span>'), 'checks by title, id beside');
+    fs.writeFileSync(path.join(ART, 'board-report-sv.html'), html);
+    const pr = await ctx.newPage();
+    try {
+      await pr.setContent(html);
+      await pr.emulateMedia({ media: 'print' });
+      await pr.setViewportSize({ width: 657, height: 930 });
+      const over = await pr.evaluate(() => [...document.querySelectorAll('table, svg, h1, h2, p')]
+        .filter((e) => e.getBoundingClientRect().right > 657.5 || e.scrollWidth > e.clientWidth + 0.5)
+        .map((e) => e.tagName + ' ' + (e.id || e.textContent.slice(0, 40)) + ' ' + e.getBoundingClientRect().right));
+      assert.deepEqual(over, [], 'wider than the printable A4 width');
+      assert.ok(await pr.evaluate(() => document.documentElement.scrollWidth <= 657), 'no horizontal overflow');
+      const pdf = (await pr.pdf({ preferCSSPageSize: true, printBackground: true })).toString('latin1');
+      const boxes = [...pdf.matchAll(/\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/g)].map((m) => [+m[1], +m[2]]);
+      assert.ok(boxes.length >= 1, 'the PDF has pages');
+      for (const [w, hgt] of boxes) // A4: 595.28 x 841.89 pt
+        assert.ok(Math.abs(w - 595.28) < 2 && Math.abs(hgt - 841.89) < 2, `page ${w} x ${hgt} pt is not A4`);
+      fs.writeFileSync(path.join(ART, 'board-report-sv.pdf'), Buffer.from(pdf, 'latin1'));
+      await pr.screenshot({ path: path.join(ART, 'board-report-sv-a4.png'), fullPage: true });
+    } finally {
+      await pr.close();
+    }
     assert.match(html, /<html lang="sv"/);
     assert.ok(html.includes(ALD) && html.includes(SOC));
     assert.equal(rep.suggestedFilename(), 'efterlev-uppfoljning.html');
@@ -324,6 +363,13 @@ try {
     assert.equal(await page.textContent(`#overview-table tr[data-department="${SOC}"] .c-compliance .pct`),
       d.compliance_pct.toFixed(1) + ' %');
     await shot(page, '09-overview-en');
+    // A check's title follows the language: English on the department page now.
+    await page.evaluate((n) => { location.hash = '#/department/' + encodeURIComponent(n); }, worst);
+    await page.waitForFunction(() => document.querySelector('#failing-table tr[data-check="e2e.impossible_file"] .check-title')?.textContent === 'A file that no system has');
+    await page.click('#nav a[href="#/controls"]');
+    await page.waitForFunction(() => document.querySelector('#heatmap tr[data-control="8.24"] td.title')?.textContent === 'Use of cryptography');
+    await page.click('#nav a[href="#/overview"]');
+    await page.waitForFunction(() => document.querySelector('#app-view h1')?.textContent === 'Overview');
     await page.selectOption('#lang', 'sv');
     await page.waitForFunction(() => document.querySelector('#app-view h1')?.textContent === 'Översikt');
   });

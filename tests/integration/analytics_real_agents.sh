@@ -106,10 +106,11 @@ assert_contains "$(cat "$T/verify-api.txt")" "UNPINNED: 5 reports consistent" "A
 # ---- CSV read back with a real CSV parser ----
 coll export --format csv --csv-dialect excel-sv --output "$T/sv.csv" 2>>"$T/admin.log"
 coll export --format csv --output "$T/rfc.csv" 2>>"$T/admin.log"
+coll export --format csv --lang en --output "$T/en.csv" 2>>"$T/admin.log"
 coll summary --format csv --csv-dialect excel-sv >"$T/summary-sv.csv"
-$PY - "$T/sv.csv" "$T/rfc.csv" "$T/summary-sv.csv" "$SOC" "$ALD" <<'PY' || fail "CSV read back"
+$PY - "$T/sv.csv" "$T/rfc.csv" "$T/summary-sv.csv" "$SOC" "$ALD" "$T/en.csv" <<'PY' || fail "CSV read back"
 import csv, sys
-sv, rfc, summ, soc, ald = sys.argv[1:6]
+sv, rfc, summ, soc, ald, en = sys.argv[1:7]
 raw = open(sv, 'rb').read()
 assert raw.startswith(b'\xef\xbb\xbf'), 'excel-sv starts with a BOM'
 assert b'\r\n' in raw
@@ -119,6 +120,13 @@ assert {r['department'] for r in rows} == {soc, ald}, {r['department'] for r in 
 fails = [r for r in rows if r['status'] == 'fail']
 assert len(fails) == 5 and all(r['check'] == 'e2e.impossible_file' for r in fails)
 assert all(r['controls'] == '8.9 8.1' for r in fails), fails[0]['controls']
+# The check's title, the last column: Swedish by default (e2e.yml's title_sv), the English
+# title where the check has no Swedish one; English with --lang en.
+assert list(rows[0].keys())[6] == 'check' and list(rows[0].keys())[-1] == 'title', list(rows[0].keys())
+assert {r['title'] for r in fails} == {'En fil som inget system har'}
+assert {r['title'] for r in rows if r['check'] == 'e2e.passwd_present'} == {'The account database exists'}
+erows = list(csv.DictReader(open(en, encoding='utf-8', newline='')))
+assert {r['title'] for r in erows if r['status'] == 'fail'} == {'A file that no system has'}
 rrows = list(csv.DictReader(open(rfc, encoding='utf-8', newline='')))
 assert [dict(r) for r in rrows] == [dict(r) for r in rows]
 assert not open(rfc, 'rb').read().startswith(b'\xef\xbb\xbf')

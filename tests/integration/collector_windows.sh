@@ -35,11 +35,13 @@ SKO="Skola"
 
 # ---- the two catalogs ----
 mkdir -p "$T/pol-linux" "$T/pol-windows"
-# check ID CONTROLS SEVERITY LEVEL PATH: a check that passes when PATH exists.
+# check ID CONTROLS SEVERITY LEVEL PATH [TITLE [TITLE_SV]]: a check that passes when PATH
+# exists (its title the id unless given).
 check() {
     cat <<YML
   - id: $1
-    title: $1
+    title: ${6:-$1}${7:+
+    title_sv: $7}
     description: test check $1
     rationale: known answer
     remediation: none
@@ -55,13 +57,14 @@ YML
     printf 'policy:\n  id: test-linux\n  version: "1"\nchecks:\n'
     check e2e.passwd_present '"5.15"' low basic /etc/passwd
     check e2e.impossible_file '"8.9", "8.1"' medium basic /nonexistent/efterlev-marker
-    check net.host_firewall '"8.20"' high basic /etc/passwd
+    check net.host_firewall '"8.20"' high basic /etc/passwd "Linux firewall" "Brandvägg (Linux)"
     check time.sync_active '"8.17"' medium basic /etc/passwd
 } >"$T/pol-linux/linux.yml"
 {
     printf 'policy:\n  id: test-windows\n  version: "1"\nchecks:\n'
-    check net.host_firewall '"8.20", "8.22"' medium elevated /nonexistent/windows-only
-    check time.sync_active '"8.17"' medium basic /nonexistent/windows-only
+    check net.host_firewall '"8.20", "8.22"' medium elevated /nonexistent/windows-only \
+        "Windows firewall" "Brandvägg (Windows)"
+    check time.sync_active '"8.17"' medium basic /nonexistent/windows-only "Windows clock"
     check win.defender_realtime '"8.7"' high basic /nonexistent/windows-only
 } >"$T/pol-windows/windows.yml"
 
@@ -153,13 +156,18 @@ assert (d["linux_hosts"], d["windows_hosts"], d["compliance_pct"]) == ("1", "1",
 h = [r for r in s if r["row"] == "host" and r["agent_id"] == win][0]
 assert (h["platform"], h["os_edition"], h["os_build"]) == ("windows", "Professional", "22631.4460"), h
 e = rows(exp)
-assert list(e[0].keys())[-4:] == ["report_sha256", "platform", "os_edition", "os_build"], list(e[0].keys())
+assert list(e[0].keys())[-5:] == ["report_sha256", "platform", "os_edition", "os_build", "title"], list(e[0].keys())
 w = [r for r in e if r["agent_id"] == win]
 assert len(w) == 5 and all((r["platform"], r["os_edition"], r["os_build"]) == ("windows", "Professional", "22631.4460") for r in w), w
 l = [r for r in e if r["agent_id"] == lin]
 assert len(l) == 4 and all((r["platform"], r["os_edition"], r["os_build"]) == ("linux", "", "") for r in l), l
+# The check's title, in Swedish, from each host's own platform's catalog: the last column.
+assert list(e[0].keys())[6] == "check" and list(e[0].keys())[-1] == "title", list(e[0].keys())
+fw = {r["agent_id"]: r["title"] for r in e if r["check"] == "net.host_firewall"}
+assert (fw[win], fw[lin]) == ("Brandvägg (Windows)", "Brandvägg (Linux)"), fw
+assert {r["title"] for r in w if r["check"] == "time.sync_active"} == {"Windows clock"}
 PY
-pass "CSV (excel-sv): summary per platform, export platform/edition/build columns"
+pass "CSV (excel-sv): summary per platform, export platform/edition/build and title columns"
 
 # ---- the host view (API) ----
 COORD=$(coll token add samordning --role coordinator 2>>"$T/admin.log")
@@ -174,8 +182,21 @@ assert_eq "$(jq -r '[.results[].check] | join(" ")' <<<"$RESP")" \
 assert_contains "$(jq -r '.results[] | select(.check=="collector.unassigned_results") | .evidence' <<<"$RESP")" \
     "2 results not counted, this host was not assigned their checks: 2 not in the collector's Windows catalog" \
     "an id absent from the Windows catalog (a Linux-only one too) is set aside, and why"
+# Titles for people: Swedish by default, from the host's own platform's catalog, the English
+# one when a check has no Swedish title, the id when it has no other.
+title_of() { jq -r --arg c "$1" '.results[] | select(.check==$c) | .title' <<<"$RESP"; }
+assert_eq "$(title_of net.host_firewall)" "Brandvägg (Windows)" "host view: the Windows catalog's Swedish title"
+assert_eq "$(title_of time.sync_active)" "Windows clock" "host view: no Swedish title, the English one"
+assert_eq "$(title_of win.defender_realtime)" "win.defender_realtime" "host view: a title that is the id"
+assert_eq "$(jq -r '.results[] | select(.check=="net.host_firewall") | .summary' <<<"$RESP")" null \
+    "host view: no summary in the catalog: null"
+api "/api/v1/hosts/$WIN?lang=en"
+assert_eq "$(title_of net.host_firewall)" "Windows firewall" "host view (lang=en): the English title"
+http GET "/api/v1/hosts/$WIN?lang=fi" -H "Authorization: Bearer $COORD"
+assert_eq "$CODE $(jq -r .error <<<"$RESP")" "400 lang must be sv or en" "host view: lang is sv or en"
 api "/api/v1/hosts/$LIN"
 assert_eq "$(jq -r '"\(.platform) \(.os_edition) \(.os_build)"' <<<"$RESP")" "linux null null" "host view: a Linux host"
+assert_eq "$(title_of net.host_firewall)" "Brandvägg (Linux)" "host view: the Linux catalog's title for a Linux host"
 assert_eq "$(jq -r '.results[] | select(.check=="net.host_firewall") | "\(.controls | join(",")) \(.severity)"' <<<"$RESP")" \
     "8.20 high" "the Linux result keeps the Linux catalog's mapping"
 
@@ -187,6 +208,11 @@ assert_eq "$(jq -r '[.checks[] | select(.check=="time.sync_active")] | map("\(.c
     "8.17:2" "time.sync_active: one row, Linux and Windows host together"
 assert_eq "$(jq -r '[.checks[] | select(.check=="net.host_firewall")] | map("\(.controls | join(",")):\(.pass)/\(.fail)") | join(" ")' <<<"$RESP")" \
     "8.20:1/0 8.20,8.22:0/1" "net.host_firewall: a row per catalog mapping"
+assert_eq "$(jq -r '[.checks[] | select(.check=="net.host_firewall" or .check=="win.defender_realtime") | .title] | join("|")' <<<"$RESP")" \
+    "Brandvägg (Linux)|Brandvägg (Linux)|win.defender_realtime" "department view: titles (a shared id: the Linux catalog's first)"
+api "/api/v1/departments/$KUL?hosts=none&lang=en"
+assert_eq "$(jq -r '[.checks[] | select(.check=="net.host_firewall") | .title] | unique | join("|")' <<<"$RESP")" \
+    "Linux firewall" "department view (lang=en): English titles"
 ctl=$(coll controls --format json)
 cfig() { jq -r --arg c "$1" '.controls[] | select(.control==$c) | "\(.pass)/\(.fail)/\(.compliance_pct)"' <<<"$ctl"; }
 assert_eq "$(cfig 8.20)" "2/1/66.7" "control 8.20 spans both platforms: 2 Linux passes, 1 Windows failure"

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "aggregate.h"
+#include "check_catalog.h"
 #include "controls.h"
 #include "efterlev/b64.h"
 #include "efterlev/report.h"
@@ -598,9 +599,36 @@ static void test_board_report(void **state)
     t = f->t0;
     ef_time_rfc3339(t, period);
     period[7] = '\0'; /* YYYY-MM */
-    assert_int_equal(ef_board_report(f->s, &f->cat, period, "sv", 7, f->t0, out), EF_OK);
+    /* Titles for c1 (both languages) and c2 (English only); c3 has none. */
+    struct ef_catalog_check kc[2] = {
+        {.id = "c1", .title = "Backups are taken", .title_sv = "Säkerhetskopior tas"},
+        {.id = "c2", .title = "Patched"}};
+    struct ef_check_catalogs cats = {.linux_checks = {.v = kc, .n = 2}};
+    static const char *const months[12] = {"januari",   "februari", "mars",     "april",
+                                           "maj",       "juni",     "juli",     "augusti",
+                                           "september", "oktober",  "november", "december"};
+    char want[160];
+    int y, m, d;
+
+    assert_int_equal(ef_board_report(f->s, &f->cat, &cats, period, "sv", 7, f->t0, out), EF_OK);
     fclose(out);
     assert_int_equal(ef_read_file(path, 1 << 20, &html, &len), 0);
+    /* The checks by title in Swedish, the id beside; severity and dates in Swedish. */
+    assert_non_null(strstr(html, "<td>Säkerhetskopior tas <span class=\"id\">(c1)</span></td>"
+                                 "<td>hög</td><td>8.9,5.17</td>"));
+    assert_non_null(strstr(html, "<td>Patched <span class=\"id\">(c2)</span></td><td>hög</td>"));
+    assert_non_null(strstr(html, "<td>c3</td><td>hög</td>"));
+    assert_null(strstr(html, ">high<"));
+    assert_int_equal(sscanf(period, "%4d-%2d", &y, &m), 2);
+    snprintf(want, sizeof(want), "Period: %s (1 %s %d – ", period, months[m - 1], y);
+    assert_non_null(strstr(html, want));
+    ef_time_rfc3339(f->t0, want);
+    assert_int_equal(sscanf(want, "%4d-%2d-%2d", &y, &m, &d), 3);
+    snprintf(want, sizeof(want), "Framtagen: %d %s %d kl. 10:00 UTC", d, months[m - 1], y);
+    assert_non_null(strstr(html, want));
+    /* The weakest controls by their Swedish titles: 8.8 (53.8 %) leads. */
+    assert_non_null(strstr(html, "<tr><td>8.8</td><td>Hantering av sårbarheter</td>"));
+    assert_non_null(strstr(html, "@page{size:A4"));
     assert_non_null(strstr(html, "<svg"));
     assert_non_null(strstr(html, SOC));
     assert_non_null(strstr(html, ALD));
@@ -610,6 +638,21 @@ static void test_board_report(void **state)
     assert_null(strstr(html, "<script"));
     assert_null(strstr(html, "http://"));
     free(html);
+    /* Counts in the report's language: groups of three, a no-break space in Swedish. */
+    {
+        char nb[EF_NUM_TEXT_MAX];
+
+        assert_string_equal(ef_num_text(0, 1, nb), "0");
+        assert_string_equal(ef_num_text(999, 1, nb), "999");
+        assert_string_equal(ef_num_text(1000, 1, nb), "1\xc2\xa0"
+                                                      "000");
+        assert_string_equal(ef_num_text(141000, 1, nb), "141\xc2\xa0"
+                                                        "000");
+        assert_string_equal(ef_num_text(1234567, 0, nb), "1,234,567");
+        assert_string_equal(ef_num_text(-1234, 1, nb), "-1\xc2\xa0"
+                                                       "234");
+        assert_string_equal(ef_num_text(INT64_MIN, 0, nb), "-9,223,372,036,854,775,808");
+    }
     assert_int_equal(ef_period_parse("2026H2", &(int64_t){0}, &(int64_t){0}), 0);
     assert_int_equal(ef_period_parse("2026H3", &(int64_t){0}, &(int64_t){0}), -1);
     assert_int_equal(ef_period_parse("2026-13", &(int64_t){0}, &(int64_t){0}), -1);

@@ -16,6 +16,7 @@
 #include "assigned.h"
 #include "check_catalog.h"
 #include "config.h"
+#include "controls.h"
 #include "efterlev/util.h"
 
 #define DEFAULT_POLICIES EF_SOURCE_DIR "/checks/policies"
@@ -63,6 +64,31 @@ static const char one_check[] = "policy:\n"
                                 "    all:\n"
                                 "      - file: /etc/passwd\n"
                                 "        exists: true\n";
+
+/* The ISO/IEC 27002 catalog: every control has a short Swedish title of its own, which a
+ * Swedish page shows; English otherwise. */
+static void test_control_titles(void **state)
+{
+    struct ef_catalog cat;
+    const struct ef_catalog_control *cc;
+    char err[512];
+
+    (void)state;
+    if (ef_catalog_load(EF_SOURCE_DIR "/checks/iso27002-2022.yml", &cat, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(cat.n, 93);
+    for (size_t i = 0; i < cat.n; i++) {
+        if (cat.v[i].title_sv[0] == '\0')
+            fail_msg("control %s: title_sv missing", cat.v[i].number);
+        if (strcmp(cat.v[i].title_sv, cat.v[i].title) == 0)
+            fail_msg("control %s: title_sv is the English title", cat.v[i].number);
+    }
+    cc = ef_catalog_find(&cat, "8.24");
+    assert_non_null(cc);
+    assert_string_equal(ef_catalog_control_title(cc, "sv"), "Kryptering");
+    assert_string_equal(ef_catalog_control_title(cc, "en"), "Use of cryptography");
+    ef_catalog_free(&cat);
+}
 
 static void test_load_default(void **state)
 {
@@ -279,6 +305,68 @@ static void test_apply(void **state)
 
 /* Windows hosts count against their own catalog: the same id with its own controls, an id
  * only Linux has set aside; no Windows catalog: everything set aside, the note says why. */
+/* Titles for people: the chosen language, else the other, else the id; per platform. */
+static void test_check_titles(void **state)
+{
+    struct ef_check_catalogs cs;
+    const struct ef_catalog_check *k;
+    char path[256], err[512];
+    int absent = -1;
+
+    (void)state;
+    assert_int_equal(ef_check_catalogs_load(&cs, DEFAULT_POLICIES,
+                                            EF_SOURCE_DIR "/checks/policies-windows", &absent, err,
+                                            sizeof(err)),
+                     0);
+    assert_int_equal(absent, 0);
+    k = ef_check_catalog_find(&cs.linux_checks, "enc.root_luks");
+    assert_non_null(k);
+    assert_string_equal(k->title, "Root filesystem is on a LUKS-encrypted device");
+    assert_string_equal(k->summary,
+                        "The disk holding the operating system is encrypted with LUKS.");
+    assert_string_equal(k->summary_sv, "Disken där operativsystemet ligger är krypterad med LUKS.");
+    assert_string_equal(ef_check_title(&cs, "linux", "enc.root_luks", "sv"),
+                        "Systemdisken är krypterad");
+    assert_string_equal(ef_check_title(&cs, "linux", "enc.root_luks", "en"),
+                        "Root filesystem is on a LUKS-encrypted device");
+    /* The same id on both platforms: each catalog's own title; no platform: Linux first. */
+    assert_string_equal(ef_check_title(&cs, "windows", "acct.no_empty_passwords", "en"),
+                        "Blank passwords cannot be used over the network");
+    assert_string_equal(ef_check_title(&cs, "linux", "acct.no_empty_passwords", "en"),
+                        "No account has an empty password");
+    assert_string_equal(ef_check_title(&cs, NULL, "acct.no_empty_passwords", "sv"),
+                        "Inget konto har tomt lösenord");
+    /* A Windows-only check: found without a platform, not in the Linux catalog. */
+    assert_string_equal(ef_check_title(&cs, "", "enc.os_volume_bitlocker", "sv"),
+                        "Systemdisken är krypterad");
+    assert_string_equal(ef_check_title(&cs, "linux", "enc.os_volume_bitlocker", "sv"),
+                        "enc.os_volume_bitlocker");
+    /* Unknown check, no catalogs: the id. */
+    assert_string_equal(ef_check_title(&cs, NULL, "kommun.nothing", "sv"), "kommun.nothing");
+    assert_string_equal(ef_check_title(NULL, NULL, "enc.root_luks", "sv"), "enc.root_luks");
+    /* Summaries: in lang, per platform; NULL for an unknown check. */
+    assert_string_equal(ef_check_summary(&cs, "linux", "enc.root_luks", "sv"),
+                        "Disken där operativsystemet ligger är krypterad med LUKS.");
+    assert_string_equal(ef_check_summary(&cs, NULL, "enc.root_luks", "en"),
+                        "The disk holding the operating system is encrypted with LUKS.");
+    assert_string_equal(ef_check_summary(&cs, "windows", "acct.no_empty_passwords", "sv"),
+                        "Ett lokalt konto med tomt lösenord kan bara logga in vid själva datorn, "
+                        "inte över nätverket.");
+    assert_null(ef_check_summary(&cs, NULL, "kommun.nothing", "sv"));
+    assert_null(ef_check_summary(NULL, NULL, "enc.root_luks", "sv"));
+    ef_check_catalogs_free(&cs);
+
+    /* A site check without title_sv: Swedish falls back to the English title. */
+    put("site.yml", one_check);
+    snprintf(path, sizeof(path), "%s/site.yml", dir);
+    assert_int_equal(ef_check_catalogs_load(&cs, path, NULL, &absent, err, sizeof(err)), 0);
+    assert_null(ef_check_catalog_find(&cs.linux_checks, "site.backup")->title_sv);
+    assert_string_equal(ef_check_title(&cs, "linux", "site.backup", "sv"), "Backups");
+    assert_string_equal(ef_check_title(&cs, NULL, "site.backup", "en"), "Backups");
+    assert_null(ef_check_summary(&cs, NULL, "site.backup", "sv")); /* none in either language */
+    ef_check_catalogs_free(&cs);
+}
+
 static void test_windows_catalog(void **state)
 {
     static const char win_check[] = "policy:\n"
@@ -418,9 +506,11 @@ static void test_config_key(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_control_titles),
         cmocka_unit_test(test_load_default),
         cmocka_unit_test_setup_teardown(test_load_errors, setup, teardown),
         cmocka_unit_test(test_apply),
+        cmocka_unit_test_setup_teardown(test_check_titles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_windows_catalog, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_key, setup, teardown),
     };

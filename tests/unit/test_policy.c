@@ -223,6 +223,57 @@ static void test_default_policy(void **state)
     ef_policy_free(&ps);
 }
 
+/* Every check of both default catalogs has a Swedish title and a one-sentence summary in
+ * English and Swedish: shown in place of the id (dashboard, CSV, board report). */
+static void assert_one_sentence(const char *id, const char *what, const char *s)
+{
+    size_t n = s != NULL ? strlen(s) : 0;
+
+    if (n == 0) {
+        fail_msg("%s: %s missing", id, what);
+        return;
+    }
+    if (n > 200)
+        fail_msg("%s: %s longer than 200 bytes: %s", id, what, s);
+    if (s[n - 1] != '.')
+        fail_msg("%s: %s does not end in a full stop: %s", id, what, s);
+    for (const char *p = s; p < s + n - 1; p++)
+        if ((*p == '.' || *p == '!' || *p == '?' || *p == ';') && p[1] == ' ')
+            fail_msg("%s: %s is more than one sentence: %s", id, what, s);
+}
+
+static void test_default_titles(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *dir;
+        size_t n;
+    } cats[] = {{DEFAULT_POLICY, 47}, {EF_SOURCE_DIR "/checks/policies-windows", 55}};
+
+    for (size_t c = 0; c < EF_ARRAY_LEN(cats); c++) {
+        struct ef_policy_set ps;
+        char err[512] = "";
+
+        ef_policy_init(&ps);
+        if (ef_policy_load(&ps, cats[c].dir, CONTROLS, err, sizeof(err)) != 0)
+            fail_msg("%s", err);
+        assert_int_equal(ps.nchecks, cats[c].n);
+        for (size_t i = 0; i < ps.nchecks; i++) {
+            const struct ef_check *k = &ps.checks[i];
+
+            if (k->title_sv == NULL || k->title_sv[0] == '\0')
+                fail_msg("%s: title_sv missing", k->id);
+            if (strcmp(k->title_sv, k->title) == 0)
+                fail_msg("%s: title_sv is the English title", k->id);
+            assert_one_sentence(k->id, "summary", k->summary);
+            assert_one_sentence(k->id, "summary_sv", k->summary_sv);
+            if (strcmp(k->summary, k->summary_sv) == 0)
+                fail_msg("%s: summary_sv is the English summary", k->id);
+        }
+        ef_policy_free(&ps);
+    }
+}
+
 static void test_two_files(void **state)
 {
     (void)state;
@@ -298,6 +349,54 @@ static void test_per_level_params(void **state)
     assert_string_equal(re->str[EF_LEVEL_HIGH], "b+");
     assert_non_null(re->re[EF_LEVEL_HIGH]);
     ef_policy_free(&ps);
+}
+
+/* title_sv, summary and summary_sv: optional, kept as written; refused when empty, over
+ * long, not text or on more than one line, with the file, line and field named. */
+static void test_titles_summaries(void **state)
+{
+    (void)state;
+    struct ef_policy_set ps;
+    char err[512] = "";
+    const char *p = write_policy("sv.yml", HEAD CHECK_A "    title_sv: Lösenordsfilen finns\n"
+                                                        "    summary: The password file exists.\n"
+                                                        "    summary_sv: >-\n"
+                                                        "      Filen /etc/passwd finns på\n"
+                                                        "      datorn.\n");
+    ef_policy_init(&ps);
+    if (ef_policy_load(&ps, p, CONTROLS, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(ps.nchecks, 1);
+    assert_string_equal(ps.checks[0].title, "A");
+    assert_string_equal(ps.checks[0].title_sv, "Lösenordsfilen finns");
+    assert_string_equal(ps.checks[0].summary, "The password file exists.");
+    assert_string_equal(ps.checks[0].summary_sv, "Filen /etc/passwd finns på datorn.");
+    ef_policy_free(&ps);
+
+    /* optional: a check without them loads with NULLs */
+    p = write_policy("plain.yml", HEAD CHECK_A);
+    ef_policy_init(&ps);
+    assert_int_equal(ef_policy_load(&ps, p, CONTROLS, err, sizeof(err)), 0);
+    assert_null(ps.checks[0].title_sv);
+    assert_null(ps.checks[0].summary);
+    assert_null(ps.checks[0].summary_sv);
+    ef_policy_free(&ps);
+
+    expect_error(HEAD CHECK_A "    title_sv: \"\"\n", 14, "title_sv: must not be empty");
+    expect_error(HEAD CHECK_A "    summary_sv: |\n      Ett.\n      Två.\n", 14,
+                 "summary_sv: must be one line (no line break)");
+    expect_error(HEAD CHECK_A "    summary: \"One.\\nTwo.\"\n", 14,
+                 "summary: must be one line (no line break)");
+    expect_error(HEAD CHECK_A "    summary_sv: [a]\n", 14,
+                 "summary_sv: wrong type: expected a scalar, got a list");
+    expect_error(HEAD CHECK_A "    title_sv: A\n    title_sv: B\n", 15, "duplicate key 'title_sv'");
+
+    /* over long: 8193 bytes (the limit of every string is 8192) */
+    static char big[sizeof(HEAD CHECK_A) + 8300];
+    int n = snprintf(big, sizeof(big), "%s    title_sv: ", HEAD CHECK_A);
+    memset(big + n, 'a', 8193);
+    memcpy(big + n + 8193, "\n", 2);
+    expect_error(big, 14, "title_sv: value too long");
 }
 
 static void test_err_unknown_key(void **state)
@@ -544,8 +643,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_policy),
+        cmocka_unit_test(test_default_titles),
         cmocka_unit_test(test_two_files),
         cmocka_unit_test(test_per_level_params),
+        cmocka_unit_test(test_titles_summaries),
         cmocka_unit_test(test_err_unknown_key),
         cmocka_unit_test(test_err_missing_field),
         cmocka_unit_test(test_err_controls),
