@@ -109,9 +109,9 @@ static int export_csv(struct ef_store *s, const struct ef_export_opts *o,
     /* New columns go last, so earlier readers keep their column numbers: the platform
      * columns (schema 5), then the check's title for people (issue 14). */
     static const char *const head[] = {
-        "department", "hostname",      "agent_id", "seq",        "generated_at", "received_at",
-        "check",      "status",        "severity", "level",      "controls",     "evidence",
-        "report_sha256", "platform",   "os_edition", "os_build", "title"};
+        "department",    "hostname", "agent_id",   "seq",      "generated_at", "received_at",
+        "check",         "status",   "severity",   "level",    "controls",     "evidence",
+        "report_sha256", "platform", "os_edition", "os_build", "title"};
     struct csv_ctx c = {.out = out,
                         .d = o->dialect ? o->dialect : &ef_csv_rfc4180,
                         .checks = o->checks,

@@ -316,8 +316,9 @@ try {
     const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#export-link')]);
     const csv = fs.readFileSync(await dl.path());
     assert.deepEqual([...csv.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 BOM for Excel');
-    assert.match(csv.toString('utf8'), /^\ufeffdepartment;hostname;agent_id;seq;generated_at;received_at;check;title;status;/);
-    assert.ok(csv.toString('utf8').includes(';e2e.impossible_file;En fil som inget system har;fail;'), 'the Swedish title beside the id');
+    assert.match(csv.toString('utf8'), /^\ufeffdepartment;hostname;agent_id;seq;generated_at;received_at;check;status;severity;level;controls;evidence;report_sha256;platform;os_edition;os_build;title\r\n/);
+    assert.ok(csv.toString('utf8').split('\r\n').some((l) => l.includes(';e2e.impossible_file;fail;') && l.endsWith(';En fil som inget system har')),
+      'the Swedish title in the last column');
     assert.ok(csv.toString('utf8').includes(SOC));
     await page.selectOption('#report-lang', 'sv');
     const [rep] = await Promise.all([page.waitForEvent('download'), page.click('#report-link')]);
