@@ -101,5 +101,24 @@ void ef_rule_fact(const struct ef_ctx *ctx, const struct ef_rule *r, struct ef_e
         if (!found)
             ok = 0, snprintf(why, sizeof(why), " (not in the allowed list)");
     }
-    ef_eval_set(out, ok ? EF_PASS : EF_FAIL, "%s = %s%s: %s", f->name, val, why, f->evidence);
+    /* A pass that counts something (92 pending updates, a reboot pending for 5 days) says
+     * why it passes, after what was seen: within the limit this level allows. */
+    char tail[96] = "";
+    if (ok && why[0] == '\0' && f->i > 0 && mx != NULL && mx->num[lv] < EF_FACT_NO_LIMIT)
+        snprintf(tail, sizeof(tail), "; passes: %lld is within the %s limit of %lld", f->i,
+                 ef_level_name(lv), mx->num[lv]);
+    /* The reason must survive the evidence limit: what was seen gives way, cut at a
+     * character boundary and marked. */
+    size_t seen = strlen(f->evidence), fixed = strlen(f->name) + strlen(val) + strlen(why) + 5;
+    const char *cut = "";
+    if (tail[0] != '\0' && fixed + seen + strlen(tail) > EF_EVIDENCE_MAX) {
+        seen = fixed + strlen(tail) + 3 < EF_EVIDENCE_MAX
+                   ? EF_EVIDENCE_MAX - fixed - strlen(tail) - 3
+                   : 0;
+        while (seen > 0 && ((unsigned char)f->evidence[seen] & 0xc0) == 0x80)
+            seen--;
+        cut = "...";
+    }
+    ef_eval_set(out, ok ? EF_PASS : EF_FAIL, "%s = %s%s: %.*s%s%s", f->name, val, why, (int)seen,
+                f->evidence, cut, tail);
 }

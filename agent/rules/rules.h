@@ -9,6 +9,10 @@
 
 #include <stdarg.h>
 
+/* A `max` of this or more means "no limit at this level" (a per-level map must name every
+ * level): a pass against it names no limit in its evidence. */
+#define EF_FACT_NO_LIMIT 1000000
+
 struct ef_eval {
     ef_status status; /* EF_PASS, EF_FAIL, EF_UNKNOWN or EF_ERROR */
     char evidence[EF_EVIDENCE_MAX + 1];

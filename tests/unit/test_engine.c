@@ -527,6 +527,30 @@ static void test_fact_tests(void **state)
                               ev, sizeof(ev)),
                      EF_FAIL);
     assert_contains(ev, "os.id = debian (not in the allowed list)");
+    /* A pass against max with a value above 0 says why it passes; not against a "no limit"
+     * max, and a failure never does. */
+    assert_int_equal(scan_one(root, EF_LEVEL_ELEVATED,
+                              "    all:\n"
+                              "      - fact: os.days_to_eol\n"
+                              "        max: {basic: 1000, elevated: 600, high: 10}\n",
+                              ev, sizeof(ev)),
+                     EF_PASS);
+    assert_contains(ev, "; passes: 585 is within the elevated limit of 600");
+    assert_int_equal(scan_one(root, EF_LEVEL_ELEVATED,
+                              "    all:\n"
+                              "      - fact: os.days_to_eol\n"
+                              "        max: 1000000\n",
+                              ev, sizeof(ev)),
+                     EF_PASS);
+    assert_null(strstr(ev, "passes:"));
+    assert_int_equal(scan_one(root, EF_LEVEL_HIGH,
+                              "    all:\n"
+                              "      - fact: os.days_to_eol\n"
+                              "        max: {basic: 1000, elevated: 600, high: 10}\n",
+                              ev, sizeof(ev)),
+                     EF_FAIL);
+    assert_contains(ev, "os.days_to_eol = 585 (max 10)");
+    assert_null(strstr(ev, "passes:"));
     /* type mismatch is a broken check: error */
     assert_int_equal(scan_one(root, EF_LEVEL_BASIC,
                               "    all:\n"
