@@ -1370,11 +1370,10 @@ static int join_plus(char *dst, size_t dstlen, const char *add)
     return 0;
 }
 
-static int load_file(struct ef_policy_set *ps, const char *path, const struct catalog *cat,
-                     char *err, size_t errlen)
+/* Load the policy text buf (len bytes, named path in messages) into ps. */
+static int load_buf(struct ef_policy_set *ps, const char *path, const char *buf, size_t len,
+                    const struct catalog *cat, char *err, size_t errlen)
 {
-    char *buf;
-    size_t len;
     yaml_document_t doc;
     struct file_result fr;
     struct ld l = {
@@ -1382,12 +1381,8 @@ static int load_file(struct ef_policy_set *ps, const char *path, const struct ca
     int rc = -1;
 
     memset(&fr, 0, sizeof(fr));
-    if (read_policy_file(path, ps->trusted_only, &buf, &len, err, errlen) != 0)
+    if (yaml_load(path, buf, len, &doc, err, errlen) != 0)
         return -1;
-    if (yaml_load(path, buf, len, &doc, err, errlen) != 0) {
-        free(buf);
-        return -1;
-    }
     if (parse_document(&l, ps, &fr) != 0)
         goto out;
     char id[sizeof(ps->id)], version[sizeof(ps->version)];
@@ -1422,6 +1417,19 @@ out:
         check_free(&fr.checks[i]);
     free(fr.checks);
     yaml_document_delete(&doc);
+    return rc;
+}
+
+static int load_file(struct ef_policy_set *ps, const char *path, const struct catalog *cat,
+                     char *err, size_t errlen)
+{
+    char *buf;
+    size_t len;
+    int rc;
+
+    if (read_policy_file(path, ps->trusted_only, &buf, &len, err, errlen) != 0)
+        return -1;
+    rc = load_buf(ps, path, buf, len, cat, err, errlen);
     free(buf);
     return rc;
 }
@@ -1518,6 +1526,25 @@ int ef_policy_load(struct ef_policy_set *ps, const char *path, const char *contr
     } else {
         rc = load_file(ps, path, controls_file ? &cat : NULL, err, errlen);
     }
+    free(cat.num);
+    return rc;
+}
+
+int ef_policy_load_mem(struct ef_policy_set *ps, const char *name, const char *buf, size_t len,
+                       const char *controls_file, char *err, size_t errlen)
+{
+    struct catalog cat = {0};
+    int rc;
+
+    if (len > POLICY_FILE_MAX) {
+        snprintf(err, errlen, "%s: larger than %d bytes", name, POLICY_FILE_MAX);
+        return -1;
+    }
+    if (controls_file && load_catalog(controls_file, &cat, err, errlen) != 0) {
+        free(cat.num);
+        return -1;
+    }
+    rc = load_buf(ps, name, buf, len, controls_file ? &cat : NULL, err, errlen);
     free(cat.num);
     return rc;
 }

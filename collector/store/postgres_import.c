@@ -18,7 +18,8 @@ static const char *const table_order[] = {
     "results_history",   "api_tokens", "dept_counts", "dept_check_counts",
     "acceptances",       "snapshots",  "meta",        "audit_log",
     "agent_keys",        "users",      "sessions",    "inventory_imports",
-    "inventory_devices",
+    "inventory_devices", "site_policies", "policy_assignments", "policy_overrides",
+    "policy_versions",   "policy_served",
 };
 
 static void abort_tx(struct ef_store *s)

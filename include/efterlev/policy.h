@@ -50,6 +50,11 @@ void ef_policy_free(struct ef_policy_set *ps);
 int ef_policy_load(struct ef_policy_set *ps, const char *path, const char *controls_file, char *err,
                    size_t errlen);
 
+/* The same for one policy file's text held in memory (a policy the collector served), named
+ * name in messages; hashed into ps->sha256 like a file. 0, or -1 with err. */
+int ef_policy_load_mem(struct ef_policy_set *ps, const char *name, const char *buf, size_t len,
+                       const char *controls_file, char *err, size_t errlen);
+
 /* Look up a check by id; NULL when absent. */
 const struct ef_check *ef_policy_find(const struct ef_policy_set *ps, const char *id);
 
