@@ -31,7 +31,7 @@ int central_policy_load_doc(const char *doc, size_t len, const char *platform,
                             struct central_policy *cp, char *err, size_t errlen)
 {
     json_error_t je;
-    json_t *o = json_loadb(doc, len, JSON_REJECT_DUPLICATES, &je), *files, *dis, *f;
+    json_t *o = json_loadb(doc, len, JSON_REJECT_DUPLICATES, &je), *files, *dis, *params, *f;
     const char *schema, *plat;
     size_t i;
     int rc = -1;
@@ -46,6 +46,7 @@ int central_policy_load_doc(const char *doc, size_t len, const char *platform,
     plat = json_string_value(json_object_get(o, "platform"));
     files = json_object_get(o, "files");
     dis = json_object_get(o, "disabled");
+    params = json_object_get(o, "params");
     if (schema == NULL || strcmp(schema, "efterlev.policy/1") != 0) {
         snprintf(err, errlen, "schema is not efterlev.policy/1");
         goto out;
@@ -55,7 +56,8 @@ int central_policy_load_doc(const char *doc, size_t len, const char *platform,
         goto out;
     }
     if (!json_is_integer(json_object_get(o, "version")) || !json_is_array(files) ||
-        json_array_size(files) == 0 || (dis != NULL && !json_is_array(dis))) {
+        json_array_size(files) == 0 || (dis != NULL && !json_is_array(dis)) ||
+        (params != NULL && !json_is_array(params))) {
         snprintf(err, errlen, "version, files or disabled missing or of the wrong type");
         goto out;
     }
@@ -73,6 +75,23 @@ int central_policy_load_doc(const char *doc, size_t len, const char *platform,
         snprintf(label, sizeof(label), "served:%s", name);
         if (ef_policy_load_mem(ps, label, json_string_value(y), json_string_length(y),
                                controls_file, err, errlen) != 0)
+            goto out;
+    }
+    /* Thresholds the department changed, within the bounds the policy declares. */
+    json_array_foreach(params, i, f)
+    {
+        const char *check = json_string_value(json_object_get(f, "check"));
+        const char *name = json_string_value(json_object_get(f, "name"));
+        const char *value = json_string_value(json_object_get(f, "value"));
+
+        if (check == NULL || name == NULL || value == NULL) {
+            snprintf(err, errlen, "params[%zu]: check, name or value missing", i);
+            goto out;
+        }
+        /* A department's change holds for both platforms: a check of the other's is not
+         * here. */
+        if (ef_policy_find(ps, check) != NULL &&
+            ef_policy_tune(ps, check, name, value, err, errlen) != 0)
             goto out;
     }
     json_array_foreach(dis, i, f)

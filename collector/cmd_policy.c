@@ -25,6 +25,8 @@ static const char help[] =
     "       efterlev-collector policy assign NAME --department NAME [--remove]\n"
     "       efterlev-collector policy disable-check CHECK --department NAME --reason TEXT\n"
     "       efterlev-collector policy disable-check CHECK --department NAME --enable\n"
+    "       efterlev-collector policy set CHECK PARAM VALUE --department NAME [--reason TEXT]\n"
+    "       efterlev-collector policy set CHECK PARAM --department NAME --unset\n"
     "       (each also takes --config FILE)\n"
     "\n"
     "The collector serves each department's agents their policy (GET /api/v1/policy, signed\n"
@@ -45,6 +47,10 @@ static const char help[] =
     "  disable-check   switch a check off for the department, with the reason: its agents\n"
     "                  report it as na, the evidence giving the reason (a deliberate\n"
     "                  deviation, not a missing result); --enable switches it on again\n"
+    "  set             change a check's tunable parameter PARAM (a threshold the catalog\n"
+    "                  declares with its bounds: docs/policy-format.md, \"Tunable\n"
+    "                  parameters\") to VALUE for the department, at every level; a value\n"
+    "                  outside the bounds is refused; --unset goes back to the catalog's\n"
     "\n"
     "Examples:\n"
     "  efterlev-collector policy add kommun-backup.yml --name kommun-backup\n"
@@ -53,6 +59,8 @@ static const char help[] =
     "      --reason \"Stationary lab machines without personal data; decision 2026-12-01\"\n"
     "  efterlev-collector policy disable-check enc.root_luks --department Skolförvaltningen "
     "--enable\n"
+    "  efterlev-collector policy set patch.security_updates_pending max_days 14 --department "
+    "Skolförvaltningen\n"
     "  efterlev-collector policy show --department Skolförvaltningen --platform linux\n";
 
 struct opts {
@@ -71,6 +79,7 @@ static int parse(int argc, char **argv, struct opts *o)
                                        {"format", required_argument, NULL, 'f'},
                                        {"remove", no_argument, NULL, 'R'},
                                        {"enable", no_argument, NULL, 'E'},
+                                       {"unset", no_argument, NULL, 'U'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     int ch;
@@ -104,6 +113,7 @@ static int parse(int argc, char **argv, struct opts *o)
             o->remove = 1;
             break;
         case 'E':
+        case 'U':
             o->enable = 1;
             break;
         case 'h':
@@ -401,6 +411,101 @@ out:
     return rc;
 }
 
+/* Whether check's tunable name takes value in the catalogs holding check (both, when both
+ * do): 1 yes, 0 no (err says why), -1 a catalog does not load. */
+static int tune_ok(const struct ef_coll_config *cfg, const char *check, const char *name,
+                   const char *value, char *err, size_t errlen)
+{
+    const char *paths[2] = {cfg->policies, cfg->policies_windows};
+    int found = 0;
+    struct stat st;
+
+    for (int i = 0; i < 2; i++) {
+        struct ef_policy_set ps;
+        int rc = 0;
+
+        if (i == 1 && stat(paths[i], &st) != 0)
+            continue; /* no Windows catalog */
+        ef_policy_init(&ps);
+        if (ef_policy_load(&ps, paths[i], controls_file(), err, errlen) != 0) {
+            ef_policy_free(&ps);
+            return -1;
+        }
+        if (ef_policy_find(&ps, check) != NULL) {
+            found = 1;
+            if (ef_policy_tune(&ps, check, name, value, err, errlen) != 0) {
+                char list[512];
+
+                if (ef_policy_tunables(&ps, check, list, sizeof(list)) == 0) {
+                    size_t n = strlen(err);
+                    snprintf(err + n, errlen - n, " (its tunables: %s)", list[0] ? list : "none");
+                }
+                rc = 1;
+            }
+        }
+        ef_policy_free(&ps);
+        if (rc)
+            return 0;
+    }
+    if (!found)
+        snprintf(err, errlen, "no check %s in the catalog", check);
+    return found;
+}
+
+static int do_set(const struct opts *o, int argc, char **argv)
+{
+    struct ef_policy_override ov = {0};
+    struct ef_coll_config cfg;
+    struct ef_store *store = NULL;
+    char err[1024];
+    const char *check = argv[0], *name = argc > 1 ? argv[1] : "",
+               *value = argc > 2 ? argv[2] : NULL;
+    int rc;
+
+    if (!o->have_dept || (o->enable ? argc != 2 : argc != 3)) {
+        ef_error("set needs CHECK PARAM VALUE --department NAME (or CHECK PARAM --unset)");
+        return ef_usage_hint("policy");
+    }
+    if (strlen(check) > EF_ID_MAX || strlen(name) > EF_ID_MAX ||
+        (value != NULL && strlen(value) > EF_SHORT_MAX) ||
+        (o->reason != NULL && strlen(o->reason) > EF_REASON_MAX)) {
+        ef_error("CHECK, PARAM, VALUE or --reason too long");
+        return EF_EXIT_USAGE;
+    }
+    if ((rc = ef_cmd_open(o->config, &cfg, &store)) != EF_EXIT_OK)
+        return rc;
+    rc = EF_EXIT_FAIL;
+    if (value != NULL) {
+        int ok = tune_ok(&cfg, check, name, value, err, sizeof(err));
+
+        if (ok != 1) {
+            ef_error("%s; nothing changed", err);
+            goto out;
+        }
+    }
+    snprintf(ov.check, sizeof(ov.check), "%s", check);
+    snprintf(ov.kind, sizeof(ov.kind), "param");
+    snprintf(ov.name, sizeof(ov.name), "%s", name);
+    snprintf(ov.value, sizeof(ov.value), "%s", value != NULL ? value : "");
+    snprintf(ov.reason, sizeof(ov.reason), "%s", o->reason != NULL ? o->reason : "");
+    ef_cli_actor(ov.actor, sizeof(ov.actor));
+    if ((rc = store->ops->policy_override(store, o->dept, &ov, o->enable, ef_coll_now())) !=
+        EF_OK) {
+        ef_error("%s", ef_store_why(store, rc));
+        rc = EF_EXIT_FAIL;
+        goto out;
+    }
+    if (value != NULL)
+        printf("%s %s = %s for %s; its agents pick it up on their next run.\n", check, name, value,
+               o->dept);
+    else
+        printf("%s %s back to the catalog's value for %s.\n", check, name, o->dept);
+    rc = EF_EXIT_OK;
+out:
+    ef_store_close(store);
+    return rc;
+}
+
 int cmd_policy(int argc, char **argv)
 {
     struct opts o;
@@ -420,6 +525,8 @@ int cmd_policy(int argc, char **argv)
         return do_list(&o);
     if (strcmp(verb, "show") == 0 && optind == argc)
         return do_show(&o);
+    if (strcmp(verb, "set") == 0 && optind < argc)
+        return do_set(&o, argc - optind, argv + optind);
     if (optind + 1 != argc) {
         ef_error("policy %s: expected one argument", verb);
         return ef_usage_hint("policy");

@@ -55,6 +55,15 @@ int ef_policy_load(struct ef_policy_set *ps, const char *path, const char *contr
 int ef_policy_load_mem(struct ef_policy_set *ps, const char *name, const char *buf, size_t len,
                        const char *controls_file, char *err, size_t errlen);
 
+/* Set the tunable parameter name of check (docs/policy-format.md, "Tunable parameters") to
+ * value at every level: 0, or -1 with err (no such check or tunable, value not an integer
+ * within the bounds the policy declares). What the collector's `policy set` changes. */
+int ef_policy_tune(struct ef_policy_set *ps, const char *check, const char *name, const char *value,
+                   char *err, size_t errlen);
+/* The check's tunables as text ("max_days (max, 1..60, now 30)"), for messages; -1 when
+ * no such check. */
+int ef_policy_tunables(const struct ef_policy_set *ps, const char *check, char *out, size_t outlen);
+
 /* Look up a check by id; NULL when absent. */
 const struct ef_check *ef_policy_find(const struct ef_policy_set *ps, const char *id);
 

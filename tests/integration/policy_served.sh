@@ -11,6 +11,26 @@ source "$(dirname "$0")/protocol_lib.sh"
 
 mkdir -p "$T/pcat"
 cp "$EF_SOURCE_DIR/tests/fixtures/policies/e2e.yml" "$T/pcat/"
+# A check with a threshold the catalog lets departments change (docs/policy-format.md,
+# "Tunable parameters"): sh exits with 3, the catalog expects 0.
+cat >"$T/pcat/tune.yml" <<'YML'
+policy:
+  id: tune
+  version: "1"
+checks:
+  - id: tune.exit_code
+    title: A threshold a department may change
+    description: sh exits with 3; the check expects the tunable exit code.
+    rationale: Gives the tests a verdict that policy set changes.
+    remediation: None.
+    controls: ["8.9"]
+    severity: low
+    level: basic
+    all:
+      - command: [sh, -c, "exit 3"]
+        exit_code: 0
+        tunable: {name: expected_exit, param: exit_code, min: 0, max: 5}
+YML
 COLL_POLICIES=$T/pcat start_collector
 dept=Skolförvaltningen
 tok=$(add_department "$dept" basic)
@@ -38,6 +58,7 @@ assert_contains "$(cat "$T/run1.log")" "policy version 0 from the collector" "ru
 [ -s "$state/policy.json" ] || fail "no last good policy kept"
 [ "$(stat -c %a "$state/policy.json")" = 600 ] || fail "policy.json is not 0600"
 assert_eq "$(latest status e2e.impossible_file)" fail "run 1: the failing check ran"
+assert_eq "$(latest status tune.exit_code)" fail "run 1: the catalog's threshold fails"
 served=$(db_query "select sha256 from policy_served where platform = 'linux'")
 assert_eq "$(last_report | jq -r .policy.sha256)" "$served" \
     "the report names the served document's sha256 (what ingest compares)"
@@ -55,15 +76,27 @@ assert_eq "$(last_report | jq -r .policy.version)" "served.0" "the report names 
 assert_eq "$(db_query "select count(*) from audit_log where action = 'policy.disable_check'")" 1 \
     "the change is audit-logged"
 assert_eq "$(db_query "select version from policy_versions")" 1 "the change raised the version"
+# A threshold changed within the catalog's bounds; outside them, or a name the check does not
+# declare, is refused.
+"$EF_COLLECTOR" policy set tune.exit_code expected_exit 9 --department "$dept" \
+    --config "$COLL_CONF" >/dev/null 2>"$T/set.err" && fail "a value outside the bounds was set"
+assert_contains "$(cat "$T/set.err")" "from 0 to 5" "policy set refuses a value outside the bounds"
+"$EF_COLLECTOR" policy set tune.exit_code nosuch 3 --department "$dept" \
+    --config "$COLL_CONF" >/dev/null 2>&1 && fail "an undeclared parameter was set"
+"$EF_COLLECTOR" policy set tune.exit_code expected_exit 3 --department "$dept" \
+    --config "$COLL_CONF" >"$T/set.log" 2>&1 || fail "policy set: $(cat "$T/set.log")"
+assert_eq "$(db_query "select count(*) from audit_log where action = 'policy.set'")" 1 \
+    "policy set is audit-logged"
 "$EF_COLLECTOR" policy show --department "$dept" --config "$COLL_CONF" >"$T/show.json" ||
     fail "policy show"
 assert_eq "$(jq -r '.disabled[0].check' "$T/show.json")" e2e.impossible_file "show lists the deviation"
 agent a run 2>"$T/run2.log" || fail "run 2: $(cat "$T/run2.log")"
-assert_contains "$(cat "$T/run2.log")" "policy version 1 from the collector" "run 2 fetched the new version"
+assert_contains "$(cat "$T/run2.log")" "policy version 2 from the collector" "run 2 fetched the new version"
 assert_eq "$(latest status e2e.impossible_file)" na "the switched-off check is na on the next run"
 assert_contains "$(latest evidence e2e.impossible_file)" "Lab machines without personal data" \
     "its evidence gives the reason"
 assert_eq "$(latest status e2e.passwd_present)" pass "the other checks still run"
+assert_eq "$(latest status tune.exit_code)" pass "the changed threshold changed the verdict"
 
 # 3. The GET by hand: signed by the agent's key, 304 for the ETag it has.
 signed_get() { # KEYFILE AGENT TARGET DATE [CURL ARGS]
@@ -80,7 +113,7 @@ signed_get "$state/key.pem" "$aid" "/api/v1/policy?platform=linux" "$now"
 assert_eq "$CODE" 200 "a signed GET gets the policy"
 etag=$(hdr etag)
 assert_eq "$etag" "\"$(sha256sum "$T/resp" | cut -d' ' -f1)\"" "the ETag is the document's SHA-256"
-assert_eq "$(hdr efterlev-policy-version)" 1 "Efterlev-Policy-Version"
+assert_eq "$(hdr efterlev-policy-version)" 2 "Efterlev-Policy-Version"
 { printf 'efterlev-policy-v1\n'; cat "$T/resp"; } >"$T/signed"
 hdr efterlev-signature | sed 's/^ed25519=//' | base64 -d >"$T/sig.bin"
 openssl pkey -in "$COLL_DIR/policy-key.pem" -pubout -out "$T/policy-pub.pem"
@@ -188,6 +221,7 @@ assert_contains "$(cat "$T/run5.log")" "last good policy in the state folder doe
 mv "$T/policy-key.good" "$COLL_DIR/policy-key.pem"
 serve_collector "$hostport"
 agent a run 2>"$T/run6.log" || fail "run 6: $(cat "$T/run6.log")"
-assert_contains "$(cat "$T/run6.log")" "policy version 2 from the collector" "run 6 fetched version 2"
+assert_contains "$(cat "$T/run6.log")" "policy version 3 from the collector" "run 6 fetched version 3"
 assert_eq "$(latest status e2e.impossible_file)" fail "the check switched on again runs again"
+assert_eq "$(latest status tune.exit_code)" pass "the threshold still holds"
 echo "policy_served: all passed"
