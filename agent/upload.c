@@ -279,8 +279,7 @@ int upload_get(const char *base_url, const char *target, const char *ca_file, co
     extra[0] = hdate;
     if (if_none_match != NULL)
         extra[1] = hinm;
-    return perform(base_url, target, ca_file, agent_id, signature, NULL, 0, extra, timeout_s,
-                   resp);
+    return perform(base_url, target, ca_file, agent_id, signature, NULL, 0, extra, timeout_s, resp);
 }
 
 void http_response_free(struct http_response *r)

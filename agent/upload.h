@@ -10,12 +10,12 @@ struct http_response {
     long status; /* 0 when no HTTP answer was had */
     char *body;  /* NUL-terminated, at most 64 KiB */
     size_t len;
-    char error[1024]; /* transport error, when status is 0 */
-    int retryable;    /* worth another attempt: no answer yet, or 429/502/503/504 */
-    long retry_after; /* seconds from a Retry-After header, 0 when none */
-    char etag[80];        /* the ETag header, "" when none or too long */
-    char signature[128];  /* the Efterlev-Signature header, "" when none or too long */
-    size_t max;           /* internal: the largest body taken */
+    char error[1024];    /* transport error, when status is 0 */
+    int retryable;       /* worth another attempt: no answer yet, or 429/502/503/504 */
+    long retry_after;    /* seconds from a Retry-After header, 0 when none */
+    char etag[80];       /* the ETag header, "" when none or too long */
+    char signature[128]; /* the Efterlev-Signature header, "" when none or too long */
+    size_t max;          /* internal: the largest body taken */
 };
 
 /* 0 when url is an https:// URL, or http:// to 127.0.0.0/8, ::1 or localhost. */

@@ -161,8 +161,8 @@ void ef_enroll(struct ef_store *s, EVP_PKEY *export_key, const char *policy_key,
                 d.name);
     }
     ef_answer_json(ans, 201,
-                   json_pack("{s:s, s:s, s:s, s:s*}", "agent_id", a.agent_id, "department",
-                             d.name, "level", ef_level_name(d.level), "policy_key", policy_key));
+                   json_pack("{s:s, s:s, s:s, s:s*}", "agent_id", a.agent_id, "department", d.name,
+                             "level", ef_level_name(d.level), "policy_key", policy_key));
     goto out;
 fail:
     ef_error("enroll: %s", s->err);

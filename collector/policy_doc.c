@@ -162,9 +162,9 @@ int ef_policy_doc_build(struct ef_store *s, const struct ef_check_catalogs *cs, 
 
         snprintf(name, sizeof(name), "site:%s", p.files[i].name);
         if (yaml == NULL ||
-            json_array_append_new(files, json_pack("{s:s, s:s, s:s, s:o}", "name", name, "source",
-                                                   "site", "sha256", p.files[i].sha256, "yaml",
-                                                   yaml)) != 0) {
+            json_array_append_new(files,
+                                  json_pack("{s:s, s:s, s:s, s:o}", "name", name, "source", "site",
+                                            "sha256", p.files[i].sha256, "yaml", yaml)) != 0) {
             snprintf(err, errlen, "out of memory");
             goto out;
         }
@@ -175,14 +175,13 @@ int ef_policy_doc_build(struct ef_store *s, const struct ef_check_catalogs *cs, 
 
         ef_time_rfc3339((time_t)o->at, at);
         if (strcmp(o->kind, "disable") == 0)
-            rc = json_array_append_new(disabled, json_pack("{s:s, s:s, s:s, s:s}", "check",
-                                                           o->check, "reason", o->reason, "at",
-                                                           at, "actor", o->actor));
+            rc = json_array_append_new(disabled,
+                                       json_pack("{s:s, s:s, s:s, s:s}", "check", o->check,
+                                                 "reason", o->reason, "at", at, "actor", o->actor));
         else
-            rc = json_array_append_new(params,
-                                       json_pack("{s:s, s:s, s:s, s:s, s:s}", "check", o->check,
-                                                 "name", o->name, "value", o->value, "at", at,
-                                                 "actor", o->actor));
+            rc = json_array_append_new(params, json_pack("{s:s, s:s, s:s, s:s, s:s}", "check",
+                                                         o->check, "name", o->name, "value",
+                                                         o->value, "at", at, "actor", o->actor));
         if (rc != 0) {
             rc = EF_ERR;
             snprintf(err, errlen, "out of memory");

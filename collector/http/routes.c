@@ -394,8 +394,9 @@ static int agent_of(struct ef_http_ctx *ctx, struct evhttp_request *req, struct 
         return -1;
     }
     if (at > now + EF_FUTURE_SKEW || at < now - EF_FUTURE_SKEW) {
-        ef_answer_error(ans, 401, "Efterlev-Date is more than %d minutes from the collector's "
-                                  "clock",
+        ef_answer_error(ans, 401,
+                        "Efterlev-Date is more than %d minutes from the collector's "
+                        "clock",
                         EF_FUTURE_SKEW / 60);
         return -1;
     }
@@ -664,8 +665,8 @@ static void do_policy(struct ef_http_ctx *ctx, struct evhttp_request *req,
     }
     /* What ingest compares a report's policy with (policy_doc.h); a failure to record it
      * does not keep the agent from its policy. */
-    if (ctx->store->ops->policy_served_set(ctx->store, doc.department_id, q->platform,
-                                           doc.version, doc.sha256, ef_coll_now()) != EF_OK)
+    if (ctx->store->ops->policy_served_set(ctx->store, doc.department_id, q->platform, doc.version,
+                                           doc.sha256, ef_coll_now()) != EF_OK)
         ef_warn("policy for %s: cannot record what was served: %s", d.name, ctx->store->err);
     snprintf(etag, sizeof(etag), "\"%s\"", doc.sha256);
     snprintf(version, sizeof(version), "%lld", (long long)doc.version);

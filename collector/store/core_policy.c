@@ -214,7 +214,7 @@ static int assign_tx(struct ef_store *s, void *ctx)
 }
 
 int core_policy_assign(struct ef_store *s, const char *name, const char *dept, int remove,
-                              const char *actor, time_t now)
+                       const char *actor, time_t now)
 {
     struct assign_ctx c = {name, dept, actor, remove, now};
 
@@ -280,14 +280,14 @@ static int override_tx(struct ef_store *s, void *ctx)
     else
         action = c->remove ? "policy.unset" : "policy.set";
     return audit(s, c->now, o->actor, action,
-                 json_pack("{s:s, s:s, s:s?, s:s?, s:s?}", "department", c->dept, "check",
-                           o->check, "param", o->name[0] ? o->name : NULL, "value",
+                 json_pack("{s:s, s:s, s:s?, s:s?, s:s?}", "department", c->dept, "check", o->check,
+                           "param", o->name[0] ? o->name : NULL, "value",
                            o->name[0] && !c->remove ? o->value : NULL, "reason",
                            c->remove ? NULL : o->reason));
 }
 
-int core_policy_override(struct ef_store *s, const char *dept,
-                                const struct ef_policy_override *o, int remove, time_t now)
+int core_policy_override(struct ef_store *s, const char *dept, const struct ef_policy_override *o,
+                         int remove, time_t now)
 {
     struct override_ctx c = {dept, o, remove, now};
 
@@ -361,7 +361,7 @@ static int get_tx(struct ef_store *s, void *ctx)
 }
 
 int core_policy_dept_get(struct ef_store *s, const char *dept, const char *platform,
-                                struct ef_dept_policy *out)
+                         struct ef_dept_policy *out)
 {
     struct get_ctx c = {dept, platform, out};
     int rc;
@@ -375,7 +375,7 @@ int core_policy_dept_get(struct ef_store *s, const char *dept, const char *platf
 }
 
 int core_policy_served_get(struct ef_store *s, int64_t department_id, const char *platform,
-                                  char sha256[65])
+                           char sha256[65])
 {
     static const char sql[] =
         "SELECT sha256 FROM policy_served WHERE department_id = $1 AND platform = $2";
@@ -398,7 +398,7 @@ int core_policy_served_get(struct ef_store *s, int64_t department_id, const char
 }
 
 int core_policy_served_set(struct ef_store *s, int64_t department_id, const char *platform,
-                                  int64_t version, const char *sha256, time_t now)
+                           int64_t version, const char *sha256, time_t now)
 {
     static const char sql[] =
         "INSERT INTO policy_served (department_id, platform, version, sha256, served_at) "

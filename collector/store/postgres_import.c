@@ -14,12 +14,28 @@
 
 /* Parents before children; tables added by later versions go after these, by name. */
 static const char *const table_order[] = {
-    "departments",       "agents",     "reports",     "latest_results",
-    "results_history",   "api_tokens", "dept_counts", "dept_check_counts",
-    "acceptances",       "snapshots",  "meta",        "audit_log",
-    "agent_keys",        "users",      "sessions",    "inventory_imports",
-    "inventory_devices", "site_policies", "policy_assignments", "policy_overrides",
-    "policy_versions",   "policy_served",
+    "departments",
+    "agents",
+    "reports",
+    "latest_results",
+    "results_history",
+    "api_tokens",
+    "dept_counts",
+    "dept_check_counts",
+    "acceptances",
+    "snapshots",
+    "meta",
+    "audit_log",
+    "agent_keys",
+    "users",
+    "sessions",
+    "inventory_imports",
+    "inventory_devices",
+    "site_policies",
+    "policy_assignments",
+    "policy_overrides",
+    "policy_versions",
+    "policy_served",
 };
 
 static void abort_tx(struct ef_store *s)
