@@ -12,6 +12,8 @@
 #include "check_catalog.h"
 #include "commands.h"
 #include "controls.h"
+#include "efterlev/sign.h"
+#include "export.h"
 #include "efterlev/log.h"
 #include "efterlev/policy.h"
 #include "efterlev/util.h"
@@ -27,6 +29,7 @@ static const char help[] =
     "       efterlev-collector policy disable-check CHECK --department NAME --enable\n"
     "       efterlev-collector policy set CHECK PARAM VALUE --department NAME [--reason TEXT]\n"
     "       efterlev-collector policy set CHECK PARAM --department NAME --unset\n"
+    "       efterlev-collector policy key [--create]\n"
     "       (each also takes --config FILE)\n"
     "\n"
     "The collector serves each department's agents their policy (GET /api/v1/policy, signed\n"
@@ -42,6 +45,10 @@ static const char help[] =
     "                  file's name without .yml); --platform: linux (default) or windows\n"
     "  list            the site policies\n"
     "  show            the document the department's agents are served (JSON)\n"
+    "  key             the public half of the policy key (base64 of the raw 32 bytes), the\n"
+    "                  key agents pin at enrollment; --create makes policy-key.pem when there\n"
+    "                  is none (the packages' install scripts do; serve makes it too when it\n"
+    "                  may write the configuration's folder, else serves no policy)\n"
     "  assign NAME     the department's agents run the site policy NAME too (--remove: no\n"
     "                  longer)\n"
     "  disable-check   switch a check off for the department, with the reason: its agents\n"
@@ -66,22 +73,18 @@ static const char help[] =
 struct opts {
     const char *config, *name, *platform, *reason, *format;
     char dept[EF_DEPT_NAME_MAX + 1];
-    int have_dept, remove, enable;
+    int have_dept, remove, enable, create;
 };
 
 static int parse(int argc, char **argv, struct opts *o)
 {
-    static const struct option lo[] = {{"config", required_argument, NULL, 'c'},
-                                       {"name", required_argument, NULL, 'n'},
-                                       {"platform", required_argument, NULL, 'p'},
-                                       {"department", required_argument, NULL, 'd'},
-                                       {"reason", required_argument, NULL, 'r'},
-                                       {"format", required_argument, NULL, 'f'},
-                                       {"remove", no_argument, NULL, 'R'},
-                                       {"enable", no_argument, NULL, 'E'},
-                                       {"unset", no_argument, NULL, 'U'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {NULL, 0, NULL, 0}};
+    static const struct option lo[] = {
+        {"config", required_argument, NULL, 'c'},   {"name", required_argument, NULL, 'n'},
+        {"platform", required_argument, NULL, 'p'}, {"department", required_argument, NULL, 'd'},
+        {"reason", required_argument, NULL, 'r'},   {"format", required_argument, NULL, 'f'},
+        {"remove", no_argument, NULL, 'R'},         {"enable", no_argument, NULL, 'E'},
+        {"unset", no_argument, NULL, 'U'},          {"create", no_argument, NULL, 'C'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     int ch;
 
     memset(o, 0, sizeof(*o));
@@ -111,6 +114,9 @@ static int parse(int argc, char **argv, struct opts *o)
             break;
         case 'R':
             o->remove = 1;
+            break;
+        case 'C':
+            o->create = 1;
             break;
         case 'E':
         case 'U':
@@ -506,6 +512,40 @@ out:
     return rc;
 }
 
+static int do_key(const struct opts *o)
+{
+    struct ef_coll_config cfg;
+    char err[1024], path[4200];
+    struct stat st;
+    EVP_PKEY *key;
+    char *pub;
+
+    if (ef_coll_config_load(ef_coll_config_path(o->config), &cfg, err, sizeof(err)) != 0) {
+        ef_error("%s", err);
+        return EF_EXIT_USAGE;
+    }
+    ef_policy_key_path(cfg.path, path, sizeof(path));
+    if (stat(path, &st) != 0 && !o->create) {
+        ef_error("no policy key yet (%s): serve makes it, or policy key --create", path);
+        return EF_EXIT_FAIL;
+    }
+    key = o->create ? ef_key_load_or_create(path, err, sizeof(err))
+                    : ef_key_load(path, err, sizeof(err));
+    if (key == NULL) {
+        ef_error("policy key: %s", err);
+        return EF_EXIT_FAIL;
+    }
+    pub = ef_key_public_b64(key);
+    EVP_PKEY_free(key);
+    if (pub == NULL) {
+        ef_error("out of memory");
+        return EF_EXIT_FAIL;
+    }
+    printf("%s\n", pub);
+    free(pub);
+    return fflush(stdout) == 0 ? EF_EXIT_OK : EF_EXIT_FAIL;
+}
+
 int cmd_policy(int argc, char **argv)
 {
     struct opts o;
@@ -525,6 +565,8 @@ int cmd_policy(int argc, char **argv)
         return do_list(&o);
     if (strcmp(verb, "show") == 0 && optind == argc)
         return do_show(&o);
+    if (strcmp(verb, "key") == 0 && optind == argc)
+        return do_key(&o);
     if (strcmp(verb, "set") == 0 && optind < argc)
         return do_set(&o, argc - optind, argv + optind);
     if (optind + 1 != argc) {

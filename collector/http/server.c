@@ -761,9 +761,14 @@ int ef_http_serve(const struct ef_coll_config *cfg, const char *listen, const ch
         char ppath[4200];
 
         ef_policy_key_path(cfg->path, ppath, sizeof(ppath));
-        if ((ctx->policy_key = ef_key_load_or_create(ppath, err, sizeof(err))) == NULL ||
-            (ctx->policy_key_b64 = ef_key_public_b64(ctx->policy_key)) == NULL) {
-            ef_error("policy key: %s", err);
+        /* Without one (a folder the service may not write, and no install script made
+         * it), it serves no policy: agents keep their local one. */
+        if ((ctx->policy_key = ef_key_load_or_create(ppath, err, sizeof(err))) == NULL) {
+            ef_warn("policy key: %s; serving no policies (efterlev-collector policy key "
+                    "--create)",
+                    err);
+        } else if ((ctx->policy_key_b64 = ef_key_public_b64(ctx->policy_key)) == NULL) {
+            ef_error("policy key: out of memory");
             goto out;
         }
     }

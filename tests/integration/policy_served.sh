@@ -46,6 +46,7 @@ aid=$(jq -r .agent_id "$state/enrollment.json")
 policy_pub=$(openssl pkey -in "$COLL_DIR/policy-key.pem" -pubout -outform DER | tail -c 32 | base64 -w0)
 assert_eq "$(jq -r '.policy_key // empty' "$state/enrollment.json")" "$policy_pub" \
     "the agent pinned the collector's policy key at enrollment"
+assert_eq "$("$EF_COLLECTOR" policy key --config "$COLL_CONF")" "$policy_pub" "policy key prints it"
 
 body_text="cast(body as text)"
 case "${EF_DATABASE:-}" in postgres://* | postgresql://*) body_text="convert_from(body, 'UTF8')" ;; esac
