@@ -300,6 +300,69 @@ static void test_per_level_params(void **state)
     ef_policy_free(&ps);
 }
 
+/* tunable: declared bounds, ef_policy_tune within them at every level, refusals; a policy
+ * loaded from memory hashes like its file. */
+static void test_tunable(void **state)
+{
+    (void)state;
+    struct ef_policy_set ps, file;
+    char err[512] = "", list[256];
+    static const char text[] = HEAD CHECK_A CHECK_B_HEAD "    controls: [\"8.8\"]\n"
+                                                         "    severity: low\n"
+                                                         "    level: basic\n"
+                                                         "    all:\n"
+                                                         "      - any:\n"
+                                                         "          - fact: os.days_to_eol\n"
+                                                         "            min: {basic: 30, high: 90}\n"
+                                                         "            tunable: {name: days, param: "
+                                                         "min, min: 1, max: 365}\n";
+    ef_policy_init(&ps);
+    if (ef_policy_load_mem(&ps, "mem.yml", text, strlen(text), CONTROLS, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    ef_policy_init(&file);
+    if (ef_policy_load(&file, write_policy("tun.yml", text), CONTROLS, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_string_equal(ps.sha256, file.sha256);
+    ef_policy_free(&file);
+    assert_int_equal(ef_policy_tunables(&ps, "t.b", list, sizeof(list)), 0);
+    assert_contains(list, "days (min, 1..365, now 30)");
+    const struct ef_param *mn = &ps.checks[1].condition->rules[0].cond->rules[0].p[EF_P_MIN];
+    assert_int_equal(mn->num[EF_LEVEL_HIGH], 90);
+    assert_int_equal(ef_policy_tune(&ps, "t.b", "days", "120", err, sizeof(err)), 0);
+    assert_int_equal(mn->num[EF_LEVEL_BASIC], 120);
+    assert_int_equal(mn->num[EF_LEVEL_HIGH], 120);
+    assert_string_equal(mn->str[EF_LEVEL_ELEVATED], "120");
+    assert_int_equal(ef_policy_tune(&ps, "t.b", "days", "366", err, sizeof(err)), -1);
+    assert_contains(err, "from 1 to 365");
+    assert_int_equal(ef_policy_tune(&ps, "t.b", "days", "12x", err, sizeof(err)), -1);
+    assert_int_equal(ef_policy_tune(&ps, "t.b", "other", "5", err, sizeof(err)), -1);
+    assert_contains(err, "no tunable parameter 'other'");
+    assert_int_equal(ef_policy_tune(&ps, "t.a", "days", "5", err, sizeof(err)), -1);
+    assert_int_equal(ef_policy_tune(&ps, "t.none", "days", "5", err, sizeof(err)), -1);
+    assert_int_equal(mn->num[EF_LEVEL_BASIC], 120); /* refusals change nothing */
+    ef_policy_free(&ps);
+
+    /* The catalog's own values must lie within its bounds; param must be an integer test. */
+    expect_error(HEAD CHECK_A CHECK_B_HEAD
+                 "    controls: [\"8.8\"]\n"
+                 "    severity: low\n"
+                 "    level: basic\n"
+                 "    all:\n"
+                 "      - fact: os.days_to_eol\n"
+                 "        min: {basic: 30, high: 90}\n"
+                 "        tunable: {name: d, param: min, min: 1, max: 60}\n",
+                 25, "outside [1, 60]");
+    expect_error(HEAD CHECK_A CHECK_B_HEAD
+                 "    controls: [\"8.8\"]\n"
+                 "    severity: low\n"
+                 "    level: basic\n"
+                 "    all:\n"
+                 "      - fact: os.days_to_eol\n"
+                 "        min: 30\n"
+                 "        tunable: {name: d, param: max, min: 1, max: 60}\n",
+                 25, "no integer test of this rule");
+}
+
 static void test_err_unknown_key(void **state)
 {
     (void)state;
@@ -543,21 +606,14 @@ static void test_docs_example(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_default_policy),
-        cmocka_unit_test(test_two_files),
-        cmocka_unit_test(test_per_level_params),
-        cmocka_unit_test(test_err_unknown_key),
-        cmocka_unit_test(test_err_missing_field),
-        cmocka_unit_test(test_err_controls),
-        cmocka_unit_test(test_err_duplicate_id),
-        cmocka_unit_test(test_err_bad_regex),
-        cmocka_unit_test(test_err_bad_level_severity),
-        cmocka_unit_test(test_err_wrong_type),
-        cmocka_unit_test(test_err_rules),
-        cmocka_unit_test(test_err_yaml_syntax),
-        cmocka_unit_test(test_err_missing_file),
-        cmocka_unit_test(test_alias_bomb),
-        cmocka_unit_test(test_untrusted_file),
+        cmocka_unit_test(test_default_policy),   cmocka_unit_test(test_two_files),
+        cmocka_unit_test(test_per_level_params), cmocka_unit_test(test_tunable),
+        cmocka_unit_test(test_err_unknown_key),  cmocka_unit_test(test_err_missing_field),
+        cmocka_unit_test(test_err_controls),     cmocka_unit_test(test_err_duplicate_id),
+        cmocka_unit_test(test_err_bad_regex),    cmocka_unit_test(test_err_bad_level_severity),
+        cmocka_unit_test(test_err_wrong_type),   cmocka_unit_test(test_err_rules),
+        cmocka_unit_test(test_err_yaml_syntax),  cmocka_unit_test(test_err_missing_file),
+        cmocka_unit_test(test_alias_bomb),       cmocka_unit_test(test_untrusted_file),
         cmocka_unit_test(test_docs_example),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
