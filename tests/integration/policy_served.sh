@@ -225,4 +225,48 @@ agent a run 2>"$T/run6.log" || fail "run 6: $(cat "$T/run6.log")"
 assert_contains "$(cat "$T/run6.log")" "policy version 3 from the collector" "run 6 fetched version 3"
 assert_eq "$(latest status e2e.impossible_file)" fail "the check switched on again runs again"
 assert_eq "$(latest status tune.exit_code)" pass "the threshold still holds"
+
+# 8. The municipality's own checks: checked with the agents' loader (after the catalog), added,
+# assigned to the department, run by its machines on their next run.
+site_check() { # ID
+    cat <<YML
+policy:
+  id: kommun
+  version: "1"
+checks:
+  - id: $1
+    title: A check of the municipality's own
+    description: /etc/passwd is present.
+    rationale: Tests site policies.
+    remediation: Nothing to do.
+    controls: ["5.15"]
+    severity: low
+    level: basic
+    all:
+      - file: /etc/passwd
+        exists: true
+YML
+}
+site_check e2e.passwd_present >"$T/dup.yml"
+"$EF_COLLECTOR" policy add "$T/dup.yml" --config "$COLL_CONF" >/dev/null 2>"$T/dup.err" &&
+    fail "a site policy repeating a catalog check id was added"
+assert_contains "$(cat "$T/dup.err")" "duplicate check id" "a catalog check id is refused"
+printf 'policy: {id: kommun}\n' >"$T/broken.yml"
+"$EF_COLLECTOR" policy add "$T/broken.yml" --config "$COLL_CONF" >/dev/null 2>&1 &&
+    fail "a broken site policy was added"
+site_check kommun.site_marker >"$T/kommun-site.yml"
+"$EF_COLLECTOR" policy add "$T/kommun-site.yml" --config "$COLL_CONF" >"$T/add.log" 2>&1 ||
+    fail "policy add: $(cat "$T/add.log")"
+assert_eq "$("$EF_COLLECTOR" policy list --format json --config "$COLL_CONF" | jq -r '.[].name')" \
+    kommun-site "policy list"
+"$EF_COLLECTOR" policy assign kommun-site --department "$dept" --config "$COLL_CONF" \
+    >/dev/null 2>&1 || fail "policy assign"
+"$EF_COLLECTOR" policy assign kommun-site --department "$dept" --config "$COLL_CONF" \
+    >/dev/null 2>&1 && fail "assigned twice"
+assert_eq "$("$EF_COLLECTOR" policy show --department "$dept" --config "$COLL_CONF" | jq -r '.files[-1].name')" \
+    site:kommun-site "the assigned site policy is served after the catalog"
+agent a run 2>"$T/run7.log" || fail "run 7: $(cat "$T/run7.log")"
+assert_contains "$(cat "$T/run7.log")" "policy version 4 from the collector" "run 7 fetched version 4"
+assert_eq "$(last_report | jq -r '.results[] | select(.check == "kommun.site_marker") | .status')" \
+    pass "the site's own check ran on the next run"
 echo "policy_served: all passed"
