@@ -58,13 +58,15 @@ static void clear_dropped(const char *state_dir)
         ef_write_file_atomic(path, "0\n", 2, 0600, err, sizeof(err));
 }
 
+/* The run's policy decision (large: not on the stack); cmd_run records it in last-run.json. */
+static struct central_policy cp;
+
 /* Make the report, sign it and put it in the spool. */
 static int make_report(struct agent_ctx *ctx, const struct enrollment *en, char **policies,
                        int npolicies, uint64_t *seq_out, size_t counts[EF_STATUS_COUNT])
 {
     char err[1024];
     struct ef_policy_set ps;
-    static struct central_policy cp; /* large: not on the stack */
     memset(&cp, 0, sizeof(cp));
     /* The collector's policy, unless this run or the configuration names one. */
     if (npolicies == 0 && ctx->cfg.npolicies == 0)
@@ -217,7 +219,7 @@ int cmd_run(struct agent_ctx *ctx, int argc, char **argv)
     ef_now_rfc3339(now);
     json_t *lr = json_pack(
         "{s:s, s:I, s:s, s:b, s:{s:I, s:I, s:I, s:I, s:I}, s:I, s:I, s:I, "
-        "s:s?, s:o}",
+        "s:s?, s:o, s:{s:s, s:I, s:s, s:s?}}",
         "finished_at", now, "seq", (json_int_t)seq, "level", ef_level_name(en.level), "report_made",
         made == EXIT_OK, "summary", "pass", (json_int_t)counts[EF_PASS], "fail",
         (json_int_t)counts[EF_FAIL], "na", (json_int_t)counts[EF_NA], "unknown",
@@ -226,7 +228,10 @@ int cmd_run(struct agent_ctx *ctx, int argc, char **argv)
         (json_int_t)dr.remaining, "delivery_error", dr.error[0] ? dr.error : NULL, "caught_up",
         dr.caught_up_to ? json_pack("{s:I, s:I}", "from", (json_int_t)dr.caught_up_from, "to",
                                     (json_int_t)dr.caught_up_to)
-                        : json_null());
+                        : json_null(),
+        "policy", "source", cp.used ? "collector" : "local", "version",
+        (json_int_t)(cp.used ? cp.version : 0), "sha256", cp.used ? cp.sha256 : "", "refused",
+        cp.refused[0] ? cp.refused : NULL);
     char *text = lr ? json_dumps(lr, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
     if (text == NULL || state_save_last_run(ctx->state_dir, text, err, sizeof(err)) != 0)
         ef_warn("cannot record the last run: %s", text ? err : "out of memory");

@@ -192,6 +192,10 @@ assert_eq "$(cat "$state/policy.json")" "$good" "the refused policy is not kept"
 refused=$(last_report | jq -r '.results[] | select(.check == "agent.policy_refused") | .status + " " + .evidence')
 assert_contains "$refused" "error the collector's policy was refused" "the report says the policy was refused"
 assert_contains "$refused" "last good policy was used" "the report says the last good one was used"
+assert_contains "$(agent a status)" "policy refused:  the collector's policy was refused" \
+    "status shows the refusal"
+assert_contains "$(agent a status)" "policy:          the collector's, version 2" \
+    "status shows the policy in use (the last good one)"
 assert_eq "$(latest status e2e.impossible_file)" na "the last good policy (check switched off) was used"
 cp "$T/enrollment.orig" "$state/enrollment.json"
 
