@@ -8,6 +8,7 @@
 #   3. a run: the collector verifies the Ed25519 signature and stores the report, whose
 #      host says platform "windows";
 #   4. the collector down: reports spool in the state folder and arrive afterwards, in order;
+#   4b. without --policy, the policy the collector serves Windows hosts (signed, pinned);
 #   5. the default state folder is %ProgramData%\efterlev;
 #   6. without --ca (an MSI given only COLLECTOR and TOKEN), the Windows certificate store
 #      decides: refused until the collector's CA is in the machine's Root store, then enrolled.
