@@ -22,6 +22,7 @@
 
 static const char help[] =
     "Usage: efterlev-collector policy add FILE [--name NAME] [--platform linux|windows]\n"
+    "                                         [--replace]\n"
     "       efterlev-collector policy list [--format text|json]\n"
     "       efterlev-collector policy show --department NAME [--platform linux|windows]\n"
     "       efterlev-collector policy assign NAME --department NAME [--remove]\n"
@@ -42,7 +43,9 @@ static const char help[] =
     "  add FILE        store the municipality's own checks (a policy YAML file, checked with\n"
     "                  the agents' loader, together with the catalog: a check id the catalog\n"
     "                  has already is refused). --name: what assign calls it (default: the\n"
-    "                  file's name without .yml); --platform: linux (default) or windows\n"
+    "                  file's name without .yml); --platform: linux (default) or windows;\n"
+    "                  --replace: new text for the site policy NAME (every department it\n"
+    "                  is assigned to gets a new version)\n"
     "  list            the site policies\n"
     "  show            the document the department's agents are served (JSON)\n"
     "  key             the public half of the policy key (base64 of the raw 32 bytes), the\n"
@@ -73,18 +76,24 @@ static const char help[] =
 struct opts {
     const char *config, *name, *platform, *reason, *format;
     char dept[EF_DEPT_NAME_MAX + 1];
-    int have_dept, remove, enable, create;
+    int have_dept, remove, enable, create, replace;
 };
 
 static int parse(int argc, char **argv, struct opts *o)
 {
-    static const struct option lo[] = {
-        {"config", required_argument, NULL, 'c'},   {"name", required_argument, NULL, 'n'},
-        {"platform", required_argument, NULL, 'p'}, {"department", required_argument, NULL, 'd'},
-        {"reason", required_argument, NULL, 'r'},   {"format", required_argument, NULL, 'f'},
-        {"remove", no_argument, NULL, 'R'},         {"enable", no_argument, NULL, 'E'},
-        {"unset", no_argument, NULL, 'U'},          {"create", no_argument, NULL, 'C'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+    static const struct option lo[] = {{"config", required_argument, NULL, 'c'},
+                                       {"name", required_argument, NULL, 'n'},
+                                       {"platform", required_argument, NULL, 'p'},
+                                       {"department", required_argument, NULL, 'd'},
+                                       {"reason", required_argument, NULL, 'r'},
+                                       {"format", required_argument, NULL, 'f'},
+                                       {"remove", no_argument, NULL, 'R'},
+                                       {"enable", no_argument, NULL, 'E'},
+                                       {"unset", no_argument, NULL, 'U'},
+                                       {"create", no_argument, NULL, 'C'},
+                                       {"replace", no_argument, NULL, 'P'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
     int ch;
 
     memset(o, 0, sizeof(*o));
@@ -117,6 +126,9 @@ static int parse(int argc, char **argv, struct opts *o)
             break;
         case 'C':
             o->create = 1;
+            break;
+        case 'P':
+            o->replace = 1;
             break;
         case 'E':
         case 'U':
@@ -222,9 +234,10 @@ static int do_add(const struct opts *o, const char *file)
     snprintf(p.platform, sizeof(p.platform), "%s", o->platform);
     ef_sha256_hex(p.yaml, len, p.sha256);
     ef_cli_actor(p.actor, sizeof(p.actor));
-    rc = store->ops->policy_add(store, &p, ef_coll_now());
+    rc = store->ops->policy_add(store, &p, o->replace, ef_coll_now());
     if (rc == EF_EXISTS) {
-        ef_error("a site policy named \"%s\" exists already (policy list)", name);
+        ef_error("a site policy named \"%s\" exists already (policy list; --replace changes it)",
+                 name);
         rc = EF_EXIT_FAIL;
         goto out;
     }
@@ -233,9 +246,14 @@ static int do_add(const struct opts *o, const char *file)
         rc = EF_EXIT_FAIL;
         goto out;
     }
-    printf("Added site policy %s (%s, sha256 %s). Assign it: efterlev-collector policy assign %s "
-           "--department NAME\n",
-           name, o->platform, p.sha256, name);
+    if (o->replace)
+        printf("Replaced site policy %s (%s, sha256 %s); the departments it is assigned to pick "
+               "it up on their next run.\n",
+               name, o->platform, p.sha256);
+    else
+        printf("Added site policy %s (%s, sha256 %s). Assign it: efterlev-collector policy "
+               "assign %s --department NAME\n",
+               name, o->platform, p.sha256, name);
     rc = EF_EXIT_OK;
 out:
     free(p.yaml);

@@ -182,7 +182,7 @@ int core_inventory_get(struct ef_store *s, struct ef_inventory_info *info, struc
                        size_t *n);
 
 /* core_policy.c */
-int core_policy_add(struct ef_store *s, struct ef_site_policy *p, time_t now);
+int core_policy_add(struct ef_store *s, struct ef_site_policy *p, int replace, time_t now);
 int core_policy_list(struct ef_store *s, struct ef_site_policy **out, size_t *n);
 int core_policy_assign(struct ef_store *s, const char *name, const char *dept, int remove,
                        const char *actor, time_t now);

@@ -81,18 +81,59 @@ static int audit(struct ef_store *s, time_t now, const char *actor, const char *
 
 struct add_ctx {
     struct ef_site_policy *p;
+    int replace;
     time_t now;
 };
+
+/* A site policy's new text: every department it is assigned to gets a new version. */
+static int replace_tx(struct ef_store *s, struct add_ctx *c)
+{
+    static const char upd_sql[] = "UPDATE site_policies SET platform = $2, yaml = $3, sha256 = $4, "
+                                  "added_at = $5, actor = $6 WHERE name = $1 RETURNING id";
+    static const char bump_sql[] =
+        "INSERT INTO policy_versions (department_id, version, changed_at) SELECT department_id, "
+        "1, $2 FROM policy_assignments WHERE policy_id = $1 ON CONFLICT (department_id) DO "
+        "UPDATE SET version = policy_versions.version + 1, changed_at = excluded.changed_at";
+    struct ef_db_stmt *st = core_prepare(s, upd_sql);
+    int rc;
+
+    if (st == NULL)
+        return EF_ERR;
+    DB(s)->bind_text(st, 1, c->p->name);
+    DB(s)->bind_text(st, 2, c->p->platform);
+    DB(s)->bind_text(st, 3, c->p->yaml);
+    DB(s)->bind_text(st, 4, c->p->sha256);
+    DB(s)->bind_int(st, 5, (int64_t)c->now);
+    DB(s)->bind_text(st, 6, c->p->actor);
+    c->p->id = 0;
+    if ((rc = core_int(s, st, 0, &c->p->id, "replace site policy")) != EF_OK)
+        return rc;
+    if (c->p->id == 0) {
+        snprintf(s->err, sizeof(s->err), "no site policy named \"%s\" (policy list)", c->p->name);
+        return EF_NOTFOUND;
+    }
+    if ((st = core_prepare(s, bump_sql)) == NULL)
+        return EF_ERR;
+    DB(s)->bind_int(st, 1, c->p->id);
+    DB(s)->bind_int(st, 2, (int64_t)c->now);
+    if ((rc = core_exec(s, st, "raise policy versions")) != EF_OK)
+        return rc;
+    return audit(s, c->now, c->p->actor, "policy.replace",
+                 json_pack("{s:s, s:s, s:s}", "name", c->p->name, "platform", c->p->platform,
+                           "sha256", c->p->sha256));
+}
 
 static int add_tx(struct ef_store *s, void *ctx)
 {
     static const char sql[] = "INSERT INTO site_policies (name, platform, yaml, sha256, added_at, "
                               "actor) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
     struct add_ctx *c = ctx;
-    struct ef_db_stmt *st = core_prepare(s, sql);
+    struct ef_db_stmt *st;
     int rc;
 
-    if (st == NULL)
+    if (c->replace)
+        return replace_tx(s, c);
+    if ((st = core_prepare(s, sql)) == NULL)
         return EF_ERR;
     DB(s)->bind_text(st, 1, c->p->name);
     DB(s)->bind_text(st, 2, c->p->platform);
@@ -107,9 +148,9 @@ static int add_tx(struct ef_store *s, void *ctx)
                            "sha256", c->p->sha256));
 }
 
-int core_policy_add(struct ef_store *s, struct ef_site_policy *p, time_t now)
+int core_policy_add(struct ef_store *s, struct ef_site_policy *p, int replace, time_t now)
 {
-    struct add_ctx c = {p, now};
+    struct add_ctx c = {p, replace, now};
 
     if (p->yaml == NULL || strlen(p->yaml) > EF_POLICY_YAML_MAX) {
         snprintf(s->err, sizeof(s->err), "a site policy is at most %d bytes", EF_POLICY_YAML_MAX);

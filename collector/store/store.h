@@ -500,8 +500,10 @@ struct ef_store_ops {
     /* --- served policies (schema 9) --- */
 
     /* Add a site policy (p->name, platform, yaml, sha256, actor); EF_EXISTS when the name
-     * is taken. Audit-logged "policy.add". p->id is set. */
-    int (*policy_add)(struct ef_store *s, struct ef_site_policy *p, time_t now);
+     * is taken. Audit-logged "policy.add". p->id is set. replace: change the text of the
+     * existing one instead (NOTFOUND when none), raising the policy version of every
+     * department it is assigned to; audit-logged "policy.replace". */
+    int (*policy_add)(struct ef_store *s, struct ef_site_policy *p, int replace, time_t now);
     /* Every site policy by name, without its YAML; caller frees (ef_site_policies_free). */
     int (*policy_list)(struct ef_store *s, struct ef_site_policy **out, size_t *n);
     /* Assign the site policy name to department dept (remove: take it away); raises the

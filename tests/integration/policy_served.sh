@@ -273,4 +273,17 @@ agent a run 2>"$T/run7.log" || fail "run 7: $(cat "$T/run7.log")"
 assert_contains "$(cat "$T/run7.log")" "policy version 4 from the collector" "run 7 fetched version 4"
 assert_eq "$(last_report | jq -r '.results[] | select(.check == "kommun.site_marker") | .status')" \
     pass "the site's own check ran on the next run"
+# Its new text (--replace) reaches the departments it is assigned to on their next run.
+site_check kommun.site_marker | sed 's|file: /etc/passwd|file: /nonexistent/kommun-marker|' \
+    >"$T/kommun-site2.yml"
+"$EF_COLLECTOR" policy add "$T/kommun-site2.yml" --name kommun-site --config "$COLL_CONF" \
+    >/dev/null 2>&1 && fail "a second site policy of the same name was added"
+"$EF_COLLECTOR" policy add "$T/kommun-site2.yml" --name kommun-site --replace \
+    --config "$COLL_CONF" >"$T/replace.log" 2>&1 || fail "policy add --replace: $(cat "$T/replace.log")"
+assert_eq "$(db_query "select count(*) from audit_log where action = 'policy.replace'")" 1 \
+    "the replacement is audit-logged"
+agent a run 2>"$T/run8.log" || true
+assert_contains "$(cat "$T/run8.log")" "policy version 5 from the collector" "run 8 fetched version 5"
+assert_eq "$(last_report | jq -r '.results[] | select(.check == "kommun.site_marker") | .status')" \
+    fail "the replaced site check ran on the next run"
 echo "policy_served: all passed"
