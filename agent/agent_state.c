@@ -221,6 +221,13 @@ int state_load_policy(const char *dir, char **doc, size_t *len, char **sig, char
     return 1;
 }
 
+void state_forget_policy(const char *dir)
+{
+    char path[PATH_MAX];
+    if (state_path(path, sizeof(path), dir, "policy.json") == 0)
+        ef_unlink(path);
+}
+
 int state_save_last_run(const char *dir, const char *json, char *err, size_t errlen)
 {
     char path[PATH_MAX];

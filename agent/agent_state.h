@@ -53,6 +53,8 @@ int state_save_policy(const char *dir, const char *doc, size_t len, const char *
                       size_t errlen);
 int state_load_policy(const char *dir, char **doc, size_t *len, char **sig, char *err,
                       size_t errlen);
+/* Remove the last good policy (enrolled with another policy key). */
+void state_forget_policy(const char *dir);
 
 /* The record of the last `run`, as a JSON object text. */
 int state_save_last_run(const char *dir, const char *json, char *err, size_t errlen);

@@ -132,6 +132,12 @@ int agent_enroll(struct agent_ctx *ctx, const char *url, const char *token, cons
     strlcpy(out->ca, ca_abs, sizeof(out->ca));
     ef_now_rfc3339(out->enrolled_at);
     json_decref(ans);
+    /* Another policy key (another collector, or one without): the last good policy is not
+     * this collector's; it goes, rather than be reported as refused on every run. */
+    struct enrollment prev;
+    if (state_load_enrollment(ctx->state_dir, &prev, err, sizeof(err)) == 1 &&
+        strcmp(prev.policy_key, out->policy_key) != 0)
+        state_forget_policy(ctx->state_dir);
     if (state_save_enrollment(ctx->state_dir, out, err, sizeof(err)) != 0) {
         ef_error("%s", err);
         return -1;

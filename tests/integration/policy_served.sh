@@ -286,4 +286,15 @@ agent a run 2>"$T/run8.log" || true
 assert_contains "$(cat "$T/run8.log")" "policy version 5 from the collector" "run 8 fetched version 5"
 assert_eq "$(last_report | jq -r '.results[] | select(.check == "kommun.site_marker") | .status')" \
     fail "the replaced site check ran on the next run"
+# 9. Enrolling again with the same collector keeps the last good policy; with another policy
+# key (another collector) it goes, rather than be refused on every run.
+agent a enroll --collector "$COLL_URL" --token "$tok" --ca "$COLL_CA" 2>>"$T/enroll.log" ||
+    fail "enroll again"
+[ -s "$state/policy.json" ] || fail "enrolling again with the same collector dropped the policy"
+jq --arg k "$(newkey third)" '.policy_key = $k' "$state/enrollment.json" >"$T/e.json"
+cp "$T/e.json" "$state/enrollment.json"
+agent a enroll --collector "$COLL_URL" --token "$tok" --ca "$COLL_CA" 2>>"$T/enroll.log" ||
+    fail "enroll with another key pinned"
+[ -e "$state/policy.json" ] && fail "the last good policy of another policy key was kept"
+pass "a new policy key drops the last good policy"
 echo "policy_served: all passed"
