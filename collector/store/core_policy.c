@@ -301,6 +301,20 @@ static int override_tx(struct ef_store *s, void *ctx)
     if (rc != EF_OK && rc != EF_NOTFOUND)
         return rc;
     if (!c->remove) {
+        static const char count_sql[] =
+            "SELECT count(*) FROM policy_overrides WHERE department_id = $1";
+        int64_t n = 0;
+
+        if ((st = core_prepare(s, count_sql)) == NULL)
+            return EF_ERR;
+        DB(s)->bind_int(st, 1, dept);
+        if ((rc = core_int(s, st, 0, &n, "count overrides")) != EF_OK)
+            return rc;
+        if (n >= EF_POLICY_OVERRIDES_MAX) {
+            snprintf(s->err, sizeof(s->err), "%s has %d changes of its policy already, the most",
+                     c->dept, EF_POLICY_OVERRIDES_MAX);
+            return EF_ERR;
+        }
         if ((st = core_prepare(s, ins_sql)) == NULL)
             return EF_ERR;
         DB(s)->bind_int(st, 1, dept);

@@ -293,7 +293,7 @@ struct ef_inventory_info {
 /* Policies served by the collector (schema 9; collector/policy_doc.h). */
 #define EF_POLICY_NAME_MAX EF_ID_MAX     /* a site policy's name */
 #define EF_POLICY_YAML_MAX (1024 * 1024) /* bytes of a site policy's YAML */
-#define EF_POLICY_OVERRIDES_MAX 4096     /* overrides of one department */
+#define EF_POLICY_OVERRIDES_MAX 1024     /* overrides of one department (agents take as many) */
 struct ef_site_policy {
     int64_t id;
     char name[EF_POLICY_NAME_MAX + 1];
