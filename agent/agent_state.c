@@ -78,6 +78,13 @@ int state_load_enrollment(const char *dir, struct enrollment *e, char *err, size
         json_decref(o);
         return -1;
     }
+    /* Optional: enrollments from before served policies have none. */
+    if (json_object_get(o, "policy_key") != NULL &&
+        copy_field(o, "policy_key", e->policy_key, sizeof(e->policy_key)) != 0) {
+        snprintf(err, errlen, "%s is damaged; enroll again (efterlev-agent enroll)", path);
+        json_decref(o);
+        return -1;
+    }
     json_decref(o);
     return 1;
 }
@@ -87,9 +94,10 @@ int state_save_enrollment(const char *dir, const struct enrollment *e, char *err
     char path[PATH_MAX];
     if (state_path(path, sizeof(path), dir, "enrollment.json") != 0)
         return -1;
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "agent_id", e->agent_id, "collector",
-                          e->collector, "ca", e->ca, "department", e->department, "level",
-                          ef_level_name(e->level), "enrolled_at", e->enrolled_at);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s*}", "agent_id", e->agent_id,
+                          "collector", e->collector, "ca", e->ca, "department", e->department,
+                          "level", ef_level_name(e->level), "enrolled_at", e->enrolled_at,
+                          "policy_key", e->policy_key[0] ? e->policy_key : NULL);
     char *text = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
     json_decref(o);
     if (text == NULL) {
@@ -154,6 +162,70 @@ int state_seq_at_least(const char *dir, uint64_t floor, uint64_t *before, char *
         return -1;
     }
     return *before >= floor ? 0 : write_seq(dir, floor, err, errlen);
+}
+
+#define POLICY_STATE_MAX (16 * 1024 * 1024)
+
+int state_save_policy(const char *dir, const char *doc, size_t len, const char *sig, char *err,
+                      size_t errlen)
+{
+    char path[PATH_MAX];
+    if (state_path(path, sizeof(path), dir, "policy.json") != 0) {
+        snprintf(err, errlen, "state directory path too long");
+        return -1;
+    }
+    json_t *o = json_pack("{s:s%, s:s}", "document", doc, len, "signature", sig);
+    char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(o);
+    if (text == NULL) {
+        snprintf(err, errlen, "out of memory (or the policy is not UTF-8)");
+        return -1;
+    }
+    int rc = ef_write_file_atomic(path, text, strlen(text), 0600, err, errlen);
+    free(text);
+    return rc;
+}
+
+int state_load_policy(const char *dir, char **doc, size_t *len, char **sig, char *err,
+                      size_t errlen)
+{
+    char path[PATH_MAX], *text = NULL;
+    size_t tlen;
+    *doc = *sig = NULL;
+    *len = 0;
+    if (state_path(path, sizeof(path), dir, "policy.json") != 0)
+        return -1;
+    int rc = ef_read_file(path, POLICY_STATE_MAX, &text, &tlen);
+    if (rc == -ENOENT)
+        return 0;
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(-rc));
+        return -1;
+    }
+    json_t *o = json_loadb(text, tlen, JSON_REJECT_DUPLICATES, NULL);
+    free(text);
+    json_t *d = json_object_get(o, "document");
+    const char *s = json_string_value(json_object_get(o, "signature"));
+    if (!json_is_string(d) || s == NULL || (*doc = malloc(json_string_length(d) + 1)) == NULL ||
+        (*sig = strdup(s)) == NULL) {
+        free(*doc);
+        *doc = NULL;
+        json_decref(o);
+        snprintf(err, errlen, "%s is damaged", path);
+        return -1;
+    }
+    *len = json_string_length(d);
+    memcpy(*doc, json_string_value(d), *len);
+    (*doc)[*len] = '\0';
+    json_decref(o);
+    return 1;
+}
+
+void state_forget_policy(const char *dir)
+{
+    char path[PATH_MAX];
+    if (state_path(path, sizeof(path), dir, "policy.json") == 0)
+        ef_unlink(path);
 }
 
 int state_save_last_run(const char *dir, const char *json, char *err, size_t errlen)

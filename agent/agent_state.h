@@ -19,6 +19,10 @@ struct enrollment {
     char department[256];
     ef_level level;
     char enrolled_at[32];
+    /* The collector's policy key (base64 of the raw 32 bytes), pinned at enrollment: what a
+     * served policy must be signed with. "" for a collector that serves none (or an
+     * enrollment from before). */
+    char policy_key[64];
 };
 
 /* Create the state directory (mode 0700) if needed and check that this user can write it.
@@ -41,6 +45,16 @@ int state_last_seq(const char *dir, uint64_t *seq);
  * restored state folder), so the next state_next_seq is above it; never moves it down.
  * *before: the counter as it was. 0, or -1 with err. */
 int state_seq_at_least(const char *dir, uint64_t floor, uint64_t *before, char *err, size_t errlen);
+
+/* The last good served policy (policy.json in the state directory): the document's bytes
+ * and the collector's signature header, as they came. state_load_policy: 1 loaded (caller
+ * frees *doc and *sig), 0 none, -1 unreadable or damaged (err). */
+int state_save_policy(const char *dir, const char *doc, size_t len, const char *sig, char *err,
+                      size_t errlen);
+int state_load_policy(const char *dir, char **doc, size_t *len, char **sig, char *err,
+                      size_t errlen);
+/* Remove the last good policy (enrolled with another policy key). */
+void state_forget_policy(const char *dir);
 
 /* The record of the last `run`, as a JSON object text. */
 int state_save_last_run(const char *dir, const char *json, char *err, size_t errlen);

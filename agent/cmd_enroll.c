@@ -7,6 +7,7 @@
 #include "hostinfo.h"
 #include "upload.h"
 
+#include "efterlev/b64.h"
 #include "efterlev/log.h"
 #include "efterlev/os.h"
 #include "efterlev/sign.h"
@@ -115,10 +116,28 @@ int agent_enroll(struct agent_ctx *ctx, const char *url, const char *token, cons
         return -1;
     }
     strlcpy(out->department, dept, sizeof(out->department));
+    /* The collector's policy key: pinned now, over the TLS connection verified against the
+     * CA, and every served policy must be signed with it (docs/protocol.md, "Policy"). */
+    const char *pkey = json_string_value(json_object_get(ans, "policy_key"));
+    unsigned char raw[48];
+    if (pkey != NULL) {
+        if (ef_b64_decode(pkey, raw, sizeof(raw)) != EF_ED25519_PUB_LEN || ef_pub_weak(raw) ||
+            strlcpy(out->policy_key, pkey, sizeof(out->policy_key)) >= sizeof(out->policy_key)) {
+            ef_error("the collector's enrollment answer holds a policy_key that is no key");
+            json_decref(ans);
+            return -1;
+        }
+    }
     strlcpy(out->collector, url, sizeof(out->collector));
     strlcpy(out->ca, ca_abs, sizeof(out->ca));
     ef_now_rfc3339(out->enrolled_at);
     json_decref(ans);
+    /* Another policy key (another collector, or one without): the last good policy is not
+     * this collector's; it goes, rather than be reported as refused on every run. */
+    struct enrollment prev;
+    if (state_load_enrollment(ctx->state_dir, &prev, err, sizeof(err)) == 1 &&
+        strcmp(prev.policy_key, out->policy_key) != 0)
+        state_forget_policy(ctx->state_dir);
     if (state_save_enrollment(ctx->state_dir, out, err, sizeof(err)) != 0) {
         ef_error("%s", err);
         return -1;

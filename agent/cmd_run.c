@@ -2,6 +2,7 @@
 /* efterlev-agent run: scan, sign, spool, deliver. What the systemd timer runs. */
 #include "agent.h"
 #include "agent_state.h"
+#include "central_policy.h"
 #include "common_opts.h"
 #include "deliver.h"
 #include "report_build.h"
@@ -25,6 +26,11 @@ static const char usage[] =
     "collector, oldest first. A report leaves the spool only once the collector has\n"
     "acknowledged it: when the collector cannot be reached, reports wait for the next run.\n"
     "Not yet enrolled, with collector and token in the configuration, it enrolls first.\n"
+    "Without --policy and without policies in the configuration, the policy is the one the\n"
+    "collector serves the machine's department, fetched first and verified with the key\n"
+    "pinned at enrollment; the last good one is kept for runs without the collector, and a\n"
+    "served policy that does not verify is refused (the report says so). A collector that\n"
+    "serves none: the installed policy.\n"
     "\n"
     "exit status: 0 everything delivered, 1 reports remain spooled (or could not be made),\n"
     "2 usage, configuration or policy error.\n";
@@ -52,24 +58,52 @@ static void clear_dropped(const char *state_dir)
         ef_write_file_atomic(path, "0\n", 2, 0600, err, sizeof(err));
 }
 
+/* The run's policy decision (large: not on the stack); cmd_run records it in last-run.json. */
+static struct central_policy cp;
+
 /* Make the report, sign it and put it in the spool. */
 static int make_report(struct agent_ctx *ctx, const struct enrollment *en, char **policies,
                        int npolicies, uint64_t *seq_out, size_t counts[EF_STATUS_COUNT])
 {
     char err[1024];
     struct ef_policy_set ps;
-    if (agent_load_policies(ctx, policies, npolicies, &ps) != 0)
+    memset(&cp, 0, sizeof(cp));
+    /* The collector's policy, unless this run or the configuration names one. */
+    if (npolicies == 0 && ctx->cfg.npolicies == 0)
+        central_policy_prepare(ctx, en,
+#ifdef _WIN32
+                               EF_PLATFORM_WINDOWS,
+#else
+                               EF_PLATFORM_LINUX,
+#endif
+                               &ps, &cp);
+    if (!cp.used && agent_load_policies(ctx, policies, npolicies, &ps) != 0) {
+        central_policy_free(&cp);
         return EXIT_USAGE;
+    }
+    const char *skip[CENTRAL_DISABLED_MAX + 1];
+    for (size_t i = 0; i < cp.ndisabled; i++)
+        skip[i] = cp.disabled[i];
+    skip[cp.ndisabled] = NULL;
     EVP_PKEY *key = state_key(ctx->state_dir, err, sizeof(err));
     struct ef_report r;
     int rc = EXIT_FAILED;
     if (key == NULL) {
         ef_error("%s", err);
         ef_policy_free(&ps);
+        central_policy_free(&cp);
         return EXIT_FAILED;
     }
-    if (agent_build_report(ctx, &ps, "/", en->level, NULL, 1, &r) != 0)
+    if (agent_build_report(ctx, &ps, "/", en->level, skip, 1, &r) != 0)
         goto out_key;
+    if (central_policy_annotate(&cp, &ps, en->level, &r) != 0) {
+        ef_error("out of memory or more than %d results", EF_RESULTS_MAX);
+        goto out_report;
+    }
+    if (cp.used) { /* the report names the served document */
+        snprintf(r.policy_version, sizeof(r.policy_version), "served.%lld", cp.version);
+        strlcpy(r.policy_sha256, cp.sha256, sizeof(r.policy_sha256));
+    }
     strlcpy(r.agent_id, en->agent_id, sizeof(r.agent_id));
     r.spool_dropped = take_dropped(ctx->state_dir, 0);
     if (state_next_seq(ctx->state_dir, &r.seq, err, sizeof(err)) != 0) {
@@ -96,6 +130,7 @@ out_report:
 out_key:
     EVP_PKEY_free(key);
     ef_policy_free(&ps);
+    central_policy_free(&cp);
     return rc;
 }
 
@@ -184,7 +219,7 @@ int cmd_run(struct agent_ctx *ctx, int argc, char **argv)
     ef_now_rfc3339(now);
     json_t *lr = json_pack(
         "{s:s, s:I, s:s, s:b, s:{s:I, s:I, s:I, s:I, s:I}, s:I, s:I, s:I, "
-        "s:s?, s:o}",
+        "s:s?, s:o, s:{s:s, s:I, s:s, s:s?}}",
         "finished_at", now, "seq", (json_int_t)seq, "level", ef_level_name(en.level), "report_made",
         made == EXIT_OK, "summary", "pass", (json_int_t)counts[EF_PASS], "fail",
         (json_int_t)counts[EF_FAIL], "na", (json_int_t)counts[EF_NA], "unknown",
@@ -193,7 +228,10 @@ int cmd_run(struct agent_ctx *ctx, int argc, char **argv)
         (json_int_t)dr.remaining, "delivery_error", dr.error[0] ? dr.error : NULL, "caught_up",
         dr.caught_up_to ? json_pack("{s:I, s:I}", "from", (json_int_t)dr.caught_up_from, "to",
                                     (json_int_t)dr.caught_up_to)
-                        : json_null());
+                        : json_null(),
+        "policy", "source", cp.used ? "collector" : "local", "version",
+        (json_int_t)(cp.used ? cp.version : 0), "sha256", cp.used ? cp.sha256 : "", "refused",
+        cp.refused[0] ? cp.refused : NULL);
     char *text = lr ? json_dumps(lr, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
     if (text == NULL || state_save_last_run(ctx->state_dir, text, err, sizeof(err)) != 0)
         ef_warn("cannot record the last run: %s", text ? err : "out of memory");

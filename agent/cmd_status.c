@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 static const char usage[] = "usage: efterlev-agent status [--format text|json] [--state-dir DIR]\n"
@@ -127,6 +128,17 @@ int cmd_status(struct agent_ctx *ctx, int argc, char **argv)
                    json_integer_value(json_object_get(s, "fail")),
                    json_integer_value(json_object_get(last_run, "delivered")),
                    derr && *derr ? "; " : "", derr && *derr ? derr : "");
+            json_t *pol = json_object_get(last_run, "policy");
+            const char *src = json_string_value(json_object_get(pol, "source"));
+            const char *refused = json_string_value(json_object_get(pol, "refused"));
+            if (src != NULL && strcmp(src, "collector") == 0)
+                printf("policy:          the collector's, version %lld (sha256 %.16s...)\n",
+                       json_integer_value(json_object_get(pol, "version")),
+                       or_text(json_string_value(json_object_get(pol, "sha256")), "?"));
+            else if (src != NULL)
+                printf("policy:          local\n");
+            if (refused != NULL)
+                printf("policy refused:  %s\n", refused);
             json_t *cu = json_object_get(last_run, "caught_up");
             if (json_is_object(cu))
                 printf("seq caught up:   from %lld to %lld at the last run (the collector held "

@@ -54,7 +54,7 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
     struct http_response *r = userdata;
     size_t n = size * nmemb;
-    if (r->len + n > RESPONSE_MAX)
+    if (r->len + n > (r->max ? r->max : RESPONSE_MAX))
         return 0; /* a collector never answers this much: abort */
     char *nb = realloc(r->body, r->len + n + 1);
     if (nb == NULL)
@@ -66,12 +66,37 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
-/* Retry-After: N (seconds); the HTTP-date form is ignored. */
+/* The value of header line ptr (n bytes) named name ("etag:"), trimmed, into out; "" when
+ * it does not fit. */
+static void header_value(const char *ptr, size_t n, const char *name, char *out, size_t cap)
+{
+    size_t nl = strlen(name);
+
+    if (n <= nl || strncasecmp(ptr, name, nl) != 0)
+        return;
+    ptr += nl;
+    n -= nl;
+    while (n > 0 && (*ptr == ' ' || *ptr == '\t'))
+        ptr++, n--;
+    while (n > 0 && (ptr[n - 1] == '\r' || ptr[n - 1] == '\n' || ptr[n - 1] == ' '))
+        n--;
+    if (n >= cap) {
+        out[0] = '\0';
+        return;
+    }
+    memcpy(out, ptr, n);
+    out[n] = '\0';
+}
+
+/* Retry-After: N (seconds); the HTTP-date form is ignored. ETag, Efterlev-Signature. */
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
     struct http_response *r = userdata;
     size_t n = size * nmemb;
     static const char name[] = "retry-after:";
+
+    header_value(ptr, n, "etag:", r->etag, sizeof(r->etag));
+    header_value(ptr, n, "efterlev-signature:", r->signature, sizeof(r->signature));
     if (n > sizeof(name) && strncasecmp(ptr, name, sizeof(name) - 1) == 0) {
         char buf[32];
         size_t len = n - (sizeof(name) - 1);
@@ -131,11 +156,12 @@ static int transient(CURLcode rc)
     }
 }
 
-int upload_post(const char *base_url, const char *path, const char *ca_file, const char *agent_id,
-                const char *signature, const char *body, size_t len, long timeout_s,
-                struct http_response *resp)
+/* One request: a POST of body (body non-NULL) or a GET; extra (may be NULL) more header
+ * lines. */
+static int perform(const char *base_url, const char *path, const char *ca_file,
+                   const char *agent_id, const char *signature, const char *body, size_t len,
+                   const char *const *extra, long timeout_s, struct http_response *resp)
 {
-    memset(resp, 0, sizeof(*resp));
     if (upload_url_check(base_url, resp->error, sizeof(resp->error)) != 0)
         return -1;
     char url[1024], hdr_agent[256], *hdr_sig = NULL;
@@ -153,8 +179,11 @@ int upload_post(const char *base_url, const char *path, const char *ca_file, con
         snprintf(resp->error, sizeof(resp->error), "cannot initialise libcurl");
         return -1;
     }
-    struct curl_slist *h = C->slist_append(NULL, "Content-Type: application/json");
+    struct curl_slist *h = body != NULL ? C->slist_append(NULL, "Content-Type: application/json")
+                                        : C->slist_append(NULL, "Accept: application/json");
     h = C->slist_append(h, "Expect:"); /* no 100-continue round trip */
+    for (size_t i = 0; extra != NULL && extra[i] != NULL; i++)
+        h = C->slist_append(h, extra[i]);
     if (agent_id != NULL) {
         snprintf(hdr_agent, sizeof(hdr_agent), "Efterlev-Agent: %s", agent_id);
         h = C->slist_append(h, hdr_agent);
@@ -173,9 +202,13 @@ int upload_post(const char *base_url, const char *path, const char *ca_file, con
     C->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
     C->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     C->easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    C->easy_setopt(c, CURLOPT_POST, 1L);
-    C->easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    C->easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    if (body != NULL) {
+        C->easy_setopt(c, CURLOPT_POST, 1L);
+        C->easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        C->easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    } else {
+        C->easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    }
     C->easy_setopt(c, CURLOPT_USERAGENT, ua);
     C->easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
     C->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -217,6 +250,36 @@ int upload_post(const char *base_url, const char *path, const char *ca_file, con
     free(hdr_sig);
     C->easy_cleanup(c);
     return ret;
+}
+
+int upload_post(const char *base_url, const char *path, const char *ca_file, const char *agent_id,
+                const char *signature, const char *body, size_t len, long timeout_s,
+                struct http_response *resp)
+{
+    memset(resp, 0, sizeof(*resp));
+    return perform(base_url, path, ca_file, agent_id, signature, body != NULL ? body : "", len,
+                   NULL, timeout_s, resp);
+}
+
+int upload_get(const char *base_url, const char *target, const char *ca_file, const char *agent_id,
+               const char *date, const char *signature, const char *if_none_match, size_t max,
+               long timeout_s, struct http_response *resp)
+{
+    char hdate[96], hinm[128];
+    const char *extra[3] = {NULL, NULL, NULL};
+
+    memset(resp, 0, sizeof(*resp));
+    resp->max = max;
+    if (snprintf(hdate, sizeof(hdate), "Efterlev-Date: %s", date) >= (int)sizeof(hdate) ||
+        (if_none_match != NULL &&
+         snprintf(hinm, sizeof(hinm), "If-None-Match: %s", if_none_match) >= (int)sizeof(hinm))) {
+        snprintf(resp->error, sizeof(resp->error), "header too long");
+        return -1;
+    }
+    extra[0] = hdate;
+    if (if_none_match != NULL)
+        extra[1] = hinm;
+    return perform(base_url, target, ca_file, agent_id, signature, NULL, 0, extra, timeout_s, resp);
 }
 
 void http_response_free(struct http_response *r)

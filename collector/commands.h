@@ -28,6 +28,7 @@ int cmd_trend(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_inventory(int argc, char **argv);
 int cmd_coverage(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
 
 /* Load the configuration (explicit path, env or default) and open its store. Returns
  * EF_EXIT_OK, or the exit status to fail with (the reason is logged). */

@@ -56,8 +56,8 @@ static int new_agent_id(char out[EF_AGENT_ID_LEN + 1])
     return 0;
 }
 
-void ef_enroll(struct ef_store *s, EVP_PKEY *export_key, const void *body, size_t len,
-               struct ef_answer *ans)
+void ef_enroll(struct ef_store *s, EVP_PKEY *export_key, const char *policy_key, const void *body,
+               size_t len, struct ef_answer *ans)
 {
     const char *token, *hostname, *machine_id, *pub_b64, *proof_b64, *current_b64;
     unsigned char pub[48], proof[EF_ED25519_SIG_LEN + 16], current[EF_ED25519_SIG_LEN + 16];
@@ -161,8 +161,8 @@ void ef_enroll(struct ef_store *s, EVP_PKEY *export_key, const void *body, size_
                 d.name);
     }
     ef_answer_json(ans, 201,
-                   json_pack("{s:s, s:s, s:s}", "agent_id", a.agent_id, "department", d.name,
-                             "level", ef_level_name(d.level)));
+                   json_pack("{s:s, s:s, s:s, s:s*}", "agent_id", a.agent_id, "department", d.name,
+                             "level", ef_level_name(d.level), "policy_key", policy_key));
     goto out;
 fail:
     ef_error("enroll: %s", s->err);

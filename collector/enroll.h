@@ -15,11 +15,13 @@ struct ef_check_catalogs;
 
 #define EF_FUTURE_SKEW (10 * 60) /* seconds a report's generated_at may lie ahead */
 
-/* Enrol an agent from the JSON body: 201 {agent_id, department, level}, 400 malformed,
- * 401 bad token, 500 store failure. export_key (the collector's, may be NULL in tests)
- * certifies the agent's key (keycert.h). */
-void ef_enroll(struct ef_store *s, EVP_PKEY *export_key, const void *body, size_t len,
-               struct ef_answer *ans);
+/* Enrol an agent from the JSON body: 201 {agent_id, department, level, policy_key}, 400
+ * malformed, 401 bad token, 500 store failure. export_key (the collector's, may be NULL in
+ * tests) certifies the agent's key (keycert.h); policy_key (base64 of the raw public key of
+ * the key that signs served policies; NULL: left out of the answer) is what the agent
+ * pins. */
+void ef_enroll(struct ef_store *s, EVP_PKEY *export_key, const char *policy_key, const void *body,
+               size_t len, struct ef_answer *ans);
 
 /* Accept a signed report. agent_hdr and sig_hdr may be NULL (missing). checks: what counts
  * (assigned.h), the catalog of the report's platform; NULL stores every result as sent

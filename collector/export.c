@@ -32,6 +32,14 @@ void ef_export_key_path(const char *config_path, char *out, size_t outlen)
     snprintf(out, outlen, "%s/export-key.pem", dirname(tmp));
 }
 
+void ef_policy_key_path(const char *config_path, char *out, size_t outlen)
+{
+    char tmp[PATH_MAX];
+
+    snprintf(tmp, sizeof(tmp), "%s", config_path);
+    snprintf(out, outlen, "%s/policy-key.pem", dirname(tmp));
+}
+
 /* ---- CSV: one row per result, from the signed bodies themselves ---- */
 
 struct csv_ctx {

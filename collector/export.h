@@ -43,6 +43,8 @@ int ef_export(struct ef_store *s, const struct ef_export_opts *o, FILE *out, cha
 
 /* The export key's path for a collector configured by config_path: next to it. */
 void ef_export_key_path(const char *config_path, char *out, size_t outlen);
+/* The policy signing key's file (policy-key.pem next to the configuration file). */
+void ef_policy_key_path(const char *config_path, char *out, size_t outlen);
 
 /* Verify an export file (JSON or bundle, told apart by content). Every problem is one line
  * on out naming the report; a summary line ends it. pinned_key (base64, may be NULL) is

@@ -51,6 +51,7 @@ struct ef_pipeline {
     struct ef_store *ws; /* the writer's own connection */
     int busy_max_ms;
     EVP_PKEY *export_key;     /* borrowed from the server */
+    const char *policy_key;   /* borrowed from the server */
     struct ef_budget *budget; /* the agents' ingest budget, charged by the workers */
 };
 
@@ -142,14 +143,14 @@ static void unavailable(struct ef_job *list, const char *why)
         ef_answer_error(&j->ans, 503, "%s; try again shortly", why);
 }
 
-static void process(struct ef_store *s, EVP_PKEY *export_key, struct ef_job *j,
+static void process(struct ef_store *s, const struct ef_pipeline *p, struct ef_job *j,
                     struct ef_dept_cache *dc)
 {
     if (j->kind == EF_JOB_REPORT) {
         ef_ingest_store(s, j, dc);
         return;
     }
-    ef_enroll(s, export_key, j->body, j->len, &j->ans);
+    ef_enroll(s, p->export_key, p->policy_key, j->body, j->len, &j->ans);
     if (j->ans.status == 201) {
         const char *id = json_string_value(json_object_get(j->ans.body, "agent_id"));
 
@@ -178,7 +179,7 @@ static void write_batch(struct ef_pipeline *p, struct ef_job *list)
 
     if (s->ops->batch_begin == NULL) { /* a backend without batching */
         for (j = list; j != NULL; j = j->next)
-            process(s, p->export_key, j, &dc);
+            process(s, p, j, &dc);
         return;
     }
     for (int attempt = 1;; attempt++) {
@@ -190,7 +191,7 @@ static void write_batch(struct ef_pipeline *p, struct ef_job *list)
             return;
         }
         for (j = list; j != NULL; j = j->next)
-            process(s, p->export_key, j, &dc);
+            process(s, p, j, &dc);
         while ((rc = s->ops->batch_commit(s)) == EF_BUSY && mono_ms() < until) {
             struct timespec pause = {0, 10 * 1000 * 1000};
 
@@ -280,6 +281,7 @@ struct ef_pipeline *ef_pipeline_start(const struct ef_pipeline_opts *o, char *er
     p->max_queued = o->max_queued > 0 ? o->max_queued : 4096;
     p->busy_max_ms = o->busy_max_ms > 0 ? o->busy_max_ms : 10000;
     p->export_key = o->export_key;
+    p->policy_key = o->policy_key;
     p->nworkers = o->workers > 0 ? (o->workers > WORKERS_MAX ? WORKERS_MAX : o->workers) : cores();
     p->budget = ef_budget_new(o->agent_reports_per_hour > 0 ? o->agent_reports_per_hour
                                                             : EF_AGENT_REPORTS_PER_HOUR_DEFAULT,

@@ -18,10 +18,11 @@ struct ef_pipeline;
 struct ef_pipeline_opts {
     const char *database; /* URL; the writer opens its own connection */
     int stale_days;
-    int workers;          /* threads for ef_ingest_check; 0: one per core */
-    size_t max_queued;    /* jobs inside at once; beyond, ef_pipeline_submit refuses */
-    int busy_max_ms;      /* how long a locked database is waited for before 503 */
-    EVP_PKEY *export_key; /* certifies enrolled agents' keys (keycert.h); borrowed */
+    int workers;            /* threads for ef_ingest_check; 0: one per core */
+    size_t max_queued;      /* jobs inside at once; beyond, ef_pipeline_submit refuses */
+    int busy_max_ms;        /* how long a locked database is waited for before 503 */
+    EVP_PKEY *export_key;   /* certifies enrolled agents' keys (keycert.h); borrowed */
+    const char *policy_key; /* base64 public key that signs served policies; borrowed */
     /* The per-agent ingest budget (budget.h); 0: the defaults (config.h). */
     int agent_reports_per_hour;
     int64_t agent_bytes_per_day;

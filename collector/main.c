@@ -38,6 +38,8 @@ static const char usage[] =
     "                                          replace the municipality's device list\n"
     "  coverage [--department NAME] [--format text|json|csv]\n"
     "                                          how much of the device list reports\n"
+    "  policy add|list|show|assign|disable-check ...\n"
+    "                                          the policies served to each department\n"
     "  export --format csv|json|bundle [--department NAME] [--since DATE] [--until DATE]\n"
     "         [--csv-dialect rfc4180|excel-sv] [--output FILE]\n"
     "                                          evidence for internal control\n"
@@ -70,6 +72,7 @@ int main(int argc, char **argv)
         {"report", cmd_report}, {"controls", cmd_controls},   {"trend", cmd_trend},
         {"user", cmd_user},     {"migrate", cmd_migrate},     {"export-key", cmd_export_key},
         {"agent", cmd_agent},   {"inventory", cmd_inventory}, {"coverage", cmd_coverage},
+        {"policy", cmd_policy},
     };
     size_t i;
 

@@ -673,6 +673,57 @@ static void rule_free(struct ef_rule *r)
     for (int i = 0; i < EF_P_COUNT; i++)
         param_free(&r->p[i]);
     ef_cond_free(r->cond);
+    free(r->tune_name);
+}
+
+/* tunable: {name: NAME, param: KEY, min: N, max: N} of rule r (its parameters parsed). */
+static int parse_tunable(struct ld *l, const yaml_node_t *n, struct ef_rule *r)
+{
+    const char *name = NULL, *param = NULL, *mins = NULL, *maxs = NULL;
+    long long lo, hi;
+    int id;
+
+    if (mapping(l, n, "tunable") != 0)
+        return -1;
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        const yaml_node_t *kn, *vn;
+        const char *key, **dst;
+        if (pair_key(l, p, &kn, &vn, &key) != 0 || dup_key(l, n, p, kn, key) != 0)
+            return -1;
+        if (strcmp(key, "name") == 0)
+            dst = &name;
+        else if (strcmp(key, "param") == 0)
+            dst = &param;
+        else if (strcmp(key, "min") == 0)
+            dst = &mins;
+        else if (strcmp(key, "max") == 0)
+            dst = &maxs;
+        else
+            return fail(l, kn, "unknown key '%s' in tunable (name, param, min, max)", key);
+        if (scalar(l, vn, key, dst) != 0)
+            return -1;
+    }
+    if (name == NULL || param == NULL || mins == NULL || maxs == NULL)
+        return fail(l, n, "tunable needs name, param, min and max");
+    if (strlen(name) > 64 || !name_valid(name) || strchr(name, '.') != NULL)
+        return fail(l, n, "tunable: bad name '%s' (a-z, 0-9, '_', at most 64)", name);
+    for (id = 0; id < EF_P_COUNT; id++)
+        if (strcmp(param, ef_param_descs[id].key) == 0)
+            break;
+    if (id == EF_P_COUNT || ef_param_descs[id].type != EF_PT_INT || !r->p[id].set)
+        return fail(l, n, "tunable: param '%s' is no integer test of this rule", param);
+    if (parse_int(mins, &lo) != 0 || parse_int(maxs, &hi) != 0 || lo > hi)
+        return fail(l, n, "tunable: min and max must be integers, min <= max");
+    for (int lv = 1; lv <= 3; lv++)
+        if (r->p[id].num[lv] < lo || r->p[id].num[lv] > hi)
+            return fail(l, n, "tunable: %s's value %lld at %s is outside [%lld, %lld]", param,
+                        r->p[id].num[lv], ef_level_name((ef_level)lv), lo, hi);
+    if ((r->tune_name = strdup(name)) == NULL)
+        return fail(l, n, "out of memory");
+    r->tune_param = (ef_param_id)id;
+    r->tune_min = lo;
+    r->tune_max = hi;
+    return 0;
 }
 
 void ef_cond_free(struct ef_cond *c)
@@ -819,6 +870,7 @@ static int parse_rule(struct ld *l, const yaml_node_t *n, int depth, struct ef_r
                     "service, package, registry, wmi, running (or a nested all/any/none)");
 
     int tests = 0;
+    const yaml_node_t *tunable = NULL;
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
         const yaml_node_t *kn, *vn;
         const char *key;
@@ -826,6 +878,10 @@ static int parse_rule(struct ld *l, const yaml_node_t *n, int depth, struct ef_r
             return -1;
         if (strcmp(key, kind_names[r->kind]) == 0)
             continue;
+        if (strcmp(key, "tunable") == 0) {
+            tunable = vn;
+            continue;
+        }
         if ((r->kind == EF_RULE_FILE || r->kind == EF_RULE_DIR) && strcmp(key, "group") == 0) {
             if (parse_strlist(l, vn, "group", 1, &r->list, &r->nlist) != 0)
                 return -1;
@@ -855,6 +911,8 @@ static int parse_rule(struct ld *l, const yaml_node_t *n, int depth, struct ef_r
                id == EF_P_MISSING)))
             tests++;
     }
+    if (tunable != NULL && parse_tunable(l, tunable, r) != 0)
+        return -1;
     if (r->kind == EF_RULE_WMI && !r->p[EF_P_PROPERTY].set)
         return fail(l, n, "wmi rule without 'property': name the property to test");
     if (r->kind == EF_RULE_REGISTRY) {
@@ -1390,11 +1448,10 @@ static int join_plus(char *dst, size_t dstlen, const char *add)
     return 0;
 }
 
-static int load_file(struct ef_policy_set *ps, const char *path, const struct catalog *cat,
-                     char *err, size_t errlen)
+/* Load the policy text buf (len bytes, named path in messages) into ps. */
+static int load_buf(struct ef_policy_set *ps, const char *path, const char *buf, size_t len,
+                    const struct catalog *cat, char *err, size_t errlen)
 {
-    char *buf;
-    size_t len;
     yaml_document_t doc;
     struct file_result fr;
     struct ld l = {
@@ -1402,12 +1459,8 @@ static int load_file(struct ef_policy_set *ps, const char *path, const struct ca
     int rc = -1;
 
     memset(&fr, 0, sizeof(fr));
-    if (read_policy_file(path, ps->trusted_only, &buf, &len, err, errlen) != 0)
+    if (yaml_load(path, buf, len, &doc, err, errlen) != 0)
         return -1;
-    if (yaml_load(path, buf, len, &doc, err, errlen) != 0) {
-        free(buf);
-        return -1;
-    }
     if (parse_document(&l, ps, &fr) != 0)
         goto out;
     char id[sizeof(ps->id)], version[sizeof(ps->version)];
@@ -1442,6 +1495,19 @@ out:
         check_free(&fr.checks[i]);
     free(fr.checks);
     yaml_document_delete(&doc);
+    return rc;
+}
+
+static int load_file(struct ef_policy_set *ps, const char *path, const struct catalog *cat,
+                     char *err, size_t errlen)
+{
+    char *buf;
+    size_t len;
+    int rc;
+
+    if (read_policy_file(path, ps->trusted_only, &buf, &len, err, errlen) != 0)
+        return -1;
+    rc = load_buf(ps, path, buf, len, cat, err, errlen);
     free(buf);
     return rc;
 }
@@ -1540,6 +1606,103 @@ int ef_policy_load(struct ef_policy_set *ps, const char *path, const char *contr
     }
     free(cat.num);
     return rc;
+}
+
+int ef_policy_load_mem(struct ef_policy_set *ps, const char *name, const char *buf, size_t len,
+                       const char *controls_file, char *err, size_t errlen)
+{
+    struct catalog cat = {0};
+    int rc;
+
+    if (len > POLICY_FILE_MAX) {
+        snprintf(err, errlen, "%s: larger than %d bytes", name, POLICY_FILE_MAX);
+        return -1;
+    }
+    if (controls_file && load_catalog(controls_file, &cat, err, errlen) != 0) {
+        free(cat.num);
+        return -1;
+    }
+    rc = load_buf(ps, name, buf, len, controls_file ? &cat : NULL, err, errlen);
+    free(cat.num);
+    return rc;
+}
+
+/* The first rule under c with tunable name. */
+static struct ef_rule *find_tunable(struct ef_cond *c, const char *name)
+{
+    for (size_t i = 0; c != NULL && i < c->nrules; i++) {
+        struct ef_rule *r = &c->rules[i];
+        if (r->tune_name != NULL && strcmp(r->tune_name, name) == 0)
+            return r;
+        if (r->kind == EF_RULE_COND && (r = find_tunable(r->cond, name)) != NULL)
+            return r;
+    }
+    return NULL;
+}
+
+int ef_policy_tune(struct ef_policy_set *ps, const char *check, const char *name, const char *value,
+                   char *err, size_t errlen)
+{
+    struct ef_check *c = NULL;
+    struct ef_rule *r;
+    long long v;
+
+    for (size_t i = 0; i < ps->nchecks && c == NULL; i++)
+        if (strcmp(ps->checks[i].id, check) == 0)
+            c = &ps->checks[i];
+    if (c == NULL) {
+        snprintf(err, errlen, "no check %s in the policy", check);
+        return -1;
+    }
+    if ((r = find_tunable(c->condition, name)) == NULL) {
+        snprintf(err, errlen, "check %s has no tunable parameter '%s'", check, name);
+        return -1;
+    }
+    if (parse_int(value, &v) != 0 || v < r->tune_min || v > r->tune_max) {
+        snprintf(err, errlen, "%s %s: '%s' is not an integer from %lld to %lld", check, name, value,
+                 r->tune_min, r->tune_max);
+        return -1;
+    }
+    struct ef_param *p = &r->p[r->tune_param];
+    for (int lv = 1; lv <= 3; lv++) {
+        char *s = strdup(value);
+        if (s == NULL) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        free(p->str[lv]);
+        p->str[lv] = s;
+        p->num[lv] = v;
+    }
+    return 0;
+}
+
+int ef_policy_tunables(const struct ef_policy_set *ps, const char *check, char *out, size_t outlen)
+{
+    const struct ef_check *c = ef_policy_find(ps, check);
+    out[0] = '\0';
+    if (c == NULL)
+        return -1;
+    /* depth-first, as find_tunable */
+    struct ef_cond *stack[32];
+    size_t sp = 0;
+    if (c->condition != NULL)
+        stack[sp++] = c->condition;
+    while (sp > 0) {
+        struct ef_cond *cd = stack[--sp];
+        for (size_t i = 0; i < cd->nrules; i++) {
+            const struct ef_rule *r = &cd->rules[i];
+            if (r->tune_name != NULL) {
+                size_t n = strlen(out);
+                snprintf(out + n, outlen - n, "%s%s (%s, %lld..%lld, now %s)", n ? ", " : "",
+                         r->tune_name, ef_param_descs[r->tune_param].key, r->tune_min, r->tune_max,
+                         r->p[r->tune_param].str[1] ? r->p[r->tune_param].str[1] : "?");
+            }
+            if (r->kind == EF_RULE_COND && r->cond != NULL && sp < 32)
+                stack[sp++] = r->cond;
+        }
+    }
+    return 0;
 }
 
 const struct ef_check *ef_policy_find(const struct ef_policy_set *ps, const char *id)

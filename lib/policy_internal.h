@@ -83,6 +83,12 @@ struct ef_rule {
     size_t nkeys;
     struct ef_param p[EF_P_COUNT];
     struct ef_cond *cond; /* EF_RULE_COND */
+    /* tunable: {name, param, min, max}: the integer parameter tune_param of this rule may be
+     * changed per department by the collector (ef_policy_tune) within [tune_min, tune_max].
+     * tune_name NULL: not tunable. */
+    char *tune_name;
+    ef_param_id tune_param;
+    long long tune_min, tune_max;
 };
 
 struct ef_cond {

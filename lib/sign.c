@@ -10,6 +10,7 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,4 +216,55 @@ char *ef_enroll_proof(EVP_PKEY *key, const char *token, const char *machine_id,
     if (n < 0 || ef_sign(key, msg, (size_t)n, sig) != 0)
         return NULL;
     return ef_b64_encode(sig, sizeof(sig));
+}
+
+/* The signed bytes of a policy document: the prefix, then the document. NULL: no memory. */
+static unsigned char *policy_message(const void *doc, size_t len, size_t *outlen)
+{
+    static const char prefix[] = EF_POLICY_SIG_PREFIX;
+    size_t plen = sizeof(prefix) - 1;
+    unsigned char *m = len <= SIZE_MAX - plen ? malloc(plen + len + 1) : NULL;
+
+    if (m == NULL)
+        return NULL;
+    memcpy(m, prefix, plen);
+    if (len > 0)
+        memcpy(m + plen, doc, len);
+    *outlen = plen + len;
+    return m;
+}
+
+char *ef_policy_sign(EVP_PKEY *key, const void *doc, size_t len)
+{
+    size_t n;
+    unsigned char *m = policy_message(doc, len, &n);
+    char *hdr = m != NULL ? ef_sign_header(key, m, n) : NULL;
+
+    free(m);
+    return hdr;
+}
+
+int ef_policy_verify(const unsigned char pub[EF_ED25519_PUB_LEN], const void *doc, size_t len,
+                     const char *sig_header)
+{
+    unsigned char sig[EF_ED25519_SIG_LEN];
+    size_t n;
+    unsigned char *m;
+    int ok;
+
+    if (ef_sig_header_parse(sig_header, sig) != 0)
+        return 0;
+    if ((m = policy_message(doc, len, &n)) == NULL)
+        return 0;
+    ok = ef_verify(pub, m, n, sig);
+    free(m);
+    return ok;
+}
+
+int ef_get_message(char *out, size_t outlen, const char *agent_id, const char *date,
+                   const char *target)
+{
+    int n = snprintf(out, outlen, "efterlev-get-v1\n%s\n%s\n%s\n", agent_id, date, target);
+
+    return n < 0 || (size_t)n >= outlen ? -1 : n;
 }

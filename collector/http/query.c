@@ -39,6 +39,14 @@ int ef_query_parse(const char *qs, unsigned accepts, const struct ef_caller *who
         ef_answer_error(ans, 400, "malformed query string");
         return -1;
     }
+    q->platform = "linux";
+    if ((accepts & EF_Q_PLATFORM) && (v = evhttp_find_header(kv, "platform")) != NULL) {
+        if (strcmp(v, "linux") != 0 && strcmp(v, "windows") != 0) {
+            ef_answer_error(ans, 400, "platform must be linux or windows");
+            return -1;
+        }
+        q->platform = v;
+    }
     if ((accepts & EF_Q_HOSTS) && (v = evhttp_find_header(kv, "hosts")) != NULL) {
         if (strcmp(v, "all") == 0)
             q->hosts = EF_HOSTS_ALL;

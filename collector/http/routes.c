@@ -26,6 +26,7 @@
 #include "export.h"
 #include "names.h"
 #include "now.h"
+#include "policy_doc.h"
 #include "http/export_stream.h"
 #include "http/routes.h"
 #include "http/server.h"
@@ -42,6 +43,8 @@ static const char *reason(int status)
         return "Created";
     case 202:
         return "Accepted";
+    case 304:
+        return "Not Modified";
     case 400:
         return "Bad Request";
     case 401:
@@ -95,6 +98,13 @@ static void send_answer(struct evhttp_request *req, const char *path, struct ef_
     struct evbuffer *buf = evbuffer_new();
     char *text = NULL;
 
+    if (ans->status == 304 && ans->raw == NULL && ans->body == NULL) { /* no body at all */
+        evhttp_add_header(h, "Cache-Control", "no-store");
+        evhttp_send_reply(req, 304, reason(304), NULL);
+        if (buf != NULL)
+            evbuffer_free(buf);
+        return;
+    }
     if (ans->raw != NULL) {
         char disp[160];
 
@@ -211,7 +221,7 @@ static void do_enroll(struct ef_http_ctx *ctx, struct evhttp_request *req,
     /* The server's writer thread enrolls (the one connection that writes). */
     if (ctx->async != NULL && ef_http_defer(ctx, req, 1, NULL, NULL, body, len, ans))
         return;
-    ef_enroll(ctx->store, ctx->export_key, body, len, ans);
+    ef_enroll(ctx->store, ctx->export_key, ctx->policy_key_b64, body, len, ans);
 }
 
 static void do_report(struct ef_http_ctx *ctx, struct evhttp_request *req,
@@ -334,6 +344,71 @@ static int csrf_token(struct evhttp_request *req, const struct ef_caller *who,
     return 0;
 }
 
+/* An agent's signed GET (docs/protocol.md, "Policy"): 0 with who->agent, or -1 with ans
+ * set: 400 a header missing or malformed, 401 unknown agent, bad signature or a date more
+ * than EF_FUTURE_SKEW from the collector's clock, 403 a retired machine. */
+static int agent_of(struct ef_http_ctx *ctx, struct evhttp_request *req, struct ef_caller *who,
+                    struct ef_answer *ans)
+{
+    struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+    const char *id = evhttp_find_header(h, "Efterlev-Agent");
+    const char *date = evhttp_find_header(h, "Efterlev-Date");
+    const char *sig_hdr = evhttp_find_header(h, "Efterlev-Signature");
+    const char *target = evhttp_request_get_uri(req);
+    unsigned char sig[EF_ED25519_SIG_LEN];
+    char msg[EF_ID_MAX + 4096];
+    time_t at, now = ef_coll_now();
+    int rc, n;
+
+    if (id == NULL || date == NULL || sig_hdr == NULL) {
+        ef_answer_error(ans, 400, "missing header %s",
+                        id == NULL ? "Efterlev-Agent"
+                                   : (date == NULL ? "Efterlev-Date" : "Efterlev-Signature"));
+        return -1;
+    }
+    if (ef_sig_header_parse(sig_hdr, sig) != 0) {
+        ef_answer_error(ans, 400, "Efterlev-Signature: expected ed25519=<base64 of 64 bytes>");
+        return -1;
+    }
+    if (ef_parse_rfc3339(date, &at) != 0) {
+        ef_answer_error(ans, 400, "Efterlev-Date: not an RFC 3339 time");
+        return -1;
+    }
+    if (strnlen(id, EF_ID_MAX + 1) > EF_ID_MAX) {
+        ef_answer_error(ans, 401, "unknown agent");
+        return -1;
+    }
+    rc = ctx->store->ops->agent_get(ctx->store, id, &who->agent);
+    if (rc == EF_ERR) {
+        ef_error("agent %s: %s", id, ctx->store->err);
+        ef_answer_error(ans, 500, "internal error");
+        return -1;
+    }
+    if (rc != EF_OK) {
+        ef_answer_error(ans, 401, "unknown agent");
+        return -1;
+    }
+    n = target != NULL ? ef_get_message(msg, sizeof(msg), id, date, target) : -1;
+    if (n < 0 || !ef_verify(who->agent.public_key, msg, (size_t)n, sig)) {
+        ef_answer_error(ans, 401, "bad signature");
+        return -1;
+    }
+    if (at > now + EF_FUTURE_SKEW || at < now - EF_FUTURE_SKEW) {
+        ef_answer_error(ans, 401,
+                        "Efterlev-Date is more than %d minutes from the collector's "
+                        "clock",
+                        EF_FUTURE_SKEW / 60);
+        return -1;
+    }
+    if (who->agent.retired_at != 0) {
+        ef_answer_error(ans, 403, "this machine was retired (efterlev-collector agent retire)");
+        return -1;
+    }
+    who->via = EF_VIA_AGENT;
+    snprintf(who->actor, sizeof(who->actor), "agent:%s", id);
+    return 0;
+}
+
 /* Enforce r's rules on req: 0 with who and q filled, or -1 with ans set. */
 static int admit(struct ef_http_ctx *ctx, struct evhttp_request *req, const struct ef_route *r,
                  struct ef_caller *who, struct evkeyvalq *kv, struct ef_query *q,
@@ -344,6 +419,8 @@ static int admit(struct ef_http_ctx *ctx, struct evhttp_request *req, const stru
 
     memset(who, 0, sizeof(*who));
     if ((r->access & EF_ACCESS_SAME_ORIGIN) && same_origin(req, ans) != 0)
+        return -1;
+    if ((r->access & EF_ACCESS_AGENT) && agent_of(ctx, req, who, ans) != 0)
         return -1;
     if (r->access & (EF_ACCESS_CALLER | EF_ACCESS_OPTIONAL)) {
         rc = caller_of(ctx, req, !(r->access & EF_ACCESS_CALLER), who, ans);
@@ -364,7 +441,8 @@ static int admit(struct ef_http_ctx *ctx, struct evhttp_request *req, const stru
             return -1;
     }
     return ef_query_parse(uri != NULL ? evhttp_uri_get_query(uri) : NULL, r->query,
-                          who->via != EF_VIA_NONE ? who : NULL, kv, q, ans);
+                          who->via == EF_VIA_TOKEN || who->via == EF_VIA_SESSION ? who : NULL, kv,
+                          q, ans);
 }
 
 /* ---- the read API ---- */
@@ -560,6 +638,63 @@ static void do_export(struct ef_http_ctx *ctx, struct evhttp_request *req,
     ef_export_stream_start(ctx->exports, req, &o, ans);
 }
 
+/* The agent's policy: its department's document for the platform, signed with the policy
+ * key; 304 when If-None-Match names it already. */
+static void do_policy(struct ef_http_ctx *ctx, struct evhttp_request *req,
+                      const struct ef_caller *who, const struct ef_query *q, struct ef_answer *ans)
+{
+    struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+    const char *inm = evhttp_find_header(evhttp_request_get_input_headers(req), "If-None-Match");
+    struct ef_department d;
+    struct ef_policy_doc doc;
+    char err[512], etag[70], version[24], *sig;
+    int rc;
+
+    rc = ctx->store->ops->department_get(ctx->store, who->agent.department_id, &d);
+    if (rc != EF_OK) {
+        store_error(ctx, rc, "department", ans);
+        return;
+    }
+    if (ctx->checks == NULL || ctx->policy_key == NULL) {
+        ef_answer_error(ans, 404, "this collector serves no policy");
+        return;
+    }
+    rc = ef_policy_doc_build(ctx->store, ctx->checks, d.name, q->platform, &doc, err, sizeof(err));
+    if (rc == EF_NOTFOUND) {
+        ef_answer_error(ans, 404, "%s", err);
+        return;
+    }
+    if (rc != EF_OK) {
+        ef_error("policy for %s: %s", d.name, err);
+        ef_answer_error(ans, 500, "internal error");
+        return;
+    }
+    /* What ingest compares a report's policy with (policy_doc.h); a failure to record it
+     * does not keep the agent from its policy. */
+    if (ctx->store->ops->policy_served_set(ctx->store, doc.department_id, q->platform, doc.version,
+                                           doc.sha256, ef_coll_now()) != EF_OK)
+        ef_warn("policy for %s: cannot record what was served: %s", d.name, ctx->store->err);
+    snprintf(etag, sizeof(etag), "\"%s\"", doc.sha256);
+    snprintf(version, sizeof(version), "%lld", (long long)doc.version);
+    evhttp_add_header(out, "ETag", etag);
+    evhttp_add_header(out, "Efterlev-Policy-Version", version);
+    if (inm != NULL && strcmp(inm, etag) == 0) {
+        ef_policy_doc_free(&doc);
+        ans->status = 304;
+        return;
+    }
+    if ((sig = ef_policy_sign(ctx->policy_key, doc.text, doc.len)) == NULL) {
+        ef_policy_doc_free(&doc);
+        ef_answer_error(ans, 500, "internal error");
+        return;
+    }
+    evhttp_add_header(out, "Efterlev-Signature", sig);
+    free(sig);
+    ef_answer_raw(ans, 200, doc.text, doc.len, "application/json", NULL);
+    doc.text = NULL;
+    ef_policy_doc_free(&doc);
+}
+
 static void do_health(struct ef_http_ctx *ctx, struct evhttp_request *req,
                       const struct ef_caller *who, const struct ef_query *q, struct ef_answer *ans)
 {
@@ -573,6 +708,7 @@ static void do_health(struct ef_http_ctx *ctx, struct evhttp_request *req,
 #define CALLER EF_ACCESS_CALLER
 #define OPTIONAL EF_ACCESS_OPTIONAL
 #define SAME_ORIGIN EF_ACCESS_SAME_ORIGIN
+#define AGENT EF_ACCESS_AGENT
 #define ALL_ROLES 0u
 #define READ_ALL (EF_ROLE_COORDINATOR | EF_ROLE_AUDITOR)
 
@@ -584,6 +720,7 @@ const struct ef_route ef_routes[] = {
     {"/api/v1/health", EVHTTP_REQ_GET, 0, 0, 0, do_health},
     {"/api/v1/enroll", EVHTTP_REQ_POST, 0, 0, 0, do_enroll},
     {"/api/v1/reports", EVHTTP_REQ_POST, 0, 0, 0, do_report},
+    {"/api/v1/policy", EVHTTP_REQ_GET, AGENT, 0, EF_Q_PLATFORM, do_policy},
     {"/api/v1/summary", EVHTTP_REQ_GET, CALLER, ALL_ROLES, EF_Q_HOSTS, do_summary},
     {"/api/v1/departments/", EVHTTP_REQ_GET, CALLER, ALL_ROLES, EF_Q_HOSTS | EF_Q_LANG,
      do_department},

@@ -35,6 +35,8 @@ struct ef_http_ctx {
     const struct ef_catalog *catalog;  /* ISO/IEC 27002 catalog, NULL when unreadable */
     char key_path[4200];               /* the export signing key */
     EVP_PKEY *export_key;              /* loaded (or made) at start: certifies agent keys */
+    EVP_PKEY *policy_key;              /* loaded (or made) at start: signs served policies */
+    char *policy_key_b64;              /* its public half, as enrollment answers give it */
     struct ef_http_async *async;       /* server.c: ingest pipeline; NULL: answer in place */
     struct ef_workq *workq;            /* password hashing off the loop; NULL: in place */
     struct ef_export_streams *exports; /* exports off the loop (http/export_stream.h) */
@@ -55,12 +57,14 @@ struct ef_http_ctx {
 #define EF_ACCESS_SAME_ORIGIN                                                                      \
     4u /* Origin must be this server; a session caller must also                                   \
           send its X-CSRF-Token: 403 */
+#define EF_ACCESS_AGENT                                                                            \
+    8u /* an enrolled agent, by its signed GET (docs/protocol.md, "Policy"): 400/401/403 */
 /* Roles a route admits (bits; 0 with EF_ACCESS_CALLER: every role). */
 #define EF_ROLE_COORDINATOR 1u
 #define EF_ROLE_AUDITOR 2u
 #define EF_ROLE_DEPARTMENT 4u
 
-enum ef_via { EF_VIA_NONE = 0, EF_VIA_TOKEN, EF_VIA_SESSION };
+enum ef_via { EF_VIA_NONE = 0, EF_VIA_TOKEN, EF_VIA_SESSION, EF_VIA_AGENT };
 
 /* Who is calling, as the dispatcher established it. */
 struct ef_caller {
@@ -70,6 +74,7 @@ struct ef_caller {
     char actor[EF_ACTOR_MAX + 1]; /* "token:NAME" or "user:NAME" */
     const char *dept;             /* into role: the department scope, NULL for all */
     struct ef_session sess;       /* via session: the session */
+    struct ef_agent agent;        /* via agent: the agent */
 };
 
 /* Shared query parameters (bits a route declares it takes). */
@@ -82,6 +87,7 @@ struct ef_caller {
 #define EF_Q_CONTROL 64u    /* control=8.9 */
 #define EF_Q_PERIOD 128u    /* period=2026Q1 (board report) */
 #define EF_Q_LANG 256u      /* lang=sv|en */
+#define EF_Q_PLATFORM 512u  /* platform=linux|windows */
 
 struct ef_csv_dialect;
 
@@ -98,7 +104,8 @@ struct ef_query {
     int n2013;                            /* numbering=2013 */
     const char *control;
     const char *period;
-    const char *lang; /* "sv" when absent */
+    const char *lang;     /* "sv" when absent */
+    const char *platform; /* "linux" when absent */
 };
 
 /* Parse the query string qs for a route taking the parameters accepts, for caller who

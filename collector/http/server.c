@@ -754,6 +754,24 @@ int ef_http_serve(const struct ef_coll_config *cfg, const char *listen, const ch
     }
     if (certify_old_keys(store, ctx->export_key) != 0)
         goto out;
+    /* The policy key signs the policies served to agents, which pin it at enrollment
+     * (docs/protocol.md, "Policy"): a key of its own, so rotating the export key does not
+     * make every agent refuse its policy. */
+    {
+        char ppath[4200];
+
+        ef_policy_key_path(cfg->path, ppath, sizeof(ppath));
+        /* Without one (a folder the service may not write, and no install script made
+         * it), it serves no policy: agents keep their local one. */
+        if ((ctx->policy_key = ef_key_load_or_create(ppath, err, sizeof(err))) == NULL) {
+            ef_warn("policy key: %s; serving no policies (efterlev-collector policy key "
+                    "--create)",
+                    err);
+        } else if ((ctx->policy_key_b64 = ef_key_public_b64(ctx->policy_key)) == NULL) {
+            ef_error("policy key: out of memory");
+            goto out;
+        }
+    }
     ef_rl_init(&ctx->enroll_rl,
                cfg->enroll_per_minute > 0 ? cfg->enroll_per_minute : EF_ENROLL_PER_MINUTE_DEFAULT,
                cfg->enroll_burst > 0 ? cfg->enroll_burst : EF_ENROLL_BURST_DEFAULT);
@@ -769,6 +787,7 @@ int ef_http_serve(const struct ef_coll_config *cfg, const char *listen, const ch
     po.database = cfg->database;
     po.stale_days = cfg->stale_days;
     po.export_key = ctx->export_key;
+    po.policy_key = ctx->policy_key_b64;
     po.agent_reports_per_hour = cfg->agent_reports_per_hour;
     po.agent_bytes_per_day = cfg->agent_bytes_per_day;
     if ((srv.async.pipe = ef_pipeline_start(&po, err, sizeof(err))) == NULL) {
@@ -866,6 +885,8 @@ out:
     ef_peercount_free(srv.peers);
     free(ctx->ghosts);
     EVP_PKEY_free(ctx->export_key);
+    EVP_PKEY_free(ctx->policy_key);
+    free(ctx->policy_key_b64);
     free(ctx);
     return rc;
 }

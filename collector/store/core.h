@@ -186,6 +186,20 @@ int core_inventory_replace(struct ef_store *s, struct ef_inventory_info *info,
 int core_inventory_get(struct ef_store *s, struct ef_inventory_info *info, struct ef_device **v,
                        size_t *n);
 
+/* core_policy.c */
+int core_policy_add(struct ef_store *s, struct ef_site_policy *p, int replace, time_t now);
+int core_policy_list(struct ef_store *s, struct ef_site_policy **out, size_t *n);
+int core_policy_assign(struct ef_store *s, const char *name, const char *dept, int remove,
+                       const char *actor, time_t now);
+int core_policy_override(struct ef_store *s, const char *dept, const struct ef_policy_override *o,
+                         int remove, time_t now);
+int core_policy_dept_get(struct ef_store *s, const char *dept, const char *platform,
+                         struct ef_dept_policy *out);
+int core_policy_served_set(struct ef_store *s, int64_t department_id, const char *platform,
+                           int64_t version, const char *sha256, time_t now);
+int core_policy_served_get(struct ef_store *s, int64_t department_id, const char *platform,
+                           char sha256[65]);
+
 extern const struct ef_store_ops ef_store_core_ops;
 
 #endif

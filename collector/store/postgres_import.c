@@ -32,6 +32,11 @@ static const char *const table_order[] = {
     "inventory_imports",
     "inventory_devices",
     "department_events",
+    "site_policies",
+    "policy_assignments",
+    "policy_overrides",
+    "policy_versions",
+    "policy_served",
 };
 
 static void abort_tx(struct ef_store *s)

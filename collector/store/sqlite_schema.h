@@ -5,7 +5,7 @@
 #ifndef EF_COLLECTOR_SQLITE_SCHEMA_H
 #define EF_COLLECTOR_SQLITE_SCHEMA_H
 
-#define EF_SQLITE_SCHEMA_VERSION 8
+#define EF_SQLITE_SCHEMA_VERSION 9
 
 static const char ef_sqlite_schema[] =
     "CREATE TABLE schema_version (\n"
@@ -308,6 +308,59 @@ static const char *const ef_sqlite_migrate_8[] = {
     "DROP INDEX agents_platform;\n",
     "CREATE INDEX agents_platform ON agents(department_id, platform, counted, policy_assigned);\n",
     "UPDATE schema_version SET version = 8;\n",
+};
+
+/* Version 9 (version 8 is the result status `missing`): policies served by the collector
+ * (docs/operations.md, "Policies per department"; docs/protocol.md, "Policy").
+ * site_policies: the municipality's own policy files (policy add), their YAML whole.
+ * policy_assignments: which of them a department runs. policy_overrides: catalog checks
+ * switched off for a department (kind 'disable', with the reason) and parameters changed
+ * (kind 'param': name and value; reserved). policy_versions: the department's policy
+ * version, raised by every change that affects it. policy_served: the document last served
+ * to the department per platform (its SHA-256), for ingest to compare a report's policy
+ * with. */
+static const char *const ef_sqlite_migrate_9[] = {
+    "CREATE TABLE site_policies (\n"
+    "    id INTEGER PRIMARY KEY,\n"
+    "    name TEXT NOT NULL UNIQUE,\n"
+    "    platform TEXT NOT NULL CHECK (platform IN ('linux', 'windows')),\n"
+    "    yaml TEXT NOT NULL,\n"
+    "    sha256 TEXT NOT NULL,\n"
+    "    added_at INTEGER NOT NULL,\n"
+    "    actor TEXT NOT NULL\n"
+    ");\n",
+    "CREATE TABLE policy_assignments (\n"
+    "    department_id INTEGER NOT NULL REFERENCES departments(id),\n"
+    "    policy_id INTEGER NOT NULL REFERENCES site_policies(id),\n"
+    "    at INTEGER NOT NULL,\n"
+    "    actor TEXT NOT NULL,\n"
+    "    PRIMARY KEY (department_id, policy_id)\n"
+    ");\n",
+    "CREATE TABLE policy_overrides (\n"
+    "    department_id INTEGER NOT NULL REFERENCES departments(id),\n"
+    "    check_id TEXT NOT NULL,\n"
+    "    kind TEXT NOT NULL CHECK (kind IN ('disable', 'param')),\n"
+    "    name TEXT NOT NULL DEFAULT '',\n"
+    "    value TEXT NOT NULL DEFAULT '',\n"
+    "    reason TEXT NOT NULL,\n"
+    "    at INTEGER NOT NULL,\n"
+    "    actor TEXT NOT NULL,\n"
+    "    PRIMARY KEY (department_id, check_id, kind, name)\n"
+    ");\n",
+    "CREATE TABLE policy_versions (\n"
+    "    department_id INTEGER PRIMARY KEY REFERENCES departments(id),\n"
+    "    version INTEGER NOT NULL,\n"
+    "    changed_at INTEGER NOT NULL\n"
+    ");\n",
+    "CREATE TABLE policy_served (\n"
+    "    department_id INTEGER NOT NULL REFERENCES departments(id),\n"
+    "    platform TEXT NOT NULL,\n"
+    "    version INTEGER NOT NULL,\n"
+    "    sha256 TEXT NOT NULL,\n"
+    "    served_at INTEGER NOT NULL,\n"
+    "    PRIMARY KEY (department_id, platform)\n"
+    ");\n",
+    "UPDATE schema_version SET version = 9;\n",
 };
 
 #endif

@@ -332,6 +332,45 @@ struct ef_inventory_info {
     int64_t devices;
 };
 
+/* Policies served by the collector (schema 9; collector/policy_doc.h). */
+#define EF_POLICY_NAME_MAX EF_ID_MAX     /* a site policy's name */
+#define EF_POLICY_YAML_MAX (1024 * 1024) /* bytes of a site policy's YAML */
+#define EF_POLICY_OVERRIDES_MAX 1024     /* overrides of one department (agents take as many) */
+struct ef_site_policy {
+    int64_t id;
+    char name[EF_POLICY_NAME_MAX + 1];
+    char platform[16]; /* "linux" or "windows" */
+    char sha256[65];   /* of yaml */
+    int64_t added_at;
+    char actor[EF_ACTOR_MAX + 1];
+    char *yaml; /* owned; NULL from policy_list */
+};
+/* A department's deviation from the catalog: kind "disable" (name and value "") or
+ * "param" (name, value). */
+struct ef_policy_override {
+    char check[EF_ID_MAX + 1];
+    char kind[8];
+    char name[EF_ID_MAX + 1];
+    char value[EF_SHORT_MAX + 1];
+    char reason[EF_REASON_MAX + 1];
+    int64_t at;
+    char actor[EF_ACTOR_MAX + 1];
+};
+/* What a department is assigned (policy_dept_get). */
+struct ef_dept_policy {
+    int64_t department_id;
+    char department[EF_DEPT_NAME_MAX + 1];
+    ef_level level;
+    int64_t version; /* 0: never changed */
+    int64_t changed_at;
+    struct ef_site_policy *files; /* its assigned site policies of the platform, by name */
+    size_t nfiles;
+    struct ef_policy_override *ov; /* by check, kind, name */
+    size_t nov;
+};
+void ef_dept_policy_free(struct ef_dept_policy *p);
+void ef_site_policies_free(struct ef_site_policy *v, size_t n);
+
 struct ef_store;
 
 struct ef_store_ops {
@@ -507,6 +546,39 @@ struct ef_store_ops {
      * list was ever imported. devices may be NULL (the import only). Caller frees *v. */
     int (*inventory_get)(struct ef_store *s, struct ef_inventory_info *info, struct ef_device **v,
                          size_t *n);
+
+    /* --- served policies (schema 9) --- */
+
+    /* Add a site policy (p->name, platform, yaml, sha256, actor); EF_EXISTS when the name
+     * is taken. Audit-logged "policy.add". p->id is set. replace: change the text of the
+     * existing one instead (NOTFOUND when none), raising the policy version of every
+     * department it is assigned to; audit-logged "policy.replace". */
+    int (*policy_add)(struct ef_store *s, struct ef_site_policy *p, int replace, time_t now);
+    /* Every site policy by name, without its YAML; caller frees (ef_site_policies_free). */
+    int (*policy_list)(struct ef_store *s, struct ef_site_policy **out, size_t *n);
+    /* Assign the site policy name to department dept (remove: take it away); raises the
+     * department's policy version; audit-logged "policy.assign" / "policy.unassign".
+     * NOTFOUND (s->err says which) when no such policy or department; EF_EXISTS when it is
+     * assigned already (or, removing, was not). */
+    int (*policy_assign)(struct ef_store *s, const char *name, const char *dept, int remove,
+                         const char *actor, time_t now);
+    /* Set (o->kind "disable" or "param") or remove (remove != 0) an override of department
+     * dept; raises its policy version; audit-logged "policy.disable_check",
+     * "policy.enable_check" or "policy.set". NOTFOUND when no such department (or, removing,
+     * no such override). */
+    int (*policy_override)(struct ef_store *s, const char *dept, const struct ef_policy_override *o,
+                           int remove, time_t now);
+    /* What department dept (by name) is assigned for platform; NOTFOUND when no such
+     * department. Caller frees (ef_dept_policy_free). */
+    int (*policy_dept_get)(struct ef_store *s, const char *dept, const char *platform,
+                           struct ef_dept_policy *out);
+    /* Record that the document with sha256 (version) is what department_id's hosts of
+     * platform are served, when it differs from the recorded one; policy_served_get reads
+     * it ("" when none was ever served). */
+    int (*policy_served_set)(struct ef_store *s, int64_t department_id, const char *platform,
+                             int64_t version, const char *sha256, time_t now);
+    int (*policy_served_get)(struct ef_store *s, int64_t department_id, const char *platform,
+                             char sha256[65]);
 
     /* --- batching (ingest writer) --- */
 

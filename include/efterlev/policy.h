@@ -53,6 +53,20 @@ void ef_policy_free(struct ef_policy_set *ps);
 int ef_policy_load(struct ef_policy_set *ps, const char *path, const char *controls_file, char *err,
                    size_t errlen);
 
+/* The same for one policy file's text held in memory (a policy the collector served), named
+ * name in messages; hashed into ps->sha256 like a file. 0, or -1 with err. */
+int ef_policy_load_mem(struct ef_policy_set *ps, const char *name, const char *buf, size_t len,
+                       const char *controls_file, char *err, size_t errlen);
+
+/* Set the tunable parameter name of check (docs/policy-format.md, "Tunable parameters") to
+ * value at every level: 0, or -1 with err (no such check or tunable, value not an integer
+ * within the bounds the policy declares). What the collector's `policy set` changes. */
+int ef_policy_tune(struct ef_policy_set *ps, const char *check, const char *name, const char *value,
+                   char *err, size_t errlen);
+/* The check's tunables as text ("max_days (max, 1..60, now 30)"), for messages; -1 when
+ * no such check. */
+int ef_policy_tunables(const struct ef_policy_set *ps, const char *check, char *out, size_t outlen);
+
 /* Look up a check by id; NULL when absent. */
 const struct ef_check *ef_policy_find(const struct ef_policy_set *ps, const char *id);
 

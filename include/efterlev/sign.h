@@ -42,4 +42,21 @@ char *ef_enroll_proof(EVP_PKEY *key, const char *token, const char *machine_id,
 /* Parse "ed25519=<base64>" into sig; 0 or -1. */
 int ef_sig_header_parse(const char *value, unsigned char sig[EF_ED25519_SIG_LEN]);
 
+/* Served policies (docs/protocol.md, "Policy"): the collector's policy key signs
+ * "efterlev-policy-v1\n" followed by the document's exact bytes, so a policy signature can
+ * never be taken for another of the key's signatures. ef_policy_sign: the header value
+ * "ed25519=<base64>" (caller frees), NULL on failure. ef_policy_verify: 1 when sig_header
+ * is pub's signature of the document, else 0. */
+#define EF_POLICY_SIG_PREFIX "efterlev-policy-v1\n"
+char *ef_policy_sign(EVP_PKEY *key, const void *doc, size_t len);
+int ef_policy_verify(const unsigned char pub[EF_ED25519_PUB_LEN], const void *doc, size_t len,
+                     const char *sig_header);
+
+/* A signed agent GET (docs/protocol.md, "Policy"): the text
+ * "efterlev-get-v1\n" agent_id "\n" date "\n" target "\n", target the request's path with
+ * its query exactly as sent, date the Efterlev-Date header (RFC 3339). Its length, or -1
+ * when it does not fit in out. */
+int ef_get_message(char *out, size_t outlen, const char *agent_id, const char *date,
+                   const char *target);
+
 #endif

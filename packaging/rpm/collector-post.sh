@@ -27,6 +27,15 @@ if [ -f /etc/efterlev/export-key.pem ]; then
     chown efterlev:efterlev /etc/efterlev/export-key.pem
     chmod 0600 /etc/efterlev/export-key.pem
 fi
+# The policy key: signs the policies served to agents (they pin it at enrollment).
+if [ ! -e /etc/efterlev/policy-key.pem ] && [ -e /etc/efterlev/collector.yml ]; then
+    (umask 077 && /usr/bin/efterlev-collector policy key --create \
+        --config /etc/efterlev/collector.yml >/dev/null 2>&1) || :
+fi
+if [ -f /etc/efterlev/policy-key.pem ]; then
+    chown efterlev:efterlev /etc/efterlev/policy-key.pem
+    chmod 0600 /etc/efterlev/policy-key.pem
+fi
 if [ "$1" -eq 1 ] && [ -x /usr/bin/systemctl ]; then
     /usr/bin/systemctl --no-reload preset efterlev-collector.service >/dev/null 2>&1 || :
 fi

@@ -31,6 +31,8 @@ ef_integration_test(department_lifecycle department_lifecycle.sh)
 ef_integration_test(collector_windows_catalog collector_windows_catalog.sh)
 # Issue 14: coverage against the municipality's device list (excel-sv and Windows-1252 CSV).
 ef_integration_test(inventory_coverage inventory_coverage.sh)
+# Policies served by the collector, signed and pinned (issue 14).
+ef_integration_test(policy_served policy_served.sh)
 
 # PostgreSQL (issue 9). One throwaway cluster per ctest run (fixture "postgres": started by
 # integration.postgres.start, stopped by integration.postgres.stop; pg_fixture.sh), in which
@@ -68,6 +70,7 @@ if(EFTERLEV_POSTGRES)
   ef_integration_pg_test(token_lifecycle token_lifecycle.sh)
   ef_integration_pg_test(department_lifecycle department_lifecycle.sh)
   ef_integration_pg_test(inventory_coverage inventory_coverage.sh)
+  ef_integration_pg_test(policy_served policy_served.sh)
   ef_integration_pg_test(end_to_end end_to_end.sh)
   ef_integration_pg_test(resilience_kill9 resilience_kill9.sh)
   ef_integration_pg_test(agent_seq_catchup agent_seq_catchup.sh)

@@ -33,6 +33,9 @@ coll accept e2e.impossible_file --department "Äldreomsorgen" --until "$(date -u
 printf 'Datornamn;Förvaltning\r\nH1.kommun.se;Socialförvaltningen\r\nh3;Äldreomsorgen\r\nnope;Äldreomsorgen\r\n' \
     >"$T/enheter.csv"
 coll inventory import "$T/enheter.csv" >/dev/null 2>>"$T/admin.log" || fail "inventory import"
+# And the served policies (schema 9): a check switched off for a department.
+coll policy disable-check e2e.impossible_file --department "Äldreomsorgen" --reason "Beslut 2026-12-01" \
+    >/dev/null 2>>"$T/admin.log" || fail "policy disable-check"
 
 # figures NAME: everything a reader sees, as files NAME-*.json.
 figures() {
@@ -43,6 +46,7 @@ figures() {
     coll accept list --all --format json | jq -S . >"$T/$1-accept.json"
     coll department list --format json | jq -S . >"$T/$1-depts.json"
     coll coverage --format json | jq -S 'del(.generated_at)' >"$T/$1-coverage.json"
+    coll policy show --department "Äldreomsorgen" | jq -S . >"$T/$1-policy.json"
     coll export --format json --output "$T/$1-export.json" 2>>"$T/admin.log" || fail "export ($1)"
     # Pinned: the agents' key certificates travel with migrate (agent_keys.cert).
     "$EF_COLLECTOR" verify-export "$T/$1-export.json" --collector-key "$(coll export-key)" \
@@ -72,7 +76,7 @@ EF_DATABASE=$PG
 serve_collector "$addr"
 figures after
 pass "PostgreSQL: export verified"
-for f in summary controls controls13 trend accept depts coverage reports; do
+for f in summary controls controls13 trend accept depts coverage policy reports; do
     cmp -s "$T/before-$f.json" "$T/after-$f.json" ||
         fail "$f differs after migrate: $(diff "$T/before-$f.json" "$T/after-$f.json" | head -n 6)"
     pass "$f: the same after migrate"

@@ -316,6 +316,8 @@ done
 [ "$(in_root stat -c %U:%a "$CS/tls/ca-key.pem")" = root:600 ] || fail "ca-key.pem not root's, 0600"
 [ -L "$R/etc/systemd/system/multi-user.target.wants/efterlev-collector.service" ] ||
     fail "collector service not enabled"
+[ "$(in_root stat -c %U:%a /etc/efterlev/policy-key.pem)" = efterlev:600 ] ||
+    fail "postinst made no policy-key.pem (efterlev's, 0600)"
 pass "collector: user, state initialised by postinst, service enabled"
 in_root efterlev-collector init --dir /srv/efterlev-init >>"$LOG" 2>&1 || fail "efterlev-collector init"
 if [ ! -s "$R/srv/efterlev-init/collector.yml" ] || [ ! -s "$R/srv/efterlev-init/tls/ca.pem" ]; then
@@ -367,6 +369,9 @@ EOF
 in_root sh -c "$cond" || fail "ExecCondition skips a configured agent"
 in_root efterlev-agent run >>"$LOG" 2>&1 || fail "first efterlev-agent run (enroll + upload)"
 in_root efterlev-agent status >>"$LOG" 2>&1 || fail "not enrolled after the first run"
+[ -s "$R/var/lib/efterlev/policy.json" ] || fail "the first run kept no served policy"
+in_root efterlev-agent status | grep -q "policy:          the collector's" ||
+    fail "the first run did not use the collector's policy"
 in_root sh -c "$cond" || fail "ExecCondition skips an enrolled agent"
 in_root efterlev-agent run >>"$LOG" 2>&1 || fail "second run"
 seq_before=$(cat "$R/var/lib/efterlev/seq")

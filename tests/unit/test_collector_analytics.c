@@ -154,7 +154,7 @@ static void enroll(struct ef_store *s, const char *token, const char *machine, s
                     machine, "public_key", b64, "proof", proof);
     free(proof);
     body = json_dumps(req, JSON_COMPACT);
-    ef_enroll(s, export_key, body, strlen(body), &ans);
+    ef_enroll(s, export_key, NULL, body, strlen(body), &ans);
     assert_int_equal(ans.status, 201);
     snprintf(a->id, sizeof(a->id), "%s", json_string_value(json_object_get(ans.body, "agent_id")));
     ef_answer_clear(&ans);

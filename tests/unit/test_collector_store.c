@@ -132,7 +132,7 @@ static int enroll_as(struct ef_store *s, const char *token, const char *machine,
     free(proof);
     free(cur);
     body = json_dumps(req, JSON_COMPACT);
-    ef_enroll(s, NULL, body, strlen(body), &ans);
+    ef_enroll(s, NULL, NULL, body, strlen(body), &ans);
     status = ans.status;
     if (status == 201 && id != NULL)
         snprintf(id, idlen, "%s", json_string_value(json_object_get(ans.body, "agent_id")));
@@ -765,7 +765,7 @@ static void test_reopen_keeps_schema(void **state)
     ef_store_close(s2);
     assert_null(ef_store_open("sqlite:/nonexistent/dir/x.db", 0, err, sizeof(err)));
     assert_null(ef_store_open("postgres://x", 0, err, sizeof(err)));
-    assert_int_equal(count_rows(f, "SELECT version FROM schema_version"), 8);
+    assert_int_equal(count_rows(f, "SELECT version FROM schema_version"), 9);
 }
 
 int main(void)

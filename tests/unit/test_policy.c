@@ -399,6 +399,76 @@ static void test_titles_summaries(void **state)
     expect_error(big, 14, "title_sv: value too long");
 }
 
+/* tunable: declared bounds, ef_policy_tune within them at every level, refusals; a policy
+ * loaded from memory hashes like its file. */
+static void test_tunable(void **state)
+{
+    (void)state;
+    struct ef_policy_set ps, file;
+    char err[512] = "", list[256];
+    static const char text[] = HEAD CHECK_A CHECK_B_HEAD "    controls: [\"8.8\"]\n"
+                                                         "    severity: low\n"
+                                                         "    level: basic\n"
+                                                         "    all:\n"
+                                                         "      - any:\n"
+                                                         "          - fact: os.days_to_eol\n"
+                                                         "            min: {basic: 30, high: 90}\n"
+                                                         "            tunable: {name: days, param: "
+                                                         "min, min: 1, max: 365}\n";
+    ef_policy_init(&ps);
+    if (ef_policy_load_mem(&ps, "mem.yml", text, strlen(text), CONTROLS, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    ef_policy_init(&file);
+    /* The same bytes in a file (binary: no CRLF on Windows). */
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/tun.yml", tmpdir);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+    assert_int_equal(fclose(f), 0);
+    if (ef_policy_load(&file, path, CONTROLS, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_string_equal(ps.sha256, file.sha256);
+    ef_policy_free(&file);
+    assert_int_equal(ef_policy_tunables(&ps, "t.b", list, sizeof(list)), 0);
+    assert_contains(list, "days (min, 1..365, now 30)");
+    const struct ef_param *mn = &ps.checks[1].condition->rules[0].cond->rules[0].p[EF_P_MIN];
+    assert_int_equal(mn->num[EF_LEVEL_HIGH], 90);
+    assert_int_equal(ef_policy_tune(&ps, "t.b", "days", "120", err, sizeof(err)), 0);
+    assert_int_equal(mn->num[EF_LEVEL_BASIC], 120);
+    assert_int_equal(mn->num[EF_LEVEL_HIGH], 120);
+    assert_string_equal(mn->str[EF_LEVEL_ELEVATED], "120");
+    assert_int_equal(ef_policy_tune(&ps, "t.b", "days", "366", err, sizeof(err)), -1);
+    assert_contains(err, "from 1 to 365");
+    assert_int_equal(ef_policy_tune(&ps, "t.b", "days", "12x", err, sizeof(err)), -1);
+    assert_int_equal(ef_policy_tune(&ps, "t.b", "other", "5", err, sizeof(err)), -1);
+    assert_contains(err, "no tunable parameter 'other'");
+    assert_int_equal(ef_policy_tune(&ps, "t.a", "days", "5", err, sizeof(err)), -1);
+    assert_int_equal(ef_policy_tune(&ps, "t.none", "days", "5", err, sizeof(err)), -1);
+    assert_int_equal(mn->num[EF_LEVEL_BASIC], 120); /* refusals change nothing */
+    ef_policy_free(&ps);
+
+    /* The catalog's own values must lie within its bounds; param must be an integer test. */
+    expect_error(HEAD CHECK_A CHECK_B_HEAD
+                 "    controls: [\"8.8\"]\n"
+                 "    severity: low\n"
+                 "    level: basic\n"
+                 "    all:\n"
+                 "      - fact: os.days_to_eol\n"
+                 "        min: {basic: 30, high: 90}\n"
+                 "        tunable: {name: d, param: min, min: 1, max: 60}\n",
+                 25, "outside [1, 60]");
+    expect_error(HEAD CHECK_A CHECK_B_HEAD
+                 "    controls: [\"8.8\"]\n"
+                 "    severity: low\n"
+                 "    level: basic\n"
+                 "    all:\n"
+                 "      - fact: os.days_to_eol\n"
+                 "        min: 30\n"
+                 "        tunable: {name: d, param: max, min: 1, max: 60}\n",
+                 25, "no integer test of this rule");
+}
+
 static void test_err_unknown_key(void **state)
 {
     (void)state;
@@ -647,6 +717,7 @@ int main(void)
         cmocka_unit_test(test_two_files),
         cmocka_unit_test(test_per_level_params),
         cmocka_unit_test(test_titles_summaries),
+        cmocka_unit_test(test_tunable),
         cmocka_unit_test(test_err_unknown_key),
         cmocka_unit_test(test_err_missing_field),
         cmocka_unit_test(test_err_controls),

@@ -8,6 +8,7 @@
 #   3. a run: the collector verifies the Ed25519 signature and stores the report, whose
 #      host says platform "windows";
 #   4. the collector down: reports spool in the state folder and arrive afterwards, in order;
+#   4b. without --policy, the policy the collector serves Windows hosts (signed, pinned);
 #   5. the default state folder is %ProgramData%\efterlev;
 #   6. without --ca (an MSI given only COLLECTOR and TOKEN), the Windows certificate store
 #      decides: refused until the collector's CA is in the machine's Root store, then enrolled.
@@ -70,8 +71,9 @@ assert_eq "$(jq -r .host.os_id <<<"$out")" windows "os_id windows"
 [ -n "$(jq -r .host.os_build <<<"$out")" ] || fail "os_build is empty"
 pass "os_build $(jq -r .host.os_build <<<"$out"), os_pretty $(jq -r .host.os_pretty <<<"$out")"
 
-# 2. Enrollment, with Swedish letters and spaces in the paths.
-start_collector
+# 2. Enrollment, with Swedish letters and spaces in the paths. The collector's Windows
+# catalog is the test policy (what it serves Windows hosts, section 4b).
+COLL_POLICIES_WINDOWS=$pol start_collector
 addr=${COLL_URL#https://}
 tok=$(add_department "Socialförvaltningen" elevated)
 ca_dir="$T/CA för kommunen"
@@ -119,6 +121,21 @@ serve_collector "$addr"
 wagent run --state-dir "$(win "$state")" --policy "$policy" 2>"$T/up.log" || fail "run after recovery: $(cat "$T/up.log")"
 assert_eq "$(stored_seqs "$id")" "1,2,3,4,5" "all stored once, in seq order"
 assert_eq "$(find "$state/spool" -maxdepth 1 -name '*.report' | wc -l)" 0 "the spool is empty"
+
+# 4b. Without --policy: the policy the collector serves Windows hosts, verified with the key
+#     pinned at enrollment, a check switched off for the department included.
+"$EF_COLLECTOR" policy disable-check test.is_linux --department "Socialförvaltningen" \
+    --reason "Inte en Linuxdator" --config "$COLL_CONF" >/dev/null 2>>"$T/admin.log" ||
+    fail "policy disable-check"
+wagent run --state-dir "$(win "$state")" 2>"$T/served.log" ||
+    fail "run with the served policy: $(cat "$T/served.log")"
+assert_contains "$(cat "$T/served.log")" "policy version 1 from the collector" \
+    "the Windows agent fetched its served policy"
+body=$(db_query "select body from reports where agent_id='$id' order by id desc limit 1")
+assert_eq "$(jq -r .policy.version <<<"$body")" served.1 "its report names the served policy"
+assert_eq "$(jq -r '.results[] | select(.check == "test.is_linux") | .status' <<<"$body")" na \
+    "the check switched off is na"
+[ -s "$state/policy.json" ] || fail "no last good policy in the Windows state folder"
 
 # 5. The default state folder: %ProgramData%\efterlev (C:\ProgramData in the prefix).
 set +e
