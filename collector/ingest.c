@@ -17,6 +17,7 @@
 #include "assigned.h"
 #include "enroll.h"
 #include "ingest_job.h"
+#include "policy_doc.h"
 #include "store/report_held.h"
 
 struct ef_job *ef_job_new(enum ef_job_kind kind)
@@ -105,6 +106,18 @@ static int keep_assigned(struct ef_store *s, struct ef_job *j, const struct ef_a
                 (unsigned long long)j->report.seq, a->agent_id, t.missing, j->report.policy_id,
                 j->report.policy_version);
     *policy_assigned = t.policy_assigned;
+    /* Where the collector serves the department its policy, the assigned one is the
+     * document it last served it (the catalog with the department's changes): the report
+     * must name that. */
+    {
+        char served[65] = "";
+
+        if (ef_assigned_policy_sha256(s, a->department_id, j->report.host.platform, served) !=
+            EF_OK)
+            return -1;
+        if (served[0] != '\0')
+            *policy_assigned = t.missing == 0 && strcmp(j->report.policy_sha256, served) == 0;
+    }
     return 0;
 }
 

@@ -64,6 +64,11 @@ served=$(db_query "select sha256 from policy_served where platform = 'linux'")
 assert_eq "$(last_report | jq -r .policy.sha256)" "$served" \
     "the report names the served document's sha256 (what ingest compares)"
 assert_eq "$(last_report | jq -r .policy.version)" "served.0" "the report names the served version"
+# The collector compares it with what it served: the host ran the policy it was assigned,
+# nothing missing (docs/figures.md, "What is counted").
+hostdoc() { "$EF_COLLECTOR" summary --format json --config "$COLL_CONF"; }
+assert_eq "$(hostdoc | jq -r '[.hosts[0].policy.assigned, .departments[0].assigned_policy_hosts, .departments[0].missing] | join(" ")')" \
+    "true 1 0" "ingest: the host ran its assigned (served) policy"
 
 # 2. A check switched off for the department reaches the agent on its next run, as na with
 # the reason: a deliberate deviation, not a missing result.
@@ -98,6 +103,8 @@ assert_contains "$(latest evidence e2e.impossible_file)" "Lab machines without p
     "its evidence gives the reason"
 assert_eq "$(latest status e2e.passwd_present)" pass "the other checks still run"
 assert_eq "$(latest status tune.exit_code)" pass "the changed threshold changed the verdict"
+assert_eq "$(hostdoc | jq -r '[.hosts[0].policy.assigned, .hosts[0].missing] | join(" ")')" "true 0" \
+    "after the change: the new document is the assigned one, and the host ran it"
 
 # 3. The GET by hand: signed by the agent's key, 304 for the ETag it has.
 signed_get() { # KEYFILE AGENT TARGET DATE [CURL ARGS]
@@ -297,4 +304,12 @@ agent a enroll --collector "$COLL_URL" --token "$tok" --ca "$COLL_CA" 2>>"$T/enr
     fail "enroll with another key pinned"
 [ -e "$state/policy.json" ] && fail "the last good policy of another policy key was kept"
 pass "a new policy key drops the last good policy"
+# 10. A run with a local policy of one check (issue 14: `run --policy mini.yml`): not the
+# assigned policy, and the department's other required checks are missing.
+printf 'policy:\n  id: mini\n  version: "1"\nchecks:\n' >"$T/mini.yml"
+awk '/^  - id: e2e.passwd_present/ { k = 1; print; next } /^  - id: / { k = 0 } k' \
+    "$EF_SOURCE_DIR/tests/fixtures/policies/e2e.yml" >>"$T/mini.yml"
+agent a run --policy "$T/mini.yml" 2>"$T/run-mini.log" || fail "run --policy mini.yml: $(cat "$T/run-mini.log")"
+assert_eq "$(hostdoc | jq -r '[.hosts[0].policy.id, .hosts[0].policy.assigned, .hosts[0].pass, .hosts[0].missing] | join(" ")')" \
+    "mini false 1 2" "a local policy of one check: flagged, the two other required checks missing"
 echo "policy_served: all passed"
