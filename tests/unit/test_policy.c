@@ -712,24 +712,15 @@ static void test_docs_example(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_default_policy),
-        cmocka_unit_test(test_default_titles),
-        cmocka_unit_test(test_two_files),
-        cmocka_unit_test(test_per_level_params),
-        cmocka_unit_test(test_titles_summaries),
-        cmocka_unit_test(test_tunable),
-        cmocka_unit_test(test_err_unknown_key),
-        cmocka_unit_test(test_err_missing_field),
-        cmocka_unit_test(test_err_controls),
-        cmocka_unit_test(test_err_duplicate_id),
-        cmocka_unit_test(test_err_bad_regex),
-        cmocka_unit_test(test_err_bad_level_severity),
-        cmocka_unit_test(test_err_wrong_type),
-        cmocka_unit_test(test_err_rules),
-        cmocka_unit_test(test_err_yaml_syntax),
-        cmocka_unit_test(test_err_missing_file),
-        cmocka_unit_test(test_alias_bomb),
-        cmocka_unit_test(test_untrusted_file),
+        cmocka_unit_test(test_default_policy),   cmocka_unit_test(test_default_titles),
+        cmocka_unit_test(test_two_files),        cmocka_unit_test(test_per_level_params),
+        cmocka_unit_test(test_titles_summaries), cmocka_unit_test(test_tunable),
+        cmocka_unit_test(test_err_unknown_key),  cmocka_unit_test(test_err_missing_field),
+        cmocka_unit_test(test_err_controls),     cmocka_unit_test(test_err_duplicate_id),
+        cmocka_unit_test(test_err_bad_regex),    cmocka_unit_test(test_err_bad_level_severity),
+        cmocka_unit_test(test_err_wrong_type),   cmocka_unit_test(test_err_rules),
+        cmocka_unit_test(test_err_yaml_syntax),  cmocka_unit_test(test_err_missing_file),
+        cmocka_unit_test(test_alias_bomb),       cmocka_unit_test(test_untrusted_file),
         cmocka_unit_test(test_docs_example),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
