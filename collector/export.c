@@ -388,12 +388,14 @@ static char *manifest_text(struct stream *st, const struct ef_agent_row *agents,
         cert = agents[i].has_cert ? ef_b64_encode(agents[i].cert, EF_ED25519_SIG_LEN) : NULL;
         bad = pub == NULL || (agents[i].has_cert && cert == NULL) ||
               json_array_append_new(
-                  ja,
-                  json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s}", "agent_id", id, "hostname",
-                            agents[i].hostname, "department", agents[i].department, "public_key",
-                            pub, "key_certificate", cert != NULL ? json_string(cert) : json_null(),
-                            "platform", agents[i].platform, "os_edition", agents[i].os_edition,
-                            "os_build", agents[i].os_build)) != 0;
+                  ja, json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:{s:s, s:s, s:b}, s:I}",
+                                "agent_id", id, "hostname", agents[i].hostname, "department",
+                                agents[i].department, "public_key", pub, "key_certificate",
+                                cert != NULL ? json_string(cert) : json_null(), "platform",
+                                agents[i].platform, "os_edition", agents[i].os_edition, "os_build",
+                                agents[i].os_build, "policy", "id", agents[i].policy_id, "sha256",
+                                agents[i].policy_sha256, "assigned", agents[i].policy_assigned,
+                                "missing", (json_int_t)agents[i].missing)) != 0;
         free(pub);
         free(cert);
         if (bad) {

@@ -100,8 +100,12 @@ static int agent_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)
     }
     if (core_col_text(s, st, 5, a->platform, sizeof(a->platform)) != EF_OK ||
         core_col_text(s, st, 6, a->os_edition, sizeof(a->os_edition)) != EF_OK ||
-        core_col_text(s, st, 7, a->os_build, sizeof(a->os_build)) != EF_OK)
+        core_col_text(s, st, 7, a->os_build, sizeof(a->os_build)) != EF_OK ||
+        core_col_text(s, st, 8, a->policy_id, sizeof(a->policy_id)) != EF_OK ||
+        core_col_text(s, st, 9, a->policy_sha256, sizeof(a->policy_sha256)) != EF_OK)
         return EF_ERR;
+    a->policy_assigned = DB(s)->col_int(st, 10) != 0;
+    a->missing = DB(s)->col_int(st, 11);
     return EF_OK;
 }
 
@@ -109,7 +113,8 @@ int core_agent_list(struct ef_store *s, const char *department, struct ef_agent_
                     size_t *n)
 {
     static const char sql[] = "SELECT a.agent_id, a.hostname, d.name, k.public_key, k.cert, "
-                              "a.platform, a.os_edition, a.os_build "
+                              "a.platform, a.os_edition, a.os_build, a.policy_id, "
+                              "a.policy_sha256, a.policy_assigned, a.n_missing "
                               "FROM agents a JOIN departments d ON d.id = a.department_id "
                               "JOIN agent_keys k ON k.agent_id = a.agent_id "
                               "WHERE $1 IS NULL OR d.name = $1 "

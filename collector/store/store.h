@@ -254,6 +254,12 @@ struct ef_agent_row {
     char platform[16]; /* from the agent's latest report, "" before its first */
     char os_edition[EF_SHORT_MAX + 1];
     char os_build[EF_SHORT_MAX + 1];
+    /* The policy its latest report named and the collector's verdict (schema 8), and how
+     * many required checks were missing from it. */
+    char policy_id[EF_ID_MAX + 1];
+    char policy_sha256[65];
+    int policy_assigned;
+    int64_t missing;
 };
 
 /* A stored report as exported. */

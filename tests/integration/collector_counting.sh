@@ -156,6 +156,12 @@ assert_contains "$(jq -r '.results[] | select(.check == "mal.av_active") | .evid
     "the evidence names the policy it ran instead"
 assert_eq "$(jq -r '[.policy.id, .policy.assigned] | join(" ")' <<<"$RESP")" "efterlev-default false" \
     "the host view names the policy it ran and that it was not the assigned one"
+# Internal control's export carries it too: the manifest (signed by the collector) names
+# each agent's policy, the verdict and the missing count.
+http GET "/api/v1/export?format=json" -H "Authorization: Bearer $COORD"
+assert_eq "$CODE" 200 "JSON export"
+assert_eq "$(jq -r .manifest "$T/resp" | jq -r --arg a "$AGENT" '.agents[] | select(.agent_id == $a) | [.policy.id, .policy.assigned, .missing] | join(" ")')" \
+    "efterlev-default false 7" "the export's manifest: the policy, not the assigned one, 7 missing"
 
 # ---- seq 7: the whole set again: nothing missing ----
 upload 7 "$(baseline elevated)"
