@@ -8,6 +8,7 @@
 #include "check_catalog.h"
 #include "controls.h"
 #include "efterlev/policy.h"
+#include "store/store.h"
 
 const char *ef_check_catalog_default_path(void)
 {
@@ -89,6 +90,76 @@ int ef_check_catalog_load(struct ef_check_catalog *c, const char *path, char *er
     snprintf(c->policy_sha256, sizeof(c->policy_sha256), "%s", ps.sha256);
     ef_policy_free(&ps);
     return 0;
+}
+
+int ef_check_catalog_with_sites(struct ef_check_catalog *out, const struct ef_check_catalog *base,
+                                const struct ef_site_policy *files, size_t nfiles, char *err,
+                                size_t errlen)
+{
+    struct ef_policy_set *ps = calloc(nfiles ? nfiles : 1, sizeof(*ps));
+    const char *controls = ef_catalog_default_path();
+    struct stat st;
+    size_t i, j, n = base->n;
+    int rc = -1;
+
+    memset(out, 0, sizeof(*out));
+    if (ps == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (stat(controls, &st) != 0)
+        controls = NULL;
+    for (i = 0; i < nfiles; i++) {
+        ef_policy_init(&ps[i]);
+        if (files[i].yaml == NULL ||
+            ef_policy_load_mem(&ps[i], files[i].name, files[i].yaml, strlen(files[i].yaml),
+                               controls, err, errlen) != 0)
+            goto out;
+        n += ps[i].nchecks;
+    }
+    if ((out->v = calloc(n ? n : 1, sizeof(*out->v))) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    /* The base's entries without their texts (they stay the base's: ingest needs none). */
+    for (i = 0; i < base->n; i++) {
+        out->v[i] = base->v[i];
+        out->v[i].title = out->v[i].title_sv = out->v[i].summary = out->v[i].summary_sv = NULL;
+    }
+    out->n = base->n;
+    for (i = 0; i < nfiles; i++)
+        for (j = 0; j < ps[i].nchecks; j++) {
+            const struct ef_check *k = &ps[i].checks[j];
+            struct ef_catalog_check *e = &out->v[out->n];
+
+            /* policy add refuses a site check that repeats a catalog id; two site policies
+             * may still share one: the first assigned (by name) holds it */
+            if (ef_check_catalog_find(base, k->id) != NULL)
+                continue;
+            memcpy(e->id, k->id, sizeof(e->id));
+            memcpy(e->controls, k->controls, sizeof(e->controls));
+            e->ncontrols = k->ncontrols;
+            e->severity = k->severity;
+            e->level = k->level;
+            out->n++;
+        }
+    qsort(out->v, out->n, sizeof(*out->v), by_id);
+    for (i = j = 0; i < out->n; i++) /* drop the later of two site checks with one id */
+        if (j == 0 || strcmp(out->v[j - 1].id, out->v[i].id) != 0)
+            out->v[j++] = out->v[i];
+    out->n = j;
+    memcpy(out->path, base->path, sizeof(out->path));
+    memcpy(out->policy_id, base->policy_id, sizeof(out->policy_id));
+    memcpy(out->policy_version, base->policy_version, sizeof(out->policy_version));
+    memcpy(out->policy_sha256, base->policy_sha256, sizeof(out->policy_sha256));
+    rc = 0;
+out:
+    for (i = 0; i < nfiles; i++)
+        ef_policy_free(&ps[i]);
+    free(ps);
+    if (rc != 0)
+        ef_check_catalog_free(out);
+    return rc;
 }
 
 void ef_check_catalog_free(struct ef_check_catalog *c)

@@ -69,6 +69,16 @@ const char *ef_check_catalog_default_path(void);
 int ef_check_catalog_load(struct ef_check_catalog *c, const char *path, char *err, size_t errlen);
 void ef_check_catalog_free(struct ef_check_catalog *c);
 
+struct ef_site_policy;
+/* For ingest: base and the checks of a department's site policies (collector `policy add`,
+ * `policy assign`; their YAML loaded as the agents load it), one table sorted by id, the
+ * base's policy id and hash kept. A site check whose id the base holds is the base's. The
+ * entries carry no titles. 0, or -1 with err (a site policy the loader refuses). Free with
+ * ef_check_catalog_free. */
+int ef_check_catalog_with_sites(struct ef_check_catalog *out, const struct ef_check_catalog *base,
+                                const struct ef_site_policy *files, size_t nfiles, char *err,
+                                size_t errlen);
+
 /* The catalog's entry for a check id; NULL when the catalog does not hold it. */
 const struct ef_catalog_check *ef_check_catalog_find(const struct ef_check_catalog *c,
                                                      const char *id);

@@ -58,6 +58,66 @@ static int department_of(struct ef_store *s, int64_t id, struct ef_dept_cache *d
     return rc;
 }
 
+void ef_dept_cache_clear(struct ef_dept_cache *dc)
+{
+    for (size_t i = 0; i < dc->nsc; i++)
+        ef_check_catalog_free(&dc->sc[i].cat);
+    memset(dc, 0, sizeof(*dc));
+}
+
+/* The catalog a host of department d on platform is counted against: base, with the checks
+ * of the site policies the department is assigned for the platform (collector `policy`).
+ * *own set when the caller must free the catalog (no cache to keep it in). */
+static int catalog_of(struct ef_store *s, const struct ef_department *d, const char *platform,
+                      const struct ef_check_catalog *base, struct ef_dept_cache *dc,
+                      const struct ef_check_catalog **out, struct ef_check_catalog *own, int *owned)
+{
+    struct ef_site_catalog tmp, *e = NULL;
+    struct ef_dept_policy dp;
+    char err[256];
+    int rc;
+
+    *out = base;
+    *owned = 0;
+    if (base == NULL)
+        return EF_OK;
+    for (size_t i = 0; dc != NULL && i < dc->nsc; i++)
+        if (dc->sc[i].department_id == d->id && strcmp(dc->sc[i].platform, platform) == 0) {
+            if (dc->sc[i].sites)
+                *out = &dc->sc[i].cat;
+            return EF_OK;
+        }
+    memset(&dp, 0, sizeof(dp));
+    if ((rc = s->ops->policy_dept_get(s, d->name, platform, &dp)) != EF_OK)
+        return rc;
+    e = dc != NULL && dc->nsc < EF_SITE_CACHE ? &dc->sc[dc->nsc] : &tmp;
+    memset(e, 0, sizeof(*e));
+    e->department_id = d->id;
+    snprintf(e->platform, sizeof(e->platform), "%s", platform);
+    if (dp.nfiles > 0) {
+        if (ef_check_catalog_with_sites(&e->cat, base, dp.files, dp.nfiles, err, sizeof(err)) !=
+            0) {
+            /* policy add checked it: a stored site policy that no longer loads is counted
+             * as absent, and said so */
+            ef_warn("department %s: its site policies are not counted: %s", d->name, err);
+        } else {
+            e->sites = 1;
+        }
+    }
+    ef_dept_policy_free(&dp);
+    if (e != &tmp) {
+        dc->nsc++;
+    } else if (e->sites) {
+        *own = e->cat;
+        *owned = 1;
+        *out = own;
+        return EF_OK;
+    }
+    if (e->sites)
+        *out = &e->cat;
+    return EF_OK;
+}
+
 static void accepted(struct ef_store *s, const struct ef_agent *a, int status, int duplicate,
                      struct ef_dept_cache *dc, struct ef_answer *ans)
 {
@@ -86,14 +146,21 @@ static int keep_assigned(struct ef_store *s, struct ef_job *j, const struct ef_a
 {
     struct ef_assigned_tally t;
     struct ef_department d;
+    const struct ef_check_catalog *cat;
+    struct ef_check_catalog own;
+    int owned;
 
     *policy_assigned = 0;
     if (j->checks == NULL)
         return 0;
-    if (department_of(s, a->department_id, dc, &d) != EF_OK)
+    if (department_of(s, a->department_id, dc, &d) != EF_OK ||
+        catalog_of(s, &d, j->report.host.platform[0] ? j->report.host.platform : EF_PLATFORM_LINUX,
+                   ef_check_catalog_for(j->checks, j->report.host.platform), dc, &cat, &own,
+                   &owned) != EF_OK)
         return -1;
-    ef_assigned_apply(ef_check_catalog_for(j->checks, j->report.host.platform), d.level, &j->report,
-                      &t);
+    ef_assigned_apply(cat, d.level, &j->report, &t);
+    if (owned)
+        ef_check_catalog_free(&own);
     if (t.not_in_catalog + t.above_level + t.other_level > 0)
         ef_warn("report %llu of %s: %zu results not counted (%zu not in the %s catalog%s, %zu "
                 "above level %s; first %s), %zu judged at another level counted as unknown",

@@ -50,12 +50,25 @@ struct ef_job {
     char enrolled[EF_ID_MAX + 1]; /* agent_id (re-)enrolled by this job */
 };
 
-/* Departments looked up by the writer during one batch (name and level for answers). */
+/* Departments looked up by the writer during one batch (name and level for answers), and
+ * the catalogs their hosts are counted against where site policies add checks (built once
+ * per department and platform in a batch: the site policies' YAML is loaded then). */
 #define EF_DEPT_CACHE 32
+#define EF_SITE_CACHE 8 /* (department, platform) pairs; more are built per report */
+struct ef_site_catalog {
+    int64_t department_id;
+    char platform[16];
+    int sites;                   /* 0: the department has no site policy for the platform */
+    struct ef_check_catalog cat; /* when sites: the catalog with the site checks */
+};
 struct ef_dept_cache {
     size_t n;
     struct ef_department d[EF_DEPT_CACHE];
+    size_t nsc;
+    struct ef_site_catalog sc[EF_SITE_CACHE];
 };
+/* Free what the cache holds and empty it (the end of a batch). */
+void ef_dept_cache_clear(struct ef_dept_cache *dc);
 
 /* A new job (zeroed, report initialised); NULL when out of memory. */
 struct ef_job *ef_job_new(enum ef_job_kind kind);

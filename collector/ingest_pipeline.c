@@ -180,6 +180,7 @@ static void write_batch(struct ef_pipeline *p, struct ef_job *list)
     if (s->ops->batch_begin == NULL) { /* a backend without batching */
         for (j = list; j != NULL; j = j->next)
             process(s, p, j, &dc);
+        ef_dept_cache_clear(&dc);
         return;
     }
     for (int attempt = 1;; attempt++) {
@@ -206,11 +207,12 @@ static void write_batch(struct ef_pipeline *p, struct ef_job *list)
             ef_answer_clear(&j->ans);
             j->enrolled[0] = '\0';
         }
-        memset(&dc, 0, sizeof(dc));
+        ef_dept_cache_clear(&dc);
         struct timespec pause = {0, (long)(1 + attempt) * 1000000L + (long)(random() % 5000000)};
 
         nanosleep(&pause, NULL);
     }
+    ef_dept_cache_clear(&dc);
     if (rc == EF_BUSY)
         s->ops->batch_rollback(s);
     if (rc != EF_OK) {

@@ -280,6 +280,12 @@ agent a run 2>"$T/run7.log" || fail "run 7: $(cat "$T/run7.log")"
 assert_contains "$(cat "$T/run7.log")" "policy version 4 from the collector" "run 7 fetched version 4"
 assert_eq "$(last_report | jq -r '.results[] | select(.check == "kommun.site_marker") | .status')" \
     pass "the site's own check ran on the next run"
+# The collector counts it: the department's site policy is part of what its hosts are
+# counted against (and required), not a result set aside.
+assert_eq "$(latest status kommun.site_marker) $(latest status collector.unassigned_results)" "pass " \
+    "the site check is counted, nothing set aside"
+assert_eq "$(hostdoc | jq -r '[.hosts[0].policy.assigned, .hosts[0].missing, .hosts[0].error] | join(" ")')" \
+    "true 0 0" "with the site policy: the assigned policy, nothing missing, no error"
 # Its new text (--replace) reaches the departments it is assigned to on their next run.
 site_check kommun.site_marker | sed 's|file: /etc/passwd|file: /nonexistent/kommun-marker|' \
     >"$T/kommun-site2.yml"
@@ -293,6 +299,7 @@ agent a run 2>"$T/run8.log" || true
 assert_contains "$(cat "$T/run8.log")" "policy version 5 from the collector" "run 8 fetched version 5"
 assert_eq "$(last_report | jq -r '.results[] | select(.check == "kommun.site_marker") | .status')" \
     fail "the replaced site check ran on the next run"
+assert_eq "$(latest status kommun.site_marker)" fail "... and counts as a failure"
 # 9. Enrolling again with the same collector keeps the last good policy; with another policy
 # key (another collector) it goes, rather than be refused on every run.
 agent a enroll --collector "$COLL_URL" --token "$tok" --ca "$COLL_CA" 2>>"$T/enroll.log" ||
@@ -305,11 +312,13 @@ agent a enroll --collector "$COLL_URL" --token "$tok" --ca "$COLL_CA" 2>>"$T/enr
 [ -e "$state/policy.json" ] && fail "the last good policy of another policy key was kept"
 pass "a new policy key drops the last good policy"
 # 10. A run with a local policy of one check (issue 14: `run --policy mini.yml`): not the
-# assigned policy, and the department's other required checks are missing.
+# assigned policy, and the department's other required checks are missing: the catalog's
+# impossible_file (basic; switched off, but then reported as na, never left out) and
+# tune.exit_code, and the site policy's kommun.site_marker.
 printf 'policy:\n  id: mini\n  version: "1"\nchecks:\n' >"$T/mini.yml"
 awk '/^  - id: e2e.passwd_present/ { k = 1; print; next } /^  - id: / { k = 0 } k' \
     "$EF_SOURCE_DIR/tests/fixtures/policies/e2e.yml" >>"$T/mini.yml"
 agent a run --policy "$T/mini.yml" 2>"$T/run-mini.log" || fail "run --policy mini.yml: $(cat "$T/run-mini.log")"
 assert_eq "$(hostdoc | jq -r '[.hosts[0].policy.id, .hosts[0].policy.assigned, .hosts[0].pass, .hosts[0].missing] | join(" ")')" \
-    "mini false 1 2" "a local policy of one check: flagged, the two other required checks missing"
+    "mini false 1 3" "a local policy of one check: flagged, the three other required checks missing"
 echo "policy_served: all passed"

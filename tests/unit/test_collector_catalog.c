@@ -18,6 +18,7 @@
 #include "config.h"
 #include "controls.h"
 #include "efterlev/util.h"
+#include "store/store.h"
 
 #define DEFAULT_POLICIES EF_SOURCE_DIR "/checks/policies"
 
@@ -503,6 +504,61 @@ static void test_config_key(void **state)
     assert_string_equal(back.policies_windows, want);
 }
 
+/* A department's site policies join the catalog its hosts are counted against: their
+ * checks required like the catalog's, a repeated catalog id the catalog's own. */
+static void test_with_sites(void **state)
+{
+    static const char site[] = "policy:\n  id: kommun\n  version: \"1\"\nchecks:\n"
+                               "  - id: kommun.marker\n    title: t\n    description: d\n"
+                               "    rationale: r\n    remediation: m\n"
+                               "    controls: [\"5.10\"]\n    severity: high\n"
+                               "    level: basic\n    all:\n      - file: /x\n"
+                               "        exists: true\n"
+                               "  - id: enc.luks_params\n    title: t\n    description: d\n"
+                               "    rationale: r\n    remediation: m\n"
+                               "    controls: [\"5.1\"]\n    severity: low\n"
+                               "    level: basic\n    all:\n      - file: /x\n"
+                               "        exists: true\n";
+    struct ef_check_catalog base, c;
+    struct ef_site_policy sp = {0};
+    struct ef_assigned_tally t;
+    struct ef_report r;
+    char err[512];
+
+    (void)state;
+    assert_int_equal(ef_check_catalog_load(&base, DEFAULT_POLICIES, err, sizeof(err)), 0);
+    snprintf(sp.name, sizeof(sp.name), "kommun-site");
+    sp.yaml = (char *)site;
+    if (ef_check_catalog_with_sites(&c, &base, &sp, 1, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(c.n, base.n + 1);
+    assert_string_equal(c.policy_sha256, base.policy_sha256);
+    const struct ef_catalog_check *k = ef_check_catalog_find(&c, "kommun.marker");
+    assert_non_null(k);
+    assert_int_equal(k->severity, EF_SEV_HIGH);
+    assert_string_equal(k->controls[0], "5.10");
+    k = ef_check_catalog_find(&c, "enc.luks_params"); /* the catalog's, from high */
+    assert_int_equal(k->level, EF_LEVEL_HIGH);
+    assert_null(k->title);
+    /* required at basic: missing from a report of one other check */
+    ef_report_init(&r);
+    add(&r, "acct.uid0_only_root", EF_PASS, EF_LEVEL_BASIC, "5.1", EF_SEV_INFO);
+    ef_assigned_apply(&c, EF_LEVEL_BASIC, &r, &t);
+    assert_int_equal(t.missing, 31);
+    int seen = 0;
+    for (size_t i = 0; i < r.nresults; i++)
+        seen |= strcmp(r.results[i].check, "kommun.marker") == 0 &&
+                (int)r.results[i].status == EF_MISSING;
+    assert_true(seen);
+    ef_report_free(&r);
+    ef_check_catalog_free(&c);
+    /* a site policy the loader refuses: an error naming it */
+    sp.yaml = (char *)"policy: {id: x}\nchecks: [1]\n";
+    assert_int_equal(ef_check_catalog_with_sites(&c, &base, &sp, 1, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "kommun-site"));
+    ef_check_catalog_free(&base);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -510,6 +566,7 @@ int main(void)
         cmocka_unit_test(test_load_default),
         cmocka_unit_test_setup_teardown(test_load_errors, setup, teardown),
         cmocka_unit_test(test_apply),
+        cmocka_unit_test(test_with_sites),
         cmocka_unit_test_setup_teardown(test_check_titles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_windows_catalog, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_key, setup, teardown),
