@@ -648,6 +648,53 @@ int ef_trend_json(struct ef_store *s, const char *department, const char *contro
     return EF_OK;
 }
 
+void ef_aspect_sums(const struct ef_check_catalogs *cs, const struct ef_check_counts *rows,
+                    size_t n, int64_t out[EF_ASPECTS][EF_KINDS])
+{
+    memset(out, 0, sizeof(int64_t) * EF_ASPECTS * EF_KINDS);
+    for (size_t i = 0; i < n; i++) {
+        unsigned a = ef_check_aspects(cs, rows[i].check);
+
+        for (int k = 0; k < EF_ASPECTS; k++)
+            if (a & (1u << k))
+                for (int j = 0; j < EF_KINDS; j++)
+                    out[k][j] += rows[i].counts[j];
+    }
+}
+
+int ef_json_aspects(json_t *doc, const struct ef_check_catalogs *cs)
+{
+    int64_t sums[EF_ASPECTS][EF_KINDS];
+    json_t *rows = json_object_get(doc, "checks"), *row, *arr = json_array();
+    size_t i;
+
+    memset(sums, 0, sizeof(sums));
+    json_array_foreach(rows, i, row)
+    {
+        const char *id = json_string_value(json_object_get(row, "check"));
+        unsigned a = id != NULL ? ef_check_aspects(cs, id) : 0;
+
+        for (int k = 0; k < EF_ASPECTS; k++)
+            if (a & (1u << k))
+                for (int j = 0; j < EF_KINDS; j++)
+                    sums[k][j] += json_integer_value(json_object_get(row, kind_keys[j]));
+    }
+    for (int k = 0; arr != NULL && k < EF_ASPECTS; k++) {
+        json_t *o = json_pack("{s:s}", "aspect", ef_aspect_letters[k]);
+
+        if (o == NULL || ef_counts_json(o, sums[k]) != 0) {
+            json_decref(o);
+            json_decref(arr);
+            return -1;
+        }
+        if (json_array_append_new(arr, o) != 0) {
+            json_decref(arr);
+            return -1;
+        }
+    }
+    return arr == NULL || json_object_set_new(doc, "aspects", arr) != 0 ? -1 : 0;
+}
+
 void ef_json_check_titles(json_t *rows, const struct ef_check_catalogs *cs, const char *platform,
                           const char *lang)
 {

@@ -13,6 +13,7 @@
 
 #include "check_catalog.h"
 #include "controls.h"
+#include "efterlev/policy.h"
 #include "csv.h"
 #include "store/store.h"
 
@@ -82,6 +83,14 @@ json_t *ef_acceptance_json(const struct ef_acceptance *a);
  * (ef_check_title: the other language, else the id, when it has none), and a "summary": its
  * one-sentence summary in lang (the other language's; null when it has none). platform: the
  * host's (host page), or NULL (a department's rows, which mix platforms). */
+/* Per aspect (index i: EF_ASPECT_* bit 1 << i), the counts of the check rows whose check
+ * protects it (ef_check_aspects): a result counts in every aspect of its check. */
+void ef_aspect_sums(const struct ef_check_catalogs *cs, const struct ef_check_counts *rows,
+                    size_t n, int64_t out[EF_ASPECTS][EF_KINDS]);
+/* The same over a JSON document's "checks" rows (the department view), set as its
+ * "aspects": [{aspect, pass, fail, ..., compliance_pct}] in K, R, T, S order. */
+int ef_json_aspects(json_t *doc, const struct ef_check_catalogs *cs);
+
 void ef_json_check_titles(json_t *rows, const struct ef_check_catalogs *cs, const char *platform,
                           const char *lang);
 

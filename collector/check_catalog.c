@@ -74,6 +74,7 @@ int ef_check_catalog_load(struct ef_check_catalog *c, const char *path, char *er
         e->ncontrols = k->ncontrols;
         e->severity = k->severity;
         e->level = k->level;
+        e->aspects = k->aspects;
         /* The texts move over (the loader bounded them at 8192 bytes, valid UTF-8). */
         e->title = k->title;
         e->title_sv = k->title_sv;
@@ -141,6 +142,7 @@ int ef_check_catalog_with_sites(struct ef_check_catalog *out, const struct ef_ch
             e->ncontrols = k->ncontrols;
             e->severity = k->severity;
             e->level = k->level;
+            e->aspects = k->aspects;
             out->n++;
         }
     qsort(out->v, out->n, sizeof(*out->v), by_id);
@@ -185,6 +187,18 @@ const struct ef_catalog_check *ef_check_catalog_find(const struct ef_check_catal
         return NULL;
     memcpy(key.id, id, strlen(id) + 1);
     return bsearch(&key, c->v, c->n, sizeof(*c->v), by_id);
+}
+
+unsigned ef_check_aspects(const struct ef_check_catalogs *cs, const char *id)
+{
+    const struct ef_catalog_check *k;
+
+    if (cs == NULL)
+        return 0;
+    if ((k = ef_check_catalog_find(&cs->linux_checks, id)) != NULL ||
+        (k = ef_check_catalog_find(&cs->windows_checks, id)) != NULL)
+        return k->aspects;
+    return 0;
 }
 
 const struct ef_check_catalog *ef_check_catalog_for(const struct ef_check_catalogs *cs,

@@ -17,7 +17,8 @@ struct ef_catalog_check {
     char controls[EF_CONTROLS_MAX][EF_CONTROL_MAX + 1]; /* the primary first */
     size_t ncontrols;
     ef_severity severity;
-    ef_level level; /* the lowest protection level that requires the check */
+    ef_level level;   /* the lowest protection level that requires the check */
+    unsigned aspects; /* EF_ASPECT_* (efterlev/policy.h) it protects; 0 when none named */
     /* Owned texts for people (docs/policy-format.md): title always; title_sv, summary and
      * summary_sv NULL when the policy has none. */
     char *title;
@@ -78,6 +79,10 @@ struct ef_site_policy;
 int ef_check_catalog_with_sites(struct ef_check_catalog *out, const struct ef_check_catalog *base,
                                 const struct ef_site_policy *files, size_t nfiles, char *err,
                                 size_t errlen);
+
+/* The aspects a check protects, from the catalogs (the Linux one's entry first, then the
+ * Windows one's); 0 when neither holds it or names none. */
+unsigned ef_check_aspects(const struct ef_check_catalogs *cs, const char *id);
 
 /* The catalog's entry for a check id; NULL when the catalog does not hold it. */
 const struct ef_catalog_check *ef_check_catalog_find(const struct ef_check_catalog *c,

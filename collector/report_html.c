@@ -830,6 +830,34 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat,
     }
     fputs("</table>\n", out);
 
+    /* Per aspect of information security (the checks' aspects; now, like the platforms). */
+    {
+        static const char *const names_sv[EF_ASPECTS] = {"Konfidentialitet", "Riktighet",
+                                                         "Tillgänglighet", "Spårbarhet"};
+        static const char *const names_en[EF_ASPECTS] = {"Confidentiality", "Integrity",
+                                                         "Availability", "Traceability"};
+        int64_t asp[EF_ASPECTS][EF_KINDS];
+
+        ef_aspect_sums(check_cats, checks, nchecks, asp);
+        fprintf(out,
+                "<h2>%s</h2>\n<table id=\"aspects\"><tr><th>%s</th><th class=\"n\">%s</th>"
+                "<th class=\"n\">%s</th><th class=\"n\">%s</th><th class=\"n\">%s</th></tr>\n",
+                svl ? "Efterlevnad per aspekt (nu)" : "Compliance per aspect (now)",
+                svl ? "Aspekt" : "Aspect", L[S_PASS], L[S_FAIL], svl ? "Saknade" : "Missing",
+                L[S_COMPLIANCE]);
+        for (int a = 0; a < EF_ASPECTS; a++) {
+            fprintf(out, "<tr><td>%s (%s)</td><td class=\"n\">%s</td>",
+                    svl ? names_sv[a] : names_en[a], ef_aspect_letters[a],
+                    ef_num_text(asp[a][EF_PASS], svl, nb[0]));
+            fprintf(out, "<td class=\"n\">%s</td>", ef_num_text(asp[a][EF_FAIL], svl, nb[0]));
+            fprintf(out, "<td class=\"n\">%s</td><td class=\"n\">",
+                    ef_num_text(asp[a][EF_MISSING], svl, nb[0]));
+            pct_cell(out, asp[a], svl);
+            fputs("</td></tr>\n", out);
+        }
+        fputs("</table>\n", out);
+    }
+
     if (cov.have_list)
         coverage_table(out, L, &cov, stale_days, svl);
 

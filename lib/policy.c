@@ -1018,6 +1018,39 @@ static int catalog_has(const struct catalog *cat, const char *num)
     return 0;
 }
 
+const char *const ef_aspect_letters[EF_ASPECTS] = {"K", "R", "T", "S"};
+
+/* aspects: [K, R, T, S], each at most once, at least one. */
+static int parse_aspects(struct ld *l, const yaml_node_t *n, struct ef_check *c)
+{
+    if (sequence(l, n, "aspects") != 0)
+        return -1;
+    size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+    if (cnt == 0)
+        return fail(l, n, "aspects: needs at least one of K, R, T, S");
+    for (size_t i = 0; i < cnt; i++) {
+        const yaml_node_t *it = get(l, n->data.sequence.items.start[i]);
+        const char *s;
+        unsigned bit = 0;
+        if (it == NULL)
+            return fail(l, n, "malformed list");
+        if (scalar(l, it, "aspects", &s) != 0)
+            return -1;
+        for (int k = 0; k < EF_ASPECTS; k++)
+            if (strcmp(s, ef_aspect_letters[k]) == 0)
+                bit = 1u << k;
+        if (bit == 0)
+            return fail(l, it,
+                        "aspects: '%.40s' is not K (konfidentialitet), R (riktighet), "
+                        "T (tillgänglighet) or S (spårbarhet)",
+                        s);
+        if (c->aspects & bit)
+            return fail(l, it, "aspects: '%s' listed twice", s);
+        c->aspects |= bit;
+    }
+    return 0;
+}
+
 static int parse_controls(struct ld *l, const yaml_node_t *n, struct ef_check *c)
 {
     if (sequence(l, n, "controls") != 0)
@@ -1102,6 +1135,8 @@ static int parse_check(struct ld *l, const yaml_node_t *n, struct ef_check *c)
         } else if (strcmp(key, "controls") == 0) {
             rc = parse_controls(l, vn, c);
             seen |= CK_CTL;
+        } else if (strcmp(key, "aspects") == 0) {
+            rc = parse_aspects(l, vn, c);
         } else if (strcmp(key, "severity") == 0) {
             if ((rc = scalar(l, vn, key, &s)) == 0 && ef_severity_parse(s, &c->severity) != 0)
                 return fail(l, vn,

@@ -535,6 +535,11 @@ static void do_department(struct ef_http_ctx *ctx, struct evhttp_request *req,
     }
     ef_json_check_titles(json_object_get(j, "checks"), ctx->checks, NULL, q->lang);
     ef_json_check_titles(json_object_get(j, "acceptances"), ctx->checks, NULL, q->lang);
+    if (ef_json_aspects(j, ctx->checks) != 0) {
+        json_decref(j);
+        ef_answer_error(ans, 500, "out of memory");
+        return;
+    }
     ef_answer_json(ans, 200, j);
 }
 

@@ -322,6 +322,8 @@
         kpi(t('col.missing'), num(d.missing), 'k-missing'),
         kpi(t('col.accepted'), num(d.accepted), 'k-accepted'),
         kpi(t('col.assigned_policy'), t('dept.assigned_policy', d.assigned_policy_hosts, d.hosts.length - d.stale_hosts), 'k-assigned-policy')),
+      Array.isArray(d.aspects) ? h('div', { class: 'kpis', id: 'aspects' },
+        d.aspects.map((a) => kpi(t('aspect.' + a.aspect), meter(a.compliance_pct), 'k-aspect k-aspect-' + a.aspect))) : null,
       h('h2', {}, t('dept.failing')),
       failing.length ? table(null, [t('col.check'), t('col.severity'), t('col.controls'),
         { text: t('col.fail'), cls: 'n' }, { text: t('col.pass'), cls: 'n' }, t('col.compliance')],

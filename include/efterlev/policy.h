@@ -11,6 +11,18 @@
 
 struct ef_cond; /* a condition (all/any/none) over rules; defined in lib/policy_internal.h */
 
+/* The aspects of information security a check protects (the municipalities' K/R/T plus
+ * traceability): konfidentialitet, riktighet, tillgänglighet, spårbarhet. A bit set. */
+enum {
+    EF_ASPECT_K = 1 << 0,
+    EF_ASPECT_R = 1 << 1,
+    EF_ASPECT_T = 1 << 2,
+    EF_ASPECT_S = 1 << 3,
+    EF_ASPECTS = 4 /* how many */
+};
+/* "K", "R", "T", "S" for aspect index 0..3 (bit 1 << i). */
+extern const char *const ef_aspect_letters[EF_ASPECTS];
+
 struct ef_check {
     char id[EF_ID_MAX + 1];
     char *title;
@@ -24,6 +36,7 @@ struct ef_check {
     size_t ncontrols;
     ef_severity severity;
     ef_level level;             /* lowest protection level that requires the check */
+    unsigned aspects;           /* EF_ASPECT_* it protects; 0 when the policy names none */
     char **platforms;           /* NULL-terminated os ids, or NULL for all */
     struct ef_cond *applies_if; /* NULL: always applies */
     char *na_reason;            /* why applies_if limits the check ("data on servers"), or NULL */

@@ -187,6 +187,17 @@ try {
     assert.equal(int(await page.textContent('.k-pass .kpi-value')), d.pass);
     assert.equal(int(await page.textContent('.k-fail .kpi-value')), d.fail);
     assert.equal(int(await page.textContent('.k-accepted .kpi-value')), d.accepted);
+    // Per aspect (e2e.yml: passwd_present K R, impossible_file K, root_dir_present T): K sums
+    // the first two checks' rows, T the third's; every tile shows the API's figure.
+    const rowsOf = (ids) => d.checks.filter((c) => ids.includes(c.check));
+    const sum = (rs, k) => rs.reduce((n, r) => n + r[k], 0);
+    const K = d.aspects.find((a) => a.aspect === 'K');
+    const kr = rowsOf(['e2e.passwd_present', 'e2e.impossible_file']);
+    assert.deepEqual([K.pass, K.fail], [sum(kr, 'pass'), sum(kr, 'fail')]);
+    assert.ok(K.fail > 0, 'K counts the failing check');
+    for (const a of d.aspects)
+      assert.equal(figure(await page.textContent(`.k-aspect-${a.aspect} .pct`)), a.compliance_pct, a.aspect);
+    assert.match(await page.textContent('#aspects'), /Konfidentialitet/);
     const failing = d.checks.filter((c) => c.fail > 0).sort((a, b) => b.fail - a.fail);
     const first = await page.$('#failing-table tbody tr:first-child');
     assert.equal(await first.getAttribute('data-check'), failing[0].check, 'why: the most failed check');

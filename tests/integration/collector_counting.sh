@@ -65,6 +65,20 @@ upload 1 "$(baseline elevated)"
 dept
 assert_eq "$(jq -r '[.pass, .fail, .compliance_pct] | join(" ")' <<<"$RESP")" "5 3 62.5" "baseline: 5 pass, 3 fail, 62.5 %"
 assert_eq "$(jq -r .covered_controls <<<"$RESP")" 11 "baseline: 11 controls covered"
+# Per aspect (issue 15; each check's aspects from the default policy): K: patch.os_supported,
+# acct.uid0_only_root, net.host_firewall pass, enc.root_luks, mal.av_active, desk.screen_lock
+# fail: 3/3 50 %. R: patch, time.sync_active, acct, net pass, mal fails: 4/1 80 %. T: patch,
+# net pass, mal fails: 2/1 66.7 %. S: log.journald_persistent, time pass: 2/0 100 %.
+assert_eq "$(jq -r '[.aspects[] | "\(.aspect) \(.pass) \(.fail) \(.compliance_pct)"] | join(", ")' <<<"$RESP")" \
+    "K 3 3 50, R 4 1 80, T 2 1 66.7, S 2 0 100" "baseline: the figure per aspect"
+# The board report has the same per aspect (Swedish: decimal comma, a no-break space).
+"$EF_COLLECTOR" report --period "$(date -u +%Y)" --config "$COLL_CONF" >"$T/board.html" 2>>"$T/admin.log" ||
+    fail "board report"
+assert_contains "$(tr -d '\n' <"$T/board.html")" \
+    "<tr><td>Konfidentialitet (K)</td><td class=\"n\">3</td><td class=\"n\">3</td><td class=\"n\">0</td><td class=\"n\">50,0"$'\u00a0'"%</td></tr>" \
+    "the board report: konfidentialitet 3 passed, 3 failed, 50,0 %"
+assert_contains "$(cat "$T/board.html")" "Tillgänglighet (T)</td><td class=\"n\">2</td><td class=\"n\">1</td>" \
+    "the board report: tillgänglighet 2 passed, 1 failed"
 
 # ---- seq 2: 300 invented passing checks mapped to every control, and a real check the
 # department's level does not require (enc.luks_params: from high) ----

@@ -269,9 +269,46 @@ static void test_default_titles(void **state)
             assert_one_sentence(k->id, "summary_sv", k->summary_sv);
             if (strcmp(k->summary, k->summary_sv) == 0)
                 fail_msg("%s: summary_sv is the English summary", k->id);
+            if (k->aspects == 0) /* issue 15: every default check names its aspects */
+                fail_msg("%s: no aspects", k->id);
         }
         ef_policy_free(&ps);
     }
+}
+
+/* aspects: K, R, T, S, each once; optional; examples from the default catalogs. */
+static void test_aspects(void **state)
+{
+    (void)state;
+    struct ef_policy_set ps;
+    char err[512] = "";
+
+    ef_policy_init(&ps);
+    if (ef_policy_load(&ps, DEFAULT_POLICY, CONTROLS, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    for (size_t i = 0; i < ps.nchecks; i++) {
+        const struct ef_check *k = &ps.checks[i];
+
+        if (strcmp(k->id, "enc.root_luks") == 0)
+            assert_int_equal(k->aspects, EF_ASPECT_K);
+        if (strcmp(k->id, "log.remote_forwarding") == 0)
+            assert_int_equal(k->aspects, EF_ASPECT_R | EF_ASPECT_S);
+        if (strcmp(k->id, "avail.backup_agent") == 0)
+            assert_int_equal(k->aspects, EF_ASPECT_R | EF_ASPECT_T);
+    }
+    ef_policy_free(&ps);
+    const char *p = write_policy("asp.yml", HEAD CHECK_A "    aspects: [S, K]\n");
+    ef_policy_init(&ps);
+    if (ef_policy_load(&ps, p, CONTROLS, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(ps.checks[0].aspects, EF_ASPECT_K | EF_ASPECT_S);
+    ef_policy_free(&ps);
+    expect_error(HEAD CHECK_A "    aspects: [K, X]\n", 14,
+                 "aspects: 'X' is not K (konfidentialitet), R (riktighet), T (tillgänglighet) "
+                 "or S (spårbarhet)");
+    expect_error(HEAD CHECK_A "    aspects: [K, K]\n", 14, "aspects: 'K' listed twice");
+    expect_error(HEAD CHECK_A "    aspects: []\n", 14, "aspects: needs at least one of K, R, T, S");
+    expect_error(HEAD CHECK_A "    aspects: K\n", 14, "aspects");
 }
 
 static void test_two_files(void **state)
@@ -712,15 +749,25 @@ static void test_docs_example(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_default_policy),   cmocka_unit_test(test_default_titles),
-        cmocka_unit_test(test_two_files),        cmocka_unit_test(test_per_level_params),
-        cmocka_unit_test(test_titles_summaries), cmocka_unit_test(test_tunable),
-        cmocka_unit_test(test_err_unknown_key),  cmocka_unit_test(test_err_missing_field),
-        cmocka_unit_test(test_err_controls),     cmocka_unit_test(test_err_duplicate_id),
-        cmocka_unit_test(test_err_bad_regex),    cmocka_unit_test(test_err_bad_level_severity),
-        cmocka_unit_test(test_err_wrong_type),   cmocka_unit_test(test_err_rules),
-        cmocka_unit_test(test_err_yaml_syntax),  cmocka_unit_test(test_err_missing_file),
-        cmocka_unit_test(test_alias_bomb),       cmocka_unit_test(test_untrusted_file),
+        cmocka_unit_test(test_default_policy),
+        cmocka_unit_test(test_default_titles),
+        cmocka_unit_test(test_two_files),
+        cmocka_unit_test(test_per_level_params),
+        cmocka_unit_test(test_titles_summaries),
+        cmocka_unit_test(test_tunable),
+        cmocka_unit_test(test_aspects),
+        cmocka_unit_test(test_err_unknown_key),
+        cmocka_unit_test(test_err_missing_field),
+        cmocka_unit_test(test_err_controls),
+        cmocka_unit_test(test_err_duplicate_id),
+        cmocka_unit_test(test_err_bad_regex),
+        cmocka_unit_test(test_err_bad_level_severity),
+        cmocka_unit_test(test_err_wrong_type),
+        cmocka_unit_test(test_err_rules),
+        cmocka_unit_test(test_err_yaml_syntax),
+        cmocka_unit_test(test_err_missing_file),
+        cmocka_unit_test(test_alias_bomb),
+        cmocka_unit_test(test_untrusted_file),
         cmocka_unit_test(test_docs_example),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
