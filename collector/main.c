@@ -34,6 +34,8 @@ static const char usage[] =
     "  accept CHECK --department NAME [--host HOST] --until DATE --reason TEXT --by NAME\n"
     "  accept list [--all] | accept revoke ID --by NAME\n"
     "                                          risk acceptances (riskacceptans)\n"
+    "  deviation list [--overdue|--all] | deviation assign ID --owner NAME --action TEXT\n"
+    "  deviation close ID --reason TEXT        deviations (avvikelser) and their actions\n"
     "  inventory import FILE [--column FIELD=HEADER]...\n"
     "                                          replace the municipality's device list\n"
     "  coverage [--department NAME] [--format text|json|csv]\n"
@@ -72,7 +74,7 @@ int main(int argc, char **argv)
         {"report", cmd_report}, {"controls", cmd_controls},   {"trend", cmd_trend},
         {"user", cmd_user},     {"migrate", cmd_migrate},     {"export-key", cmd_export_key},
         {"agent", cmd_agent},   {"inventory", cmd_inventory}, {"coverage", cmd_coverage},
-        {"policy", cmd_policy},
+        {"policy", cmd_policy}, {"deviation", cmd_deviation},
     };
     size_t i;
 

@@ -858,6 +858,42 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat,
         fputs("</table>\n", out);
     }
 
+    /* Deviations per department, now: open, of them overdue and risk-accepted. */
+    {
+        struct ef_deviation *dv = NULL;
+        size_t ndv = 0;
+
+        if (s->ops->deviation_list(s, NULL, 0, now, &dv, &ndv) != EF_OK)
+            goto out;
+        fprintf(out,
+                "<h2>%s</h2>\n<table id=\"deviations\"><tr><th>%s</th><th class=\"n\">%s</th>"
+                "<th class=\"n\">%s</th><th class=\"n\">%s</th><th class=\"n\">%s</th>"
+                "</tr>\n",
+                svl ? "Avvikelser (nu)" : "Deviations (now)", L[S_DEPT], svl ? "Öppna" : "Open",
+                svl ? "Med åtgärd" : "With an action", svl ? "Försenade" : "Overdue",
+                svl ? "Riskaccepterade" : "Risk accepted");
+        for (i = 0; i <= nd; i++) {
+            int64_t open = 0, acted = 0, late = 0, accd = 0;
+
+            for (k = 0; k < ndv; k++) {
+                if (i < nd && strcmp(dv[k].department, dc[i].name) != 0)
+                    continue;
+                open++;
+                acted += dv[k].owner[0] != '\0';
+                late += dv[k].due > 0 && dv[k].due < (int64_t)now;
+                accd += dv[k].accepted;
+            }
+            fputs("<tr><td>", out);
+            esc(out, i < nd ? dc[i].name : L[S_TOTAL]);
+            fprintf(out, "</td><td class=\"n\">%s</td>", ef_num_text(open, svl, nb[0]));
+            fprintf(out, "<td class=\"n\">%s</td>", ef_num_text(acted, svl, nb[0]));
+            fprintf(out, "<td class=\"n\">%s</td>", ef_num_text(late, svl, nb[0]));
+            fprintf(out, "<td class=\"n\">%s</td></tr>\n", ef_num_text(accd, svl, nb[0]));
+        }
+        fputs("</table>\n", out);
+        free(dv);
+    }
+
     if (cov.have_list)
         coverage_table(out, L, &cov, stale_days, svl);
 

@@ -111,6 +111,19 @@ int core_department_set_level(struct ef_store *s, const char *name, ef_level lev
 int core_department_events(struct ef_store *s, const char *name, struct ef_department_event **out,
                            size_t *n);
 int core_agent_retire(struct ef_store *s, const char *agent_id, const char *actor, time_t now);
+/* Deviations (core_deviations.c), in the caller's transaction: opened and closed from what
+ * a report changed; moved with their agent; closed when it is retired. */
+int core_deviations_track(struct ef_store *s, int64_t dept, const char *agent_id,
+                          const struct ef_result_diff *d, time_t now);
+int core_deviations_agent_moved(struct ef_store *s, const char *agent_id, int64_t dept);
+int core_deviations_agent_retired(struct ef_store *s, const char *agent_id, const char *actor,
+                                  time_t now);
+int core_deviation_list(struct ef_store *s, const char *department, int which, time_t now,
+                        struct ef_deviation **out, size_t *n);
+int core_deviation_assign(struct ef_store *s, int64_t id, const char *owner, const char *action,
+                          int64_t due, const char *actor, time_t now);
+int core_deviation_close(struct ef_store *s, int64_t id, const char *reason, const char *actor,
+                         time_t now);
 /* agent_move's work inside the caller's transaction (department_merge moves many). */
 int core_agent_move_in(struct ef_store *s, const char *agent_id, int64_t department_id,
                        const char *actor, time_t now);

@@ -333,7 +333,8 @@ static int agent_move_tx(struct ef_store *s, void *ctx)
     DB(s)->bind_text(st, 1, c->agent_id);
     DB(s)->bind_int(st, 2, c->department_id);
     if (core_exec(s, st, "move agent") != EF_OK ||
-        core_agent_rebuild(s, c->agent_id, c->now) != EF_OK)
+        core_agent_rebuild(s, c->agent_id, c->now) != EF_OK ||
+        core_deviations_agent_moved(s, c->agent_id, c->department_id) != EF_OK)
         return EF_ERR;
     return admin_audit(s, c, "agent.move", hostname, from, c->department_id);
 }
@@ -399,7 +400,8 @@ static int agent_retire_tx(struct ef_store *s, void *ctx)
         return EF_ERR;
     DB(s)->bind_text(st, 1, c->agent_id);
     DB(s)->bind_int(st, 2, (int64_t)c->now);
-    if (core_exec(s, st, "retire agent") != EF_OK)
+    if (core_exec(s, st, "retire agent") != EF_OK ||
+        core_deviations_agent_retired(s, c->agent_id, c->actor, c->now) != EF_OK)
         return EF_ERR;
     return admin_audit(s, c, "agent.retire", hostname, dept, dept);
 }
@@ -609,7 +611,8 @@ static int report_store_tx(struct ef_store *s, void *ctx)
         goto out;
     if (load_prev(s, rec->agent_id, &d) != EF_OK ||
         ef_diff_finish(&d, s->err, sizeof(s->err)) != 0 ||
-        write_changes(s, rec, report_id, &d) != EF_OK)
+        write_changes(s, rec, report_id, &d) != EF_OK ||
+        core_deviations_track(s, department_id, rec->agent_id, &d, rec->received_at) != EF_OK)
         goto out;
 
     /* Its own counts, and it is counted: it was seen just now. A counted agent's counters get

@@ -37,6 +37,7 @@ static const char *const table_order[] = {
     "policy_overrides",
     "policy_versions",
     "policy_served",
+    "deviations",
 };
 
 static void abort_tx(struct ef_store *s)

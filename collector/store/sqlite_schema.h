@@ -5,7 +5,7 @@
 #ifndef EF_COLLECTOR_SQLITE_SCHEMA_H
 #define EF_COLLECTOR_SQLITE_SCHEMA_H
 
-#define EF_SQLITE_SCHEMA_VERSION 9
+#define EF_SQLITE_SCHEMA_VERSION 10
 
 static const char ef_sqlite_schema[] =
     "CREATE TABLE schema_version (\n"
@@ -361,6 +361,39 @@ static const char *const ef_sqlite_migrate_9[] = {
     "    PRIMARY KEY (department_id, platform)\n"
     ");\n",
     "UPDATE schema_version SET version = 9;\n",
+};
+
+/* Version 10: deviations (avvikelser, issue 15). A required check that fails on a host opens
+ * one (opened_at: when the failing report was received); the coordinator gives it an owner,
+ * an action and a due date (deviation assign); it closes by itself when the check no longer
+ * fails (closed_how 'passed', 'status', 'not reported', 'retired') or by hand ('closed',
+ * with a reason). At most one open deviation per (agent, check). The migration opens one for
+ * every failing latest result, from the day it began failing. */
+static const char *const ef_sqlite_migrate_10[] = {
+    "CREATE TABLE deviations (\n"
+    "    id INTEGER PRIMARY KEY,\n"
+    "    department_id INTEGER NOT NULL REFERENCES departments(id),\n"
+    "    agent_id TEXT NOT NULL,\n"
+    "    check_id TEXT NOT NULL,\n"
+    "    severity TEXT NOT NULL,\n"
+    "    opened_at INTEGER NOT NULL,\n"
+    "    owner TEXT NOT NULL DEFAULT '',\n"
+    "    action TEXT NOT NULL DEFAULT '',\n"
+    "    due INTEGER NOT NULL DEFAULT 0,\n"
+    "    assigned_at INTEGER NOT NULL DEFAULT 0,\n"
+    "    assigned_by TEXT NOT NULL DEFAULT '',\n"
+    "    closed_at INTEGER NOT NULL DEFAULT 0,\n"
+    "    closed_how TEXT NOT NULL DEFAULT '',\n"
+    "    closed_by TEXT NOT NULL DEFAULT '',\n"
+    "    reason TEXT NOT NULL DEFAULT ''\n"
+    ");\n",
+    "CREATE UNIQUE INDEX deviations_open ON deviations(agent_id, check_id) WHERE closed_at = 0;\n",
+    "CREATE INDEX deviations_dept ON deviations(department_id, closed_at);\n",
+    "INSERT INTO deviations (department_id, agent_id, check_id, severity, opened_at) "
+    "SELECT a.department_id, r.agent_id, r.check_id, r.severity, r.since "
+    "FROM latest_results r JOIN agents a ON a.agent_id = r.agent_id "
+    "WHERE r.status = 'fail' AND a.retired_at = 0;\n",
+    "UPDATE schema_version SET version = 10;\n",
 };
 
 #endif

@@ -62,6 +62,28 @@ struct ef_department {
     char merged_into[EF_DEPT_NAME_MAX + 1];
 };
 
+/* A deviation (avvikelse): a required check failing on a host (core_deviations.c). */
+#define EF_DEVIATION_TEXT_MAX 512 /* owner, action */
+struct ef_deviation {
+    int64_t id;
+    char department[EF_DEPT_NAME_MAX + 1];
+    char agent_id[EF_ID_MAX + 1];
+    char hostname[EF_NAME_MAX + 1];
+    char check[EF_ID_MAX + 1];
+    ef_severity severity;
+    int64_t opened_at;                      /* the failing report's receipt, unix time */
+    char owner[EF_DEVIATION_TEXT_MAX + 1];  /* who acts ("" until assigned) */
+    char action[EF_DEVIATION_TEXT_MAX + 1]; /* the action (åtgärd) */
+    int64_t due;                            /* unix time, 0 none */
+    int64_t assigned_at;
+    char assigned_by[EF_ACTOR_MAX + 1];
+    int64_t closed_at;   /* 0: open */
+    char closed_how[16]; /* passed, status, not reported, retired, closed */
+    char closed_by[EF_ACTOR_MAX + 1];
+    char reason[EF_REASON_MAX + 1]; /* of a close by hand; the new status otherwise */
+    int accepted;                   /* open, its failure under an active acceptance */
+};
+
 /* What department_merge did. */
 struct ef_merge_result {
     int64_t hosts;               /* machines moved (retired ones too: their history follows) */
@@ -404,6 +426,17 @@ struct ef_store_ops {
      * they are the same or from was merged already (or into was). */
     int (*department_merge)(struct ef_store *s, const char *from, const char *into,
                             const char *actor, time_t now, struct ef_merge_result *out);
+    /* Deviations of a department (NULL: all), which 0 open, 1 overdue at now, 2 all,
+     * ordered by department and age; caller frees *out. */
+    int (*deviation_list)(struct ef_store *s, const char *department, int which, time_t now,
+                          struct ef_deviation **out, size_t *n);
+    /* Give an open deviation its owner, action and due date (0: none), by actor; NOTFOUND
+     * when no open deviation has that id. */
+    int (*deviation_assign)(struct ef_store *s, int64_t id, const char *owner, const char *action,
+                            int64_t due, const char *actor, time_t now);
+    /* Close an open deviation by hand with a reason; NOTFOUND when none open has that id. */
+    int (*deviation_close)(struct ef_store *s, int64_t id, const char *reason, const char *actor,
+                           time_t now);
     /* Its renames, level changes and merges, oldest first; caller frees *out. */
     int (*department_events)(struct ef_store *s, const char *name, struct ef_department_event **out,
                              size_t *n);

@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/* efterlev-collector deviation list|assign|close: the follow-up of deviations (avvikelser),
+ * docs/operations.md "Deviations". */
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "commands.h"
+#include "efterlev/days.h"
+#include "efterlev/log.h"
+#include "efterlev/util.h"
+#include "now.h"
+#include "text_safe.h"
+
+static const char help[] =
+    "Usage: efterlev-collector deviation list [--department NAME] [--overdue|--all]\n"
+    "                                         [--format text|json] [--config FILE]\n"
+    "       efterlev-collector deviation assign ID --owner NAME --action TEXT [--due DATE]\n"
+    "                                         [--config FILE]\n"
+    "       efterlev-collector deviation close ID --reason TEXT [--config FILE]\n"
+    "\n"
+    "A deviation (avvikelse) is a required check failing on a computer: it opens with the\n"
+    "report that first shows the failure and closes by itself, with the date, when a report\n"
+    "no longer does (the check passes, or has another status, or is no longer reported) or\n"
+    "the computer is retired. list shows the open ones (--overdue: open past their due date;\n"
+    "--all: closed ones too), oldest first, with whether a risk acceptance covers the\n"
+    "failure now. assign records who acts (--owner), what is done (--action, the åtgärd) and\n"
+    "by when (--due, YYYY-MM-DD: through that day, UTC, or an RFC 3339 time); assigning again\n"
+    "replaces them. close ends a deviation by hand, with a reason (for instance the number of\n"
+    "a risk acceptance decision). assign and close are audit-logged.\n"
+    "\n"
+    "Examples:\n"
+    "  efterlev-collector deviation list --department Socialförvaltningen\n"
+    "  efterlev-collector deviation assign 17 --owner \"Karin Åberg, IT-enheten\" \\\n"
+    "      --action \"Aktivera BitLocker via Intune\" --due 2027-01-31\n"
+    "  efterlev-collector deviation list --overdue --format json\n"
+    "  efterlev-collector deviation close 17 --reason \"Datorn skrotad, beslut 2027-02-01\"\n";
+
+static const char *const which_names[] = {"open", "overdue", "all"};
+
+static int parse_id(const char *s, int64_t *id)
+{
+    char *end;
+    long long v = strtoll(s, &end, 10);
+
+    if (*s == '\0' || *end != '\0' || v <= 0) {
+        ef_error("ID must be a deviation's number (deviation list), not \"%s\"", s);
+        return -1;
+    }
+    *id = v;
+    return 0;
+}
+
+static int text_ok(const char *what, const char *v, size_t max)
+{
+    if (v == NULL || *v == '\0') {
+        ef_error("%s is required", what);
+        return 0;
+    }
+    if (strlen(v) > max || !ef_utf8_valid(v, strlen(v))) {
+        ef_error("%s must be UTF-8 of at most %zu bytes", what, max);
+        return 0;
+    }
+    return 1;
+}
+
+static json_t *deviation_json(const struct ef_deviation *v, time_t now)
+{
+    char opened[32], due[32], closed[32];
+
+    ef_time_rfc3339((time_t)v->opened_at, opened);
+    if (v->due > 0)
+        ef_time_rfc3339((time_t)v->due, due);
+    if (v->closed_at > 0)
+        ef_time_rfc3339((time_t)v->closed_at, closed);
+    return json_pack(
+        "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:b, s:o, s:s, s:s}", "id",
+        (json_int_t)v->id, "department", v->department, "agent_id", v->agent_id, "hostname",
+        v->hostname, "check", v->check, "severity", ef_severity_name(v->severity), "opened_at",
+        opened, "owner", v->owner, "action", v->action, "due",
+        v->due > 0 ? json_string(due) : json_null(), "overdue",
+        v->closed_at == 0 && v->due > 0 &&
+                v->due<(int64_t)now, "accepted", v->accepted, "closed_at", v->closed_at> 0
+            ? json_string(closed)
+            : json_null(),
+        "closed_how", v->closed_how, "reason", v->reason);
+}
+
+static int dev_list(const char *config, const char *dept, int which, int json)
+{
+    struct ef_deviation *v = NULL;
+    struct ef_coll_config cfg;
+    struct ef_store *store;
+    time_t now = ef_coll_now();
+    size_t n = 0, i;
+    int rc;
+
+    if ((rc = ef_cmd_open(config, &cfg, &store)) != EF_EXIT_OK)
+        return rc;
+    if (store->ops->deviation_list(store, dept, which, now, &v, &n) != EF_OK) {
+        ef_error("%s", store->err);
+        ef_store_close(store);
+        return EF_EXIT_FAIL;
+    }
+    rc = EF_EXIT_OK;
+    if (json) {
+        json_t *arr = json_array();
+
+        for (i = 0; arr != NULL && i < n; i++)
+            if (json_array_append_new(arr, deviation_json(&v[i], now)) != 0)
+                rc = EF_EXIT_FAIL;
+        if (arr == NULL || rc != EF_EXIT_OK || json_dumpf(arr, stdout, JSON_INDENT(2)) != 0)
+            rc = EF_EXIT_FAIL;
+        else
+            putchar('\n');
+        json_decref(arr);
+    } else if (n == 0) {
+        printf("No %s deviations.\n", which_names[which]);
+    } else {
+        for (i = 0; i < n; i++) {
+            char opened[32], due[32], host[EF_NAME_MAX * 4 + 1],
+                text[EF_DEVIATION_TEXT_MAX * 4 + 1];
+
+            ef_time_rfc3339((time_t)v[i].opened_at, opened);
+            opened[10] = '\0';
+            ef_text_safe(v[i].hostname[0] ? v[i].hostname : v[i].agent_id, host, sizeof(host));
+            printf("%" PRId64 "  %s  %s  %s  %s since %s", v[i].id, v[i].department, host,
+                   v[i].check, ef_severity_name(v[i].severity), opened);
+            if (v[i].closed_at > 0) {
+                ef_time_rfc3339((time_t)v[i].closed_at, due);
+                due[10] = '\0';
+                printf("  closed %s (%s)", due, v[i].closed_how);
+            } else if (v[i].accepted) {
+                fputs("  risk accepted", stdout);
+            }
+            putchar('\n');
+            if (v[i].owner[0]) {
+                ef_text_safe(v[i].owner, text, sizeof(text));
+                printf("    owner: %s", text);
+                ef_text_safe(v[i].action, text, sizeof(text));
+                printf("; action: %s", text);
+                if (v[i].due > 0) {
+                    ef_time_rfc3339((time_t)v[i].due, due);
+                    due[10] = '\0';
+                    printf("; due %s%s", due,
+                           v[i].closed_at == 0 && v[i].due < (int64_t)now ? " (OVERDUE)" : "");
+                }
+                putchar('\n');
+            }
+        }
+    }
+    if (fflush(stdout) != 0)
+        rc = EF_EXIT_FAIL;
+    free(v);
+    ef_store_close(store);
+    return rc;
+}
+
+static int dev_change(const char *config, const char *id_s, const char *owner, const char *action,
+                      const char *due_s, const char *reason)
+{
+    char actor[EF_ACTOR_MAX + 1];
+    struct ef_coll_config cfg;
+    struct ef_store *store;
+    time_t now = ef_coll_now(), due = 0;
+    int64_t id;
+    int rc;
+
+    if (parse_id(id_s, &id) != 0)
+        return EF_EXIT_USAGE;
+    if (reason == NULL) {
+        if (!text_ok("--owner", owner, EF_DEVIATION_TEXT_MAX) ||
+            !text_ok("--action", action, EF_DEVIATION_TEXT_MAX))
+            return EF_EXIT_USAGE;
+        if (due_s != NULL) {
+            if (!text_ok("--due", due_s, 40) || ef_parse_date(due_s, &due) != 0) {
+                ef_error("--due must be YYYY-MM-DD or an RFC 3339 time");
+                return EF_EXIT_USAGE;
+            }
+            if (strlen(due_s) == 10)
+                due += 86400; /* through the whole day */
+        }
+    } else if (!text_ok("--reason", reason, EF_REASON_MAX)) {
+        return EF_EXIT_USAGE;
+    }
+    if ((rc = ef_cmd_open(config, &cfg, &store)) != EF_EXIT_OK)
+        return rc;
+    ef_cli_actor(actor, sizeof(actor));
+    rc = reason == NULL
+             ? store->ops->deviation_assign(store, id, owner, action, (int64_t)due, actor, now)
+             : store->ops->deviation_close(store, id, reason, actor, now);
+    if (rc == EF_NOTFOUND) {
+        ef_error("no open deviation %" PRId64 " (efterlev-collector deviation list)", id);
+        rc = EF_EXIT_FAIL;
+    } else if (rc != EF_OK) {
+        ef_error("%s", store->err);
+        rc = EF_EXIT_FAIL;
+    } else {
+        json_t *details = reason == NULL
+                              ? json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)id, "owner",
+                                          owner, "action", action, "due", (json_int_t)due)
+                              : json_pack("{s:I, s:s}", "id", (json_int_t)id, "reason", reason);
+
+        ef_info("deviation %" PRId64 " %s", id, reason == NULL ? "assigned" : "closed");
+        rc = EF_EXIT_OK;
+        if (ef_audit(store, now, actor, reason == NULL ? "deviation.assign" : "deviation.close",
+                     details) != EF_OK) {
+            ef_error("audit log: %s", store->err);
+            rc = EF_EXIT_FAIL;
+        }
+    }
+    ef_store_close(store);
+    return rc;
+}
+
+int cmd_deviation(int argc, char **argv)
+{
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"department", required_argument, NULL, 'd'},
+                                         {"overdue", no_argument, NULL, 'O'},
+                                         {"all", no_argument, NULL, 'A'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"owner", required_argument, NULL, 'o'},
+                                         {"action", required_argument, NULL, 'a'},
+                                         {"due", required_argument, NULL, 'u'},
+                                         {"reason", required_argument, NULL, 'r'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *config = NULL, *dept = NULL, *format = "text", *owner = NULL, *action = NULL,
+               *due = NULL, *reason = NULL;
+    char deptbuf[EF_DEPT_NAME_MAX + 1];
+    int c, which = 0;
+
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            config = optarg;
+            break;
+        case 'd':
+            if (ef_cli_dept(optarg, deptbuf) != EF_EXIT_OK)
+                return EF_EXIT_USAGE;
+            dept = deptbuf;
+            break;
+        case 'O':
+            which = 1;
+            break;
+        case 'A':
+            which = 2;
+            break;
+        case 'f':
+            format = optarg;
+            break;
+        case 'o':
+            owner = optarg;
+            break;
+        case 'a':
+            action = optarg;
+            break;
+        case 'u':
+            due = optarg;
+            break;
+        case 'r':
+            reason = optarg;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return EF_EXIT_OK;
+        default:
+            return ef_usage_hint("deviation");
+        }
+    }
+    if (optind < argc && strcmp(argv[optind], "list") == 0 && argc - optind == 1) {
+        if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
+            ef_error("--format must be text or json");
+            return EF_EXIT_USAGE;
+        }
+        return dev_list(config, dept, which, strcmp(format, "json") == 0);
+    }
+    if (optind < argc && strcmp(argv[optind], "assign") == 0 && argc - optind == 2)
+        return dev_change(config, argv[optind + 1], owner, action, due, NULL);
+    if (optind < argc && strcmp(argv[optind], "close") == 0 && argc - optind == 2) {
+        if (reason == NULL) {
+            ef_error("deviation close needs --reason");
+            return EF_EXIT_USAGE;
+        }
+        return dev_change(config, argv[optind + 1], NULL, NULL, NULL, reason);
+    }
+    ef_error("expected \"deviation list\", \"deviation assign ID --owner NAME --action TEXT\" or "
+             "\"deviation close ID --reason TEXT\"");
+    return ef_usage_hint("deviation");
+}
