@@ -714,3 +714,25 @@ void ef_json_check_titles(json_t *rows, const struct ef_check_catalogs *cs, cons
         json_object_set_new(row, "summary", summary != NULL ? json_string(summary) : json_null());
     }
 }
+
+json_t *ef_deviation_json(const struct ef_deviation *v, time_t now)
+{
+    char opened[32], due[32], closed[32];
+
+    ef_time_rfc3339((time_t)v->opened_at, opened);
+    if (v->due > 0)
+        ef_time_rfc3339((time_t)v->due, due);
+    if (v->closed_at > 0)
+        ef_time_rfc3339((time_t)v->closed_at, closed);
+    return json_pack(
+        "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:b, s:o, s:s, s:s}", "id",
+        (json_int_t)v->id, "department", v->department, "agent_id", v->agent_id, "hostname",
+        v->hostname, "check", v->check, "severity", ef_severity_name(v->severity), "opened_at",
+        opened, "owner", v->owner, "action", v->action, "due",
+        v->due > 0 ? json_string(due) : json_null(), "overdue",
+        v->closed_at == 0 && v->due > 0 &&
+                v->due<(int64_t)now, "accepted", v->accepted, "closed_at", v->closed_at> 0
+            ? json_string(closed)
+            : json_null(),
+        "closed_how", v->closed_how, "reason", v->reason);
+}

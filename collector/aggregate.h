@@ -91,6 +91,9 @@ void ef_aspect_sums(const struct ef_check_catalogs *cs, const struct ef_check_co
  * "aspects": [{aspect, pass, fail, ..., compliance_pct}] in K, R, T, S order. */
 int ef_json_aspects(json_t *doc, const struct ef_check_catalogs *cs);
 
+/* A deviation as the CLI's and the API's JSON show it (overdue judged at now). */
+json_t *ef_deviation_json(const struct ef_deviation *v, time_t now);
+
 void ef_json_check_titles(json_t *rows, const struct ef_check_catalogs *cs, const char *platform,
                           const char *lang);
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aggregate.h"
 #include "audit.h"
 #include "commands.h"
 #include "efterlev/days.h"
@@ -68,28 +69,6 @@ static int text_ok(const char *what, const char *v, size_t max)
     return 1;
 }
 
-static json_t *deviation_json(const struct ef_deviation *v, time_t now)
-{
-    char opened[32], due[32], closed[32];
-
-    ef_time_rfc3339((time_t)v->opened_at, opened);
-    if (v->due > 0)
-        ef_time_rfc3339((time_t)v->due, due);
-    if (v->closed_at > 0)
-        ef_time_rfc3339((time_t)v->closed_at, closed);
-    return json_pack(
-        "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:b, s:o, s:s, s:s}", "id",
-        (json_int_t)v->id, "department", v->department, "agent_id", v->agent_id, "hostname",
-        v->hostname, "check", v->check, "severity", ef_severity_name(v->severity), "opened_at",
-        opened, "owner", v->owner, "action", v->action, "due",
-        v->due > 0 ? json_string(due) : json_null(), "overdue",
-        v->closed_at == 0 && v->due > 0 &&
-                v->due<(int64_t)now, "accepted", v->accepted, "closed_at", v->closed_at> 0
-            ? json_string(closed)
-            : json_null(),
-        "closed_how", v->closed_how, "reason", v->reason);
-}
-
 static int dev_list(const char *config, const char *dept, int which, int json)
 {
     struct ef_deviation *v = NULL;
@@ -111,7 +90,7 @@ static int dev_list(const char *config, const char *dept, int which, int json)
         json_t *arr = json_array();
 
         for (i = 0; arr != NULL && i < n; i++)
-            if (json_array_append_new(arr, deviation_json(&v[i], now)) != 0)
+            if (json_array_append_new(arr, ef_deviation_json(&v[i], now)) != 0)
                 rc = EF_EXIT_FAIL;
         if (arr == NULL || rc != EF_EXIT_OK || json_dumpf(arr, stdout, JSON_INDENT(2)) != 0)
             rc = EF_EXIT_FAIL;

@@ -18,7 +18,9 @@
 
 #include "aggregate.h"
 #include "answer.h"
+#include "audit.h"
 #include "coverage.h"
+#include "efterlev/days.h"
 #include "efterlev/log.h"
 #include "efterlev/report.h"
 #include "efterlev/util.h"
@@ -598,6 +600,100 @@ static void do_trend(struct ef_http_ctx *ctx, struct evhttp_request *req,
         ef_answer_json(ans, 200, j);
 }
 
+/* The open deviations (docs/operations.md, "Deviations"), of q->department (a department
+ * caller's own) or all. */
+static void do_deviations(struct ef_http_ctx *ctx, struct evhttp_request *req,
+                          const struct ef_caller *who, const struct ef_query *q,
+                          struct ef_answer *ans)
+{
+    struct ef_deviation *v = NULL;
+    time_t now = ef_coll_now();
+    size_t n = 0, i;
+    json_t *arr;
+
+    (void)req;
+    (void)who;
+    if (ctx->store->ops->deviation_list(ctx->store, q->department, 0, now, &v, &n) != EF_OK) {
+        store_error(ctx, EF_ERR, "deviations", ans);
+        return;
+    }
+    arr = json_array();
+    for (i = 0; arr != NULL && i < n; i++)
+        if (json_array_append_new(arr, ef_deviation_json(&v[i], now)) != 0) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    free(v);
+    if (arr == NULL)
+        ef_answer_error(ans, 500, "internal error");
+    else
+        ef_answer_json(ans, 200, json_pack("{s:o}", "deviations", arr));
+}
+
+#define DEVIATION_BODY_MAX 4096
+
+/* POST /api/v1/deviations/ID {"owner", "action", "due": "YYYY-MM-DD" or null}: the
+ * coordinator records who acts, what is done and by when (the route admits coordinators
+ * only, from the dashboard with its CSRF token). */
+static void do_deviation_assign(struct ef_http_ctx *ctx, struct evhttp_request *req,
+                                const struct ef_caller *who, const struct ef_query *q,
+                                struct ef_answer *ans)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t len = evbuffer_get_length(in);
+    const char *path = req_path(req), *owner, *action, *due_s;
+    json_t *body = NULL, *jd;
+    json_error_t jerr;
+    time_t now = ef_coll_now(), due = 0;
+    char *end;
+    long long id;
+    int rc;
+
+    (void)q;
+    id = strtoll(path + strlen("/api/v1/deviations/"), &end, 10);
+    if (id <= 0 || *end != '\0') {
+        ef_answer_error(ans, 404, "no such endpoint: %.100s", path);
+        return;
+    }
+    if (len > DEVIATION_BODY_MAX) {
+        ef_answer_error(ans, 413, "request body larger than %d bytes", DEVIATION_BODY_MAX);
+        return;
+    }
+    body = json_loadb(len ? (const char *)evbuffer_pullup(in, -1) : "", len, JSON_REJECT_DUPLICATES,
+                      &jerr);
+    owner = json_string_value(json_object_get(body, "owner"));
+    action = json_string_value(json_object_get(body, "action"));
+    jd = json_object_get(body, "due");
+    due_s = json_string_value(jd);
+    if (owner == NULL || action == NULL || owner[0] == '\0' || action[0] == '\0' ||
+        strlen(owner) > EF_DEVIATION_TEXT_MAX || strlen(action) > EF_DEVIATION_TEXT_MAX ||
+        (jd != NULL && !json_is_null(jd) && (due_s == NULL || ef_parse_date(due_s, &due) != 0))) {
+        json_decref(body);
+        ef_answer_error(ans, 400,
+                        "expected {\"owner\": \"...\", \"action\": \"...\", \"due\": "
+                        "\"YYYY-MM-DD\" or null}, owner and action 1 to %d bytes",
+                        EF_DEVIATION_TEXT_MAX);
+        return;
+    }
+    if (due_s != NULL && strlen(due_s) == 10)
+        due += 86400; /* through the whole day */
+    rc = ctx->store->ops->deviation_assign(ctx->store, (int64_t)id, owner, action, (int64_t)due,
+                                           who->actor, now);
+    if (rc == EF_NOTFOUND) {
+        ef_answer_error(ans, 404, "no open deviation %lld", id);
+    } else if (rc != EF_OK) {
+        store_error(ctx, rc, "deviation", ans);
+    } else if (ef_audit(ctx->store, now, who->actor, "deviation.assign",
+                        json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)id, "owner", owner,
+                                  "action", action, "due", (json_int_t)due)) != EF_OK) {
+        ef_answer_error(ans, 500, "internal error");
+    } else {
+        ef_answer_json(ans, 200,
+                       json_pack("{s:I, s:s}", "id", (json_int_t)id, "status", "assigned"));
+    }
+    json_decref(body);
+}
+
 static void do_coverage(struct ef_http_ctx *ctx, struct evhttp_request *req,
                         const struct ef_caller *who, const struct ef_query *q,
                         struct ef_answer *ans)
@@ -733,6 +829,9 @@ const struct ef_route ef_routes[] = {
     {"/api/v1/controls", EVHTTP_REQ_GET, CALLER, ALL_ROLES, EF_Q_DEPARTMENT | EF_Q_NUMBERING,
      do_controls},
     {"/api/v1/coverage", EVHTTP_REQ_GET, CALLER, ALL_ROLES, EF_Q_DEPARTMENT, do_coverage},
+    {"/api/v1/deviations", EVHTTP_REQ_GET, CALLER, ALL_ROLES, EF_Q_DEPARTMENT, do_deviations},
+    {"/api/v1/deviations/", EVHTTP_REQ_POST, CALLER | SAME_ORIGIN, EF_ROLE_COORDINATOR, 0,
+     do_deviation_assign},
     {"/api/v1/trend", EVHTTP_REQ_GET, CALLER, ALL_ROLES,
      EF_Q_DEPARTMENT | EF_Q_CONTROL | EF_Q_SINCE_UNTIL, do_trend},
     {"/api/v1/export", EVHTTP_REQ_GET, CALLER, ALL_ROLES,

@@ -297,8 +297,46 @@
         : h('p', {}, t('overview.none')));
   }
 
+  /* The department's open deviations; a coordinator records owner, action and due date
+   * (POST, same origin, the session's CSRF token; the server checks the role). */
+  function deviationsSection(devs, deptName) {
+    const coord = state.session.role === 'coordinator';
+    const heads = [t('col.host'), t('col.check'), t('col.since'), t('dev.owner'), t('dev.action'), t('dev.due')];
+    const rows = devs.map((v) => {
+      const tr = h('tr', { 'data-deviation': String(v.id), class: v.overdue ? 'overdue' : null },
+        h('td', {}, v.hostname || v.agent_id),
+        h('th', { scope: 'row' }, h('code', {}, v.check)),
+        h('td', {}, when(v.opened_at)));
+      if (!coord) {
+        tr.append(h('td', {}, v.owner || '–'), h('td', {}, v.action || '–'),
+          h('td', {}, v.due ? when(v.due) + (v.overdue ? ' (' + t('dev.overdue') + ')' : '') : '–'));
+        return tr;
+      }
+      const owner = h('input', { name: 'owner', value: v.owner, 'aria-label': t('dev.owner'), maxlength: '512', required: true });
+      const action = h('input', { name: 'action', value: v.action, 'aria-label': t('dev.action'), maxlength: '512', required: true });
+      const due = h('input', { name: 'due', type: 'date', value: v.due ? v.due.slice(0, 10) : '', 'aria-label': t('dev.due') });
+      const msg = h('span', { class: 'dev-msg', role: 'status' });
+      const form = h('form', { class: 'dev-form' }, owner, action, due, h('button', { type: 'submit' }, t('dev.save')), msg);
+      form.addEventListener('submit', async (ev) => {
+        ev.preventDefault();
+        const r = await fetch('/api/v1/deviations/' + v.id, {
+          method: 'POST', credentials: 'same-origin', cache: 'no-store',
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRF-Token': state.session.csrf },
+          body: JSON.stringify({ owner: owner.value, action: action.value, due: due.value || null }),
+        });
+        msg.textContent = r.ok ? t('dev.saved') : t('dev.failed', r.status);
+        if (r.ok) await department(deptName);
+      });
+      tr.append(h('td', { colspan: '3' }, form));
+      return tr;
+    });
+    return [h('h2', {}, t('dept.deviations', devs.length)),
+      devs.length ? table(null, heads, rows, { id: 'deviations-table', class: 'data' }) : h('p', {}, t('dept.deviations_none'))];
+  }
+
   async function department(name) {
     const d = await api('/api/v1/departments/' + encodeURIComponent(name) + '?lang=' + state.lang);
+    const devs = (await api('/api/v1/deviations?department=' + encodeURIComponent(name))).deviations;
     state.staleDays = d.stale_days;
     const failing = d.checks.filter((c) => c.fail > 0)
       .sort((a, b) => b.fail - a.fail || a.check.localeCompare(b.check));
@@ -347,6 +385,7 @@
         h('td', { class: 'n' }, num(x.pass)),
         h('td', { class: 'n' }, num(x.fail)),
         h('td', { class: 'n' }, num(x.accepted)))), { id: 'hosts-table', class: 'data' }),
+      deviationsSection(devs, name),
       h('h2', {}, t('dept.acceptances')),
       d.acceptances.length ? table(null, [t('col.check'), t('col.scope'), t('col.reason'), t('col.by'), t('col.until')],
         d.acceptances.map((a) => h('tr', {},

@@ -218,6 +218,25 @@ try {
     hostId = await page.getAttribute('#hosts-table tbody tr:first-child', 'data-agent');
   });
 
+  await step('deviations: a coordinator records owner, action and due date in the dashboard', async () => {
+    const devs = (await api(page, '/api/v1/deviations?department=' + enc(worst))).body.deviations;
+    assert.ok(devs.length > 0, 'the failing check opened deviations');
+    assert.equal((await page.$$('#deviations-table tbody tr')).length, devs.length);
+    const id = devs[0].id;
+    const row = `#deviations-table tr[data-deviation="${id}"]`;
+    await page.fill(`${row} input[name=owner]`, 'Karin Åberg, IT-enheten');
+    await page.fill(`${row} input[name=action]`, 'Byt ut servern');
+    await page.fill(`${row} input[name=due]`, '2027-01-31');
+    await page.click(`${row} button[type=submit]`);
+    await page.waitForFunction((sel) => document.querySelector(sel + ' input[name=owner]')?.value === 'Karin Åberg, IT-enheten', row);
+    const after = (await api(page, '/api/v1/deviations?department=' + enc(worst))).body.deviations.find((v) => v.id === id);
+    assert.deepEqual([after.owner, after.action, after.due], ['Karin Åberg, IT-enheten', 'Byt ut servern', '2027-02-01T00:00:00Z']);
+    // Without the session's CSRF token the same request is refused.
+    const nocsrf = await post(page, '/api/v1/deviations/' + id, JSON.stringify({ owner: 'x', action: 'y' }), { 'Content-Type': 'application/json' });
+    assert.equal(nocsrf.status, 403);
+    await shot(page, '05b-deviations');
+  });
+
   await step('host (3rd click): every result with evidence, controls and since when', async () => {
     await page.click('#hosts-table tbody tr:first-child th a');
     await page.waitForSelector('#results-table');
@@ -435,6 +454,16 @@ try {
       assert.ok(sum.hosts.every((h) => h.department === ALD));
       const other = (await api(p2, '/api/v1/summary')).body.hosts.length;
       assert.equal(other, 3);
+      // Their department's deviations, read only: no form, and the API refuses the write.
+      await p2.evaluate((n) => { location.hash = '#/department/' + encodeURIComponent(n); }, ALD);
+      await p2.waitForSelector('#deviations-table');
+      assert.equal(await p2.$('#deviations-table form'), null);
+      const dv = (await api(p2, '/api/v1/deviations')).body.deviations;
+      assert.ok(dv.length > 0 && dv.every((v) => v.department === ALD));
+      const csrf = (await api(p2, '/api/v1/session')).body.csrf;
+      const w = await post(p2, '/api/v1/deviations/' + dv[0].id, JSON.stringify({ owner: 'x', action: 'y' }),
+        { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf });
+      assert.equal(w.status, 403);
       await p2.click('#nav a[href="#/export"]');
       await p2.waitForSelector('#no-report');
       assert.equal(await p2.$('#report-link'), null);
@@ -457,6 +486,11 @@ try {
       await p3.waitForSelector('#report-link');
       const r = await api(p3, '/api/v1/export?format=json');
       assert.equal(r.status, 200);
+      const dv = (await api(p3, '/api/v1/deviations')).body.deviations;
+      const csrf = (await api(p3, '/api/v1/session')).body.csrf;
+      const w = await post(p3, '/api/v1/deviations/' + dv[0].id, JSON.stringify({ owner: 'x', action: 'y' }),
+        { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf });
+      assert.equal(w.status, 403, 'the auditor reads, never writes');
     });
   } finally {
     await c3.close();

@@ -96,6 +96,9 @@ export ARTIFACTS=$EF_BUILD_DIR/browser-artifacts CHROMIUM
 rm -rf "$ARTIFACTS"
 mkdir -p "$ARTIFACTS"
 node "$here/dashboard.mjs" || fail "dashboard.mjs"
+# The deviation assigned in the dashboard is in the audit log under the user's name.
+assert_eq "$(coll audit --format json | jq -r '[.[] | select(.action == "deviation.assign") | .actor] | join(",")')" \
+    "user:samordnare" "the dashboard's deviation assignment is audit-logged with the user"
 
 # ---- what the browser did is in the audit log ----
 audit=$(coll audit --format json)
