@@ -59,19 +59,6 @@ static int find_host(struct ef_store *s, const char *dept, const char *host, cha
     return -1;
 }
 
-static int text_ok(const char *what, const char *v, size_t max)
-{
-    if (v == NULL || *v == '\0') {
-        ef_error("%s is required", what);
-        return 0;
-    }
-    if (strlen(v) > max || !ef_utf8_valid(v, strlen(v))) {
-        ef_error("%s must be UTF-8 of at most %zu bytes", what, max);
-        return 0;
-    }
-    return 1;
-}
-
 static int accept_add(const char *config, const char *check, const char *dept, const char *host,
                       const char *until, const char *reason, const char *by)
 {
@@ -85,9 +72,10 @@ static int accept_add(const char *config, const char *check, const char *dept, c
     int rc;
 
     memset(&a, 0, sizeof(a));
-    if (!text_ok("CHECK", check, EF_ID_MAX) || !text_ok("--department", dept, EF_DEPT_NAME_MAX) ||
-        !text_ok("--reason", reason, EF_REASON_MAX) || !text_ok("--by", by, EF_ACTOR_MAX) ||
-        !text_ok("--until", until, 40))
+    if (!ef_cli_text("CHECK", check, EF_ID_MAX) ||
+        !ef_cli_text("--department", dept, EF_DEPT_NAME_MAX) ||
+        !ef_cli_text("--reason", reason, EF_REASON_MAX) || !ef_cli_text("--by", by, EF_ACTOR_MAX) ||
+        !ef_cli_text("--until", until, 40))
         return EF_EXIT_USAGE;
     if (ef_parse_date(until, &t) != 0) {
         ef_error("--until must be YYYY-MM-DD or an RFC 3339 time, not \"%s\"", until);
@@ -208,7 +196,7 @@ static int accept_revoke(const char *config, const char *id_s, const char *by)
         ef_error("ID must be an acceptance number (see accept list)");
         return EF_EXIT_USAGE;
     }
-    if (!text_ok("--by", by, EF_ACTOR_MAX))
+    if (!ef_cli_text("--by", by, EF_ACTOR_MAX))
         return EF_EXIT_USAGE;
     if ((rc = ef_cmd_open(config, &cfg, &store)) != EF_EXIT_OK)
         return rc;

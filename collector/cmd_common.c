@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "csv.h"
 #include "efterlev/log.h"
+#include "efterlev/util.h"
 #include "names.h"
 
 int ef_cmd_open(const char *config_path, struct ef_coll_config *cfg, struct ef_store **store)
@@ -51,4 +52,17 @@ const struct ef_csv_dialect *ef_cli_table_format(const char *format, const char 
         return NULL;
     }
     return dl;
+}
+
+int ef_cli_text(const char *what, const char *v, size_t max)
+{
+    if (v == NULL || *v == '\0') {
+        ef_error("%s is required", what);
+        return 0;
+    }
+    if (strlen(v) > max || !ef_utf8_valid(v, strlen(v))) {
+        ef_error("%s must be UTF-8 of at most %zu bytes", what, max);
+        return 0;
+    }
+    return 1;
 }

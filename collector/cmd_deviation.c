@@ -56,19 +56,6 @@ static int parse_id(const char *s, int64_t *id)
     return 0;
 }
 
-static int text_ok(const char *what, const char *v, size_t max)
-{
-    if (v == NULL || *v == '\0') {
-        ef_error("%s is required", what);
-        return 0;
-    }
-    if (strlen(v) > max || !ef_utf8_valid(v, strlen(v))) {
-        ef_error("%s must be UTF-8 of at most %zu bytes", what, max);
-        return 0;
-    }
-    return 1;
-}
-
 static int dev_list(const char *config, const char *dept, int which, int json)
 {
     struct ef_deviation *v = NULL;
@@ -152,18 +139,18 @@ static int dev_change(const char *config, const char *id_s, const char *owner, c
     if (parse_id(id_s, &id) != 0)
         return EF_EXIT_USAGE;
     if (reason == NULL) {
-        if (!text_ok("--owner", owner, EF_DEVIATION_TEXT_MAX) ||
-            !text_ok("--action", action, EF_DEVIATION_TEXT_MAX))
+        if (!ef_cli_text("--owner", owner, EF_DEVIATION_TEXT_MAX) ||
+            !ef_cli_text("--action", action, EF_DEVIATION_TEXT_MAX))
             return EF_EXIT_USAGE;
         if (due_s != NULL) {
-            if (!text_ok("--due", due_s, 40) || ef_parse_date(due_s, &due) != 0) {
+            if (!ef_cli_text("--due", due_s, 40) || ef_parse_date(due_s, &due) != 0) {
                 ef_error("--due must be YYYY-MM-DD or an RFC 3339 time");
                 return EF_EXIT_USAGE;
             }
             if (strlen(due_s) == 10)
                 due += 86400; /* through the whole day */
         }
-    } else if (!text_ok("--reason", reason, EF_REASON_MAX)) {
+    } else if (!ef_cli_text("--reason", reason, EF_REASON_MAX)) {
         return EF_EXIT_USAGE;
     }
     if ((rc = ef_cmd_open(config, &cfg, &store)) != EF_EXIT_OK)

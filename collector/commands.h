@@ -42,6 +42,10 @@ int ef_usage_hint(const char *cmd);
  * command that takes one goes through here. EF_EXIT_OK, or EF_EXIT_USAGE (logged). */
 int ef_cli_dept(const char *arg, char out[EF_DEPT_NAME_MAX + 1]);
 
+/* A required text option: present, UTF-8, at most max bytes. 1, or 0 (logged: "WHAT is
+ * required", "WHAT must be UTF-8 of at most N bytes"). */
+int ef_cli_text(const char *what, const char *v, size_t max);
+
 struct ef_csv_dialect;
 /* The tables' output options (trend, coverage): --format text|json|csv and
  * --csv-dialect rfc4180|excel-sv checked together. The dialect, or NULL (logged). */
