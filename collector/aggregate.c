@@ -736,3 +736,28 @@ json_t *ef_deviation_json(const struct ef_deviation *v, time_t now)
             : json_null(),
         "closed_how", v->closed_how, "reason", v->reason);
 }
+
+int ef_host_in_department(struct ef_store *s, const char *dept, const char *host, char *agent_id,
+                          size_t len, char *err, size_t errlen)
+{
+    struct ef_host_row *h = NULL;
+    size_t n = 0, i, hits = 0;
+
+    if (s->ops->host_rows(s, dept, NULL, &h, &n) != EF_OK) {
+        snprintf(err, errlen, "%s", s->err);
+        return -1;
+    }
+    for (i = 0; i < n; i++)
+        if (strcmp(h[i].agent_id, host) == 0 || strcmp(h[i].hostname, host) == 0) {
+            snprintf(agent_id, len, "%s", h[i].agent_id);
+            hits++;
+        }
+    free(h);
+    if (hits == 1)
+        return 0;
+    snprintf(err, errlen,
+             hits == 0 ? "no host \"%s\" in department \"%s\""
+                       : "several hosts are called \"%s\" in \"%s\"; give the agent id",
+             host, dept);
+    return -1;
+}

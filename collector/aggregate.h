@@ -91,6 +91,11 @@ void ef_aspect_sums(const struct ef_check_catalogs *cs, const struct ef_check_co
  * "aspects": [{aspect, pass, fail, ..., compliance_pct}] in K, R, T, S order. */
 int ef_json_aspects(json_t *doc, const struct ef_check_catalogs *cs);
 
+/* The agent id of the one host of department dept named host (its agent id or host name);
+ * 0, or -1 with err (none, or several of that name). */
+int ef_host_in_department(struct ef_store *s, const char *dept, const char *host, char *agent_id,
+                          size_t len, char *err, size_t errlen);
+
 /* A deviation as the CLI's and the API's JSON show it (overdue judged at now). */
 json_t *ef_deviation_json(const struct ef_deviation *v, time_t now);
 

@@ -38,24 +38,11 @@ static const char help[] =
 static int find_host(struct ef_store *s, const char *dept, const char *host, char *agent_id,
                      size_t len)
 {
-    struct ef_host_row *h = NULL;
-    size_t n = 0, i, hits = 0;
+    char err[256];
 
-    if (s->ops->host_rows(s, dept, NULL, &h, &n) != EF_OK) {
-        ef_error("%s", s->err);
-        return -1;
-    }
-    for (i = 0; i < n; i++)
-        if (strcmp(h[i].agent_id, host) == 0 || strcmp(h[i].hostname, host) == 0) {
-            snprintf(agent_id, len, "%s", h[i].agent_id);
-            hits++;
-        }
-    free(h);
-    if (hits == 1)
+    if (ef_host_in_department(s, dept, host, agent_id, len, err, sizeof(err)) == 0)
         return 0;
-    ef_error(hits == 0 ? "no host \"%s\" in department \"%s\""
-                       : "several hosts are called \"%s\" in \"%s\"; give the agent id",
-             host, dept);
+    ef_error("%s", err);
     return -1;
 }
 

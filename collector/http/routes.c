@@ -694,6 +694,83 @@ static void do_deviation_assign(struct ef_http_ctx *ctx, struct evhttp_request *
     json_decref(body);
 }
 
+/* POST /api/v1/acceptances {"department", "check", "host" (optional), "until", "reason",
+ * "by"}: a coordinator records a risk acceptance from the dashboard, as `accept` does; the
+ * acceptance's "by" names who decided and the user who recorded it. */
+static void do_acceptance_add(struct ef_http_ctx *ctx, struct evhttp_request *req,
+                              const struct ef_caller *who, const struct ef_query *q,
+                              struct ef_answer *ans)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t len = evbuffer_get_length(in), nd = 0;
+    const char *dept_in, *check, *host, *until, *reason, *by;
+    char dept[EF_DEPT_NAME_MAX + 1], err[256];
+    struct ef_dept_counts *dc = NULL;
+    struct ef_acceptance a;
+    json_t *body;
+    json_error_t jerr;
+    time_t now = ef_coll_now(), t = 0;
+    int rc, n;
+
+    (void)q;
+    if (len > DEVIATION_BODY_MAX) {
+        ef_answer_error(ans, 413, "request body larger than %d bytes", DEVIATION_BODY_MAX);
+        return;
+    }
+    body = json_loadb(len ? (const char *)evbuffer_pullup(in, -1) : "", len, JSON_REJECT_DUPLICATES,
+                      &jerr);
+    dept_in = json_string_value(json_object_get(body, "department"));
+    check = json_string_value(json_object_get(body, "check"));
+    host = json_string_value(json_object_get(body, "host"));
+    until = json_string_value(json_object_get(body, "until"));
+    reason = json_string_value(json_object_get(body, "reason"));
+    by = json_string_value(json_object_get(body, "by"));
+    memset(&a, 0, sizeof(a));
+    if (dept_in == NULL || ef_dept_name_canon(dept_in, dept) != 0 || check == NULL ||
+        check[0] == '\0' || strlen(check) > EF_ID_MAX || until == NULL ||
+        ef_parse_date(until, &t) != 0 || reason == NULL || reason[0] == '\0' ||
+        strlen(reason) > EF_REASON_MAX || by == NULL || by[0] == '\0' ||
+        (host != NULL && host[0] == '\0')) {
+        json_decref(body);
+        ef_answer_error(ans, 400,
+                        "expected {\"department\", \"check\", \"host\" (optional), \"until\": "
+                        "\"YYYY-MM-DD\", \"reason\", \"by\"}");
+        return;
+    }
+    if (strlen(until) == 10)
+        t += 86400; /* through the whole day */
+    n = snprintf(a.by, sizeof(a.by), "%s (%s)", by, who->actor);
+    if (t <= now || n < 0 || (size_t)n >= sizeof(a.by)) {
+        json_decref(body);
+        ef_answer_error(ans, 400, t <= now ? "until lies in the past" : "by is too long");
+        return;
+    }
+    rc = ctx->store->ops->dept_counts(ctx->store, dept, &dc, &nd);
+    if (rc != EF_OK || nd == 0) {
+        json_decref(body);
+        free(dc);
+        store_error(ctx, rc != EF_OK ? rc : EF_NOTFOUND, "department", ans);
+        return;
+    }
+    a.department_id = dc[0].id;
+    free(dc);
+    snprintf(a.check, sizeof(a.check), "%s", check);
+    snprintf(a.reason, sizeof(a.reason), "%s", reason);
+    a.until = t;
+    if (host != NULL && ef_host_in_department(ctx->store, dept, host, a.agent_id,
+                                              sizeof(a.agent_id), err, sizeof(err)) != 0) {
+        json_decref(body);
+        ef_answer_error(ans, 400, "%s", err);
+        return;
+    }
+    json_decref(body);
+    if ((rc = ctx->store->ops->acceptance_add(ctx->store, &a, now)) != EF_OK) {
+        store_error(ctx, rc, "acceptance", ans);
+        return;
+    }
+    ef_answer_json(ans, 201, json_pack("{s:I}", "id", (json_int_t)a.id));
+}
+
 static void do_coverage(struct ef_http_ctx *ctx, struct evhttp_request *req,
                         const struct ef_caller *who, const struct ef_query *q,
                         struct ef_answer *ans)
@@ -832,6 +909,8 @@ const struct ef_route ef_routes[] = {
     {"/api/v1/deviations", EVHTTP_REQ_GET, CALLER, ALL_ROLES, EF_Q_DEPARTMENT, do_deviations},
     {"/api/v1/deviations/", EVHTTP_REQ_POST, CALLER | SAME_ORIGIN, EF_ROLE_COORDINATOR, 0,
      do_deviation_assign},
+    {"/api/v1/acceptances", EVHTTP_REQ_POST, CALLER | SAME_ORIGIN, EF_ROLE_COORDINATOR, 0,
+     do_acceptance_add},
     {"/api/v1/trend", EVHTTP_REQ_GET, CALLER, ALL_ROLES,
      EF_Q_DEPARTMENT | EF_Q_CONTROL | EF_Q_SINCE_UNTIL, do_trend},
     {"/api/v1/export", EVHTTP_REQ_GET, CALLER, ALL_ROLES,

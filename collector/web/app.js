@@ -334,6 +334,42 @@
       devs.length ? table(null, heads, rows, { id: 'deviations-table', class: 'data' }) : h('p', {}, t('dept.deviations_none'))];
   }
 
+  /* A coordinator records a risk acceptance of a failing check (the server checks the role
+   * and the CSRF token; the acceptance names who decided and the user who recorded it). */
+  function acceptForm(d, deptName) {
+    if (state.session.role !== 'coordinator') return null;
+    const failing = d.checks.filter((c) => c.fail > 0);
+    if (!failing.length) return null;
+    const check = h('select', { name: 'check', id: 'accept-check' },
+      failing.map((c) => h('option', { value: c.check }, (c.title || c.check) + ' (' + c.check + ')')));
+    const host = h('select', { name: 'host', id: 'accept-host' }, h('option', { value: '' }, t('accept.whole')),
+      (Array.isArray(d.hosts) ? d.hosts : []).map((x) => h('option', { value: x.agent_id }, x.hostname)));
+    const until = h('input', { name: 'until', id: 'accept-until', type: 'date', required: true });
+    const reason = h('input', { name: 'reason', id: 'accept-reason', maxlength: '1024', required: true });
+    const by = h('input', { name: 'by', id: 'accept-by', value: state.session.user, maxlength: '120', required: true });
+    const msg = h('span', { class: 'dev-msg', role: 'status', id: 'accept-msg' });
+    const form = h('form', { id: 'accept-form', class: 'dev-form' },
+      h('label', { for: 'accept-check' }, t('col.check')), check,
+      h('label', { for: 'accept-host' }, t('col.host')), host,
+      h('label', { for: 'accept-until' }, t('col.until')), until,
+      h('label', { for: 'accept-reason' }, t('col.reason')), reason,
+      h('label', { for: 'accept-by' }, t('accept.by')), by,
+      h('button', { type: 'submit' }, t('accept.save')), msg);
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const body = { department: deptName, check: check.value, until: until.value, reason: reason.value, by: by.value };
+      if (host.value) body.host = host.value;
+      const r = await fetch('/api/v1/acceptances', {
+        method: 'POST', credentials: 'same-origin', cache: 'no-store',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRF-Token': state.session.csrf },
+        body: JSON.stringify(body),
+      });
+      msg.textContent = r.ok ? t('dev.saved') : t('dev.failed', r.status);
+      if (r.ok) await department(deptName);
+    });
+    return [h('h3', {}, t('accept.new')), form];
+  }
+
   async function department(name) {
     const d = await api('/api/v1/departments/' + encodeURIComponent(name) + '?lang=' + state.lang);
     const devs = (await api('/api/v1/deviations?department=' + encodeURIComponent(name))).deviations;
@@ -387,6 +423,7 @@
         h('td', { class: 'n' }, num(x.accepted)))), { id: 'hosts-table', class: 'data' }),
       deviationsSection(devs, name),
       h('h2', {}, t('dept.acceptances')),
+      acceptForm(d, name),
       d.acceptances.length ? table(null, [t('col.check'), t('col.scope'), t('col.reason'), t('col.by'), t('col.until')],
         d.acceptances.map((a) => h('tr', {},
           checkHead(a),

@@ -384,6 +384,31 @@ try {
     assert.equal(rep.suggestedFilename(), 'efterlev-uppfoljning.html');
   });
 
+  await step('a coordinator records a risk acceptance in the dashboard', async () => {
+    await page.evaluate((n) => { location.hash = '#/department/' + encodeURIComponent(n); }, worst);
+    await page.waitForSelector('#accept-form');
+    const dv = (await api(page, '/api/v1/deviations?department=' + enc(worst))).body.deviations
+      .find((v) => !v.accepted && v.check === 'e2e.impossible_file');
+    assert.ok(dv, 'an unaccepted deviation to accept');
+    await page.selectOption('#accept-check', 'e2e.impossible_file');
+    await page.selectOption('#accept-host', dv.agent_id);
+    await page.fill('#accept-until', '2027-06-30');
+    await page.fill('#accept-reason', 'Servern ersätts i juni; beslut av förvaltningschefen');
+    await page.fill('#accept-by', 'Eva Lind');
+    await page.click('#accept-form button[type=submit]');
+    await page.waitForFunction((id) => fetch('/api/v1/deviations', { credentials: 'same-origin' })
+      .then((r) => r.json()).then((j) => j.deviations.some((v) => v.id === id && v.accepted)), dv.id);
+    const d = (await api(page, '/api/v1/departments/' + enc(worst))).body;
+    const acc = d.acceptances.find((x) => x.reason === 'Servern ersätts i juni; beslut av förvaltningschefen');
+    assert.ok(acc, 'the acceptance is stored');
+    assert.equal(acc.by, 'Eva Lind (user:samordnare)', 'who decided, and who recorded it');
+    assert.deepEqual([acc.host, acc.hostname], [dv.agent_id, dv.hostname]);
+    // The same request without the CSRF token is refused.
+    const nocsrf = await post(page, '/api/v1/acceptances', JSON.stringify({ department: worst, check: 'e2e.impossible_file',
+      until: '2027-06-30', reason: 'x', by: 'y' }), { 'Content-Type': 'application/json' });
+    assert.equal(nocsrf.status, 403);
+  });
+
   await step('English by choice; labels and figures follow', async () => {
     await page.selectOption('#lang', 'en');
     await page.click('#nav a[href="#/overview"]');
@@ -464,6 +489,10 @@ try {
       const w = await post(p2, '/api/v1/deviations/' + dv[0].id, JSON.stringify({ owner: 'x', action: 'y' }),
         { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf });
       assert.equal(w.status, 403);
+      assert.equal(await p2.$('#accept-form'), null, 'no acceptance form for a department user');
+      const wa = await post(p2, '/api/v1/acceptances', JSON.stringify({ department: ALD, check: 'e2e.impossible_file',
+        until: '2027-06-30', reason: 'x', by: 'y' }), { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf });
+      assert.equal(wa.status, 403, 'a department user cannot accept risks');
       await p2.click('#nav a[href="#/export"]');
       await p2.waitForSelector('#no-report');
       assert.equal(await p2.$('#report-link'), null);

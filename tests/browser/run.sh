@@ -99,6 +99,8 @@ node "$here/dashboard.mjs" || fail "dashboard.mjs"
 # The deviation assigned in the dashboard is in the audit log under the user's name.
 assert_eq "$(coll audit --format json | jq -r '[.[] | select(.action == "deviation.assign") | .actor] | join(",")')" \
     "user:samordnare" "the dashboard's deviation assignment is audit-logged with the user"
+assert_eq "$(coll audit --format json | jq -r '[.[] | select(.action == "acceptance.add") | .actor] | map(select(endswith("(user:samordnare)"))) | join(",")')" \
+    "Eva Lind (user:samordnare)" "the dashboard's risk acceptance is audit-logged with who decided and the user"
 
 # ---- what the browser did is in the audit log ----
 audit=$(coll audit --format json)
