@@ -551,7 +551,7 @@
           h('th', { scope: 'row' }, p.day), h('td', {}, meter(p.compliance_pct)),
           h('td', { class: 'n' }, num(p.pass)), h('td', { class: 'n' }, num(p.fail)),
           h('td', { class: 'n' }, num(p.accepted)), h('td', { class: 'n' }, num(p.hosts)),
-          h('td', { class: 'n' }, num(p.stale_hosts)))), { id: 'trend-table', class: 'data' })]
+          h('td', { class: 'n' }, num(p.stale_hosts)))), { id: 'trend-table', class: 'data', 'data-department': dept })]
         : h('p', { id: 'trend-none' }, t('trend.none')));
   }
 

@@ -305,7 +305,9 @@ try {
     await page.selectOption('#trend-department', ALD);
     await page.click('#trend-form button[type=submit]');
     await page.waitForFunction(() => location.hash.includes('department='));
-    await page.waitForSelector('#trend-table');
+    // The table of the department, not the municipality's one still on the page while the
+    // new one is fetched (both may have as many rows).
+    await page.waitForSelector(`#trend-table[data-department="${ALD}"]`);
     const tr2 = (await api(page, `/api/v1/trend?since=${since}&department=${enc(ALD)}`)).body;
     await page.waitForFunction((n) => document.querySelectorAll('#trend-table tbody tr').length === n, tr2.points.length);
     for (const p of tr2.points)
