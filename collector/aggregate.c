@@ -648,18 +648,24 @@ int ef_trend_json(struct ef_store *s, const char *department, const char *contro
     return EF_OK;
 }
 
+/* A check's counts into the sums of each aspect it protects. */
+static void add_to_aspects(const struct ef_check_catalogs *cs, const char *id,
+                           const int64_t counts[EF_KINDS], int64_t sums[EF_ASPECTS][EF_KINDS])
+{
+    unsigned a = ef_check_aspects(cs, id);
+
+    for (int k = 0; k < EF_ASPECTS; k++)
+        if (a & (1u << k))
+            for (int j = 0; j < EF_KINDS; j++)
+                sums[k][j] += counts[j];
+}
+
 void ef_aspect_sums(const struct ef_check_catalogs *cs, const struct ef_check_counts *rows,
                     size_t n, int64_t out[EF_ASPECTS][EF_KINDS])
 {
     memset(out, 0, sizeof(int64_t) * EF_ASPECTS * EF_KINDS);
-    for (size_t i = 0; i < n; i++) {
-        unsigned a = ef_check_aspects(cs, rows[i].check);
-
-        for (int k = 0; k < EF_ASPECTS; k++)
-            if (a & (1u << k))
-                for (int j = 0; j < EF_KINDS; j++)
-                    out[k][j] += rows[i].counts[j];
-    }
+    for (size_t i = 0; i < n; i++)
+        add_to_aspects(cs, rows[i].check, rows[i].counts, out);
 }
 
 int ef_json_aspects(json_t *doc, const struct ef_check_catalogs *cs)
@@ -672,12 +678,13 @@ int ef_json_aspects(json_t *doc, const struct ef_check_catalogs *cs)
     json_array_foreach(rows, i, row)
     {
         const char *id = json_string_value(json_object_get(row, "check"));
-        unsigned a = id != NULL ? ef_check_aspects(cs, id) : 0;
+        int64_t counts[EF_KINDS];
 
-        for (int k = 0; k < EF_ASPECTS; k++)
-            if (a & (1u << k))
-                for (int j = 0; j < EF_KINDS; j++)
-                    sums[k][j] += json_integer_value(json_object_get(row, kind_keys[j]));
+        if (id == NULL)
+            continue;
+        for (int j = 0; j < EF_KINDS; j++)
+            counts[j] = json_integer_value(json_object_get(row, kind_keys[j]));
+        add_to_aspects(cs, id, counts, sums);
     }
     for (int k = 0; arr != NULL && k < EF_ASPECTS; k++) {
         json_t *o = json_pack("{s:s}", "aspect", ef_aspect_letters[k]);

@@ -95,8 +95,8 @@ static void add_missing(const struct ef_check_catalog *c, ef_level level, struct
     }
 }
 
-void ef_assigned_apply(const struct ef_check_catalog *c, ef_level level, struct ef_report *r,
-                       struct ef_assigned_tally *t)
+void ef_assigned_apply(const struct ef_check_catalog *c, ef_level level, const char *assigned_sha,
+                       struct ef_report *r, struct ef_assigned_tally *t)
 {
     struct ef_assigned_tally own;
     size_t i, kept = 0;
@@ -132,8 +132,10 @@ void ef_assigned_apply(const struct ef_check_catalog *c, ef_level level, struct 
     r->nresults = kept;
     if (c != NULL)
         add_missing(c, level, r, t);
+    if (c != NULL && (assigned_sha == NULL || assigned_sha[0] == '\0'))
+        assigned_sha = c->policy_sha256;
     t->policy_assigned = c != NULL && t->missing == 0 && r->policy_sha256[0] != '\0' &&
-                         strcmp(r->policy_sha256, c->policy_sha256) == 0;
+                         strcmp(r->policy_sha256, assigned_sha) == 0;
     if (t->not_in_catalog + t->above_level > 0)
         note_set_aside(r, level, t);
 }

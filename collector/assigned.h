@@ -24,8 +24,8 @@ struct ef_assigned_tally {
     size_t other_level;    /* kept as unknown: judged at another level than the department's */
     size_t missing;        /* required checks the report did not hold (EF_MISSING added) */
     int no_catalog;        /* the collector has no catalog for the report's platform */
-    /* 1: the report ran the policy the host was assigned: it names the catalog's policy
-     * (the same sha256) and holds every check the catalog requires at the level */
+    /* 1: the report ran the policy the host was assigned: it names that policy (the same
+     * sha256) and holds every check the catalog requires at the level */
     int policy_assigned;
     char first_set_aside[EF_ID_MAX + 1]; /* for the log; "" when none */
 };
@@ -44,8 +44,10 @@ struct ef_assigned_tally {
  *     does not hold is added with status EF_MISSING (store.h: a counted kind, against the
  *     figure like a failure), the catalog's controls and severity, evidence naming the
  *     policy the host ran instead.
- * t (may be NULL) receives the counts and the policy verdict. */
-void ef_assigned_apply(const struct ef_check_catalog *c, ef_level level, struct ef_report *r,
-                       struct ef_assigned_tally *t);
+ * t (may be NULL) receives the counts and the policy verdict: the report ran the assigned
+ * policy when nothing is missing and it names assigned_sha (the document the collector last
+ * served the department; NULL or "": the catalog's own hash). */
+void ef_assigned_apply(const struct ef_check_catalog *c, ef_level level, const char *assigned_sha,
+                       struct ef_report *r, struct ef_assigned_tally *t);
 
 #endif

@@ -65,56 +65,45 @@ void ef_dept_cache_clear(struct ef_dept_cache *dc)
     memset(dc, 0, sizeof(*dc));
 }
 
-/* The catalog a host of department d on platform is counted against: base, with the checks
- * of the site policies the department is assigned for the platform (collector `policy`).
- * *own set when the caller must free the catalog (no cache to keep it in). */
-static int catalog_of(struct ef_store *s, const struct ef_department *d, const char *platform,
-                      const struct ef_check_catalog *base, struct ef_dept_cache *dc,
-                      const struct ef_check_catalog **out, struct ef_check_catalog *own, int *owned)
+/* What a host of department d on platform is counted against, looked up once per batch
+ * (dc; tmp when the cache is full or absent: the caller then frees tmp->cat): the catalog
+ * with the checks of the site policies the department is assigned for the platform
+ * (collector `policy`), and the hash of the policy document it was last served. */
+static int dept_platform_of(struct ef_store *s, const struct ef_department *d, const char *platform,
+                            const struct ef_check_catalog *base, struct ef_dept_cache *dc,
+                            struct ef_site_catalog *tmp, struct ef_site_catalog **out)
 {
-    struct ef_site_catalog tmp, *e = NULL;
+    struct ef_site_catalog *e;
     struct ef_dept_policy dp;
     char err[256];
     int rc;
 
-    *out = base;
-    *owned = 0;
-    if (base == NULL)
-        return EF_OK;
     for (size_t i = 0; dc != NULL && i < dc->nsc; i++)
         if (dc->sc[i].department_id == d->id && strcmp(dc->sc[i].platform, platform) == 0) {
-            if (dc->sc[i].sites)
-                *out = &dc->sc[i].cat;
+            *out = &dc->sc[i];
             return EF_OK;
         }
-    memset(&dp, 0, sizeof(dp));
-    if ((rc = s->ops->policy_dept_get(s, d->name, platform, &dp)) != EF_OK)
-        return rc;
-    e = dc != NULL && dc->nsc < EF_SITE_CACHE ? &dc->sc[dc->nsc] : &tmp;
+    e = dc != NULL && dc->nsc < EF_SITE_CACHE ? &dc->sc[dc->nsc] : tmp;
     memset(e, 0, sizeof(*e));
     e->department_id = d->id;
     snprintf(e->platform, sizeof(e->platform), "%s", platform);
+    if ((rc = ef_assigned_policy_sha256(s, d->id, platform, e->served)) != EF_OK)
+        return rc;
+    memset(&dp, 0, sizeof(dp));
+    if (base != NULL && (rc = s->ops->policy_dept_get(s, d->name, platform, &dp)) != EF_OK)
+        return rc;
     if (dp.nfiles > 0) {
-        if (ef_check_catalog_with_sites(&e->cat, base, dp.files, dp.nfiles, err, sizeof(err)) !=
-            0) {
+        if (ef_check_catalog_with_sites(&e->cat, base, dp.files, dp.nfiles, err, sizeof(err)) != 0)
             /* policy add checked it: a stored site policy that no longer loads is counted
              * as absent, and said so */
             ef_warn("department %s: its site policies are not counted: %s", d->name, err);
-        } else {
+        else
             e->sites = 1;
-        }
     }
     ef_dept_policy_free(&dp);
-    if (e != &tmp) {
+    if (e != tmp)
         dc->nsc++;
-    } else if (e->sites) {
-        *own = e->cat;
-        *owned = 1;
-        *out = own;
-        return EF_OK;
-    }
-    if (e->sites)
-        *out = &e->cat;
+    *out = e;
     return EF_OK;
 }
 
@@ -144,23 +133,26 @@ static void accepted(struct ef_store *s, const struct ef_agent *a, int status, i
 static int keep_assigned(struct ef_store *s, struct ef_job *j, const struct ef_agent *a,
                          struct ef_dept_cache *dc, int *policy_assigned)
 {
+    const struct ef_check_catalog *base;
+    struct ef_site_catalog tmp, *e;
     struct ef_assigned_tally t;
     struct ef_department d;
-    const struct ef_check_catalog *cat;
-    struct ef_check_catalog own;
-    int owned;
 
     *policy_assigned = 0;
     if (j->checks == NULL)
         return 0;
+    base = ef_check_catalog_for(j->checks, j->report.host.platform);
     if (department_of(s, a->department_id, dc, &d) != EF_OK ||
-        catalog_of(s, &d, j->report.host.platform[0] ? j->report.host.platform : EF_PLATFORM_LINUX,
-                   ef_check_catalog_for(j->checks, j->report.host.platform), dc, &cat, &own,
-                   &owned) != EF_OK)
+        dept_platform_of(s, &d,
+                         j->report.host.platform[0] ? j->report.host.platform : EF_PLATFORM_LINUX,
+                         base, dc, &tmp, &e) != EF_OK)
         return -1;
-    ef_assigned_apply(cat, d.level, &j->report, &t);
-    if (owned)
-        ef_check_catalog_free(&own);
+    /* Where the collector serves the department its policy, the assigned one is the
+     * document it last served it (the catalog with the department's changes). */
+    ef_assigned_apply(e->sites ? &e->cat : base, d.level, e->served, &j->report, &t);
+    *policy_assigned = t.policy_assigned;
+    if (e == &tmp)
+        ef_check_catalog_free(&tmp.cat);
     if (t.not_in_catalog + t.above_level + t.other_level > 0)
         ef_warn("report %llu of %s: %zu results not counted (%zu not in the %s catalog%s, %zu "
                 "above level %s; first %s), %zu judged at another level counted as unknown",
@@ -172,19 +164,6 @@ static int keep_assigned(struct ef_store *s, struct ef_job *j, const struct ef_a
         ef_warn("report %llu of %s: %zu required checks missing (policy %s %s)",
                 (unsigned long long)j->report.seq, a->agent_id, t.missing, j->report.policy_id,
                 j->report.policy_version);
-    *policy_assigned = t.policy_assigned;
-    /* Where the collector serves the department its policy, the assigned one is the
-     * document it last served it (the catalog with the department's changes): the report
-     * must name that. */
-    {
-        char served[65] = "";
-
-        if (ef_assigned_policy_sha256(s, a->department_id, j->report.host.platform, served) !=
-            EF_OK)
-            return -1;
-        if (served[0] != '\0')
-            *policy_assigned = t.missing == 0 && strcmp(j->report.policy_sha256, served) == 0;
-    }
     return 0;
 }
 

@@ -51,8 +51,8 @@ struct ef_job {
 };
 
 /* Departments looked up by the writer during one batch (name and level for answers), and
- * the catalogs their hosts are counted against where site policies add checks (built once
- * per department and platform in a batch: the site policies' YAML is loaded then). */
+ * per department and platform what its hosts are counted against: the catalog where site
+ * policies add checks (their YAML loaded once per batch) and the served policy's hash. */
 #define EF_DEPT_CACHE 32
 #define EF_SITE_CACHE 8 /* (department, platform) pairs; more are built per report */
 struct ef_site_catalog {
@@ -60,6 +60,7 @@ struct ef_site_catalog {
     char platform[16];
     int sites;                   /* 0: the department has no site policy for the platform */
     struct ef_check_catalog cat; /* when sites: the catalog with the site checks */
+    char served[65];             /* the policy document last served ("" none: the catalog) */
 };
 struct ef_dept_cache {
     size_t n;

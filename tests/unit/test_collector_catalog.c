@@ -195,7 +195,7 @@ static void test_apply(void **state)
     add(&r, "enc.swap_encrypted", EF_FAIL, EF_LEVEL_BASIC, "8.24", EF_SEV_MEDIUM);
     add(&r, EF_UNASSIGNED_CHECK, EF_PASS, EF_LEVEL_ELEVATED, "5.2", EF_SEV_INFO);
     add(&r, "acct.password_aging", EF_FAIL, EF_LEVEL_ELEVATED, "5.17", EF_SEV_LOW);
-    ef_assigned_apply(&c, EF_LEVEL_ELEVATED, &r, &t);
+    ef_assigned_apply(&c, EF_LEVEL_ELEVATED, NULL, &r, &t);
 
     assert_int_equal(t.not_in_catalog, 2);
     assert_int_equal(t.above_level, 1);
@@ -262,7 +262,7 @@ static void test_apply(void **state)
         for (size_t i = 0; i + 2 <= EF_EVIDENCE_MAX; i += 2)
             memcpy(x->evidence + i, "\xc3\xa5", 2); /* å */
     }
-    ef_assigned_apply(&c, EF_LEVEL_ELEVATED, &r, &t);
+    ef_assigned_apply(&c, EF_LEVEL_ELEVATED, NULL, &r, &t);
     assert_int_equal(t.missing, 42);
     assert_int_equal(r.nresults, 1 + 42);
     assert_int_equal(r.results[0].status, EF_UNKNOWN);
@@ -278,7 +278,7 @@ static void test_apply(void **state)
         snprintf(id, sizeof(id), "fake.c%zu", i);
         add(&r, id, EF_PASS, EF_LEVEL_BASIC, "8.9", EF_SEV_LOW);
     }
-    ef_assigned_apply(&c, EF_LEVEL_BASIC, &r, &t);
+    ef_assigned_apply(&c, EF_LEVEL_BASIC, NULL, &r, &t);
     assert_int_equal(t.not_in_catalog, EF_RESULTS_MAX);
     assert_int_equal(t.missing, 31);
     assert_int_equal(r.nresults, 31 + 1);
@@ -295,10 +295,17 @@ static void test_apply(void **state)
         snprintf(r.policy_sha256, sizeof(r.policy_sha256), "%s", c.policy_sha256);
         if (other)
             r.policy_sha256[0] = r.policy_sha256[0] == '0' ? '1' : '0';
-        ef_assigned_apply(&c, EF_LEVEL_BASIC, &r, &t);
+        ef_assigned_apply(&c, EF_LEVEL_BASIC, NULL, &r, &t);
         assert_int_equal(t.missing, 0);
         assert_int_equal(r.nresults, 31);
         assert_int_equal(t.policy_assigned, !other);
+        /* Where a served document is the assigned policy, the report must name that one:
+         * the catalog's hash no longer is, the served one is. */
+        ef_assigned_apply(&c, EF_LEVEL_BASIC, "0123abcd", &r, &t);
+        assert_false(t.policy_assigned);
+        snprintf(r.policy_sha256, sizeof(r.policy_sha256), "0123abcd");
+        ef_assigned_apply(&c, EF_LEVEL_BASIC, "0123abcd", &r, &t);
+        assert_true(t.policy_assigned);
         ef_report_free(&r);
     }
     ef_check_catalog_free(&c);
@@ -407,7 +414,7 @@ static void test_windows_catalog(void **state)
     snprintf(r.host.platform, sizeof(r.host.platform), "%s", EF_PLATFORM_WINDOWS);
     add(&r, "net.host_firewall", EF_FAIL, EF_LEVEL_BASIC, "5.1", EF_SEV_CRITICAL);
     add(&r, "acct.uid0_only_root", EF_PASS, EF_LEVEL_BASIC, "8.2", EF_SEV_HIGH); /* Linux only */
-    ef_assigned_apply(ef_check_catalog_for(&cs, r.host.platform), EF_LEVEL_BASIC, &r, &t);
+    ef_assigned_apply(ef_check_catalog_for(&cs, r.host.platform), EF_LEVEL_BASIC, NULL, &r, &t);
     assert_int_equal(t.not_in_catalog, 1);
     assert_int_equal(t.no_catalog, 0);
     assert_int_equal(r.nresults, 2);
@@ -432,7 +439,7 @@ static void test_windows_catalog(void **state)
     snprintf(r.host.platform, sizeof(r.host.platform), "%s", EF_PLATFORM_WINDOWS);
     add(&r, "net.host_firewall", EF_PASS, EF_LEVEL_BASIC, "8.20", EF_SEV_HIGH);
     add(&r, "win.defender", EF_PASS, EF_LEVEL_BASIC, "8.7", EF_SEV_HIGH);
-    ef_assigned_apply(ef_check_catalog_for(&cs, r.host.platform), EF_LEVEL_BASIC, &r, &t);
+    ef_assigned_apply(ef_check_catalog_for(&cs, r.host.platform), EF_LEVEL_BASIC, NULL, &r, &t);
     assert_int_equal(t.no_catalog, 1);
     assert_int_equal(r.nresults, 1);
     assert_string_equal(r.results[0].check, EF_UNASSIGNED_CHECK);
@@ -543,7 +550,7 @@ static void test_with_sites(void **state)
     /* required at basic: missing from a report of one other check */
     ef_report_init(&r);
     add(&r, "acct.uid0_only_root", EF_PASS, EF_LEVEL_BASIC, "5.1", EF_SEV_INFO);
-    ef_assigned_apply(&c, EF_LEVEL_BASIC, &r, &t);
+    ef_assigned_apply(&c, EF_LEVEL_BASIC, NULL, &r, &t);
     assert_int_equal(t.missing, 31);
     int seen = 0;
     for (size_t i = 0; i < r.nresults; i++)
