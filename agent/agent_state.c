@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 #include "agent_state.h"
+#include "efterlev/levels.h"
 
+#include "efterlev/log.h"
 #include "efterlev/os.h"
 #include "efterlev/sign.h"
 #include "efterlev/util.h"
@@ -78,6 +80,14 @@ int state_load_enrollment(const char *dir, struct enrollment *e, char *err, size
         json_decref(o);
         return -1;
     }
+    /* Optional: enrollments from before levels per aspect have none. */
+    ef_levels_fill(e->levels, e->level);
+    if (json_object_get(o, "levels") != NULL &&
+        ef_levels_from_json(json_object_get(o, "levels"), e->levels) != 0) {
+        snprintf(err, errlen, "%s is damaged; enroll again (efterlev-agent enroll)", path);
+        json_decref(o);
+        return -1;
+    }
     /* Optional: enrollments from before served policies have none. */
     if (json_object_get(o, "policy_key") != NULL &&
         copy_field(o, "policy_key", e->policy_key, sizeof(e->policy_key)) != 0) {
@@ -89,15 +99,33 @@ int state_load_enrollment(const char *dir, struct enrollment *e, char *err, size
     return 1;
 }
 
+int state_follow_levels(const char *dir, struct enrollment *e, const ef_level levels[EF_ASPECTS])
+{
+    char err[512];
+    ef_level level = ef_levels_max(levels);
+
+    if (level == e->level && memcmp(levels, e->levels, sizeof(e->levels)) == 0)
+        return 0;
+    ef_info("protection level changed from %s to %s (K %s, R %s, T %s, S %s)",
+            ef_level_name(e->level), ef_level_name(level), ef_level_name(levels[0]),
+            ef_level_name(levels[1]), ef_level_name(levels[2]), ef_level_name(levels[3]));
+    e->level = level;
+    memcpy(e->levels, levels, sizeof(e->levels));
+    if (state_save_enrollment(dir, e, err, sizeof(err)) != 0)
+        ef_warn("%s", err);
+    return 1;
+}
+
 int state_save_enrollment(const char *dir, const struct enrollment *e, char *err, size_t errlen)
 {
     char path[PATH_MAX];
     if (state_path(path, sizeof(path), dir, "enrollment.json") != 0)
         return -1;
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s*}", "agent_id", e->agent_id,
-                          "collector", e->collector, "ca", e->ca, "department", e->department,
-                          "level", ef_level_name(e->level), "enrolled_at", e->enrolled_at,
-                          "policy_key", e->policy_key[0] ? e->policy_key : NULL);
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:o*, s:s, s:s*}", "agent_id", e->agent_id,
+                  "collector", e->collector, "ca", e->ca, "department", e->department, "level",
+                  ef_level_name(e->level), "levels", ef_levels_to_json(e->levels), "enrolled_at",
+                  e->enrolled_at, "policy_key", e->policy_key[0] ? e->policy_key : NULL);
     char *text = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
     json_decref(o);
     if (text == NULL) {

@@ -5,6 +5,7 @@
 #ifndef EFTERLEV_AGENT_STATE_H
 #define EFTERLEV_AGENT_STATE_H
 
+#include "efterlev/policy.h"
 #include "efterlev/report.h"
 
 #include <limits.h>
@@ -17,7 +18,10 @@ struct enrollment {
     char collector[512];
     char ca[PATH_MAX];
     char department[256];
-    ef_level level;
+    ef_level level; /* the highest of levels: what the host is judged at overall */
+    /* Per aspect (efterlev/levels.h), as the collector last said; every one level when it
+     * said none (a collector from before, or a host of no system). */
+    ef_level levels[EF_ASPECTS];
     char enrolled_at[32];
     /* The collector's policy key (base64 of the raw 32 bytes), pinned at enrollment: what a
      * served policy must be signed with. "" for a collector that serves none (or an
@@ -36,6 +40,9 @@ EVP_PKEY *state_key(const char *dir, char *err, size_t errlen);
 /* 1 loaded, 0 not enrolled, -1 error. */
 int state_load_enrollment(const char *dir, struct enrollment *e, char *err, size_t errlen);
 int state_save_enrollment(const char *dir, const struct enrollment *e, char *err, size_t errlen);
+/* Take the levels the collector said (the highest of them is e->level) into e and, when they
+ * changed, say so and save e in dir. 1 changed, 0 not. */
+int state_follow_levels(const char *dir, struct enrollment *e, const ef_level levels[EF_ASPECTS]);
 
 /* Reserve the next report sequence number: it is on disk before it is used, so seq never
  * repeats across crashes and reboots. */

@@ -5,6 +5,7 @@
 #include "upload.h"
 
 #include "efterlev/b64.h"
+#include "efterlev/levels.h"
 #include "efterlev/log.h"
 #include "efterlev/os.h"
 #include "efterlev/sign.h"
@@ -141,9 +142,24 @@ static int use_doc(const char *doc, size_t len, const char *platform, struct ef_
     return 0;
 }
 
-void central_policy_prepare(struct agent_ctx *ctx, const struct enrollment *en,
-                            const char *platform, struct ef_policy_set *ps,
-                            struct central_policy *cp)
+/* The host's levels per aspect, sent with a policy or its 304 (Efterlev-Levels): this run
+ * judges each check at its level. Over the same pinned TLS as every answer the agent
+ * follows; a header not understood is ignored (the levels stay as they were). */
+static void follow_levels(struct agent_ctx *ctx, struct enrollment *en,
+                          const struct http_response *resp)
+{
+    ef_level levels[EF_ASPECTS];
+
+    if ((resp->status != 200 && resp->status != 304) || resp->levels[0] == '\0')
+        return;
+    if (ef_levels_parse_text(resp->levels, levels) == 0)
+        state_follow_levels(ctx->state_dir, en, levels);
+    else
+        ef_warn("the collector's Efterlev-Levels header is not understood: ignored");
+}
+
+void central_policy_prepare(struct agent_ctx *ctx, struct enrollment *en, const char *platform,
+                            struct ef_policy_set *ps, struct central_policy *cp)
 {
     unsigned char pub[48];
     char err[1024], target[64], date[32], msg[EF_ID_MAX + 256], inm[70];
@@ -186,6 +202,7 @@ void central_policy_prepare(struct agent_ctx *ctx, const struct enrollment *en,
         snprintf(inm, sizeof(inm), "\"%s\"", sha);
     }
     memset(&resp, 0, sizeof(resp));
+    int fetched = 0;
     if (sig == NULL) {
         ef_warn("cannot sign the policy request: %s", err);
     } else if (upload_get(en->collector, target, en->ca, en->agent_id, date, sig,
@@ -193,6 +210,12 @@ void central_policy_prepare(struct agent_ctx *ctx, const struct enrollment *en,
                           &resp) != 0) {
         ef_warn("cannot fetch the policy: %s; %s", resp.error,
                 have_last ? "using the last good one" : "using the local policy");
+    } else {
+        fetched = 1;
+        follow_levels(ctx, en, &resp);
+    }
+    if (!fetched) {
+        /* said above */
     } else if (resp.status == 200) {
         if (!ef_policy_verify(pub, resp.body ? resp.body : "", resp.len, resp.signature)) {
             snprintf(cp->refused, sizeof(cp->refused),
@@ -241,11 +264,11 @@ out:
 }
 
 int central_policy_annotate(const struct central_policy *cp, const struct ef_policy_set *ps,
-                            ef_level level, struct ef_report *r)
+                            const ef_level levels[EF_ASPECTS], struct ef_report *r)
 {
     for (size_t i = 0; cp->used && i < cp->ndisabled; i++) {
         const struct ef_check *c = ef_policy_find(ps, cp->disabled[i]);
-        if (c == NULL || c->level > level)
+        if (c == NULL || c->level > ef_check_level(c->aspects, levels))
             continue; /* not this platform's, or not required at this level */
         struct ef_result *res = ef_report_add(r);
         if (res == NULL)
@@ -259,7 +282,7 @@ int central_policy_annotate(const struct central_policy *cp, const struct ef_pol
         memcpy(res->controls, c->controls, sizeof(res->controls));
         res->ncontrols = c->ncontrols;
         res->severity = c->severity;
-        res->level = level;
+        res->level = ef_check_level(c->aspects, levels);
     }
     if (cp->refused[0]) {
         struct ef_result *res = ef_report_add(r);
@@ -271,7 +294,7 @@ int central_policy_annotate(const struct central_policy *cp, const struct ef_pol
         strlcpy(res->controls[0], "8.9", sizeof(res->controls[0]));
         res->ncontrols = 1;
         res->severity = EF_SEV_HIGH;
-        res->level = level;
+        res->level = ef_levels_max(levels);
     }
     return 0;
 }

@@ -29,14 +29,14 @@ struct central_policy {
     char *reasons[CENTRAL_DISABLED_MAX]; /* owned */
 };
 
-/* Decide the run's policy: the served one when this machine was enrolled with a collector
- * that serves policies and there is a good one (fetched now, else the last good one);
- * then ps is loaded and cp->used is 1. Otherwise cp->used is 0 and the caller loads the
- * local policy. Never fails the run: what went wrong is logged and, for a refusal, kept in
- * cp->refused. platform: "linux" or "windows". */
-void central_policy_prepare(struct agent_ctx *ctx, const struct enrollment *en,
-                            const char *platform, struct ef_policy_set *ps,
-                            struct central_policy *cp);
+/* Decide the run's policy (and follow the host's levels per aspect the collector sends with
+ * it, Efterlev-Levels, into en and the state folder): the served one when this machine was enrolled
+ * with a collector that serves policies and there is a good one (fetched now, else the last good
+ * one); then ps is loaded and cp->used is 1. Otherwise cp->used is 0 and the caller loads the local
+ * policy. Never fails the run: what went wrong is logged and, for a refusal, kept in cp->refused.
+ * platform: "linux" or "windows". */
+void central_policy_prepare(struct agent_ctx *ctx, struct enrollment *en, const char *platform,
+                            struct ef_policy_set *ps, struct central_policy *cp);
 void central_policy_free(struct central_policy *cp);
 
 /* Check a served document (len bytes) and load its files into ps (initialised by the
@@ -48,6 +48,6 @@ int central_policy_load_doc(const char *doc, size_t len, const char *platform,
 /* After the scan: the switched-off checks the scan skipped, as na results saying why, and
  * the refusal, as an error result. */
 int central_policy_annotate(const struct central_policy *cp, const struct ef_policy_set *ps,
-                            ef_level level, struct ef_report *r);
+                            const ef_level levels[EF_ASPECTS], struct ef_report *r);
 
 #endif

@@ -8,6 +8,7 @@
 #include "upload.h"
 
 #include "efterlev/b64.h"
+#include "efterlev/levels.h"
 #include "efterlev/log.h"
 #include "efterlev/os.h"
 #include "efterlev/sign.h"
@@ -116,6 +117,8 @@ int agent_enroll(struct agent_ctx *ctx, const char *url, const char *token, cons
         return -1;
     }
     strlcpy(out->department, dept, sizeof(out->department));
+    if (ef_levels_from_json(json_object_get(ans, "levels"), out->levels) != 0)
+        ef_levels_fill(out->levels, out->level); /* a collector from before levels per aspect */
     /* The collector's policy key: pinned now, over the TLS connection verified against the
      * CA, and every served policy must be signed with it (docs/protocol.md, "Policy"). */
     const char *pkey = json_string_value(json_object_get(ans, "policy_key"));

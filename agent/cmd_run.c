@@ -62,8 +62,8 @@ static void clear_dropped(const char *state_dir)
 static struct central_policy cp;
 
 /* Make the report, sign it and put it in the spool. */
-static int make_report(struct agent_ctx *ctx, const struct enrollment *en, char **policies,
-                       int npolicies, uint64_t *seq_out, size_t counts[EF_STATUS_COUNT])
+static int make_report(struct agent_ctx *ctx, struct enrollment *en, char **policies, int npolicies,
+                       uint64_t *seq_out, size_t counts[EF_STATUS_COUNT])
 {
     char err[1024];
     struct ef_policy_set ps;
@@ -94,9 +94,9 @@ static int make_report(struct agent_ctx *ctx, const struct enrollment *en, char 
         central_policy_free(&cp);
         return EXIT_FAILED;
     }
-    if (agent_build_report(ctx, &ps, "/", en->level, skip, 1, &r) != 0)
+    if (agent_build_report(ctx, &ps, "/", en->levels, skip, 1, &r) != 0)
         goto out_key;
-    if (central_policy_annotate(&cp, &ps, en->level, &r) != 0) {
+    if (central_policy_annotate(&cp, &ps, en->levels, &r) != 0) {
         ef_error("out of memory or more than %d results", EF_RESULTS_MAX);
         goto out_report;
     }

@@ -144,8 +144,13 @@ int cmd_scan(struct agent_ctx *ctx, int argc, char **argv)
     struct enrollment en;
     char err[512];
     int enrolled = state_load_enrollment(ctx->state_dir, &en, err, sizeof(err));
-    if (!level_set && enrolled == 1)
-        level = en.level;
+    ef_level levels[EF_ASPECTS];
+    if (!level_set && enrolled == 1) {
+        level = en.level; /* and per aspect, as the collector said */
+        memcpy(levels, en.levels, sizeof(levels));
+    } else {
+        ef_levels_fill(levels, level);
+    }
 
     struct ef_policy_set ps;
     if (agent_load_policies(ctx, policies, npolicies, &ps) != 0)
@@ -168,7 +173,7 @@ int cmd_scan(struct agent_ctx *ctx, int argc, char **argv)
             skip[nskip++] = ps.checks[i].id;
     }
     skip[nskip] = NULL;
-    if (agent_build_report(ctx, &ps, root, level, skip, 0, &r) != 0) {
+    if (agent_build_report(ctx, &ps, root, levels, skip, 0, &r) != 0) {
         ef_policy_free(&ps);
         return EXIT_USAGE;
     }

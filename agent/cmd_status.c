@@ -6,6 +6,7 @@
 #include "output.h"
 #include "spool.h"
 
+#include "efterlev/levels.h"
 #include "efterlev/log.h"
 
 #include <inttypes.h>
@@ -82,10 +83,11 @@ int cmd_status(struct agent_ctx *ctx, int argc, char **argv)
          * the state does not hold) is null, never "" or "(null)". */
         json_t *enr = json_null();
         if (enrolled == 1)
-            enr = json_pack("{s:o, s:o, s:o, s:s, s:o}", "agent_id", json_str_or_null(en.agent_id),
-                            "collector", json_str_or_null(en.collector), "department",
-                            json_str_or_null(en.department), "level", ef_level_name(en.level),
-                            "enrolled_at", json_str_or_null(en.enrolled_at));
+            enr = json_pack(
+                "{s:o, s:o, s:o, s:s, s:o, s:o}", "agent_id", json_str_or_null(en.agent_id),
+                "collector", json_str_or_null(en.collector), "department",
+                json_str_or_null(en.department), "level", ef_level_name(en.level), "levels",
+                ef_levels_to_json(en.levels), "enrolled_at", json_str_or_null(en.enrolled_at));
         json_t *o = json_pack(
             "{s:s, s:b, s:o, s:I, s:{s:I, s:I, s:o}, s:o}", "state_dir", ctx->state_dir, "enrolled",
             enrolled == 1, "enrollment", enr ? enr : json_null(), "last_seq", (json_int_t)seq,
@@ -104,9 +106,11 @@ int cmd_status(struct agent_ctx *ctx, int argc, char **argv)
         printf("state directory: %s\n", ctx->state_dir);
         if (enrolled == 1)
             printf("enrolled:        yes, agent %s\ncollector:       %s\ndepartment:      %s\n"
-                   "level:           %s\nenrolled at:     %s\n",
+                   "level:           %s (K %s, R %s, T %s, S %s)\nenrolled at:     %s\n",
                    or_text(en.agent_id, "unknown"), or_text(en.collector, "unknown"),
                    or_text(en.department, "unknown"), ef_level_name(en.level),
+                   ef_level_name(en.levels[0]), ef_level_name(en.levels[1]),
+                   ef_level_name(en.levels[2]), ef_level_name(en.levels[3]),
                    or_text(en.enrolled_at, "unknown"));
         else
             printf("enrolled:        no, not enrolled (efterlev-agent enroll --collector URL "

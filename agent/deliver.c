@@ -5,6 +5,7 @@
 #include "spool.h"
 #include "upload.h"
 
+#include "efterlev/levels.h"
 #include "efterlev/log.h"
 #include "efterlev/os.h"
 #include "efterlev/util.h"
@@ -17,20 +18,21 @@
 #include <string.h>
 #include <time.h>
 
-/* The collector tells the department's current level and name in every answer: follow
- * them (a re-levelled or renamed department). */
+/* The collector tells the host's current level (per aspect too: its systems') and its
+ * department's name in every answer: follow them (a re-levelled or renamed department, a
+ * host tied to a system). */
 static void follow_level(struct agent_ctx *ctx, struct enrollment *en,
                          const struct http_response *resp)
 {
     json_t *o = json_loadb(resp->body ? resp->body : "", resp->len, 0, NULL);
     const char *s = json_string_value(json_object_get(o, "level"));
     const char *name = json_string_value(json_object_get(o, "department"));
-    ef_level level;
+    ef_level level, levels[EF_ASPECTS];
     int changed = 0;
-    if (s != NULL && ef_level_parse(s, &level) == 0 && level != en->level) {
-        ef_info("department protection level changed from %s to %s", ef_level_name(en->level), s);
-        en->level = level;
-        changed = 1;
+    if (s != NULL && ef_level_parse(s, &level) == 0) {
+        if (ef_levels_from_json(json_object_get(o, "levels"), levels) != 0)
+            ef_levels_fill(levels, level); /* a collector from before levels per aspect */
+        state_follow_levels(ctx->state_dir, en, levels); /* saves what it changes */
     }
     if (name != NULL && name[0] != '\0' && strlen(name) < sizeof(en->department) &&
         ef_utf8_valid(name, strlen(name)) && strcmp(name, en->department) != 0) {

@@ -185,10 +185,18 @@ int ef_scan(const struct ef_policy_set *ps, const struct ef_scan_opts *opts, str
 
     if (facts == NULL)
         return -1;
-    if (ctx.level < EF_LEVEL_BASIC || ctx.level > EF_LEVEL_HIGH)
-        ctx.level = EF_LEVEL_BASIC;
+    ef_level levels[EF_ASPECTS];
+    if (opts->levels != NULL)
+        memcpy(levels, opts->levels, sizeof(levels));
+    else
+        ef_levels_fill(levels, opts->level);
+    for (int k = 0; k < EF_ASPECTS; k++)
+        if (levels[k] < EF_LEVEL_BASIC || levels[k] > EF_LEVEL_HIGH)
+            levels[k] = EF_LEVEL_BASIC;
     for (size_t i = 0; i < ps->nchecks; i++) {
         const struct ef_check *c = &ps->checks[i];
+        /* each check at the level of the aspects it protects (efterlev/policy.h) */
+        ctx.level = ef_check_level(c->aspects, levels);
         if (c->level > ctx.level || skipped(opts, c->id))
             continue;
         struct ef_result *res = ef_report_add(r);

@@ -54,7 +54,7 @@ int agent_load_policies(struct agent_ctx *ctx, char **paths, int npaths, struct 
 }
 
 int agent_build_report(struct agent_ctx *ctx, const struct ef_policy_set *ps, const char *root,
-                       ef_level level, const char *const *skip, int update_state,
+                       const ef_level levels[EF_ASPECTS], const char *const *skip, int update_state,
                        struct ef_report *r)
 {
     char err[1024];
@@ -103,7 +103,8 @@ int agent_build_report(struct agent_ctx *ctx, const struct ef_policy_set *ps, co
     struct ef_scan_opts opts = {.root = root,
                                 .registry = reg,
                                 .win = win,
-                                .level = level,
+                                .level = ef_levels_max(levels),
+                                .levels = levels,
                                 .skip = skip,
                                 .state_dir = live ? ctx->state_dir : NULL,
                                 .update_state = live && update_state};

@@ -97,6 +97,7 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
 
     header_value(ptr, n, "etag:", r->etag, sizeof(r->etag));
     header_value(ptr, n, "efterlev-signature:", r->signature, sizeof(r->signature));
+    header_value(ptr, n, "efterlev-levels:", r->levels, sizeof(r->levels));
     if (n > sizeof(name) && strncasecmp(ptr, name, sizeof(name) - 1) == 0) {
         char buf[32];
         size_t len = n - (sizeof(name) - 1);

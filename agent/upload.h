@@ -15,6 +15,7 @@ struct http_response {
     long retry_after;    /* seconds from a Retry-After header, 0 when none */
     char etag[80];       /* the ETag header, "" when none or too long */
     char signature[128]; /* the Efterlev-Signature header, "" when none or too long */
+    char levels[96];     /* the Efterlev-Levels header, "" when none or too long */
     size_t max;          /* internal: the largest body taken */
 };
 

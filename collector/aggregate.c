@@ -528,6 +528,25 @@ int ef_host_json(struct ef_store *s, const char *agent_id, const char *only_dept
         goto oom;
     }
     json_object_set_new(o, "level", json_string(ef_level_name(h[0].level)));
+    json_object_set_new(o, "department_level", json_string(ef_level_name(h[0].level)));
+    /* As its latest report was judged: per aspect, with why (host_levels.h); the host's
+     * level is then the highest of them. null before a report of schema 11. */
+    {
+        json_t *lv = h[0].levels[0] ? json_loads(h[0].levels, 0, NULL) : NULL;
+        ef_level max = h[0].level, l;
+        const char *k;
+        json_t *a;
+
+        json_object_foreach(lv, k, a)
+        {
+            const char *name = json_string_value(json_object_get(a, "level"));
+
+            if (name != NULL && ef_level_parse(name, &l) == 0 && l > max)
+                max = l;
+        }
+        json_object_set_new(o, "level", json_string(ef_level_name(max)));
+        json_object_set_new(o, "levels", lv != NULL ? lv : json_null());
+    }
     json_object_set_new(o, "os_pretty", json_string(h[0].os_pretty));
     json_object_set_new(o, "kernel", json_string(h[0].kernel));
     if (h[0].retired_at > 0)
@@ -742,6 +761,16 @@ json_t *ef_deviation_json(const struct ef_deviation *v, time_t now)
             ? json_string(closed)
             : json_null(),
         "closed_how", v->closed_how, "reason", v->reason);
+}
+
+json_t *ef_deviation_pattern_json(const struct ef_deviation_pattern *p)
+{
+    char first[32];
+
+    ef_time_rfc3339((time_t)p->first_opened, first);
+    return json_pack("{s:s, s:s, s:I, s:I, s:I, s:s}", "department", p->department, "check",
+                     p->check, "hosts", (json_int_t)p->hosts, "of", (json_int_t)p->of, "assigned",
+                     (json_int_t)p->assigned, "first_opened_at", first);
 }
 
 int ef_host_in_department(struct ef_store *s, const char *dept, const char *host, char *agent_id,

@@ -98,6 +98,8 @@ int ef_host_in_department(struct ef_store *s, const char *dept, const char *host
 
 /* A deviation as the CLI's and the API's JSON show it (overdue judged at now). */
 json_t *ef_deviation_json(const struct ef_deviation *v, time_t now);
+/* A department-wide pattern: {department, check, hosts, of, assigned, first_opened_at}. */
+json_t *ef_deviation_pattern_json(const struct ef_deviation_pattern *p);
 
 void ef_json_check_titles(json_t *rows, const struct ef_check_catalogs *cs, const char *platform,
                           const char *lang);

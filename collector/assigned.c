@@ -12,7 +12,7 @@ static void judged_elsewhere(struct ef_result *res, ef_level level)
 {
     char ev[EF_EVIDENCE_MAX + 1];
 
-    ef_text_printf(ev, sizeof(ev), "judged at %s, the department requires %s (reported %s: %s)",
+    ef_text_printf(ev, sizeof(ev), "judged at %s, the host requires %s (reported %s: %s)",
                    ef_level_name(res->level), ef_level_name(level), ef_status_name(res->status),
                    res->evidence);
     memcpy(res->evidence, ev, sizeof(ev));
@@ -34,7 +34,8 @@ static int has_check(const struct ef_report *r, const char *id)
     return has_check_in(r, r->nresults, id);
 }
 
-static void note_set_aside(struct ef_report *r, ef_level level, const struct ef_assigned_tally *t)
+static void note_set_aside(struct ef_report *r, const ef_level levels[EF_ASPECTS],
+                           const struct ef_assigned_tally *t)
 {
     struct ef_result *res;
 
@@ -45,7 +46,7 @@ static void note_set_aside(struct ef_report *r, ef_level level, const struct ef_
     snprintf(res->check, sizeof(res->check), "%s", EF_UNASSIGNED_CHECK);
     res->status = EF_ERROR;
     res->severity = EF_SEV_INFO;
-    res->level = level;
+    res->level = ef_levels_max(levels);
     if (t->no_catalog) {
         ef_text_printf(res->evidence, sizeof(res->evidence),
                        "%zu results not counted: the collector has no check catalog for %s "
@@ -56,24 +57,25 @@ static void note_set_aside(struct ef_report *r, ef_level level, const struct ef_
     }
     ef_text_printf(res->evidence, sizeof(res->evidence),
                    "%zu results not counted, this host was not assigned their checks: %zu not in "
-                   "the collector's %scatalog, %zu required only above %s (first: %s); the "
-                   "signed report keeps them",
+                   "the collector's %scatalog, %zu required only above this host's level (%s) "
+                   "(first: %s); the signed report keeps them",
                    t->not_in_catalog + t->above_level, t->not_in_catalog,
                    strcmp(r->host.platform, EF_PLATFORM_WINDOWS) == 0 ? "Windows " : "",
-                   t->above_level, ef_level_name(level), t->first_set_aside);
+                   t->above_level, ef_level_name(ef_levels_max(levels)), t->first_set_aside);
 }
 
-/* Rule 5: the checks the catalog requires at level that the report does not hold. A
+/* Rule 5: the checks the catalog requires at the host's levels that the report does not hold. A
  * report full to EF_RESULTS_MAX cannot take more: the rest are counted in t only (the
  * host is not marked as having run its policy either way). */
-static void add_missing(const struct ef_check_catalog *c, ef_level level, struct ef_report *r,
-                        struct ef_assigned_tally *t)
+static void add_missing(const struct ef_check_catalog *c, const ef_level levels[EF_ASPECTS],
+                        struct ef_report *r, struct ef_assigned_tally *t)
 {
     size_t i, held = r->nresults;
     struct ef_result *res;
 
     for (i = 0; i < c->n; i++) {
         const struct ef_catalog_check *k = &c->v[i];
+        ef_level level = ef_check_level(k->aspects, levels);
 
         if (k->level > level || has_check_in(r, held, k->id))
             continue;
@@ -95,8 +97,8 @@ static void add_missing(const struct ef_check_catalog *c, ef_level level, struct
     }
 }
 
-void ef_assigned_apply(const struct ef_check_catalog *c, ef_level level, const char *assigned_sha,
-                       struct ef_report *r, struct ef_assigned_tally *t)
+void ef_assigned_apply(const struct ef_check_catalog *c, const ef_level levels[EF_ASPECTS],
+                       const char *assigned_sha, struct ef_report *r, struct ef_assigned_tally *t)
 {
     struct ef_assigned_tally own;
     size_t i, kept = 0;
@@ -108,6 +110,7 @@ void ef_assigned_apply(const struct ef_check_catalog *c, ef_level level, const c
     for (i = 0; i < r->nresults; i++) {
         struct ef_result *res = &r->results[i];
         const struct ef_catalog_check *k = ef_check_catalog_find(c, res->check);
+        ef_level level = k != NULL ? ef_check_level(k->aspects, levels) : EF_LEVEL_BASIC;
 
         if (k == NULL || k->level > level) {
             if (k == NULL)
@@ -131,11 +134,11 @@ void ef_assigned_apply(const struct ef_check_catalog *c, ef_level level, const c
     }
     r->nresults = kept;
     if (c != NULL)
-        add_missing(c, level, r, t);
+        add_missing(c, levels, r, t);
     if (c != NULL && (assigned_sha == NULL || assigned_sha[0] == '\0'))
         assigned_sha = c->policy_sha256;
     t->policy_assigned = c != NULL && t->missing == 0 && r->policy_sha256[0] != '\0' &&
                          strcmp(r->policy_sha256, assigned_sha) == 0;
     if (t->not_in_catalog + t->above_level > 0)
-        note_set_aside(r, level, t);
+        note_set_aside(r, levels, t);
 }

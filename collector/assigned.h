@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "check_catalog.h"
+#include "efterlev/policy.h"
 #include "efterlev/report.h"
 #include "store/store.h"
 
@@ -30,24 +31,25 @@ struct ef_assigned_tally {
     char first_set_aside[EF_ID_MAX + 1]; /* for the log; "" when none */
 };
 
-/* Rewrite r's results for a host of a department at level, c being the catalog of the
- * report's platform (ef_check_catalog_for; NULL: the collector has none for it, and every
- * result is set aside, the note saying so):
+/* Rewrite r's results for a host of the given levels per aspect (the highest of its
+ * department's and its systems', host_levels.h; each check's level is ef_check_level of its
+ * aspects), c being the catalog of the report's platform (ef_check_catalog_for; NULL: the
+ * collector has none for it, and every result is set aside, the note saying so):
  *  1. a check the catalog does not hold is set aside (removed from r->results);
- *  2. so is a catalog check whose lowest level is above level;
+ *  2. so is a catalog check whose lowest level is above the check's level for this host;
  *  3. every kept result takes the catalog's controls and severity, not the agent's;
- *  4. a kept result judged at a level other than level becomes unknown, its evidence
- *     "judged at basic, the department requires high (reported pass: ...)";
+ *  4. a kept result judged at a level other than the check's becomes unknown, its evidence
+ *     "judged at basic, the host requires high (reported pass: ...)";
  * and when anything was set aside, one result EF_UNASSIGNED_CHECK says so. Order of the kept
  * results is unchanged. Then
- *  5. every catalog check required at level (its lowest level at or below it) that the report
+ *  5. every catalog check required at its level (lowest level at or below it) that the report
  *     does not hold is added with status EF_MISSING (store.h: a counted kind, against the
  *     figure like a failure), the catalog's controls and severity, evidence naming the
  *     policy the host ran instead.
  * t (may be NULL) receives the counts and the policy verdict: the report ran the assigned
  * policy when nothing is missing and it names assigned_sha (the document the collector last
  * served the department; NULL or "": the catalog's own hash). */
-void ef_assigned_apply(const struct ef_check_catalog *c, ef_level level, const char *assigned_sha,
-                       struct ef_report *r, struct ef_assigned_tally *t);
+void ef_assigned_apply(const struct ef_check_catalog *c, const ef_level levels[EF_ASPECTS],
+                       const char *assigned_sha, struct ef_report *r, struct ef_assigned_tally *t);
 
 #endif

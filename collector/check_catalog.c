@@ -89,6 +89,13 @@ int ef_check_catalog_load(struct ef_check_catalog *c, const char *path, char *er
     snprintf(c->policy_id, sizeof(c->policy_id), "%s", ps.id);
     snprintf(c->policy_version, sizeof(c->policy_version), "%s", ps.version);
     snprintf(c->policy_sha256, sizeof(c->policy_sha256), "%s", ps.sha256);
+    if (ps.classes[1] != 0) {
+        memcpy(c->classes, ps.classes, sizeof(c->classes));
+    } else {
+        static const ef_level dflt[EF_CLASSES + 1] = {0, EF_LEVEL_BASIC, EF_LEVEL_BASIC,
+                                                      EF_LEVEL_ELEVATED, EF_LEVEL_HIGH};
+        memcpy(c->classes, dflt, sizeof(c->classes));
+    }
     ef_policy_free(&ps);
     return 0;
 }
@@ -154,6 +161,7 @@ int ef_check_catalog_with_sites(struct ef_check_catalog *out, const struct ef_ch
     memcpy(out->policy_id, base->policy_id, sizeof(out->policy_id));
     memcpy(out->policy_version, base->policy_version, sizeof(out->policy_version));
     memcpy(out->policy_sha256, base->policy_sha256, sizeof(out->policy_sha256));
+    memcpy(out->classes, base->classes, sizeof(out->classes));
     rc = 0;
 out:
     for (i = 0; i < nfiles; i++)

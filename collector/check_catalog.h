@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stddef.h>
 
+#include "efterlev/policy.h"
 #include "efterlev/report.h"
 
 struct ef_catalog_check {
@@ -34,6 +35,9 @@ struct ef_check_catalog {
     char policy_id[EF_ID_MAX + 1];         /* "a+b" when the files name several */
     char policy_version[EF_SHORT_MAX + 1]; /* joined like the id */
     char policy_sha256[65];                /* over the loaded files' bytes, in load order */
+    /* The protection level each KLASSA consequence level 1..4 requires (the policy header's
+     * classes:; 1-2 basic, 3 elevated, 4 high when the catalog states none); [0] unused. */
+    ef_level classes[EF_CLASSES + 1];
 };
 
 /* The catalogs by the platform a report comes from (host.platform): Linux hosts' results

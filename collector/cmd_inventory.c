@@ -30,7 +30,11 @@ static const char inventory_help[] =
     "  serial      serial, serialnumber, serial number, serienummer\n"
     "  last_logon  lastlogon, lastlogondate, lastlogontimestamp, last logon,\n"
     "              senaste inloggning\n"
+    "  system      system, informationssystem, systemnamn, system name\n"
     "A department the collector does not have is kept under its name and reported.\n"
+    "A device with a system is tied to it (as system assign does; ties are only added, so\n"
+    "a tie made by hand stays); every system named must exist (system add), or nothing is\n"
+    "imported.\n"
     "\n"
     "Options:\n"
     "  --column FIELD=HEADER   the column of FIELD is the one headed HEADER\n"
@@ -54,6 +58,73 @@ static const char coverage_help[] =
     "Examples:\n"
     "  efterlev-collector coverage\n"
     "  efterlev-collector coverage --format csv --csv-dialect excel-sv > täckning.csv\n";
+
+/* Every system the list names must exist: checked before anything is imported. 0, or -1
+ * (logged: the first unknown one, with its line). */
+static int systems_known(struct ef_store *store, const struct ef_inv_list *list, const char *file)
+{
+    struct ef_system *y = NULL;
+    size_t ny = 0, i, k;
+    int rc = 0;
+
+    if (store->ops->system_list(store, &y, &ny) != EF_OK) {
+        ef_error("%s; nothing imported", store->err);
+        return -1;
+    }
+    for (i = 0; i < list->n && rc == 0; i++) {
+        if (list->v[i].system[0] == '\0')
+            continue;
+        for (k = 0; k < ny && strcmp(y[k].name, list->v[i].system) != 0; k++)
+            ;
+        if (k == ny) {
+            ef_error("%s:%lld: no system named \"%s\" (efterlev-collector system add); nothing "
+                     "imported",
+                     file, (long long)list->v[i].line, list->v[i].system);
+            rc = -1;
+        }
+    }
+    free(y);
+    return rc;
+}
+
+/* Tie each device that names a system to it, one transaction per system (system_assign,
+ * audit-logged). EF_OK, or the store's error with err saying why. */
+static int tie_systems(struct ef_store *store, const struct ef_inv_list *list, const char *actor,
+                       size_t *tied, char *err, size_t errlen)
+{
+    const char **hosts = calloc(list->n ? list->n : 1, sizeof(*hosts));
+    const char **keys = calloc(list->n ? list->n : 1, sizeof(*keys));
+    char *done = calloc(list->n ? list->n : 1, 1);
+    int rc = EF_OK;
+
+    *tied = 0;
+    if (hosts == NULL || keys == NULL || done == NULL) {
+        snprintf(err, errlen, "out of memory");
+        rc = EF_ERR;
+    }
+    for (size_t i = 0; rc == EF_OK && i < list->n; i++) {
+        size_t n = 0;
+
+        if (done[i] || list->v[i].system[0] == '\0')
+            continue;
+        for (size_t j = i; j < list->n; j++)
+            if (!done[j] && strcmp(list->v[j].system, list->v[i].system) == 0) {
+                done[j] = 1;
+                hosts[n] = list->v[j].hostname;
+                keys[n++] = list->v[j].host_key;
+            }
+        rc = store->ops->system_assign(store, list->v[i].system, hosts, keys, n, 0, actor,
+                                       ef_coll_now());
+        if (rc == EF_OK)
+            *tied += n;
+        else
+            snprintf(err, errlen, "%s", store->err);
+    }
+    free(hosts);
+    free(keys);
+    free(done);
+    return rc;
+}
 
 /* The file's name as recorded: its last path component. */
 static const char *base_name(const char *path)
@@ -120,6 +191,8 @@ static int import(int argc, char **argv)
         return rc;
     }
     rc = EF_EXIT_FAIL;
+    if (systems_known(store, &list, argv[optind]) != 0)
+        goto out;
     if (store->ops->department_list(store, &dl, &ndl) != EF_OK) {
         ef_error("%s", store->err);
         goto out;
@@ -162,6 +235,19 @@ static int import(int argc, char **argv)
     }
     printf("Imported %zu devices from %s (%s, '%c'-separated), replacing the previous list.\n",
            list.n, argv[optind], list.windows1252 ? "Windows-1252" : "UTF-8", list.sep);
+    {
+        size_t tied = 0;
+        char why[512] = "";
+
+        if (tie_systems(store, &list, info.actor, &tied, why, sizeof(why)) != EF_OK) {
+            ef_error("the list is imported, but tying its devices to their systems failed: %s "
+                     "(import it again, or system assign)",
+                     why);
+            goto out;
+        }
+        if (tied > 0)
+            printf("Tied %zu devices to the systems the list names.\n", tied);
+    }
     {
         const char *name;
         json_t *v;

@@ -359,6 +359,15 @@ static int by_id(const void *a, const void *b)
 
 /* The manifest's exact text: compact JSON with sorted keys; agents restricted to those with
  * reports in the export. NULL when out of memory. */
+/* The levels per aspect the agent's latest report was judged at, with why (docs/figures.md,
+ * "Levels per aspect"); null before one was. */
+static json_t *levels_of(const struct ef_agent_row *a)
+{
+    json_t *o = a->levels[0] ? json_loads(a->levels, 0, NULL) : NULL;
+
+    return o != NULL ? o : json_null();
+}
+
 static char *manifest_text(struct stream *st, const struct ef_agent_row *agents, size_t nagents,
                            const char *key)
 {
@@ -388,14 +397,16 @@ static char *manifest_text(struct stream *st, const struct ef_agent_row *agents,
         cert = agents[i].has_cert ? ef_b64_encode(agents[i].cert, EF_ED25519_SIG_LEN) : NULL;
         bad = pub == NULL || (agents[i].has_cert && cert == NULL) ||
               json_array_append_new(
-                  ja, json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:{s:s, s:s, s:b}, s:I}",
+                  ja, json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:{s:s, s:s, s:b}, s:I, "
+                                "s:o}",
                                 "agent_id", id, "hostname", agents[i].hostname, "department",
                                 agents[i].department, "public_key", pub, "key_certificate",
                                 cert != NULL ? json_string(cert) : json_null(), "platform",
                                 agents[i].platform, "os_edition", agents[i].os_edition, "os_build",
                                 agents[i].os_build, "policy", "id", agents[i].policy_id, "sha256",
                                 agents[i].policy_sha256, "assigned", agents[i].policy_assigned,
-                                "missing", (json_int_t)agents[i].missing)) != 0;
+                                "missing", (json_int_t)agents[i].missing, "levels",
+                                levels_of(&agents[i]))) != 0;
         free(pub);
         free(cert);
         if (bad) {

@@ -10,12 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "efterlev/levels.h"
 #include "efterlev/log.h"
 #include "efterlev/report.h"
 #include "efterlev/sign.h"
 #include "efterlev/util.h"
 #include "assigned.h"
 #include "enroll.h"
+#include "host_levels.h"
 #include "ingest_job.h"
 #include "policy_doc.h"
 #include "store/report_held.h"
@@ -107,58 +109,81 @@ static int dept_platform_of(struct ef_store *s, const struct ef_department *d, c
     return EF_OK;
 }
 
-static void accepted(struct ef_store *s, const struct ef_agent *a, int status, int duplicate,
-                     struct ef_dept_cache *dc, struct ef_answer *ans)
+/* The catalog's classes for the report's platform (the default mapping without one). */
+static const ef_level *classes_of(const struct ef_job *j)
 {
+    static const ef_level dflt[EF_CLASSES + 1] = {0, EF_LEVEL_BASIC, EF_LEVEL_BASIC,
+                                                  EF_LEVEL_ELEVATED, EF_LEVEL_HIGH};
+    const struct ef_check_catalog *c =
+        j->checks != NULL ? ef_check_catalog_for(j->checks, j->report.host.platform) : NULL;
+
+    return c != NULL ? c->classes : dflt;
+}
+
+/* The answer tells the agent the level it is judged at, per aspect too (its department's
+ * and its systems', host_levels.h), and its department's name: it follows them. */
+static void accepted(struct ef_store *s, const struct ef_agent *a, const struct ef_job *j,
+                     int status, int duplicate, struct ef_dept_cache *dc, struct ef_answer *ans)
+{
+    struct ef_host_levels hl;
     struct ef_department d;
 
-    if (department_of(s, a->department_id, dc, &d) != EF_OK) {
+    if (department_of(s, a->department_id, dc, &d) != EF_OK ||
+        ef_host_levels_load(s, j->report.host.hostname, d.level, classes_of(j), &hl) != EF_OK) {
         ef_error("report from %s: department lookup: %s", a->agent_id, s->err);
         ef_answer_error(ans, 500, "internal error");
         return;
     }
     if (duplicate)
         ef_answer_json(ans, status,
-                       json_pack("{s:s, s:s, s:b}", "level", ef_level_name(d.level), "department",
-                                 d.name, "duplicate", 1));
+                       json_pack("{s:s, s:o, s:s, s:b}", "level",
+                                 ef_level_name(ef_levels_max(hl.lv)), "levels",
+                                 ef_levels_to_json(hl.lv), "department", d.name, "duplicate", 1));
     else
-        ef_answer_json(
-            ans, status,
-            json_pack("{s:s, s:s}", "level", ef_level_name(d.level), "department", d.name));
+        ef_answer_json(ans, status,
+                       json_pack("{s:s, s:o, s:s}", "level", ef_level_name(ef_levels_max(hl.lv)),
+                                 "levels", ef_levels_to_json(hl.lv), "department", d.name));
 }
 
 /* Only the results of checks the host was assigned count, as its department requires them,
  * by the catalog of the report's platform (assigned.h); the body is stored whole all the
  * same. */
 static int keep_assigned(struct ef_store *s, struct ef_job *j, const struct ef_agent *a,
-                         struct ef_dept_cache *dc, int *policy_assigned)
+                         struct ef_dept_cache *dc, int *policy_assigned,
+                         char levels[EF_LEVELS_JSON_MAX + 1])
 {
+    struct ef_host_levels hl;
     const struct ef_check_catalog *base;
     struct ef_site_catalog tmp, *e;
     struct ef_assigned_tally t;
     struct ef_department d;
 
     *policy_assigned = 0;
+    levels[0] = '\0';
     if (j->checks == NULL)
         return 0;
     base = ef_check_catalog_for(j->checks, j->report.host.platform);
     if (department_of(s, a->department_id, dc, &d) != EF_OK ||
         dept_platform_of(s, &d,
                          j->report.host.platform[0] ? j->report.host.platform : EF_PLATFORM_LINUX,
-                         base, dc, &tmp, &e) != EF_OK)
+                         base, dc, &tmp, &e) != EF_OK ||
+        ef_host_levels_load(s, j->report.host.hostname, d.level, classes_of(j), &hl) != EF_OK)
         return -1;
+    if (ef_host_levels_text(&hl, levels) != 0)
+        levels[0] = '\0';
     /* Where the collector serves the department its policy, the assigned one is the
      * document it last served it (the catalog with the department's changes). */
-    ef_assigned_apply(e->sites ? &e->cat : base, d.level, e->served, &j->report, &t);
+    ef_assigned_apply(e->sites ? &e->cat : base, hl.lv, e->served, &j->report, &t);
     *policy_assigned = t.policy_assigned;
     if (e == &tmp)
         ef_check_catalog_free(&tmp.cat);
     if (t.not_in_catalog + t.above_level + t.other_level > 0)
         ef_warn("report %llu of %s: %zu results not counted (%zu not in the %s catalog%s, %zu "
-                "above level %s; first %s), %zu judged at another level counted as unknown",
+                "above the host's level %s; first %s), %zu judged at another level counted as "
+                "unknown",
                 (unsigned long long)j->report.seq, a->agent_id, t.not_in_catalog + t.above_level,
                 t.not_in_catalog, j->report.host.platform, t.no_catalog ? ", which is absent" : "",
-                t.above_level, ef_level_name(d.level),
+                t.above_level, ef_level_name(ef_levels_max(hl.lv)),
                 t.first_set_aside[0] != '\0' ? t.first_set_aside : "-", t.other_level);
     if (t.missing > 0)
         ef_warn("report %llu of %s: %zu required checks missing (policy %s %s)",
@@ -180,7 +205,7 @@ static void seq_not_above(struct ef_store *s, const struct ef_agent *a, struct e
     int held = 0;
 
     if (a->last_sha256[0] != '\0' && strcmp(j->sha, a->last_sha256) == 0) {
-        accepted(s, a, 200, 1, dc, &j->ans);
+        accepted(s, a, j, 200, 1, dc, &j->ans);
         return;
     }
     if (ef_store_report_held(s, a->agent_id, r->seq, j->sha, &held) != EF_OK) {
@@ -262,6 +287,7 @@ void ef_ingest_store(struct ef_store *s, struct ef_job *j, struct ef_dept_cache 
 {
     struct ef_report *r = &j->report;
     struct ef_report_record rec;
+    char levels[EF_LEVELS_JSON_MAX + 1] = "";
     int policy_assigned = 0;
     struct ef_agent a;
     int rc;
@@ -305,7 +331,7 @@ void ef_ingest_store(struct ef_store *s, struct ef_job *j, struct ef_dept_cache 
         seq_not_above(s, &a, j, dc);
         return;
     }
-    if (keep_assigned(s, j, &a, dc, &policy_assigned) != 0)
+    if (keep_assigned(s, j, &a, dc, &policy_assigned, levels) != 0)
         goto fail;
     rec = (struct ef_report_record){.agent_id = a.agent_id,
                                     .body = j->body,
@@ -315,7 +341,8 @@ void ef_ingest_store(struct ef_store *s, struct ef_job *j, struct ef_dept_cache 
                                     .received_at = j->now,
                                     .report = r,
                                     .public_key = j->key,
-                                    .policy_assigned = policy_assigned};
+                                    .policy_assigned = policy_assigned,
+                                    .levels = levels[0] ? levels : NULL};
     rc = s->ops->report_store(s, &rec);
     if (rc == EF_EXISTS) {
         /* Another upload stored this seq meanwhile, or a re-enrollment (perhaps on another
@@ -334,7 +361,7 @@ void ef_ingest_store(struct ef_store *s, struct ef_job *j, struct ef_dept_cache 
         goto fail;
     ef_debug("stored report %llu of %s (%zu results)", (unsigned long long)r->seq, a.agent_id,
              r->nresults);
-    accepted(s, &a, 202, 0, dc, &j->ans);
+    accepted(s, &a, j, 202, 0, dc, &j->ans);
     return;
 fail:
     ef_error("report from %s: %s", j->agent_id, s->err);

@@ -12,8 +12,8 @@
 
 #include "efterlev/util.h"
 
-const char *const ef_inv_field_names[EF_INV_FIELDS] = {"hostname", "department", "os", "serial",
-                                                       "last_logon"};
+const char *const ef_inv_field_names[EF_INV_FIELDS] = {"hostname", "department", "os",
+                                                       "serial",   "last_logon", "system"};
 
 /* Each field's headers, folded (ef_inv_fold), in order of preference. */
 static const char *const aliases[EF_INV_FIELDS][10] = {
@@ -25,6 +25,7 @@ static const char *const aliases[EF_INV_FIELDS][10] = {
     [EF_INV_SERIAL] = {"serial", "serialnumber", "serial number", "serienummer", NULL},
     [EF_INV_LAST_LOGON] = {"lastlogon", "lastlogondate", "lastlogontimestamp", "last logon",
                            "senaste inloggning", NULL},
+    [EF_INV_SYSTEM] = {"system", "informationssystem", "systemnamn", "system name", NULL},
 };
 
 int ef_inv_field_parse(const char *name)

@@ -17,10 +17,12 @@ enum ef_inv_field {
     EF_INV_OS,
     EF_INV_SERIAL,
     EF_INV_LAST_LOGON,
+    EF_INV_SYSTEM, /* the system the device serves (system add): tied to it at import */
     EF_INV_FIELDS
 };
 
-/* "hostname", "department", "os", "serial", "last_logon" (the names --column takes). */
+/* "hostname", "department", "os", "serial", "last_logon", "system" (the names --column
+ * takes). */
 extern const char *const ef_inv_field_names[EF_INV_FIELDS];
 /* The field of a --column name, -1 when none. */
 int ef_inv_field_parse(const char *name);

@@ -180,6 +180,18 @@ static void device_row(struct parse *p)
         copy_trim(p, "last_logon", cell(p, EF_INV_LAST_LOGON), d.last_logon,
                   sizeof(d.last_logon)) != 0)
         return;
+    {
+        char tmp[EF_INV_CELL_MAX + 1];
+
+        if (copy_trim(p, "system", cell(p, EF_INV_SYSTEM), tmp, sizeof(tmp)) != 0)
+            return;
+        if (tmp[0] != '\0' && ef_dept_name_canon(tmp, d.system) != 0) {
+            fail_at(p, p->row_start,
+                    "system \"%.80s\" must be 1 to %d bytes of UTF-8 without control characters",
+                    tmp, EF_SYSTEM_NAME_MAX);
+            return;
+        }
+    }
     if (p->out->n >= EF_INV_DEVICES_MAX) {
         fail_at(p, p->row_start, "more than %d devices", EF_INV_DEVICES_MAX);
         return;

@@ -36,6 +36,9 @@ static const char usage[] =
     "                                          risk acceptances (riskacceptans)\n"
     "  deviation list [--overdue|--all] | deviation assign ID --owner NAME --action TEXT\n"
     "  deviation close ID --reason TEXT        deviations (avvikelser) and their actions\n"
+    "  system add NAME --owner NAME --info-owner NAME --k N --r N --t N [--department NAME]\n"
+    "  system assign NAME HOST... | system list | system show NAME\n"
+    "                                          systems, their owners and K/R/T classes\n"
     "  inventory import FILE [--column FIELD=HEADER]...\n"
     "                                          replace the municipality's device list\n"
     "  coverage [--department NAME] [--format text|json|csv]\n"
@@ -74,7 +77,7 @@ int main(int argc, char **argv)
         {"report", cmd_report}, {"controls", cmd_controls},   {"trend", cmd_trend},
         {"user", cmd_user},     {"migrate", cmd_migrate},     {"export-key", cmd_export_key},
         {"agent", cmd_agent},   {"inventory", cmd_inventory}, {"coverage", cmd_coverage},
-        {"policy", cmd_policy}, {"deviation", cmd_deviation},
+        {"policy", cmd_policy}, {"deviation", cmd_deviation}, {"system", cmd_system},
     };
     size_t i;
 

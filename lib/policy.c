@@ -1020,6 +1020,35 @@ static int catalog_has(const struct catalog *cat, const char *num)
 
 const char *const ef_aspect_letters[EF_ASPECTS] = {"K", "R", "T", "S"};
 
+ef_level ef_check_level(unsigned aspects, const ef_level levels[EF_ASPECTS])
+{
+    ef_level lv = EF_LEVEL_BASIC;
+
+    for (int k = 0; k < EF_ASPECTS; k++)
+        if ((aspects == 0 || (aspects & (1u << k))) && levels[k] > lv)
+            lv = levels[k];
+    return lv;
+}
+
+void ef_levels_fill(ef_level levels[EF_ASPECTS], ef_level level)
+{
+    for (int k = 0; k < EF_ASPECTS; k++)
+        levels[k] = level;
+}
+
+ef_level ef_levels_max(const ef_level levels[EF_ASPECTS])
+{
+    return ef_check_level(0, levels);
+}
+
+int ef_aspect_index(const char *letter)
+{
+    for (int k = 0; k < EF_ASPECTS; k++)
+        if (strcmp(letter, ef_aspect_letters[k]) == 0)
+            return k;
+    return -1;
+}
+
 /* aspects: [K, R, T, S], each at most once, at least one. */
 static int parse_aspects(struct ld *l, const yaml_node_t *n, struct ef_check *c)
 {
@@ -1193,6 +1222,7 @@ static int parse_check(struct ld *l, const yaml_node_t *n, struct ef_check *c)
 struct file_result {
     char id[EF_ID_MAX + 1];
     char version[EF_SHORT_MAX + 1];
+    ef_level classes[EF_CLASSES + 1]; /* the header's classes:, 0 where not stated */
     struct ef_check *checks;
     size_t n;
 };
@@ -1206,6 +1236,37 @@ static int id_taken(const struct ef_policy_set *ps, const struct file_result *fr
     for (size_t i = 0; i < upto; i++)
         if (strcmp(fr->checks[i].id, id) == 0)
             return 1;
+    return 0;
+}
+
+/* classes: {1: basic, 2: basic, 3: elevated, 4: high}: the protection level each of the
+ * four consequence levels (KLASSA's) of an information class requires; all four, each no
+ * lower than the one below it. */
+static int parse_classes(struct ld *l, const yaml_node_t *n, struct file_result *fr)
+{
+    if (mapping(l, n, "classes") != 0)
+        return -1;
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        const yaml_node_t *kn, *vn;
+        const char *key, *s;
+        ef_level lv;
+        if (pair_key(l, p, &kn, &vn, &key) != 0 || dup_key(l, n, p, kn, key) != 0)
+            return -1;
+        if (strlen(key) != 1 || key[0] < '1' || key[0] > '0' + EF_CLASSES)
+            return fail(l, kn, "classes: '%.40s' is not a consequence level 1, 2, 3 or 4", key);
+        if (scalar(l, vn, "classes", &s) != 0)
+            return -1;
+        if (ef_level_parse(s, &lv) != 0)
+            return fail(l, vn, "classes: unknown level '%.40s' (expected basic, elevated or high)",
+                        s);
+        fr->classes[key[0] - '0'] = lv;
+    }
+    for (int k = 1; k <= EF_CLASSES; k++) {
+        if (fr->classes[k] == 0)
+            return fail(l, n, "classes: consequence level %d has no protection level", k);
+        if (k > 1 && fr->classes[k] < fr->classes[k - 1])
+            return fail(l, n, "classes: level %d requires less than level %d", k, k - 1);
+    }
     return 0;
 }
 
@@ -1235,6 +1296,9 @@ static int parse_header(struct ld *l, const yaml_node_t *n, struct file_result *
             have_version = 1;
         } else if (strcmp(key, "title") == 0 || strcmp(key, "description") == 0) {
             if (scalar(l, vn, key, &s) != 0)
+                return -1;
+        } else if (strcmp(key, "classes") == 0) {
+            if (parse_classes(l, vn, fr) != 0)
                 return -1;
         } else {
             return fail(l, kn, "unknown key '%s' in policy header", key);
@@ -1507,6 +1571,12 @@ static int load_buf(struct ef_policy_set *ps, const char *path, const char *buf,
         snprintf(err, errlen, "%s: too many policies: joined id or version too long", path);
         goto out;
     }
+    /* Files of one set that state classes must state the same. */
+    if (fr.classes[1] != 0 && ps->classes[1] != 0 &&
+        memcmp(fr.classes, ps->classes, sizeof(fr.classes)) != 0) {
+        snprintf(err, errlen, "%s: classes: differs from those an earlier file stated", path);
+        goto out;
+    }
     struct ef_check *grown =
         fr.n ? reallocarray(ps->checks, ps->nchecks + fr.n, sizeof(*ps->checks)) : ps->checks;
     if (fr.n && grown == NULL) {
@@ -1524,6 +1594,8 @@ static int load_buf(struct ef_policy_set *ps, const char *path, const char *buf,
     fr.n = 0;
     strlcpy(ps->id, id, sizeof(ps->id));
     strlcpy(ps->version, version, sizeof(ps->version));
+    if (fr.classes[1] != 0)
+        memcpy(ps->classes, fr.classes, sizeof(ps->classes));
     rc = 0;
 out:
     for (size_t i = 0; i < fr.n; i++)

@@ -28,7 +28,9 @@
 #include "export.h"
 #include "names.h"
 #include "now.h"
+#include "host_levels.h"
 #include "policy_doc.h"
+#include "systems.h"
 #include "http/export_stream.h"
 #include "http/routes.h"
 #include "http/server.h"
@@ -607,27 +609,40 @@ static void do_deviations(struct ef_http_ctx *ctx, struct evhttp_request *req,
                           struct ef_answer *ans)
 {
     struct ef_deviation *v = NULL;
+    struct ef_deviation_pattern *p = NULL;
     time_t now = ef_coll_now();
-    size_t n = 0, i;
-    json_t *arr;
+    size_t n = 0, np = 0, i;
+    json_t *arr, *pat;
 
     (void)req;
     (void)who;
-    if (ctx->store->ops->deviation_list(ctx->store, q->department, 0, now, &v, &n) != EF_OK) {
+    if (ctx->store->ops->deviation_list(ctx->store, q->department, 0, now, &v, &n) != EF_OK ||
+        ctx->store->ops->deviation_patterns(ctx->store, q->department, &p, &np) != EF_OK) {
+        free(v);
         store_error(ctx, EF_ERR, "deviations", ans);
         return;
     }
     arr = json_array();
+    pat = json_array();
     for (i = 0; arr != NULL && i < n; i++)
         if (json_array_append_new(arr, ef_deviation_json(&v[i], now)) != 0) {
             json_decref(arr);
             arr = NULL;
         }
+    for (i = 0; pat != NULL && i < np; i++)
+        if (json_array_append_new(pat, ef_deviation_pattern_json(&p[i])) != 0) {
+            json_decref(pat);
+            pat = NULL;
+        }
     free(v);
-    if (arr == NULL)
+    free(p);
+    if (arr == NULL || pat == NULL) {
+        json_decref(arr);
+        json_decref(pat);
         ef_answer_error(ans, 500, "internal error");
-    else
-        ef_answer_json(ans, 200, json_pack("{s:o}", "deviations", arr));
+    } else {
+        ef_answer_json(ans, 200, json_pack("{s:o, s:o}", "deviations", arr, "patterns", pat));
+    }
 }
 
 #define DEVIATION_BODY_MAX 4096
@@ -794,6 +809,25 @@ static void do_coverage(struct ef_http_ctx *ctx, struct evhttp_request *req,
         ef_answer_json(ans, 200, j);
 }
 
+/* Systems, their owners and classes, and how their machines stand (systems.h); a
+ * department caller sees its department's systems and its own machines in the others. */
+static void do_systems(struct ef_http_ctx *ctx, struct evhttp_request *req,
+                       const struct ef_caller *who, const struct ef_query *q, struct ef_answer *ans)
+{
+    json_t *j = NULL;
+    int rc;
+
+    (void)req;
+    (void)who; /* q->department is a department caller's own (ef_query_parse) */
+    rc = ef_systems_json(ctx->store, ctx->checks, NULL, q->department, ctx->stale_days,
+                         ef_coll_now(), &j);
+    if (rc != EF_OK) {
+        store_error(ctx, rc, "system", ans);
+        return;
+    }
+    ef_answer_json(ans, 200, json_pack("{s:o}", "systems", j));
+}
+
 /* Streamed from a thread of its own (http/export_stream.c); answered later. */
 static void do_export(struct ef_http_ctx *ctx, struct evhttp_request *req,
                       const struct ef_caller *who, const struct ef_query *q, struct ef_answer *ans)
@@ -856,6 +890,21 @@ static void do_policy(struct ef_http_ctx *ctx, struct evhttp_request *req,
     snprintf(version, sizeof(version), "%lld", (long long)doc.version);
     evhttp_add_header(out, "ETag", etag);
     evhttp_add_header(out, "Efterlev-Policy-Version", version);
+    /* The host's levels per aspect (its department's and its systems', host_levels.h), so
+     * the run about to start judges each check at its level (docs/protocol.md, "Policy") */
+    {
+        const struct ef_check_catalog *cat = ef_check_catalog_for(ctx->checks, q->platform);
+        struct ef_host_levels hl;
+        char levels[64];
+
+        if (cat != NULL && ef_host_levels_load(ctx->store, who->agent.hostname, d.level,
+                                               cat->classes, &hl) == EF_OK) {
+            ef_host_levels_header(&hl, levels, sizeof(levels));
+            evhttp_add_header(out, "Efterlev-Levels", levels);
+        } else {
+            ef_warn("policy for %s: the host's levels: %s", d.name, ctx->store->err);
+        }
+    }
     if (inm != NULL && strcmp(inm, etag) == 0) {
         ef_policy_doc_free(&doc);
         ans->status = 304;
@@ -906,6 +955,7 @@ const struct ef_route ef_routes[] = {
     {"/api/v1/controls", EVHTTP_REQ_GET, CALLER, ALL_ROLES, EF_Q_DEPARTMENT | EF_Q_NUMBERING,
      do_controls},
     {"/api/v1/coverage", EVHTTP_REQ_GET, CALLER, ALL_ROLES, EF_Q_DEPARTMENT, do_coverage},
+    {"/api/v1/systems", EVHTTP_REQ_GET, CALLER, ALL_ROLES, EF_Q_DEPARTMENT, do_systems},
     {"/api/v1/deviations", EVHTTP_REQ_GET, CALLER, ALL_ROLES, EF_Q_DEPARTMENT, do_deviations},
     {"/api/v1/deviations/", EVHTTP_REQ_POST, CALLER | SAME_ORIGIN, EF_ROLE_COORDINATOR, 0,
      do_deviation_assign},

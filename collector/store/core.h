@@ -111,6 +111,17 @@ int core_department_set_level(struct ef_store *s, const char *name, ef_level lev
 int core_department_events(struct ef_store *s, const char *name, struct ef_department_event **out,
                            size_t *n);
 int core_agent_retire(struct ef_store *s, const char *agent_id, const char *actor, time_t now);
+/* Systems and owners (core_systems.c); the store ops of the same names. */
+int core_system_add(struct ef_store *s, const struct ef_system *sys, int replace, const char *actor,
+                    time_t now);
+int core_system_remove(struct ef_store *s, const char *name, const char *actor, time_t now);
+int core_system_list(struct ef_store *s, struct ef_system **out, size_t *n);
+int core_system_assign(struct ef_store *s, const char *system, const char *const *hostnames,
+                       const char *const *host_keys, size_t n, int remove, const char *actor,
+                       time_t now);
+int core_system_hosts(struct ef_store *s, const char *system, const char *host_key,
+                      struct ef_system_host **out, size_t *n);
+
 /* Deviations (core_deviations.c), in the caller's transaction: opened and closed from what
  * a report changed; moved with their agent; closed when it is retired. */
 int core_deviations_track(struct ef_store *s, int64_t dept, const char *agent_id,
@@ -120,6 +131,11 @@ int core_deviations_agent_retired(struct ef_store *s, const char *agent_id, cons
                                   time_t now);
 int core_deviation_list(struct ef_store *s, const char *department, int which, time_t now,
                         struct ef_deviation **out, size_t *n);
+int core_deviation_patterns(struct ef_store *s, const char *department,
+                            struct ef_deviation_pattern **out, size_t *n);
+int core_deviation_assign_check(struct ef_store *s, const char *department, const char *check,
+                                const char *owner, const char *action, int64_t due,
+                                const char *actor, time_t now, int64_t *n);
 int core_deviation_assign(struct ef_store *s, int64_t id, const char *owner, const char *action,
                           int64_t due, const char *actor, time_t now);
 int core_deviation_close(struct ef_store *s, int64_t id, const char *reason, const char *actor,

@@ -191,3 +191,93 @@ int core_deviation_close(struct ef_store *s, int64_t id, const char *reason, con
     DB(s)->bind_text(st, 4, reason);
     return core_exec_changed(s, st, "close deviation");
 }
+
+static int pattern_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)
+{
+    struct ef_deviation_pattern *p = elem;
+
+    if (core_col_text(s, st, 0, p->department, sizeof(p->department)) != EF_OK ||
+        core_col_text(s, st, 1, p->check, sizeof(p->check)) != EF_OK)
+        return EF_ERR;
+    p->hosts = DB(s)->col_int(st, 2);
+    p->first_opened = DB(s)->col_int(st, 3);
+    p->assigned = DB(s)->col_int(st, 4);
+    p->of = DB(s)->col_int(st, 5);
+    return EF_OK;
+}
+
+int core_deviation_patterns(struct ef_store *s, const char *department,
+                            struct ef_deviation_pattern **out, size_t *n)
+{
+    /* The counted hosts as of the last sweep (agents.counted), as the figures count them. */
+    static const char sql[] =
+        "SELECT d.name, v.check_id, count(*), min(v.opened_at), "
+        "sum(CASE WHEN v.owner <> '' THEN 1 ELSE 0 END), (SELECT count(*) FROM agents a "
+        "WHERE a.department_id = d.id AND a.retired_at = 0 AND a.counted = 1) "
+        "FROM deviations v JOIN departments d ON d.id = v.department_id "
+        "WHERE v.closed_at = 0 AND ($1 IS NULL OR d.name = $1) "
+        "GROUP BY d.id, d.name, v.check_id "
+        "HAVING count(*) >= $2 AND 2 * count(*) >= (SELECT count(*) FROM agents a "
+        "WHERE a.department_id = d.id AND a.retired_at = 0 AND a.counted = 1) "
+        "ORDER BY d.name, count(*) DESC, v.check_id";
+    struct ef_db_stmt *st = core_prepare(s, sql);
+
+    if (st != NULL) {
+        DB(s)->bind_text(st, 1, department);
+        DB(s)->bind_int(st, 2, EF_PATTERN_MIN_HOSTS);
+    }
+    return core_collect(s, st, sizeof(struct ef_deviation_pattern), pattern_row, NULL,
+                        (void **)out, n, "list deviation patterns");
+}
+
+struct assign_check_ctx {
+    const char *department, *check, *owner, *action, *actor;
+    int64_t due, *n;
+    time_t now;
+};
+
+static int assign_check_tx(struct ef_store *s, void *arg)
+{
+    static const char count_sql[] =
+        "SELECT count(*) FROM deviations v JOIN departments d ON d.id = v.department_id "
+        "WHERE d.name = $1 AND v.check_id = $2 AND v.closed_at = 0";
+    static const char sql[] =
+        "UPDATE deviations SET owner = $3, action = $4, due = $5, assigned_at = $6, "
+        "assigned_by = $7 WHERE department_id = (SELECT id FROM departments WHERE name = $1) "
+        "AND check_id = $2 AND closed_at = 0";
+    struct assign_check_ctx *c = arg;
+    struct ef_db_stmt *st = core_prepare(s, count_sql);
+    int rc;
+
+    if (st == NULL)
+        return EF_ERR;
+    DB(s)->bind_text(st, 1, c->department);
+    DB(s)->bind_text(st, 2, c->check);
+    if ((rc = core_int(s, st, 0, c->n, "count deviations")) != EF_OK)
+        return rc;
+    if (*c->n == 0) {
+        snprintf(s->err, sizeof(s->err), "no open deviation of %s in %s", c->check,
+                 c->department);
+        return EF_NOTFOUND;
+    }
+    if ((st = core_prepare(s, sql)) == NULL)
+        return EF_ERR;
+    DB(s)->bind_text(st, 1, c->department);
+    DB(s)->bind_text(st, 2, c->check);
+    DB(s)->bind_text(st, 3, c->owner);
+    DB(s)->bind_text(st, 4, c->action);
+    DB(s)->bind_int(st, 5, c->due);
+    DB(s)->bind_int(st, 6, (int64_t)c->now);
+    DB(s)->bind_text(st, 7, c->actor);
+    return core_exec(s, st, "assign deviations");
+}
+
+int core_deviation_assign_check(struct ef_store *s, const char *department, const char *check,
+                                const char *owner, const char *action, int64_t due,
+                                const char *actor, time_t now, int64_t *n)
+{
+    struct assign_check_ctx c = {department, check, owner, action, actor, due, n, now};
+
+    *n = 0;
+    return DB(s)->tx(s, EF_DB_NO_LOCK, assign_check_tx, &c);
+}

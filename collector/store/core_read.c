@@ -72,7 +72,8 @@ int core_department_list(struct ef_store *s, struct ef_department **out, size_t 
 int core_agent_get(struct ef_store *s, const char *agent_id, struct ef_agent *out)
 {
     static const char sql[] = "SELECT agent_id, machine_id, department_id, public_key, "
-                              "last_seq, last_sha256, retired_at FROM agents WHERE agent_id = $1";
+                              "last_seq, last_sha256, retired_at, hostname FROM agents "
+                              "WHERE agent_id = $1";
 
     return core_agent_select(s, sql, agent_id, out);
 }
@@ -102,7 +103,8 @@ static int agent_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)
         core_col_text(s, st, 6, a->os_edition, sizeof(a->os_edition)) != EF_OK ||
         core_col_text(s, st, 7, a->os_build, sizeof(a->os_build)) != EF_OK ||
         core_col_text(s, st, 8, a->policy_id, sizeof(a->policy_id)) != EF_OK ||
-        core_col_text(s, st, 9, a->policy_sha256, sizeof(a->policy_sha256)) != EF_OK)
+        core_col_text(s, st, 9, a->policy_sha256, sizeof(a->policy_sha256)) != EF_OK ||
+        core_col_text(s, st, 12, a->levels, sizeof(a->levels)) != EF_OK)
         return EF_ERR;
     a->policy_assigned = DB(s)->col_int(st, 10) != 0;
     a->missing = DB(s)->col_int(st, 11);
@@ -114,7 +116,7 @@ int core_agent_list(struct ef_store *s, const char *department, struct ef_agent_
 {
     static const char sql[] = "SELECT a.agent_id, a.hostname, d.name, k.public_key, k.cert, "
                               "a.platform, a.os_edition, a.os_build, a.policy_id, "
-                              "a.policy_sha256, a.policy_assigned, a.n_missing "
+                              "a.policy_sha256, a.policy_assigned, a.n_missing, a.levels "
                               "FROM agents a JOIN departments d ON d.id = a.department_id "
                               "JOIN agent_keys k ON k.agent_id = a.agent_id "
                               "WHERE $1 IS NULL OR d.name = $1 "
@@ -142,7 +144,8 @@ static int host_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)
         core_col_text(s, st, 17, h->os_build, sizeof(h->os_build)) != EF_OK ||
         core_col_text(s, st, 20, h->policy_id, sizeof(h->policy_id)) != EF_OK ||
         core_col_text(s, st, 21, h->policy_version, sizeof(h->policy_version)) != EF_OK ||
-        core_col_text(s, st, 22, h->policy_sha256, sizeof(h->policy_sha256)) != EF_OK)
+        core_col_text(s, st, 22, h->policy_sha256, sizeof(h->policy_sha256)) != EF_OK ||
+        core_col_text(s, st, 24, h->levels, sizeof(h->levels)) != EF_OK)
         return EF_ERR;
     h->level = core_level_of(DB(s)->col_int(st, 3));
     h->last_seen = DB(s)->col_int(st, 4);
@@ -163,8 +166,8 @@ int core_host_rows(struct ef_store *s, const char *department, const char *only_
         "SELECT a.agent_id, a.hostname, d.name, d.level, a.last_seen, a.last_seq, "
         "a.n_pass, a.n_fail, a.n_na, a.n_unknown, a.n_error, a.n_accepted, "
         "a.counted, a.os_pretty, a.kernel, a.platform, a.os_edition, a.os_build, a.retired_at, "
-        "a.n_missing, a.policy_id, a.policy_version, a.policy_sha256, a.policy_assigned "
-        "FROM agents a JOIN departments d ON d.id = a.department_id "
+        "a.n_missing, a.policy_id, a.policy_version, a.policy_sha256, a.policy_assigned, "
+        "a.levels FROM agents a JOIN departments d ON d.id = a.department_id "
         "WHERE ($1 IS NULL OR d.name = $1) AND ($2 IS NULL OR a.agent_id = $2) "
         "AND (a.retired_at = 0 OR $2 IS NOT NULL) "
         "ORDER BY d.name, a.hostname, a.agent_id";

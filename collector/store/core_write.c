@@ -78,7 +78,7 @@ int core_department_set_token(struct ef_store *s, const char *name, const char *
 /* ---- agents ---- */
 
 #define AGENT_COLUMNS                                                                              \
-    "agent_id, machine_id, department_id, public_key, last_seq, last_sha256, retired_at"
+    "agent_id, machine_id, department_id, public_key, last_seq, last_sha256, retired_at, hostname"
 
 int core_agent_row(struct ef_store *s, struct ef_db_stmt *st, struct ef_agent *a)
 {
@@ -93,6 +93,8 @@ int core_agent_row(struct ef_store *s, struct ef_db_stmt *st, struct ef_agent *a
     }
     a->last_seq = (uint64_t)DB(s)->col_int(st, 4);
     a->retired_at = DB(s)->col_int(st, 6);
+    if (core_col_text(s, st, 7, a->hostname, sizeof(a->hostname)) != EF_OK)
+        return EF_ERR;
     return core_col_text(s, st, 5, a->last_sha256, sizeof(a->last_sha256));
 }
 
@@ -528,7 +530,8 @@ static int claim_seq(struct ef_store *s, const struct ef_report_record *rec, int
     static const char sql[] =
         "UPDATE agents SET last_seq = $1, last_sha256 = $2, last_seen = $3, hostname = $4, "
         "os_pretty = $5, kernel = $6, platform = $9, os_edition = $10, os_build = $11, "
-        "policy_id = $12, policy_version = $13, policy_sha256 = $14, policy_assigned = $15 "
+        "policy_id = $12, policy_version = $13, policy_sha256 = $14, policy_assigned = $15, "
+        "levels = coalesce($16, levels) "
         "WHERE agent_id = $7 AND last_seq < $1 AND ($8 IS NULL OR public_key = $8) "
         "AND retired_at = 0 "
         "RETURNING department_id, counted, n_pass, n_fail, n_na, n_unknown, n_error, n_accepted, "
@@ -555,6 +558,7 @@ static int claim_seq(struct ef_store *s, const struct ef_report_record *rec, int
     DB(s)->bind_text(st, 13, r->policy_version);
     DB(s)->bind_text(st, 14, r->policy_sha256);
     DB(s)->bind_int(st, 15, rec->policy_assigned ? 1 : 0);
+    DB(s)->bind_text(st, 16, rec->levels);
     if ((rc = core_row(s, st, "update agent")) != EF_OK)
         return rc == EF_NOTFOUND ? EF_EXISTS : rc;
     *dept = DB(s)->col_int(st, 0);

@@ -38,6 +38,8 @@ static const char *const table_order[] = {
     "policy_versions",
     "policy_served",
     "deviations",
+    "systems",
+    "system_hosts",
 };
 
 static void abort_tx(struct ef_store *s)

@@ -5,7 +5,7 @@
 #ifndef EF_COLLECTOR_SQLITE_SCHEMA_H
 #define EF_COLLECTOR_SQLITE_SCHEMA_H
 
-#define EF_SQLITE_SCHEMA_VERSION 10
+#define EF_SQLITE_SCHEMA_VERSION 11
 
 static const char ef_sqlite_schema[] =
     "CREATE TABLE schema_version (\n"
@@ -394,6 +394,35 @@ static const char *const ef_sqlite_migrate_10[] = {
     "FROM latest_results r JOIN agents a ON a.agent_id = r.agent_id "
     "WHERE r.status = 'fail' AND a.retired_at = 0;\n",
     "UPDATE schema_version SET version = 10;\n",
+};
+
+/* Schema 11 (issue 15): systems with their owners and KLASSA classes per aspect, the hosts
+ * tied to each (by name, so a listed machine can be tied before it enrolls), and each
+ * agent's levels per aspect as its latest report was judged, with why (JSON). */
+static const char *const ef_sqlite_migrate_11[] = {
+    "CREATE TABLE systems (\n"
+    "    id INTEGER PRIMARY KEY,\n"
+    "    name TEXT NOT NULL UNIQUE,\n"
+    "    owner TEXT NOT NULL,\n"
+    "    info_owner TEXT NOT NULL,\n"
+    "    k INTEGER NOT NULL,\n"
+    "    r INTEGER NOT NULL,\n"
+    "    t INTEGER NOT NULL,\n"
+    "    department_id INTEGER REFERENCES departments(id),\n"
+    "    created_at INTEGER NOT NULL,\n"
+    "    updated_at INTEGER NOT NULL\n"
+    ");\n",
+    "CREATE TABLE system_hosts (\n"
+    "    system_id INTEGER NOT NULL REFERENCES systems(id),\n"
+    "    host_key TEXT NOT NULL,\n"
+    "    hostname TEXT NOT NULL,\n"
+    "    assigned_at INTEGER NOT NULL,\n"
+    "    assigned_by TEXT NOT NULL,\n"
+    "    PRIMARY KEY (system_id, host_key)\n"
+    ");\n",
+    "CREATE INDEX system_hosts_key ON system_hosts(host_key);\n",
+    "ALTER TABLE agents ADD COLUMN levels TEXT NOT NULL DEFAULT '';\n",
+    "UPDATE schema_version SET version = 11;\n",
 };
 
 #endif

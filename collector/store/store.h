@@ -62,6 +62,37 @@ struct ef_department {
     char merged_into[EF_DEPT_NAME_MAX + 1];
 };
 
+/* A host's levels per aspect with why, as JSON (host_levels.h): four aspects, each naming
+ * at most one system (EF_SYSTEM_NAME_MAX), fit. */
+#define EF_LEVELS_JSON_MAX 800
+
+/* A system (informationssystem) with its owners and its information's KLASSA classes per
+ * aspect, 1..4 (core_systems.c, schema 11); the hosts tied to it are judged at least at
+ * the levels its classes require (docs/figures.md, "Levels per aspect"). */
+#define EF_SYSTEM_NAME_MAX 128 /* bytes, UTF-8, NFC */
+#define EF_OWNER_MAX 200       /* systemägare, informationsägare */
+struct ef_system {
+    int64_t id;
+    char name[EF_SYSTEM_NAME_MAX + 1];
+    char owner[EF_OWNER_MAX + 1];          /* systemägare */
+    char info_owner[EF_OWNER_MAX + 1];     /* informationsägare */
+    int k, r, t;                           /* consequence levels 1..4 */
+    char department[EF_DEPT_NAME_MAX + 1]; /* the owning department, "" none */
+    int64_t created_at, updated_at;
+    int64_t nhosts; /* hosts tied to it (system_list) */
+};
+
+/* A host tied to a system, by name: host_key is the collector's folded short name
+ * (collector/inventory.h, ef_inv_host_key), what machines and device-list rows match on. */
+struct ef_system_host {
+    char system[EF_SYSTEM_NAME_MAX + 1];
+    char hostname[EF_NAME_MAX + 1]; /* as given */
+    char host_key[EF_NAME_MAX + 1];
+    int k, r, t; /* the system's */
+    int64_t assigned_at;
+    char assigned_by[EF_ACTOR_MAX + 1];
+};
+
 /* A deviation (avvikelse): a required check failing on a host (core_deviations.c). */
 #define EF_DEVIATION_TEXT_MAX 512 /* owner, action */
 struct ef_deviation {
@@ -82,6 +113,20 @@ struct ef_deviation {
     char closed_by[EF_ACTOR_MAX + 1];
     char reason[EF_REASON_MAX + 1]; /* of a close by hand; the new status otherwise */
     int accepted;                   /* open, its failure under an active acceptance */
+};
+
+/* A department-wide pattern (core_deviations.c): one check open as a deviation on at least
+ * EF_PATTERN_MIN_HOSTS hosts and on at least half of the department's counted hosts. Not a
+ * row of its own: read from the open deviations, and followed up through them (an action
+ * assigned to the pattern is assigned to each). */
+#define EF_PATTERN_MIN_HOSTS 2
+struct ef_deviation_pattern {
+    char department[EF_DEPT_NAME_MAX + 1];
+    char check[EF_ID_MAX + 1];
+    int64_t hosts;        /* with the deviation open */
+    int64_t of;           /* the department's counted (fresh) hosts */
+    int64_t assigned;     /* of them with an owner */
+    int64_t first_opened; /* the oldest of them */
 };
 
 /* What department_merge did. */
@@ -105,8 +150,9 @@ struct ef_agent {
     int64_t department_id;
     unsigned char public_key[EF_ED25519_PUB_LEN];
     uint64_t last_seq;
-    char last_sha256[65]; /* of the last stored report body, "" when none */
-    int64_t retired_at;   /* unix time it was retired (agent_retire); 0: in service */
+    char last_sha256[65];           /* of the last stored report body, "" when none */
+    int64_t retired_at;             /* unix time it was retired (agent_retire); 0: in service */
+    char hostname[EF_NAME_MAX + 1]; /* as it last enrolled or reported */
 };
 
 /* Signs the key certificate of (agent_id, public_key) with arg (collector/keycert.h) into
@@ -156,6 +202,8 @@ struct ef_report_record {
     /* The collector's verdict on the report's policy (ingest: collector/assigned.h): 1 when
      * it ran the policy the host was assigned, stored with the agent as policy_assigned. */
     int policy_assigned;
+    /* Its levels per aspect as judged, with why (JSON, host_levels.h); NULL: leave as is. */
+    const char *levels;
 };
 
 /* One enrolled agent with the status counts of its latest results. */
@@ -182,6 +230,9 @@ struct ef_host_row {
     char policy_version[EF_SHORT_MAX + 1];
     char policy_sha256[65];
     int policy_assigned;
+    /* Its levels per aspect as its latest report was judged, with why (schema 11; JSON,
+     * collector/host_levels.h), "" before. */
+    char levels[EF_LEVELS_JSON_MAX + 1];
 };
 
 /* The hosts of one department on one platform ("" = not reported yet): all enrolled, of
@@ -282,6 +333,7 @@ struct ef_agent_row {
     char policy_sha256[65];
     int policy_assigned;
     int64_t missing;
+    char levels[EF_LEVELS_JSON_MAX + 1]; /* as its latest report was judged, "" before */
 };
 
 /* A stored report as exported. */
@@ -349,6 +401,9 @@ struct ef_device {
     char os[EF_NAME_MAX + 1];
     char serial[EF_SHORT_MAX + 1];
     char last_logon[EF_SHORT_MAX + 1]; /* as the file wrote it */
+    /* The system named in the list's system column (NFC), "" none: the import ties the
+     * device to it (system_assign); not kept with the list itself. */
+    char system[EF_SYSTEM_NAME_MAX + 1];
 };
 
 /* The current list's import (a snapshot: each import replaces the last whole). */
@@ -432,11 +487,40 @@ struct ef_store_ops {
                           struct ef_deviation **out, size_t *n);
     /* Give an open deviation its owner, action and due date (0: none), by actor; NOTFOUND
      * when no open deviation has that id. */
+    /* The department-wide patterns (department NULL: all), by department, most hosts
+     * first; caller frees *out. */
+    int (*deviation_patterns)(struct ef_store *s, const char *department,
+                              struct ef_deviation_pattern **out, size_t *n);
+    /* Assign owner, action and due to every open deviation of check in department (a
+     * pattern); *n how many. EF_NOTFOUND when none is open. */
+    int (*deviation_assign_check)(struct ef_store *s, const char *department, const char *check,
+                                  const char *owner, const char *action, int64_t due,
+                                  const char *actor, time_t now, int64_t *n);
     int (*deviation_assign)(struct ef_store *s, int64_t id, const char *owner, const char *action,
                             int64_t due, const char *actor, time_t now);
     /* Close an open deviation by hand with a reason; NOTFOUND when none open has that id. */
     int (*deviation_close)(struct ef_store *s, int64_t id, const char *reason, const char *actor,
                            time_t now);
+    /* Systems (core_systems.c), each change one transaction with its audit row as actor.
+     * add: EF_EXISTS when the name is taken; replace: change the one named (EF_NOTFOUND
+     * when none). EF_NOTFOUND also when sys->department names no department. */
+    int (*system_add)(struct ef_store *s, const struct ef_system *sys, int replace,
+                      const char *actor, time_t now);
+    /* remove: the system and its ties to hosts. EF_NOTFOUND when no such system. */
+    int (*system_remove)(struct ef_store *s, const char *name, const char *actor, time_t now);
+    /* By name, with nhosts; caller frees *out. */
+    int (*system_list)(struct ef_store *s, struct ef_system **out, size_t *n);
+    /* Tie (remove 0) or untie the n hosts (names, and their host keys) to or from system.
+     * Tying a tied host again changes nothing. EF_NOTFOUND when no such system, or on
+     * untie when a host was not tied (s->err names it; nothing changed). */
+    int (*system_assign)(struct ef_store *s, const char *system, const char *const *hostnames,
+                         const char *const *host_keys, size_t n, int remove, const char *actor,
+                         time_t now);
+    /* The ties of system (NULL: all) or of host_key (NULL: all), by system and host key;
+     * caller frees *out. */
+    int (*system_hosts)(struct ef_store *s, const char *system, const char *host_key,
+                        struct ef_system_host **out, size_t *n);
+
     /* Its renames, level changes and merges, oldest first; caller frees *out. */
     int (*department_events)(struct ef_store *s, const char *name, struct ef_department_event **out,
                              size_t *n);

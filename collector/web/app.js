@@ -299,7 +299,7 @@
 
   /* The department's open deviations; a coordinator records owner, action and due date
    * (POST, same origin, the session's CSRF token; the server checks the role). */
-  function deviationsSection(devs, deptName) {
+  function deviationsSection(devs, deptName, patterns) {
     const coord = state.session.role === 'coordinator';
     const heads = [t('col.host'), t('col.check'), t('col.since'), t('dev.owner'), t('dev.action'), t('dev.due')];
     const rows = devs.map((v) => {
@@ -331,6 +331,8 @@
       return tr;
     });
     return [h('h2', {}, t('dept.deviations', devs.length)),
+      patterns.length ? h('ul', { id: 'deviation-patterns', class: 'callout warn' },
+        patterns.map((p) => h('li', { 'data-check': p.check }, t('dev.pattern', p.check, p.hosts, p.of)))) : null,
       devs.length ? table(null, heads, rows, { id: 'deviations-table', class: 'data' }) : h('p', {}, t('dept.deviations_none'))];
   }
 
@@ -372,7 +374,8 @@
 
   async function department(name) {
     const d = await api('/api/v1/departments/' + encodeURIComponent(name) + '?lang=' + state.lang);
-    const devs = (await api('/api/v1/deviations?department=' + encodeURIComponent(name))).deviations;
+    const devdoc = await api('/api/v1/deviations?department=' + encodeURIComponent(name));
+    const devs = devdoc.deviations;
     state.staleDays = d.stale_days;
     const failing = d.checks.filter((c) => c.fail > 0)
       .sort((a, b) => b.fail - a.fail || a.check.localeCompare(b.check));
@@ -421,7 +424,7 @@
         h('td', { class: 'n' }, num(x.pass)),
         h('td', { class: 'n' }, num(x.fail)),
         h('td', { class: 'n' }, num(x.accepted)))), { id: 'hosts-table', class: 'data' }),
-      deviationsSection(devs, name),
+      deviationsSection(devs, name, devdoc.patterns || []),
       h('h2', {}, t('dept.acceptances')),
       acceptForm(d, name),
       d.acceptances.length ? table(null, [t('col.check'), t('col.scope'), t('col.reason'), t('col.by'), t('col.until')],
@@ -467,6 +470,16 @@
         kpi(t('col.unknown'), num(x.unknown), 'k-unknown')),
       x.policy ? h('p', { class: x.policy.assigned ? 'muted' : 'callout warn', id: 'host-policy' },
         t(x.policy.assigned ? 'host.policy_assigned' : 'host.policy_other', x.policy.id, x.policy.version)) : null,
+      h('h2', {}, t('host.levels')),
+      x.levels
+        ? table(null, [t('col.aspect'), t('col.level'), t('col.why')],
+          ['K', 'R', 'T', 'S'].map((k) => h('tr', { 'data-aspect': k },
+            h('th', { scope: 'row' }, t('aspect.' + k)),
+            h('td', { class: 'c-level' }, t('level.' + x.levels[k].level)),
+            h('td', { class: 'c-why' }, x.levels[k].from === 'system'
+              ? t('levels.system', x.levels[k].system || '?', x.levels[k].class)
+              : t('levels.department')))), { id: 'host-levels', class: 'data' })
+        : h('p', { class: 'muted', id: 'host-levels' }, t('levels.none')),
       h('h2', {}, t('host.results', results.length)),
       table(null, [t('col.status'), t('col.check'), t('col.evidence'), t('col.controls'), t('col.severity'), t('col.since')],
         results.map((r) => h('tr', { 'data-check': r.check, 'data-status': r.counted_as },
@@ -642,6 +655,33 @@
     show(parts);
   }
 
+  /* Systems, their owners and classes, and how their computers stand (docs/figures.md,
+   * "Levels per aspect"). */
+  async function systemsView() {
+    const doc = await api('/api/v1/systems');
+    const parts = [h('h1', {}, t('systems.title')), h('p', { class: 'lead' }, t('systems.lead'))];
+    if (!doc.systems.length) {
+      parts.push(h('p', { id: 'systems-none' }, t('systems.none')));
+      show(parts);
+      return;
+    }
+    const aspect = (y, k) => y.aspects.find((a) => a.aspect === k) || {};
+    parts.push(table(null, [t('col.system'), t('col.owner'), t('col.info_owner'), t('col.classes'),
+      t('col.department'), { text: t('col.machines'), cls: 'n' }, t('col.compliance')]
+      .concat(['K', 'R', 'T', 'S'].map((k) => t('aspect.' + k))),
+    doc.systems.map((y) => h('tr', { 'data-system': y.name },
+      h('th', { scope: 'row' }, y.name),
+      h('td', {}, y.owner),
+      h('td', {}, y.info_owner),
+      h('td', { class: 'nowrap c-classes' }, 'K' + y.k + ' R' + y.r + ' T' + y.t),
+      h('td', {}, y.department ? link(deptHref(y.department), y.department) : '–'),
+      h('td', { class: 'n c-machines' }, num(y.hosts) + ' (' + num(y.reporting) + ')'),
+      h('td', { class: 'c-compliance' }, meter(y.compliance_pct)),
+      ['K', 'R', 'T', 'S'].map((k) => h('td', { class: 'c-aspect-' + k }, meter(aspect(y, k).compliance_pct))))),
+    { id: 'systems-table', class: 'data' }));
+    show(parts);
+  }
+
   /* ---- routing ---- */
   async function route() {
     if (!state.session) return;
@@ -661,6 +701,7 @@
       else if (parts[0] === 'trend') await trend(params);
       else if (parts[0] === 'export') await exportView();
       else if (parts[0] === 'coverage') await coverageView();
+      else if (parts[0] === 'systems') await systemsView();
       else await overview();
     } catch (e) {
       failure(e);

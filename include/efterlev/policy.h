@@ -22,6 +22,22 @@ enum {
 };
 /* "K", "R", "T", "S" for aspect index 0..3 (bit 1 << i). */
 extern const char *const ef_aspect_letters[EF_ASPECTS];
+/* The index of "K", "R", "T" or "S", or -1. */
+int ef_aspect_index(const char *letter);
+
+/* A host's protection level per aspect (indexed like ef_aspect_letters): the highest of its
+ * department's and its systems' (docs/figures.md, "Levels per aspect"). A check is judged at
+ * the highest of the levels of the aspects it protects; a check naming no aspect at the
+ * highest of all four. */
+ef_level ef_check_level(unsigned aspects, const ef_level levels[EF_ASPECTS]);
+/* Every aspect at level: a host judged at one level throughout. */
+void ef_levels_fill(ef_level levels[EF_ASPECTS], ef_level level);
+/* The highest of the four: the level a host is judged at overall. */
+ef_level ef_levels_max(const ef_level levels[EF_ASPECTS]);
+
+/* KLASSA's consequence levels 1..4 of an information class per aspect; a policy header's
+ * classes: maps each to the protection level it requires. */
+#define EF_CLASSES 4
 
 struct ef_check {
     char id[EF_ID_MAX + 1];
@@ -50,7 +66,10 @@ struct ef_policy_set {
     size_t nchecks;
     char id[EF_ID_MAX + 1]; /* "a+b" when several files are loaded */
     char version[EF_SHORT_MAX + 1];
-    char sha256[65];             /* over the loaded files' bytes, in load order */
+    char sha256[65]; /* over the loaded files' bytes, in load order */
+    /* The header's classes: (docs/policy-format.md): the protection level consequence level
+     * 1..4 requires; classes[0] unused, all 0 when no file stated them. */
+    ef_level classes[EF_CLASSES + 1];
     struct ef_policy_priv *priv; /* loader state (running hash); opaque */
     int trusted_only;            /* set after ef_policy_init: refuse policy files anyone but
                                     root and the caller could change (ef_file_untrusted); the

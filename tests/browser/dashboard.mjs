@@ -219,8 +219,12 @@ try {
   });
 
   await step('deviations: a coordinator records owner, action and due date in the dashboard', async () => {
-    const devs = (await api(page, '/api/v1/deviations?department=' + enc(worst))).body.deviations;
+    const devdoc = (await api(page, '/api/v1/deviations?department=' + enc(worst))).body;
+    const devs = devdoc.deviations;
     assert.ok(devs.length > 0, 'the failing check opened deviations');
+    // A check failing on at least half the department's computers shows as department-wide.
+    const shown = await page.$$eval('#deviation-patterns li', (lis) => lis.map((li) => li.dataset.check));
+    assert.deepEqual(shown, devdoc.patterns.map((p) => p.check));
     assert.equal((await page.$$('#deviations-table tbody tr')).length, devs.length);
     const id = devs[0].id;
     const row = `#deviations-table tr[data-deviation="${id}"]`;
@@ -258,6 +262,15 @@ try {
     assert.equal(x.policy.assigned, true);
     assert.match(await page.textContent('#host-policy'), new RegExp('tilldelade policyn ' + x.policy.id));
     assert.equal(figure(await page.textContent('.k-compliance .pct')), x.compliance_pct);
+    // Its level per aspect and why, as its latest report was judged.
+    for (const k of ['K', 'R', 'T', 'S']) {
+      const row = await page.$(`#host-levels tr[data-aspect="${k}"]`);
+      assert.ok(row, k);
+      assert.equal(await row.$eval('.c-level', (e) => e.textContent),
+        { basic: 'grundläggande', elevated: 'förhöjd', high: 'hög' }[x.levels[k].level] || x.levels[k].level);
+      assert.match(await row.$eval('.c-why', (e) => e.textContent),
+        x.levels[k].from === 'system' ? new RegExp(x.levels[k].system) : /förvaltningens nivå/);
+    }
     await shot(page, '05-host');
   });
 
@@ -338,6 +351,25 @@ try {
     assert.equal(c.totals.coverage_pct, 60);
     assert.match(await page.textContent('#never-seen'), /soc-pc-9/);
     await shot(page, '07b-coverage');
+  });
+
+  await step('systems: owners, classes and figures per aspect equal /api/v1/systems', async () => {
+    await page.click('#nav a[href="#/systems"]');
+    await page.waitForSelector('#systems-table');
+    const doc = (await api(page, '/api/v1/systems')).body;
+    assert.equal(doc.systems.length, 1);
+    const y = doc.systems[0];
+    assert.equal(y.name, 'Procapita');
+    // soc-pc-1 reports, soc-pc-9 is listed and tied but never seen.
+    assert.deepEqual([y.hosts, y.reporting], [2, 1]);
+    const cells = await page.$$eval('#systems-table tr[data-system="Procapita"] td', (tds) => tds.map((td) => td.textContent.trim()));
+    assert.deepEqual(cells.slice(0, 5), ['Anna Ek, socialchef', 'Socialnämnden', 'K4 R3 T2', SOC, '2 (1)']);
+    assert.equal(figure(cells[5]), y.compliance_pct);
+    for (const [i, k] of ['K', 'R', 'T', 'S'].entries())
+      assert.equal(figure(cells[6 + i]), y.aspects.find((a) => a.aspect === k).compliance_pct, k);
+    const host = (await api(page, '/api/v1/hosts/' + enc(y.machines.find((m) => m.agent_id).agent_id))).body;
+    assert.equal(y.compliance_pct, host.compliance_pct, "the system's one reporting computer decides its figure");
+    await shot(page, '07c-systems');
   });
 
   await step('export (CSV for Excel) and the board report download', async () => {
@@ -479,6 +511,7 @@ try {
       assert.equal((await api(p2, '/api/v1/report?period=2026&lang=sv')).status, 403);
       const sum = (await api(p2, '/api/v1/summary')).body;
       assert.ok(sum.hosts.every((h) => h.department === ALD));
+      assert.deepEqual((await api(p2, '/api/v1/systems')).body.systems, [], "another department's system is not shown");
       const other = (await api(p2, '/api/v1/summary')).body.hosts.length;
       assert.equal(other, 3);
       // Their department's deviations, read only: no form, and the API refuses the write.

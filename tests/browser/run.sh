@@ -65,6 +65,10 @@ EFTERLEV_NOW=$D2 coll accept e2e.impossible_file --department "$ALD" --host ald-
 printf '\xef\xbb\xbfDatornamn;Förvaltning;Operativsystem\r\nsoc-pc-1;Socialförvaltningen;Debian 12\r\nSOC-PC-2.kommun.local;Socialförvaltningen;Debian 12\r\nsoc-pc-3;Socialförvaltningen;Windows 11\r\nsoc-pc-9;Socialförvaltningen;Windows 11\r\nald-pc-1;Äldreomsorgen;Windows 11\r\n' \
     >"$T/enheter.csv"
 EFTERLEV_NOW=$D2 coll inventory import "$T/enheter.csv" >/dev/null 2>>"$T/admin.log" || fail "inventory import"
+# A system with its owners and classes (issue 15), soc-pc-1 and the listed soc-pc-9 tied to it.
+EFTERLEV_NOW=$D2 coll system add Procapita --owner "Anna Ek, socialchef" --info-owner Socialnämnden \
+    --k 4 --r 3 --t 2 --department "$SOC" 2>>"$T/admin.log" || fail "system add"
+EFTERLEV_NOW=$D2 coll system assign Procapita soc-pc-1 soc-pc-9 2>>"$T/admin.log" || fail "system assign"
 
 PW_COORD='Samordnare-lösen-1'
 PW_AUD='Revisor-lösen-22'

@@ -19,6 +19,7 @@ ef_integration_test(export_stream export_stream.sh)
 set_tests_properties(integration.export_stream PROPERTIES TIMEOUT 600)
 # Issue 17: only results of checks a host was assigned count, as the catalog maps them.
 ef_integration_test(collector_counting collector_counting.sh)
+ef_integration_test(systems_levels systems_levels.sh)
 # Issue 12: Windows hosts shown and counted against the Windows catalog (policies_windows).
 ef_integration_test(collector_windows collector_windows.sh)
 # Issue 14: department names in NFC wherever they enter.
@@ -65,6 +66,7 @@ if(EFTERLEV_POSTGRES)
   ef_integration_pg_test(export_stream export_stream.sh)
   set_tests_properties(integration.export_stream.pg PROPERTIES TIMEOUT 600)
   ef_integration_pg_test(collector_counting collector_counting.sh)
+  ef_integration_pg_test(systems_levels systems_levels.sh)
   ef_integration_pg_test(collector_windows collector_windows.sh)
   ef_integration_pg_test(collector_windows_catalog collector_windows_catalog.sh)
   ef_integration_pg_test(department_names department_names.sh)

@@ -104,7 +104,7 @@ assert_eq "$(jq -r '[.results[] | select(.check == "enc.luks_params")] | length'
 unassigned=$(jq -r '.results[] | select(.check == "collector.unassigned_results")' <<<"$RESP")
 assert_eq "$(jq -r .status <<<"$unassigned")" error "the host shows that results were set aside"
 assert_contains "$(jq -r .evidence <<<"$unassigned")" \
-    "301 results not counted, this host was not assigned their checks: 300 not in the collector's catalog, 1 required only above elevated (first: fake.check_1)" \
+    "301 results not counted, this host was not assigned their checks: 300 not in the collector's catalog, 1 required only above this host's level (elevated) (first: fake.check_1)" \
     "the host says how many and why"
 assert_eq "$(jq -r '[.results[].check] | length' <<<"$RESP")" 9 "the host's counted results: 8 and the note"
 assert_contains "$(cat "$T/coll.log")" "results not counted" "the collector logs it"
@@ -139,7 +139,7 @@ assert_eq "$(jq -r '[.pass, .fail, .unknown, .compliance_pct] | join(" ")' <<<"$
     "results judged at basic in an elevated department count as unknown"
 host
 assert_contains "$(jq -r '.results[] | select(.check == "patch.os_supported") | .evidence' <<<"$RESP")" \
-    "judged at basic, the department requires elevated (reported pass: seen patch.os_supported)" \
+    "judged at basic, the host requires elevated (reported pass: seen patch.os_supported)" \
     "the evidence says why"
 
 # ---- seq 5: judged at the department's level again: counted again ----

@@ -23,10 +23,12 @@ upload() {
     r1=$(printf '{"check":"chk.pass_1","status":"%s","evidence":"seen","controls":["8.9"],"severity":"medium","level":"basic","duration_us":1}' "$2")
     r2=$(printf '{"check":"chk.fail_1","status":"%s","evidence":"seen","controls":["8.9"],"severity":"medium","level":"basic","duration_us":1}' "$3")
     for s in "$2" "$3"; do [ "$s" = pass ] && np=$((np + 1)); [ "$s" = fail ] && nf=$((nf + 1)); done
-    printf '{"schema":"efterlev.report/1","agent_id":"%s","seq":%s,"generated_at":"%s","host":{"hostname":"soc-1","machine_id":"m-soc-1","os_id":"debian","os_version":"12","os_pretty":"Debian 12","kernel":"6.1","arch":"x86_64"},"agent_version":"0.1.0","policy":{"id":"deviations","version":"1","sha256":"%064d"},"results":[%s,%s],"summary":{"pass":%d,"fail":%d,"na":0,"unknown":0,"error":0}}' \
-        "$AGENT" "$1" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" 0 "$r1" "$r2" "$np" "$nf" >"$T/r$1.json"
-    signed_post a "$T/r$1.json" "$AGENT"
-    assert_eq "$CODE" 202 "report $1 stored"
+    # the host: soc-1 (key a), or UHOST with key UKEY as agent UAGENT
+    local host=${UHOST:-soc-1} key=${UKEY:-a} aid=${UAGENT:-$AGENT}
+    printf '{"schema":"efterlev.report/1","agent_id":"%s","seq":%s,"generated_at":"%s","host":{"hostname":"%s","machine_id":"m-%s","os_id":"debian","os_version":"12","os_pretty":"Debian 12","kernel":"6.1","arch":"x86_64"},"agent_version":"0.1.0","policy":{"id":"deviations","version":"1","sha256":"%064d"},"results":[%s,%s],"summary":{"pass":%d,"fail":%d,"na":0,"unknown":0,"error":0}}' \
+        "$aid" "$1" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$host" "$host" 0 "$r1" "$r2" "$np" "$nf" >"$T/r-$host-$1.json"
+    signed_post "$key" "$T/r-$host-$1.json" "$aid"
+    assert_eq "$CODE" 202 "report $1 of $host stored"
 }
 dev() { coll deviation list "$@" --format json; }
 TODAY=$(date -u +%Y-%m-%d)
@@ -102,3 +104,40 @@ assert_eq "$(dev --all | jq -r '[.[] | select(.check == "chk.pass_1") | .closed_
     "retired" "closed as retired"
 assert_eq "$(coll audit --format json | jq -r '[.[] | .action | select(startswith("deviation."))] | join(" ")')" \
     "deviation.assign deviation.close" "assign and close are audit-logged"
+
+# 7. A department-wide pattern: chk.fail_1 fails on soc-2 and soc-3, passes on soc-4: 2 of
+#    3 counted computers (at least two, and at least half). One assign gives both deviations
+#    the same owner, action and due date.
+for h in 2 3 4; do
+    newkey "k$h" >/dev/null
+    raw_enroll "$TOKEN" "soc-$h" "m-soc-$h" "$(pubof "k$h")"
+    assert_eq "$CODE" 201 "soc-$h enrolls"
+    declare "A$h=$(jq -r .agent_id <<<"$RESP")"
+done
+UHOST=soc-2 UKEY=k2 UAGENT=$A2 upload 1 pass fail
+UHOST=soc-3 UKEY=k3 UAGENT=$A3 upload 1 pass fail
+UHOST=soc-4 UKEY=k4 UAGENT=$A4 upload 1 pass pass
+assert_eq "$(dev --patterns | jq -c '[.[] | [.department, .check, .hosts, .of, .assigned]]')" \
+    "[[\"$DEPT\",\"chk.fail_1\",2,3,0]]" "a check failing on 2 of 3 computers is a department-wide pattern"
+assert_contains "$(coll deviation list --patterns)" "chk.fail_1  on 2 of 3 computers" "the text list too"
+COORD=$(coll token add samordning --role coordinator 2>>"$T/admin.log")
+http GET /api/v1/deviations -H "Authorization: Bearer $COORD"
+assert_eq "$(jq -c '[.patterns[] | [.check, .hosts, .of]]' <<<"$RESP")" '[["chk.fail_1",2,3]]' \
+    "GET /api/v1/deviations lists the pattern"
+coll deviation assign --department "$DEPT" --check chk.fail_1 --owner "IT-enheten" \
+    --action "Grupprincip för hela förvaltningen" --due 2030-06-30 2>>"$T/admin.log" || fail "assign the pattern"
+assert_eq "$(dev | jq -r '[.[] | select(.check == "chk.fail_1") | "\(.hostname):\(.owner)"] | join(" ")')" \
+    "soc-2:IT-enheten soc-3:IT-enheten" "the pattern's action is on each of its deviations"
+assert_eq "$(dev --patterns | jq -r '.[0].assigned')" 2 "and the pattern counts them assigned"
+set +e
+coll deviation assign --department "$DEPT" --check chk.pass_1 --owner x --action y 2>"$T/nop.log"
+assert_eq "$?" 1 "a check with no open deviation in the department: nothing to assign"
+coll deviation assign --check chk.fail_1 --owner x --action y 2>/dev/null
+assert_eq "$?" 2 "a pattern needs its department"
+set -e
+# soc-4 fails too: still one pattern, now 3 of 3; soc-2 passes: 2 of 3.
+UHOST=soc-4 UKEY=k4 UAGENT=$A4 upload 2 pass fail
+UHOST=soc-2 UKEY=k2 UAGENT=$A2 upload 2 pass pass
+assert_eq "$(dev --patterns | jq -c '[.[] | [.hosts, .of]]')" "[[2,3]]" "the pattern follows the reports"
+UHOST=soc-3 UKEY=k3 UAGENT=$A3 upload 2 pass pass
+assert_eq "$(dev --patterns | jq length)" 0 "one of three failing is not a pattern"

@@ -107,15 +107,6 @@ assert_eq "$(hostdoc | jq -r '[.hosts[0].policy.assigned, .hosts[0].missing] | j
     "after the change: the new document is the assigned one, and the host ran it"
 
 # 3. The GET by hand: signed by the agent's key, 304 for the ETag it has.
-signed_get() { # KEYFILE AGENT TARGET DATE [CURL ARGS]
-    local key=$1 a=$2 p=$3 d=$4 sig
-    shift 4
-    printf 'efterlev-get-v1\n%s\n%s\n%s\n' "$a" "$d" "$p" >"$T/get.msg"
-    sig=$(openssl pkeyutl -sign -inkey "$key" -rawin -in "$T/get.msg" | base64 -w0)
-    http GET "$p" -H "Efterlev-Agent: $a" -H "Efterlev-Date: $d" \
-        -H "Efterlev-Signature: ed25519=$sig" -D "$T/hdr" "$@"
-}
-hdr() { grep -i "^$1:" "$T/hdr" | head -n1 | cut -d' ' -f2- | tr -d '\r'; }
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 signed_get "$state/key.pem" "$aid" "/api/v1/policy?platform=linux" "$now"
 assert_eq "$CODE" 200 "a signed GET gets the policy"

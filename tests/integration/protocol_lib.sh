@@ -54,3 +54,15 @@ signed_post() {
     http POST /api/v1/reports -H "Efterlev-Agent: $3" -H "Efterlev-Signature: ed25519=$sig" \
         -H 'Content-Type: application/json' --data-binary @"$2"
 }
+
+# signed_get KEYFILE AGENT TARGET DATE [CURL ARGS]: a GET signed by the agent's key
+# (docs/protocol.md, "Policy"); the answer's headers in $T/hdr, read with hdr NAME.
+signed_get() {
+    local key=$1 a=$2 p=$3 d=$4 sig
+    shift 4
+    printf 'efterlev-get-v1\n%s\n%s\n%s\n' "$a" "$d" "$p" >"$T/get.msg"
+    sig=$(openssl pkeyutl -sign -inkey "$key" -rawin -in "$T/get.msg" | base64 -w0)
+    http GET "$p" -H "Efterlev-Agent: $a" -H "Efterlev-Date: $d" \
+        -H "Efterlev-Signature: ed25519=$sig" -D "$T/hdr" "$@"
+}
+hdr() { grep -i "^$1:" "$T/hdr" | head -n1 | cut -d' ' -f2- | tr -d '\r'; }

@@ -18,9 +18,19 @@
 #include "config.h"
 #include "controls.h"
 #include "efterlev/util.h"
+#include "host_levels.h"
 #include "store/store.h"
 
 #define DEFAULT_POLICIES EF_SOURCE_DIR "/checks/policies"
+
+/* Every aspect at one level: a host of no system. */
+static const ef_level *all_at(ef_level l)
+{
+    static ef_level v[EF_ASPECTS];
+
+    ef_levels_fill(v, l);
+    return v;
+}
 
 static char dir[64];
 
@@ -195,7 +205,7 @@ static void test_apply(void **state)
     add(&r, "enc.swap_encrypted", EF_FAIL, EF_LEVEL_BASIC, "8.24", EF_SEV_MEDIUM);
     add(&r, EF_UNASSIGNED_CHECK, EF_PASS, EF_LEVEL_ELEVATED, "5.2", EF_SEV_INFO);
     add(&r, "acct.password_aging", EF_FAIL, EF_LEVEL_ELEVATED, "5.17", EF_SEV_LOW);
-    ef_assigned_apply(&c, EF_LEVEL_ELEVATED, NULL, &r, &t);
+    ef_assigned_apply(&c, all_at(EF_LEVEL_ELEVATED), NULL, &r, &t);
 
     assert_int_equal(t.not_in_catalog, 2);
     assert_int_equal(t.above_level, 1);
@@ -217,7 +227,7 @@ static void test_apply(void **state)
     assert_string_equal(r.results[1].check, "enc.swap_encrypted");
     assert_int_equal(r.results[1].status, EF_UNKNOWN);
     assert_int_equal(r.results[1].level, EF_LEVEL_BASIC);
-    assert_string_equal(r.results[1].evidence, "judged at basic, the department requires elevated "
+    assert_string_equal(r.results[1].evidence, "judged at basic, the host requires elevated "
                                                "(reported fail: ev enc.swap_encrypted)");
     assert_string_equal(r.results[2].check, "acct.password_aging");
     assert_int_equal(r.results[2].status, EF_FAIL);
@@ -247,10 +257,11 @@ static void test_apply(void **state)
     assert_int_equal(r.results[43].status, EF_ERROR);
     assert_int_equal(r.results[43].ncontrols, 0);
     assert_int_equal(r.results[43].level, EF_LEVEL_ELEVATED);
-    assert_string_equal(r.results[43].evidence,
-                        "3 results not counted, this host was not assigned their checks: 2 not "
-                        "in the collector's catalog, 1 required only above elevated (first: "
-                        "fake.one); the signed report keeps them");
+    assert_string_equal(
+        r.results[43].evidence,
+        "3 results not counted, this host was not assigned their checks: 2 not "
+        "in the collector's catalog, 1 required only above this host's level (elevated) (first: "
+        "fake.one); the signed report keeps them");
     ef_report_free(&r);
 
     /* Nothing set aside: no note; evidence at the edge of its limit stays valid UTF-8. */
@@ -262,7 +273,7 @@ static void test_apply(void **state)
         for (size_t i = 0; i + 2 <= EF_EVIDENCE_MAX; i += 2)
             memcpy(x->evidence + i, "\xc3\xa5", 2); /* å */
     }
-    ef_assigned_apply(&c, EF_LEVEL_ELEVATED, NULL, &r, &t);
+    ef_assigned_apply(&c, all_at(EF_LEVEL_ELEVATED), NULL, &r, &t);
     assert_int_equal(t.missing, 42);
     assert_int_equal(r.nresults, 1 + 42);
     assert_int_equal(r.results[0].status, EF_UNKNOWN);
@@ -278,7 +289,7 @@ static void test_apply(void **state)
         snprintf(id, sizeof(id), "fake.c%zu", i);
         add(&r, id, EF_PASS, EF_LEVEL_BASIC, "8.9", EF_SEV_LOW);
     }
-    ef_assigned_apply(&c, EF_LEVEL_BASIC, NULL, &r, &t);
+    ef_assigned_apply(&c, all_at(EF_LEVEL_BASIC), NULL, &r, &t);
     assert_int_equal(t.not_in_catalog, EF_RESULTS_MAX);
     assert_int_equal(t.missing, 31);
     assert_int_equal(r.nresults, 31 + 1);
@@ -295,16 +306,16 @@ static void test_apply(void **state)
         snprintf(r.policy_sha256, sizeof(r.policy_sha256), "%s", c.policy_sha256);
         if (other)
             r.policy_sha256[0] = r.policy_sha256[0] == '0' ? '1' : '0';
-        ef_assigned_apply(&c, EF_LEVEL_BASIC, NULL, &r, &t);
+        ef_assigned_apply(&c, all_at(EF_LEVEL_BASIC), NULL, &r, &t);
         assert_int_equal(t.missing, 0);
         assert_int_equal(r.nresults, 31);
         assert_int_equal(t.policy_assigned, !other);
         /* Where a served document is the assigned policy, the report must name that one:
          * the catalog's hash no longer is, the served one is. */
-        ef_assigned_apply(&c, EF_LEVEL_BASIC, "0123abcd", &r, &t);
+        ef_assigned_apply(&c, all_at(EF_LEVEL_BASIC), "0123abcd", &r, &t);
         assert_false(t.policy_assigned);
         snprintf(r.policy_sha256, sizeof(r.policy_sha256), "0123abcd");
-        ef_assigned_apply(&c, EF_LEVEL_BASIC, "0123abcd", &r, &t);
+        ef_assigned_apply(&c, all_at(EF_LEVEL_BASIC), "0123abcd", &r, &t);
         assert_true(t.policy_assigned);
         ef_report_free(&r);
     }
@@ -414,7 +425,8 @@ static void test_windows_catalog(void **state)
     snprintf(r.host.platform, sizeof(r.host.platform), "%s", EF_PLATFORM_WINDOWS);
     add(&r, "net.host_firewall", EF_FAIL, EF_LEVEL_BASIC, "5.1", EF_SEV_CRITICAL);
     add(&r, "acct.uid0_only_root", EF_PASS, EF_LEVEL_BASIC, "8.2", EF_SEV_HIGH); /* Linux only */
-    ef_assigned_apply(ef_check_catalog_for(&cs, r.host.platform), EF_LEVEL_BASIC, NULL, &r, &t);
+    ef_assigned_apply(ef_check_catalog_for(&cs, r.host.platform), all_at(EF_LEVEL_BASIC), NULL, &r,
+                      &t);
     assert_int_equal(t.not_in_catalog, 1);
     assert_int_equal(t.no_catalog, 0);
     assert_int_equal(r.nresults, 2);
@@ -424,7 +436,8 @@ static void test_windows_catalog(void **state)
     assert_int_equal(r.results[0].severity, EF_SEV_LOW);
     assert_string_equal(r.results[1].evidence,
                         "1 results not counted, this host was not assigned their checks: 1 not "
-                        "in the collector's Windows catalog, 0 required only above basic (first: "
+                        "in the collector's Windows catalog, 0 required only above this host's "
+                        "level (basic) (first: "
                         "acct.uid0_only_root); the signed report keeps them");
     ef_report_free(&r);
     ef_check_catalogs_free(&cs);
@@ -439,7 +452,8 @@ static void test_windows_catalog(void **state)
     snprintf(r.host.platform, sizeof(r.host.platform), "%s", EF_PLATFORM_WINDOWS);
     add(&r, "net.host_firewall", EF_PASS, EF_LEVEL_BASIC, "8.20", EF_SEV_HIGH);
     add(&r, "win.defender", EF_PASS, EF_LEVEL_BASIC, "8.7", EF_SEV_HIGH);
-    ef_assigned_apply(ef_check_catalog_for(&cs, r.host.platform), EF_LEVEL_BASIC, NULL, &r, &t);
+    ef_assigned_apply(ef_check_catalog_for(&cs, r.host.platform), all_at(EF_LEVEL_BASIC), NULL, &r,
+                      &t);
     assert_int_equal(t.no_catalog, 1);
     assert_int_equal(r.nresults, 1);
     assert_string_equal(r.results[0].check, EF_UNASSIGNED_CHECK);
@@ -550,7 +564,7 @@ static void test_with_sites(void **state)
     /* required at basic: missing from a report of one other check */
     ef_report_init(&r);
     add(&r, "acct.uid0_only_root", EF_PASS, EF_LEVEL_BASIC, "5.1", EF_SEV_INFO);
-    ef_assigned_apply(&c, EF_LEVEL_BASIC, NULL, &r, &t);
+    ef_assigned_apply(&c, all_at(EF_LEVEL_BASIC), NULL, &r, &t);
     assert_int_equal(t.missing, 31);
     int seen = 0;
     for (size_t i = 0; i < r.nresults; i++)
@@ -566,10 +580,56 @@ static void test_with_sites(void **state)
     ef_check_catalog_free(&base);
 }
 
+/* The highest class decides, per aspect (docs/figures.md, "Levels per aspect", the worked
+ * example): department basic; Journal K4 R3 T2, Schema K1 R2 T3; classes 1-2 basic,
+ * 3 elevated, 4 high. K: Journal's 4, high. R: Journal's 3, elevated. T: Schema's 3,
+ * elevated. S: each system's highest class (Journal 4, Schema 3): high, from Journal. */
+static void test_host_levels(void **state)
+{
+    static const ef_level classes[EF_CLASSES + 1] = {0, EF_LEVEL_BASIC, EF_LEVEL_BASIC,
+                                                     EF_LEVEL_ELEVATED, EF_LEVEL_HIGH};
+    struct ef_system_host v[2] = {{.system = "Journal", .k = 4, .r = 3, .t = 2},
+                                  {.system = "Schema", .k = 1, .r = 2, .t = 3}};
+    struct ef_host_levels h;
+    char text[EF_LEVELS_JSON_MAX + 1];
+
+    (void)state;
+    ef_host_levels_compute(EF_LEVEL_BASIC, classes, v, 2, &h);
+    assert_int_equal(h.lv[0], EF_LEVEL_HIGH);
+    assert_int_equal(h.lv[1], EF_LEVEL_ELEVATED);
+    assert_int_equal(h.lv[2], EF_LEVEL_ELEVATED);
+    assert_int_equal(h.lv[3], EF_LEVEL_HIGH);
+    assert_string_equal(h.system[2], "Schema");
+    assert_int_equal(h.klass[2], 3);
+    assert_string_equal(h.system[3], "Journal");
+    assert_int_equal(ef_host_levels_text(&h, text), 0);
+    assert_string_equal(text, "{\"K\":{\"class\":4,\"from\":\"system\",\"level\":\"high\","
+                              "\"system\":\"Journal\"},\"R\":{\"class\":3,\"from\":\"system\","
+                              "\"level\":\"elevated\",\"system\":\"Journal\"},\"S\":{\"class\":4,"
+                              "\"from\":\"system\",\"level\":\"high\",\"system\":\"Journal\"},"
+                              "\"T\":{\"class\":3,\"from\":\"system\",\"level\":\"elevated\","
+                              "\"system\":\"Schema\"}}");
+    /* A department at elevated keeps what a system of class 3 (elevated too) would give: the
+     * system only raises. Without systems, every aspect is the department's. */
+    ef_host_levels_compute(EF_LEVEL_ELEVATED, classes, v, 2, &h);
+    assert_int_equal(h.lv[1], EF_LEVEL_ELEVATED);
+    assert_string_equal(h.system[1], "");
+    assert_int_equal(h.lv[0], EF_LEVEL_HIGH);
+    ef_host_levels_compute(EF_LEVEL_ELEVATED, classes, NULL, 0, &h);
+    for (int k = 0; k < EF_ASPECTS; k++)
+        assert_int_equal(h.lv[k], EF_LEVEL_ELEVATED);
+    assert_int_equal(ef_host_levels_text(&h, text), 0);
+    assert_string_equal(text, "{\"K\":{\"from\":\"department\",\"level\":\"elevated\"},"
+                              "\"R\":{\"from\":\"department\",\"level\":\"elevated\"},"
+                              "\"S\":{\"from\":\"department\",\"level\":\"elevated\"},"
+                              "\"T\":{\"from\":\"department\",\"level\":\"elevated\"}}");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_control_titles),
+        cmocka_unit_test(test_host_levels),
         cmocka_unit_test(test_load_default),
         cmocka_unit_test_setup_teardown(test_load_errors, setup, teardown),
         cmocka_unit_test(test_apply),

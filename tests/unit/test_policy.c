@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "test_os.h"
+#include "efterlev/levels.h"
 #include "efterlev/policy.h"
 #include "efterlev/util.h"
 #include "policy_internal.h"
@@ -309,6 +310,86 @@ static void test_aspects(void **state)
     expect_error(HEAD CHECK_A "    aspects: [K, K]\n", 14, "aspects: 'K' listed twice");
     expect_error(HEAD CHECK_A "    aspects: []\n", 14, "aspects: needs at least one of K, R, T, S");
     expect_error(HEAD CHECK_A "    aspects: K\n", 14, "aspects");
+}
+
+/* The header's classes: all four consequence levels, none lower than the one below; the
+ * default catalogs state 1-2 basic, 3 elevated, 4 high; files of a set must agree. */
+static void test_classes(void **state)
+{
+    (void)state;
+    struct ef_policy_set ps;
+    char err[512] = "", pa[PATH_MAX];
+    static const ef_level want[EF_CLASSES + 1] = {0, EF_LEVEL_BASIC, EF_LEVEL_BASIC,
+                                                  EF_LEVEL_ELEVATED, EF_LEVEL_HIGH};
+
+    ef_policy_init(&ps);
+    if (ef_policy_load(&ps, DEFAULT_POLICY, CONTROLS, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_memory_equal(ps.classes, want, sizeof(want));
+    ef_policy_free(&ps);
+#define CLS(x) "policy: {id: test, version: \"1\", classes: " x "}\nchecks:\n"
+    strlcpy(pa, write_policy("c.yml", CLS("{1: basic, 2: elevated, 3: high, 4: high}") CHECK_A),
+            sizeof(pa));
+    ef_policy_init(&ps);
+    assert_int_equal(ef_policy_load(&ps, pa, CONTROLS, err, sizeof(err)), 0);
+    assert_int_equal(ps.classes[2], EF_LEVEL_ELEVATED);
+    assert_int_equal(ps.classes[3], EF_LEVEL_HIGH);
+    /* a second file stating other classes is refused, one stating none is fine */
+    assert_int_equal(ef_policy_load(&ps,
+                                    write_policy("d.yml", "policy: {id: test, version: \"1\", "
+                                                          "classes: {1: basic, 2: basic, 3: high, "
+                                                          "4: high}}\nchecks: []\n"),
+                                    CONTROLS, err, sizeof(err)),
+                     -1);
+    assert_contains(err, "classes: differs from those an earlier file stated");
+    ef_policy_free(&ps);
+    expect_error(CLS("{1: basic, 2: basic, 3: high}") CHECK_A, 1,
+                 "classes: consequence level 4 has no protection level");
+    expect_error(CLS("{1: basic, 2: basic, 3: high, 5: high}") CHECK_A, 1,
+                 "classes: '5' is not a consequence level 1, 2, 3 or 4");
+    expect_error(CLS("{1: high, 2: basic, 3: high, 4: high}") CHECK_A, 1,
+                 "classes: level 2 requires less than level 1");
+    expect_error(CLS("{1: low, 2: basic, 3: high, 4: high}") CHECK_A, 1,
+                 "classes: unknown level 'low'");
+#undef CLS
+}
+
+/* A check's level for a host: the highest of its aspects' levels, all four when it names
+ * none; the levels as the protocol writes them. */
+static void test_check_level(void **state)
+{
+    (void)state;
+    ef_level lv[EF_ASPECTS] = {EF_LEVEL_HIGH, EF_LEVEL_ELEVATED, EF_LEVEL_BASIC, EF_LEVEL_BASIC},
+             got[EF_ASPECTS];
+
+    assert_int_equal(ef_check_level(EF_ASPECT_K, lv), EF_LEVEL_HIGH);
+    assert_int_equal(ef_check_level(EF_ASPECT_T, lv), EF_LEVEL_BASIC);
+    assert_int_equal(ef_check_level(EF_ASPECT_R | EF_ASPECT_T, lv), EF_LEVEL_ELEVATED);
+    assert_int_equal(ef_check_level(0, lv), EF_LEVEL_HIGH);
+    assert_int_equal(ef_levels_max(lv), EF_LEVEL_HIGH);
+    assert_int_equal(ef_levels_parse_text("K=high,R=elevated,T=basic,S=basic", got), 0);
+    assert_memory_equal(got, lv, sizeof(lv));
+    assert_int_equal(ef_levels_parse_text("S=basic,T=basic,R=elevated,K=high", got), 0);
+    assert_memory_equal(got, lv, sizeof(lv));
+    static const char *const bad[] = {"",
+                                      "K=high,R=elevated,T=basic",
+                                      "K=high,R=elevated,T=basic,S=basic,",
+                                      "K=high,K=elevated,T=basic,S=basic",
+                                      "K=high,R=elevated,T=basic,X=basic",
+                                      "K=top,R=elevated,T=basic,S=basic",
+                                      "K=high;R=elevated;T=basic;S=basic",
+                                      "K=high,R=elevated,T=basic,S=basic,K=high"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (ef_levels_parse_text(bad[i], got) == 0)
+            fail_msg("accepted \"%s\"", bad[i]);
+    json_t *o = ef_levels_to_json(lv);
+    assert_non_null(o);
+    memset(got, 0, sizeof(got));
+    assert_int_equal(ef_levels_from_json(o, got), 0);
+    assert_memory_equal(got, lv, sizeof(lv));
+    json_object_set_new(o, "X", json_string("basic"));
+    assert_int_equal(ef_levels_from_json(o, got), -1);
+    json_decref(o);
 }
 
 static void test_two_files(void **state)
@@ -756,6 +837,8 @@ int main(void)
         cmocka_unit_test(test_titles_summaries),
         cmocka_unit_test(test_tunable),
         cmocka_unit_test(test_aspects),
+        cmocka_unit_test(test_classes),
+        cmocka_unit_test(test_check_level),
         cmocka_unit_test(test_err_unknown_key),
         cmocka_unit_test(test_err_missing_field),
         cmocka_unit_test(test_err_controls),
