@@ -45,7 +45,8 @@ static int add_host(struct ef_store *s, const struct ef_check_catalogs *cs, cons
     return EF_OK;
 }
 
-static json_t *aspects_json(const int64_t asp[EF_ASPECTS][EF_KINDS])
+/* not const: a const 2-D array parameter is not ISO C17 for a non-const argument */
+static json_t *aspects_json(int64_t asp[EF_ASPECTS][EF_KINDS])
 {
     json_t *arr = json_array();
 
@@ -123,7 +124,11 @@ static int system_json(struct ef_store *s, const struct ef_check_catalogs *cs,
                   y->owner, "info_owner", y->info_owner, "k", y->k, "r", y->r, "t", y->t,
                   "department", y->department, "hosts", (json_int_t)tied, "reporting",
                   (json_int_t)reporting);
-    if (o == NULL || ef_counts_json(o, counts) != 0 ||
+    if (o == NULL) {
+        json_decref(machines);
+        return EF_NOMEM;
+    }
+    if (ef_counts_json(o, counts) != 0 ||
         json_object_set_new(o, "aspects", aspects_json(asp)) != 0 ||
         json_object_set_new(o, "machines", machines) != 0) {
         json_decref(o);
