@@ -64,6 +64,12 @@ json_t *ef_platforms_json(const struct ef_dept_summary *d)
 static const char *const kind_keys[EF_KINDS] = {"pass",  "fail",     "na",     "unknown",
                                                 "error", "accepted", "missing"};
 
+void ef_counts_from_json(const json_t *o, int64_t counts[EF_KINDS])
+{
+    for (int k = 0; k < EF_KINDS; k++)
+        counts[k] = json_integer_value(json_object_get(o, kind_keys[k]));
+}
+
 double ef_compliance_pct(const int64_t counts[EF_KINDS])
 {
     /* A required check missing from a report counts against the figure, as a failure

@@ -74,6 +74,8 @@ int ef_dept_platforms(struct ef_store *s, const char *only_dept, struct ef_dept_
 /* {"linux": {"hosts": N, "stale_hosts": M}, "windows": {...}} of a department. */
 json_t *ef_platforms_json(const struct ef_dept_summary *d);
 
+/* The counts ef_counts_json wrote into o (0 for a key it lacks). */
+void ef_counts_from_json(const json_t *o, int64_t counts[EF_KINDS]);
 /* Add pass..accepted and compliance_pct to o. 0 or -1. */
 int ef_counts_json(json_t *o, const int64_t counts[EF_KINDS]);
 json_t *ef_host_row_json(const struct ef_host_row *h);

@@ -13,6 +13,7 @@
 #include "efterlev/util.h"
 #include "now.h"
 #include "report_html.h"
+#include "systems.h"
 
 #define WEAKEST_MAX 10
 #define STALE_LIST_MAX 200
@@ -129,7 +130,10 @@ static const char *const sv[S_COUNT] = {
     "Metod",
     "@2 Insamlingsservern verifierar varje signatur. En "
     "förvaltnings datorer bedöms mot förvaltningens skyddsnivå: grundläggande, förhöjd eller "
-    "hög (ungefär KLASSA nivå 1–3); högre nivå lägger till kontroller och skärper gränser. "
+    "hög; högre nivå lägger till kontroller och skärper gränser. En dator som ingår i ett "
+    "system bedöms per aspekt (konfidentialitet, riktighet, tillgänglighet, spårbarhet) mot "
+    "den högsta av förvaltningens nivå och den nivå systemets informationsklassning (KLASSA "
+    "1–4) kräver: den högsta klassen avgör. "
     "Varje dator räknas med sin senaste rapport. Datorer som inte rapporterat inom @1 dagar "
     "redovisas som inaktuella och räknas inte. Ej bedömda = kontroller som inte kunde "
     "utföras (unknown) eller är felaktiga (error). Dagliga ögonblicksbilder sparas vid "
@@ -229,8 +233,11 @@ static const char *const en[S_COUNT] = {
     "Method",
     "@2 The collector verifies every signature. "
     "A department's computers are judged at the department's protection level: basic, "
-    "elevated or high (roughly KLASSA levels 1-3); higher levels add checks and tighten "
-    "thresholds. Each computer counts with its latest report. Computers silent for more "
+    "elevated or high; higher levels add checks and tighten thresholds. A computer that "
+    "serves a system is judged per aspect (confidentiality, integrity, availability, "
+    "traceability) at the highest of the department's level and the level its system's "
+    "information classes (KLASSA 1-4) require: the highest class decides. Each computer counts "
+    "with its latest report. Computers silent for more "
     "than @1 days are listed as stale and not counted. Not judged = checks that could not "
     "be evaluated (unknown) or are broken (error). Daily snapshots are taken at the end of "
     "each UTC day. The evidence can be exported and verified by internal control "
@@ -636,6 +643,99 @@ static void check_cell(FILE *out, const struct ef_check_catalogs *checks, const 
     }
 }
 
+/* Checks failing on at least half of a department's computers (figures.md, "Deviations"):
+ * one cause, one fix. Nothing when there are none. */
+static int patterns_table(struct ef_store *s, FILE *out, const struct ef_check_catalogs *checks,
+                          int svl)
+{
+    struct ef_deviation_pattern *p = NULL;
+    char nb[2][EF_NUM_TEXT_MAX];
+    size_t n = 0;
+
+    if (s->ops->deviation_patterns(s, NULL, &p, &n) != EF_OK)
+        return EF_ERR;
+    if (n > 0) {
+        fprintf(out,
+                "<h2>%s</h2>\n<p>%s</p>\n<table id=\"patterns\"><tr><th>%s</th><th>%s</th>"
+                "<th class=\"n\">%s</th><th class=\"n\">%s</th></tr>\n",
+                svl ? "Avvikelser i hela förvaltningen (nu)" : "Department-wide deviations (now)",
+                svl ? "Kontroller som fallerar på minst hälften av en förvaltnings datorer: "
+                      "oftast en orsak och en åtgärd."
+                    : "Checks failing on at least half of a department's computers: usually "
+                      "one cause and one action.",
+                svl ? "Förvaltning" : "Department", svl ? "Kontroll" : "Check",
+                svl ? "Datorer" : "Computers", svl ? "Med åtgärd" : "With an action");
+        for (size_t i = 0; i < n; i++) {
+            fputs("<tr><td>", out);
+            esc(out, p[i].department);
+            fputs("</td><td>", out);
+            check_cell(out, checks, p[i].check, svl);
+            fprintf(out, "</td><td class=\"n\">%s / %s</td>", ef_num_text(p[i].hosts, svl, nb[0]),
+                    ef_num_text(p[i].of, svl, nb[1]));
+            fprintf(out, "<td class=\"n\">%s</td></tr>\n", ef_num_text(p[i].assigned, svl, nb[0]));
+        }
+        fputs("</table>\n", out);
+    }
+    free(p);
+    return EF_OK;
+}
+
+/* Each system with its owners and classes, and how its computers stand in all and per
+ * aspect (systems.h). Nothing when no system is registered. */
+static int systems_table(struct ef_store *s, FILE *out, const struct ef_check_catalogs *checks,
+                         int stale_days, time_t now, const char *const *L, int svl)
+{
+    json_t *arr = NULL, *y;
+    char nb[2][EF_NUM_TEXT_MAX];
+    size_t i, j;
+    int rc = ef_systems_json(s, checks, NULL, NULL, stale_days, now, &arr);
+
+    if (rc != EF_OK)
+        return rc == EF_NOMEM ? EF_ERR : rc;
+    if (json_array_size(arr) > 0) {
+        fprintf(out,
+                "<h2>%s</h2>\n<table id=\"systems\"><tr><th>%s</th><th>%s</th><th>K/R/T</th>"
+                "<th class=\"n\">%s</th><th class=\"n\">%s</th><th class=\"n\">K</th>"
+                "<th class=\"n\">R</th><th class=\"n\">T</th><th class=\"n\">S</th></tr>\n",
+                svl ? "System och ägare (nu)" : "Systems and owners (now)", "System",
+                svl ? "Systemägare / informationsägare" : "System owner / information owner",
+                svl ? "Datorer" : "Computers", L[S_COMPLIANCE]);
+        json_array_foreach(arr, i, y)
+        {
+            int64_t counts[EF_KINDS];
+            json_t *a;
+
+            fputs("<tr><td>", out);
+            esc(out, json_string_value(json_object_get(y, "name")));
+            fputs("</td><td>", out);
+            esc(out, json_string_value(json_object_get(y, "owner")));
+            fputs(" / ", out);
+            esc(out, json_string_value(json_object_get(y, "info_owner")));
+            fprintf(out, "</td><td>K%d R%d T%d</td>",
+                    (int)json_integer_value(json_object_get(y, "k")),
+                    (int)json_integer_value(json_object_get(y, "r")),
+                    (int)json_integer_value(json_object_get(y, "t")));
+            fprintf(out, "<td class=\"n\">%s (%s)</td><td class=\"n\">",
+                    ef_num_text(json_integer_value(json_object_get(y, "hosts")), svl, nb[0]),
+                    ef_num_text(json_integer_value(json_object_get(y, "reporting")), svl, nb[1]));
+            ef_counts_from_json(y, counts);
+            pct_cell(out, counts, svl);
+            fputs("</td>", out);
+            json_array_foreach(json_object_get(y, "aspects"), j, a)
+            {
+                ef_counts_from_json(a, counts);
+                fputs("<td class=\"n\">", out);
+                pct_cell(out, counts, svl);
+                fputs("</td>", out);
+            }
+            fputs("</tr>\n", out);
+        }
+        fputs("</table>\n", out);
+    }
+    json_decref(arr);
+    return EF_OK;
+}
+
 static const char css[] =
     "body{font-family:'DejaVu Sans',Arial,sans-serif;font-size:10.5pt;color:#1a1a1a;"
     "max-width:74em;margin:2em auto;padding:0 1em}"
@@ -893,6 +993,11 @@ int ef_board_report(struct ef_store *s, const struct ef_catalog *cat,
         fputs("</table>\n", out);
         free(dv);
     }
+
+    /* Department-wide patterns, then the systems and their owners (now). */
+    if (patterns_table(s, out, check_cats, svl) != EF_OK ||
+        systems_table(s, out, check_cats, stale_days, now, L, svl) != EF_OK)
+        goto out;
 
     if (cov.have_list)
         coverage_table(out, L, &cov, stale_days, svl);

@@ -129,6 +129,10 @@ coll deviation assign --department "$DEPT" --check chk.fail_1 --owner "IT-enhete
 assert_eq "$(dev | jq -r '[.[] | select(.check == "chk.fail_1") | "\(.hostname):\(.owner)"] | join(" ")')" \
     "soc-2:IT-enheten soc-3:IT-enheten" "the pattern's action is on each of its deviations"
 assert_eq "$(dev --patterns | jq -r '.[0].assigned')" 2 "and the pattern counts them assigned"
+coll report --period "$(date -u +%Y)" >"$T/board3.html" 2>>"$T/admin.log" || fail "board report 3"
+assert_contains "$(tr -d '\n' <"$T/board3.html")" \
+    "<tr><td>$DEPT</td><td>A hand-written test result <span class=\"id\">(chk.fail_1)</span></td><td class=\"n\">2 / 3</td><td class=\"n\">2</td></tr>" \
+    "the board report lists the department-wide pattern"
 set +e
 coll deviation assign --department "$DEPT" --check chk.pass_1 --owner x --action y 2>"$T/nop.log"
 assert_eq "$?" 1 "a check with no open deviation in the department: nothing to assign"

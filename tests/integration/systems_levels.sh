@@ -157,6 +157,13 @@ api "/api/v1/departments/$DEPT?hosts=none"
 assert_eq "$(jq -r '"\(.compliance_pct) " + ([.aspects[] | "\(.aspect)=\(.compliance_pct)"] | join(","))' <<<"$RESP")" \
     "54.5 K=40,R=50,T=0,S=100" "the department's figure per aspect counts each check at its host's level"
 
+# The board report: each system with its owners, classes and figures (Swedish: decimal comma).
+coll report --period "$(date -u +%Y)" >"$T/board.html" 2>>"$T/admin.log" || fail "board report"
+P=$'\u00a0'%
+assert_contains "$(tr -d '\n' <"$T/board.html")" \
+    "<tr><td>Journal</td><td>Anna Ek, socialchef / Socialnämnden</td><td>K4 R2 T1</td><td class=\"n\">2 (2)</td><td class=\"n\">54,5$P</td><td class=\"n\">40,0$P</td><td class=\"n\">50,0$P</td><td class=\"n\">0,0$P</td><td class=\"n\">100,0$P</td></tr>" \
+    "the board report: Journal's owners, classes and figures in all and per aspect"
+
 # The export's manifest (signed by the collector) carries each host's levels and why.
 http GET "/api/v1/export?format=json" -H "Authorization: Bearer $COORD"
 assert_eq "$CODE" 200 "JSON export"
