@@ -132,11 +132,10 @@ static int accept_list(const char *config, int all, int json)
         for (i = 0; arr != NULL && i < n; i++)
             if (json_array_append_new(arr, ef_acceptance_json(&a[i])) != 0)
                 rc = EF_EXIT_FAIL;
-        if (arr == NULL || rc != EF_EXIT_OK || json_dumpf(arr, stdout, JSON_INDENT(2)) != 0)
-            rc = EF_EXIT_FAIL;
+        if (rc == EF_EXIT_OK)
+            rc = ef_cli_print_json(arr);
         else
-            putchar('\n');
-        json_decref(arr);
+            json_decref(arr);
     } else {
         if (n == 0)
             printf("No %sacceptances.\n", all ? "" : "active ");

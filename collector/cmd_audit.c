@@ -89,11 +89,10 @@ int cmd_audit(int argc, char **argv)
                                    "details", d ? d : json_object())) != 0)
                 rc = EF_EXIT_FAIL;
         }
-        if (arr == NULL || rc != EF_EXIT_OK || json_dumpf(arr, stdout, JSON_INDENT(2)) != 0)
-            rc = EF_EXIT_FAIL;
+        if (rc == EF_EXIT_OK)
+            rc = ef_cli_print_json(arr);
         else
-            putchar('\n');
-        json_decref(arr);
+            json_decref(arr);
     } else {
         for (i = 0; i < n; i++) {
             char actor[4 * EF_ACTOR_MAX + 1];

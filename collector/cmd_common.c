@@ -66,3 +66,13 @@ int ef_cli_text(const char *what, const char *v, size_t max)
     }
     return 1;
 }
+
+int ef_cli_print_json(json_t *j)
+{
+    int ok = j != NULL && json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) == 0;
+
+    if (ok)
+        ok = putchar('\n') != EOF;
+    json_decref(j);
+    return ok && fflush(stdout) == 0 ? EF_EXIT_OK : EF_EXIT_FAIL;
+}

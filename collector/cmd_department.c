@@ -299,11 +299,10 @@ static int dept_list(const char *config, int json)
                               "history", hist)) != 0)
                 rc = EF_EXIT_FAIL;
         }
-        if (arr == NULL || rc != EF_EXIT_OK || json_dumpf(arr, stdout, JSON_INDENT(2)) != 0)
-            rc = EF_EXIT_FAIL;
+        if (rc == EF_EXIT_OK)
+            rc = ef_cli_print_json(arr);
         else
-            putchar('\n');
-        json_decref(arr);
+            json_decref(arr);
     } else {
         size_t w = strlen("DEPARTMENT");
 

@@ -89,11 +89,10 @@ static int dev_list(const char *config, const char *dept, int which, int json)
         for (i = 0; arr != NULL && i < n; i++)
             if (json_array_append_new(arr, ef_deviation_json(&v[i], now)) != 0)
                 rc = EF_EXIT_FAIL;
-        if (arr == NULL || rc != EF_EXIT_OK || json_dumpf(arr, stdout, JSON_INDENT(2)) != 0)
-            rc = EF_EXIT_FAIL;
+        if (rc == EF_EXIT_OK)
+            rc = ef_cli_print_json(arr);
         else
-            putchar('\n');
-        json_decref(arr);
+            json_decref(arr);
     } else if (n == 0) {
         printf("No %s deviations.\n", which_names[which]);
     } else {
@@ -160,11 +159,10 @@ static int dev_patterns(const char *config, const char *dept, int json)
         for (i = 0; arr != NULL && i < n; i++)
             if (json_array_append_new(arr, ef_deviation_pattern_json(&p[i])) != 0)
                 rc = EF_EXIT_FAIL;
-        if (arr == NULL || rc != EF_EXIT_OK || json_dumpf(arr, stdout, JSON_INDENT(2)) != 0)
-            rc = EF_EXIT_FAIL;
+        if (rc == EF_EXIT_OK)
+            rc = ef_cli_print_json(arr);
         else
-            putchar('\n');
-        json_decref(arr);
+            json_decref(arr);
     } else if (n == 0) {
         puts("No department-wide patterns.");
     } else {
@@ -227,9 +225,9 @@ static int dev_assign_check(const char *config, const char *dept, const char *ch
         ef_info("%" PRId64 " deviations of %s in %s assigned", n, check, dept);
         rc = EF_EXIT_OK;
         if (ef_audit(store, now, actor, "deviation.assign",
-                     json_pack("{s:s, s:s, s:I, s:s, s:s, s:I}", "department", dept, "check",
-                               check, "deviations", (json_int_t)n, "owner", owner, "action",
-                               action, "due", (json_int_t)due)) != EF_OK) {
+                     json_pack("{s:s, s:s, s:I, s:s, s:s, s:I}", "department", dept, "check", check,
+                               "deviations", (json_int_t)n, "owner", owner, "action", action, "due",
+                               (json_int_t)due)) != EF_OK) {
             ef_error("audit log: %s", store->err);
             rc = EF_EXIT_FAIL;
         }

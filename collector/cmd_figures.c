@@ -38,16 +38,6 @@ static const char trend_help[] =
     "Example:\n"
     "  efterlev-collector trend --department Socialförvaltningen --since 2026-07-01\n";
 
-static int print_json(json_t *j)
-{
-    int rc = j != NULL && json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) == 0;
-
-    if (rc)
-        putchar('\n');
-    json_decref(j);
-    return rc && fflush(stdout) == 0 ? EF_EXIT_OK : EF_EXIT_FAIL;
-}
-
 static void pct_of(json_t *o, char *out, size_t len)
 {
     json_t *p = json_object_get(o, "compliance_pct");
@@ -124,7 +114,7 @@ int cmd_controls(int argc, char **argv)
             ef_error("%s", ef_store_why(store, rc));
         rc = EF_EXIT_FAIL;
     } else if (strcmp(format, "json") == 0) {
-        rc = print_json(j);
+        rc = ef_cli_print_json(j);
         j = NULL;
     } else {
         printf("%-8s  %-6s  %6s  %6s  %6s  %8s  %-10s  %s\n", "CONTROL", "CHECKS", "PASS", "FAIL",
@@ -237,7 +227,7 @@ int cmd_trend(int argc, char **argv)
             ef_error("%s", ef_store_why(store, rc));
         rc = EF_EXIT_FAIL;
     } else if (strcmp(format, "json") == 0) {
-        rc = print_json(j);
+        rc = ef_cli_print_json(j);
         j = NULL;
     } else if (strcmp(format, "csv") == 0) {
         static const char *const head[] = {

@@ -260,10 +260,7 @@ static int sys_show(const char *config, const char *name, int json)
         ef_error("%s", rc == EF_NOMEM ? "out of memory" : store->err);
         rc = EF_EXIT_FAIL;
     } else if (json) {
-        rc = json_dumpf(name != NULL ? json_array_get(arr, 0) : arr, stdout, JSON_INDENT(2)) == 0
-                 ? EF_EXIT_OK
-                 : EF_EXIT_FAIL;
-        putchar('\n');
+        rc = ef_cli_print_json(json_incref(name != NULL ? json_array_get(arr, 0) : arr));
     } else {
         if (json_array_size(arr) == 0)
             puts("No systems (efterlev-collector system add).");

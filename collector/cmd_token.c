@@ -133,11 +133,10 @@ static int token_list(const char *config, int json)
             if (json_array_append_new(
                     arr, json_pack("{s:s, s:s}", "name", t[i].name, "role", t[i].role)) != 0)
                 rc = EF_EXIT_FAIL;
-        if (arr == NULL || rc != EF_EXIT_OK || json_dumpf(arr, stdout, JSON_INDENT(2)) != 0)
-            rc = EF_EXIT_FAIL;
+        if (rc == EF_EXIT_OK)
+            rc = ef_cli_print_json(arr);
         else
-            putchar('\n');
-        json_decref(arr);
+            json_decref(arr);
     } else {
         size_t w = strlen("TOKEN");
         for (i = 0; i < n; i++)

@@ -4,6 +4,8 @@
 #ifndef EF_COLLECTOR_COMMANDS_H
 #define EF_COLLECTOR_COMMANDS_H
 
+#include <jansson.h>
+
 #include "config.h"
 #include "store/store.h"
 
@@ -46,6 +48,10 @@ int ef_cli_dept(const char *arg, char out[EF_DEPT_NAME_MAX + 1]);
 /* A required text option: present, UTF-8, at most max bytes. 1, or 0 (logged: "WHAT is
  * required", "WHAT must be UTF-8 of at most N bytes"). */
 int ef_cli_text(const char *what, const char *v, size_t max);
+
+/* Print j (consumed) as indented JSON and a newline on stdout, flushed: EF_EXIT_OK, or
+ * EF_EXIT_FAIL (j NULL, or a write failed). What every --format json prints through. */
+int ef_cli_print_json(json_t *j);
 
 struct ef_csv_dialect;
 /* The tables' output options (trend, coverage): --format text|json|csv and

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "store/db.h"
 #include "store/store.h"
 
@@ -97,6 +99,9 @@ int core_catch_up(struct ef_store *s, time_t now, int stale_days);
 int core_due(struct ef_store *s, time_t now, int stale_days, int *due);
 int core_audit(struct ef_store *s, time_t at, const char *actor, const char *action,
                const char *details);
+/* The same with details from a jansson object (consumed; NULL: out of memory, an error). */
+int core_audit_json(struct ef_store *s, time_t at, const char *actor, const char *action,
+                    json_t *details);
 
 /* ---- the operations of struct ef_store_ops, one implementation for every backend ---- */
 /* core_users.c */

@@ -400,6 +400,22 @@ int core_audit(struct ef_store *s, time_t at, const char *actor, const char *act
     return core_exec(s, st, "audit log");
 }
 
+int core_audit_json(struct ef_store *s, time_t at, const char *actor, const char *action,
+                    json_t *details)
+{
+    char *text = details != NULL ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    int rc;
+
+    json_decref(details);
+    if (text == NULL) {
+        snprintf(s->err, sizeof(s->err), "out of memory");
+        return EF_ERR;
+    }
+    rc = core_audit(s, at, actor, action, text);
+    free(text);
+    return rc;
+}
+
 /* Details of an acceptance as JSON text for the audit log (compact, keys in this order);
  * caller frees. */
 static char *acceptance_details(struct ef_store *s, int64_t id)

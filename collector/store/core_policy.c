@@ -63,22 +63,6 @@ static int bump(struct ef_store *s, int64_t id, time_t now)
     return core_exec(s, st, "raise policy version");
 }
 
-/* The audit row of a change: details from a jansson object (consumed). */
-static int audit(struct ef_store *s, time_t now, const char *actor, const char *action, json_t *d)
-{
-    char *text = d != NULL ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    int rc;
-
-    json_decref(d);
-    if (text == NULL) {
-        snprintf(s->err, sizeof(s->err), "out of memory");
-        return EF_ERR;
-    }
-    rc = core_audit(s, now, actor, action, text);
-    free(text);
-    return rc;
-}
-
 struct add_ctx {
     struct ef_site_policy *p;
     int replace;
@@ -118,9 +102,9 @@ static int replace_tx(struct ef_store *s, struct add_ctx *c)
     DB(s)->bind_int(st, 2, (int64_t)c->now);
     if ((rc = core_exec(s, st, "raise policy versions")) != EF_OK)
         return rc;
-    return audit(s, c->now, c->p->actor, "policy.replace",
-                 json_pack("{s:s, s:s, s:s}", "name", c->p->name, "platform", c->p->platform,
-                           "sha256", c->p->sha256));
+    return core_audit_json(s, c->now, c->p->actor, "policy.replace",
+                           json_pack("{s:s, s:s, s:s}", "name", c->p->name, "platform",
+                                     c->p->platform, "sha256", c->p->sha256));
 }
 
 static int add_tx(struct ef_store *s, void *ctx)
@@ -143,9 +127,9 @@ static int add_tx(struct ef_store *s, void *ctx)
     DB(s)->bind_text(st, 6, c->p->actor);
     if ((rc = core_int(s, st, 0, &c->p->id, "insert site policy")) != EF_OK)
         return rc;
-    return audit(s, c->now, c->p->actor, "policy.add",
-                 json_pack("{s:s, s:s, s:s}", "name", c->p->name, "platform", c->p->platform,
-                           "sha256", c->p->sha256));
+    return core_audit_json(s, c->now, c->p->actor, "policy.add",
+                           json_pack("{s:s, s:s, s:s}", "name", c->p->name, "platform",
+                                     c->p->platform, "sha256", c->p->sha256));
 }
 
 int core_policy_add(struct ef_store *s, struct ef_site_policy *p, int replace, time_t now)
@@ -250,8 +234,8 @@ static int assign_tx(struct ef_store *s, void *ctx)
     }
     if (rc != EF_OK || (rc = bump(s, dept, c->now)) != EF_OK)
         return rc;
-    return audit(s, c->now, c->actor, c->remove ? "policy.unassign" : "policy.assign",
-                 json_pack("{s:s, s:s}", "policy", c->name, "department", c->dept));
+    return core_audit_json(s, c->now, c->actor, c->remove ? "policy.unassign" : "policy.assign",
+                           json_pack("{s:s, s:s}", "policy", c->name, "department", c->dept));
 }
 
 int core_policy_assign(struct ef_store *s, const char *name, const char *dept, int remove,
@@ -334,11 +318,11 @@ static int override_tx(struct ef_store *s, void *ctx)
         action = c->remove ? "policy.enable_check" : "policy.disable_check";
     else
         action = c->remove ? "policy.unset" : "policy.set";
-    return audit(s, c->now, o->actor, action,
-                 json_pack("{s:s, s:s, s:s?, s:s?, s:s?}", "department", c->dept, "check", o->check,
-                           "param", o->name[0] ? o->name : NULL, "value",
-                           o->name[0] && !c->remove ? o->value : NULL, "reason",
-                           c->remove ? NULL : o->reason));
+    return core_audit_json(s, c->now, o->actor, action,
+                           json_pack("{s:s, s:s, s:s?, s:s?, s:s?}", "department", c->dept, "check",
+                                     o->check, "param", o->name[0] ? o->name : NULL, "value",
+                                     o->name[0] && !c->remove ? o->value : NULL, "reason",
+                                     c->remove ? NULL : o->reason));
 }
 
 int core_policy_override(struct ef_store *s, const char *dept, const struct ef_policy_override *o,

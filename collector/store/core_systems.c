@@ -14,22 +14,6 @@
 
 #define DB(s) ((s)->db)
 
-/* The audit row of a change: details from a jansson object (consumed). */
-static int audit(struct ef_store *s, time_t now, const char *actor, const char *action, json_t *d)
-{
-    char *text = d != NULL ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    int rc;
-
-    json_decref(d);
-    if (text == NULL) {
-        snprintf(s->err, sizeof(s->err), "out of memory");
-        return EF_ERR;
-    }
-    rc = core_audit(s, now, actor, action, text);
-    free(text);
-    return rc;
-}
-
 struct add_ctx {
     const struct ef_system *sys;
     int replace;
@@ -87,10 +71,10 @@ static int add_tx(struct ef_store *s, void *arg)
             snprintf(s->err, sizeof(s->err), "no department named \"%s\"", y->department);
         return EF_NOTFOUND;
     }
-    return audit(s, c->now, c->actor, c->replace ? "system.change" : "system.add",
-                 json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:s}", "name", y->name, "owner",
-                           y->owner, "info_owner", y->info_owner, "k", y->k, "r", y->r, "t", y->t,
-                           "department", y->department));
+    return core_audit_json(s, c->now, c->actor, c->replace ? "system.change" : "system.add",
+                           json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:s}", "name", y->name,
+                                     "owner", y->owner, "info_owner", y->info_owner, "k", y->k, "r",
+                                     y->r, "t", y->t, "department", y->department));
 }
 
 int core_system_add(struct ef_store *s, const struct ef_system *sys, int replace, const char *actor,
@@ -127,7 +111,8 @@ static int remove_tx(struct ef_store *s, void *arg)
             snprintf(s->err, sizeof(s->err), "no system named \"%s\" (system list)", c->name);
         return rc;
     }
-    return audit(s, c->now, c->actor, "system.remove", json_pack("{s:s}", "name", c->name));
+    return core_audit_json(s, c->now, c->actor, "system.remove",
+                           json_pack("{s:s}", "name", c->name));
 }
 
 int core_system_remove(struct ef_store *s, const char *name, const char *actor, time_t now)
@@ -224,8 +209,8 @@ static int assign_tx(struct ef_store *s, void *arg)
             return rc != EF_OK ? rc : EF_ERR;
         }
     }
-    return audit(s, c->now, c->actor, c->remove ? "system.unassign" : "system.assign",
-                 json_pack("{s:s, s:o}", "system", c->system, "hosts", hosts));
+    return core_audit_json(s, c->now, c->actor, c->remove ? "system.unassign" : "system.assign",
+                           json_pack("{s:s, s:o}", "system", c->system, "hosts", hosts));
 }
 
 int core_system_assign(struct ef_store *s, const char *system, const char *const *hostnames,
