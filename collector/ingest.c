@@ -120,45 +120,57 @@ static const ef_level *classes_of(const struct ef_job *j)
     return c != NULL ? c->classes : dflt;
 }
 
-/* The answer tells the agent the level it is judged at, per aspect too (its department's
- * and its systems', host_levels.h), and its department's name: it follows them. */
-static void accepted(struct ef_store *s, const struct ef_agent *a, const struct ef_job *j,
-                     int status, int duplicate, struct ef_dept_cache *dc, struct ef_answer *ans)
+/* The host's levels per aspect (host_levels.h): its department's and its systems', by the
+ * name it reports under; one read of its ties per report. */
+static int levels_of(struct ef_store *s, const struct ef_job *j, const struct ef_department *d,
+                     struct ef_host_levels *hl)
 {
-    struct ef_host_levels hl;
+    return ef_host_levels_load(s, j->report.host.hostname, d->level, classes_of(j), hl);
+}
+
+/* The answer tells the agent the level it is judged at, per aspect too, and its
+ * department's name: it follows them. hl: the levels the report was judged at, or NULL
+ * (read now). */
+static void accepted(struct ef_store *s, const struct ef_agent *a, const struct ef_job *j,
+                     const struct ef_host_levels *hl, int status, int duplicate,
+                     struct ef_dept_cache *dc, struct ef_answer *ans)
+{
+    struct ef_host_levels own;
     struct ef_department d;
 
     if (department_of(s, a->department_id, dc, &d) != EF_OK ||
-        ef_host_levels_load(s, j->report.host.hostname, d.level, classes_of(j), &hl) != EF_OK) {
+        (hl == NULL && levels_of(s, j, &d, &own) != EF_OK)) {
         ef_error("report from %s: department lookup: %s", a->agent_id, s->err);
         ef_answer_error(ans, 500, "internal error");
         return;
     }
+    if (hl == NULL)
+        hl = &own;
     if (duplicate)
         ef_answer_json(ans, status,
                        json_pack("{s:s, s:o, s:s, s:b}", "level",
-                                 ef_level_name(ef_levels_max(hl.lv)), "levels",
-                                 ef_levels_to_json(hl.lv), "department", d.name, "duplicate", 1));
+                                 ef_level_name(ef_levels_max(hl->lv)), "levels",
+                                 ef_levels_to_json(hl->lv), "department", d.name, "duplicate", 1));
     else
         ef_answer_json(ans, status,
-                       json_pack("{s:s, s:o, s:s}", "level", ef_level_name(ef_levels_max(hl.lv)),
-                                 "levels", ef_levels_to_json(hl.lv), "department", d.name));
+                       json_pack("{s:s, s:o, s:s}", "level", ef_level_name(ef_levels_max(hl->lv)),
+                                 "levels", ef_levels_to_json(hl->lv), "department", d.name));
 }
 
 /* Only the results of checks the host was assigned count, as its department requires them,
  * by the catalog of the report's platform (assigned.h); the body is stored whole all the
  * same. */
 static int keep_assigned(struct ef_store *s, struct ef_job *j, const struct ef_agent *a,
-                         struct ef_dept_cache *dc, int *policy_assigned,
-                         char levels[EF_LEVELS_JSON_MAX + 1])
+                         struct ef_dept_cache *dc, int *policy_assigned, struct ef_host_levels *hl,
+                         int *have_levels, char levels[EF_LEVELS_JSON_MAX + 1])
 {
-    struct ef_host_levels hl;
     const struct ef_check_catalog *base;
     struct ef_site_catalog tmp, *e;
     struct ef_assigned_tally t;
     struct ef_department d;
 
     *policy_assigned = 0;
+    *have_levels = 0;
     levels[0] = '\0';
     if (j->checks == NULL)
         return 0;
@@ -167,13 +179,14 @@ static int keep_assigned(struct ef_store *s, struct ef_job *j, const struct ef_a
         dept_platform_of(s, &d,
                          j->report.host.platform[0] ? j->report.host.platform : EF_PLATFORM_LINUX,
                          base, dc, &tmp, &e) != EF_OK ||
-        ef_host_levels_load(s, j->report.host.hostname, d.level, classes_of(j), &hl) != EF_OK)
+        levels_of(s, j, &d, hl) != EF_OK)
         return -1;
-    if (ef_host_levels_text(&hl, levels) != 0)
+    *have_levels = 1;
+    if (ef_host_levels_text(hl, levels) != 0)
         levels[0] = '\0';
     /* Where the collector serves the department its policy, the assigned one is the
      * document it last served it (the catalog with the department's changes). */
-    ef_assigned_apply(e->sites ? &e->cat : base, hl.lv, e->served, &j->report, &t);
+    ef_assigned_apply(e->sites ? &e->cat : base, hl->lv, e->served, &j->report, &t);
     *policy_assigned = t.policy_assigned;
     if (e == &tmp)
         ef_check_catalog_free(&tmp.cat);
@@ -183,7 +196,7 @@ static int keep_assigned(struct ef_store *s, struct ef_job *j, const struct ef_a
                 "unknown",
                 (unsigned long long)j->report.seq, a->agent_id, t.not_in_catalog + t.above_level,
                 t.not_in_catalog, j->report.host.platform, t.no_catalog ? ", which is absent" : "",
-                t.above_level, ef_level_name(ef_levels_max(hl.lv)),
+                t.above_level, ef_level_name(ef_levels_max(hl->lv)),
                 t.first_set_aside[0] != '\0' ? t.first_set_aside : "-", t.other_level);
     if (t.missing > 0)
         ef_warn("report %llu of %s: %zu required checks missing (policy %s %s)",
@@ -205,7 +218,7 @@ static void seq_not_above(struct ef_store *s, const struct ef_agent *a, struct e
     int held = 0;
 
     if (a->last_sha256[0] != '\0' && strcmp(j->sha, a->last_sha256) == 0) {
-        accepted(s, a, j, 200, 1, dc, &j->ans);
+        accepted(s, a, j, NULL, 200, 1, dc, &j->ans);
         return;
     }
     if (ef_store_report_held(s, a->agent_id, r->seq, j->sha, &held) != EF_OK) {
@@ -288,7 +301,8 @@ void ef_ingest_store(struct ef_store *s, struct ef_job *j, struct ef_dept_cache 
     struct ef_report *r = &j->report;
     struct ef_report_record rec;
     char levels[EF_LEVELS_JSON_MAX + 1] = "";
-    int policy_assigned = 0;
+    struct ef_host_levels hl;
+    int policy_assigned = 0, have_levels = 0;
     struct ef_agent a;
     int rc;
 
@@ -331,7 +345,7 @@ void ef_ingest_store(struct ef_store *s, struct ef_job *j, struct ef_dept_cache 
         seq_not_above(s, &a, j, dc);
         return;
     }
-    if (keep_assigned(s, j, &a, dc, &policy_assigned, levels) != 0)
+    if (keep_assigned(s, j, &a, dc, &policy_assigned, &hl, &have_levels, levels) != 0)
         goto fail;
     rec = (struct ef_report_record){.agent_id = a.agent_id,
                                     .body = j->body,
@@ -361,7 +375,7 @@ void ef_ingest_store(struct ef_store *s, struct ef_job *j, struct ef_dept_cache 
         goto fail;
     ef_debug("stored report %llu of %s (%zu results)", (unsigned long long)r->seq, a.agent_id,
              r->nresults);
-    accepted(s, &a, j, 202, 0, dc, &j->ans);
+    accepted(s, &a, j, have_levels ? &hl : NULL, 202, 0, dc, &j->ans);
     return;
 fail:
     ef_error("report from %s: %s", j->agent_id, s->err);
