@@ -38,6 +38,8 @@ static const char *const table_order[] = {
     "policy_versions",
     "policy_served",
     "deviations",
+    "alert_outbox",
+    "alert_state",
 };
 
 static void abort_tx(struct ef_store *s)

@@ -765,7 +765,7 @@ static void test_reopen_keeps_schema(void **state)
     ef_store_close(s2);
     assert_null(ef_store_open("sqlite:/nonexistent/dir/x.db", 0, err, sizeof(err)));
     assert_null(ef_store_open("postgres://x", 0, err, sizeof(err)));
-    assert_int_equal(count_rows(f, "SELECT version FROM schema_version"), 10);
+    assert_int_equal(count_rows(f, "SELECT version FROM schema_version"), 12);
 }
 
 int main(void)
