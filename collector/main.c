@@ -36,6 +36,8 @@ static const char usage[] =
     "                                          risk acceptances (riskacceptans)\n"
     "  deviation list [--overdue|--all] | deviation assign ID --owner NAME --action TEXT\n"
     "  deviation close ID --reason TEXT        deviations (avvikelser) and their actions\n"
+    "  alerts list [--pending|--failed] | alerts test\n"
+    "                                          alerts by webhook and e-mail (collector.yml)\n"
     "  inventory import FILE [--column FIELD=HEADER]...\n"
     "                                          replace the municipality's device list\n"
     "  coverage [--department NAME] [--format text|json|csv]\n"
@@ -74,7 +76,7 @@ int main(int argc, char **argv)
         {"report", cmd_report}, {"controls", cmd_controls},   {"trend", cmd_trend},
         {"user", cmd_user},     {"migrate", cmd_migrate},     {"export-key", cmd_export_key},
         {"agent", cmd_agent},   {"inventory", cmd_inventory}, {"coverage", cmd_coverage},
-        {"policy", cmd_policy}, {"deviation", cmd_deviation},
+        {"policy", cmd_policy}, {"deviation", cmd_deviation}, {"alerts", cmd_alerts},
     };
     size_t i;
 
