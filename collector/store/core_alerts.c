@@ -283,8 +283,11 @@ static int event_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)
 int core_alert_claimed(struct ef_store *s, const char *claim, int64_t limit,
                        struct ef_alert_event **out, size_t *n)
 {
+    /* A department's fall and an overdue action first: a digest's few events about a whole
+     * department or a promise broken are never among its "and N more". */
     static const char sql[] =
-        "SELECT " EVENT_COLS "FROM alert_outbox WHERE claim = $1 ORDER BY id LIMIT $2";
+        "SELECT " EVENT_COLS "FROM alert_outbox WHERE claim = $1 ORDER BY CASE kind "
+        "WHEN 'department_below' THEN 0 WHEN 'overdue' THEN 1 ELSE 2 END, id LIMIT $2";
     struct ef_db_stmt *st = core_prepare(s, sql);
 
     if (st != NULL) {

@@ -487,7 +487,8 @@ struct ef_store_ops {
      * token) until lease_until; *n how many. */
     int (*alert_claim)(struct ef_store *s, const char *channel, const char *claim, int64_t limit,
                        time_t now, int64_t lease_until, int64_t *n);
-    /* The first limit rows of a claim, by id; caller frees *out. */
+    /* The first limit rows of a claim: department_below, then overdue, then the rest, each
+     * by id; caller frees *out. */
     int (*alert_claimed)(struct ef_store *s, const char *claim, int64_t limit,
                          struct ef_alert_event **out, size_t *n);
     /* A claim's outcome. error NULL: sent at now. Otherwise each row's attempt is counted and
