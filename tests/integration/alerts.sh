@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: EUPL-1.2
-# Issue 15, alerts: a local HTTPS webhook receiver that verifies every body's HMAC (and
-# refuses a tampered body and a replayed timestamp) and a local SMTP sink that requires
-# STARTTLS (python3-aiosmtpd), both with certificates of a test CA. A high check going from
-# pass to fail is one webhook POST and one mail to both recipients; a medium one is none; a
-# department below its figure is alerted once per crossing, also across a restart; an overdue
-# action once; with the webhook receiver down the event is retried with backoff and delivered
-# when it is back; a digest sends 1,001 events as ONE message per channel listing 50 "and
-# 951 more"; a receiver that never answers leaves the row failed, listed, not deleted. Reports
-# written by hand (curl + openssl), on SQLite and on PostgreSQL (.pg).
+# Issue 15, alerts (docs/alerts.md): a local HTTPS webhook receiver that verifies every body's
+# HMAC (and refuses a tampered body and a replayed timestamp) and a local SMTP sink that
+# requires STARTTLS (python3-aiosmtpd), both with certificates of a test CA. A high check
+# going from pass to fail is one webhook POST and one mail to both recipients; a medium one is
+# none; a department below its figure is alerted once per crossing, also across a restart; an
+# overdue action once; with the webhook receiver down the event is retried with backoff and
+# delivered when it is back; a digest sends 1,001 events as ONE message per channel listing
+# 50, "and 951 more"; alerts test reaches both; a receiver that never answers and a relay
+# without STARTTLS leave their rows failed, listed, not deleted, and the relay gets nothing.
+# Reports written by hand (curl + openssl), on SQLite and on PostgreSQL (.pg).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/protocol_lib.sh"
 
@@ -268,14 +269,27 @@ assert_eq "$(head -n 1 <<<"$TXT")" "efterlev: 1001 nya larm" "the digest mail's 
 assert_contains "$TXT" "... och 951 till." "the mail says how many more"
 assert_eq "$(grep -c '^Avvikelse: kul-1' <<<"$TXT")" 49 "... and lists the first 50 events (49 regressions and the department)"
 
-# 8. A receiver that never answers: after retry_attempts the row is failed, kept and listed.
-WH_URL="https://127.0.0.1:1/hook" write_conf "retry_attempts: 2"
-restart
+# 8. alerts test: a test message on both channels (the digest: at the end of its interval).
 coll alerts test 2>>"$T/admin.log"
-wait_for "the test alert given up" 20 'test "$(coll alerts list --failed --format json | jq length)" -ge 1'
-assert_eq "$(coll alerts list --failed --format json | jq -r '.[0] | [.channel, .kind, .state, .attempts] | join(" ")')" \
-    "webhook test failed 2" "given up after 2 attempts, kept as failed"
-assert_contains "$(cat "$T/coll.log")" "gave up on 1 event after 2 attempts" "the give-up is logged as an error"
-wait_for "the test mail" 10 '[[ "$(subjects)" == *testlarm* ]]'
+wait_for "the test mail" 10 '[[ "$(subjects)" == *"efterlev: testlarm"* ]]'
+assert_eq "$(jq -r '.events[0].kind' "$(last_post)")" "test" "alerts test reaches the webhook"
 assert_eq "$(coll audit --format json | jq -r '[.[] | .action | select(startswith("alerts."))] | join(" ")')" \
     "alerts.test" "alerts test is audit-logged"
+
+# 9. A webhook that never answers and a relay without STARTTLS: after retry_attempts each row
+#    is failed, kept and listed; the relay got nothing (no fallback to plain text).
+mkdir -p "$T/plain"
+"$PY" "$RECV" smtp-plain 0 "$T/plain" 2>>"$T/smtp.log" &
+EF_PIDS+=("$!")
+wait_for "the plain SMTP sink listens" 10 'test -s "$T/plain/port"'
+SMTP_PORT=$(cat "$T/plain/port") WH_URL="https://127.0.0.1:1/hook" write_conf "retry_attempts: 2"
+restart
+coll alerts test 2>>"$T/admin.log"
+wait_for "both test alerts given up" 20 'test "$(coll alerts list --failed --format json | jq length)" -ge 2'
+assert_eq "$(coll alerts list --failed --format json | jq -r '[.[] | [.channel, .kind, .state, .attempts] | join(" ")] | sort | join(", ")')" \
+    "smtp test failed 2, webhook test failed 2" "given up after 2 attempts, kept as failed"
+assert_contains "$(coll alerts list --failed --format json | jq -r '.[] | select(.channel == "smtp") | .last_error')" \
+    "SSL" "the relay without STARTTLS is refused"
+assert_eq "$(find "$T/plain" -name 'mail-*' | wc -l)" 0 "... and nothing went to it in plain text"
+assert_contains "$(cat "$T/coll.log")" "gave up on 1 event after 2 attempts" "the give-up is logged as an error"
+assert_contains "$(coll alerts list --failed)" "failed" "alerts list --failed shows them"

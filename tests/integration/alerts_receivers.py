@@ -5,6 +5,7 @@ the way docs/alerts.md tells a receiver to, and an SMTP sink that requires START
 
   alerts_receivers.py webhook PORT OUTDIR SECRETFILE CERT KEY
   alerts_receivers.py smtp PORT OUTDIR CERT KEY
+  alerts_receivers.py smtp-plain PORT OUTDIR    (no STARTTLS: a relay the collector refuses)
 
 PORT 0: a free port, written to OUTDIR/port once listening."""
 import hashlib
@@ -69,7 +70,7 @@ def webhook(port, outdir, secretfile, cert, key):
     srv.serve_forever()
 
 
-def smtp(port, outdir, cert, key):
+def smtp(port, outdir, cert=None, key=None):
     from aiosmtpd.controller import Controller
 
     class Handler:
@@ -88,10 +89,13 @@ def smtp(port, outdir, cert, key):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
         s.close()
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(cert, key)
-    ctl = Controller(Handler(), hostname="127.0.0.1", port=port, tls_context=ctx,
-                     require_starttls=True)
+    if cert is None:
+        ctl = Controller(Handler(), hostname="127.0.0.1", port=port)
+    else:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        ctl = Controller(Handler(), hostname="127.0.0.1", port=port, tls_context=ctx,
+                         require_starttls=True)
     ctl.start()
     write_port(outdir, port)
     threading.Event().wait()
@@ -100,5 +104,7 @@ def smtp(port, outdir, cert, key):
 if __name__ == "__main__":
     if sys.argv[1] == "webhook":
         webhook(int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6])
+    elif sys.argv[1] == "smtp-plain":
+        smtp(int(sys.argv[2]), sys.argv[3])
     else:
         smtp(int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5])
