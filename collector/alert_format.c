@@ -132,7 +132,7 @@ static const char *severity_sv(const char *sev)
 /* The figure with a decimal comma, as Swedish writes it. */
 static void comma(const char *figure, char *out, size_t outlen)
 {
-    snprintf(out, outlen, "%s", figure);
+    strlcpy(out, figure, outlen);
     for (char *p = out; *p != '\0'; p++)
         if (*p == '.')
             *p = ',';
