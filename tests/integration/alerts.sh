@@ -5,7 +5,7 @@
 # requires STARTTLS (python3-aiosmtpd), both with certificates of a test CA. A high check
 # going from pass to fail is one webhook POST and one mail to both recipients; a medium one is
 # none; a department below its figure is alerted once per crossing, also across a restart; an
-# overdue action once; with the webhook receiver down the event is retried with backoff and
+# overdue action once, with two collectors serving one database; with the webhook receiver down the event is retried with backoff and
 # delivered when it is back; a digest sends 1,001 events as ONE message per channel listing
 # 50, "and 951 more"; alerts test reaches both; a receiver that never answers and a relay
 # without STARTTLS leave their rows failed, listed, not deleted, and the relay gets nothing.
@@ -107,10 +107,26 @@ alerts:
 EOF
     for l in "$@"; do printf '  %s\n' "$l" >>"$COLL_CONF"; done
 }
+# A second collector on the same database and configuration (the scale-out of issue 9, on
+# SQLite too): every count below is exact, so a fact both alerted would fail them.
+serve2() {
+    local ready=$COLL_DIR/ready2.$RANDOM
+    "$EF_COLLECTOR" serve --config "$COLL_CONF" --listen 127.0.0.1:0 --ready-file "$ready" \
+        >>"$T/coll2.log" 2>&1 &
+    COLL2_PID=$!
+    EF_PIDS+=("$COLL2_PID")
+    wait_for "the second collector" 10 'test -s "$ready"'
+}
 restart() {
     stop_collector
+    if [ -n "${COLL2_PID:-}" ]; then
+        kill "$COLL2_PID" 2>/dev/null || true
+        wait "$COLL2_PID" 2>/dev/null || true
+    fi
     serve_collector "${COLL_URL#https://}"
+    serve2
 }
+logs() { cat "$T/coll.log" "$T/coll2.log"; }
 
 COLL_POLICIES=$T/policies start_collector coll
 coll() { "$EF_COLLECTOR" "$@" --config "$COLL_CONF"; }
@@ -239,7 +255,7 @@ before=$(posts)
 upload soc "$SOC" soc-1 fail fail pass
 wait_for "a failed attempt recorded" 15 'test "$(retried_webhook)" -ge 1'
 assert_contains "$(coll alerts list --pending)" "attempts: " "alerts list shows the waiting event and its error"
-assert_contains "$(cat "$T/coll.log")" "retried in" "the collector logs the retry"
+assert_contains "$(logs)" "retried in" "the collector logs the retry"
 start_webhook "$WH_PORT"
 wait_for "delivery after the receiver came back" 15 'test "$(posts)" -gt "$before"'
 assert_eq "$(jq -r '.events[0] | [.kind, .check] | join(" ")' "$(last_post)")" "regression chk.hi" \
@@ -291,5 +307,5 @@ assert_eq "$(coll alerts list --failed --format json | jq -r '[.[] | [.channel, 
 assert_contains "$(coll alerts list --failed --format json | jq -r '.[] | select(.channel == "smtp") | .last_error')" \
     "SSL" "the relay without STARTTLS is refused"
 assert_eq "$(find "$T/plain" -name 'mail-*' | wc -l)" 0 "... and nothing went to it in plain text"
-assert_contains "$(cat "$T/coll.log")" "gave up on 1 event after 2 attempts" "the give-up is logged as an error"
+assert_contains "$(logs)" "gave up on 1 event after 2 attempts" "the give-up is logged as an error"
 assert_contains "$(coll alerts list --failed)" "failed" "alerts list --failed shows them"
