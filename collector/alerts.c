@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "aggregate.h"
 #include "alert_format.h"
@@ -220,6 +221,16 @@ static void *alerts_main(void *arg)
     return NULL;
 }
 
+/* A secret others may read is still used (the collector would not start otherwise, and the
+ * operator may have reasons), but said loudly. */
+static void warn_exposed(const char *path)
+{
+    struct stat st;
+
+    if (stat(path, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+        ef_warn("alerts: %s can be read by others than its owner; chmod 600 it", path);
+}
+
 struct ef_alerts *ef_alerts_start(const struct ef_alert_config *a, const char *database, char *err,
                                   size_t errlen)
 {
@@ -240,6 +251,7 @@ struct ef_alerts *ef_alerts_start(const struct ef_alert_config *a, const char *d
         if (ef_alert_secret_load(a->smtp_password_file, 1, x->password, &plen, err, errlen) != 0)
             goto fail;
         x->has_password = 1;
+        warn_exposed(a->smtp_password_file);
     }
     /* Before any thread: curl_global_init is not thread-safe. */
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
