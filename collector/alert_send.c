@@ -53,9 +53,11 @@ static size_t discard(char *p, size_t size, size_t n, void *arg)
     return size * n;
 }
 
+/* libcurl's own detail when it gave one (it says more: the host, the TLS error), else the
+ * code's text. */
 static int curl_fail(CURLcode c, const char *detail, char *err, size_t errlen)
 {
-    snprintf(err, errlen, "%s%s%s", curl_easy_strerror(c), detail[0] != '\0' ? ": " : "", detail);
+    snprintf(err, errlen, "%s", detail[0] != '\0' ? detail : curl_easy_strerror(c));
     return -1;
 }
 

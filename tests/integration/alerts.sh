@@ -305,7 +305,7 @@ wait_for "both test alerts given up" 20 'test "$(coll alerts list --failed --for
 assert_eq "$(coll alerts list --failed --format json | jq -r '[.[] | [.channel, .kind, .state, .attempts] | join(" ")] | sort | join(", ")')" \
     "smtp test failed 2, webhook test failed 2" "given up after 2 attempts, kept as failed"
 assert_contains "$(coll alerts list --failed --format json | jq -r '.[] | select(.channel == "smtp") | .last_error')" \
-    "SSL" "the relay without STARTTLS is refused"
+    "STARTTLS not supported" "the relay without STARTTLS is refused"
 assert_eq "$(find "$T/plain" -name 'mail-*' | wc -l)" 0 "... and nothing went to it in plain text"
 assert_contains "$(logs)" "gave up on 1 event after 2 attempts" "the give-up is logged as an error"
 assert_contains "$(coll alerts list --failed)" "failed" "alerts list --failed shows them"
