@@ -242,7 +242,8 @@ assert_eq "$(mail_text "$(last_mail)" | head -n 1)" "efterlev: försenad åtgär
 
 # 5. The department rises to 100 % and falls again: alerted again (once per crossing).
 upload soc "$SOC" soc-1 pass pass pass
-sleep 2
+wait_for "the department seen at 100 % again" 15 \
+    'test "$(db_query "SELECT count(*) FROM alert_state WHERE below = 1")" = 0'
 upload soc "$SOC" soc-1 pass fail pass
 wait_for "the second crossing" 15 'test "$(count_kind department_below)" -ge 2'
 assert_eq "$(count_kind regression)" 1 "a medium check's regression alone alerts nothing"
