@@ -275,7 +275,7 @@ m0=$(mails)
 upload kul "$KUL" kul-1 pass pass fail
 wait_for "the digest" 15 'test "$(posts)" -gt "$p0"'
 wait_for "the digest mail" 15 'test "$(mails)" -gt "$m0"'
-sleep 7
+sleep 4.5
 assert_eq "$(($(posts) - p0)) $(($(mails) - m0))" "1 1" "1,001 events: ONE webhook POST and ONE mail"
 assert_eq "$(jq -r '[.total, .more, (.events | length)] | join(" ")' "$(last_post)")" "1001 951 50" \
     "the digest lists 50 of 1,001 and counts the rest"
