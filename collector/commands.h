@@ -22,6 +22,7 @@ int cmd_summary(int argc, char **argv);
 int cmd_accept(int argc, char **argv);
 int cmd_deviation(int argc, char **argv);
 int cmd_system(int argc, char **argv);
+int cmd_alerts(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_verify_export(int argc, char **argv);

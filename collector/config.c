@@ -13,6 +13,7 @@
 
 #include "check_catalog.h"
 #include "config.h"
+#include "config_yaml.h"
 #include "efterlev/report.h"
 #include "efterlev/util.h"
 
@@ -30,16 +31,7 @@ const char *ef_coll_config_path(const char *explicit_path)
     return EF_COLLECTOR_CONFIG_DEFAULT;
 }
 
-struct ctx {
-    yaml_document_t *doc;
-    const char *path;
-    const char *dir; /* folder of the config file, for relative paths */
-    char *err;
-    size_t errlen;
-};
-
-static int bad(struct ctx *x, const yaml_node_t *n, const char *fmt, ...) EF_PRINTF(3, 4);
-static int bad(struct ctx *x, const yaml_node_t *n, const char *fmt, ...)
+int cfg_bad(struct cfg_ctx *x, const yaml_node_t *n, const char *fmt, ...)
 {
     char msg[256];
     va_list ap;
@@ -51,110 +43,111 @@ static int bad(struct ctx *x, const yaml_node_t *n, const char *fmt, ...)
     return -1;
 }
 
-static int scalar(struct ctx *x, const yaml_node_t *n, const char *key, char *out, size_t outlen)
+int cfg_scalar(struct cfg_ctx *x, const yaml_node_t *n, const char *key, char *out, size_t outlen)
 {
     if (n->type != YAML_SCALAR_NODE)
-        return bad(x, n, "%s must be a string", key);
+        return cfg_bad(x, n, "%s must be a string", key);
     if (n->data.scalar.length == 0 || n->data.scalar.length >= outlen ||
         memchr(n->data.scalar.value, '\0', n->data.scalar.length) != NULL)
-        return bad(x, n, "%s is empty or too long", key);
+        return cfg_bad(x, n, "%s is empty or too long", key);
     memcpy(out, n->data.scalar.value, n->data.scalar.length);
     out[n->data.scalar.length] = '\0';
     return 0;
 }
 
-static int path_value(struct ctx *x, const yaml_node_t *n, const char *key, const char *prefix,
-                      char *out, size_t outlen)
+int cfg_path(struct cfg_ctx *x, const yaml_node_t *n, const char *key, const char *prefix,
+             char *out, size_t outlen)
 {
     char raw[PATH_MAX];
     size_t plen = strlen(prefix);
     const char *p = raw;
     int len;
 
-    if (scalar(x, n, key, raw, sizeof(raw)) != 0)
+    if (cfg_scalar(x, n, key, raw, sizeof(raw)) != 0)
         return -1;
     if (plen > 0) {
         if (strncmp(raw, prefix, plen) != 0)
-            return bad(x, n, "%s must be sqlite:PATH or a postgresql:// URI", key);
+            return cfg_bad(x, n, "%s must be sqlite:PATH or a postgresql:// URI", key);
         p = raw + plen;
         if (*p == '\0')
-            return bad(x, n, "%s names no file", key);
+            return cfg_bad(x, n, "%s names no file", key);
     }
     if (p[0] == '/')
         len = snprintf(out, outlen, "%s%s", prefix, p);
     else
         len = snprintf(out, outlen, "%s%s/%s", prefix, x->dir, p);
     if (len < 0 || (size_t)len >= outlen)
-        return bad(x, n, "%s is too long", key);
+        return cfg_bad(x, n, "%s is too long", key);
     return 0;
 }
 
-static int load_tls(struct ctx *x, const yaml_node_t *map, struct ef_coll_config *c)
+static int load_tls(struct cfg_ctx *x, const yaml_node_t *map, struct ef_coll_config *c)
 {
     yaml_node_pair_t *pair;
 
     if (map->type != YAML_MAPPING_NODE)
-        return bad(x, map, "%s must be a mapping with cert, key and ca", "tls");
+        return cfg_bad(x, map, "%s must be a mapping with cert, key and ca", "tls");
     for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
         yaml_node_t *k = yaml_document_get_node(x->doc, pair->key);
         yaml_node_t *v = yaml_document_get_node(x->doc, pair->value);
         const char *key;
 
         if (k == NULL || v == NULL || k->type != YAML_SCALAR_NODE)
-            return bad(x, map, "%s: keys must be strings", "tls");
+            return cfg_bad(x, map, "%s: keys must be strings", "tls");
         key = (const char *)k->data.scalar.value;
         if (strcmp(key, "cert") == 0) {
-            if (path_value(x, v, "tls.cert", "", c->tls_cert, sizeof(c->tls_cert)) != 0)
+            if (cfg_path(x, v, "tls.cert", "", c->tls_cert, sizeof(c->tls_cert)) != 0)
                 return -1;
         } else if (strcmp(key, "key") == 0) {
-            if (path_value(x, v, "tls.key", "", c->tls_key, sizeof(c->tls_key)) != 0)
+            if (cfg_path(x, v, "tls.key", "", c->tls_key, sizeof(c->tls_key)) != 0)
                 return -1;
         } else if (strcmp(key, "ca") == 0) {
-            if (path_value(x, v, "tls.ca", "", c->tls_ca, sizeof(c->tls_ca)) != 0)
+            if (cfg_path(x, v, "tls.ca", "", c->tls_ca, sizeof(c->tls_ca)) != 0)
                 return -1;
         } else {
-            return bad(x, k, "unknown key \"tls.%s\"", key);
+            return cfg_bad(x, k, "unknown key \"tls.%s\"", key);
         }
     }
     return 0;
 }
 
 /* A whole number from min to max. */
-static int number(struct ctx *x, const yaml_node_t *n, const char *key, long min, long max,
-                  int *out)
+int cfg_number(struct cfg_ctx *x, const yaml_node_t *n, const char *key, long min, long max,
+               int *out)
 {
     char num[24], *end;
     long v;
 
-    if (scalar(x, n, key, num, sizeof(num)) != 0)
+    if (cfg_scalar(x, n, key, num, sizeof(num)) != 0)
         return -1;
     errno = 0;
     v = strtol(num, &end, 10);
     if (errno != 0 || *end != '\0' || end == num || v < min || v > max)
-        return bad(x, n, "%s must be a whole number from %ld to %ld, not %s", key, min, max, num);
+        return cfg_bad(x, n, "%s must be a whole number from %ld to %ld, not %s", key, min, max,
+                       num);
     *out = (int)v;
     return 0;
 }
 
 /* A whole number of bytes from min to max. */
-static int bytes_value(struct ctx *x, const yaml_node_t *n, const char *key, int64_t min,
+static int bytes_value(struct cfg_ctx *x, const yaml_node_t *n, const char *key, int64_t min,
                        int64_t max, int64_t *out)
 {
     char num[24], *end;
     long long v;
 
-    if (scalar(x, n, key, num, sizeof(num)) != 0)
+    if (cfg_scalar(x, n, key, num, sizeof(num)) != 0)
         return -1;
     errno = 0;
     v = strtoll(num, &end, 10);
     if (errno != 0 || *end != '\0' || end == num || v < min || v > max)
-        return bad(x, n, "%s must be a whole number of bytes from %lld to %lld, not %s", key,
-                   (long long)min, (long long)max, num);
+        return cfg_bad(x, n, "%s must be a whole number of bytes from %lld to %lld, not %s", key,
+                       (long long)min, (long long)max, num);
     *out = (int64_t)v;
     return 0;
 }
 
-static int load_root(struct ctx *x, const yaml_node_t *root, struct ef_coll_config *c)
+static int load_root(struct cfg_ctx *x, const yaml_node_t *root, struct ef_coll_config *c)
 {
     yaml_node_pair_t *pair;
     char num[16], *end;
@@ -163,67 +156,71 @@ static int load_root(struct ctx *x, const yaml_node_t *root, struct ef_coll_conf
     if (root == NULL)
         return snprintf(x->err, x->errlen, "%s: empty configuration", x->path), -1;
     if (root->type != YAML_MAPPING_NODE)
-        return bad(x, root, "%s", "the configuration must be a mapping");
+        return cfg_bad(x, root, "%s", "the configuration must be a mapping");
     for (pair = root->data.mapping.pairs.start; pair < root->data.mapping.pairs.top; pair++) {
         yaml_node_t *k = yaml_document_get_node(x->doc, pair->key);
         yaml_node_t *v = yaml_document_get_node(x->doc, pair->value);
         const char *key;
 
         if (k == NULL || v == NULL || k->type != YAML_SCALAR_NODE)
-            return bad(x, root, "%s", "keys must be strings");
+            return cfg_bad(x, root, "%s", "keys must be strings");
         key = (const char *)k->data.scalar.value;
         if (strcmp(key, "listen") == 0) {
             char addr[EF_LISTEN_MAX];
             unsigned port;
 
-            if (scalar(x, v, key, c->listen, sizeof(c->listen)) != 0)
+            if (cfg_scalar(x, v, key, c->listen, sizeof(c->listen)) != 0)
                 return -1;
             if (ef_listen_parse(c->listen, addr, sizeof(addr), &port) != 0)
-                return bad(x, v, "listen must be ADDR:PORT, not \"%s\"", c->listen);
+                return cfg_bad(x, v, "listen must be ADDR:PORT, not \"%s\"", c->listen);
         } else if (strcmp(key, "database") == 0) {
             /* A PostgreSQL URI is taken as written; a sqlite: path is resolved. */
             if (v->type == YAML_SCALAR_NODE &&
                 (strncmp((const char *)v->data.scalar.value, "postgresql://", 13) == 0 ||
                  strncmp((const char *)v->data.scalar.value, "postgres://", 11) == 0)) {
-                if (scalar(x, v, key, c->database, sizeof(c->database)) != 0)
+                if (cfg_scalar(x, v, key, c->database, sizeof(c->database)) != 0)
                     return -1;
-            } else if (path_value(x, v, key, "sqlite:", c->database, sizeof(c->database)) != 0) {
+            } else if (cfg_path(x, v, key, "sqlite:", c->database, sizeof(c->database)) != 0) {
                 return -1;
             }
         } else if (strcmp(key, "tls") == 0) {
             if (load_tls(x, v, c) != 0)
                 return -1;
         } else if (strcmp(key, "policies") == 0) {
-            if (path_value(x, v, key, "", c->policies, sizeof(c->policies)) != 0)
+            if (cfg_path(x, v, key, "", c->policies, sizeof(c->policies)) != 0)
                 return -1;
         } else if (strcmp(key, "policies_windows") == 0) {
-            if (path_value(x, v, key, "", c->policies_windows, sizeof(c->policies_windows)) != 0)
+            if (cfg_path(x, v, key, "", c->policies_windows, sizeof(c->policies_windows)) != 0)
+                return -1;
+        } else if (strcmp(key, "alerts") == 0) {
+            if (cfg_alerts_load(x, v, &c->alerts) != 0)
                 return -1;
         } else if (strcmp(key, "stale_days") == 0) {
-            if (scalar(x, v, key, num, sizeof(num)) != 0)
+            if (cfg_scalar(x, v, key, num, sizeof(num)) != 0)
                 return -1;
             errno = 0;
             days = strtol(num, &end, 10);
             if (errno != 0 || *end != '\0' || days < 1 || days > 3650)
-                return bad(x, v, "stale_days must be a number of days from 1 to 3650, not %s", num);
+                return cfg_bad(x, v, "stale_days must be a number of days from 1 to 3650, not %s",
+                               num);
             c->stale_days = (int)days;
         } else if (strcmp(key, "enroll_per_minute") == 0) {
-            if (number(x, v, key, 1, 100000000, &c->enroll_per_minute) != 0)
+            if (cfg_number(x, v, key, 1, 100000000, &c->enroll_per_minute) != 0)
                 return -1;
         } else if (strcmp(key, "enroll_burst") == 0) {
-            if (number(x, v, key, 1, 100000000, &c->enroll_burst) != 0)
+            if (cfg_number(x, v, key, 1, 100000000, &c->enroll_burst) != 0)
                 return -1;
         } else if (strcmp(key, "request_timeout") == 0) {
-            if (number(x, v, key, 1, 3600, &c->request_timeout) != 0)
+            if (cfg_number(x, v, key, 1, 3600, &c->request_timeout) != 0)
                 return -1;
         } else if (strcmp(key, "max_connections") == 0) {
-            if (number(x, v, key, 1, 1000000, &c->max_connections) != 0)
+            if (cfg_number(x, v, key, 1, 1000000, &c->max_connections) != 0)
                 return -1;
         } else if (strcmp(key, "max_connections_per_address") == 0) {
-            if (number(x, v, key, 1, 1000000, &c->max_connections_per_address) != 0)
+            if (cfg_number(x, v, key, 1, 1000000, &c->max_connections_per_address) != 0)
                 return -1;
         } else if (strcmp(key, "agent_reports_per_hour") == 0) {
-            if (number(x, v, key, 1, 1000000, &c->agent_reports_per_hour) != 0)
+            if (cfg_number(x, v, key, 1, 1000000, &c->agent_reports_per_hour) != 0)
                 return -1;
         } else if (strcmp(key, "agent_bytes_per_day") == 0) {
             /* At least one report of the largest size, or an agent could be locked out. */
@@ -231,13 +228,13 @@ static int load_root(struct ctx *x, const yaml_node_t *root, struct ef_coll_conf
                             &c->agent_bytes_per_day) != 0)
                 return -1;
         } else {
-            return bad(x, k, "unknown key \"%s\"", key);
+            return cfg_bad(x, k, "unknown key \"%s\"", key);
         }
     }
     if (c->database[0] == '\0')
-        return bad(x, root, "%s", "database is missing");
+        return cfg_bad(x, root, "%s", "database is missing");
     if (c->tls_cert[0] == '\0' || c->tls_key[0] == '\0')
-        return bad(x, root, "%s", "tls.cert and tls.key are required");
+        return cfg_bad(x, root, "%s", "tls.cert and tls.key are required");
     return 0;
 }
 
@@ -247,7 +244,7 @@ int ef_coll_config_load(const char *path, struct ef_coll_config *c, char *err, s
     yaml_document_t doc;
     char *text = NULL, real[PATH_MAX], dirbuf[PATH_MAX];
     size_t len;
-    struct ctx x;
+    struct cfg_ctx x;
     int rc;
 
     memset(c, 0, sizeof(*c));
@@ -263,6 +260,7 @@ int ef_coll_config_load(const char *path, struct ef_coll_config *c, char *err, s
     c->max_connections_per_address = EF_MAX_CONNECTIONS_PER_ADDRESS_DEFAULT;
     c->agent_reports_per_hour = EF_AGENT_REPORTS_PER_HOUR_DEFAULT;
     c->agent_bytes_per_day = EF_AGENT_BYTES_PER_DAY_DEFAULT;
+    cfg_alerts_defaults(&c->alerts);
     if (strlen(path) >= sizeof(c->path)) {
         snprintf(err, errlen, "config path too long");
         return -1;
@@ -281,7 +279,7 @@ int ef_coll_config_load(const char *path, struct ef_coll_config *c, char *err, s
         return -1;
     }
     snprintf(dirbuf, sizeof(dirbuf), "%s", real);
-    x = (struct ctx){
+    x = (struct cfg_ctx){
         .doc = &doc, .path = path, .dir = dirname(dirbuf), .err = err, .errlen = errlen};
 
     if (!yaml_parser_initialize(&parser)) {
@@ -367,37 +365,37 @@ static int out_write(void *arg, unsigned char *buf, size_t size)
     return 1;
 }
 
-static int emit(yaml_emitter_t *e, yaml_event_t *ev, int ok)
+int cfg_emit(yaml_emitter_t *e, yaml_event_t *ev, int ok)
 {
     if (!ok)
         return -1;
     return yaml_emitter_emit(e, ev) ? 0 : -1;
 }
 
-static int emit_scalar(yaml_emitter_t *e, const char *s, int quoted)
+int cfg_emit_scalar(yaml_emitter_t *e, const char *s, int quoted)
 {
     yaml_event_t ev;
 
-    return emit(e, &ev,
-                yaml_scalar_event_initialize(
-                    &ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 1, 1,
-                    quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_PLAIN_SCALAR_STYLE));
+    return cfg_emit(e, &ev,
+                    yaml_scalar_event_initialize(
+                        &ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 1, 1,
+                        quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_PLAIN_SCALAR_STYLE));
 }
 
-static int emit_pair(yaml_emitter_t *e, const char *key, const char *value, int quoted)
+int cfg_emit_pair(yaml_emitter_t *e, const char *key, const char *value, int quoted)
 {
-    return emit_scalar(e, key, 0) != 0 || emit_scalar(e, value, quoted) != 0 ? -1 : 0;
+    return cfg_emit_scalar(e, key, 0) != 0 || cfg_emit_scalar(e, value, quoted) != 0 ? -1 : 0;
 }
 
-static int emit_map(yaml_emitter_t *e, int start)
+int cfg_emit_map(yaml_emitter_t *e, int start)
 {
     yaml_event_t ev;
 
     if (start)
-        return emit(
+        return cfg_emit(
             e, &ev,
             yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE));
-    return emit(e, &ev, yaml_mapping_end_event_initialize(&ev));
+    return cfg_emit(e, &ev, yaml_mapping_end_event_initialize(&ev));
 }
 
 char *ef_coll_config_render(const struct ef_coll_config *c, size_t *len)
@@ -420,22 +418,22 @@ char *ef_coll_config_render(const struct ef_coll_config *c, size_t *len)
     yaml_emitter_set_output(&e, out_write, &o);
     yaml_emitter_set_unicode(&e, 1);
     snprintf(days, sizeof(days), "%d", c->stale_days);
-    rc |= emit(&e, &ev, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING));
-    rc |= emit(&e, &ev, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1));
-    rc |= emit_map(&e, 1);
-    rc |= emit_pair(&e, "listen", c->listen, 1);
-    rc |= emit_pair(&e, "database", c->database, 1);
-    rc |= emit_scalar(&e, "tls", 0);
-    rc |= emit_map(&e, 1);
-    rc |= emit_pair(&e, "cert", c->tls_cert, 1);
-    rc |= emit_pair(&e, "key", c->tls_key, 1);
-    rc |= emit_pair(&e, "ca", c->tls_ca, 1);
-    rc |= emit_map(&e, 0);
-    rc |= emit_pair(&e, "stale_days", days, 0);
+    rc |= cfg_emit(&e, &ev, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING));
+    rc |= cfg_emit(&e, &ev, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1));
+    rc |= cfg_emit_map(&e, 1);
+    rc |= cfg_emit_pair(&e, "listen", c->listen, 1);
+    rc |= cfg_emit_pair(&e, "database", c->database, 1);
+    rc |= cfg_emit_scalar(&e, "tls", 0);
+    rc |= cfg_emit_map(&e, 1);
+    rc |= cfg_emit_pair(&e, "cert", c->tls_cert, 1);
+    rc |= cfg_emit_pair(&e, "key", c->tls_key, 1);
+    rc |= cfg_emit_pair(&e, "ca", c->tls_ca, 1);
+    rc |= cfg_emit_map(&e, 0);
+    rc |= cfg_emit_pair(&e, "stale_days", days, 0);
     if (c->policies[0] != '\0')
-        rc |= emit_pair(&e, "policies", c->policies, 1);
+        rc |= cfg_emit_pair(&e, "policies", c->policies, 1);
     if (c->policies_windows[0] != '\0')
-        rc |= emit_pair(&e, "policies_windows", c->policies_windows, 1);
+        rc |= cfg_emit_pair(&e, "policies_windows", c->policies_windows, 1);
     /* The limits only when set (0 in a config that was never loaded means the default). */
     {
         static const struct {
@@ -465,20 +463,36 @@ char *ef_coll_config_render(const struct ef_coll_config *c, size_t *len)
             if (v == 0 || v == lim[i].dflt)
                 continue;
             snprintf(val, sizeof(val), "%d", v);
-            rc |= emit_pair(&e, lim[i].key, val, 0);
+            rc |= cfg_emit_pair(&e, lim[i].key, val, 0);
         }
         if (c->agent_bytes_per_day != 0 &&
             c->agent_bytes_per_day != EF_AGENT_BYTES_PER_DAY_DEFAULT) {
             snprintf(val, sizeof(val), "%lld", (long long)c->agent_bytes_per_day);
-            rc |= emit_pair(&e, "agent_bytes_per_day", val, 0);
+            rc |= cfg_emit_pair(&e, "agent_bytes_per_day", val, 0);
         }
     }
-    rc |= emit_map(&e, 0);
-    rc |= emit(&e, &ev, yaml_document_end_event_initialize(&ev, 1));
-    rc |= emit(&e, &ev, yaml_stream_end_event_initialize(&ev));
+    rc |= cfg_alerts_render(&e, &c->alerts);
+    rc |= cfg_emit_map(&e, 0);
+    rc |= cfg_emit(&e, &ev, yaml_document_end_event_initialize(&ev, 1));
+    rc |= cfg_emit(&e, &ev, yaml_stream_end_event_initialize(&ev));
     if (rc == 0 && !yaml_emitter_flush(&e))
         rc = -1;
     yaml_emitter_delete(&e);
+    if (rc == 0 && !c->alerts.enabled) {
+        static const char off[] =
+            "# alerts: off. To be told of regressions, departments below a figure and overdue\n"
+            "# actions by webhook and e-mail, see docs/alerts.md (man efterlev-collector):\n"
+            "# alerts:\n"
+            "#   webhook: {url: \"https://hooks.example/efterlev\", secret_file: webhook.secret}\n"
+            "#   smtp: {url: \"smtp://relay.example:587\", from: efterlev@example.se,\n"
+            "#          to: [samordnare@example.se]}\n"
+            "#   department_below: 80\n"
+            "#   overdue: true\n"
+            "#   digest: {interval: 15m, max_items: 50}\n";
+
+        if (out_write(&o, (unsigned char *)off, sizeof(off) - 1) == 0)
+            rc = -1;
+    }
     if (rc != 0 || o.failed) {
         free(o.data);
         return NULL;

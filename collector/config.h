@@ -29,6 +29,39 @@
 #define EF_AGENT_BYTES_PER_DAY_DEFAULT ((int64_t)64 << 20)
 #define EF_AGENT_BYTES_PER_DAY_MAX ((int64_t)1 << 40)
 
+/* Alerts (docs/alerts.md): off unless collector.yml has an alerts: mapping naming a channel.
+ * Secrets live in files of their own (secret_file, password_file), never in collector.yml,
+ * so a copy of the configuration does not carry them. */
+#define EF_ALERT_URL_MAX 512
+#define EF_ALERT_ADDR_MAX 254 /* an e-mail address (RFC 5321's path limit less the brackets) */
+#define EF_ALERT_RCPT_MAX 16
+#define EF_ALERT_USER_MAX 128
+#define EF_ALERT_CHECK_DEFAULT 60 /* seconds between department and overdue evaluations */
+#define EF_ALERT_RETRY_INITIAL_DEFAULT 60
+#define EF_ALERT_RETRY_MAX_DEFAULT 3600
+#define EF_ALERT_RETRY_ATTEMPTS_DEFAULT 12
+#define EF_ALERT_DIGEST_ITEMS_DEFAULT 50
+struct ef_alert_config {
+    int enabled; /* an alerts: mapping with at least one channel */
+    char webhook_url[EF_ALERT_URL_MAX];
+    char webhook_secret_file[PATH_MAX];
+    char webhook_ca_file[PATH_MAX];
+    char smtp_url[EF_ALERT_URL_MAX];
+    char smtp_from[EF_ALERT_ADDR_MAX + 1];
+    char smtp_to[EF_ALERT_RCPT_MAX][EF_ALERT_ADDR_MAX + 1];
+    int smtp_nto;
+    char smtp_username[EF_ALERT_USER_MAX];
+    char smtp_password_file[PATH_MAX];
+    char smtp_ca_file[PATH_MAX];
+    unsigned severities;  /* a bit per ef_severity (1u << EF_SEV_HIGH ...) */
+    int department_below; /* percent, 1 to 100; 0: off */
+    int overdue;          /* alert on deviations whose due date passed */
+    int digest_interval;  /* seconds; 0: one message per event */
+    int digest_max_items; /* events listed in one digest, the rest counted */
+    int check_interval;   /* seconds */
+    int retry_initial, retry_max, retry_attempts;
+};
+
 struct ef_coll_config {
     char path[PATH_MAX];          /* the file this was read from */
     char listen[EF_LISTEN_MAX];   /* "ADDR:PORT", "[v6]:PORT" */
@@ -49,6 +82,7 @@ struct ef_coll_config {
     int max_connections_per_address; /* beyond it, closed at once */
     int agent_reports_per_hour;      /* beyond it, 429 */
     int64_t agent_bytes_per_day;     /* beyond it, 429 */
+    struct ef_alert_config alerts;
 };
 
 /* The config path to use: explicit (--config), else $EFTERLEV_COLLECTOR_CONFIG, else the

@@ -300,6 +300,8 @@ struct ef_pipeline *ef_pipeline_start(const struct ef_pipeline_opts *o, char *er
     }
     if ((p->ws = ef_store_open(o->database, 0, err, errlen)) == NULL)
         goto fail;
+    p->ws->alert_severities = o->alert_severities;
+    p->ws->alert_channels = o->alert_channels;
     /* Sets the window report_store and batch_begin sweep with. */
     if (p->ws->ops->sweep(p->ws, time(NULL), o->stale_days) != EF_OK) {
         snprintf(err, errlen, "sweep: %s", p->ws->err);

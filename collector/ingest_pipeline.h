@@ -26,6 +26,9 @@ struct ef_pipeline_opts {
     /* The per-agent ingest budget (budget.h); 0: the defaults (config.h). */
     int agent_reports_per_hour;
     int64_t agent_bytes_per_day;
+    /* Pass-to-fail regressions to queue as alerts (store.h's alert_severities and
+     * alert_channels; config.h's alerts); 0: none. */
+    unsigned alert_severities, alert_channels;
 };
 
 /* Start the threads. NULL with err on failure. */

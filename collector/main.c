@@ -39,6 +39,8 @@ static const char usage[] =
     "  system add NAME --owner NAME --info-owner NAME --k N --r N --t N [--department NAME]\n"
     "  system assign NAME HOST... | system list | system show NAME\n"
     "                                          systems, their owners and K/R/T classes\n"
+    "  alerts list [--pending|--failed] | alerts test\n"
+    "                                          alerts by webhook and e-mail (collector.yml)\n"
     "  inventory import FILE [--column FIELD=HEADER]...\n"
     "                                          replace the municipality's device list\n"
     "  coverage [--department NAME] [--format text|json|csv]\n"
@@ -78,6 +80,7 @@ int main(int argc, char **argv)
         {"user", cmd_user},     {"migrate", cmd_migrate},     {"export-key", cmd_export_key},
         {"agent", cmd_agent},   {"inventory", cmd_inventory}, {"coverage", cmd_coverage},
         {"policy", cmd_policy}, {"deviation", cmd_deviation}, {"system", cmd_system},
+        {"alerts", cmd_alerts},
     };
     size_t i;
 

@@ -25,6 +25,7 @@ package=(
 test=(
     clang libclang-rt-14-dev libcmocka-dev     # sanitizers, libFuzzer, unit tests
     jq sqlite3 python3 time                     # tests read what they check; benchmarks time it
+    python3-aiosmtpd                            # integration.alerts: the STARTTLS SMTP sink
     lintian debootstrap                         # packaging test (with the package set)
     postgresql                                  # the collector suite on PostgreSQL
     chromium                                    # browser test (driven by playwright-core)

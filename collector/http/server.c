@@ -49,6 +49,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include "alerts.h"
 #include "efterlev/log.h"
 #include "efterlev/report.h"
 #include "efterlev/sign.h"
@@ -687,6 +688,7 @@ int ef_http_serve(const struct ef_coll_config *cfg, const char *listen, const ch
     struct ef_catalog cat = {0};
     struct ef_check_catalogs checks = {0};
     struct ef_pipeline_opts po = {0};
+    struct ef_alerts *alerts = NULL;
     char bound[EF_LISTEN_MAX + 16], line[EF_LISTEN_MAX + 18], err[512];
     int rc = -1;
 
@@ -790,9 +792,21 @@ int ef_http_serve(const struct ef_coll_config *cfg, const char *listen, const ch
     po.policy_key = ctx->policy_key_b64;
     po.agent_reports_per_hour = cfg->agent_reports_per_hour;
     po.agent_bytes_per_day = cfg->agent_bytes_per_day;
+    po.alert_severities = cfg->alerts.severities;
+    po.alert_channels = ef_alert_channels(&cfg->alerts);
     if ((srv.async.pipe = ef_pipeline_start(&po, err, sizeof(err))) == NULL) {
         ef_error("cannot start the ingest pipeline: %s", err);
         goto out;
+    }
+    /* Alerts (docs/alerts.md): a thread of their own, on their own connection. */
+    if (cfg->alerts.enabled) {
+        if ((alerts = ef_alerts_start(&cfg->alerts, cfg->database, err, sizeof(err))) == NULL) {
+            ef_error("alerts: %s", err);
+            goto out;
+        }
+        ef_info("alerts on: %s%s%s", cfg->alerts.webhook_url[0] != '\0' ? "webhook" : "",
+                cfg->alerts.webhook_url[0] != '\0' && cfg->alerts.smtp_url[0] != '\0' ? ", " : "",
+                cfg->alerts.smtp_url[0] != '\0' ? "e-mail" : "");
     }
     if ((srv.ssl = tls_context(cfg)) == NULL)
         goto out;
@@ -860,6 +874,7 @@ out:
     /* The threads first (after a drain they are idle; jobs still inside are finished and
      * dropped unanswered), then the connections, then the loop. */
     ef_pipeline_stop(srv.async.pipe);
+    ef_alerts_stop(alerts);
     ef_workq_stop(ctx->workq);            /* logins still inside are dropped unanswered */
     ef_export_streams_free(ctx->exports); /* exports still running are cut */
     if (srv.work_ev != NULL)

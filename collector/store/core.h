@@ -145,6 +145,23 @@ int core_deviation_assign(struct ef_store *s, int64_t id, const char *owner, con
                           int64_t due, const char *actor, time_t now);
 int core_deviation_close(struct ef_store *s, int64_t id, const char *reason, const char *actor,
                          time_t now);
+/* Alerts (core_alerts.c). core_alert_regression queues a pass-to-fail regression of res on
+ * the channels of s->alert_channels, in the caller's transaction. */
+int core_alert_regression(struct ef_store *s, int64_t dept, const char *agent_id,
+                          const char *hostname, const struct ef_result *res, time_t now);
+int core_alert_department(struct ef_store *s, int64_t department_id, int below, const char *figure,
+                          int threshold, unsigned chans, time_t now, int *fired);
+int core_alert_overdue(struct ef_store *s, unsigned chans, time_t now, int64_t *n);
+int core_alert_test(struct ef_store *s, unsigned chans, time_t now);
+int core_alert_oldest_due(struct ef_store *s, const char *channel, time_t now, int64_t *oldest);
+int core_alert_claim(struct ef_store *s, const char *channel, const char *claim, int64_t limit,
+                     time_t now, int64_t lease_until, int64_t *n);
+int core_alert_claimed(struct ef_store *s, const char *claim, int64_t limit,
+                       struct ef_alert_event **out, size_t *n);
+int core_alert_finish(struct ef_store *s, const char *claim, const char *error, time_t now,
+                      int64_t next_at, int max_attempts, int64_t *failed);
+int core_alert_list(struct ef_store *s, int which, int64_t limit, struct ef_alert_event **out,
+                    size_t *n);
 /* agent_move's work inside the caller's transaction (department_merge moves many). */
 int core_agent_move_in(struct ef_store *s, const char *agent_id, int64_t department_id,
                        const char *actor, time_t now);

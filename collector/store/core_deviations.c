@@ -4,7 +4,9 @@
  * showed it failing until the report that no longer does. Opened and closed in the report's
  * own transaction from what the report changed (result_diff.h), so no sweep over results
  * is ever needed; given an owner, an action and a due date, or closed by hand, by the
- * coordinator. At most one open deviation per (agent, check) (a partial unique index). */
+ * coordinator. At most one open deviation per (agent, check) (a partial unique index).
+ * A pass-to-fail change of a check whose severity is in s->alert_severities, not under a risk
+ * acceptance, is also queued as an alert (core_alerts.c) in the same transaction. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +68,12 @@ int core_deviations_track(struct ef_store *s, int64_t dept, const char *agent_id
 
         if (is_fail && !was_fail) {
             if (open_one(s, dept, agent_id, res, now) != EF_OK)
+                return EF_ERR;
+            /* Only a check seen passing before: a host's first report, or a check coming
+             * back from unknown or error, is not a regression. */
+            if (o->hit && o->status == EF_PASS && d->acc[i] == 0 && s->alert_channels != 0 &&
+                (s->alert_severities & (1u << res->severity)) != 0 &&
+                core_alert_regression(s, dept, agent_id, r->host.hostname, res, now) != EF_OK)
                 return EF_ERR;
         } else if (was_fail && !is_fail) {
             if (close_open(s, agent_id, res->check, now,
@@ -161,7 +169,10 @@ int core_deviation_assign(struct ef_store *s, int64_t id, const char *owner, con
 {
     static const char sql[] =
         "UPDATE deviations SET owner = $2, action = $3, due = $4, assigned_at = $5, "
-        "assigned_by = $6 WHERE id = $1 AND closed_at = 0";
+        "assigned_by = $6, "
+        /* a new due date may become overdue again, and is alerted again */
+        "overdue_alerted_at = CASE WHEN due = $4 THEN overdue_alerted_at ELSE 0 END "
+        "WHERE id = $1 AND closed_at = 0";
     struct ef_db_stmt *st = core_prepare(s, sql);
 
     if (st == NULL)

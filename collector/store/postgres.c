@@ -299,6 +299,10 @@ static int migrate_tx(struct ef_store *s, void *ctx)
         for (i = 0; i < EF_ARRAY_LEN(ef_pg_migrate_11); i++)
             if (pg_exec(s, ef_pg_migrate_11[i]) != EF_OK)
                 return EF_ERR;
+    if (version < 12)
+        for (i = 0; i < EF_ARRAY_LEN(ef_pg_migrate_12); i++)
+            if (pg_exec(s, ef_pg_migrate_12[i]) != EF_OK)
+                return EF_ERR;
     return EF_OK;
 }
 

@@ -40,6 +40,8 @@ static const char *const table_order[] = {
     "deviations",
     "systems",
     "system_hosts",
+    "alert_outbox",
+    "alert_state",
 };
 
 static void abort_tx(struct ef_store *s)

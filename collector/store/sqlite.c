@@ -178,6 +178,10 @@ static int ensure_schema(struct ef_store *s)
         for (size_t i = 0; i < EF_ARRAY_LEN(ef_sqlite_migrate_11); i++)
             if (exec(s, ef_sqlite_migrate_11[i]) != EF_OK)
                 goto err;
+    if (version < 12)
+        for (size_t i = 0; i < EF_ARRAY_LEN(ef_sqlite_migrate_12); i++)
+            if (exec(s, ef_sqlite_migrate_12[i]) != EF_OK)
+                goto err;
     if (exec(s, "COMMIT") != EF_OK)
         goto err;
     return EF_OK;

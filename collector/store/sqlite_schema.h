@@ -5,7 +5,7 @@
 #ifndef EF_COLLECTOR_SQLITE_SCHEMA_H
 #define EF_COLLECTOR_SQLITE_SCHEMA_H
 
-#define EF_SQLITE_SCHEMA_VERSION 11
+#define EF_SQLITE_SCHEMA_VERSION 12
 
 static const char ef_sqlite_schema[] =
     "CREATE TABLE schema_version (\n"
@@ -423,6 +423,51 @@ static const char *const ef_sqlite_migrate_11[] = {
     "CREATE INDEX system_hosts_key ON system_hosts(host_key);\n",
     "ALTER TABLE agents ADD COLUMN levels TEXT NOT NULL DEFAULT '';\n",
     "UPDATE schema_version SET version = 11;\n",
+};
+
+/* Version 12: alerts (docs/alerts.md). alert_outbox: one row per event and channel
+ * ('webhook', 'smtp'), written in the transaction of the fact that causes it (a report's
+ * pass-to-fail regression, a department crossing below its figure, an action found
+ * overdue), so nothing is alerted that did not happen and nothing that happened is lost.
+ * A sender claims due rows (claim, claimed_until: a lease, so a collector that dies while
+ * sending gives them back) and marks them sent, or counts the attempt and sets next_at by
+ * backoff; after the last attempt a row is kept as 'failed', never deleted. alert_state: a
+ * department below its figure (below 1) or not, so it is alerted once per crossing.
+ * deviations.overdue_alerted_at: the overdue alert of a deviation was made (0: not yet). */
+static const char *const ef_sqlite_migrate_12[] = {
+    "CREATE TABLE alert_outbox (\n"
+    "    id INTEGER PRIMARY KEY,\n"
+    "    channel TEXT NOT NULL CHECK (channel IN ('webhook', 'smtp')),\n"
+    "    kind TEXT NOT NULL CHECK (kind IN ('regression', 'department_below', 'overdue', "
+    "'test')),\n"
+    "    created_at INTEGER NOT NULL,\n"
+    "    department TEXT NOT NULL DEFAULT '',\n"
+    "    agent_id TEXT NOT NULL DEFAULT '',\n"
+    "    hostname TEXT NOT NULL DEFAULT '',\n"
+    "    check_id TEXT NOT NULL DEFAULT '',\n"
+    "    severity TEXT NOT NULL DEFAULT '',\n"
+    "    detail TEXT NOT NULL DEFAULT '',\n"
+    "    owner TEXT NOT NULL DEFAULT '',\n"
+    "    due INTEGER NOT NULL DEFAULT 0,\n"
+    "    threshold INTEGER NOT NULL DEFAULT 0,\n"
+    "    ref INTEGER NOT NULL DEFAULT 0,\n"
+    "    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed')),\n"
+    "    attempts INTEGER NOT NULL DEFAULT 0,\n"
+    "    next_at INTEGER NOT NULL DEFAULT 0,\n"
+    "    claim TEXT NOT NULL DEFAULT '',\n"
+    "    claimed_until INTEGER NOT NULL DEFAULT 0,\n"
+    "    sent_at INTEGER NOT NULL DEFAULT 0,\n"
+    "    last_error TEXT NOT NULL DEFAULT ''\n"
+    ");\n",
+    "CREATE INDEX alert_outbox_due ON alert_outbox(channel, state, next_at);\n",
+    "CREATE INDEX alert_outbox_claim ON alert_outbox(claim);\n",
+    "CREATE TABLE alert_state (\n"
+    "    department_id INTEGER PRIMARY KEY REFERENCES departments(id),\n"
+    "    below INTEGER NOT NULL DEFAULT 0,\n"
+    "    changed_at INTEGER NOT NULL\n"
+    ");\n",
+    "ALTER TABLE deviations ADD COLUMN overdue_alerted_at INTEGER NOT NULL DEFAULT 0;\n",
+    "UPDATE schema_version SET version = 12;\n",
 };
 
 #endif

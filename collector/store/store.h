@@ -129,6 +129,33 @@ struct ef_deviation_pattern {
     int64_t first_opened; /* the oldest of them */
 };
 
+/* Alerts (schema 12, core_alerts.c; docs/alerts.md): the channels as bits, and one row of
+ * the outbox (an event for one channel). */
+#define EF_ALERT_CH_WEBHOOK 1u
+#define EF_ALERT_CH_SMTP 2u
+#define EF_ALERT_ERROR_MAX 255
+#define EF_ALERT_CLAIM_LEN 32 /* hex of 16 random bytes */
+struct ef_alert_event {
+    int64_t id;
+    char channel[16]; /* webhook, smtp */
+    char kind[24];    /* regression, department_below, overdue, test */
+    int64_t created_at;
+    char department[EF_DEPT_NAME_MAX + 1];
+    char agent_id[EF_ID_MAX + 1];
+    char hostname[EF_NAME_MAX + 1];
+    char check[EF_ID_MAX + 1];
+    char severity[16];
+    char detail[EF_EVIDENCE_MAX + 1];      /* regression: evidence; department_below: the figure
+                                              ("72.5"); overdue: the action */
+    char owner[EF_DEVIATION_TEXT_MAX + 1]; /* overdue: who acts */
+    int64_t due;                           /* overdue: the due date */
+    int64_t threshold;                     /* department_below: the configured figure */
+    int64_t ref;                           /* overdue: the deviation's id */
+    char state[16];                        /* pending, sent, failed */
+    int64_t attempts, next_at, sent_at;
+    char last_error[EF_ALERT_ERROR_MAX + 1];
+};
+
 /* What department_merge did. */
 struct ef_merge_result {
     int64_t hosts;               /* machines moved (retired ones too: their history follows) */
@@ -521,6 +548,43 @@ struct ef_store_ops {
     int (*system_hosts)(struct ef_store *s, const char *system, const char *host_key,
                         struct ef_system_host **out, size_t *n);
 
+    /* --- alerts (schema 12, docs/alerts.md); channels: EF_ALERT_CH_* bits --- */
+
+    /* A department's figure judged against the threshold: below (1) or not (0). When it
+     * crosses below (its state was not below), one department_below event per channel is
+     * queued in the same transaction and *fired set; rising to or above clears the state. The
+     * state changes with an UPDATE ... WHERE of the old state, so of several collectors on one
+     * database only one fires. */
+    int (*alert_department)(struct ef_store *s, int64_t department_id, int below,
+                            const char *figure, int threshold, unsigned channels, time_t now,
+                            int *fired);
+    /* Claim every open deviation whose due date passed before now and that was not alerted
+     * (overdue_alerted_at = 0), and queue one overdue event per channel for each; *n: how
+     * many deviations. */
+    int (*alert_overdue)(struct ef_store *s, unsigned channels, time_t now, int64_t *n);
+    /* Queue a test event per channel (efterlev-collector alerts test). */
+    int (*alert_test)(struct ef_store *s, unsigned channels, time_t now);
+    /* The oldest creation time of the channel's pending rows due at now and not claimed
+     * (0: none). */
+    int (*alert_oldest_due)(struct ef_store *s, const char *channel, time_t now, int64_t *oldest);
+    /* Claim at most limit of the channel's due rows (oldest first) under claim (a random
+     * token) until lease_until; *n how many. */
+    int (*alert_claim)(struct ef_store *s, const char *channel, const char *claim, int64_t limit,
+                       time_t now, int64_t lease_until, int64_t *n);
+    /* The first limit rows of a claim: department_below, then overdue, then the rest, each
+     * by id; caller frees *out. */
+    int (*alert_claimed)(struct ef_store *s, const char *claim, int64_t limit,
+                         struct ef_alert_event **out, size_t *n);
+    /* A claim's outcome. error NULL: sent at now. Otherwise each row's attempt is counted and
+     * the error kept; a row that reached max_attempts becomes failed (*failed counts them),
+     * the others wait until next_at. The claim is released either way. */
+    int (*alert_finish)(struct ef_store *s, const char *claim, const char *error, time_t now,
+                        int64_t next_at, int max_attempts, int64_t *failed);
+    /* The outbox newest first, which 0 all, 1 pending, 2 failed; at most limit rows; caller
+     * frees *out. */
+    int (*alert_list)(struct ef_store *s, int which, int64_t limit, struct ef_alert_event **out,
+                      size_t *n);
+
     /* Its renames, level changes and merges, oldest first; caller frees *out. */
     int (*department_events)(struct ef_store *s, const char *name, struct ef_department_event **out,
                              size_t *n);
@@ -734,6 +798,10 @@ struct ef_store {
     const struct ef_store_ops *ops;
     const struct ef_db_ops *db; /* the backend's driver under the domain code (store/db.h) */
     int stale_days;             /* the window the counters were last swept with */
+    /* Alerts on a report's pass-to-fail regressions (core_deviations.c): the severities
+     * (a bit per ef_severity) and channels (EF_ALERT_CH_*) set by whoever opened the store
+     * for ingest; 0 (the default): none. Plain data, so the store needs no configuration. */
+    unsigned alert_severities, alert_channels;
     struct ef_pending_deltas pending;
     char err[256];
 };

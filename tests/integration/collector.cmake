@@ -29,6 +29,8 @@ ef_integration_test(token_lifecycle token_lifecycle.sh)
 # Issue 14: departments renamed and re-levelled, hosts retired, with a real agent.
 ef_integration_test(department_lifecycle department_lifecycle.sh)
 ef_integration_test(deviations deviations.sh)
+# Issue 15: alerts by webhook and e-mail (a local HTTPS receiver, a STARTTLS SMTP sink).
+ef_integration_test(alerts alerts.sh)
 # Issue 13: two recorded Windows machines, the whole default Windows policy, on the collector.
 ef_integration_test(collector_windows_catalog collector_windows_catalog.sh)
 # Issue 14: coverage against the municipality's device list (excel-sv and Windows-1252 CSV).
@@ -73,6 +75,7 @@ if(EFTERLEV_POSTGRES)
   ef_integration_pg_test(token_lifecycle token_lifecycle.sh)
   ef_integration_pg_test(department_lifecycle department_lifecycle.sh)
   ef_integration_pg_test(deviations deviations.sh)
+  ef_integration_pg_test(alerts alerts.sh)
   ef_integration_pg_test(inventory_coverage inventory_coverage.sh)
   ef_integration_pg_test(policy_served policy_served.sh)
   ef_integration_pg_test(end_to_end end_to_end.sh)

@@ -8,6 +8,10 @@ ef_unit_test(test_collector_store
 ef_unit_test(test_collector_config
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_collector_config.c
   LIBS efterlev_collector_core)
+# Alert messages: the webhook's HMAC and JSON, the e-mail's headers, subject and body.
+ef_unit_test(test_collector_alerts
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_collector_alerts.c
+  LIBS efterlev_collector_core)
 # The per-agent ingest budget: windows, Retry-After, the table's bound, threads; charged
 # only for verified signatures.
 ef_unit_test(test_collector_budget

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "efterlev/report.h"
 #include "efterlev/util.h"
 #include "http/peercount.h"
 #include "http/ratelimit.h"
@@ -142,6 +143,130 @@ static void test_render_round_trip(void **state)
     assert_true(back.agent_bytes_per_day == (int64_t)5 << 30);
 }
 
+#define BASE "database: \"sqlite:/x.db\"\ntls: {cert: a, key: b, ca: c}\n"
+
+/* alerts: read with its defaults, relative paths resolved, written back by render. */
+static void test_alerts(void **state)
+{
+    struct ef_coll_config c, back;
+    char err[512], want[256], *text;
+    size_t len;
+
+    (void)state;
+    write_conf(BASE);
+    assert_int_equal(ef_coll_config_load(path, &c, err, sizeof(err)), 0);
+    assert_false(c.alerts.enabled);
+    text = ef_coll_config_render(&c, &len);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "# alerts: off."));
+    free(text);
+
+    write_conf(BASE "alerts:\n"
+                    "  webhook: {url: \"https://hooks.kommun.example/efterlev\", "
+                    "secret_file: webhook.secret}\n"
+                    "  smtp:\n"
+                    "    url: smtp://relay.kommun.example:587\n"
+                    "    from: efterlev@kommun.example\n"
+                    "    to: [a@kommun.example, b.c@kommun.example]\n"
+                    "    username: efterlev\n"
+                    "    password_file: /etc/efterlev/smtp.password\n"
+                    "  regression_severities: [medium, critical]\n"
+                    "  department_below: 80\n"
+                    "  overdue: true\n"
+                    "  digest: {interval: 15m, max_items: 20}\n"
+                    "  retry_initial: 30s\n"
+                    "  retry_max: 2h\n");
+    if (ef_coll_config_load(path, &c, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_true(c.alerts.enabled);
+    snprintf(want, sizeof(want), "%s/webhook.secret", dir);
+    assert_string_equal(c.alerts.webhook_secret_file, want);
+    assert_int_equal(c.alerts.smtp_nto, 2);
+    assert_string_equal(c.alerts.smtp_to[1], "b.c@kommun.example");
+    assert_int_equal(c.alerts.severities, (1u << EF_SEV_MEDIUM) | (1u << EF_SEV_CRITICAL));
+    assert_int_equal(c.alerts.department_below, 80);
+    assert_true(c.alerts.overdue);
+    assert_int_equal(c.alerts.digest_interval, 900);
+    assert_int_equal(c.alerts.digest_max_items, 20);
+    assert_int_equal(c.alerts.retry_initial, 30);
+    assert_int_equal(c.alerts.retry_max, 7200);
+    assert_int_equal(c.alerts.retry_attempts, EF_ALERT_RETRY_ATTEMPTS_DEFAULT);
+    assert_int_equal(c.alerts.check_interval, EF_ALERT_CHECK_DEFAULT);
+
+    text = ef_coll_config_render(&c, &len);
+    assert_non_null(text);
+    assert_null(strstr(text, "# alerts: off."));
+    write_conf(text);
+    free(text);
+    if (ef_coll_config_load(path, &back, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_memory_equal(&back.alerts, &c.alerts, sizeof(c.alerts));
+
+    /* The defaults: high and critical, no digest. */
+    write_conf(BASE "alerts:\n  webhook: {url: \"https://h.example/x\", secret_file: /s}\n");
+    assert_int_equal(ef_coll_config_load(path, &c, err, sizeof(err)), 0);
+    assert_int_equal(c.alerts.severities, (1u << EF_SEV_HIGH) | (1u << EF_SEV_CRITICAL));
+    assert_int_equal(c.alerts.digest_interval, 0);
+    assert_int_equal(c.alerts.smtp_url[0], '\0');
+}
+
+static void test_alerts_errors(void **state)
+{
+    static const char hook[] = "  webhook: {url: \"https://h.example/x\", secret_file: /s}\n";
+
+    (void)state;
+    expect_error(BASE "alerts:\n  webhook: {url: \"https://h.example/x\", secret: abc}\n",
+                 ":4: alerts.webhook.secret: the secret goes in a file of its own");
+    expect_error(BASE "alerts:\n  webhook: {url: \"http://h.example/x\", secret_file: /s}\n",
+                 ":4: alerts.webhook.url must begin with https://");
+    expect_error(BASE "alerts:\n  webhook: {url: \"https://h.example/x\"}\n",
+                 "alerts.webhook.secret_file is missing");
+    expect_error(BASE "alerts:\n  smtp: {url: \"smtp://r:587\", from: a@b.example}\n",
+                 "alerts.smtp needs url, from and to");
+    expect_error(BASE "alerts:\n  smtp: {url: \"smtp://r:587\", from: a@b.example, "
+                      "to: [\"x@y.example\\r\\nBcc: z@y.example\"]}\n",
+                 "is not an e-mail address");
+    expect_error(BASE "alerts:\n  smtp: {url: \"smtp://r:587\", from: \"a b@c.example\", "
+                      "to: [x@y.example]}\n",
+                 "alerts.smtp.from: \"a b@c.example\" is not an e-mail address");
+    expect_error(BASE "alerts:\n  smtp: {url: \"smtp://r:587\", from: a@b.example, "
+                      "to: [x@y.example], password: hemligt}\n",
+                 "alerts.smtp.password: the password goes in a file of its own");
+    expect_error(BASE
+                 "alerts:\n  smtp: {url: \"http://r\", from: a@b.example, to: [x@y.example]}\n",
+                 "alerts.smtp.url must begin with smtp:// or smtps://");
+    expect_error(BASE "alerts:\n  smtp: {url: \"smtp://r:587\", from: a@b.example, "
+                      "to: [x@y.example], username: u}\n",
+                 "alerts.smtp.username and password_file go together");
+    expect_error(BASE "alerts:\n  overdue: true\n", "alerts needs a channel");
+    expect_error(BASE "alerts:\n  overdue: yes\n", ":4: alerts.overdue must be true or false");
+    expect_error(BASE "alerts:\n"
+                      "  wehbook: {}\n",
+                 ":4: unknown key \"alerts.wehbook\"");
+    {
+        char text[512];
+
+        snprintf(text, sizeof(text), BASE "alerts:\n%s  regression_severities: [high, severe]\n",
+                 hook);
+        expect_error(text, ":5: alerts.regression_severities: unknown severity \"severe\"");
+        snprintf(text, sizeof(text), BASE "alerts:\n%s  digest: {interval: 0s}\n", hook);
+        expect_error(text, ":5: alerts.digest.interval must be a duration from 1s to 86400s");
+        snprintf(text, sizeof(text), BASE "alerts:\n%s  digest: {interval: 2d}\n", hook);
+        expect_error(text, "alerts.digest.interval must be a duration");
+        snprintf(text, sizeof(text), BASE "alerts:\n%s  digest: {interval: 25h}\n", hook);
+        expect_error(text, "alerts.digest.interval must be a duration");
+        snprintf(text, sizeof(text), BASE "alerts:\n%s  digest: {max_items: 0}\n", hook);
+        expect_error(text, "alerts.digest.max_items must be a whole number from 1 to 1000");
+        snprintf(text, sizeof(text), BASE "alerts:\n%s  department_below: 101\n", hook);
+        expect_error(text, "alerts.department_below must be a whole number from 1 to 100");
+        snprintf(text, sizeof(text), BASE "alerts:\n%s  retry_initial: 1h\n  retry_max: 1m\n",
+                 hook);
+        expect_error(text, "alerts.retry_max must not be below alerts.retry_initial");
+        snprintf(text, sizeof(text), BASE "alerts:\n%s  check_interval: -5s\n", hook);
+        expect_error(text, "alerts.check_interval must be a duration");
+    }
+}
+
 static void test_listen_parse(void **state)
 {
     char addr[64];
@@ -226,6 +351,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_load_relative, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_render_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alerts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alerts_errors, setup, teardown),
         cmocka_unit_test(test_listen_parse),
         cmocka_unit_test(test_ratelimit),
         cmocka_unit_test(test_peercount),

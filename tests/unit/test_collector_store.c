@@ -765,7 +765,90 @@ static void test_reopen_keeps_schema(void **state)
     ef_store_close(s2);
     assert_null(ef_store_open("sqlite:/nonexistent/dir/x.db", 0, err, sizeof(err)));
     assert_null(ef_store_open("postgres://x", 0, err, sizeof(err)));
-    assert_int_equal(count_rows(f, "SELECT version FROM schema_version"), 11);
+    assert_int_equal(count_rows(f, "SELECT version FROM schema_version"), 12);
+}
+
+/* The alert outbox (core_alerts.c): a department alerted once per crossing, one row per
+ * channel; claims exclusive until their lease ends; a failed delivery counted and retried at
+ * next_at, then kept as failed; a sent one marked. */
+static void test_alert_outbox(void **state)
+{
+    struct fx *f = *state;
+    struct ef_store *s = f->s;
+    const unsigned both = EF_ALERT_CH_WEBHOOK | EF_ALERT_CH_SMTP;
+    struct ef_alert_event *v = NULL;
+    char token[128];
+    time_t now = 1765000000;
+    int64_t dept, n = 0, oldest = 0, failed = -1;
+    size_t k = 0;
+    int fired = -1;
+
+    dept = add_dept(s, "Socialförvaltningen", EF_LEVEL_BASIC, token, sizeof(token));
+    assert_int_equal(s->ops->alert_department(s, dept, 1, "70.0", 80, both, now, &fired), EF_OK);
+    assert_int_equal(fired, 1);
+    assert_int_equal(s->ops->alert_department(s, dept, 1, "69.0", 80, both, now, &fired), EF_OK);
+    assert_int_equal(fired, 0); /* still below: nothing */
+    assert_int_equal(count_rows(f, "SELECT count(*) FROM alert_outbox"), 2);
+    assert_int_equal(s->ops->alert_department(s, dept, 0, "85.0", 80, both, now, &fired), EF_OK);
+    assert_int_equal(fired, 0);
+    assert_int_equal(
+        s->ops->alert_department(s, dept, 1, "75.0", 80, EF_ALERT_CH_WEBHOOK, now, &fired), EF_OK);
+    assert_int_equal(fired, 1); /* crossed again: alerted again, on the channels given */
+    assert_int_equal(count_rows(f, "SELECT count(*) FROM alert_outbox"), 3);
+
+    assert_int_equal(s->ops->alert_oldest_due(s, "webhook", now, &oldest), EF_OK);
+    assert_int_equal(oldest, now);
+    /* Claims: one row, then the other, then none is left. */
+    assert_int_equal(s->ops->alert_claim(s, "webhook", "c1", 1, now, now + 300, &n), EF_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(s->ops->alert_claim(s, "webhook", "c2", 10, now, now + 300, &n), EF_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(s->ops->alert_claim(s, "webhook", "c3", 10, now, now + 300, &n), EF_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(s->ops->alert_claimed(s, "c1", 10, &v, &k), EF_OK);
+    assert_int_equal(k, 1);
+    assert_string_equal(v[0].kind, "department_below");
+    assert_string_equal(v[0].department, "Socialförvaltningen");
+    assert_string_equal(v[0].detail, "70.0");
+    assert_int_equal(v[0].threshold, 80);
+    free(v);
+
+    /* c1 fails: counted, waits until next_at, claim released. */
+    assert_int_equal(s->ops->alert_finish(s, "c1", "HTTP 503", now, now + 60, 2, &failed), EF_OK);
+    assert_int_equal(failed, 0);
+    assert_int_equal(s->ops->alert_claim(s, "webhook", "c4", 10, now + 59, now + 359, &n), EF_OK);
+    assert_int_equal(n, 0); /* not due yet, and c2 still holds the other */
+    assert_int_equal(s->ops->alert_claim(s, "webhook", "c5", 10, now + 60, now + 360, &n), EF_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(s->ops->alert_finish(s, "c5", "HTTP 500", now + 60, now + 180, 2, &failed),
+                     EF_OK);
+    assert_int_equal(failed, 1); /* the second of 2 attempts: given up, kept */
+    assert_int_equal(s->ops->alert_list(s, 2, 10, &v, &k), EF_OK);
+    assert_int_equal(k, 1);
+    assert_string_equal(v[0].state, "failed");
+    assert_int_equal(v[0].attempts, 2);
+    assert_string_equal(v[0].last_error, "HTTP 500");
+    free(v);
+    /* c2 is delivered. */
+    assert_int_equal(s->ops->alert_finish(s, "c2", NULL, now + 1, 0, 2, &failed), EF_OK);
+    assert_int_equal(count_rows(f, "SELECT count(*) FROM alert_outbox WHERE state = 'sent' "
+                                   "AND attempts = 1 AND claim = ''"),
+                     1);
+    /* A claim whose collector died: given back when its lease ends. */
+    assert_int_equal(s->ops->alert_claim(s, "smtp", "c6", 10, now, now + 300, &n), EF_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(s->ops->alert_claim(s, "smtp", "c7", 10, now + 299, now + 599, &n), EF_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(s->ops->alert_claim(s, "smtp", "c8", 10, now + 301, now + 601, &n), EF_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(s->ops->alert_list(s, 1, 10, &v, &k), EF_OK);
+    assert_int_equal(k, 1); /* pending: the smtp row; failed and sent are not */
+    free(v);
+    assert_int_equal(s->ops->alert_test(s, EF_ALERT_CH_SMTP, now), EF_OK);
+    assert_int_equal(s->ops->alert_list(s, 0, 10, &v, &k), EF_OK);
+    assert_int_equal(k, 4);
+    assert_string_equal(v[0].kind, "test"); /* newest first */
+    free(v);
 }
 
 int main(void)
@@ -779,6 +862,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_report_iter_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_snapshot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_schema, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alert_outbox, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
