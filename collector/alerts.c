@@ -46,6 +46,26 @@ unsigned ef_alert_channels(const struct ef_alert_config *a)
            (a->smtp_url[0] != '\0' ? EF_ALERT_CH_SMTP : 0);
 }
 
+/* The department figure against the configured one (ef_alert_judge_fn), rounded as the
+ * figures are everywhere (one decimal). */
+struct judge_ctx {
+    int threshold;
+    char figure[16]; /* what was judged, for the log */
+};
+
+static int judge(void *arg, const int64_t counts[EF_KINDS], char *figure, size_t len)
+{
+    struct judge_ctx *j = arg;
+    double pct = ef_compliance_pct(counts);
+
+    if (pct < 0) /* nothing passed, failed or missing: no figure */
+        return -1;
+    pct = ef_pct_round(pct);
+    snprintf(figure, len, "%.1f", pct);
+    snprintf(j->figure, sizeof(j->figure), "%.1f", pct);
+    return pct < j->threshold;
+}
+
 static void evaluate(struct ef_alerts *x, time_t now)
 {
     struct ef_store *s = x->store;
@@ -58,21 +78,18 @@ static void evaluate(struct ef_alerts *x, time_t now)
         if (s->ops->dept_counts(s, NULL, &v, &n) != EF_OK) {
             ef_error("alerts: department figures: %s", s->err);
         } else {
+            /* the list only names the departments: each is judged from its counters as
+             * read under its alert state's lock (store.h, alert_department) */
             for (size_t i = 0; i < n; i++) {
-                double pct = ef_compliance_pct(v[i].counts);
-                char figure[16];
+                struct judge_ctx j = {.threshold = x->cfg.department_below};
                 int fired = 0;
 
-                if (pct < 0) /* nothing judged: no figure, the state stays */
-                    continue;
-                pct = ef_pct_round(pct);
-                snprintf(figure, sizeof(figure), "%.1f", pct);
-                if (s->ops->alert_department(s, v[i].id, pct < x->cfg.department_below, figure,
-                                             x->cfg.department_below, ch, now, &fired) != EF_OK)
+                if (s->ops->alert_department(s, v[i].id, judge, &j, x->cfg.department_below, ch,
+                                             now, &fired) != EF_OK)
                     ef_error("alerts: department %s: %s", v[i].name, s->err);
                 else if (fired)
                     ef_info("alerts: %s fell below %d %% (%s %%)", v[i].name,
-                            x->cfg.department_below, figure);
+                            x->cfg.department_below, j.figure);
             }
         }
         free(v);

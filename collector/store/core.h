@@ -149,8 +149,8 @@ int core_deviation_close(struct ef_store *s, int64_t id, const char *reason, con
  * the channels of s->alert_channels, in the caller's transaction. */
 int core_alert_regression(struct ef_store *s, int64_t dept, const char *agent_id,
                           const char *hostname, const struct ef_result *res, time_t now);
-int core_alert_department(struct ef_store *s, int64_t department_id, int below, const char *figure,
-                          int threshold, unsigned chans, time_t now, int *fired);
+int core_alert_department(struct ef_store *s, int64_t department_id, ef_alert_judge_fn judge,
+                          void *arg, int threshold, unsigned chans, time_t now, int *fired);
 int core_alert_overdue(struct ef_store *s, unsigned chans, time_t now, int64_t *n);
 int core_alert_test(struct ef_store *s, unsigned chans, time_t now);
 int core_alert_oldest_due(struct ef_store *s, const char *channel, time_t now, int64_t *oldest);

@@ -50,8 +50,9 @@ int core_alert_regression(struct ef_store *s, int64_t dept, const char *agent_id
 
 struct dept_ctx {
     int64_t dept;
-    int below, threshold;
-    const char *figure;
+    ef_alert_judge_fn judge;
+    void *arg;
+    int threshold;
     unsigned channels;
     time_t now;
     int fired;
@@ -61,6 +62,12 @@ static int dept_tx(struct ef_store *s, void *arg)
 {
     static const char ensure[] = "INSERT INTO alert_state (department_id, below, changed_at) "
                                  "VALUES ($1, 0, $2) ON CONFLICT (department_id) DO NOTHING";
+    static const char lock[] = "SELECT below FROM alert_state WHERE department_id = $1 FOR UPDATE";
+    /* After the lock: the counters as committed now (SQLite: the whole database is this
+     * transaction's; PostgreSQL: read committed, a statement sees what committed before it). */
+    static const char counts_sql[] =
+        "SELECT pass, fail, na, unknown, error, accepted, missing FROM dept_counts "
+        "WHERE department_id = $1";
     static const char set[] = "UPDATE alert_state SET below = $3, changed_at = $2 "
                               "WHERE department_id = $1 AND below <> $3";
     static const char queue[] =
@@ -69,20 +76,39 @@ static int dept_tx(struct ef_store *s, void *arg)
         "WHERE id = $5";
     struct dept_ctx *c = arg;
     struct ef_db_stmt *st;
-    int rc;
+    int64_t counts[EF_KINDS], old = 0;
+    char figure[32];
+    int rc, below;
 
     c->fired = 0;
     if ((st = core_prepare(s, ensure)) == NULL)
         return EF_ERR;
     DB(s)->bind_int(st, 1, c->dept);
     DB(s)->bind_int(st, 2, (int64_t)c->now);
-    if (core_exec(s, st, "alert state") != EF_OK || (st = core_prepare(s, set)) == NULL)
+    if (core_exec(s, st, "alert state") != EF_OK || (st = core_prepare(s, lock)) == NULL)
+        return EF_ERR;
+    DB(s)->bind_int(st, 1, c->dept);
+    if (core_int(s, st, 0, &old, "lock alert state") != EF_OK ||
+        (st = core_prepare(s, counts_sql)) == NULL)
+        return EF_ERR;
+    DB(s)->bind_int(st, 1, c->dept);
+    if ((rc = core_row(s, st, "department counters")) == EF_NOTFOUND)
+        return EF_OK; /* no counters yet: no figure */
+    if (rc != EF_OK)
+        return rc;
+    for (int k = 0; k < EF_KINDS; k++)
+        counts[k] = DB(s)->col_int(st, k);
+    DB(s)->done(st);
+    figure[0] = '\0';
+    if ((below = c->judge(c->arg, counts, figure, sizeof(figure))) < 0)
+        return EF_OK; /* nothing judged: the state stays */
+    if ((st = core_prepare(s, set)) == NULL)
         return EF_ERR;
     DB(s)->bind_int(st, 1, c->dept);
     DB(s)->bind_int(st, 2, (int64_t)c->now);
-    DB(s)->bind_int(st, 3, c->below ? 1 : 0);
+    DB(s)->bind_int(st, 3, below ? 1 : 0);
     rc = core_exec_changed(s, st, "alert state");
-    if (rc == EF_NOTFOUND || !c->below)
+    if (rc == EF_NOTFOUND || !below)
         return rc == EF_NOTFOUND ? EF_OK : rc;
     if (rc != EF_OK)
         return rc;
@@ -95,7 +121,7 @@ static int dept_tx(struct ef_store *s, void *arg)
             return EF_ERR;
         DB(s)->bind_text(st, 1, channels[i].name);
         DB(s)->bind_int(st, 2, (int64_t)c->now);
-        DB(s)->bind_text(st, 3, c->figure);
+        DB(s)->bind_text(st, 3, figure);
         DB(s)->bind_int(st, 4, c->threshold);
         DB(s)->bind_int(st, 5, c->dept);
         if (core_exec(s, st, "queue department alert") != EF_OK)
@@ -104,10 +130,10 @@ static int dept_tx(struct ef_store *s, void *arg)
     return EF_OK;
 }
 
-int core_alert_department(struct ef_store *s, int64_t department_id, int below, const char *figure,
-                          int threshold, unsigned chans, time_t now, int *fired)
+int core_alert_department(struct ef_store *s, int64_t department_id, ef_alert_judge_fn judge,
+                          void *arg, int threshold, unsigned chans, time_t now, int *fired)
 {
-    struct dept_ctx c = {department_id, below, threshold, figure, chans, now, 0};
+    struct dept_ctx c = {department_id, judge, arg, threshold, chans, now, 0};
     int rc = DB(s)->tx(s, EF_DB_NO_LOCK, dept_tx, &c);
 
     *fired = rc == EF_OK ? c.fired : 0;

@@ -483,6 +483,11 @@ void ef_site_policies_free(struct ef_site_policy *v, size_t n);
 
 struct ef_store;
 
+/* Judges a department's counters (alert_department): 1 below the configured figure, 0 at or
+ * above it, -1 no figure (nothing judged); the figure as text ("72.5") into figure. */
+typedef int (*ef_alert_judge_fn)(void *arg, const int64_t counts[EF_KINDS], char *figure,
+                                 size_t len);
+
 struct ef_store_ops {
     void (*close)(struct ef_store *s);
 
@@ -550,14 +555,14 @@ struct ef_store_ops {
 
     /* --- alerts (schema 12, docs/alerts.md); channels: EF_ALERT_CH_* bits --- */
 
-    /* A department's figure judged against the threshold: below (1) or not (0). When it
-     * crosses below (its state was not below), one department_below event per channel is
-     * queued in the same transaction and *fired set; rising to or above clears the state. The
-     * state changes with an UPDATE ... WHERE of the old state, so of several collectors on one
-     * database only one fires. */
-    int (*alert_department)(struct ef_store *s, int64_t department_id, int below,
-                            const char *figure, int threshold, unsigned channels, time_t now,
-                            int *fired);
+    /* A department's figure judged against the threshold by judge, from its counters as
+     * read in the same transaction that holds its alert state (the row locked): of several
+     * collectors on one database, one that read the counters before a report changed them
+     * cannot undo the state another set after it. When the figure crosses below (the state
+     * was not below), one department_below event per channel is queued in that transaction
+     * and *fired set; at or above clears the state; no figure leaves it. */
+    int (*alert_department)(struct ef_store *s, int64_t department_id, ef_alert_judge_fn judge,
+                            void *arg, int threshold, unsigned channels, time_t now, int *fired);
     /* Claim every open deviation whose due date passed before now and that was not alerted
      * (overdue_alerted_at = 0), and queue one overdue event per channel for each; *n: how
      * many deviations. */

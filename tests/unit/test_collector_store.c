@@ -768,6 +768,22 @@ static void test_reopen_keeps_schema(void **state)
     assert_int_equal(count_rows(f, "SELECT version FROM schema_version"), 12);
 }
 
+/* A judge of a department's counters for the outbox test: the verdict given, whatever the
+ * counters say. */
+struct fixed_judge {
+    int below;
+    const char *figure;
+};
+
+static int fixed_judge(void *arg, const int64_t counts[EF_KINDS], char *figure, size_t len)
+{
+    const struct fixed_judge *j = arg;
+
+    (void)counts;
+    snprintf(figure, len, "%s", j->figure);
+    return j->below;
+}
+
 /* The alert outbox (core_alerts.c): a department alerted once per crossing, one row per
  * channel; claims exclusive until their lease ends; a failed delivery counted and retried at
  * next_at, then kept as failed; a sent one marked. */
@@ -784,15 +800,26 @@ static void test_alert_outbox(void **state)
     int fired = -1;
 
     dept = add_dept(s, "Socialförvaltningen", EF_LEVEL_BASIC, token, sizeof(token));
-    assert_int_equal(s->ops->alert_department(s, dept, 1, "70.0", 80, both, now, &fired), EF_OK);
+    assert_int_equal(s->ops->alert_department(s, dept, fixed_judge,
+                                              &(struct fixed_judge){1, "70.0"}, 80, both, now,
+                                              &fired),
+                     EF_OK);
     assert_int_equal(fired, 1);
-    assert_int_equal(s->ops->alert_department(s, dept, 1, "69.0", 80, both, now, &fired), EF_OK);
+    assert_int_equal(s->ops->alert_department(s, dept, fixed_judge,
+                                              &(struct fixed_judge){1, "69.0"}, 80, both, now,
+                                              &fired),
+                     EF_OK);
     assert_int_equal(fired, 0); /* still below: nothing */
     assert_int_equal(count_rows(f, "SELECT count(*) FROM alert_outbox"), 2);
-    assert_int_equal(s->ops->alert_department(s, dept, 0, "85.0", 80, both, now, &fired), EF_OK);
+    assert_int_equal(s->ops->alert_department(s, dept, fixed_judge,
+                                              &(struct fixed_judge){0, "85.0"}, 80, both, now,
+                                              &fired),
+                     EF_OK);
     assert_int_equal(fired, 0);
-    assert_int_equal(
-        s->ops->alert_department(s, dept, 1, "75.0", 80, EF_ALERT_CH_WEBHOOK, now, &fired), EF_OK);
+    assert_int_equal(s->ops->alert_department(s, dept, fixed_judge,
+                                              &(struct fixed_judge){1, "75.0"}, 80,
+                                              EF_ALERT_CH_WEBHOOK, now, &fired),
+                     EF_OK);
     assert_int_equal(fired, 1); /* crossed again: alerted again, on the channels given */
     assert_int_equal(count_rows(f, "SELECT count(*) FROM alert_outbox"), 3);
 
