@@ -1,18 +1,14 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* Building the served policy document (policy_doc.h). */
-#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "efterlev/os.h"
 #include "efterlev/report.h"
 #include "efterlev/util.h"
 #include "policy_doc.h"
-
-#define CATALOG_FILES_MAX 256
 
 int ef_policy_platform_valid(const char *platform)
 {
@@ -25,11 +21,6 @@ void ef_policy_doc_free(struct ef_policy_doc *d)
 {
     free(d->text);
     memset(d, 0, sizeof(*d));
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Append {name, source, sha256, yaml} for the file at path (named name) to files. */
@@ -59,55 +50,19 @@ static int add_file(json_t *files, const char *path, const char *name, char *err
     return 0;
 }
 
-/* The catalog's files as the loader reads them: a file, or a folder's *.yml by name. */
+/* The catalog's files as the loader reads them (ef_policy_files), named by their base name. */
 static int catalog_files(json_t *files, const char *path, char *err, size_t errlen)
 {
-    struct stat st;
-    struct ef_dir *d;
-    const char *de;
-    char *names[CATALOG_FILES_MAX];
+    char **v = NULL;
     size_t n = 0, i;
-    int rc = 0;
+    int rc = ef_policy_files(path, &v, &n, err, errlen);
 
-    if (stat(path, &st) != 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        const char *slash = strrchr(path, '/');
+    for (i = 0; rc == 0 && i < n; i++) {
+        const char *slash = strrchr(v[i], '/');
 
-        return add_file(files, path, slash != NULL ? slash + 1 : path, err, errlen);
+        rc = add_file(files, v[i], slash != NULL ? slash + 1 : v[i], err, errlen);
     }
-    if ((d = ef_dir_open(path)) == NULL) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    while ((de = ef_dir_next(d)) != NULL) {
-        size_t nl = strlen(de);
-
-        if (de[0] == '.' || nl < 5 || strcmp(de + nl - 4, ".yml") != 0)
-            continue;
-        if (n == CATALOG_FILES_MAX || (names[n] = strdup(de)) == NULL) {
-            snprintf(err, errlen, "%s: too many files", path);
-            rc = -1;
-            break;
-        }
-        n++;
-    }
-    ef_dir_close(d);
-    qsort(names, n, sizeof(*names), cmp_str);
-    for (i = 0; i < n && rc == 0; i++) {
-        char full[4096];
-
-        if ((size_t)snprintf(full, sizeof(full), "%s/%s", path, names[i]) >= sizeof(full)) {
-            snprintf(err, errlen, "%s: path too long", path);
-            rc = -1;
-        } else {
-            rc = add_file(files, full, names[i], err, errlen);
-        }
-    }
-    for (i = 0; i < n; i++)
-        free(names[i]);
+    ef_policy_files_free(v, n);
     return rc;
 }
 

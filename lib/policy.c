@@ -1624,8 +1624,15 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int load_dir(struct ef_policy_set *ps, const char *path, const struct catalog *cat,
-                    char *err, size_t errlen)
+void ef_policy_files_free(char **v, size_t n)
+{
+    for (size_t i = 0; v != NULL && i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* A folder's *.yml (not hidden), sorted by name, as full paths. */
+static int dir_files(const char *path, char ***out, size_t *nout, char *err, size_t errlen)
 {
     struct ef_dir *d = ef_dir_open(path);
     char **names = NULL;
@@ -1645,34 +1652,56 @@ static int load_dir(struct ef_policy_set *ps, const char *path, const struct cat
         if (g == NULL)
             goto oom;
         names = g;
-        if ((names[n] = strdup(de)) == NULL)
+        size_t len = strlen(path) + 1 + nl + 1;
+        if (len > PATH_MAX) {
+            snprintf(err, errlen, "%s: path too long", path);
+            goto out;
+        }
+        if ((names[n] = malloc(len)) == NULL)
             goto oom;
+        snprintf(names[n], len, "%s/%s", path, de);
         n++;
     }
     if (n == 0) {
         snprintf(err, errlen, "%s: no *.yml policy files in directory", path);
         goto out;
     }
+    /* one folder: the full paths sort as the names do */
     qsort(names, n, sizeof(*names), cmp_str);
-    for (size_t i = 0; i < n; i++) {
-        char full[PATH_MAX];
-        if ((size_t)snprintf(full, sizeof(full), "%s/%s", path, names[i]) >= sizeof(full)) {
-            snprintf(err, errlen, "%s: path too long", path);
-            goto out;
-        }
-        if (load_file(ps, full, cat, err, errlen) != 0)
-            goto out;
-    }
+    *out = names;
+    *nout = n;
+    names = NULL;
+    n = 0;
     rc = 0;
     goto out;
 oom:
     snprintf(err, errlen, "%s: out of memory", path);
 out:
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    ef_policy_files_free(names, n);
     ef_dir_close(d);
     return rc;
+}
+
+int ef_policy_files(const char *path, char ***out, size_t *n, char *err, size_t errlen)
+{
+    struct stat st;
+
+    *out = NULL;
+    *n = 0;
+    if (ef_stat(path, &st) != 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode))
+        return dir_files(path, out, n, err, errlen);
+    if ((*out = calloc(1, sizeof(**out))) == NULL || ((*out)[0] = strdup(path)) == NULL) {
+        free(*out);
+        *out = NULL;
+        snprintf(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    *n = 1;
+    return 0;
 }
 
 void ef_policy_init(struct ef_policy_set *ps)
@@ -1696,21 +1725,18 @@ int ef_policy_load(struct ef_policy_set *ps, const char *path, const char *contr
                    size_t errlen)
 {
     struct catalog cat = {0};
-    struct stat st;
+    char **files = NULL;
+    size_t n = 0;
     int rc;
 
     if (controls_file && load_catalog(controls_file, &cat, err, errlen) != 0) {
         free(cat.num);
         return -1;
     }
-    if (ef_stat(path, &st) != 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        rc = -1;
-    } else if (S_ISDIR(st.st_mode)) {
-        rc = load_dir(ps, path, controls_file ? &cat : NULL, err, errlen);
-    } else {
-        rc = load_file(ps, path, controls_file ? &cat : NULL, err, errlen);
-    }
+    rc = ef_policy_files(path, &files, &n, err, errlen);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = load_file(ps, files[i], controls_file ? &cat : NULL, err, errlen);
+    ef_policy_files_free(files, n);
     free(cat.num);
     return rc;
 }

@@ -85,6 +85,12 @@ void ef_policy_free(struct ef_policy_set *ps);
 int ef_policy_load(struct ef_policy_set *ps, const char *path, const char *controls_file, char *err,
                    size_t errlen);
 
+/* The files path stands for, in the order ef_policy_load loads them: the file itself, or a
+ * folder's *.yml files (not hidden ones) sorted by name, as full paths; a folder without
+ * any is an error. 0 with *out (n of them, free with ef_policy_files_free), or -1 with err. */
+int ef_policy_files(const char *path, char ***out, size_t *n, char *err, size_t errlen);
+void ef_policy_files_free(char **v, size_t n);
+
 /* The same for one policy file's text held in memory (a policy the collector served), named
  * name in messages; hashed into ps->sha256 like a file. 0, or -1 with err. */
 int ef_policy_load_mem(struct ef_policy_set *ps, const char *name, const char *buf, size_t len,
