@@ -533,12 +533,14 @@ int ef_host_json(struct ef_store *s, const char *agent_id, const char *only_dept
         json_decref(list);
         goto oom;
     }
-    json_object_set_new(o, "level", json_string(ef_level_name(h[0].level)));
     json_object_set_new(o, "department_level", json_string(ef_level_name(h[0].level)));
     /* As its latest report was judged: per aspect, with why (host_levels.h); the host's
      * level is then the highest of them. null before a report of schema 11. */
     {
-        json_t *lv = h[0].levels[0] ? json_loads(h[0].levels, 0, NULL) : NULL;
+        char text[EF_LEVELS_JSON_MAX + 1];
+        json_t *lv = s->ops->agent_levels(s, agent_id, text) == EF_OK && text[0]
+                         ? json_loads(text, 0, NULL)
+                         : NULL;
         ef_level max = h[0].level, l;
         const char *k;
         json_t *a;

@@ -33,6 +33,20 @@ static int by_id(const void *a, const void *b)
                   ((const struct ef_catalog_check *)b)->id);
 }
 
+const ef_level ef_default_classes[EF_CLASSES + 1] = {0, EF_LEVEL_BASIC, EF_LEVEL_BASIC,
+                                                     EF_LEVEL_ELEVATED, EF_LEVEL_HIGH};
+
+/* What the catalog keeps of a policy check (its texts move over separately, or not). */
+static void entry_of(struct ef_catalog_check *e, const struct ef_check *k)
+{
+    memcpy(e->id, k->id, sizeof(e->id));
+    memcpy(e->controls, k->controls, sizeof(e->controls));
+    e->ncontrols = k->ncontrols;
+    e->severity = k->severity;
+    e->level = k->level;
+    e->aspects = k->aspects;
+}
+
 int ef_check_catalog_load(struct ef_check_catalog *c, const char *path, char *err, size_t errlen)
 {
     struct ef_policy_set ps;
@@ -69,12 +83,7 @@ int ef_check_catalog_load(struct ef_check_catalog *c, const char *path, char *er
         struct ef_check *k = &ps.checks[i];
         struct ef_catalog_check *e = &c->v[i];
 
-        memcpy(e->id, k->id, sizeof(e->id));
-        memcpy(e->controls, k->controls, sizeof(e->controls));
-        e->ncontrols = k->ncontrols;
-        e->severity = k->severity;
-        e->level = k->level;
-        e->aspects = k->aspects;
+        entry_of(e, k);
         /* The texts move over (the loader bounded them at 8192 bytes, valid UTF-8). */
         e->title = k->title;
         e->title_sv = k->title_sv;
@@ -89,13 +98,7 @@ int ef_check_catalog_load(struct ef_check_catalog *c, const char *path, char *er
     snprintf(c->policy_id, sizeof(c->policy_id), "%s", ps.id);
     snprintf(c->policy_version, sizeof(c->policy_version), "%s", ps.version);
     snprintf(c->policy_sha256, sizeof(c->policy_sha256), "%s", ps.sha256);
-    if (ps.classes[1] != 0) {
-        memcpy(c->classes, ps.classes, sizeof(c->classes));
-    } else {
-        static const ef_level dflt[EF_CLASSES + 1] = {0, EF_LEVEL_BASIC, EF_LEVEL_BASIC,
-                                                      EF_LEVEL_ELEVATED, EF_LEVEL_HIGH};
-        memcpy(c->classes, dflt, sizeof(c->classes));
-    }
+    memcpy(c->classes, ps.classes[1] != 0 ? ps.classes : ef_default_classes, sizeof(c->classes));
     ef_policy_free(&ps);
     return 0;
 }
@@ -144,12 +147,7 @@ int ef_check_catalog_with_sites(struct ef_check_catalog *out, const struct ef_ch
              * may still share one: the first assigned (by name) holds it */
             if (ef_check_catalog_find(base, k->id) != NULL)
                 continue;
-            memcpy(e->id, k->id, sizeof(e->id));
-            memcpy(e->controls, k->controls, sizeof(e->controls));
-            e->ncontrols = k->ncontrols;
-            e->severity = k->severity;
-            e->level = k->level;
-            e->aspects = k->aspects;
+            entry_of(e, k);
             out->n++;
         }
     qsort(out->v, out->n, sizeof(*out->v), by_id);

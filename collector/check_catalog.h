@@ -40,6 +40,10 @@ struct ef_check_catalog {
     ef_level classes[EF_CLASSES + 1];
 };
 
+/* The classes of a catalog that states none, and of a platform without a catalog: 1-2
+ * basic, 3 elevated, 4 high (what the project's catalogs state). */
+extern const ef_level ef_default_classes[EF_CLASSES + 1];
+
 /* The catalogs by the platform a report comes from (host.platform): Linux hosts' results
  * are counted against collector.yml `policies`, Windows hosts' against `policies_windows`.
  * Windows checks reuse Linux ids where the question is the same, with their own controls

@@ -246,10 +246,8 @@ int cmd_accept(int argc, char **argv)
         }
     }
     if (argc - optind == 1 && strcmp(argv[optind], "list") == 0) {
-        if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
-            ef_error("--format must be text or json");
+        if (ef_cli_json_format(format) < 0)
             return EF_EXIT_USAGE;
-        }
         return accept_list(config, all, strcmp(format, "json") == 0);
     }
     if (argc - optind == 2 && strcmp(argv[optind], "revoke") == 0)

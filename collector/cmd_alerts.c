@@ -195,10 +195,8 @@ int cmd_alerts(int argc, char **argv)
         }
     }
     if (optind < argc && strcmp(argv[optind], "list") == 0 && argc - optind == 1) {
-        if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
-            ef_error("--format must be text or json");
+        if (ef_cli_json_format(format) < 0)
             return EF_EXIT_USAGE;
-        }
         return alerts_list(config, which, limit, strcmp(format, "json") == 0);
     }
     if (optind < argc && strcmp(argv[optind], "test") == 0 && argc - optind == 1)

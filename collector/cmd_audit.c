@@ -59,10 +59,8 @@ int cmd_audit(int argc, char **argv)
         ef_error("unexpected argument \"%s\"", argv[optind]);
         return ef_usage_hint("audit");
     }
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
-        ef_error("--format must be text or json");
+    if (ef_cli_json_format(format) < 0)
         return EF_EXIT_USAGE;
-    }
     if (since_s != NULL && ef_parse_date(since_s, &since) != 0) {
         ef_error("--since must be YYYY-MM-DD or an RFC 3339 time");
         return EF_EXIT_USAGE;

@@ -67,6 +67,16 @@ int ef_cli_text(const char *what, const char *v, size_t max)
     return 1;
 }
 
+int ef_cli_json_format(const char *format)
+{
+    if (strcmp(format, "json") == 0)
+        return 1;
+    if (strcmp(format, "text") == 0)
+        return 0;
+    ef_error("--format must be text or json");
+    return -1;
+}
+
 int ef_cli_print_json(json_t *j)
 {
     int ok = j != NULL && json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) == 0;

@@ -364,10 +364,8 @@ int cmd_department(int argc, char **argv)
         return dept_add(config, argv[optind + 1], level);
     }
     if (optind < argc && strcmp(argv[optind], "list") == 0 && argc - optind == 1) {
-        if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
-            ef_error("--format must be text or json");
+        if (ef_cli_json_format(format) < 0)
             return EF_EXIT_USAGE;
-        }
         return dept_list(config, strcmp(format, "json") == 0);
     }
     if (optind < argc && strcmp(argv[optind], "token") == 0 && argc - optind == 2)

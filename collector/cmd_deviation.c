@@ -352,10 +352,8 @@ int cmd_deviation(int argc, char **argv)
         }
     }
     if (optind < argc && strcmp(argv[optind], "list") == 0 && argc - optind == 1) {
-        if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
-            ef_error("--format must be text or json");
+        if (ef_cli_json_format(format) < 0)
             return EF_EXIT_USAGE;
-        }
         if (which == 3)
             return dev_patterns(config, dept, strcmp(format, "json") == 0);
         return dev_list(config, dept, which, strcmp(format, "json") == 0);

@@ -145,10 +145,8 @@ static int parse(int argc, char **argv, struct opts *o)
         ef_error("--platform must be linux or windows");
         return EF_EXIT_USAGE;
     }
-    if (strcmp(o->format, "text") != 0 && strcmp(o->format, "json") != 0) {
-        ef_error("--format must be text or json");
+    if (ef_cli_json_format(o->format) < 0)
         return EF_EXIT_USAGE;
-    }
     return EF_EXIT_OK;
 }
 

@@ -339,10 +339,8 @@ int cmd_system(int argc, char **argv)
             return ef_usage_hint("system");
         }
     }
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
-        ef_error("--format must be text or json");
+    if (ef_cli_json_format(format) < 0)
         return EF_EXIT_USAGE;
-    }
     sub = optind < argc ? argv[optind] : "";
     args = argc - optind - 1;
     if (strcmp(sub, "add") == 0 && args == 1)

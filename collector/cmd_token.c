@@ -218,10 +218,8 @@ int cmd_token(int argc, char **argv)
     if (argc - optind == 2 && strcmp(argv[optind], "revoke") == 0)
         return token_revoke(config, argv[optind + 1]);
     if (argc - optind == 1 && strcmp(argv[optind], "list") == 0) {
-        if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
-            ef_error("--format must be text or json");
+        if (ef_cli_json_format(format) < 0)
             return EF_EXIT_USAGE;
-        }
         return token_list(config, strcmp(format, "json") == 0);
     }
     ef_error("expected \"token add NAME --role ROLE\", \"token list\" or \"token revoke NAME\"");

@@ -256,10 +256,8 @@ static int user_list(const char *config, const char *format)
     char *text;
     int rc;
 
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
-        ef_error("--format must be text or json");
+    if (ef_cli_json_format(format) < 0)
         return EF_EXIT_USAGE;
-    }
     if ((rc = ef_cmd_open(config, &cfg, &store)) != EF_EXIT_OK)
         return rc;
     if (store->ops->user_list(store, &u, &n) != EF_OK) {

@@ -50,6 +50,10 @@ int ef_cli_dept(const char *arg, char out[EF_DEPT_NAME_MAX + 1]);
  * required", "WHAT must be UTF-8 of at most N bytes"). */
 int ef_cli_text(const char *what, const char *v, size_t max);
 
+/* --format of a command that prints text or JSON: 1 json, 0 text, -1 anything else (logged:
+ * "--format must be text or json"). */
+int ef_cli_json_format(const char *format);
+
 /* Print j (consumed) as indented JSON and a newline on stdout, flushed: EF_EXIT_OK, or
  * EF_EXIT_FAIL (j NULL, or a write failed). What every --format json prints through. */
 int ef_cli_print_json(json_t *j);

@@ -112,12 +112,10 @@ static int dept_platform_of(struct ef_store *s, const struct ef_department *d, c
 /* The catalog's classes for the report's platform (the default mapping without one). */
 static const ef_level *classes_of(const struct ef_job *j)
 {
-    static const ef_level dflt[EF_CLASSES + 1] = {0, EF_LEVEL_BASIC, EF_LEVEL_BASIC,
-                                                  EF_LEVEL_ELEVATED, EF_LEVEL_HIGH};
     const struct ef_check_catalog *c =
         j->checks != NULL ? ef_check_catalog_for(j->checks, j->report.host.platform) : NULL;
 
-    return c != NULL ? c->classes : dflt;
+    return c != NULL ? c->classes : ef_default_classes;
 }
 
 /* The host's levels per aspect (host_levels.h): its department's and its systems', by the

@@ -117,6 +117,7 @@ int core_department_events(struct ef_store *s, const char *name, struct ef_depar
                            size_t *n);
 int core_agent_retire(struct ef_store *s, const char *agent_id, const char *actor, time_t now);
 /* Systems and owners (core_systems.c); the store ops of the same names. */
+int core_agent_levels(struct ef_store *s, const char *agent_id, char out[EF_LEVELS_JSON_MAX + 1]);
 int core_system_add(struct ef_store *s, const struct ef_system *sys, int replace, const char *actor,
                     time_t now);
 int core_system_remove(struct ef_store *s, const char *name, const char *actor, time_t now);

@@ -26,6 +26,7 @@ const struct ef_store_ops ef_store_core_ops = {
     .alert_finish = core_alert_finish,
     .alert_list = core_alert_list,
     .department_merge = core_department_merge,
+    .agent_levels = core_agent_levels,
     .system_add = core_system_add,
     .system_remove = core_system_remove,
     .system_list = core_system_list,

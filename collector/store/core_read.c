@@ -78,6 +78,21 @@ int core_agent_get(struct ef_store *s, const char *agent_id, struct ef_agent *ou
     return core_agent_select(s, sql, agent_id, out);
 }
 
+int core_agent_levels(struct ef_store *s, const char *agent_id, char out[EF_LEVELS_JSON_MAX + 1])
+{
+    struct ef_db_stmt *st = core_prepare(s, "SELECT levels FROM agents WHERE agent_id = $1");
+    int rc;
+
+    if (st == NULL)
+        return EF_ERR;
+    DB(s)->bind_text(st, 1, agent_id);
+    if ((rc = core_row(s, st, "agent levels")) != EF_OK)
+        return rc;
+    rc = core_col_text(s, st, 0, out, EF_LEVELS_JSON_MAX + 1);
+    DB(s)->done(st);
+    return rc;
+}
+
 static int agent_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)
 {
     struct ef_agent_row *a = elem;
@@ -144,8 +159,7 @@ static int host_row(struct ef_store *s, struct ef_db_stmt *st, void *elem)
         core_col_text(s, st, 17, h->os_build, sizeof(h->os_build)) != EF_OK ||
         core_col_text(s, st, 20, h->policy_id, sizeof(h->policy_id)) != EF_OK ||
         core_col_text(s, st, 21, h->policy_version, sizeof(h->policy_version)) != EF_OK ||
-        core_col_text(s, st, 22, h->policy_sha256, sizeof(h->policy_sha256)) != EF_OK ||
-        core_col_text(s, st, 24, h->levels, sizeof(h->levels)) != EF_OK)
+        core_col_text(s, st, 22, h->policy_sha256, sizeof(h->policy_sha256)) != EF_OK)
         return EF_ERR;
     h->level = core_level_of(DB(s)->col_int(st, 3));
     h->last_seen = DB(s)->col_int(st, 4);
@@ -166,8 +180,8 @@ int core_host_rows(struct ef_store *s, const char *department, const char *only_
         "SELECT a.agent_id, a.hostname, d.name, d.level, a.last_seen, a.last_seq, "
         "a.n_pass, a.n_fail, a.n_na, a.n_unknown, a.n_error, a.n_accepted, "
         "a.counted, a.os_pretty, a.kernel, a.platform, a.os_edition, a.os_build, a.retired_at, "
-        "a.n_missing, a.policy_id, a.policy_version, a.policy_sha256, a.policy_assigned, "
-        "a.levels FROM agents a JOIN departments d ON d.id = a.department_id "
+        "a.n_missing, a.policy_id, a.policy_version, a.policy_sha256, a.policy_assigned "
+        "FROM agents a JOIN departments d ON d.id = a.department_id "
         "WHERE ($1 IS NULL OR d.name = $1) AND ($2 IS NULL OR a.agent_id = $2) "
         "AND (a.retired_at = 0 OR $2 IS NOT NULL) "
         "ORDER BY d.name, a.hostname, a.agent_id";

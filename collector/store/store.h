@@ -257,9 +257,6 @@ struct ef_host_row {
     char policy_version[EF_SHORT_MAX + 1];
     char policy_sha256[65];
     int policy_assigned;
-    /* Its levels per aspect as its latest report was judged, with why (schema 11; JSON,
-     * collector/host_levels.h), "" before. */
-    char levels[EF_LEVELS_JSON_MAX + 1];
 };
 
 /* The hosts of one department on one platform ("" = not reported yet): all enrolled, of
@@ -602,6 +599,10 @@ struct ef_store_ops {
      * why, and out->agent_id the existing agent. *out is the agent as stored afterwards. */
     int (*agent_enroll)(struct ef_store *s, const struct ef_enrollment *e, struct ef_agent *out);
     int (*agent_get)(struct ef_store *s, const char *agent_id, struct ef_agent *out);
+    /* Its levels per aspect as its latest report was judged, with why (schema 11; JSON,
+     * collector/host_levels.h), "" before such a report. Read apart from the host rows,
+     * whose lists of every host need it not. EF_NOTFOUND when no such agent. */
+    int (*agent_levels)(struct ef_store *s, const char *agent_id, char out[EF_LEVELS_JSON_MAX + 1]);
     /* Administrator actions (efterlev-collector agent move|reset), audit-logged as actor.
      * move: to another department, keeping key and seq. reset: the machine's next enrollment
      * may bring a new key (a reinstalled machine) and the enrolling token's department.
