@@ -128,16 +128,6 @@ static int sys_remove(const char *config, const char *name)
     return rc;
 }
 
-/* A host name as a device list or an agent writes it: no spaces or control characters (the
- * key check then wants valid UTF-8 and a short name). */
-static int host_name_ok(const char *h)
-{
-    for (const unsigned char *u = (const unsigned char *)h; *u; u++)
-        if (*u <= 0x20 || *u == 0x7f)
-            return 0;
-    return 1;
-}
-
 static int sys_assign(const char *config, const char *name, char **hosts, int n, int remove)
 {
     struct ef_coll_config cfg;
@@ -162,8 +152,7 @@ static int sys_assign(const char *config, const char *name, char **hosts, int n,
         return EF_EXIT_FAIL;
     }
     for (i = 0; i < n; i++) {
-        if (strlen(hosts[i]) > EF_NAME_MAX || !host_name_ok(hosts[i]) ||
-            ef_inv_host_key(hosts[i], keys[i]) != 0) {
+        if (strlen(hosts[i]) > EF_NAME_MAX || ef_inv_host_name_key(hosts[i], keys[i]) != 0) {
             ef_error("\"%s\" is not a host name", hosts[i]);
             free(keys);
             free(kp);

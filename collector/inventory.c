@@ -175,6 +175,14 @@ int ef_inv_host_key(const char *hostname, char out[EF_NAME_MAX + 1])
     return 0;
 }
 
+int ef_inv_host_name_key(const char *hostname, char out[EF_NAME_MAX + 1])
+{
+    for (const unsigned char *u = (const unsigned char *)hostname; *u; u++)
+        if (*u <= 0x20 || *u == 0x7f)
+            return -1;
+    return ef_inv_host_key(hostname, out);
+}
+
 int ef_inv_host_match(const char *device, const char *host)
 {
     char a[EF_NAME_MAX + 1], b[EF_NAME_MAX + 1];

@@ -45,6 +45,9 @@ int ef_inv_map_header(const char *const *cells, size_t n, const char *const over
 /* The matching key of a host name: the short name (up to the first '.'), case-folded in
  * NFC. 0, or -1 when empty or not valid UTF-8. */
 int ef_inv_host_key(const char *hostname, char out[EF_NAME_MAX + 1]);
+/* The same for a host name as a person or a list gives it: no spaces or control characters
+ * either (device lists, system assign). 0, or -1. */
+int ef_inv_host_name_key(const char *hostname, char out[EF_NAME_MAX + 1]);
 /* 1 when a device named device matches an agent reporting as host: the same key (the short
  * names equal without regard to case), and when both are fully qualified the same full
  * name, also without regard to case ("pc1.skola.kommun.se" and "PC1" match;

@@ -153,7 +153,7 @@ static void device_row(struct parse *p)
         fail_at(p, p->row_start, "no hostname");
         return;
     }
-    if (strpbrk(h, " \t") != NULL || ef_inv_host_key(h, d.host_key) != 0) {
+    if (ef_inv_host_name_key(h, d.host_key) != 0) {
         fail_at(p, p->row_start, "hostname \"%.80s\" is not a host name", h);
         return;
     }
