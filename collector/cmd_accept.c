@@ -64,12 +64,10 @@ static int accept_add(const char *config, const char *check, const char *dept, c
         !ef_cli_text("--reason", reason, EF_REASON_MAX) || !ef_cli_text("--by", by, EF_ACTOR_MAX) ||
         !ef_cli_text("--until", until, 40))
         return EF_EXIT_USAGE;
-    if (ef_parse_date(until, &t) != 0) {
+    if (ef_parse_date_through(until, &t) != 0) {
         ef_error("--until must be YYYY-MM-DD or an RFC 3339 time, not \"%s\"", until);
         return EF_EXIT_USAGE;
     }
-    if (strlen(until) == 10)
-        t += 86400; /* through the whole day */
     if (t <= now) {
         ef_error("--until %s lies in the past", until);
         return EF_EXIT_USAGE;

@@ -189,12 +189,10 @@ static int parse_due(const char *due_s, time_t *due)
     *due = 0;
     if (due_s == NULL)
         return 0;
-    if (!ef_cli_text("--due", due_s, 40) || ef_parse_date(due_s, due) != 0) {
+    if (!ef_cli_text("--due", due_s, 40) || ef_parse_date_through(due_s, due) != 0) {
         ef_error("--due must be YYYY-MM-DD or an RFC 3339 time");
         return -1;
     }
-    if (strlen(due_s) == 10)
-        *due += 86400; /* through the whole day */
     return 0;
 }
 

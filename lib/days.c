@@ -35,3 +35,12 @@ int ef_parse_date(const char *s, time_t *out)
     }
     return ef_parse_rfc3339(s, out);
 }
+
+int ef_parse_date_through(const char *s, time_t *out)
+{
+    if (ef_parse_date(s, out) != 0)
+        return -1;
+    if (strlen(s) == 10)
+        *out += 86400;
+    return 0;
+}

@@ -647,6 +647,23 @@ static void do_deviations(struct ef_http_ctx *ctx, struct evhttp_request *req,
 
 #define DEVIATION_BODY_MAX 4096
 
+/* A dashboard form's JSON body: 0 with *out (NULL when it is not JSON: the handler's field
+ * checks answer 400), or -1 with 413 answered when it is larger than max. */
+static int form_body(struct evhttp_request *req, size_t max, struct ef_answer *ans, json_t **out)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t len = evbuffer_get_length(in);
+
+    *out = NULL;
+    if (len > max) {
+        ef_answer_error(ans, 413, "request body larger than %zu bytes", max);
+        return -1;
+    }
+    *out = json_loadb(len ? (const char *)evbuffer_pullup(in, -1) : "", len, JSON_REJECT_DUPLICATES,
+                      NULL);
+    return 0;
+}
+
 /* POST /api/v1/deviations/ID {"owner", "action", "due": "YYYY-MM-DD" or null}: the
  * coordinator records who acts, what is done and by when (the route admits coordinators
  * only, from the dashboard with its CSRF token). */
@@ -654,11 +671,8 @@ static void do_deviation_assign(struct ef_http_ctx *ctx, struct evhttp_request *
                                 const struct ef_caller *who, const struct ef_query *q,
                                 struct ef_answer *ans)
 {
-    struct evbuffer *in = evhttp_request_get_input_buffer(req);
-    size_t len = evbuffer_get_length(in);
     const char *path = req_path(req), *owner, *action, *due_s;
     json_t *body = NULL, *jd;
-    json_error_t jerr;
     time_t now = ef_coll_now(), due = 0;
     char *end;
     long long id;
@@ -670,19 +684,16 @@ static void do_deviation_assign(struct ef_http_ctx *ctx, struct evhttp_request *
         ef_answer_error(ans, 404, "no such endpoint: %.100s", path);
         return;
     }
-    if (len > DEVIATION_BODY_MAX) {
-        ef_answer_error(ans, 413, "request body larger than %d bytes", DEVIATION_BODY_MAX);
+    if (form_body(req, DEVIATION_BODY_MAX, ans, &body) != 0)
         return;
-    }
-    body = json_loadb(len ? (const char *)evbuffer_pullup(in, -1) : "", len, JSON_REJECT_DUPLICATES,
-                      &jerr);
     owner = json_string_value(json_object_get(body, "owner"));
     action = json_string_value(json_object_get(body, "action"));
     jd = json_object_get(body, "due");
     due_s = json_string_value(jd);
     if (owner == NULL || action == NULL || owner[0] == '\0' || action[0] == '\0' ||
         strlen(owner) > EF_DEVIATION_TEXT_MAX || strlen(action) > EF_DEVIATION_TEXT_MAX ||
-        (jd != NULL && !json_is_null(jd) && (due_s == NULL || ef_parse_date(due_s, &due) != 0))) {
+        (jd != NULL && !json_is_null(jd) &&
+         (due_s == NULL || ef_parse_date_through(due_s, &due) != 0))) {
         json_decref(body);
         ef_answer_error(ans, 400,
                         "expected {\"owner\": \"...\", \"action\": \"...\", \"due\": "
@@ -690,8 +701,6 @@ static void do_deviation_assign(struct ef_http_ctx *ctx, struct evhttp_request *
                         EF_DEVIATION_TEXT_MAX);
         return;
     }
-    if (due_s != NULL && strlen(due_s) == 10)
-        due += 86400; /* through the whole day */
     rc = ctx->store->ops->deviation_assign(ctx->store, (int64_t)id, owner, action, (int64_t)due,
                                            who->actor, now);
     if (rc == EF_NOTFOUND) {
@@ -716,24 +725,18 @@ static void do_acceptance_add(struct ef_http_ctx *ctx, struct evhttp_request *re
                               const struct ef_caller *who, const struct ef_query *q,
                               struct ef_answer *ans)
 {
-    struct evbuffer *in = evhttp_request_get_input_buffer(req);
-    size_t len = evbuffer_get_length(in), nd = 0;
+    size_t nd = 0;
     const char *dept_in, *check, *host, *until, *reason, *by;
     char dept[EF_DEPT_NAME_MAX + 1], err[256];
     struct ef_dept_counts *dc = NULL;
     struct ef_acceptance a;
     json_t *body;
-    json_error_t jerr;
     time_t now = ef_coll_now(), t = 0;
     int rc, n;
 
     (void)q;
-    if (len > DEVIATION_BODY_MAX) {
-        ef_answer_error(ans, 413, "request body larger than %d bytes", DEVIATION_BODY_MAX);
+    if (form_body(req, DEVIATION_BODY_MAX, ans, &body) != 0)
         return;
-    }
-    body = json_loadb(len ? (const char *)evbuffer_pullup(in, -1) : "", len, JSON_REJECT_DUPLICATES,
-                      &jerr);
     dept_in = json_string_value(json_object_get(body, "department"));
     check = json_string_value(json_object_get(body, "check"));
     host = json_string_value(json_object_get(body, "host"));
@@ -743,7 +746,7 @@ static void do_acceptance_add(struct ef_http_ctx *ctx, struct evhttp_request *re
     memset(&a, 0, sizeof(a));
     if (dept_in == NULL || ef_dept_name_canon(dept_in, dept) != 0 || check == NULL ||
         check[0] == '\0' || strlen(check) > EF_ID_MAX || until == NULL ||
-        ef_parse_date(until, &t) != 0 || reason == NULL || reason[0] == '\0' ||
+        ef_parse_date_through(until, &t) != 0 || reason == NULL || reason[0] == '\0' ||
         strlen(reason) > EF_REASON_MAX || by == NULL || by[0] == '\0' ||
         (host != NULL && host[0] == '\0')) {
         json_decref(body);
@@ -752,8 +755,6 @@ static void do_acceptance_add(struct ef_http_ctx *ctx, struct evhttp_request *re
                         "\"YYYY-MM-DD\", \"reason\", \"by\"}");
         return;
     }
-    if (strlen(until) == 10)
-        t += 86400; /* through the whole day */
     n = snprintf(a.by, sizeof(a.by), "%s (%s)", by, who->actor);
     if (t <= now || n < 0 || (size_t)n >= sizeof(a.by)) {
         json_decref(body);
